@@ -1,0 +1,66 @@
+"""The `costline` command line (click). Only imported when a subcommand is given."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from statusline import __version__
+
+
+class DefaultRenderGroup(click.Group):
+    """`costline` with no subcommand renders the status line (as `costline render`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args or all(a in ("--no-color", "--color") for a in args):
+            args = ["render", *args]
+        return super().parse_args(ctx, args)
+
+
+@click.group(cls=DefaultRenderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="costline")
+def cli() -> None:
+    """costline: Claude Code's status line with this session's and today's cost.
+
+    \b
+    Configure it in ~/.claude/settings.json:
+      {"statusLine": {"type": "command", "command": "costline"}}
+    \b
+    Examples:
+      costline < samples/payload-opus.json     render one status line
+      costline index status                    what the log index holds
+    """
+
+
+@cli.command()
+@click.option("--no-color", is_flag=True, help="Plain text, no ANSI colours.")
+@click.option("--color", is_flag=True, hidden=True)
+def render(no_color: bool, color: bool) -> None:
+    """Read a status payload on stdin and print one status line (the default command).
+
+    \b
+    Example:
+      costline render --no-color < samples/payload-opus.json
+    """
+    from statusline.render import main as render_main
+
+    render_main(["--no-color"] if no_color else [])
+
+
+from statusline.cli import index as _index  # noqa: E402  (registers the `index` group)
+
+cli.add_command(_index.index)
+
+
+def main() -> int:
+    """Run the CLI; expected failures print one line on stderr and exit non-zero."""
+    try:
+        cli.main(prog_name="costline", standalone_mode=True)
+    except SystemExit as exc:
+        return int(exc.code or 0) if isinstance(exc.code, int) else 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,205 @@
+"""`costline index …`: refresh, rebuild and inspect the transcript index."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+import click
+import orjson
+
+from statusline.index import background
+from statusline.index.scan import scan
+from statusline.index.store import CorruptIndex, Store
+from statusline.paths import cache_dir, claude_config_dirs
+
+
+def _loads(line: bytes) -> object:
+    return orjson.loads(line)
+
+
+def _store() -> Store:
+    return Store(cache_dir())
+
+
+class _Progress:
+    """Progress on stderr, shown only once indexing has taken more than a second."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.started = time.monotonic()
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet or time.monotonic() - self.started < 1.0:
+            return
+        self.shown = True
+        pct = 100 * done // total if total else 100
+        click.echo(f"\rindexing {done / 1e6:,.0f} / {total / 1e6:,.0f} MB ({pct}%)", err=True, nl=False)
+
+    def finish(self) -> None:
+        if self.shown:
+            click.echo("", err=True)
+
+
+def _bg_lock(cache: str) -> int | None:
+    """Hold `bg.lock` so only one refresh runs; None if another one is running."""
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(cache, "bg.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:
+        pass
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+@click.group()
+def index() -> None:
+    """Refresh, rebuild and inspect the index of Claude Code transcripts."""
+
+
+@index.command()
+@click.option("--background", is_flag=True, help="Quiet; exit at once if a refresh is running.")
+def refresh(background: bool) -> None:
+    """Index transcript lines written since the last refresh.
+
+    \b
+    Example:
+      costline index refresh
+    """
+    cache = cache_dir()
+    fd = _bg_lock(cache)
+    if fd is None:
+        if background:
+            return
+        raise click.ClickException("another refresh is running; try again in a moment")
+    progress = _Progress(quiet=background)
+    try:
+        report = scan(_store(), _loads, progress=progress)
+    except Exception as exc:
+        background_fail(cache, exc)
+        raise click.ClickException(f"refresh failed: {exc}") from None
+    finally:
+        progress.finish()
+        os.close(fd)
+    background.record_outcome(cache, ok=True)
+    if not background:
+        click.echo(
+            f"indexed {report.bytes_read / 1e6:,.1f} MB from {report.files_read} of {report.files} files "
+            f"in {report.seconds:.2f} s"
+        )
+
+
+def background_fail(cache: str, exc: Exception) -> None:
+    from statusline import log
+
+    log.exception(cache, "index refresh", exc)
+    background.record_outcome(cache, ok=False)
+
+
+@index.command()
+@click.option("--discard-history", is_flag=True, help="Start from an empty index (the old one is kept aside).")
+def rebuild(discard_history: bool) -> None:
+    """Re-read every transcript from the start.
+
+    History of transcripts Claude Code has since deleted is kept unless --discard-history.
+
+    \b
+    Example:
+      costline index rebuild
+    """
+    store = _store()
+    store.ensure()
+    store.lock(blocking=True)
+    try:
+        if discard_history:
+            aside = f"{store.root}.discarded-{int(time.time())}"
+            os.replace(store.root, aside)
+            click.echo(f"previous index kept at {aside}", err=True)
+            store.ensure()
+            meta: dict[str, object] = {"format": 1, "rescan_epoch": 0}
+        else:
+            meta = store.read_meta()
+            meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1  # type: ignore[call-overload]
+            meta.pop("full_scan_ms", None)
+        store.write("meta", meta)
+    finally:
+        store.unlock()
+    progress = _Progress(quiet=False)
+    report = scan(store, _loads, progress=progress)
+    progress.finish()
+    click.echo(f"rebuilt from {report.files} files, {report.bytes_read / 1e6:,.1f} MB in {report.seconds:.2f} s")
+
+
+def collect_status(store: Store) -> dict[str, object]:
+    """Totals over every group state, for `index status`."""
+    totals = dict.fromkeys(("lines", "entries", "garbage", "invalid", "synthetic", "duplicates"), 0)
+    groups = files = size = 0
+    hours: set[int] = set()
+    for name in sorted(os.listdir(store.path("groups"))) if os.path.isdir(store.path("groups")) else []:
+        if name.endswith(".tmp"):
+            continue
+        try:
+            group = store.read(f"groups/{name}")
+        except CorruptIndex:
+            continue
+        if not isinstance(group, dict):
+            continue
+        groups += 1
+        for state in group.get("files", {}).values():
+            files += 1
+            size += int(state[3])
+        for key, value in group.get("counters", {}).items():
+            if key in totals:
+                totals[key] += int(value)
+        hours.update(group.get("hours", ()))
+    meta = store.read_meta()
+    full = meta.get("full_scan_ms")
+    return {
+        "index": store.root,
+        "config_dirs": claude_config_dirs(),
+        "sessions": groups,
+        "files": files,
+        "bytes": size,
+        "hours": len(hours),
+        **totals,
+        "last_full_scan_ms": full,
+        "age_seconds": round(time.time() - int(full) / 1000, 1) if full else None,  # type: ignore[call-overload]
+    }
+
+
+@index.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """What the index holds: files, bytes, entries, duplicates, skipped lines, age.
+
+    \b
+    Example:
+      costline index status --json
+    """
+    info = collect_status(_store())
+    if as_json:
+        sys.stdout.buffer.write(orjson.dumps(info, option=orjson.OPT_INDENT_2) + b"\n")
+        return
+    age = info["age_seconds"]
+    rows = [
+        ("index", info["index"]),
+        ("config dirs", ", ".join(info["config_dirs"])),  # type: ignore[arg-type]
+        ("sessions", info["sessions"]),
+        ("files", info["files"]),
+        ("bytes read", f"{int(info['bytes']) / 1e6:,.1f} MB"),  # type: ignore[call-overload]
+        ("entries", info["entries"]),
+        ("duplicates skipped", info["duplicates"]),
+        ("garbage lines", info["garbage"]),
+        ("invalid lines", info["invalid"]),
+        ("synthetic lines", info["synthetic"]),
+        ("last full scan", "never" if age is None else f"{age:,.0f} s ago"),
+    ]
+    for label, value in rows:
+        click.echo(f"{label:>20}  {value}")

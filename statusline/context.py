@@ -1,0 +1,195 @@
+"""Context: everything a segment may know, built once per render; costly parts are lazy."""
+
+from __future__ import annotations
+
+import os
+
+from statusline import log
+from statusline.index.background import is_due, spawn, touch_stamp
+from statusline.index.lines import file_session_id
+from statusline.index.query import range_buckets, session_buckets
+from statusline.index.store import CorruptIndex, Store
+from statusline.index.update import Batch, group_of, ingest_group, load_group
+from statusline.payload import field, number, text
+from statusline.pricing.bundled import MODELS
+from statusline.pricing.cost import Priced, price_buckets
+from statusline.timeutil import local_day_bounds_ms
+
+# The render reads at most this much of its own session's new log bytes; the rest is left to
+# the background refresh, so no render does unbounded work.
+RENDER_READ_BUDGET = 1 << 20
+# While the index is still being built, renders may start the refresh more often.
+CATCH_UP_INTERVAL_S = 10.0
+# How much of the transcript end to search for the last usage (context % fallback).
+TAIL_BYTES = 256 * 1024
+
+
+def _loads_line(line: bytes) -> object:
+    from statusline import jsonfast
+
+    return jsonfast.loads(line.decode("utf-8"))
+
+
+class Context:
+    """The payload plus lazily computed figures (index, prices) for one render."""
+
+    __slots__ = (
+        "payload",
+        "now_s",
+        "env",
+        "cache",
+        "store",
+        "models",
+        "notes",
+        "index_partial",
+        "_group",
+        "_today",
+        "_session",
+    )
+
+    def __init__(self, payload: dict[str, object], now_s: float, env: dict[str, str] | os._Environ[str], cache: str) -> None:
+        self.payload = payload
+        self.now_s = now_s
+        self.env = env
+        self.cache = cache
+        self.store = Store(cache)
+        self.models = MODELS
+        self.notes: list[str] = []
+        self.index_partial = False
+        self._group: dict[str, object] | None = None
+        self._today: Priced | None = None
+        self._session: tuple[float, str, Priced | None] | None = None
+
+    # -- payload shortcuts ----------------------------------------------------------------
+    def get(self, *path: str) -> object:
+        return field(self.payload, *path)
+
+    @property
+    def session_id(self) -> str | None:
+        return text(self.get("session_id"))
+
+    @property
+    def transcript_path(self) -> str | None:
+        return text(self.get("transcript_path"))
+
+    @property
+    def is_subscription(self) -> bool:
+        plan = self.env.get("COSTLINE_PLAN", "").lower()
+        if plan in ("api", "subscription"):
+            return plan == "subscription"
+        return isinstance(self.get("rate_limits"), dict)
+
+    # -- the index ------------------------------------------------------------------------
+    def _session_files(self, transcript: str) -> list[str]:
+        files = [transcript]
+        session = self.session_id or file_session_id(transcript)
+        folder = os.path.join(os.path.dirname(transcript), session, "subagents")
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            return files
+        files.extend(os.path.join(folder, n) for n in names if n.endswith(".jsonl"))
+        return files
+
+    def refresh_index(self) -> None:
+        """Index this session's new log lines and start a background refresh when one is due."""
+        store = self.store
+        try:
+            meta = store.read("meta")
+        except CorruptIndex:
+            meta = None
+        if not isinstance(meta, dict):
+            store.ensure()
+            meta = {"rescan_epoch": 0}
+        if not meta.get("full_scan_ms"):
+            self.index_partial = True
+        if not store.lock(blocking=False):
+            return  # another writer is busy: show what the index has
+        try:
+            transcript = self.transcript_path
+            if transcript and os.path.isfile(transcript):
+                name, session, project = group_of(transcript)
+                group = load_group(store, name, session, project, int(meta.get("rescan_epoch", 0)))  # type: ignore[call-overload]
+                before = repr(group["files"])
+                batch = Batch(store)
+                _, more = ingest_group(store, batch, group, self._session_files(transcript), _loads_line, RENDER_READ_BUDGET)
+                batch.commit()
+                if more:
+                    self.index_partial = True
+                if repr(group["files"]) != before:
+                    store.write(f"groups/{name}", group)
+                self._group = group
+            interval = CATCH_UP_INTERVAL_S if self.index_partial else None
+            if is_due(self.cache, self.now_s, *(() if interval is None else (interval,))):
+                touch_stamp(self.cache, self.now_s)
+                spawn()
+        finally:
+            store.unlock()
+
+    def _read_group(self, transcript: str) -> dict[str, object] | None:
+        try:
+            group = self.store.read(f"groups/{group_of(transcript)[0]}")
+        except CorruptIndex:
+            return None
+        return group if isinstance(group, dict) else None
+
+    # -- figures --------------------------------------------------------------------------
+    def today(self) -> Priced:
+        """Cost of every indexed message dated today in local time."""
+        if self._today is None:
+            start, end, _ = local_day_bounds_ms(self.now_s)
+            self._today = price_buckets(range_buckets(self.store, start, end), self.models)
+        return self._today
+
+    def session_cost(self) -> tuple[float, str, Priced | None] | None:
+        """(usd, source, priced) of this session: Claude Code's own figure, else computed."""
+        if self._session is None:
+            own = number(self.get("cost", "total_cost_usd"))
+            if own is not None and own >= 0:
+                self._session = (own, "payload", None)
+            elif self.session_id and self.transcript_path:
+                group = self._group or self._read_group(self.transcript_path)
+                hours = group.get("hours") if group else None
+                priced = price_buckets(session_buckets(self.store, hours if isinstance(hours, set) else set(), self.session_id), self.models)
+                self._session = (priced.usd, "computed", priced)
+        return self._session
+
+    def last_prompt_tokens(self) -> int | None:
+        """Prompt size (input + cache writes + reads) of the transcript's last response."""
+        transcript = self.transcript_path
+        if not transcript:
+            return None
+        try:
+            with open(transcript, "rb") as fh:
+                size = fh.seek(0, 2)
+                fh.seek(max(0, size - TAIL_BYTES))
+                tail = fh.read(TAIL_BYTES)
+        except OSError:
+            return None
+        for line in reversed(tail.split(b"\n")):
+            if b'"usage":{' not in line or b'"assistant"' not in line:
+                continue
+            try:
+                usage = field(_loads_line(line), "message", "usage")  # type: ignore[arg-type]
+            except (ValueError, UnicodeDecodeError):
+                continue
+            if isinstance(usage, dict):
+                return int(
+                    sum(
+                        number(usage.get(k)) or 0
+                        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+                    )
+                )
+        return None
+
+    def context_window_for_model(self) -> int | None:
+        """The context window of the payload's model, from the price table."""
+        from statusline.pricing.resolve import resolve
+
+        model_id = text(self.get("model", "id"))
+        if not model_id:
+            return None
+        if model_id.lower().endswith("[1m]"):
+            return 1_000_000
+        key, _ = resolve(model_id, self.models)  # type: ignore[arg-type]
+        return int(self.models[key][-1][8]) if key else None  # type: ignore[call-overload]

@@ -1,0 +1,1 @@
+"""The persistent, incremental index of Claude Code transcripts."""

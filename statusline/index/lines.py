@@ -1,0 +1,207 @@
+"""Turn one transcript line into usage records, with ccusage's validity rules.
+
+A record is a tuple:
+
+    (msg_id, request_id, session, model, cls, vec, total, has_speed, sidechain, ts_ms)
+
+`vec` is [messages, input, output, cache_write_5m, cache_write_1h, cache_read, cost_usd];
+`cls` packs what the price depends on besides the model (see CLS_*). Lines that carry no usage
+return an empty list; lines that carry usage but break a rule raise `Skip` with a reason, so the
+caller can count them.
+"""
+
+from __future__ import annotations
+
+from statusline.timeutil import parse_iso_ms
+
+TYPE_CHECKING = False  # `typing` costs milliseconds on the render path
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+# cls bits: the prompt-size class (for per-request tiers), fast mode, US-only inference, and
+# whether the cost was logged (`costUSD`, old Claude Code) rather than computed from tokens.
+PROMPT_LE_100K = 0
+PROMPT_LE_200K = 1
+PROMPT_GT_200K = 2
+CLS_PROMPT_MASK = 3
+CLS_FAST = 4
+CLS_GEO_US = 8
+CLS_LOGGED_COST = 16
+
+USAGE_MARKER = b'"usage":{'
+SYNTHETIC_MODEL = "<synthetic>"
+
+# ccusage drops a line where any of these keys is an explicit null, at any depth.
+_NULL_FIELDS = tuple(
+    f'"{name}":null'.encode()
+    for name in (
+        "id",
+        "cwd",
+        "speed",
+        "costUSD",
+        "version",
+        "sessionId",
+        "requestId",
+        "isApiErrorMessage",
+        "cache_read_input_tokens",
+        "cache_creation_input_tokens",
+    )
+)
+_NULL_MODEL = b'"model":null'
+
+
+class Skip(Exception):
+    """A line that has usage but is not counted; the message names the reason."""
+
+
+def _count(value: object) -> int:
+    """A token count: a non-negative int (not bool)."""
+    if type(value) is not int or value < 0:
+        raise Skip("invalid token count")
+    return value
+
+
+def _optional_count(usage: dict[str, object], key: str) -> int:
+    value = usage.get(key)
+    return 0 if value is None else _count(value)
+
+
+def _is_semver_like(version: str) -> bool:
+    parts = version.split(".", 2)
+    return len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() and parts[2][:1].isdigit()
+
+
+def prompt_class(prompt_tokens: int) -> int:
+    """Which side of the 100K and 200K per-request tier thresholds a prompt falls on."""
+    if prompt_tokens > 200_000:
+        return PROMPT_GT_200K
+    if prompt_tokens > 100_000:
+        return PROMPT_LE_200K
+    return PROMPT_LE_100K
+
+
+def _usage_record(
+    msg_id: str,
+    request_id: str,
+    session: str,
+    model: str,
+    usage: dict[str, object],
+    envelope: dict[str, object],
+    ts_ms: int,
+    logged_cost: object,
+) -> tuple[object, ...]:
+    tokens_in = _count(usage.get("input_tokens"))
+    tokens_out = _count(usage.get("output_tokens"))
+    cache_total = _optional_count(usage, "cache_creation_input_tokens")
+    cache_read = _optional_count(usage, "cache_read_input_tokens")
+    split = usage.get("cache_creation")
+    if isinstance(split, dict):
+        write_5m = _optional_count(split, "ephemeral_5m_input_tokens")
+        write_1h = _optional_count(split, "ephemeral_1h_input_tokens")
+        # A write the split does not account for is billed as 5-minute, as Claude Code does.
+        write_5m += max(0, cache_total - write_5m - write_1h)
+    else:
+        write_5m, write_1h = cache_total, 0
+    speed = usage.get("speed")
+    if speed is not None and speed not in ("standard", "fast"):
+        raise Skip("unknown speed")
+    cls = prompt_class(tokens_in + write_5m + write_1h + cache_read)
+    if speed == "fast":
+        cls |= CLS_FAST
+    if usage.get("inference_geo") == "us":
+        cls |= CLS_GEO_US
+    cost = 0.0
+    if logged_cost is not None:
+        if type(logged_cost) not in (int, float):
+            raise Skip("invalid costUSD")
+        cls |= CLS_LOGGED_COST
+        cost = float(logged_cost)
+    vec = [1, tokens_in, tokens_out, write_5m, write_1h, cache_read, cost]
+    total = tokens_in + tokens_out + write_5m + write_1h + cache_read
+    sidechain = envelope.get("isSidechain") is True
+    return (msg_id, request_id, session, model, cls, vec, total, speed is not None, sidechain, ts_ms)
+
+
+def _text(value: object, what: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str) or not value:
+        raise Skip(f"invalid {what}")
+    return value
+
+
+def records_from_line(
+    line: bytes, loads: Callable[[bytes], object], file_session: str
+) -> list[tuple[object, ...]]:
+    """Usage records of one transcript line (usually one; advisor iterations add more)."""
+    if USAGE_MARKER not in line:
+        return []
+    if b'":null' in line:
+        for pattern in _NULL_FIELDS:
+            if pattern in line:
+                raise Skip("explicit null field")
+    try:
+        obj = loads(line)
+    except (ValueError, TypeError, RecursionError):
+        raise Skip("not JSON") from None
+    if not isinstance(obj, dict):
+        raise Skip("not a JSON object")
+    envelope = obj
+    message = obj.get("message")
+    if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
+        # Older Claude Code logged subagent turns as `progress` lines in the parent transcript.
+        data = obj.get("data")
+        inner = data.get("message") if isinstance(data, dict) else None
+        if not isinstance(inner, dict) or not isinstance(inner.get("message"), dict):
+            return []
+        envelope = inner
+        message = inner["message"]
+        if not isinstance(message.get("usage"), dict):
+            return []
+    usage = message["usage"]
+    ts_ms = parse_iso_ms(envelope.get("timestamp"))
+    if ts_ms is None:
+        raise Skip("invalid timestamp")
+    version = obj.get("version")
+    if version is not None and (not isinstance(version, str) or not _is_semver_like(version)):
+        raise Skip("invalid version")
+    model_value = message.get("model")
+    if model_value is None and _NULL_MODEL in line and "model" in message:
+        raise Skip("explicit null field")
+    model = _text(model_value, "model")
+    if model == SYNTHETIC_MODEL:
+        raise Skip("synthetic")
+    msg_id = _text(message.get("id"), "message id")
+    request_id = _text(envelope.get("requestId", obj.get("requestId")), "request id")
+    session = _text(obj.get("sessionId", envelope.get("sessionId")), "session id") or file_session
+    logged_cost = obj.get("costUSD", envelope.get("costUSD"))
+    records = [
+        _usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)
+    ]
+    iterations = usage.get("iterations")
+    if isinstance(iterations, list):
+        for n, item in enumerate(iterations):
+            if not isinstance(item, dict) or item.get("type") != "advisor_message":
+                continue
+            advisor_model = item.get("model")
+            if not isinstance(advisor_model, str) or not advisor_model:
+                continue
+            item_usage = item.get("usage") if isinstance(item.get("usage"), dict) else item
+            advisor_id = f"{msg_id}:advisor:{n}" if msg_id else ""
+            records.append(
+                _usage_record(
+                    advisor_id, request_id, session, advisor_model, item_usage, envelope, ts_ms, None
+                )
+            )
+    return records
+
+
+def file_session_id(path: str) -> str:
+    """The session a transcript file belongs to, from its path (as ccusage derives it)."""
+    sep = "\\" if "\\" in path and "/" not in path else "/"
+    parts = path.split(sep)
+    name = parts[-1]
+    stem = name[:-6] if name.endswith(".jsonl") else name
+    if len(parts) >= 3 and parts[-2] == "subagents":
+        return parts[-3]
+    return stem

@@ -1,0 +1,124 @@
+"""The full scan: find every transcript under every config dir and index what changed.
+
+Run out of band (`costline index refresh`, started detached by renders on a schedule) or by
+hand. It stats every file, so it is kept off the render path; a cache of the stats it saw last
+time lets it skip unchanged files without opening their group state.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from statusline.index.store import CorruptIndex, Store
+from statusline.index.update import Batch, group_of, ingest_group, load_group
+from statusline.paths import projects_dirs
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+# Bytes read per lock hold: renders get the lock between chunks.
+CHUNK_BYTES = 32 << 20
+
+
+def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, os.stat_result]]:
+    """Every `*.jsonl` below the roots (subagent folders included), with its stat."""
+    stack = list(roots)
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.name.endswith(".jsonl") and entry.is_file():
+                    yield entry.path, entry.stat()
+            except OSError:
+                continue
+
+
+class ScanReport:
+    """What one scan did."""
+
+    __slots__ = ("files", "bytes_total", "files_read", "bytes_read", "groups_read", "seconds")
+
+    def __init__(self) -> None:
+        self.files = 0
+        self.bytes_total = 0
+        self.files_read = 0
+        self.bytes_read = 0
+        self.groups_read = 0
+        self.seconds = 0.0
+
+
+def scan(
+    store: Store,
+    loads: Callable[[bytes], object],
+    roots: list[str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ScanReport:
+    """Index every changed transcript; mark the index complete as of this scan's start."""
+    started = time.time()
+    report = ScanReport()
+    store.ensure()
+    roots = projects_dirs() if roots is None else roots
+    meta = store.read_meta()
+    epoch = int(meta.get("rescan_epoch", 0))  # type: ignore[call-overload]
+    try:
+        seen = store.read("scan")
+    except CorruptIndex:
+        seen = None
+    if not isinstance(seen, dict) or seen.get("epoch") != epoch:
+        seen = {"epoch": epoch, "files": {}}
+    seen_files: dict[str, tuple[int, int, int]] = seen["files"]  # type: ignore[assignment]
+    found = sorted(walk_transcripts(roots))  # path order, as ccusage reads files
+    report.files = len(found)
+    report.bytes_total = sum(st.st_size for _, st in found)
+    groups: dict[str, list[tuple[str, os.stat_result]]] = {}
+    for path, st in found:
+        if seen_files.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
+            groups.setdefault(group_of(path)[0], []).append((path, st))
+    pending = sum(st.st_size for files in groups.values() for _, st in files)
+    for name, files in groups.items():
+        _, session, project = group_of(files[0][0])
+        more = True
+        while more:
+            store.lock(blocking=True)
+            try:
+                group = load_group(store, name, session, project, epoch)
+                batch = Batch(store)
+                used, more = ingest_group(store, batch, group, [p for p, _ in files], loads, CHUNK_BYTES)
+                batch.commit()
+                store.write(f"groups/{name}", group)
+            finally:
+                store.unlock()
+            report.bytes_read += used
+            if progress is not None:
+                progress(report.bytes_read, pending)
+        report.groups_read += 1
+        report.files_read += len(files)
+        offsets: dict[str, list[int]] = group["files"]  # type: ignore[assignment]
+        for path, st in files:
+            state = offsets.get(path)
+            if state is not None and state[3] >= st.st_size:  # an unfinished last line: look again
+                seen_files[path] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    present = {path for path, _ in found}
+    for path in list(seen_files):
+        if path not in present:
+            del seen_files[path]
+    store.lock(blocking=True)
+    try:
+        meta = store.read_meta()
+        if int(meta.get("rescan_epoch", 0)) == epoch:  # type: ignore[call-overload]
+            meta["full_scan_ms"] = int(started * 1000)
+            store.write("scan", seen)
+        meta.setdefault("created_ms", int(started * 1000))
+        store.write("meta", meta)
+    finally:
+        store.unlock()
+    report.seconds = time.time() - started
+    return report

@@ -1,0 +1,181 @@
+"""On-disk layout of the index: versioned, private, written atomically, locked for writers.
+
+    <cache>/index/v1/
+        meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms", ...}
+        lock                  flock()ed by whoever writes (renders try, never wait)
+        groups/<group>        one session's files: offsets, inode, size; counters
+        hours/<day>/<HH>      one UTC hour: dedup keys and token sums per bucket
+        days/<day>            one UTC day: token sums per (quarter-hour, model, cls), derived
+                              from the hour files and checked against their stat signatures
+        scan                  the background scanner's cache of file stats (not authoritative)
+
+Every file is a `marshal` dump (the fastest load Python has without imports), replaced with
+temp-file + rename so a reader never sees half a file. A file that fails to load is moved to
+`corrupt/` (kept, not deleted) and the index repairs itself from what remains (see update.py).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+FORMAT = 1
+
+
+class CorruptIndex(Exception):
+    """An index file that cannot be read back; it has been set aside."""
+
+
+def _sig(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+class Store:
+    """Paths and primitive reads and writes of one index directory."""
+
+    __slots__ = ("cache", "root", "_lock_fd")
+
+    def __init__(self, cache: str) -> None:
+        self.cache = cache
+        self.root = os.path.join(cache, "index", f"v{FORMAT}")
+        self._lock_fd = -1
+
+    # -- paths ----------------------------------------------------------------------------
+    def path(self, *parts: str) -> str:
+        return os.path.join(self.root, *parts)
+
+    def exists(self) -> bool:
+        return os.path.isfile(self.path("meta"))
+
+    def ensure(self) -> None:
+        """Create the private directory tree (0700)."""
+        for sub in ("groups", "hours", "days"):
+            os.makedirs(self.path(sub), mode=0o700, exist_ok=True)
+        for d in (self.cache, os.path.join(self.cache, "index"), self.root):
+            try:
+                os.chmod(d, 0o700)
+            except OSError:
+                pass
+
+    # -- files ----------------------------------------------------------------------------
+    def read(self, rel: str, kind: type = dict) -> object | None:
+        """Load one file; None if missing; CorruptIndex (after setting it aside) if unreadable."""
+        path = self.path(rel)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            self.set_aside(rel)
+            raise CorruptIndex(rel) from None
+        try:
+            value = marshal.loads(data)
+        except (EOFError, ValueError, TypeError):
+            value = None
+        if type(value) is not kind:
+            self.set_aside(rel)
+            raise CorruptIndex(rel)
+        return value
+
+    def write(self, rel: str, value: object) -> tuple[int, int, int]:
+        """Atomically replace one file (0600); return its stat signature."""
+        path = self.path(rel)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        data = marshal.dumps(value)
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, path)
+        except OSError:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return _sig(os.stat(path))
+
+    def set_aside(self, rel: str) -> None:
+        """Move an unreadable file to `corrupt/` so nothing is lost and it is not read again."""
+        try:
+            os.makedirs(self.path("corrupt"), mode=0o700, exist_ok=True)
+            target = self.path("corrupt", rel.replace("/", "_").replace(os.sep, "_"))
+            os.replace(self.path(rel), f"{target}.{os.getpid()}")
+        except OSError:
+            pass
+        # Whatever that file held must be re-derived from the logs: re-read them all.
+        try:
+            meta = self.read_meta()
+            meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1
+            self.write("meta", meta)
+        except (OSError, CorruptIndex):
+            pass
+
+    def signature(self, rel: str) -> tuple[int, int, int] | None:
+        try:
+            return _sig(os.stat(self.path(rel)))
+        except OSError:
+            return None
+
+    def hour_signatures(self, day: str) -> dict[str, tuple[int, int, int]]:
+        """Stat signature of every hour file of a UTC day."""
+        folder = self.path("hours", day)
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return {}
+        sigs = {}
+        for name in names:
+            if len(name) == 2 and name.isdigit():
+                try:
+                    sigs[name] = _sig(os.stat(os.path.join(folder, name)))
+                except OSError:
+                    pass
+        return sigs
+
+    # -- meta -----------------------------------------------------------------------------
+    def read_meta(self) -> dict[str, object]:
+        meta = self.read("meta")
+        if meta is None or meta.get("format") != FORMAT:  # type: ignore[union-attr]
+            return {"format": FORMAT, "rescan_epoch": 0}
+        return meta  # type: ignore[return-value]
+
+    # -- locking --------------------------------------------------------------------------
+    def lock(self, blocking: bool) -> bool:
+        """Take the writers' lock; False when `blocking` is off and someone else holds it."""
+        if self._lock_fd >= 0:
+            return True
+        fd = os.open(self.path("lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            import fcntl
+        except ImportError:  # Windows
+            try:
+                import msvcrt
+
+                mode = msvcrt.LK_LOCK if blocking else msvcrt.LK_NBLCK  # type: ignore[attr-defined]
+                msvcrt.locking(fd, mode, 1)  # type: ignore[attr-defined]
+            except OSError:
+                os.close(fd)
+                return False
+        else:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+        self._lock_fd = fd
+        return True
+
+    def unlock(self) -> None:
+        if self._lock_fd >= 0:
+            os.close(self._lock_fd)  # closing releases flock / msvcrt locks
+            self._lock_fd = -1

@@ -1,0 +1,379 @@
+"""Incremental indexing: read the bytes appended to transcripts, dedup, merge into the store.
+
+Crash safety comes from ordering and idempotence rather than a journal: hour files (dedup keys
+and sums together, so they always agree) are written first, day summaries next, and a group's
+file offsets last. A crash before the offsets are saved only means those lines are read again,
+and dedup recognises every one of them, so nothing is counted twice or lost.
+
+Dedup follows ccusage 20.0.24 (see README): copies of one response share `message.id` and
+`requestId` (or, without a request id, the session); a sidechain copy loses to the main
+conversation's; otherwise the copy with the most tokens wins, then one that records `speed`,
+then the first seen. Keys are kept per UTC hour, and a new line is checked against its own hour
+and the two next to it, so a render loads only the few hours its new lines touch.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from statusline.index.lines import Skip, file_session_id, records_from_line
+from statusline.index.store import CorruptIndex, Store
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, utc_day_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
+# A final line without a newline is normally still being written; once the file has been quiet
+# this long it is taken as complete.
+STALE_TAIL_NS = 300 * 1_000_000_000
+COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates")
+
+
+def group_of(path: str) -> tuple[str, str, str]:
+    """(group file name, session id, project folder) for a transcript path."""
+    parts = path.replace("\\", "/").split("/")
+    session = file_session_id("/".join(parts))
+    if len(parts) >= 4 and parts[-2] == "subagents":
+        project = parts[-4]
+    else:
+        project = parts[-2] if len(parts) >= 2 else ""
+    name = f"{_safe(project)}~{_safe(session)}"
+    if len(name) > 180:
+        name = f"{name[:160]}~{_fnv(name):016x}"
+    return name, session, project
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+def _fnv(text: str) -> int:
+    h = 0xCBF29CE484222325
+    for b in text.encode("utf-8", "surrogatepass"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def _add(agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float], ts: int) -> None:
+    cur = agg.get(key)
+    if cur is None:
+        agg[key] = [*vec, ts, ts]
+        return
+    for i in range(7):
+        cur[i] += vec[i]
+    if ts < cur[7]:
+        cur[7] = ts
+    if ts > cur[8]:
+        cur[8] = ts
+
+
+def _subtract(agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float]) -> None:
+    cur = agg.get(key)
+    if cur is None:
+        return
+    for i in range(7):
+        cur[i] -= vec[i]
+    if cur[0] <= 0:
+        del agg[key]
+
+
+def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
+    """Whether copy `new` replaces the kept copy `old` (ccusage's order of preference)."""
+    new_total, new_speed, new_side = new[6], new[7], new[8]
+    old_total, old_speed, old_side = old[3], old[4], old[5]
+    if new_side != old_side:
+        return not new_side
+    if new_total != old_total:
+        return new_total > old_total  # type: ignore[operator]
+    return bool(new_speed) and not old_speed
+
+
+class Batch:
+    """Changes made under one lock: hour files and the day-summary deltas they imply."""
+
+    __slots__ = ("store", "hours", "old_sigs", "dirty", "deltas", "counters", "touched")
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.hours: dict[int, dict[str, dict[object, object]] | None] = {}
+        self.old_sigs: dict[int, tuple[int, int, int] | None] = {}
+        self.dirty: set[int] = set()
+        self.deltas: dict[str, dict[tuple[object, ...], list[float]]] = {}
+        self.counters = dict.fromkeys(COUNTERS, 0)
+        self.touched: set[int] = set()
+
+    @staticmethod
+    def hour_rel(hour: int) -> str:
+        day = utc_day_name(hour * HOUR_MS)
+        return f"hours/{day}/{hour % 24:02d}"
+
+    def hour(self, hour: int, create: bool) -> dict[str, dict[object, object]] | None:
+        if hour in self.hours:
+            shard = self.hours[hour]
+        else:
+            rel = self.hour_rel(hour)
+            self.old_sigs[hour] = self.store.signature(rel)
+            try:
+                shard = self.store.read(rel)  # type: ignore[assignment]
+            except CorruptIndex:
+                shard = None
+            if shard is not None and not (
+                isinstance(shard.get("keys"), dict) and isinstance(shard.get("agg"), dict)
+            ):
+                self.store.set_aside(rel)
+                shard = None
+            self.hours[hour] = shard
+        if shard is None and create:
+            shard = {"keys": {}, "agg": {}}
+            self.hours[hour] = shard
+        return shard
+
+    def _delta(self, ts: int, key: tuple[object, ...], vec: list[float], sign: int) -> None:
+        day = utc_day_name(ts)
+        delta = self.deltas.setdefault(day, {})
+        qh, _session, model, cls = key
+        tkey = (qh, model, cls)
+        if sign > 0:
+            _add(delta, tkey, vec, ts)
+        else:
+            cur = delta.get(tkey)
+            if cur is None:
+                delta[tkey] = [-v for v in vec] + [ts, ts]
+            else:
+                for i in range(7):
+                    cur[i] -= vec[i]
+
+    def _insert(self, rec: tuple[object, ...], hour: int) -> None:
+        msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
+        key = (int(ts) // QUARTER_HOUR_MS, session, model, cls)  # type: ignore[call-overload]
+        shard = self.hour(hour, create=True)
+        assert shard is not None
+        if msg_id:
+            entries = shard["keys"].setdefault(msg_id, [])
+            entries.append((req, key, vec, total, speed, side))  # type: ignore[attr-defined]
+        _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
+        self._delta(ts, key, vec, +1)  # type: ignore[arg-type]
+        self.dirty.add(hour)
+        self.touched.add(hour)
+
+    def add(self, rec: tuple[object, ...]) -> None:
+        """Merge one usage record, deduplicating against what the index already holds."""
+        msg_id, req, session, side = rec[0], rec[1], rec[2], rec[8]
+        ts = int(rec[9])  # type: ignore[call-overload]
+        hour = ts // HOUR_MS
+        if msg_id:
+            for h in (hour, hour - 1, hour + 1):
+                shard = self.hour(h, create=False)
+                if shard is None:
+                    continue
+                entries = shard["keys"].get(msg_id)
+                if not entries:
+                    continue
+                for i, old in enumerate(entries):  # type: ignore[arg-type]
+                    old_req, old_key = old[0], old[1]
+                    same = (req and req == old_req) or (
+                        old_key[1] == session and (not req and not old_req or side != old[5])
+                    )
+                    if not same:
+                        continue
+                    self.counters["duplicates"] += 1
+                    if not _better(rec, old):
+                        return
+                    entries.pop(i)  # type: ignore[attr-defined]
+                    if not entries:
+                        del shard["keys"][msg_id]
+                    _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
+                    self._delta(old_key[0] * QUARTER_HOUR_MS, old_key, old[2], -1)
+                    self.dirty.add(h)
+                    self._insert(rec, hour)
+                    return
+        self.counters["entries"] += 1
+        self._insert(rec, hour)
+
+    def commit(self) -> None:
+        """Write changed hour files, then bring the affected day summaries up to date."""
+        written: dict[str, dict[str, tuple[int, int, int] | None]] = {}
+        for hour in sorted(self.dirty):
+            shard = self.hours[hour]
+            rel = self.hour_rel(hour)
+            day, hh = rel.split("/")[1:]
+            if shard is not None:
+                self.store.write(rel, shard)
+            written.setdefault(day, {})[hh] = self.old_sigs.get(hour)
+        for day, old in written.items():
+            update_day_summary(self.store, day, self.deltas.get(day, {}), old)
+        self.dirty.clear()
+        self.deltas.clear()
+
+
+def summarise_day(store: Store, day: str) -> dict[str, object]:
+    """Rebuild a day summary from its hour files (the slow, always-right path)."""
+    sigs = store.hour_signatures(day)
+    tot: dict[tuple[object, ...], list[float]] = {}
+    for hh in sorted(sigs):
+        try:
+            shard = store.read(f"hours/{day}/{hh}")
+        except CorruptIndex:
+            continue
+        agg = shard.get("agg") if isinstance(shard, dict) else None
+        if not isinstance(agg, dict):
+            continue
+        for (qh, _session, model, cls), vec in agg.items():
+            tkey = (qh, model, cls)
+            cur = tot.get(tkey)
+            if cur is None:
+                tot[tkey] = list(vec)
+            else:
+                for i in range(7):
+                    cur[i] += vec[i]
+                cur[7] = min(cur[7], vec[7])
+                cur[8] = max(cur[8], vec[8])
+    return {"sig": store.hour_signatures(day), "tot": tot}
+
+
+def update_day_summary(
+    store: Store,
+    day: str,
+    delta: dict[tuple[object, ...], list[float]],
+    old_sigs: dict[str, tuple[int, int, int] | None],
+) -> None:
+    """Apply a delta when the summary matches the hour files it was built from, else rebuild."""
+    rel = f"days/{day}"
+    try:
+        summary = store.read(rel)
+    except CorruptIndex:
+        summary = None
+    current = store.hour_signatures(day)
+    ok = isinstance(summary, dict) and isinstance(summary.get("tot"), dict)
+    if ok:
+        recorded = summary["sig"]  # type: ignore[index]
+        expected = {hh: sig for hh, sig in current.items() if hh not in old_sigs}
+        for hh, sig in old_sigs.items():
+            if sig is not None:
+                expected[hh] = sig
+        ok = recorded == expected
+    if not ok:
+        store.write(rel, summarise_day(store, day))
+        return
+    tot = summary["tot"]  # type: ignore[index]
+    for tkey, vec in delta.items():
+        cur = tot.get(tkey)
+        if cur is None:
+            if vec[0] > 0:
+                tot[tkey] = list(vec)
+            continue
+        for i in range(7):
+            cur[i] += vec[i]
+        cur[7] = min(cur[7], vec[7])
+        cur[8] = max(cur[8], vec[8])
+        if cur[0] <= 0:
+            del tot[tkey]
+    summary["sig"] = current  # type: ignore[index]
+    store.write(rel, summary)
+
+
+def _new_group(session: str, project: str) -> dict[str, object]:
+    return {
+        "files": {},
+        "epoch": 0,
+        "hours": set(),
+        "session": session,
+        "project": project,
+        "counters": dict.fromkeys(COUNTERS, 0),
+    }
+
+
+def load_group(store: Store, name: str, session: str, project: str, epoch: int) -> dict[str, object]:
+    """A group's state; offsets are forgotten when the index asked for a full re-read."""
+    try:
+        group = store.read(f"groups/{name}")
+    except CorruptIndex:
+        group = None
+    if not isinstance(group, dict) or not isinstance(group.get("files"), dict):
+        group = _new_group(session, project)
+    if group.get("epoch", 0) != epoch:
+        group["files"] = {}
+        group["epoch"] = epoch
+    return group
+
+
+def read_new_lines(
+    path: str, state: list[int] | None, budget: int
+) -> tuple[list[bytes], list[int], int, bool]:
+    """Complete lines appended since `state`: (lines, new state, bytes consumed, more unread).
+
+    `state` is [dev, ino, size, offset, mtime_ns]. A different inode or a file shorter than the
+    offset means the file was replaced or truncated: it is read again from the start (dedup
+    keeps that from counting anything twice). At most `budget` bytes are read, except that a
+    single line longer than the budget is read whole.
+    """
+    st = os.stat(path)
+    offset = 0
+    if state is not None and state[0] == st.st_dev and state[1] == st.st_ino and st.st_size >= state[3]:
+        offset = state[3]
+    new_state = [st.st_dev, st.st_ino, st.st_size, offset, st.st_mtime_ns]
+    if st.st_size <= offset:
+        return [], new_state, 0, False
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        data = fh.read(min(st.st_size - offset, budget))
+        at_eof = offset + len(data) >= st.st_size
+        end = data.rfind(b"\n") + 1
+        if end == 0 and not at_eof:
+            data += fh.readline()
+            at_eof = fh.tell() >= st.st_size
+            end = data.rfind(b"\n") + 1
+    if at_eof and end < len(data) and time.time_ns() - st.st_mtime_ns > STALE_TAIL_NS:
+        end = len(data)  # an unterminated last line in a quiet file is complete
+    new_state[3] = offset + end
+    more = not at_eof
+    return data[:end].split(b"\n"), new_state, end, more
+
+
+def ingest_group(
+    store: Store,
+    batch: Batch,
+    group: dict[str, object],
+    paths: Iterable[str],
+    loads: Callable[[bytes], object],
+    budget: int,
+) -> tuple[int, bool]:
+    """Read new lines of a group's files into `batch`; return (bytes read, more left)."""
+    files: dict[str, list[int]] = group["files"]  # type: ignore[assignment]
+    counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
+    consumed = 0
+    more = False
+    for path in paths:
+        try:
+            lines, state, used, remaining = read_new_lines(path, files.get(path), max(budget - consumed, 1))
+        except OSError:
+            continue
+        consumed += used
+        more = more or remaining
+        file_session = file_session_id(path)
+        before = dict(batch.counters)
+        for line in lines:
+            if not line.strip():
+                continue
+            counters["lines"] = counters.get("lines", 0) + 1
+            try:
+                records = records_from_line(line, loads, file_session)
+            except Skip as why:
+                reason = str(why)
+                key = "garbage" if reason.startswith("not ") else "synthetic" if reason == "synthetic" else "invalid"
+                counters[key] = counters.get(key, 0) + 1
+                continue
+            for rec in records:
+                batch.add(rec)
+        for name in ("entries", "duplicates"):
+            counters[name] = counters.get(name, 0) + batch.counters[name] - before[name]
+        files[path] = state
+        if consumed >= budget:
+            more = True
+            break
+    hours: set[int] = group["hours"]  # type: ignore[assignment]
+    hours.update(batch.touched)
+    batch.touched.clear()
+    return consumed, more

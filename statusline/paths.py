@@ -1,0 +1,45 @@
+"""Where things live: Claude config dirs (honouring CLAUDE_CONFIG_DIR) and costline's cache dir."""
+
+from __future__ import annotations
+
+import os
+
+
+def _home() -> str:
+    home = os.environ.get("HOME") or os.path.expanduser("~")
+    return home if home and home != "~" else os.getcwd()
+
+
+def claude_config_dirs() -> list[str]:
+    """Claude config dirs to scan, as ccusage finds them.
+
+    `CLAUDE_CONFIG_DIR` (comma-separated) replaces the defaults; otherwise both
+    `$XDG_CONFIG_HOME/claude` (default `~/.config/claude`) and `~/.claude`.
+    """
+    env = os.environ.get("CLAUDE_CONFIG_DIR", "").strip()
+    if env:
+        dirs = [os.path.expanduser(p.strip()) for p in env.split(",") if p.strip()]
+    else:
+        home = _home()
+        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
+        dirs = [os.path.join(xdg, "claude"), os.path.join(home, ".claude")]
+    seen: list[str] = []
+    for d in dirs:
+        d = os.path.abspath(d)
+        if d not in seen:
+            seen.append(d)
+    return seen
+
+
+def projects_dirs() -> list[str]:
+    """The `projects/` folders of the config dirs that exist."""
+    return [p for p in (os.path.join(d, "projects") for d in claude_config_dirs()) if os.path.isdir(p)]
+
+
+def cache_dir() -> str:
+    """costline's private cache dir: `$COSTLINE_CACHE_DIR`, else `$XDG_CACHE_HOME/costline`."""
+    explicit = os.environ.get("COSTLINE_CACHE_DIR")
+    if explicit:
+        return os.path.abspath(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(_home(), ".cache")
+    return os.path.join(os.path.abspath(xdg), "costline")

@@ -1,0 +1,93 @@
+"""Timestamps without `datetime`: ISO-8601 to epoch milliseconds, local-day bounds."""
+
+from __future__ import annotations
+
+import time
+
+QUARTER_HOUR_MS = 900_000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+
+
+def _days_from_civil(y: int, m: int, d: int) -> int:
+    """Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm)."""
+    y -= m <= 2
+    era = (y if y >= 0 else y - 399) // 400
+    yoe = y - era * 400
+    doy = (153 * (m + (-3 if m > 2 else 9)) + 2) // 5 + d - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    return era * 146097 + doe - 719468
+
+
+def civil_from_days(z: int) -> tuple[int, int, int]:
+    """Inverse of `_days_from_civil`: (year, month, day) of a day number."""
+    z += 719468
+    era = (z if z >= 0 else z - 146096) // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    y = yoe + era * 400
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + (3 if mp < 10 else -9)
+    return y + (m <= 2), m, d
+
+
+def parse_iso_ms(text: object) -> int | None:
+    """Epoch milliseconds of an ISO-8601 date-time with zone (`Z` or `±HH:MM`), else None."""
+    if not isinstance(text, str) or len(text) < 20 or text[4] != "-" or text[10] != "T":
+        return None
+    try:
+        y = int(text[0:4])
+        mo = int(text[5:7])
+        d = int(text[8:10])
+        hh = int(text[11:13])
+        mi = int(text[14:16])
+        ss = int(text[17:19])
+        if text[7] != "-" or text[13] != ":" or text[16] != ":":
+            return None
+        if not (1 <= mo <= 12 and 1 <= d <= 31 and hh <= 23 and mi <= 59 and ss <= 60):
+            return None
+        pos = 19
+        ms = 0
+        if pos < len(text) and text[pos] == ".":
+            # Exactly three fraction digits, as Claude Code writes and ccusage accepts.
+            frac = text[pos + 1 : pos + 4]
+            if len(frac) != 3 or not frac.isdigit():
+                return None
+            ms = int(frac)
+            pos += 4
+        zone = text[pos:]
+        if zone in ("Z", "z"):
+            offset_min = 0
+        elif len(zone) == 6 and zone[0] in "+-" and zone[3] == ":":
+            offset_min = int(zone[1:3]) * 60 + int(zone[4:6])
+            if zone[0] == "-":
+                offset_min = -offset_min
+        else:
+            return None
+    except ValueError:
+        return None
+    days = _days_from_civil(y, mo, d)
+    seconds = days * 86400 + hh * 3600 + mi * 60 + ss - offset_min * 60
+    return seconds * 1000 + ms
+
+
+def utc_day_name(ms: int) -> str:
+    """`YYYY-MM-DD` of the UTC day containing `ms`."""
+    y, m, d = civil_from_days(ms // DAY_MS)
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def local_day_bounds_ms(now_s: float) -> tuple[int, int, str]:
+    """[start, end) of the local calendar day containing `now_s`, in epoch ms, and its name.
+
+    Uses the C library's local time, so `TZ` (IANA names or POSIX strings) is honoured and
+    DST days are 23 or 25 hours long.
+    """
+    lt = time.localtime(now_s)
+    start = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))
+    nxt = time.localtime(start + 26 * 3600)
+    end = time.mktime((nxt.tm_year, nxt.tm_mon, nxt.tm_mday, 0, 0, 0, 0, 0, -1))
+    name = f"{lt.tm_year:04d}-{lt.tm_mon:02d}-{lt.tm_mday:02d}"
+    return int(start * 1000), int(end * 1000), name

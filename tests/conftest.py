@@ -1,0 +1,33 @@
+"""Every test runs against a private HOME, Claude config dir and cache dir, in UTC unless it says."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    config = home / ".claude"
+    (config / "projects").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config))
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("COSTLINE_PLAN", raising=False)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.setenv("TZ", "UTC0")
+    time.tzset()
+    yield config
+    os.environ["TZ"] = "UTC0"
+    time.tzset()
+
+
+@pytest.fixture
+def config_dir(isolated):
+    return isolated

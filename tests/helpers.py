@@ -1,0 +1,96 @@
+"""Builders for transcript lines and payloads, shaped like Claude Code 2.1.197 writes them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+COSTLINE = os.path.join(os.path.dirname(sys.executable), "costline")
+
+
+def assistant(
+    *,
+    msg_id: str | None = "msg_1",
+    request_id: str | None = "req_1",
+    model: str | None = "claude-opus-4-8",
+    ts: str = "2026-11-20T10:00:00.000Z",
+    session: str | None = "s1",
+    usage: dict | None = None,
+    sidechain: bool = False,
+    **envelope: object,
+) -> str:
+    """One assistant line with compact JSON (as Claude Code writes it)."""
+    u: dict[str, object] = {
+        "input_tokens": 10,
+        "output_tokens": 100,
+        "cache_creation_input_tokens": 0,
+        "cache_read_input_tokens": 0,
+    }
+    u.update(usage or {})
+    message: dict[str, object] = {
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": "hi"}],
+        "usage": u,
+    }
+    if msg_id is not None:
+        message["id"] = msg_id
+    if model is not None:
+        message["model"] = model
+    line: dict[str, object] = {
+        "parentUuid": "p",
+        "isSidechain": sidechain,
+        "userType": "external",
+        "cwd": "/w",
+        "version": "2.1.197",
+        "message": message,
+        "type": "assistant",
+        "uuid": "u",
+        "timestamp": ts,
+    }
+    if session is not None:
+        line["sessionId"] = session
+    if request_id is not None:
+        line["requestId"] = request_id
+    line.update(envelope)
+    return json.dumps(line, separators=(",", ":"))
+
+
+def user(text: str = "hello", ts: str = "2026-11-20T09:59:00.000Z", session: str = "s1") -> str:
+    return json.dumps(
+        {"type": "user", "message": {"role": "user", "content": text}, "timestamp": ts, "sessionId": session},
+        separators=(",", ":"),
+    )
+
+
+def write_transcript(config: Path, project: str, name: str, lines: list[str], mode: str = "w") -> Path:
+    path = config / "projects" / project / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, mode, encoding="utf-8") as fh:
+        for line in lines:
+            fh.write(line + "\n")
+    return path
+
+
+def payload(transcript: Path | str | None = None, session: str = "s1", **extra: object) -> bytes:
+    body: dict[str, object] = {
+        "session_id": session,
+        "transcript_path": str(transcript) if transcript else None,
+        "cwd": "/w",
+        "model": {"id": "claude-opus-4-8[1m]", "display_name": "Opus 4.8 (1M context)"},
+        "version": "2.1.197",
+    }
+    body.update(extra)
+    return json.dumps(body).encode()
+
+
+def run_costline(stdin: bytes, *args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[bytes]:
+    """Run the installed `costline` command as Claude Code does: payload on stdin."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [COSTLINE, *args], input=stdin, capture_output=True, env=full_env, timeout=timeout, check=False
+    )
