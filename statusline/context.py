@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 
-from statusline import log
 from statusline.index.background import is_due, spawn, touch_stamp
 from statusline.index.lines import file_session_id
 from statusline.index.query import range_buckets, session_buckets
@@ -34,20 +33,22 @@ class Context:
     """The payload plus lazily computed figures (index, prices) for one render."""
 
     __slots__ = (
-        "payload",
-        "now_s",
-        "env",
+        "_group",
+        "_session",
+        "_today",
         "cache",
-        "store",
+        "env",
+        "index_partial",
         "models",
         "notes",
-        "index_partial",
-        "_group",
-        "_today",
-        "_session",
+        "now_s",
+        "payload",
+        "store",
     )
 
-    def __init__(self, payload: dict[str, object], now_s: float, env: dict[str, str] | os._Environ[str], cache: str) -> None:
+    def __init__(
+        self, payload: dict[str, object], now_s: float, env: dict[str, str] | os._Environ[str], cache: str
+    ) -> None:
         self.payload = payload
         self.now_s = now_s
         self.env = env
@@ -112,7 +113,9 @@ class Context:
                 group = load_group(store, name, session, project, int(meta.get("rescan_epoch", 0)))  # type: ignore[call-overload]
                 before = repr(group["files"])
                 batch = Batch(store)
-                _, more = ingest_group(store, batch, group, self._session_files(transcript), _loads_line, RENDER_READ_BUDGET)
+                _, more = ingest_group(
+                    store, batch, group, self._session_files(transcript), _loads_line, RENDER_READ_BUDGET
+                )
                 batch.commit()
                 if more:
                     self.index_partial = True
@@ -150,7 +153,10 @@ class Context:
             elif self.session_id and self.transcript_path:
                 group = self._group or self._read_group(self.transcript_path)
                 hours = group.get("hours") if group else None
-                priced = price_buckets(session_buckets(self.store, hours if isinstance(hours, set) else set(), self.session_id), self.models)
+                priced = price_buckets(
+                    session_buckets(self.store, hours if isinstance(hours, set) else set(), self.session_id),
+                    self.models,
+                )
                 self._session = (priced.usd, "computed", priced)
         return self._session
 

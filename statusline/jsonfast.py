@@ -11,13 +11,13 @@ class _ScanContext:
     """The attributes `_json.make_scanner` reads from a `json.JSONDecoder`."""
 
     __slots__ = (
-        "strict",
+        "memo",
         "object_hook",
         "object_pairs_hook",
+        "parse_constant",
         "parse_float",
         "parse_int",
-        "parse_constant",
-        "memo",
+        "strict",
     )
 
     def __init__(self) -> None:

@@ -29,7 +29,7 @@ def write(cache: str, message: str) -> None:
             os.write(fd, line.encode("utf-8", "replace"))
         finally:
             os.close(fd)
-    except Exception:  # noqa: BLE001 - logging must never break the status line
+    except Exception:
         pass
 
 

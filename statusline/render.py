@@ -12,8 +12,8 @@ import sys
 import time
 
 from statusline import log
-from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 from statusline.paths import cache_dir
+from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 from statusline.style import compose
 
 CLAUDE_CODE_INDENT = 2  # Claude Code indents the status line by two columns
@@ -51,7 +51,7 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
     ctx = Context(payload, now_s, env, cache)
     try:
         ctx.refresh_index()
-    except Exception as exc:  # noqa: BLE001 - the index is an optimisation, never a blocker
+    except Exception as exc:
         log.exception(cache, "index refresh", exc)
     parts = [(spans, priority) for spans, priority, _ in run_segments(ctx)]
     if ctx.is_subscription and parts:
@@ -74,7 +74,7 @@ def main(flags: list[str] | None = None) -> int:
             line = "costline: pipe a Claude Code status payload on stdin (try `costline --help`)"
         else:
             line = build_line(stdin.read(MAX_PAYLOAD_BYTES + 1), os.environ, time.time(), flags)
-    except BaseException as exc:  # noqa: BLE001 - nothing may escape into the status bar
+    except BaseException as exc:
         log.exception(cache_dir(), "render", exc)
         line = "costline: error (see costline.log)"
     try:
@@ -84,6 +84,6 @@ def main(flags: list[str] | None = None) -> int:
     except (AttributeError, OSError, ValueError):
         try:
             sys.stdout = None  # type: ignore[assignment] - silence the interpreter's own flush error
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
     return 0

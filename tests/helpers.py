@@ -87,7 +87,9 @@ def payload(transcript: Path | str | None = None, session: str = "s1", **extra: 
     return json.dumps(body).encode()
 
 
-def run_costline(stdin: bytes, *args: str, env: dict[str, str] | None = None, timeout: float = 30) -> subprocess.CompletedProcess[bytes]:
+def run_costline(
+    stdin: bytes, *args: str, env: dict[str, str] | None = None, timeout: float = 30
+) -> subprocess.CompletedProcess[bytes]:
     """Run the installed `costline` command as Claude Code does: payload on stdin."""
     full_env = dict(os.environ)
     full_env.update(env or {})

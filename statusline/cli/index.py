@@ -104,7 +104,9 @@ def background_fail(cache: str, exc: Exception) -> None:
 
 
 @index.command()
-@click.option("--discard-history", is_flag=True, help="Start from an empty index (the old one is kept aside).")
+@click.option(
+    "--discard-history", is_flag=True, help="Start from an empty index (the old one is kept aside)."
+)
 def rebuild(discard_history: bool) -> None:
     """Re-read every transcript from the start.
 
@@ -134,7 +136,9 @@ def rebuild(discard_history: bool) -> None:
     progress = _Progress(quiet=False)
     report = scan(store, _loads, progress=progress)
     progress.finish()
-    click.echo(f"rebuilt from {report.files} files, {report.bytes_read / 1e6:,.1f} MB in {report.seconds:.2f} s")
+    click.echo(
+        f"rebuilt from {report.files} files, {report.bytes_read / 1e6:,.1f} MB in {report.seconds:.2f} s"
+    )
 
 
 def collect_status(store: Store) -> dict[str, object]:

@@ -88,7 +88,7 @@ def spawn(argv: list[str] | None = None) -> int:
     import subprocess  # Windows: no posix_spawn
 
     flags = getattr(subprocess, "DETACHED_PROCESS", 0) | getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    proc = subprocess.Popen(  # noqa: S603 - fixed argument list, no shell
+    proc = subprocess.Popen(
         argv,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,

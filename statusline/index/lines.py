@@ -175,9 +175,7 @@ def records_from_line(
     request_id = _text(envelope.get("requestId", obj.get("requestId")), "request id")
     session = _text(obj.get("sessionId", envelope.get("sessionId")), "session id") or file_session
     logged_cost = obj.get("costUSD", envelope.get("costUSD"))
-    records = [
-        _usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)
-    ]
+    records = [_usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)]
     iterations = usage.get("iterations")
     if isinstance(iterations, list):
         for n, item in enumerate(iterations):

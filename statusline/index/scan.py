@@ -44,7 +44,7 @@ def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, os.stat_result]]:
 class ScanReport:
     """What one scan did."""
 
-    __slots__ = ("files", "bytes_total", "files_read", "bytes_read", "groups_read", "seconds")
+    __slots__ = ("bytes_read", "bytes_total", "files", "files_read", "groups_read", "seconds")
 
     def __init__(self) -> None:
         self.files = 0

@@ -33,7 +33,7 @@ def _sig(st: os.stat_result) -> tuple[int, int, int]:
 class Store:
     """Paths and primitive reads and writes of one index directory."""
 
-    __slots__ = ("cache", "root", "_lock_fd")
+    __slots__ = ("_lock_fd", "cache", "root")
 
     def __init__(self, cache: str) -> None:
         self.cache = cache
@@ -112,7 +112,11 @@ class Store:
             os.replace(self.path(rel), f"{target}.{os.getpid()}")
         except OSError:
             pass
-        # Whatever that file held must be re-derived from the logs: re-read them all.
+        # Whatever that file held must be re-derived from the logs: re-read them all, soon.
+        try:
+            os.unlink(os.path.join(self.cache, "refresh.stamp"))
+        except OSError:
+            pass
         try:
             meta = self.read_meta()
             meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1

@@ -56,7 +56,9 @@ def _fnv(text: str) -> int:
     return h
 
 
-def _add(agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float], ts: int) -> None:
+def _add(
+    agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float], ts: int
+) -> None:
     cur = agg.get(key)
     if cur is None:
         agg[key] = [*vec, ts, ts]
@@ -93,7 +95,7 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
 class Batch:
     """Changes made under one lock: hour files and the day-summary deltas they imply."""
 
-    __slots__ = ("store", "hours", "old_sigs", "dirty", "deltas", "counters", "touched")
+    __slots__ = ("counters", "deltas", "dirty", "hours", "old_sigs", "store", "touched")
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -174,7 +176,7 @@ class Batch:
                 for i, old in enumerate(entries):  # type: ignore[arg-type]
                     old_req, old_key = old[0], old[1]
                     same = (req and req == old_req) or (
-                        old_key[1] == session and (not req and not old_req or side != old[5])
+                        old_key[1] == session and ((not req and not old_req) or side != old[5])
                     )
                     if not same:
                         continue
@@ -362,7 +364,13 @@ def ingest_group(
                 records = records_from_line(line, loads, file_session)
             except Skip as why:
                 reason = str(why)
-                key = "garbage" if reason.startswith("not ") else "synthetic" if reason == "synthetic" else "invalid"
+                key = (
+                    "garbage"
+                    if reason.startswith("not ")
+                    else "synthetic"
+                    if reason == "synthetic"
+                    else "invalid"
+                )
                 counters[key] = counters.get(key, 0) + 1
                 continue
             for rec in records:

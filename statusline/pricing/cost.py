@@ -50,7 +50,7 @@ def bucket_cost(period: tuple[object, ...], cls: int, vec: list[float]) -> float
 class Priced:
     """The cost of a set of buckets, and the model ids it could not price."""
 
-    __slots__ = ("usd", "unknown", "messages")
+    __slots__ = ("messages", "unknown", "usd")
 
     def __init__(self) -> None:
         self.usd = 0.0

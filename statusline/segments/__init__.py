@@ -32,7 +32,7 @@ def run_segments(ctx: Context) -> list[tuple[list[tuple[str, str]], int, str]]:
     for name, (render, priority) in SEGMENTS.items():
         try:
             shown = render(ctx)
-        except Exception as exc:  # noqa: BLE001 - one broken segment must not blank the line
+        except Exception as exc:
             log.exception(ctx.cache, f"segment {name}", exc)
             continue
         if shown is not None:

@@ -1,0 +1,271 @@
+"""Incremental reads, dedup, crash safety and repair of the index."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from helpers import assistant, user, write_transcript
+from index_helpers import day, loads, priced, refresh, store
+
+from statusline.index.update import Batch, group_of, ingest_group, load_group
+
+ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6  # one default Opus 4.8 message
+
+
+# -- dedup ---------------------------------------------------------------------------------
+def test_streaming_copies_count_once(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(), assistant(), assistant()])
+    assert priced().usd == pytest.approx(ONE)
+
+
+def test_copy_with_most_tokens_wins_whatever_the_order(config_dir):
+    small = assistant(usage={"output_tokens": 1})
+    big = assistant(usage={"output_tokens": 1000})
+    write_transcript(config_dir, "p", "s1.jsonl", [small, big, small])
+    assert priced().usd == pytest.approx(10 * 5 / 1e6 + 1000 * 25 / 1e6)
+
+
+def test_copies_across_files_and_config_dirs_count_once(config_dir, tmp_path, monkeypatch):
+    other = tmp_path / "other-config"
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    write_transcript(other, "q", "s2.jsonl", [assistant(session="s2")])
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", f"{config_dir},{other}")
+    assert priced().usd == pytest.approx(ONE)
+
+
+def test_subagent_copies_under_the_session_folder_count_once(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra")])
+    write_transcript(
+        config_dir,
+        "p",
+        "s1/subagents/agent-1.jsonl",
+        [
+            assistant(msg_id="a", request_id="ra", sidechain=True),
+            assistant(msg_id="b", request_id="rb", sidechain=True),
+        ],
+    )
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_sidechain_copy_loses_to_main_even_with_more_tokens(config_dir):
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(
+                sidechain=True,
+                request_id="r-side",
+                usage={"output_tokens": 5000},
+                ts="2026-11-20T10:00:00.000Z",
+            ),
+            assistant(ts="2026-11-20T10:00:01.000Z"),
+        ],
+    )
+    assert priced().usd == pytest.approx(ONE)
+
+
+def test_same_message_different_requests_both_count(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(request_id="r1"), assistant(request_id="r2")])
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_without_request_id_copies_in_one_session_count_once(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(request_id=None), assistant(request_id=None)])
+    write_transcript(config_dir, "p", "s2.jsonl", [assistant(request_id=None, session="s2")])
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_without_message_id_nothing_is_deduplicated(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id=None), assistant(msg_id=None)])
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_tie_prefers_the_copy_that_records_speed(config_dir):
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(ts="2026-11-20T23:50:00.000Z"),
+            assistant(ts="2026-11-21T00:30:00.000Z", usage={"speed": "standard"}),
+        ],
+    )
+    refresh()
+    assert day("2026-11-20").usd == 0
+    assert day("2026-11-21").usd == pytest.approx(ONE)
+
+
+def test_tie_keeps_the_first_copy(config_dir):
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(ts="2026-11-20T23:50:00.000Z"),
+            assistant(ts="2026-11-21T00:30:00.000Z"),
+        ],
+    )
+    refresh()
+    assert day("2026-11-20").usd == pytest.approx(ONE)
+    assert day("2026-11-21").usd == 0
+
+
+def test_winner_moves_the_message_to_its_own_day(config_dir):
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(ts="2026-11-20T23:59:00.000Z", usage={"output_tokens": 1}),
+            assistant(ts="2026-11-21T00:01:00.000Z", usage={"output_tokens": 100}),
+        ],
+    )
+    refresh()
+    assert day("2026-11-20").usd == 0
+    assert day("2026-11-21").usd == pytest.approx(ONE)
+
+
+def test_resumed_session_replaying_history_counts_once(config_dir):
+    history = [
+        assistant(msg_id=f"m{i}", request_id=f"r{i}", ts=f"2026-11-20T10:0{i}:00.000Z") for i in range(5)
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", history)
+    refresh()
+    # A later session file replays the same lines (same ids and timestamps), then continues.
+    write_transcript(
+        config_dir, "p", "s2.jsonl", [*history, assistant(msg_id="new", request_id="rn", session="s2")]
+    )
+    assert priced().usd == pytest.approx(6 * ONE)
+
+
+# -- incremental reads ---------------------------------------------------------------------
+def test_appended_lines_are_read_once(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [user(), assistant(msg_id="a", request_id="ra")])
+    assert priced().usd == pytest.approx(ONE)
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="b", request_id="rb")], mode="a")
+    assert priced().usd == pytest.approx(2 * ONE)
+    group = store().read(f"groups/{group_of(str(path))[0]}")
+    assert group["files"][str(path)][3] == path.stat().st_size
+    assert group["counters"]["lines"] == 3 and group["counters"]["entries"] == 2
+
+
+def test_partial_last_line_waits_for_its_end(config_dir):
+    full = assistant(msg_id="b", request_id="rb")
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra")])
+    with open(path, "a") as fh:
+        fh.write(full[:40])
+    assert priced().usd == pytest.approx(ONE)
+    with open(path, "a") as fh:
+        fh.write(full[40:] + "\n")
+    assert priced().usd == pytest.approx(2 * ONE)
+    assert store().read(f"groups/{group_of(str(path))[0]}")["counters"]["garbage"] == 0
+
+
+def test_quiet_unterminated_last_line_is_taken(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra")])
+    with open(path, "a") as fh:
+        fh.write(assistant(msg_id="b", request_id="rb"))
+    old = path.stat().st_mtime - 3600
+    os.utime(path, (old, old))
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_truncated_file_is_reread_without_double_counting(config_dir):
+    lines = [assistant(msg_id=f"m{i}", request_id=f"r{i}") for i in range(3)]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    assert priced().usd == pytest.approx(3 * ONE)
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m0", request_id="r0")])
+    assert priced().usd == pytest.approx(3 * ONE)  # history is kept
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m9", request_id="r9")], mode="a")
+    assert priced().usd == pytest.approx(4 * ONE)
+
+
+def test_replaced_file_is_detected_by_inode(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m1", request_id="r1")])
+    assert priced().usd == pytest.approx(ONE)
+    tmp = path.with_suffix(".new")
+    tmp.write_text(assistant(msg_id="m2", request_id="r2") + "\n")
+    os.replace(tmp, path)
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_deleted_transcripts_keep_their_history(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    assert priced().usd == pytest.approx(ONE)
+    path.unlink()
+    assert priced().usd == pytest.approx(ONE)
+
+
+def test_garbage_lines_are_counted_not_fatal(config_dir):
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", ['{"usage":{ broken', "\x00\x01", assistant(), "not json"]
+    )
+    with open(path, "ab") as fh:
+        fh.write(b'{"usage":{"x":"\xff\xfe"}}\n')
+    assert priced().usd == pytest.approx(ONE)
+    counters = store().read(f"groups/{group_of(str(path))[0]}")["counters"]
+    assert counters["garbage"] == 2 and counters["entries"] == 1
+
+
+def test_read_budget_bounds_one_pass(config_dir):
+    lines = [assistant(msg_id=f"m{i}", request_id=f"r{i}") for i in range(50)]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    st = store()
+    st.ensure()
+    name, session, project = group_of(str(path))
+    group = load_group(st, name, session, project, 0)
+    batch = Batch(st)
+    used, more = ingest_group(st, batch, group, [str(path)], loads, 2000)
+    assert more and used < path.stat().st_size
+    batch.commit()
+
+
+# -- crash safety and repair ---------------------------------------------------------------
+def test_crash_before_offsets_are_saved_loses_nothing_and_adds_nothing(config_dir):
+    lines = [assistant(msg_id="a", request_id="ra"), assistant(msg_id="b", request_id="rb")]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    st = store()
+    st.ensure()
+    name, session, project = group_of(str(path))
+    group = load_group(st, name, session, project, 0)
+    batch = Batch(st)
+    ingest_group(st, batch, group, [str(path)], loads, 1 << 20)
+    batch.commit()  # hour and day files written; the process "dies" before the group is saved
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_stale_day_summary_is_rebuilt_from_hour_files(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    st = refresh()
+    st.write("days/2026-11-20", {"sig": {}, "tot": {}})  # a summary from before a crash
+    assert day("2026-11-20").usd == pytest.approx(ONE)
+
+
+def test_corrupt_hour_file_is_set_aside_and_rebuilt_from_logs(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    st = refresh()
+    with open(st.path("hours/2026-11-20/10"), "wb") as fh:
+        fh.write(b"garbage")
+    priced()  # finds the damage, sets the file aside and asks for a full re-read
+    assert os.listdir(st.path("corrupt"))
+    assert priced().usd == pytest.approx(ONE)
+
+
+def test_corrupt_group_file_rereads_its_logs_without_double_counting(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    st = refresh()
+    with open(st.path(f"groups/{group_of(str(path))[0]}"), "wb") as fh:
+        fh.write(b"\x00")
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="b", request_id="rb")], mode="a")
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_index_files_are_private(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    st = refresh()
+    assert os.stat(st.root).st_mode & 0o777 == 0o700
+    for folder, _dirs, files in os.walk(st.root):
+        for name in files:
+            assert os.stat(os.path.join(folder, name)).st_mode & 0o077 == 0, name
