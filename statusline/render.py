@@ -59,8 +59,8 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
             if spans[0][1].startswith("cost"):
                 spans.insert(0, ("API-eq ", "muted"))
                 break
-    if problem and not parts:
-        parts = [([(f"costline: {problem}", "error")], 100)]
+    if problem:
+        parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
     line = compose(parts, use_color(env, flags), available_width(env))
     return line or "costline"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+import click.exceptions
 
 from statusline import __version__
 
@@ -53,13 +54,34 @@ from statusline.cli import index as _index  # noqa: E402  (registers the `index`
 cli.add_command(_index.index)
 
 
-def main() -> int:
-    """Run the CLI; expected failures print one line on stderr and exit non-zero."""
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; any failure is one line on stderr and a non-zero exit."""
     try:
-        cli.main(prog_name="costline", standalone_mode=True)
-    except SystemExit as exc:
-        return int(exc.code or 0) if isinstance(exc.code, int) else 1
-    return 0
+        result = cli.main(args=argv, prog_name="costline", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("costline: aborted", err=True)
+        return 130
+    except click.UsageError as exc:
+        hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        click.echo(f"costline: {exc.format_message()}{hint}", err=True)
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"costline: {exc.format_message()}", err=True)
+        return exc.exit_code
+    except OSError as exc:
+        click.echo(f"costline: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        return 1
+    except Exception as exc:
+        from statusline import log
+        from statusline.paths import cache_dir
+
+        log.exception(cache_dir(), "cli", exc)
+        click.echo(
+            f"costline: unexpected {type(exc).__name__}: {exc} (details in {log.log_path(cache_dir())})",
+            err=True,
+        )
+        return 3
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":

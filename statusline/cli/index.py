@@ -9,7 +9,7 @@ import time
 import click
 import orjson
 
-from statusline.index import background
+from statusline.index import background as bg_job
 from statusline.index.scan import scan
 from statusline.index.store import CorruptIndex, Store
 from statusline.paths import cache_dir, claude_config_dirs
@@ -88,7 +88,7 @@ def refresh(background: bool) -> None:
     finally:
         progress.finish()
         os.close(fd)
-    background.record_outcome(cache, ok=True)
+    bg_job.record_outcome(cache, ok=True)
     if not background:
         click.echo(
             f"indexed {report.bytes_read / 1e6:,.1f} MB from {report.files_read} of {report.files} files "
@@ -100,7 +100,7 @@ def background_fail(cache: str, exc: Exception) -> None:
     from statusline import log
 
     log.exception(cache, "index refresh", exc)
-    background.record_outcome(cache, ok=False)
+    bg_job.record_outcome(cache, ok=False)
 
 
 @index.command()

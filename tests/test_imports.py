@@ -1,0 +1,89 @@
+"""The render path imports nothing beyond what it needs (a deterministic guard, not a timing).
+
+Each of json, re, typing, dataclasses, datetime, tomllib, click, orjson costs more than the whole
+render budget; this test fails the moment one of them (or anything new) reaches the hot path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from helpers import COSTLINE, assistant, payload, write_transcript
+
+ALLOWED_EXTRA = {"__future__", "_json", "fcntl"}
+FORBIDDEN = {
+    "json",
+    "re",
+    "typing",
+    "dataclasses",
+    "datetime",
+    "tomllib",
+    "click",
+    "orjson",
+    "cachetools",
+    "subprocess",
+    "functools",
+    "contextlib",
+    "enum",
+    "logging",
+    "pathlib",
+    "zoneinfo",
+    "uuid",
+    "traceback",
+    "threading",
+    "collections",
+    "inspect",
+    "ast",
+    "tokenize",
+    "importlib.metadata",
+}
+
+
+def imported_modules(argv: list[str], stdin: bytes) -> set[str]:
+    env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
+    proc = subprocess.run(argv, input=stdin, capture_output=True, env=env, check=False)
+    assert proc.returncode == 0
+    names = set()
+    for line in proc.stderr.decode().splitlines():
+        if line.startswith("import time:") and "|" in line:
+            name = line.rsplit("|", 1)[1].strip()
+            if name != "imported package":
+                names.add(name)
+    return names
+
+
+def bare_interpreter() -> set[str]:
+    return imported_modules([sys.executable, "-c", "pass"], b"")
+
+
+def check(stdin: bytes) -> None:
+    extra = imported_modules([COSTLINE], stdin) - bare_interpreter()
+    assert not extra & FORBIDDEN, f"forbidden on the render path: {sorted(extra & FORBIDDEN)}"
+    unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA
+    assert not unexpected, f"new imports on the render path: {sorted(unexpected)}"
+
+
+def test_warm_render_with_new_lines(config_dir):
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(ts=time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()))]
+    )
+    subprocess.run([COSTLINE], input=payload(path), capture_output=True, check=True)
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m2", request_id="r2")], mode="a")
+    check(payload(path, cost={"total_cost_usd": 0.5}, context_window={"used_percentage": 12}))
+
+
+def test_first_render_with_no_index(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    check(payload(path))
+
+
+def test_bad_payload():
+    check(b"\xffnot json")
+
+
+def test_sample_payload():
+    check((Path(__file__).resolve().parent.parent / "samples" / "payload-opus.json").read_bytes())

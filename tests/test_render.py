@@ -1,0 +1,275 @@
+"""The installed `costline` command, run as Claude Code runs it: payload on stdin, one line out."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+from helpers import assistant, payload, run_costline, write_transcript
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
+
+
+def now_iso(offset_s: float = 0.0) -> str:
+    t = time.gmtime(time.time() + offset_s)
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", t)
+
+
+def one_line(proc) -> str:
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode("utf-8")
+    assert out.endswith("\n") and out.count("\n") == 1, out
+    assert b"Traceback" not in proc.stdout + proc.stderr
+    return out[:-1]
+
+
+def plain(line: str) -> str:
+    return ANSI.sub("", line)
+
+
+def wait_for_refresh(cache: Path) -> None:
+    """The background refresh is done once it has released bg.lock and written the scan."""
+    import fcntl
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        meta = cache / "index" / "v1" / "meta"
+        lock = cache / "bg.lock"
+        if meta.exists() and lock.exists():
+            fd = os.open(lock, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        time.sleep(0.05)
+    raise AssertionError("background refresh did not finish")
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("payload-*.json")))
+def test_every_sample_renders(sample):
+    line = one_line(run_costline((SAMPLES / sample).read_bytes()))
+    assert plain(line)
+
+
+def test_the_example_line(config_dir):
+    line = plain(one_line(run_costline((SAMPLES / "payload-opus.json").read_bytes())))
+    assert line.startswith("Opus 4.6 · $0.51 session · $0.00")
+    assert "ctx 42%" in line and line.endswith("+156 −23")
+
+
+@pytest.mark.parametrize(
+    "stdin",
+    [
+        b"",
+        b"   ",
+        b"not json",
+        b"[1,2,3]",
+        b"null",
+        b'"text"',
+        b"\xff\xfe\x00garbage",
+        b'{"session_id": 5}',
+        b'{"model": [], "cost": "x", "context_window": {"used_percentage": "NaN"}}',
+        b'{"a":' * 100000,
+        b'{"transcript_path": "/etc/passwd", "session_id": "../../x"}',
+        b'{"transcript_path": "/", "cost": {"total_cost_usd": -5}}',
+    ],
+)
+def test_hostile_stdin_still_prints_one_line(stdin):
+    one_line(run_costline(stdin))
+
+
+def test_fifty_megabyte_payload():
+    blob = b'{"pad": "' + b"x" * (50 * 1024 * 1024) + b'"}'
+    line = one_line(run_costline(blob))
+    assert "too large" in line
+
+
+def test_session_start_payload_with_nulls():
+    line = plain(one_line(run_costline((SAMPLES / "payload-session-start.json").read_bytes())))
+    assert "$0.00 session" in line and "ctx" not in line
+
+
+def test_no_color_and_no_escape_sequences_from_payload(monkeypatch):
+    evil = payload(
+        model={"id": "x", "display_name": "Op\x1b]0;pwned\x07us\x1b[31m"}, cost={"total_cost_usd": 1}
+    )
+    line = one_line(run_costline(evil, env={"NO_COLOR": "1"}))
+    assert "\x1b" not in line and "\x07" not in line
+
+
+def test_colors_never_follow_a_bare_reset_until_the_end():
+    line = one_line(run_costline((SAMPLES / "payload-opus.json").read_bytes()))
+    assert line.count("\x1b[0m") == 1 and line.endswith("\x1b[0m")
+    assert line.startswith("\x1b[")
+
+
+@pytest.mark.parametrize("columns", ["40", "30", "20", "12"])
+def test_line_fits_columns(columns):
+    line = plain(
+        one_line(run_costline((SAMPLES / "payload-opus.json").read_bytes(), env={"COLUMNS": columns}))
+    )
+    assert len(line) <= int(columns) - 2
+    assert "$0.51" in line or int(columns) < 16
+
+
+def test_width_drops_least_important_first():
+    line = plain(one_line(run_costline((SAMPLES / "payload-opus.json").read_bytes(), env={"COLUMNS": "50"})))
+    assert "session" in line and "today" in line and "+156" not in line
+
+
+def test_subscription_is_labelled_api_equivalent():
+    line = plain(one_line(run_costline((SAMPLES / "payload-subscription.json").read_bytes())))
+    assert line.startswith("Sonnet 4.6 · API-eq $0.51 session")
+
+
+def test_session_cost_computed_from_transcript_when_payload_has_none(config_dir):
+    path = write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(ts=now_iso(-60)), assistant(msg_id="m2", request_id="r2", ts=now_iso(-30))],
+    )
+    line = plain(one_line(run_costline(payload(path))))
+    assert f"${2 * ONE:.2f} session" in line
+
+
+def test_today_counts_other_sessions_after_background_refresh(config_dir, tmp_path):
+    other = write_transcript(
+        config_dir,
+        "q",
+        "other.jsonl",
+        [
+            assistant(
+                msg_id=f"o{i}",
+                request_id=f"o{i}",
+                session="other",
+                ts=now_iso(-120),
+                usage={"output_tokens": 40_000},
+            )
+            for i in range(3)
+        ],
+    )
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-10))])
+    first = plain(one_line(run_costline(payload(mine, cost={"total_cost_usd": 0.01}))))
+    assert "…" in first  # the full index is being built in the background
+    wait_for_refresh(tmp_path / "cache")
+    second = plain(one_line(run_costline(payload(mine, cost={"total_cost_usd": 0.01}))))
+    expected = ONE + 3 * (10 * 5 + 40_000 * 25) / 1e6
+    assert f"${expected:.2f} today" in second and "…" not in second
+    assert other.exists()
+
+
+def test_today_uses_the_local_calendar_day(config_dir, tmp_path):
+    # 23:30 local in UTC+14 is 09:30 UTC the same day; 00:30 local on the next day is not today.
+    lt = time.gmtime()
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    run_costline(payload(mine), env={"TZ": "XXX-14"})
+    wait_for_refresh(tmp_path / "cache")
+    line = plain(one_line(run_costline(payload(mine), env={"TZ": "XXX-14"})))
+    assert f"${ONE:.2f} today" in line
+    assert lt
+
+
+def test_unknown_model_marks_today(config_dir, tmp_path):
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(model="claude-zeta-9", ts=now_iso(-5))])
+    run_costline(payload(mine))
+    wait_for_refresh(tmp_path / "cache")
+    line = plain(one_line(run_costline(payload(mine, cost={"total_cost_usd": 0}))))
+    assert "+? today" in line
+
+
+def test_read_only_cache_dir_still_renders(tmp_path):
+    cache = tmp_path / "ro"
+    cache.mkdir()
+    cache.chmod(0o500)
+    try:
+        line = plain(
+            one_line(
+                run_costline(
+                    (SAMPLES / "payload-opus.json").read_bytes(), env={"COSTLINE_CACHE_DIR": str(cache)}
+                )
+            )
+        )
+    finally:
+        cache.chmod(0o700)
+    assert "$0.51 session" in line
+
+
+def test_corrupt_index_files_still_render(config_dir, tmp_path):
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    run_costline(payload(mine))
+    wait_for_refresh(tmp_path / "cache")
+    for folder, _dirs, files in os.walk(tmp_path / "cache" / "index"):
+        for name in files:
+            if name != "lock":
+                Path(folder, name).write_bytes(b"\x00garbage")
+    line = plain(one_line(run_costline(payload(mine, cost={"total_cost_usd": 0.25}))))
+    assert "$0.25 session" in line
+
+
+def test_render_exits_while_its_background_child_still_runs(config_dir, tmp_path):
+    """The detached refresh must not hold Claude Code's pipe: the render returns first."""
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    # A large corpus keeps the child busy long after the render has printed.
+    big = [
+        assistant(msg_id=f"b{i}", request_id=f"b{i}", session="big", ts=now_iso(-300)) for i in range(60_000)
+    ]
+    write_transcript(config_dir, "big", "big.jsonl", big)
+    started = time.monotonic()
+    proc = run_costline(payload(mine))
+    one_line(proc)
+    lock = tmp_path / "cache" / "bg.lock"
+    import fcntl
+
+    deadline = started + 10
+    held = False
+    while time.monotonic() < deadline and not held:
+        if lock.exists():
+            fd = os.open(lock, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            except OSError:
+                held = True  # the child is still indexing, and the render has already exited
+            finally:
+                os.close(fd)
+        if not held:
+            time.sleep(0.01)
+    assert held
+    wait_for_refresh(tmp_path / "cache")
+
+
+def test_python_dash_m_works():
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "statusline", "--no-color"],
+        input=(SAMPLES / "payload-opus.json").read_bytes(),
+        capture_output=True,
+        check=False,
+    )
+    assert "$0.51 session" in one_line(proc)
+
+
+def test_cli_errors_are_one_line_and_non_zero():
+    proc = run_costline(b"", "index", "nope")
+    assert proc.returncode != 0 and proc.stdout == b""
+    assert len(proc.stderr.decode().strip().splitlines()) <= 3
+
+
+def test_index_status_json(config_dir):
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(), assistant()])
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    info = json.loads(run_costline(b"", "index", "status", "--json").stdout)
+    assert info["entries"] == 1 and info["duplicates"] == 1 and info["files"] == 1
