@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 
-from statusline.index.background import is_due, spawn, touch_stamp
 from statusline.index.lines import file_session_id
-from statusline.index.query import range_buckets, session_buckets
-from statusline.index.store import CorruptIndex, Store
-from statusline.index.update import Batch, group_of, ingest_group, load_group
-from statusline.payload import field, number, text
-from statusline.pricing.bundled import MODELS
-from statusline.pricing.cost import Priced, price_buckets
+from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store
+from statusline.index.update import Batch, group_of, ingest_group, load_group, range_buckets, session_buckets
+from statusline.payload import field, loads, number, text
+from statusline.pricing import MODELS, Priced, price_buckets
 from statusline.timeutil import local_day_bounds_ms
 
 # The render reads at most this much of its own session's new log bytes; the rest is left to
@@ -24,9 +21,20 @@ TAIL_BYTES = 256 * 1024
 
 
 def _loads_line(line: bytes) -> object:
-    from statusline import jsonfast
+    return loads(line.decode("utf-8"))
 
-    return jsonfast.loads(line.decode("utf-8"))
+
+def _any_changed(paths: list[str], states: dict[str, list[int]]) -> bool:
+    """Whether any file differs (inode or size) from what the index last read of it."""
+    for path in paths:
+        state = states.get(path)
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if state is None or state[1] != st.st_ino or state[3] != st.st_size:
+            return True
+    return False
 
 
 class Context:
@@ -93,7 +101,10 @@ class Context:
         return files
 
     def refresh_index(self) -> None:
-        """Index this session's new log lines and start a background refresh when one is due."""
+        """Index this session's new log lines and start a background refresh when one is due.
+
+        Takes the writers' lock only when there is something to do, and never waits for it.
+        """
         store = self.store
         try:
             meta = store.read("meta")
@@ -104,27 +115,33 @@ class Context:
             meta = {"rescan_epoch": 0}
         if not meta.get("full_scan_ms"):
             self.index_partial = True
-        if not store.lock(blocking=False):
-            return  # another writer is busy: show what the index has
+        epoch = int(meta.get("rescan_epoch", 0))  # type: ignore[call-overload]
+        transcript = self.transcript_path
+        files: list[str] = []
+        changed = False
+        if transcript and os.path.isfile(transcript):
+            files = self._session_files(transcript)
+            name, session, project = group_of(transcript)
+            self._group = load_group(store, name, session, project, epoch)
+            changed = _any_changed(files, self._group["files"])  # type: ignore[arg-type]
+        interval = CATCH_UP_INTERVAL_S if self.index_partial else REFRESH_INTERVAL_S
+        due = store.refresh_due(self.now_s, interval)
+        if not (changed or due) or not store.lock(blocking=False):
+            return  # nothing to do, or another writer is busy: show what the index has
         try:
-            transcript = self.transcript_path
-            if transcript and os.path.isfile(transcript):
-                name, session, project = group_of(transcript)
-                group = load_group(store, name, session, project, int(meta.get("rescan_epoch", 0)))  # type: ignore[call-overload]
-                before = repr(group["files"])
+            if changed and transcript:
+                group = load_group(store, name, session, project, epoch)  # again, under the lock
                 batch = Batch(store)
-                _, more = ingest_group(
-                    store, batch, group, self._session_files(transcript), _loads_line, RENDER_READ_BUDGET
-                )
+                _, more = ingest_group(store, batch, group, files, _loads_line, RENDER_READ_BUDGET)
                 batch.commit()
+                store.write(f"groups/{name}", group)
+                self._group = group
                 if more:
                     self.index_partial = True
-                if repr(group["files"]) != before:
-                    store.write(f"groups/{name}", group)
-                self._group = group
-            interval = CATCH_UP_INTERVAL_S if self.index_partial else None
-            if is_due(self.cache, self.now_s, *(() if interval is None else (interval,))):
-                touch_stamp(self.cache, self.now_s)
+            if due:
+                from statusline.index.background import spawn
+
+                store.mark_refresh_started(self.now_s)
                 spawn()
         finally:
             store.unlock()
@@ -190,7 +207,7 @@ class Context:
 
     def context_window_for_model(self) -> int | None:
         """The context window of the payload's model, from the price table."""
-        from statusline.pricing.resolve import resolve
+        from statusline.pricing import resolve
 
         model_id = text(self.get("model", "id"))
         if not model_id:

@@ -1,10 +1,64 @@
-"""Tolerant access to Claude Code's status payload: any field may be missing, null or odd."""
+"""JSON without `json`, and tolerant access to Claude Code's status payload.
+
+`loads` runs the C scanner that `json` itself uses, without importing `json` (which imports `re`,
+several milliseconds on the render path). Payload fields may be missing, null or odd: accessors
+return None rather than raise.
+"""
 
 from __future__ import annotations
 
-from statusline import jsonfast
+from _json import make_scanner
 
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+_WS = " \t\n\r"
+
+
+class _ScanContext:
+    """The attributes `_json.make_scanner` reads from a `json.JSONDecoder`."""
+
+    __slots__ = (
+        "memo",
+        "object_hook",
+        "object_pairs_hook",
+        "parse_constant",
+        "parse_float",
+        "parse_int",
+        "strict",
+    )
+
+    def __init__(self) -> None:
+        self.strict = False
+        self.object_hook = None
+        self.object_pairs_hook = None
+        self.parse_float = float
+        self.parse_int = int
+        self.parse_constant = float  # NaN / Infinity; callers reject non-finite numbers
+        self.memo: dict[str, str] = {}
+
+
+_CONTEXT = _ScanContext()
+_scan = make_scanner(_CONTEXT)
+
+
+def loads(text: str) -> object:
+    """Parse one JSON document; raise ValueError on anything else."""
+    start = 0
+    end = len(text)
+    while start < end and text[start] in _WS:
+        start += 1
+    try:
+        value, pos = _scan(text, start)
+    except StopIteration:
+        raise ValueError("not JSON") from None
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    finally:
+        _CONTEXT.memo.clear()
+    while pos < end and text[pos] in _WS:
+        pos += 1
+    if pos != end:
+        raise ValueError("trailing data after JSON")
+    return value
 
 
 def parse_payload(raw: bytes) -> tuple[dict[str, object], str | None]:
@@ -14,7 +68,7 @@ def parse_payload(raw: bytes) -> tuple[dict[str, object], str | None]:
     if len(raw) > MAX_PAYLOAD_BYTES:
         return {}, "payload too large"
     try:
-        value = jsonfast.loads(raw.decode("utf-8", "replace"))
+        value = loads(raw.decode("utf-8", "replace"))
     except ValueError:
         return {}, "payload is not JSON"
     if not isinstance(value, dict):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
-from statusline import jsonfast
-from statusline.index.query import range_buckets
+from statusline import payload as jsonfast
 from statusline.index.scan import scan
 from statusline.index.store import Store
-from statusline.pricing.bundled import MODELS
-from statusline.pricing.cost import Priced, price_buckets
+from statusline.index.update import range_buckets
+from statusline.pricing import MODELS, Priced, price_buckets
 from statusline.timeutil import parse_iso_ms
 
 

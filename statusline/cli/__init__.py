@@ -44,7 +44,7 @@ def render(no_color: bool, color: bool) -> None:
     Example:
       costline render --no-color < samples/payload-opus.json
     """
-    from statusline.render import main as render_main
+    from statusline.render import render_main
 
     render_main(["--no-color"] if no_color else [])
 

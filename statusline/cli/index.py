@@ -9,7 +9,6 @@ import time
 import click
 import orjson
 
-from statusline.index import background as bg_job
 from statusline.index.scan import scan
 from statusline.index.store import CorruptIndex, Store
 from statusline.paths import cache_dir, claude_config_dirs
@@ -29,11 +28,14 @@ class _Progress:
     def __init__(self, quiet: bool) -> None:
         self.quiet = quiet
         self.started = time.monotonic()
+        self.last = 0.0
         self.shown = False
 
     def __call__(self, done: int, total: int) -> None:
-        if self.quiet or time.monotonic() - self.started < 1.0:
+        now = time.monotonic()
+        if self.quiet or now - self.started < 1.0 or now - self.last < 0.25 or not sys.stderr.isatty():
             return
+        self.last = now
         self.shown = True
         pct = 100 * done // total if total else 100
         click.echo(f"\rindexing {done / 1e6:,.0f} / {total / 1e6:,.0f} MB ({pct}%)", err=True, nl=False)
@@ -88,7 +90,7 @@ def refresh(background: bool) -> None:
     finally:
         progress.finish()
         os.close(fd)
-    bg_job.record_outcome(cache, ok=True)
+    _store().record_refresh(ok=True)
     if not background:
         click.echo(
             f"indexed {report.bytes_read / 1e6:,.1f} MB from {report.files_read} of {report.files} files "
@@ -100,7 +102,7 @@ def background_fail(cache: str, exc: Exception) -> None:
     from statusline import log
 
     log.exception(cache, "index refresh", exc)
-    bg_job.record_outcome(cache, ok=False)
+    _store().record_refresh(ok=False)
 
 
 @index.command()

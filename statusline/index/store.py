@@ -20,6 +20,10 @@ import marshal
 import os
 
 FORMAT = 1
+# Renders start a background refresh at most this often (seconds), doubling after each failed
+# refresh up to MAX_BACKOFF_S.
+REFRESH_INTERVAL_S = 60.0
+MAX_BACKOFF_S = 3600.0
 
 
 class CorruptIndex(Exception):
@@ -33,12 +37,14 @@ def _sig(st: os.stat_result) -> tuple[int, int, int]:
 class Store:
     """Paths and primitive reads and writes of one index directory."""
 
-    __slots__ = ("_lock_fd", "cache", "root")
+    __slots__ = ("_lock_fd", "cache", "fresh_days", "root")
 
     def __init__(self, cache: str) -> None:
         self.cache = cache
         self.root = os.path.join(cache, "index", f"v{FORMAT}")
         self._lock_fd = -1
+        # Day totals this process has just written, so a render need not read them back.
+        self.fresh_days: dict[str, dict[tuple[object, ...], list[float]]] = {}
 
     # -- paths ----------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -152,6 +158,44 @@ class Store:
         if meta is None or meta.get("format") != FORMAT:  # type: ignore[union-attr]
             return {"format": FORMAT, "rescan_epoch": 0}
         return meta  # type: ignore[return-value]
+
+    # -- refresh schedule -----------------------------------------------------------------
+    def _failures(self) -> int:
+        try:
+            with open(os.path.join(self.cache, "refresh.failures"), "rb") as fh:
+                return int(fh.read(16) or b"0")
+        except (OSError, ValueError):
+            return 0
+
+    def refresh_due(self, now_s: float, interval_s: float = REFRESH_INTERVAL_S) -> bool:
+        """Whether a render should start a background refresh now."""
+        try:
+            last = os.stat(os.path.join(self.cache, "refresh.stamp")).st_mtime
+        except OSError:
+            return True
+        wait = min(interval_s * (2 ** min(self._failures(), 12)), MAX_BACKOFF_S)
+        return now_s - last >= wait or now_s < last - 300  # a clock set back must not stall it
+
+    def mark_refresh_started(self, now_s: float) -> None:
+        """Stamp the start of a refresh (callers hold the lock, so only one render does)."""
+        path = os.path.join(self.cache, "refresh.stamp")
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        os.utime(path, (now_s, now_s))
+
+    def record_refresh(self, ok: bool) -> None:
+        """Reset or bump the consecutive-failure count the backoff is based on."""
+        path = os.path.join(self.cache, "refresh.failures")
+        try:
+            if ok:
+                os.unlink(path)
+                return
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, str(self._failures() + 1).encode())
+            finally:
+                os.close(fd)
+        except OSError:
+            pass
 
     # -- locking --------------------------------------------------------------------------
     def lock(self, blocking: bool) -> bool:

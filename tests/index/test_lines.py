@@ -7,7 +7,7 @@ import json
 import pytest
 from helpers import assistant
 
-from statusline import jsonfast
+from statusline import payload as jsonfast
 from statusline.index.lines import (
     CLS_FAST,
     CLS_LOGGED_COST,

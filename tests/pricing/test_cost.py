@@ -149,8 +149,7 @@ def test_haiku_55_base_at_100k(config_dir):
     ],
 )
 def test_fast_mode_multiplier(config_dir, model, multiplier):
-    from statusline.pricing.bundled import MODELS
-    from statusline.pricing.resolve import resolve
+    from statusline.pricing import MODELS, resolve
 
     key, _ = resolve(model, MODELS)
     rates = MODELS[key][-1]

@@ -1,0 +1,158 @@
+"""Render-path and indexing benchmark: ratios against the same interpreter's bare start.
+
+Measures, side by side in one run (runs interleaved, medians reported):
+  warm   a render after a turn was appended to the live transcript, index otherwise current,
+         over a corpus of --files transcripts / --mb MB, through the installed console script
+  cold   the first render with no index at all over --cold-mb MB of logs (must answer at once)
+  index  `costline index refresh` over the warm corpus: MB/s and peak RSS, against the raw
+         cost of reading the same bytes
+Usage: python bench/render_bench.py [--venv .venv] [--files 500] [--mb 300] [--runs 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # bench/ is not a package
+from corpus import append_turn, generate  # noqa: E402
+
+
+def timed(argv: list[str], stdin: bytes, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    return time.perf_counter() - start
+
+
+def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one child process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(proc.pid, 0)
+    proc.returncode = 0
+    return time.perf_counter() - start, usage.ru_maxrss
+
+
+def payload(path: str, session: str) -> bytes:
+    return json.dumps(
+        {
+            "session_id": session,
+            "transcript_path": path,
+            "cwd": "/home/dev/src/app",
+            "model": {"id": "claude-opus-4-8[1m]", "display_name": "Opus 4.8 (1M context)"},
+            "version": "2.1.197",
+            "cost": {"total_cost_usd": 1.23, "total_lines_added": 10, "total_lines_removed": 2},
+            "context_window": {"used_percentage": 12, "context_window_size": 1000000},
+        }
+    ).encode()
+
+
+def raw_read_seconds(root: str) -> float:
+    start = time.perf_counter()
+    for folder, _dirs, files in os.walk(root):
+        for name in files:
+            with open(os.path.join(folder, name), "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+    return time.perf_counter() - start
+
+
+def drop_lines(root: str) -> None:
+    pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--venv", default=".venv")
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--mb", type=float, default=300)
+    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--cold-mb", type=float, default=1000)
+    parser.add_argument("--out", default="bench/out/results.json")
+    args = parser.parse_args()
+
+    python = os.path.abspath(os.path.join(args.venv, "bin", "python"))
+    costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
+    work = tempfile.mkdtemp(prefix="costline-bench-")
+    results: dict[str, object] = {
+        "machine": f"{platform.machine()} {platform.system()} {os.cpu_count()} cpus, Python {platform.python_version()}",
+        "command": costline,
+    }
+    try:
+        corpus = os.path.join(work, "claude")
+        info = generate(corpus, args.files, args.mb, days=30)
+        env = dict(os.environ, CLAUDE_CONFIG_DIR=corpus, COSTLINE_CACHE_DIR=os.path.join(work, "cache"), HOME=work)
+        env.pop("NO_COLOR", None)
+        mb = info["bytes"] / 1e6  # type: ignore[operator]
+
+        # index: cold build throughput and memory
+        raw = raw_read_seconds(corpus)
+        seconds, rss_kib = timed_child([costline, "index", "refresh"], env)
+        results["index"] = {
+            "files": args.files,
+            "mb": round(mb, 1),
+            "seconds": round(seconds, 2),
+            "mb_per_s": round(mb / seconds, 1),
+            "raw_read_mb_per_s": round(mb / raw, 1),
+            "peak_rss_mb": round(rss_kib / 1024, 1),
+        }
+
+        # warm: one turn appended before each render
+        rng = random.Random(7)
+        body = payload(info["live_path"], info["live_session"])  # type: ignore[arg-type]
+        base, warm = [], []
+        for i in range(args.runs + 5):
+            append_turn(info["live_path"], info["live_session"], rng)  # type: ignore[arg-type]
+            w = timed([costline], body, env)
+            b = timed([python, "-I", "-c", "pass"], b"", env)
+            if i >= 5:
+                warm.append(w)
+                base.append(b)
+        results["warm"] = {
+            "runs": args.runs,
+            "python_I_pass_ms": round(statistics.median(base) * 1000, 2),
+            "render_ms": round(statistics.median(warm) * 1000, 2),
+            "ratio": round(statistics.median(warm) / statistics.median(base), 2),
+        }
+        line = subprocess.run([costline, "--no-color"], input=body, capture_output=True, env=env, check=False)
+        results["line"] = line.stdout.decode().strip()
+
+        # cold: first render ever, big corpus, no index
+        if args.cold_mb > 0:
+            cold_corpus = os.path.join(work, "cold")
+            cold = generate(cold_corpus, max(50, int(args.cold_mb / 2)), args.cold_mb, days=30, seed=2)
+            firsts, bases = [], []
+            for i in range(5):
+                cache = os.path.join(work, f"cold-cache-{i}")
+                cenv = dict(env, CLAUDE_CONFIG_DIR=cold_corpus, COSTLINE_CACHE_DIR=cache)
+                body = payload(cold["live_path"], cold["live_session"])  # type: ignore[arg-type]
+                firsts.append(timed([costline], body, cenv))
+                bases.append(timed([python, "-I", "-c", "pass"], b"", cenv))
+                # stop the background build this render started before the next try
+                subprocess.run(["pkill", "-f", f"COSTLINE_CACHE_DIR={cache}"], check=False)
+            results["cold"] = {
+                "mb": round(cold["bytes"] / 1e6, 1),  # type: ignore[operator]
+                "python_I_pass_ms": round(statistics.median(bases) * 1000, 2),
+                "first_render_ms": round(statistics.median(firsts) * 1000, 2),
+                "ratio": round(statistics.median(firsts) / statistics.median(bases), 2),
+            }
+    finally:
+        subprocess.run(["pkill", "-f", "statusline index refresh"], check=False)
+        shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as fh:
+        json.dump(results, fh, indent=2)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

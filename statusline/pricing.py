@@ -1,0 +1,258 @@
+"""Prices: the bundled table, model-id resolution and the per-bucket cost arithmetic.
+
+The table lists every Claude model that appears in Claude Code logs, in USD per million tokens,
+from the reference notes (`pricing.md` §3: Anthropic's pricing pages and LiteLLM). A model maps
+to a list of periods, oldest first; a period applies to messages at or after its `since`
+(epoch ms, 0 = always):
+
+    (since, input, output, cache_write_5m, cache_write_1h, cache_read, tier, fast, context_window)
+
+`tier` is None or (threshold, input, output, cache_write_5m, cache_write_1h, cache_read): when a
+request's prompt (input + cache writes + cache reads) exceeds the threshold, all of its tokens
+are billed at these rates (Anthropic's per-request rule). `fast` multiplies a message whose
+`usage.speed` is "fast".
+
+Model ids are matched exactly after normalisation, never by substring, so `claude-opus-4` can
+never be taken for `claude-opus-4-5`. Normalisation handles dated and undated ids, `-latest`
+aliases, Bedrock (`anthropic.…-v1:0`, regional `us.`/`eu.`/`apac.`/`au.`/`jp.`/`us-gov.`/
+`global.` profiles, ARNs), Vertex (`…@20250929`), `anthropic/` and other gateway prefixes, a
+`[1m]` suffix and dots for dashes.
+"""
+
+from __future__ import annotations
+
+from statusline.index.lines import CLS_FAST, CLS_LOGGED_COST, CLS_PROMPT_MASK, PROMPT_GT_200K, PROMPT_LE_100K
+from statusline.timeutil import QUARTER_HOUR_MS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    Bucket = tuple[int, str, int, list[float]]  # (quarter-hour, model, cls, vec)
+
+
+# 2026-03-13T00:00Z: 1M context GA without a premium; Claude Code 2.1.197 no longer applies the
+# Sonnet 4/4.5 long-context tier, so the tier is kept for messages before this date only.
+LONG_CONTEXT_GA_MS = 1773360000000
+# 2026-10-07T00:00Z: Sonnet 5.5's cache read cut from $0.20 to $0.10 per MTok.
+SONNET_55_CACHE_CUT_MS = 1791331200000
+
+_SONNET4_TIER = (200_000, 6.0, 22.5, 7.5, 12.0, 0.6)
+_HAIKU55_TIER = (100_000, 0.5, 2.5, 0.625, 1.0, 0.05)
+
+SOURCE = "bundled snapshot (pricing.md §3, 2026-11-25)"
+
+MODELS = {
+    "claude-fable-5-1": [(0, 10.0, 50.0, 12.5, 20.0, 0.25, None, 1.0, 1_000_000)],
+    "claude-mythos-5-1": [(0, 10.0, 50.0, 12.5, 20.0, 0.25, None, 1.0, 1_000_000)],
+    "claude-fable-5": [(0, 10.0, 50.0, 12.5, 20.0, 1.0, None, 1.0, 1_000_000)],
+    "claude-mythos-5": [(0, 10.0, 50.0, 12.5, 20.0, 1.0, None, 1.0, 1_000_000)],
+    "claude-mythos-preview": [(0, 10.0, 50.0, 12.5, 20.0, 1.0, None, 1.0, 1_000_000)],
+    "claude-opus-5-5": [(0, 4.0, 20.0, 5.0, 8.0, 0.2, None, 2.0, 1_000_000)],
+    "claude-opus-5": [(0, 5.0, 25.0, 6.25, 10.0, 0.5, None, 2.0, 1_000_000)],
+    "claude-opus-4-8": [(0, 5.0, 25.0, 6.25, 10.0, 0.5, None, 2.0, 1_000_000)],
+    "claude-opus-4-7": [(0, 5.0, 25.0, 6.25, 10.0, 0.5, None, 6.0, 1_000_000)],
+    "claude-opus-4-6": [(0, 5.0, 25.0, 6.25, 10.0, 0.5, None, 6.0, 1_000_000)],
+    "claude-opus-4-5": [(0, 5.0, 25.0, 6.25, 10.0, 0.5, None, 1.0, 200_000)],
+    "claude-opus-4-1": [(0, 15.0, 75.0, 18.75, 30.0, 1.5, None, 1.0, 200_000)],
+    "claude-opus-4": [(0, 15.0, 75.0, 18.75, 30.0, 1.5, None, 1.0, 200_000)],
+    "claude-sonnet-5-5": [
+        (0, 2.0, 10.0, 2.5, 4.0, 0.2, None, 1.0, 1_000_000),
+        (SONNET_55_CACHE_CUT_MS, 2.0, 10.0, 2.5, 4.0, 0.1, None, 1.0, 1_000_000),
+    ],
+    "claude-sonnet-5": [(0, 2.0, 10.0, 2.5, 4.0, 0.2, None, 1.0, 1_000_000)],
+    "claude-sonnet-4-6": [(0, 3.0, 15.0, 3.75, 6.0, 0.3, None, 1.0, 1_000_000)],
+    "claude-sonnet-4-5": [
+        (0, 3.0, 15.0, 3.75, 6.0, 0.3, _SONNET4_TIER, 1.0, 200_000),
+        (LONG_CONTEXT_GA_MS, 3.0, 15.0, 3.75, 6.0, 0.3, None, 1.0, 200_000),
+    ],
+    "claude-sonnet-4": [
+        (0, 3.0, 15.0, 3.75, 6.0, 0.3, _SONNET4_TIER, 1.0, 200_000),
+        (LONG_CONTEXT_GA_MS, 3.0, 15.0, 3.75, 6.0, 0.3, None, 1.0, 200_000),
+    ],
+    "claude-3-7-sonnet": [(0, 3.0, 15.0, 3.75, 6.0, 0.3, None, 1.0, 200_000)],
+    "claude-3-5-sonnet": [(0, 3.0, 15.0, 3.75, 6.0, 0.3, None, 1.0, 200_000)],
+    "claude-3-sonnet": [(0, 3.0, 15.0, 3.75, 6.0, 0.3, None, 1.0, 200_000)],
+    "claude-haiku-5-5": [(0, 0.1, 0.5, 0.125, 0.2, 0.01, _HAIKU55_TIER, 1.0, 1_000_000)],
+    "claude-haiku-4-5": [(0, 1.0, 5.0, 1.25, 2.0, 0.1, None, 1.0, 200_000)],
+    "claude-3-5-haiku": [(0, 0.8, 4.0, 1.0, 1.6, 0.08, None, 1.0, 200_000)],
+    "claude-3-opus": [(0, 15.0, 75.0, 18.75, 30.0, 1.5, None, 1.0, 200_000)],
+    "claude-3-haiku": [(0, 0.25, 1.25, 0.3, 0.5, 0.03, None, 1.0, 200_000)],
+}
+
+# Ids that name another model: `-latest` aliases (LiteLLM `alias_of`) and legacy spellings.
+ALIASES = {
+    "claude-sonnet-latest": "claude-sonnet-5-5",
+    "claude-opus-latest": "claude-opus-5-5",
+    "claude-haiku-latest": "claude-haiku-5-5",
+    "claude-fable-latest": "claude-fable-5-1",
+    "claude-3-7-sonnet-latest": "claude-3-7-sonnet",
+    "claude-3-5-sonnet-latest": "claude-3-5-sonnet",
+    "claude-3-5-haiku-latest": "claude-3-5-haiku",
+    "claude-3-opus-latest": "claude-3-opus",
+    "claude-opus-4-0": "claude-opus-4",
+    "claude-sonnet-4-0": "claude-sonnet-4",
+    "claude-4-opus": "claude-opus-4",
+    "claude-4-sonnet": "claude-sonnet-4",
+    "claude-4-1-opus": "claude-opus-4-1",
+    "claude-4-5-sonnet": "claude-sonnet-4-5",
+}
+
+# Bedrock's geographic (regional) inference profiles cost 10% more than global ones for models
+# from Sonnet 4.5 / Haiku 4.5 on (LiteLLM's `us.`/`eu.`… entries are 1.1×).
+REGIONAL_PREMIUM = 1.1
+REGIONAL_PREMIUM_MODELS = frozenset(
+    {
+        "claude-sonnet-4-5",
+        "claude-haiku-4-5",
+        "claude-opus-4-5",
+        "claude-opus-4-6",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-sonnet-4-6",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
+        "claude-fable-5",
+        "claude-fable-5-1",
+        "claude-mythos-5",
+        "claude-mythos-5-1",
+        "claude-mythos-preview",
+    }
+)
+
+
+_REGIONS = ("us-gov", "us", "eu", "apac", "au", "jp", "ca", "global")
+_FAMILIES = ("opus", "sonnet", "haiku", "fable", "mythos")
+
+
+def _strip_date(name: str) -> str:
+    """Drop a trailing `-YYYYMMDD` (or Vertex `@YYYYMMDD`, already turned into a dash)."""
+    if len(name) > 9 and name[-9] == "-" and name[-8:].isdigit():
+        return name[:-9]
+    return name
+
+
+def _strip_bedrock_version(name: str) -> str:
+    """Drop Bedrock's `-v1:0` / `-v2` / `:0` version suffix."""
+    colon = name.rfind(":")
+    if colon > 0 and name[colon + 1 :].isdigit():
+        name = name[:colon]
+    dash = name.rfind("-v")
+    if dash > 0 and name[dash + 2 :].isdigit():
+        name = name[:dash]
+    return name
+
+
+def _reorder_legacy(name: str) -> str:
+    """`claude-4-opus` / `claude-4-5-sonnet` → `claude-opus-4` / `claude-sonnet-4-5`."""
+    parts = name.split("-")
+    if len(parts) >= 3 and parts[0] == "claude" and parts[1].isdigit() and parts[1] >= "4":
+        for i in range(2, len(parts)):
+            if parts[i] in _FAMILIES:
+                version = parts[1:i]
+                if all(p.isdigit() and len(p) <= 2 for p in version):
+                    return "-".join(["claude", parts[i], *version, *parts[i + 1 :]])
+                break
+    return name
+
+
+def normalise(model_id: str) -> tuple[str, bool]:
+    """Canonical spelling of `model_id` and whether it named a Bedrock regional profile."""
+    name = model_id.strip().lower()
+    if name.endswith("[1m]"):
+        name = name[:-4]
+    if name.startswith("arn:"):
+        name = name.rsplit("/", 1)[-1]
+    # Gateway prefixes: keep the last path component (`bedrock/us-east-1/…`, `vertex_ai/…`).
+    name = name.rsplit("/", 1)[-1]
+    regional = False
+    head, sep, rest = name.partition(".")
+    if sep and head in _REGIONS:
+        regional = head != "global"
+        name = rest
+    if name.startswith("anthropic."):
+        name = name[len("anthropic.") :]
+    name = _strip_bedrock_version(name)
+    name = name.replace("@", "-").replace(".", "-").replace("_", "-")
+    name = _strip_date(name)
+    name = _reorder_legacy(name)
+    return ALIASES.get(name, name), regional
+
+
+def resolve(model_id: str, models: dict[str, object]) -> tuple[str | None, float]:
+    """Table key for `model_id` (None when unknown) and its price multiplier."""
+    name, regional = normalise(model_id)
+    if name not in models:
+        return None, 1.0
+    multiplier = REGIONAL_PREMIUM if regional and name in REGIONAL_PREMIUM_MODELS else 1.0
+    return name, multiplier
+
+
+def period_at(periods: list[tuple[object, ...]], ts_ms: int) -> tuple[object, ...]:
+    """The price period in force at `ts_ms` (periods are sorted by their start)."""
+    chosen = periods[0]
+    for period in periods:
+        if period[0] <= ts_ms:  # type: ignore[operator]
+            chosen = period
+        else:
+            break
+    return chosen
+
+
+def tier_applies(threshold: int, cls: int) -> bool:
+    """Whether a request of this prompt class exceeds a per-request tier threshold."""
+    prompt = cls & CLS_PROMPT_MASK
+    if threshold >= 200_000:
+        return prompt == PROMPT_GT_200K
+    return prompt != PROMPT_LE_100K
+
+
+def bucket_cost(period: tuple[object, ...], cls: int, vec: list[float]) -> float:
+    """USD for one bucket's token sums under one price period."""
+    rates = period[1:6]
+    tier = period[6]
+    if tier is not None and tier_applies(tier[0], cls):  # type: ignore[index]
+        rates = tier[1:6]  # type: ignore[index]
+    r_in, r_out, r_5m, r_1h, r_read = rates
+    usd = (
+        vec[1] * r_in + vec[2] * r_out + vec[3] * r_5m + vec[4] * r_1h + vec[5] * r_read  # type: ignore[operator]
+    ) / 1_000_000
+    if cls & CLS_FAST:
+        usd *= period[7]  # type: ignore[operator]
+    return usd  # type: ignore[no-any-return]
+
+
+class Priced:
+    """The cost of a set of buckets, and the model ids it could not price."""
+
+    __slots__ = ("messages", "unknown", "usd")
+
+    def __init__(self) -> None:
+        self.usd = 0.0
+        self.unknown: set[str] = set()
+        self.messages = 0
+
+
+def price_buckets(buckets: Iterable[Bucket], models: dict[str, list[tuple[object, ...]]]) -> Priced:
+    """Sum the cost of token buckets; logged `costUSD` is taken as is (ccusage's auto mode)."""
+    result = Priced()
+    resolved: dict[str, tuple[str | None, float]] = {}
+    for qh, model, cls, vec in buckets:
+        result.messages += int(vec[0])
+        if cls & CLS_LOGGED_COST:
+            result.usd += vec[6]
+            continue
+        hit = resolved.get(model)
+        if hit is None:
+            hit = resolved[model] = resolve(model, models)  # type: ignore[arg-type]
+        key, multiplier = hit
+        if key is None:
+            if vec[1] or vec[2] or vec[3] or vec[4] or vec[5]:
+                result.unknown.add(model or "(no model)")
+            continue
+        period = period_at(models[key], qh * QUARTER_HOUR_MS)
+        result.usd += bucket_cost(period, cls, vec) * multiplier
+    return result

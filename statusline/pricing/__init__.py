@@ -1,1 +1,0 @@
-"""Model prices: the bundled table, model-id resolution and per-bucket cost arithmetic."""
