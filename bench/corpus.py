@@ -31,8 +31,14 @@ def _dump(obj: object) -> str:
     return json.dumps(obj, separators=(",", ":"))
 
 
-def assistant_lines(rng: random.Random, session: str, ts: float, sidechain: bool = False) -> list[str]:
-    model = rng.choices([m for m, _ in MODELS], [w for _, w in MODELS])[0]
+def assistant_lines(
+    rng: random.Random,
+    session: str,
+    ts: float,
+    sidechain: bool = False,
+    models: list[tuple[str, float]] = MODELS,
+) -> list[str]:
+    model = rng.choices([m for m, _ in models], [w for _, w in models])[0]
     msg_id = f"msg_{rng.getrandbits(96):024x}"
     req_id = f"req_{rng.getrandbits(96):024x}"
     cache_read = rng.randrange(0, 180_000)
@@ -44,7 +50,10 @@ def assistant_lines(rng: random.Random, session: str, ts: float, sidechain: bool
         "cache_read_input_tokens": cache_read,
         "output_tokens": rng.randrange(1, 3000),
         "service_tier": "standard",
-        "cache_creation": {"ephemeral_5m_input_tokens": write - one_hour, "ephemeral_1h_input_tokens": one_hour},
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": write - one_hour,
+            "ephemeral_1h_input_tokens": one_hour,
+        },
         "speed": "standard",
     }
     out = []
@@ -95,19 +104,33 @@ def user_line(rng: random.Random, session: str, ts: float) -> str:
     )
 
 
-def session_lines(rng: random.Random, session: str, start: float, target_bytes: int) -> list[str]:
+def session_lines(
+    rng: random.Random,
+    session: str,
+    start: float,
+    target_bytes: int,
+    models: list[tuple[str, float]] = MODELS,
+) -> list[str]:
     lines = [_dump({"type": "permission-mode", "permissionMode": "default", "sessionId": session})]
     size = 0
     ts = start
     while size < target_bytes:
         ts += rng.uniform(5, 90)
-        for line in (user_line(rng, session, ts), *assistant_lines(rng, session, ts + 1)):
+        for line in (user_line(rng, session, ts), *assistant_lines(rng, session, ts + 1, models=models)):
             lines.append(line)
             size += len(line) + 1
     return lines
 
 
-def generate(root: str, files: int, total_mb: float, days: int, seed: int = 1, now: float | None = None) -> dict[str, object]:
+def generate(
+    root: str,
+    files: int,
+    total_mb: float,
+    days: int,
+    seed: int = 1,
+    now: float | None = None,
+    models: list[tuple[str, float]] = MODELS,
+) -> dict[str, object]:
     """Write the corpus under `root/projects`; return where the live session is."""
     rng = random.Random(seed)
     now = time.time() if now is None else now
@@ -125,11 +148,12 @@ def generate(root: str, files: int, total_mb: float, days: int, seed: int = 1, n
         if i % 10 == 9:  # a subagent file beside some sessions, sharing a few responses with its parent
             sub = os.path.join(folder, session, "subagents")
             os.makedirs(sub, exist_ok=True)
-            lines = session_lines(rng, session, start, per_file // 4)
+            lines = session_lines(rng, session, start, per_file // 4, models)
+            lines += assistant_lines(rng, session, start + 30, sidechain=True, models=models)
             with open(os.path.join(sub, "agent-a1.jsonl"), "w") as fh:
                 fh.write("\n".join(lines) + "\n")
             written += sum(len(x) + 1 for x in lines)
-        lines = session_lines(rng, session, start, per_file)
+        lines = session_lines(rng, session, start, per_file, models)
         path = os.path.join(folder, f"{session}.jsonl")
         with open(path, "w") as fh:
             fh.write("\n".join(lines) + "\n")

@@ -29,7 +29,9 @@ from corpus import append_turn, generate  # noqa: E402
 
 def timed(argv: list[str], stdin: bytes, env: dict[str, str]) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False)
+    subprocess.run(
+        argv, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=False
+    )
     return time.perf_counter() - start
 
 
@@ -90,7 +92,9 @@ def main() -> None:
     try:
         corpus = os.path.join(work, "claude")
         info = generate(corpus, args.files, args.mb, days=30)
-        env = dict(os.environ, CLAUDE_CONFIG_DIR=corpus, COSTLINE_CACHE_DIR=os.path.join(work, "cache"), HOME=work)
+        env = dict(
+            os.environ, CLAUDE_CONFIG_DIR=corpus, COSTLINE_CACHE_DIR=os.path.join(work, "cache"), HOME=work
+        )
         env.pop("NO_COLOR", None)
         mb = info["bytes"] / 1e6  # type: ignore[operator]
 
