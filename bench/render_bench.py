@@ -24,7 +24,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # bench/ is not a package
-from corpus import append_turn, generate  # noqa: E402
+from corpus import append_turn, generate
 
 
 def timed(argv: list[str], stdin: bytes, env: dict[str, str]) -> float:
@@ -68,10 +68,6 @@ def raw_read_seconds(root: str) -> float:
     return time.perf_counter() - start
 
 
-def drop_lines(root: str) -> None:
-    pass
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--venv", default=".venv")
@@ -86,7 +82,8 @@ def main() -> None:
     costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
     work = tempfile.mkdtemp(prefix="costline-bench-")
     results: dict[str, object] = {
-        "machine": f"{platform.machine()} {platform.system()} {os.cpu_count()} cpus, Python {platform.python_version()}",
+        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
+        f"Python {platform.python_version()}",
         "command": costline,
     }
     try:

@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import time
 
+from cachetools import LRUCache, cached
+
 from statusline.index.store import CorruptIndex, Store
-from statusline.index.update import Batch, group_of, ingest_group, load_group
+from statusline.index.update import Batch, ingest_group, load_group
+from statusline.index.update import group_of as _group_of
 from statusline.paths import projects_dirs
 
 TYPE_CHECKING = False
@@ -20,6 +23,9 @@ if TYPE_CHECKING:
 
 # Bytes read per lock hold: renders get the lock between chunks.
 CHUNK_BYTES = 32 << 20
+
+# A scan asks for the group of every changed file more than once; the answer never changes.
+group_of = cached(LRUCache(maxsize=65536))(_group_of)
 
 
 def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, os.stat_result]]:
