@@ -139,7 +139,8 @@ def main() -> None:
                 firsts.append(timed([costline], body, cenv))
                 bases.append(timed([python, "-I", "-c", "pass"], b"", cenv))
                 # stop the background build this render started before the next try
-                subprocess.run(["pkill", "-f", f"COSTLINE_CACHE_DIR={cache}"], check=False)
+                subprocess.run(["pkill", "-f", "statusline index refresh"], check=False)
+                time.sleep(0.5)
             results["cold"] = {
                 "mb": round(cold["bytes"] / 1e6, 1),  # type: ignore[operator]
                 "python_I_pass_ms": round(statistics.median(bases) * 1000, 2),

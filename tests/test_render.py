@@ -273,3 +273,54 @@ def test_index_status_json(config_dir):
     assert run_costline(b"", "index", "refresh").returncode == 0
     info = json.loads(run_costline(b"", "index", "status", "--json").stdout)
     assert info["entries"] == 1 and info["duplicates"] == 1 and info["files"] == 1
+
+
+def test_context_percent_falls_back_to_current_usage():
+    body = payload(
+        context_window={
+            "context_window_size": 200_000,
+            "used_percentage": None,
+            "current_usage": {
+                "input_tokens": 10_000,
+                "cache_creation_input_tokens": 20_000,
+                "cache_read_input_tokens": 70_000,
+                "output_tokens": 5,
+            },
+        }
+    )
+    assert "ctx 50%" in plain(one_line(run_costline(body)))
+
+
+def test_context_percent_falls_back_to_the_transcript(config_dir):
+    usage = {"input_tokens": 1000, "cache_creation_input_tokens": 9000, "cache_read_input_tokens": 40_000}
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5), usage=usage)])
+    body = payload(path, model={"id": "claude-sonnet-4-5-20250929", "display_name": "Sonnet 4.5"})
+    assert "ctx 25%" in plain(one_line(run_costline(body)))  # 50K of Sonnet 4.5's 200K
+
+
+def test_transcript_that_is_a_directory_or_missing(config_dir, tmp_path):
+    folder = tmp_path / "dir.jsonl"
+    folder.mkdir()
+    for where in (folder, tmp_path / "missing.jsonl"):
+        line = plain(one_line(run_costline(payload(where, cost={"total_cost_usd": 0.5}))))
+        assert "$0.50 session" in line
+
+
+def test_default_cache_dir_follows_xdg(config_dir, tmp_path):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    env = {"XDG_CACHE_HOME": str(tmp_path / "xdg")}
+    del_env = dict(os.environ)
+    del_env.pop("COSTLINE_CACHE_DIR", None)
+    del_env.update(env)
+    proc = subprocess_run_without_cache_override(payload(path), del_env)
+    one_line(proc)
+    assert (tmp_path / "xdg" / "costline" / "index" / "v1").is_dir()
+    wait_for_refresh(tmp_path / "xdg" / "costline")
+
+
+def subprocess_run_without_cache_override(stdin: bytes, env: dict[str, str]):
+    import subprocess
+
+    from helpers import COSTLINE
+
+    return subprocess.run([COSTLINE], input=stdin, capture_output=True, env=env, timeout=30, check=False)
