@@ -10,4 +10,6 @@ python3 -m venv .venv
 rm -rf build
 .venv/bin/python -m pip install -q ".[test]"
 .venv/bin/ruff check statusline tests bench
+.venv/bin/ruff format --check statusline tests bench
+.venv/bin/mypy statusline
 .venv/bin/python -m pytest "$@"

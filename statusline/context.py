@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 
 from statusline.index.lines import file_session_id
-from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store
+from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import Batch, group_of, ingest_group, load_group, range_buckets, session_buckets
 from statusline.payload import field, loads, number, text
 from statusline.pricing import MODELS, Priced, price_buckets
 from statusline.timeutil import local_day_bounds_ms
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from statusline.pricing import Table
 
 # The render reads at most this much of its own session's new log bytes; the rest is left to
 # the background refresh, so no render does unbounded work.
@@ -62,7 +66,7 @@ class Context:
         self.env = env
         self.cache = cache
         self.store = Store(cache)
-        self.models = MODELS
+        self.models: Table = MODELS
         self.notes: list[str] = []
         self.index_partial = False
         self._group: dict[str, object] | None = None
@@ -106,8 +110,9 @@ class Context:
         Takes the writers' lock only when there is something to do, and never waits for it.
         """
         store = self.store
+        meta: dict[str, object] | None
         try:
-            meta = store.read("meta")
+            meta = store.read("meta")  # type: ignore[assignment]
         except CorruptIndex:
             meta = None
         if not isinstance(meta, dict):
@@ -115,7 +120,7 @@ class Context:
             meta = {"rescan_epoch": 0}
         if not meta.get("full_scan_ms"):
             self.index_partial = True
-        epoch = int(meta.get("rescan_epoch", 0))  # type: ignore[call-overload]
+        epoch = meta_int(meta, "rescan_epoch")
         transcript = self.transcript_path
         files: list[str] = []
         changed = False
@@ -214,5 +219,5 @@ class Context:
             return None
         if model_id.lower().endswith("[1m]"):
             return 1_000_000
-        key, _ = resolve(model_id, self.models)  # type: ignore[arg-type]
+        key, _ = resolve(model_id, self.models)
         return int(self.models[key][-1][8]) if key else None  # type: ignore[call-overload]

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     Bucket = tuple[int, str, int, list[float]]  # (quarter-hour, model, cls, vec)
+    Period = tuple[object, ...]
+    Table = dict[str, list[Period]]
 
 
 # 2026-03-13T00:00Z: 1M context GA without a premium; Claude Code 2.1.197 no longer applies the
@@ -42,7 +44,7 @@ _HAIKU55_TIER = (100_000, 0.5, 2.5, 0.625, 1.0, 0.05)
 
 SOURCE = "bundled snapshot (pricing.md §3, 2026-11-25)"
 
-MODELS = {
+MODELS: Table = {
     "claude-fable-5-1": [(0, 10.0, 50.0, 12.5, 20.0, 0.25, None, 1.0, 1_000_000)],
     "claude-mythos-5-1": [(0, 10.0, 50.0, 12.5, 20.0, 0.25, None, 1.0, 1_000_000)],
     "claude-fable-5": [(0, 10.0, 50.0, 12.5, 20.0, 1.0, None, 1.0, 1_000_000)],
@@ -182,7 +184,7 @@ def normalise(model_id: str) -> tuple[str, bool]:
     return ALIASES.get(name, name), regional
 
 
-def resolve(model_id: str, models: dict[str, object]) -> tuple[str | None, float]:
+def resolve(model_id: str, models: Table) -> tuple[str | None, float]:
     """Table key for `model_id` (None when unknown) and its price multiplier."""
     name, regional = normalise(model_id)
     if name not in models:
@@ -191,7 +193,7 @@ def resolve(model_id: str, models: dict[str, object]) -> tuple[str | None, float
     return name, multiplier
 
 
-def period_at(periods: list[tuple[object, ...]], ts_ms: int) -> tuple[object, ...]:
+def period_at(periods: list[Period], ts_ms: int) -> Period:
     """The price period in force at `ts_ms` (periods are sorted by their start)."""
     chosen = periods[0]
     for period in periods:
@@ -210,7 +212,7 @@ def tier_applies(threshold: int, cls: int) -> bool:
     return prompt != PROMPT_LE_100K
 
 
-def bucket_cost(period: tuple[object, ...], cls: int, vec: list[float]) -> float:
+def bucket_cost(period: Period, cls: int, vec: list[float]) -> float:
     """USD for one bucket's token sums under one price period."""
     rates = period[1:6]
     tier = period[6]
@@ -222,7 +224,7 @@ def bucket_cost(period: tuple[object, ...], cls: int, vec: list[float]) -> float
     ) / 1_000_000
     if cls & CLS_FAST:
         usd *= period[7]  # type: ignore[operator]
-    return usd  # type: ignore[no-any-return]
+    return usd
 
 
 class Priced:
@@ -236,7 +238,7 @@ class Priced:
         self.messages = 0
 
 
-def price_buckets(buckets: Iterable[Bucket], models: dict[str, list[tuple[object, ...]]]) -> Priced:
+def price_buckets(buckets: Iterable[Bucket], models: Table) -> Priced:
     """Sum the cost of token buckets; logged `costUSD` is taken as is (ccusage's auto mode)."""
     result = Priced()
     resolved: dict[str, tuple[str | None, float]] = {}
@@ -247,7 +249,7 @@ def price_buckets(buckets: Iterable[Bucket], models: dict[str, list[tuple[object
             continue
         hit = resolved.get(model)
         if hit is None:
-            hit = resolved[model] = resolve(model, models)  # type: ignore[arg-type]
+            hit = resolved[model] = resolve(model, models)
         key, multiplier = hit
         if key is None:
             if vec[1] or vec[2] or vec[3] or vec[4] or vec[5]:

@@ -269,10 +269,13 @@ def test_cli_errors_are_one_line_and_non_zero():
 
 
 def test_index_status_json(config_dir):
-    write_transcript(config_dir, "p", "s1.jsonl", [assistant(), assistant()])
+    write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(), assistant(), assistant(msg_id="z", model="claude-zeta-9")]
+    )
     assert run_costline(b"", "index", "refresh").returncode == 0
     info = json.loads(run_costline(b"", "index", "status", "--json").stdout)
-    assert info["entries"] == 1 and info["duplicates"] == 1 and info["files"] == 1
+    assert info["entries"] == 2 and info["duplicates"] == 1 and info["files"] == 1
+    assert info["unknown_models"] == ["claude-zeta-9"]
 
 
 def test_context_percent_falls_back_to_current_usage():

@@ -143,6 +143,28 @@ def rebuild(discard_history: bool) -> None:
     )
 
 
+def unknown_models(store: Store) -> set[str]:
+    """Model ids in the index that the price table cannot price (their figures show `+?`)."""
+    from statusline.index.lines import CLS_LOGGED_COST
+    from statusline.pricing import MODELS, resolve
+
+    seen: set[str] = set()
+    folder = store.path("days")
+    for day in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
+        if day.endswith(".tmp"):
+            continue
+        try:
+            summary = store.read(f"days/{day}")
+        except CorruptIndex:
+            continue
+        totals = summary.get("tot") if isinstance(summary, dict) else None
+        for key, vec in (totals or {}).items():
+            _qh, model, cls = key
+            if not cls & CLS_LOGGED_COST and any(vec[1:6]) and model not in seen:
+                seen.add(model)
+    return {m or "(no model)" for m in seen if resolve(m, MODELS)[0] is None}
+
+
 def collect_status(store: Store) -> dict[str, object]:
     """Totals over every group state, for `index status`."""
     totals = dict.fromkeys(("lines", "entries", "garbage", "invalid", "synthetic", "duplicates"), 0)
@@ -167,6 +189,7 @@ def collect_status(store: Store) -> dict[str, object]:
         hours.update(group.get("hours", ()))
     meta = store.read_meta()
     full = meta.get("full_scan_ms")
+    unknown = sorted(unknown_models(store))
     return {
         "index": store.root,
         "config_dirs": claude_config_dirs(),
@@ -175,6 +198,7 @@ def collect_status(store: Store) -> dict[str, object]:
         "bytes": size,
         "hours": len(hours),
         **totals,
+        "unknown_models": unknown,
         "last_full_scan_ms": full,
         "age_seconds": round(time.time() - int(full) / 1000, 1) if full else None,  # type: ignore[call-overload]
     }
@@ -205,6 +229,7 @@ def status(as_json: bool) -> None:
         ("garbage lines", info["garbage"]),
         ("invalid lines", info["invalid"]),
         ("synthetic lines", info["synthetic"]),
+        ("unknown models", ", ".join(info["unknown_models"]) or "none"),  # type: ignore[arg-type]
         ("last full scan", "never" if age is None else f"{age:,.0f} s ago"),
     ]
     for label, value in rows:

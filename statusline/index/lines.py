@@ -112,7 +112,7 @@ def _usage_record(
         cls |= CLS_GEO_US
     cost = 0.0
     if logged_cost is not None:
-        if type(logged_cost) not in (int, float):
+        if not isinstance(logged_cost, (int, float)) or isinstance(logged_cost, bool):
             raise Skip("invalid costUSD")
         cls |= CLS_LOGGED_COST
         cost = float(logged_cost)
@@ -184,7 +184,8 @@ def records_from_line(
             advisor_model = item.get("model")
             if not isinstance(advisor_model, str) or not advisor_model:
                 continue
-            item_usage = item.get("usage") if isinstance(item.get("usage"), dict) else item
+            nested = item.get("usage")
+            item_usage: dict[str, object] = nested if isinstance(nested, dict) else item
             advisor_id = f"{msg_id}:advisor:{n}" if msg_id else ""
             records.append(
                 _usage_record(

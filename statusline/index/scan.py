@@ -80,7 +80,7 @@ def scan(
         seen = None
     if not isinstance(seen, dict) or seen.get("epoch") != epoch:
         seen = {"epoch": epoch, "files": {}}
-    seen_files: dict[str, tuple[int, int, int]] = seen["files"]  # type: ignore[assignment]
+    seen_files: dict[str, tuple[int, int, int]] = seen["files"]
     found = sorted(walk_transcripts(roots))  # path order, as ccusage reads files
     report.files = len(found)
     report.bytes_total = sum(st.st_size for _, st in found)

@@ -26,6 +26,12 @@ REFRESH_INTERVAL_S = 60.0
 MAX_BACKOFF_S = 3600.0
 
 
+def meta_int(meta: dict[str, object], key: str) -> int:
+    """An integer field of the meta file (0 when missing or odd)."""
+    value = meta.get(key)
+    return value if type(value) is int else 0
+
+
 class CorruptIndex(Exception):
     """An index file that cannot be read back; it has been set aside."""
 
@@ -88,7 +94,7 @@ class Store:
         """Atomically replace one file (0600); return its stat signature."""
         path = self.path(rel)
         tmp = f"{path}.{os.getpid()}.tmp"
-        data = marshal.dumps(value)
+        data = marshal.dumps(value)  # type: ignore[arg-type]
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         except FileNotFoundError:
@@ -125,7 +131,7 @@ class Store:
             pass
         try:
             meta = self.read_meta()
-            meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1
+            meta["rescan_epoch"] = meta_int(meta, "rescan_epoch") + 1
             self.write("meta", meta)
         except (OSError, CorruptIndex):
             pass
@@ -155,9 +161,9 @@ class Store:
     # -- meta -----------------------------------------------------------------------------
     def read_meta(self) -> dict[str, object]:
         meta = self.read("meta")
-        if meta is None or meta.get("format") != FORMAT:  # type: ignore[union-attr]
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             return {"format": FORMAT, "rescan_epoch": 0}
-        return meta  # type: ignore[return-value]
+        return meta
 
     # -- refresh schedule -----------------------------------------------------------------
     def _failures(self) -> int:

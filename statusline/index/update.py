@@ -90,7 +90,7 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     if new_side != old_side:
         return not new_side
     if new_total != old_total:
-        return new_total > old_total  # type: ignore[operator]
+        return bool(new_total > old_total)  # type: ignore[operator]
     return bool(new_speed) and not old_speed
 
 
@@ -175,8 +175,10 @@ class Batch:
                 entries = shard["keys"].get(msg_id)
                 if not entries:
                     continue
+                old: tuple[object, ...]
                 for i, old in enumerate(entries):  # type: ignore[arg-type]
-                    old_req, old_key = old[0], old[1]
+                    old_req: object = old[0]
+                    old_key: tuple[int, str, str, int] = old[1]
                     same = (req and req == old_req) or (
                         old_key[1] == session and ((not req and not old_req) or side != old[5])
                     )
