@@ -5,11 +5,13 @@ and sums together, so they always agree) are written first, day summaries next, 
 file offsets last. A crash before the offsets are saved only means those lines are read again,
 and dedup recognises every one of them, so nothing is counted twice or lost.
 
-Dedup follows ccusage 20.0.24 (see README): copies of one response share `message.id` and
-`requestId` (or, without a request id, the session); a sidechain copy loses to the main
-conversation's; otherwise the copy with the most tokens wins, then one that records `speed`,
-then the first seen. Keys are kept per UTC hour, and a new line is checked against its own hour
-and the two next to it, so a render loads only the few hours its new lines touch.
+Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
+`message.id` and `requestId`, and without a request id `message.id` alone (ccusage also requires
+the same session, but a forked session replays history under its new session id); a sidechain
+copy loses to the main conversation's; otherwise the copy with the most tokens wins, then one
+that records `speed`, then the first seen. Keys are kept per UTC hour, and a new line is
+checked against its own hour and the two next to it, so a render loads only the few hours its
+new lines touch.
 """
 
 from __future__ import annotations
@@ -179,8 +181,10 @@ class Batch:
                 for i, old in enumerate(entries):  # type: ignore[arg-type]
                     old_req: object = old[0]
                     old_key: tuple[int, str, str, int] = old[1]
-                    same = (req and req == old_req) or (
-                        old_key[1] == session and ((not req and not old_req) or side != old[5])
+                    same = (
+                        (req and req == old_req)
+                        or (not req and not old_req)
+                        or (old_key[1] == session and side != old[5])
                     )
                     if not same:
                         continue

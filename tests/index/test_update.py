@@ -71,10 +71,20 @@ def test_same_message_different_requests_both_count(config_dir):
     assert priced().usd == pytest.approx(2 * ONE)
 
 
-def test_without_request_id_copies_in_one_session_count_once(config_dir):
+def test_without_request_id_copies_count_once_across_sessions(config_dir):
     write_transcript(config_dir, "p", "s1.jsonl", [assistant(request_id=None), assistant(request_id=None)])
     write_transcript(config_dir, "p", "s2.jsonl", [assistant(request_id=None, session="s2")])
-    assert priced().usd == pytest.approx(2 * ONE)
+    assert priced().usd == pytest.approx(ONE)
+
+
+def test_real_forked_session_replays_history_once(config_dir, monkeypatch):
+    """Captured from Claude Code 2.1.197: `--continue --fork-session` copies the history into a new
+    file with the original message ids and timestamps but the new session id (and, against the
+    fake API, no request ids). Four responses were made in all; each costs $0.0283."""
+    from pathlib import Path
+
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(Path(__file__).resolve().parent.parent / "data" / "forked"))
+    assert priced().usd == pytest.approx(4 * 0.0283)
 
 
 def test_without_message_id_nothing_is_deduplicated(config_dir):
