@@ -127,6 +127,7 @@ class Context:
         if transcript and os.path.isfile(transcript):
             files = self._session_files(transcript)
             name, session, project = group_of(transcript)
+            group_sig = store.signature(f"groups/{name}")
             self._group = load_group(store, name, session, project, epoch)
             changed = _any_changed(files, self._group["files"])  # type: ignore[arg-type]
         interval = CATCH_UP_INTERVAL_S if self.index_partial else REFRESH_INTERVAL_S
@@ -135,7 +136,9 @@ class Context:
             return  # nothing to do, or another writer is busy: show what the index has
         try:
             if changed and transcript:
-                group = load_group(store, name, session, project, epoch)  # again, under the lock
+                group = self._group
+                if group is None or store.signature(f"groups/{name}") != group_sig:  # changed meanwhile
+                    group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
                 _, more = ingest_group(store, batch, group, files, _loads_line, RENDER_READ_BUDGET)
                 batch.commit()

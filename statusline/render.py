@@ -13,7 +13,6 @@ import os
 import sys
 import time
 
-from statusline import log
 from statusline.paths import cache_dir
 from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 
@@ -119,11 +118,15 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
     cache = cache_dir()
     payload, problem = parse_payload(raw)
     if problem:
+        from statusline import log  # only when there is something to log
+
         log.write(cache, problem)
     ctx = Context(payload, now_s, env, cache)
     try:
         ctx.refresh_index()
     except Exception as exc:
+        from statusline import log
+
         log.exception(cache, "index refresh", exc)
     parts = [(spans, priority) for spans, priority, _ in run_segments(ctx)]
     if ctx.is_subscription and parts:
@@ -160,6 +163,8 @@ def render_main(flags: list[str], exit_now: bool = False) -> int:
         else:
             line = build_line(stdin.read(MAX_PAYLOAD_BYTES + 1), os.environ, time.time(), flags)
     except BaseException as exc:
+        from statusline import log
+
         log.exception(cache_dir(), "render", exc)
         line = "costline: error (see costline.log)"
     data = (line.replace("\n", " ") + "\n").encode("utf-8", "replace")

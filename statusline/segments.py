@@ -8,7 +8,6 @@ module because each module on the render path costs about 0.1 ms to import (READ
 
 from __future__ import annotations
 
-from statusline import log
 from statusline.payload import number, text
 from statusline.pricing import normalise
 from statusline.render import sanitise
@@ -135,6 +134,8 @@ def run_segments(ctx: Context) -> list[tuple[Spans, int, str]]:
         try:
             shown = render(ctx)
         except Exception as exc:
+            from statusline import log
+
             log.exception(ctx.cache, f"segment {name}", exc)
             continue
         if shown is not None:
