@@ -218,19 +218,22 @@ class Batch:
         self.deltas.clear()
 
 
+def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
+    """The token sums of one hour file ({} when missing or unreadable)."""
+    try:
+        shard = store.read(rel)
+    except CorruptIndex:
+        return {}
+    agg = shard.get("agg") if isinstance(shard, dict) else None
+    return agg if isinstance(agg, dict) else {}
+
+
 def summarise_day(store: Store, day: str) -> dict[str, object]:
     """Rebuild a day summary from its hour files (the slow, always-right path)."""
     sigs = store.hour_signatures(day)
     tot: dict[tuple[object, ...], list[float]] = {}
     for hh in sorted(sigs):
-        try:
-            shard = store.read(f"hours/{day}/{hh}")
-        except CorruptIndex:
-            continue
-        agg = shard.get("agg") if isinstance(shard, dict) else None
-        if not isinstance(agg, dict):
-            continue
-        for (qh, _session, model, cls), vec in agg.items():
+        for (qh, _session, model, cls), vec in hour_sums(store, f"hours/{day}/{hh}").items():
             tkey = (qh, model, cls)
             cur = tot.get(tkey)
             if cur is None:
@@ -442,15 +445,7 @@ def session_buckets(store: Store, hours: set[int], session: str) -> list[Bucket]
     """Every bucket of one session, from the hours its files touched."""
     out: list[Bucket] = []
     for hour in sorted(hours):
-        rel = f"hours/{utc_day_name(hour * HOUR_MS)}/{hour % 24:02d}"
-        try:
-            shard = store.read(rel)
-        except CorruptIndex:
-            continue
-        agg = shard.get("agg") if isinstance(shard, dict) else None
-        if not isinstance(agg, dict):
-            continue
-        for (qh, sess, model, cls), vec in agg.items():
+        for (qh, sess, model, cls), vec in hour_sums(store, Batch.hour_rel(hour)).items():
             if sess == session:
                 out.append((qh, model, cls, vec))
     return out
