@@ -447,5 +447,5 @@ def session_buckets(store: Store, hours: set[int], session: str) -> list[Bucket]
     for hour in sorted(hours):
         for (qh, sess, model, cls), vec in hour_sums(store, Batch.hour_rel(hour)).items():
             if sess == session:
-                out.append((qh, model, cls, vec))
+                out.append((qh, model, cls, vec))  # type: ignore[arg-type]
     return out
