@@ -8,18 +8,21 @@ from statusline.index.lines import file_session_id
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import Batch, group_of, ingest_group, load_group, range_buckets, session_buckets
 from statusline.payload import field, loads, number, text
-from statusline.pricing import MODELS, Priced, price_buckets
+from statusline.pricing import Priced, load_compiled, price_buckets
 from statusline.timeutil import local_day_bounds_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from statusline.pricing import Table
+    from statusline.pricing import Bucket, Table
 
 # The render reads at most this much of its own session's new log bytes; the rest is left to
 # the background refresh, so no render does unbounded work.
 RENDER_READ_BUDGET = 1 << 20
 # While the index is still being built, renders may start the refresh more often.
 CATCH_UP_INTERVAL_S = 10.0
+# A stale price table is refreshed in the background; failed attempts are retried at most this
+# often (doubling while they keep failing).
+PRICING_RETRY_S = 600.0
 # How much of the transcript end to search for the last usage (context % fallback).
 TAIL_BYTES = 256 * 1024
 
@@ -46,12 +49,12 @@ class Context:
 
     __slots__ = (
         "_group",
+        "_prices",
         "_session",
         "_today",
         "cache",
         "env",
         "index_partial",
-        "models",
         "notes",
         "now_s",
         "payload",
@@ -66,12 +69,43 @@ class Context:
         self.env = env
         self.cache = cache
         self.store = Store(cache)
-        self.models: Table = MODELS
+        self._prices: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
         self._group: dict[str, object] | None = None
         self._today: Priced | None = None
         self._session: tuple[float, str, Priced | None] | None = None
+
+    # -- prices ---------------------------------------------------------------------------
+    @property
+    def prices(self) -> dict[str, object]:
+        """The compiled price table; recompiled (TOML and all) only after the config changed."""
+        if self._prices is None:
+            self._prices = load_compiled(self.cache)
+            if self._prices is None:
+                from statusline.price_table import compile_table
+
+                self._prices = compile_table(self.cache)
+        return self._prices
+
+    @property
+    def models(self) -> Table:
+        return self.prices["models"]  # type: ignore[return-value]
+
+    def price(self, buckets: list[Bucket]) -> Priced:
+        prices = self.prices
+        families = prices.get("families") if prices.get("unknown_mode") == "family" else None
+        return price_buckets(buckets, self.models, prices.get("aliases"), families)  # type: ignore[arg-type]
+
+    def _pricing_due(self) -> bool:
+        prices = self.prices
+        if prices.get("offline"):
+            return False
+        fetched = prices.get("fetched_ms")
+        age_s = self.now_s - fetched / 1000 if isinstance(fetched, int) else float("inf")
+        return age_s > float(prices.get("max_age_s", 86400.0)) and self.store.refresh_due(  # type: ignore[arg-type]
+            self.now_s, PRICING_RETRY_S, job="pricing"
+        )
 
     # -- payload shortcuts ----------------------------------------------------------------
     def get(self, *path: str) -> object:
@@ -132,7 +166,8 @@ class Context:
             changed = _any_changed(files, self._group["files"])  # type: ignore[arg-type]
         interval = CATCH_UP_INTERVAL_S if self.index_partial else REFRESH_INTERVAL_S
         due = store.refresh_due(self.now_s, interval)
-        if not (changed or due) or not store.lock(blocking=False):
+        pricing_due = self._pricing_due()
+        if not (changed or due or pricing_due) or not store.lock(blocking=False):
             return  # nothing to do, or another writer is busy: show what the index has
         try:
             if changed and transcript:
@@ -146,11 +181,15 @@ class Context:
                 self._group = group
                 if more:
                     self.index_partial = True
-            if due:
-                from statusline.index.background import spawn
+            if due or pricing_due:
+                from statusline.index import background
 
-                store.mark_refresh_started(self.now_s)
-                spawn()
+                if due:
+                    store.mark_refresh_started(self.now_s)
+                    background.spawn()
+                if pricing_due:
+                    store.mark_refresh_started(self.now_s, job="pricing")
+                    background.spawn(background.pricing_command())
         finally:
             store.unlock()
 
@@ -166,7 +205,7 @@ class Context:
         """Cost of every indexed message dated today in local time."""
         if self._today is None:
             start, end, _ = local_day_bounds_ms(self.now_s)
-            self._today = price_buckets(range_buckets(self.store, start, end), self.models)
+            self._today = self.price(range_buckets(self.store, start, end))
         return self._today
 
     def session_cost(self) -> tuple[float, str, Priced | None] | None:
@@ -178,9 +217,8 @@ class Context:
             elif self.session_id and self.transcript_path:
                 group = self._group or self._read_group(self.transcript_path)
                 hours = group.get("hours") if group else None
-                priced = price_buckets(
-                    session_buckets(self.store, hours if isinstance(hours, set) else set(), self.session_id),
-                    self.models,
+                priced = self.price(
+                    session_buckets(self.store, hours if isinstance(hours, set) else set(), self.session_id)
                 )
                 self._session = (priced.usd, "computed", priced)
         return self._session
@@ -222,5 +260,5 @@ class Context:
             return None
         if model_id.lower().endswith("[1m]"):
             return 1_000_000
-        key, _ = resolve(model_id, self.models)
+        key, _ = resolve(model_id, self.models, self.prices.get("aliases"))  # type: ignore[arg-type]
         return int(self.models[key][-1][8]) if key else None  # type: ignore[call-overload]

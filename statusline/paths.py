@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 
-def _home() -> str:
+def home_dir() -> str:
     home = os.environ.get("HOME") or os.path.expanduser("~")
     return home if home and home != "~" else os.getcwd()
 
@@ -20,7 +20,7 @@ def claude_config_dirs() -> list[str]:
     if env:
         dirs = [os.path.expanduser(p.strip()) for p in env.split(",") if p.strip()]
     else:
-        home = _home()
+        home = home_dir()
         xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
         dirs = [os.path.join(xdg, "claude"), os.path.join(home, ".claude")]
     seen: list[str] = []
@@ -41,5 +41,22 @@ def cache_dir() -> str:
     explicit = os.environ.get("COSTLINE_CACHE_DIR")
     if explicit:
         return os.path.abspath(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(_home(), ".cache")
+    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(home_dir(), ".cache")
     return os.path.join(os.path.abspath(xdg), "costline")
+
+
+def config_path() -> str:
+    explicit = os.environ.get("COSTLINE_CONFIG")
+    if explicit:
+        return os.path.abspath(explicit)
+    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home_dir(), ".config")
+    return os.path.join(os.path.abspath(xdg), "costline", "config.toml")
+
+
+def config_signature(path: str) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of the config file, None when there is none: the compile cache key."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -21,7 +21,12 @@ aliases, Bedrock (`anthropic.…-v1:0`, regional `us.`/`eu.`/`apac.`/`au.`/`jp.`
 
 from __future__ import annotations
 
+import marshal
+import os
+
+from statusline import __version__
 from statusline.index.lines import CLS_FAST, CLS_LOGGED_COST, CLS_PROMPT_MASK, PROMPT_GT_200K, PROMPT_LE_100K
+from statusline.paths import config_path, config_signature
 from statusline.timeutil import QUARTER_HOUR_MS
 
 TYPE_CHECKING = False
@@ -42,7 +47,8 @@ SONNET_55_CACHE_CUT_MS = 1791331200000
 _SONNET4_TIER = (200_000, 6.0, 22.5, 7.5, 12.0, 0.6)
 _HAIKU55_TIER = (100_000, 0.5, 2.5, 0.625, 1.0, 0.05)
 
-SOURCE = "bundled snapshot (pricing.md §3, 2026-11-25)"
+SOURCE = f"bundled snapshot (pricing.md §3, 2026-11-25), costline {__version__}"
+COMPILED_FORMAT = 1
 
 MODELS: Table = {
     "claude-fable-5-1": [(0, 10.0, 50.0, 12.5, 20.0, 0.25, None, 1.0, 1_000_000)],
@@ -161,7 +167,7 @@ def _reorder_legacy(name: str) -> str:
     return name
 
 
-def normalise(model_id: str) -> tuple[str, bool]:
+def normalise(model_id: str, aliases: dict[str, str] | None = None) -> tuple[str, bool]:
     """Canonical spelling of `model_id` and whether it named a Bedrock regional profile."""
     name = model_id.strip().lower()
     if name.endswith("[1m]"):
@@ -181,12 +187,12 @@ def normalise(model_id: str) -> tuple[str, bool]:
     name = name.replace("@", "-").replace(".", "-").replace("_", "-")
     name = _strip_date(name)
     name = _reorder_legacy(name)
-    return ALIASES.get(name, name), regional
+    return (aliases or ALIASES).get(name, name), regional
 
 
-def resolve(model_id: str, models: Table) -> tuple[str | None, float]:
+def resolve(model_id: str, models: Table, aliases: dict[str, str] | None = None) -> tuple[str | None, float]:
     """Table key for `model_id` (None when unknown) and its price multiplier."""
-    name, regional = normalise(model_id)
+    name, regional = normalise(model_id, aliases)
     if name not in models:
         return None, 1.0
     multiplier = REGIONAL_PREMIUM if regional and name in REGIONAL_PREMIUM_MODELS else 1.0
@@ -228,18 +234,37 @@ def bucket_cost(period: Period, cls: int, vec: list[float]) -> float:
 
 
 class Priced:
-    """The cost of a set of buckets, and the model ids it could not price."""
+    """The cost of a set of buckets, the ids it could not price, and those priced by family."""
 
-    __slots__ = ("messages", "unknown", "usd")
+    __slots__ = ("estimated", "messages", "unknown", "usd")
 
     def __init__(self) -> None:
         self.usd = 0.0
         self.unknown: set[str] = set()
+        self.estimated: set[str] = set()
         self.messages = 0
 
 
-def price_buckets(buckets: Iterable[Bucket], models: Table) -> Priced:
-    """Sum the cost of token buckets; logged `costUSD` is taken as is (ccusage's auto mode)."""
+def family_stand_in(model_id: str, families: dict[str, str]) -> str | None:
+    """The newest known model of the id's family (`claude-opus-9` → newest Opus), if any."""
+    name, _ = normalise(model_id)
+    for word in name.split("-"):
+        if word in families:
+            return families[word]
+    return None
+
+
+def price_buckets(
+    buckets: Iterable[Bucket],
+    models: Table,
+    aliases: dict[str, str] | None = None,
+    families: dict[str, str] | None = None,
+) -> Priced:
+    """Sum the cost of token buckets; logged `costUSD` is taken as is (ccusage's auto mode).
+
+    An id the table does not know is listed in `unknown` (the figure is then incomplete), or,
+    when `families` is given (the user opted in), priced as its family's newest model.
+    """
     result = Priced()
     resolved: dict[str, tuple[str | None, float]] = {}
     for qh, model, cls, vec in buckets:
@@ -249,7 +274,13 @@ def price_buckets(buckets: Iterable[Bucket], models: Table) -> Priced:
             continue
         hit = resolved.get(model)
         if hit is None:
-            hit = resolved[model] = resolve(model, models)
+            hit = resolve(model, models, aliases)
+            if hit[0] is None and families:
+                stand_in = family_stand_in(model, families)
+                if stand_in is not None:
+                    hit = (stand_in, hit[1])
+                    result.estimated.add(model)
+            resolved[model] = hit
         key, multiplier = hit
         if key is None:
             if vec[1] or vec[2] or vec[3] or vec[4] or vec[5]:
@@ -258,3 +289,22 @@ def price_buckets(buckets: Iterable[Bucket], models: Table) -> Priced:
         period = period_at(models[key], qh * QUARTER_HOUR_MS)
         result.usd += bucket_cost(period, cls, vec) * multiplier
     return result
+
+
+def load_compiled(cache: str) -> dict[str, object] | None:
+    """The compiled price table (price_table.py), or None when it must be rebuilt."""
+    try:
+        with open(os.path.join(cache, "pricing", "table.bin"), "rb") as fh:
+            found = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if (
+        not isinstance(found, dict)
+        or found.get("format") != COMPILED_FORMAT
+        or found.get("bundled") != SOURCE
+    ):
+        return None
+    path = config_path()
+    if found.get("config_path") != path or found.get("config_sig") != config_signature(path):
+        return None
+    return found if isinstance(found.get("models"), dict) else None

@@ -23,6 +23,10 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     monkeypatch.setenv("TZ", "UTC0")
     time.tzset()
+    # Tests never reach the internet: prices are offline unless a test serves them on 127.0.0.1.
+    settings = tmp_path / "costline.toml"
+    settings.write_text("[pricing]\noffline = true\n")
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
     yield config
     os.environ["TZ"] = "UTC0"
     time.tzset()

