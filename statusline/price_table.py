@@ -22,6 +22,7 @@ import os
 
 from statusline import pricing
 from statusline.index.store import atomic_write
+from statusline.timeutil import QUARTER_HOUR_MS
 from statusline.paths import config_path, config_signature
 
 FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
@@ -101,7 +102,9 @@ def record_fetch(
         current = known[-1]
         # LiteLLM leaves out what it does not know (e.g. a fast multiplier): keep ours then.
         fast = new[7] if new[7] != 1.0 else current[7]
-        merged = (now_ms, *new[1:7], fast, current[8])
+        # Sums are kept per quarter-hour: the new price starts with the next one.
+        since = -(-now_ms // QUARTER_HOUR_MS) * QUARTER_HOUR_MS
+        merged = (since, *new[1:7], fast, current[8])
         if not same_prices(current, merged):
             periods.setdefault(canon, []).append(merged)
             changes.append(("changed", canon, current, merged))

@@ -96,3 +96,26 @@ def run_costline(
     return subprocess.run(
         [COSTLINE, *args], input=stdin, capture_output=True, env=full_env, timeout=timeout, check=False
     )
+
+
+def wait_for_refresh(cache: Path) -> None:
+    """The background refresh is done once it has released bg.lock and written the scan."""
+    import fcntl
+    import time
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        meta = cache / "index" / "v1" / "meta"
+        lock = cache / "bg.lock"
+        if meta.exists() and lock.exists():
+            fd = os.open(lock, os.O_RDWR)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                return
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+        time.sleep(0.05)
+    raise AssertionError("background refresh did not finish")

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import assistant, payload, run_costline, write_transcript
+from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -31,28 +31,6 @@ def one_line(proc) -> str:
 
 def plain(line: str) -> str:
     return ANSI.sub("", line)
-
-
-def wait_for_refresh(cache: Path) -> None:
-    """The background refresh is done once it has released bg.lock and written the scan."""
-    import fcntl
-
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        meta = cache / "index" / "v1" / "meta"
-        lock = cache / "bg.lock"
-        if meta.exists() and lock.exists():
-            fd = os.open(lock, os.O_RDWR)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
-                return
-            except OSError:
-                pass
-            finally:
-                os.close(fd)
-        time.sleep(0.05)
-    raise AssertionError("background refresh did not finish")
 
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("payload-*.json")))

@@ -1,0 +1,78 @@
+"""The config file: overrides apply, mistakes are reported with file:line and ignored."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import run_costline
+
+from statusline.config import load_config
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "config.toml"
+    path.write_text(text)
+    return str(path)
+
+
+def test_missing_file_gives_defaults(tmp_path):
+    config = load_config(str(tmp_path / "nope.toml"))
+    assert config.pricing["offline"] is False and config.pricing["max_age_hours"] == 24.0
+    assert not config.warnings
+
+
+def test_valid_file(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            """
+[pricing]
+offline = true
+max_age_hours = 6
+unknown_models = "family"
+
+[pricing.overrides."claude-opus-4-8"]
+input = 4.5
+output = 22.5
+since = 2026-01-01
+""",
+        )
+    )
+    assert not config.warnings
+    assert config.pricing["offline"] is True and config.pricing["max_age_hours"] == 6.0
+    assert config.overrides["claude-opus-4-8"]["input"] == 4.5
+    assert config.overrides["claude-opus-4-8"]["since"] == 1767225600000
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        ("[pricing]\nofline = true\n", 2, "unknown key 'pricing.ofline'"),
+        ('[pricing]\noffline = true\nmax_age_hours = "soon"\n', 3, "expected float"),
+        ('[pricing]\nunknown_models = "guess"\n', 2, "must be one of"),
+        ('[pricing.overrides."claude-opus-4-8"]\ninput = "4.5"\n', 2, "must be a number"),
+        (
+            '[pricing.overrides."claude-opus-4-8"]\ninptu = 4.5\n',
+            2,
+            "unknown key 'pricing.overrides.claude-opus-4-8.inptu'",
+        ),
+        ("[segmnts]\nx = 1\n", 1, "unknown section"),
+    ],
+)
+def test_mistakes_are_reported_with_file_and_line_and_ignored(tmp_path, text, line, message):
+    path = write(tmp_path, text)
+    config = load_config(path)
+    assert len(config.warnings) == 1
+    assert config.warnings[0].startswith(f"{path}:{line}: ") and message in config.warnings[0]
+
+
+def test_broken_toml_is_one_warning(tmp_path):
+    config = load_config(write(tmp_path, "[pricing\noffline = ="))
+    assert len(config.warnings) == 1 and config.pricing["offline"] is False
+
+
+def test_config_check_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("COSTLINE_CONFIG", write(tmp_path, "[pricing]\nofline = true\n"))
+    proc = run_costline(b"", "config", "check")
+    assert proc.returncode == 1 and b"ofline" in proc.stderr
+    monkeypatch.setenv("COSTLINE_CONFIG", write(tmp_path, "[pricing]\noffline = true\n"))
+    assert run_costline(b"", "config", "check").returncode == 0
