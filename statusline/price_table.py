@@ -22,8 +22,8 @@ import os
 
 from statusline import pricing
 from statusline.index.store import atomic_write
-from statusline.timeutil import QUARTER_HOUR_MS
 from statusline.paths import config_path, config_signature
+from statusline.timeutil import QUARTER_HOUR_MS
 
 FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
 # LiteLLM data bugs: 1-hour cache writes listed at $6/MTok for two old models (official: $0.50
