@@ -26,16 +26,23 @@ from statusline.paths import config_path, config_signature
 from statusline.timeutil import QUARTER_HOUR_MS
 
 FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
-# LiteLLM data bugs: 1-hour cache writes listed at $6/MTok for two old models (official: $0.50
-# for Claude 3 Haiku, $30 for Claude 3 Opus).
-KNOWN_FIXES: dict[str, dict[str, float]] = {
+# Applied above the fetched layer, so a download cannot bring them back:
+# - LiteLLM lists 1-hour cache writes at $6/MTok for two old models (official: $0.50 for Claude 3
+#   Haiku, $30 for Claude 3 Opus);
+# - LiteLLM still lists the >200K long-context tier for Sonnet 4 (legacy keys); Claude Code no
+#   longer charges it, and costline keeps it for messages before 2026-03-13 only (pricing.py).
+KNOWN_FIXES: dict[str, dict[str, object]] = {
     "claude-3-haiku": {"cache_write_1h": 0.5},
     "claude-3-opus": {"cache_write_1h": 30.0},
+    "claude-sonnet-4": {"tier": None},
+    "claude-sonnet-4-5": {"tier": None},
 }
 FAMILIES = ("opus", "sonnet", "haiku", "fable", "mythos")
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from statusline.config import Config
     from statusline.pricing import Period, Table
 
@@ -93,7 +100,7 @@ def record_fetch(
         canon, _ = pricing.normalise(key)
         if canon in changes_seen(changes):
             continue
-        new = prices[key]
+        new = _replace(prices[key], KNOWN_FIXES.get(canon, {}))
         known = periods.get(canon) or pricing.MODELS.get(canon)
         if not known:
             periods[canon] = [new]
@@ -122,11 +129,13 @@ def changes_seen(changes: list[tuple[str, str, Period | None, Period]]) -> set[s
     return {c[1] for c in changes}
 
 
-def _replace(period: Period, fields: dict[str, float]) -> Period:
+def _replace(period: Period, fields: Mapping[str, object]) -> Period:
     values = list(period)
     for i, name in enumerate(FIELDS, start=1):
         if name in fields:
             values[i] = fields[name]
+    if "tier" in fields:
+        values[6] = fields["tier"]
     return tuple(values)
 
 

@@ -265,3 +265,14 @@ def test_latest_alias_from_the_download(server):
     )
     assert update().returncode == 0
     assert show("claude-opus-latest")["resolved"] == "claude-opus-6"
+
+
+def test_a_fetch_cannot_bring_back_the_sonnet_4_long_context_tier(server):
+    tiered = entry(
+        3, 15, input_cost_per_token_above_200k_tokens=6e-06, output_cost_per_token_above_200k_tokens=2.25e-05
+    )
+    server.serve_json(litellm_file(**{"claude-4-sonnet-20250514": tiered}))
+    proc = update()
+    assert proc.returncode == 0 and b"claude-sonnet-4" not in proc.stdout  # nothing really changed
+    periods = show("claude-sonnet-4-20250514")["periods"]
+    assert periods[0]["tier"] is not None and periods[-1]["tier"] is None
