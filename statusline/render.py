@@ -148,8 +148,11 @@ def main(flags: list[str] | None = None) -> int:
     """
     flags = flags if flags is not None else sys.argv[1:]
     if not all(flag in RENDER_FLAGS for flag in flags):
-        from statusline.cli import main as cli
-
+        try:
+            from statusline.cli import main as cli
+        except Exception as exc:  # a broken install: still one line, not a traceback
+            sys.stderr.write(f"costline: cannot start the command line: {type(exc).__name__}: {exc}\n")
+            return 3
         return cli(flags)
     return render_main(flags, exit_now=True)
 

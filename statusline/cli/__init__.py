@@ -52,10 +52,12 @@ def render(no_color: bool, color: bool) -> None:
 from statusline.cli import config as _config  # noqa: E402
 from statusline.cli import index as _index  # noqa: E402
 from statusline.cli import pricing as _pricing  # noqa: E402
+from statusline.cli import report as _report  # noqa: E402
 
 cli.add_command(_index.index)
 cli.add_command(_pricing.pricing_group, name="pricing")
 cli.add_command(_config.config_group, name="config")
+cli.add_command(_report.report)
 
 
 def main(argv: list[str] | None = None) -> int:

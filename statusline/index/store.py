@@ -161,6 +161,14 @@ class Store:
                     pass
         return sigs
 
+    def indexed_days(self) -> list[str]:
+        """UTC days that have hour files, oldest first."""
+        try:
+            names = os.listdir(self.path("hours"))
+        except OSError:
+            return []
+        return sorted(n for n in names if len(n) == 10 and n[4] == "-")
+
     # -- meta -----------------------------------------------------------------------------
     def read_meta(self) -> dict[str, object]:
         meta = self.read("meta")

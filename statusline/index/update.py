@@ -431,13 +431,20 @@ def range_buckets(store: Store, start_ms: int, end_ms: int) -> list[Bucket]:
     """Buckets whose quarter-hour lies in [start_ms, end_ms)."""
     first_qh = start_ms // QUARTER_HOUR_MS
     last_qh = (end_ms - 1) // QUARTER_HOUR_MS
+    if end_ms - start_ms <= 3 * DAY_MS:  # the render's case: name the one or two days directly
+        days = []
+        day_ms = start_ms - start_ms % DAY_MS
+        while day_ms < end_ms:
+            days.append(utc_day_name(day_ms))
+            day_ms += DAY_MS
+    else:  # reports: only the days the index has
+        lo, hi = utc_day_name(max(start_ms, 0)), utc_day_name(min(end_ms - 1, 253402300799000))
+        days = [d for d in store.indexed_days() if lo <= d <= hi]
     out: list[Bucket] = []
-    day_ms = start_ms - start_ms % DAY_MS
-    while day_ms < end_ms:
-        for (qh, model, cls), vec in _day_totals(store, utc_day_name(day_ms)).items():
+    for day in days:
+        for (qh, model, cls), vec in _day_totals(store, day).items():
             if first_qh <= qh <= last_qh:  # type: ignore[operator]
                 out.append((qh, model, cls, vec))  # type: ignore[arg-type]
-        day_ms += DAY_MS
     return out
 
 

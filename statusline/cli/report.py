@@ -1,0 +1,334 @@
+"""`costline report daily|monthly|session|blocks`: tables for people, `--json` for machines.
+
+Column sets and JSON field names follow ccusage (`period`, `inputTokens`, `totalCost`,
+`modelBreakdowns`, …) so its users feel at home. The index is brought up to date first.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import time
+from collections.abc import Callable
+
+import click
+import orjson
+
+from statusline import report as rp
+from statusline.cli.index import _loads, _Progress
+from statusline.index.scan import scan
+from statusline.index.store import Store
+from statusline.paths import cache_dir
+from statusline.price_table import load_table
+
+
+def _day_arg(value: str | None) -> str | None:
+    if value is None:
+        return None
+    digits = value.replace("-", "")
+    if len(digits) != 8 or not digits.isdigit():
+        raise click.BadParameter(f"{value!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
+
+
+def _prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, object]:
+    store = Store(cache_dir())
+    if refresh:
+        progress = _Progress(quiet=False)
+        scan(store, _loads, progress=progress)
+        progress.finish()
+    try:
+        tz = rp.zone(timezone)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--timezone") from None
+    return store, rp.Pricer(load_table(cache_dir())), tz
+
+
+def _emit_json(doc: object) -> None:
+    sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _money(usd: float, unknown: set[str]) -> str:
+    return f"${usd:,.2f}" + ("+?" if unknown else "")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    line = "  ".join(
+        h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
+    )
+    click.echo(line)
+    click.echo("  ".join("─" * w for w in widths))
+    for r in rows:
+        click.echo(
+            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        )
+
+
+def _cells(row: rp.Row) -> list[str]:
+    return [f"{n:,}" for n in row.tokens] + [f"{sum(row.tokens):,}", _money(row.cost, row.unknown)]
+
+
+TOKEN_HEADERS = ["Input", "Output", "Cache write", "Cache read", "Total tokens", "Cost (USD)"]
+
+
+def _period_report(
+    kind: str,
+    label: str,
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    model: str | None,
+    breakdown: bool,
+    as_json: bool,
+    timezone: str | None,
+    refresh: bool,
+    chart: int | None = None,
+) -> None:
+    store, pricer, tz = _prepare(refresh, timezone)
+    rows = rp.grouped(store, pricer, kind, tz, project=project, model_filter=model)  # type: ignore[arg-type]
+    keys = sorted(
+        k
+        for k in rows
+        if (not since or k >= (since if kind == "day" else since[:7]))
+        and (not until or k <= (until if kind == "day" else until[:7]))
+    )
+    selected = [rows[k] for k in keys]
+    totals = rp.Row("Total")
+    for row in selected:
+        for m, v in row.models.items():
+            per = totals.models.setdefault(m, [0, 0, 0, 0, 0.0])
+            for i in range(5):
+                per[i] += v[i]
+        totals.tokens = [a + b for a, b in zip(totals.tokens, row.tokens, strict=True)]
+        totals.cost += row.cost
+        totals.unknown |= row.unknown
+    if as_json:
+        key = "daily" if kind == "day" else "monthly"
+        doc = {
+            key: [r.as_json("period") for r in selected],
+            "totals": {
+                **dict(zip(rp.TOKEN_FIELDS, totals.tokens, strict=True)),
+                "totalTokens": sum(totals.tokens),
+                "totalCost": totals.cost,
+            },
+        }
+        _emit_json(doc)
+        return
+    if chart is not None:
+        _chart(selected[-chart:] if chart else selected)
+        return
+    table_rows = []
+    for row in selected:
+        table_rows.append([row.key, *_cells(row), ", ".join(_short(m) for m in sorted(row.models))])
+        if breakdown:
+            for m, v in sorted(row.models.items(), key=lambda kv: -kv[1][4]):
+                sub = [f"{int(n):,}" for n in v[:4]]
+                table_rows.append([f"  └ {_short(m)}", *sub, f"{int(sum(v[:4])):,}", f"${v[4]:,.2f}", ""])
+    table_rows.append(["Total", *_cells(totals), ""])
+    _table([label, *TOKEN_HEADERS, "Models"], table_rows)
+    if totals.unknown:
+        click.echo(
+            f"+? no price for: {', '.join(sorted(totals.unknown))} (see costline pricing show)", err=True
+        )
+
+
+def _short(model: str) -> str:
+    return model.removeprefix("claude-")
+
+
+def _chart(rows: list[rp.Row]) -> None:
+    """A horizontal bar per day, scaled to the terminal width; colour unless NO_COLOR."""
+    if not rows:
+        click.echo("no usage in this range")
+        return
+    width = shutil.get_terminal_size((80, 20)).columns
+    label_w = max(len(r.key) for r in rows)
+    money_w = max(len(_money(r.cost, r.unknown)) for r in rows)
+    bar_w = max(10, width - label_w - money_w - 4)
+    top = max(r.cost for r in rows) or 1.0
+    color = not os.environ.get("NO_COLOR") and sys.stdout.isatty()
+    eighths = " ▏▎▍▌▋▊▉█"
+    for r in rows:
+        cells = r.cost / top * bar_w
+        full = int(cells)
+        bar = "█" * full + (eighths[int((cells - full) * 8)] if full < bar_w else "")
+        if color:
+            bar = f"\x1b[36m{bar}\x1b[39m"
+        click.echo(f"{r.key:<{label_w}} {_money(r.cost, r.unknown):>{money_w}} {bar}")
+    spark = "▁▂▃▄▅▆▇█"
+    line = "".join(spark[min(7, int(r.cost / top * 7.999))] for r in rows)
+    total = sum(r.cost for r in rows)
+    average = _money(total / len(rows), set())
+    click.echo(f"{line}  {len(rows)} days, {_money(total, set())} total, {average}/day average")
+
+
+def _common(f: Callable[..., None]) -> Callable[..., None]:
+    for option in reversed(
+        [
+            click.option("--since", callback=lambda c, p, v: _day_arg(v), help="First day (YYYYMMDD)."),
+            click.option("--until", callback=lambda c, p, v: _day_arg(v), help="Last day (YYYYMMDD)."),
+            click.option("--project", default=None, help="Only sessions whose project folder contains this."),
+            click.option("--model", default=None, help="Only models whose id contains this."),
+            click.option("--breakdown", is_flag=True, help="One row per model under each period."),
+            click.option(
+                "--json", "as_json", is_flag=True, help="Machine-readable output (ccusage field names)."
+            ),
+            click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local)."),
+            click.option(
+                "--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first."
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+@click.group()
+def report() -> None:
+    """Usage and cost reports: daily, monthly, per session, 5-hour blocks."""
+
+
+@report.command()
+@_common
+@click.option(
+    "--chart",
+    "chart",
+    type=int,
+    default=None,
+    is_flag=False,
+    flag_value=30,
+    help="Bar chart of the last N days (default 30) instead of a table.",
+)
+def daily(
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    model: str | None,
+    breakdown: bool,
+    as_json: bool,
+    timezone: str | None,
+    no_refresh: bool,
+    chart: int | None,
+) -> None:
+    """Cost per day (local days, or --timezone).
+
+    \b
+    Examples:
+      costline report daily --since 20261101 --breakdown
+      costline report daily --chart 14
+    """
+    _period_report(
+        "day", "Date", since, until, project, model, breakdown, as_json, timezone, not no_refresh, chart
+    )
+
+
+@report.command()
+@_common
+def monthly(
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    model: str | None,
+    breakdown: bool,
+    as_json: bool,
+    timezone: str | None,
+    no_refresh: bool,
+) -> None:
+    """Cost per calendar month.
+
+    \b
+    Example:
+      costline report monthly --json
+    """
+    _period_report(
+        "month", "Month", since, until, project, model, breakdown, as_json, timezone, not no_refresh
+    )
+
+
+@report.command()
+@_common
+def session(
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    model: str | None,
+    breakdown: bool,
+    as_json: bool,
+    timezone: str | None,
+    no_refresh: bool,
+) -> None:
+    """Cost per session, most recent first.
+
+    \b
+    Example:
+      costline report session --project myapp
+    """
+    store, pricer, tz = _prepare(not no_refresh, timezone)
+    rows = rp.grouped(store, pricer, "session", tz, project=project, model_filter=model)  # type: ignore[arg-type]
+    chosen = []
+    for row in sorted(rows.values(), key=lambda r: -r.last_ms):
+        last_day = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
+        if (since and last_day < since) or (until and last_day > until):
+            continue
+        chosen.append(row)
+    if as_json:
+        docs = []
+        for row in chosen:
+            doc = row.as_json("sessionId")
+            doc["projectPath"] = row.project
+            doc["lastActivity"] = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
+            docs.append(doc)
+        _emit_json({"sessions": docs, "totals": {"totalCost": sum(r.cost for r in chosen)}})
+        return
+    table_rows = [[r.key[:36], r.project[-30:], *_cells(r), rp.local_date(r.last_ms, tz)] for r in chosen]  # type: ignore[arg-type]
+    _table(["Session", "Project", *TOKEN_HEADERS, "Last activity"], table_rows)
+
+
+@report.command()
+@click.option("--active", is_flag=True, help="Only the active block.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
+def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
+    """5-hour billing blocks, with the active block's time left, burn rate and projection.
+
+    \b
+    Example:
+      costline report blocks --active
+    """
+    store, pricer, _tz = _prepare(not no_refresh, None)
+    now_ms = int(time.time() * 1000)
+    found = rp.blocks(store, pricer, now_ms)
+    if active:
+        found = [b for b in found if b.active]
+    if as_json:
+        docs = []
+        for b in found:
+            doc = {
+                "startTime": rp.utc_iso(b.start_ms),
+                "endTime": rp.utc_iso(b.end_ms),
+                "isActive": b.active,
+                "isGap": b.gap,
+                **{k: v for k, v in b.row.as_json("id").items() if k != "id"},
+            }
+            if b.active:
+                doc["burnRate"] = rp.burn(b, now_ms)
+            docs.append(doc)
+        _emit_json({"blocks": docs})
+        return
+    rows = []
+    for b in found:
+        start = time.strftime("%Y-%m-%d %H:%M", time.localtime(b.start_ms / 1000))
+        if b.gap:
+            rows.append([start, "(gap)", "", ""])
+            continue
+        status = ""
+        if b.active:
+            left = int(max(0, b.end_ms - now_ms) // 60000)
+            rate = rp.burn(b, now_ms)
+            status = f"active, {left // 60}h {left % 60}m left"
+            if rate:
+                status += f", ${rate['costPerHour']:,.2f}/h → ${rate['projectedCost']:,.2f}"
+        rows.append([start, f"{sum(b.row.tokens):,}", _money(b.row.cost, b.row.unknown), status])
+    _table(["Block start", "Tokens", "Cost (USD)", ""], rows)

@@ -1,0 +1,241 @@
+"""Reports from the index: daily, monthly, per session and 5-hour blocks (CLI side only).
+
+Every figure is priced from the same token buckets and price table as the status line, so a
+report's day equals the status line's "today" to the cent. Buckets are UTC quarter-hours, so
+any time zone (IANA, `--timezone`) maps them onto local days exactly.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timezone, tzinfo
+
+from statusline.index.store import CorruptIndex, Store
+from statusline.index.update import hour_sums, range_buckets
+from statusline.pricing import bucket_cost, family_stand_in, period_at, resolve
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from statusline.pricing import Table
+
+BLOCK_MS = 5 * HOUR_MS
+TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens")
+
+
+@dataclass
+class Row:
+    """One line of a report: tokens and cost, with a per-model breakdown."""
+
+    key: str
+    tokens: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    cost: float = 0.0
+    models: dict[str, list[float]] = field(default_factory=dict)  # model → [in, out, cw, cr, cost]
+    unknown: set[str] = field(default_factory=set)
+    first_ms: int = 0
+    last_ms: int = 0
+    project: str = ""
+
+    def add(self, model: str, vec: list[float], usd: float | None) -> None:
+        tokens = (int(vec[1]), int(vec[2]), int(vec[3] + vec[4]), int(vec[5]))
+        for i, n in enumerate(tokens):
+            self.tokens[i] += n
+        per = self.models.setdefault(model, [0, 0, 0, 0, 0.0])
+        for i, n in enumerate(tokens):
+            per[i] += n
+        if usd is None:
+            self.unknown.add(model)
+        else:
+            self.cost += usd
+            per[4] += usd
+        first, last = int(vec[7]), int(vec[8])
+        self.first_ms = first if not self.first_ms else min(self.first_ms, first)
+        self.last_ms = max(self.last_ms, last)
+
+    def as_json(self, label: str) -> dict[str, object]:
+        doc: dict[str, object] = {label: self.key}
+        doc.update(zip(TOKEN_FIELDS, self.tokens, strict=True))
+        doc["totalTokens"] = sum(self.tokens)
+        doc["totalCost"] = self.cost
+        doc["modelsUsed"] = sorted(self.models)
+        doc["modelBreakdowns"] = [
+            {"modelName": m, **dict(zip(TOKEN_FIELDS, map(int, v[:4]), strict=True)), "cost": v[4]}
+            for m, v in sorted(self.models.items(), key=lambda kv: -kv[1][4])
+        ]
+        if self.unknown:
+            doc["unpricedModels"] = sorted(self.unknown)
+        return doc
+
+
+class Pricer:
+    """Prices single buckets with the compiled table; remembers each model's resolution."""
+
+    def __init__(self, compiled: dict[str, object]) -> None:
+        self.models: Table = compiled["models"]  # type: ignore[assignment]
+        self.aliases: dict[str, str] = compiled.get("aliases") or {}  # type: ignore[assignment]
+        use_family = compiled.get("unknown_mode") == "family"
+        self.families: dict[str, str] = compiled.get("families") if use_family else {}  # type: ignore[assignment]
+        self._memo: dict[str, tuple[str | None, float]] = {}
+
+    def usd(self, qh: int, model: str, cls: int, vec: list[float]) -> float | None:
+        """Cost of one bucket; None when the model has no price."""
+        from statusline.index.lines import CLS_LOGGED_COST
+
+        if cls & CLS_LOGGED_COST:
+            return float(vec[6])
+        hit = self._memo.get(model)
+        if hit is None:
+            hit = resolve(model, self.models, self.aliases)
+            if hit[0] is None and self.families:
+                stand_in = family_stand_in(model, self.families)
+                hit = (stand_in, hit[1]) if stand_in else hit
+            self._memo[model] = hit
+        key, multiplier = hit
+        if key is None:
+            return None if any(vec[1:6]) else 0.0
+        return bucket_cost(period_at(self.models[key], qh * QUARTER_HOUR_MS), cls, vec) * multiplier
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """An IANA zone (None = the system's local time, honouring TZ)."""
+    if not name:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}") from None
+
+
+def local_date(ms: int, tz: tzinfo | None) -> str:
+    if tz is None:
+        return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d")
+
+
+def all_hours(store: Store) -> list[str]:
+    """Every hour file of the index, as `hours/<day>/<HH>` paths, oldest first."""
+    root = store.path("hours")
+    out = []
+    for day in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        for hh in sorted(os.listdir(os.path.join(root, day))):
+            if len(hh) == 2 and hh.isdigit():
+                out.append(f"hours/{day}/{hh}")
+    return out
+
+
+def session_projects(store: Store) -> dict[str, str]:
+    """Session id → project folder, from the index's file groups."""
+    projects: dict[str, str] = {}
+    folder = store.path("groups")
+    for name in os.listdir(folder) if os.path.isdir(folder) else []:
+        if name.endswith(".tmp"):
+            continue
+        try:
+            group = store.read(f"groups/{name}")
+        except CorruptIndex:
+            continue
+        if isinstance(group, dict):
+            projects[str(group.get("session", ""))] = str(group.get("project", ""))
+    return projects
+
+
+def session_buckets_all(store: Store) -> list[tuple[int, str, str, int, list[float]]]:
+    """(quarter-hour, session, model, cls, vec) of everything the index holds."""
+    out = []
+    for rel in all_hours(store):
+        for (qh, session, model, cls), vec in hour_sums(store, rel).items():
+            out.append((int(qh), str(session), str(model), int(cls), vec))  # type: ignore[call-overload]
+    return out
+
+
+def grouped(
+    store: Store,
+    pricer: Pricer,
+    key_of: str,
+    tz: tzinfo | None,
+    project: str | None = None,
+    model_filter: str | None = None,
+) -> dict[str, Row]:
+    """Rows keyed by 'day', 'month' or 'session'."""
+    rows: dict[str, Row] = {}
+    projects = session_projects(store) if (project or key_of == "session") else {}
+    if key_of == "session" or project:
+        source = session_buckets_all(store)
+    else:
+        source = [(qh, "", m, c, v) for qh, m, c, v in range_buckets(store, 0, 1 << 62)]
+    for qh, session, model, cls, vec in source:
+        if project and project not in projects.get(session, ""):
+            continue
+        if model_filter and model_filter not in model:
+            continue
+        if key_of == "session":
+            key = session
+        else:
+            date = local_date(qh * QUARTER_HOUR_MS, tz)
+            key = date[:7] if key_of == "month" else date
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = Row(key, project=projects.get(session, ""))
+        row.add(model, vec, pricer.usd(qh, model, cls, vec))
+    return rows
+
+
+@dataclass
+class Block:
+    start_ms: int
+    end_ms: int
+    row: Row
+    gap: bool = False
+    active: bool = False
+
+
+def blocks(store: Store, pricer: Pricer, now_ms: int, length_ms: int = BLOCK_MS) -> list[Block]:
+    """ccusage's 5-hour blocks: start at the first entry's UTC hour; a new block after 5 h from
+    its start or a 5 h gap since the previous entry; gaps become gap blocks."""
+    per_qh: dict[int, list[tuple[str, int, list[float]]]] = {}
+    for qh, model, cls, vec in range_buckets(store, 0, 1 << 62):
+        per_qh.setdefault(qh, []).append((model, cls, vec))
+    out: list[Block] = []
+    current: Block | None = None
+    last_entry = 0
+    for qh in sorted(per_qh):
+        items = per_qh[qh]
+        first = min(int(v[7]) for _, _, v in items)
+        last = max(int(v[8]) for _, _, v in items)
+        if current is None or first - current.start_ms > length_ms or first - last_entry > length_ms:
+            if current is not None and first - last_entry > length_ms:
+                out.append(Block(last_entry + length_ms, first, Row("gap"), gap=True))
+            start = first - first % HOUR_MS
+            current = Block(start, start + length_ms, Row(str(start)))
+            out.append(current)
+        for model, cls, vec in items:
+            current.row.add(model, vec, pricer.usd(qh, model, cls, vec))
+        last_entry = max(last_entry, last)
+    for block in out:
+        if not block.gap:
+            block.active = now_ms - block.row.last_ms < length_ms and now_ms < block.end_ms
+    return out
+
+
+def burn(block: Block, now_ms: int) -> dict[str, float] | None:
+    """Cost per hour, tokens per minute and the projected cost at the block's end."""
+    minutes = (block.row.last_ms - block.row.first_ms) / 60000
+    if minutes <= 0:
+        return None
+    per_hour = block.row.cost / minutes * 60
+    remaining = max(0.0, (block.end_ms - now_ms) / 60000)
+    io_tokens = block.row.tokens[0] + block.row.tokens[1]
+    return {
+        "costPerHour": per_hour,
+        "tokensPerMinute": sum(block.row.tokens) / minutes,
+        "tokensPerMinuteForIndicator": io_tokens / minutes,
+        "projectedCost": round(block.row.cost + per_hour / 60 * remaining, 2),
+        "remainingMinutes": remaining,
+    }
+
+
+def utc_iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
