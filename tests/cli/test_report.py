@@ -1,0 +1,132 @@
+"""Reports: the same numbers as the status line, ccusage-shaped JSON, blocks, chart."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+import pytest
+from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
+
+ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
+
+
+def iso(t: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))
+
+
+def report(*args: str) -> dict:
+    proc = run_costline(b"", "report", *args, "--json")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+@pytest.fixture
+def corpus(config_dir):
+    write_transcript(
+        config_dir,
+        "-home-u-app",
+        "s1.jsonl",
+        [
+            assistant(msg_id="a", request_id="ra", ts="2026-11-20T10:00:00.000Z"),
+            assistant(msg_id="b", request_id="rb", ts="2026-11-20T23:30:00.000Z", model="claude-sonnet-4-6"),
+        ],
+    )
+    write_transcript(
+        config_dir,
+        "-home-u-lib",
+        "s2.jsonl",
+        [
+            assistant(msg_id="c", request_id="rc", session="s2", ts="2026-11-21T01:00:00.000Z"),
+            assistant(msg_id="c", request_id="rc", session="s2", ts="2026-11-21T01:00:01.000Z"),
+        ],
+    )
+    return config_dir
+
+
+def test_daily_json_in_utc_and_another_zone(corpus):
+    utc = report("daily", "-z", "UTC")
+    assert [d["period"] for d in utc["daily"]] == ["2026-11-20", "2026-11-21"]
+    sonnet = (10 * 3 + 100 * 15) / 1e6
+    assert utc["daily"][0]["totalCost"] == pytest.approx(ONE + sonnet)
+    assert utc["daily"][0]["modelsUsed"] == ["claude-opus-4-8", "claude-sonnet-4-6"]
+    assert utc["totals"]["totalCost"] == pytest.approx(2 * ONE + sonnet)
+    assert utc["totals"]["inputTokens"] == 30
+    tokyo = report("daily", "-z", "Asia/Tokyo", "--no-refresh")  # +9: 23:30Z belongs to the 21st
+    assert [d["period"] for d in tokyo["daily"]] == ["2026-11-20", "2026-11-21"]
+    assert tokyo["daily"][1]["totalCost"] == pytest.approx(ONE + sonnet)
+
+
+def test_filters(corpus):
+    assert report("daily", "--since", "20261121")["totals"]["totalCost"] == pytest.approx(ONE)
+    assert report("daily", "--until", "2026-11-20", "-z", "UTC")["daily"][0]["period"] == "2026-11-20"
+    assert report("daily", "--project", "lib")["totals"]["totalCost"] == pytest.approx(ONE)
+    assert report("daily", "--model", "sonnet")["totals"]["totalCost"] == pytest.approx(
+        (10 * 3 + 100 * 15) / 1e6
+    )
+    assert [m["month"] if "month" in m else m["period"] for m in report("monthly")["monthly"]] == ["2026-11"]
+
+
+def test_session_report(corpus):
+    sessions = report("session")["sessions"]
+    assert [s["sessionId"] for s in sessions] == ["s2", "s1"]
+    assert sessions[0]["projectPath"] == "-home-u-lib" and sessions[0]["totalCost"] == pytest.approx(ONE)
+
+
+def test_bad_arguments_are_one_line_errors(corpus):
+    for args in (["daily", "--since", "yesterday"], ["daily", "-z", "Mars/Olympus"]):
+        proc = run_costline(b"", "report", *args)
+        assert proc.returncode == 2 and len(proc.stderr.decode().strip().splitlines()) == 1
+
+
+def test_report_today_equals_the_status_line(config_dir, tmp_path):
+    now = time.time()
+    lines = [
+        assistant(msg_id=f"m{i}", request_id=f"r{i}", ts=iso(now - 60 * i), usage={"output_tokens": 1000 * i})
+        for i in range(1, 20)
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    run_costline(payload(path))
+    wait_for_refresh(tmp_path / "cache")
+    line = run_costline(payload(path), env={"NO_COLOR": "1"}).stdout.decode()
+    shown = re.search(r"\$([0-9.]+) today", line).group(1)
+    today = time.strftime("%Y-%m-%d", time.localtime(now))
+    days = {d["period"]: d["totalCost"] for d in report("daily")["daily"]}
+    assert f"{days[today]:.2f}" == shown
+
+
+def test_blocks(config_dir):
+    now = time.time()
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(msg_id="old", request_id="r0", ts=iso(now - 20 * 3600)),
+            assistant(msg_id="a", request_id="ra", ts=iso(now - 3600)),
+            assistant(msg_id="b", request_id="rb", ts=iso(now - 600)),
+        ],
+    )
+    found = report("blocks")["blocks"]
+    assert [b["isGap"] for b in found] == [False, True, False]
+    active = found[-1]
+    assert active["isActive"] and active["totalCost"] == pytest.approx(2 * ONE)
+    start = time.strptime(active["startTime"], "%Y-%m-%dT%H:%M:%S.000Z")
+    assert start.tm_min == 0  # floored to the UTC hour
+    rate = active["burnRate"]
+    assert rate["costPerHour"] == pytest.approx(2 * ONE / 50 * 60, rel=0.02)
+    human = run_costline(b"", "report", "blocks", "--active").stdout.decode()
+    assert "active" in human and "left" in human
+
+
+def test_chart_fits_and_respects_no_color(corpus):
+    proc = run_costline(b"", "report", "daily", "--chart", "7", env={"NO_COLOR": "1", "COLUMNS": "50"})
+    out = proc.stdout.decode()
+    assert "\x1b" not in out and "█" in out and "2 days" in out
+    assert all(len(line) <= 50 for line in out.splitlines())
+
+
+def test_human_table_has_totals(corpus):
+    out = run_costline(b"", "report", "daily", "--breakdown").stdout.decode()
+    assert "Total" in out and "└ opus-4-8" in out and "Cost (USD)" in out
