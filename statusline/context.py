@@ -54,6 +54,7 @@ class Context:
         "_today",
         "cache",
         "env",
+        "index_age_s",
         "index_partial",
         "notes",
         "now_s",
@@ -72,6 +73,7 @@ class Context:
         self._prices: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
+        self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None
         self._today: Priced | None = None
         self._session: tuple[float, str, Priced | None] | None = None
@@ -152,8 +154,11 @@ class Context:
         if not isinstance(meta, dict):
             store.ensure()
             meta = {"rescan_epoch": 0}
-        if not meta.get("full_scan_ms"):
+        full_scan = meta.get("full_scan_ms")
+        if not isinstance(full_scan, int):
             self.index_partial = True
+        else:
+            self.index_age_s = max(0.0, self.now_s - full_scan / 1000)
         epoch = meta_int(meta, "rescan_epoch")
         transcript = self.transcript_path
         files: list[str] = []

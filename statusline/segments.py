@@ -29,6 +29,9 @@ HEAVY_DAY_USD = 12.0
 CONTEXT_WARN_PCT = 50
 CONTEXT_ALERT_PCT = 80
 DEFAULT_CONTEXT_WINDOW = 200_000
+# Other sessions' lines reach "today" through the background refresh (about once a minute while
+# renders happen); past this age the figure says how old it is instead of passing as fresh.
+STALE_AFTER_S = 180.0
 
 
 def money(usd: float, unknown: bool = False, partial: bool = False) -> str:
@@ -72,12 +75,24 @@ def session(ctx: Context) -> Spans | None:
     return [(f"{money(usd, bool(priced is not None and priced.unknown))} session", "cost")]
 
 
+def age(seconds: float) -> str:
+    """`4m`, `2h`, `3d`."""
+    if seconds < 3600:
+        return f"{int(seconds // 60)}m"
+    if seconds < 86400:
+        return f"{int(seconds // 3600)}h"
+    return f"{int(seconds // 86400)}d"
+
+
 def today(ctx: Context) -> Spans | None:
     """Today's cost across all sessions and config dirs, local calendar day."""
     priced = ctx.today()
     usd = priced.usd
     style = "cost.ok" if usd < TYPICAL_DAY_USD else "cost.warn" if usd < HEAVY_DAY_USD else "cost.alert"
-    return [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
+    spans = [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
+    if not ctx.index_partial and ctx.index_age_s > STALE_AFTER_S:
+        spans.append((f" ({age(ctx.index_age_s)} old)", "muted"))
+    return spans
 
 
 def context_used_percent(ctx: Context) -> float | None:

@@ -305,3 +305,20 @@ def subprocess_run_without_cache_override(stdin: bytes, env: dict[str, str]):
     from helpers import COSTLINE
 
     return subprocess.run([COSTLINE], input=stdin, capture_output=True, env=env, timeout=30, check=False)
+
+
+def test_stale_today_says_how_old_it_is(config_dir, tmp_path):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    run_costline(payload(path))
+    wait_for_refresh(tmp_path / "cache")
+    fresh = plain(one_line(run_costline(payload(path))))
+    assert "old)" not in fresh
+    from statusline.index.store import Store
+
+    store = Store(str(tmp_path / "cache"))
+    meta = store.read_meta()
+    meta["full_scan_ms"] = int((time.time() - 2 * 3600) * 1000)  # the last full scan: two hours ago
+    store.write("meta", meta)
+    (tmp_path / "cache" / "refresh.stamp").touch()  # and no new refresh due yet
+    stale = plain(one_line(run_costline(payload(path))))
+    assert "today (2h old)" in stale

@@ -11,6 +11,7 @@ import orjson
 
 from statusline.index.scan import scan
 from statusline.index.store import CorruptIndex, Store
+from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
 
@@ -167,7 +168,7 @@ def unknown_models(store: Store) -> set[str]:
 
 def collect_status(store: Store) -> dict[str, object]:
     """Totals over every group state, for `index status`."""
-    totals = dict.fromkeys(("lines", "entries", "garbage", "invalid", "synthetic", "duplicates"), 0)
+    totals = dict.fromkeys(COUNTERS, 0)
     groups = files = size = 0
     hours: set[int] = set()
     for name in sorted(os.listdir(store.path("groups"))) if os.path.isdir(store.path("groups")) else []:
@@ -229,6 +230,7 @@ def status(as_json: bool) -> None:
         ("garbage lines", info["garbage"]),
         ("invalid lines", info["invalid"]),
         ("synthetic lines", info["synthetic"]),
+        ("unreadable files", info["unreadable"]),
         ("unknown models", ", ".join(info["unknown_models"]) or "none"),  # type: ignore[arg-type]
         ("last full scan", "never" if age is None else f"{age:,.0f} s ago"),
     ]

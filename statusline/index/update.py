@@ -16,6 +16,7 @@ new lines touch.
 
 from __future__ import annotations
 
+import io
 import os
 import time
 
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
 # A final line without a newline is normally still being written; once the file has been quiet
 # this long it is taken as complete.
 STALE_TAIL_NS = 300 * 1_000_000_000
-COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates")
+COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates", "unreadable")
 
 
 def group_of(path: str) -> tuple[str, str, str]:
@@ -315,15 +316,42 @@ def load_group(store: Store, name: str, session: str, project: str, epoch: int) 
     return group
 
 
+# A line longer than this is skipped (and counted) without being held in memory: real
+# transcript lines are far smaller, and parsing one this size would stall whoever reads it.
+MAX_LINE_BYTES = 32 << 20
+_SCAN_CHUNK = 1 << 20
+
+
+def _long_line(fh: io.BufferedReader, start: bytes, limit: int) -> tuple[bytes | None, int]:
+    """Finish a line that did not fit the budget: (the line, or None if over `limit`; bytes)."""
+    parts = [start]
+    size = len(start)
+    keep = True
+    while True:
+        chunk = fh.read(_SCAN_CHUNK)
+        if not chunk:
+            return (b"".join(parts) if keep else None), size
+        cut = chunk.find(b"\n")
+        piece = chunk if cut < 0 else chunk[: cut + 1]
+        size += len(piece)
+        if keep:
+            parts.append(piece)
+            if size > limit:
+                keep, parts = False, []
+        if cut >= 0:
+            return (b"".join(parts) if keep else None), size
+
+
 def read_new_lines(
     path: str, state: list[int] | None, budget: int
-) -> tuple[list[bytes], list[int], int, bool]:
-    """Complete lines appended since `state`: (lines, new state, bytes consumed, more unread).
+) -> tuple[list[bytes], list[int], int, bool, int]:
+    """Complete lines appended since `state`.
 
+    Returns (lines, new state, bytes consumed, more unread, lines skipped as too long).
     `state` is [dev, ino, size, offset, mtime_ns]. A different inode or a file shorter than the
     offset means the file was replaced or truncated: it is read again from the start (dedup
-    keeps that from counting anything twice). At most `budget` bytes are read, except that a
-    single line longer than the budget is read whole.
+    keeps that from counting anything twice). At most `budget` bytes are read, except that one
+    line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES).
     """
     st = os.stat(path)
     offset = 0
@@ -331,21 +359,26 @@ def read_new_lines(
         offset = state[3]
     new_state = [st.st_dev, st.st_ino, st.st_size, offset, st.st_mtime_ns]
     if st.st_size <= offset:
-        return [], new_state, 0, False
+        return [], new_state, 0, False, 0
+    skipped = 0
     with open(path, "rb") as fh:
         fh.seek(offset)
         data = fh.read(min(st.st_size - offset, budget))
         at_eof = offset + len(data) >= st.st_size
         end = data.rfind(b"\n") + 1
         if end == 0 and not at_eof:
-            data += fh.readline()
-            at_eof = fh.tell() >= st.st_size
+            line, size = _long_line(fh, data, MAX_LINE_BYTES)
+            at_eof = offset + size >= st.st_size
+            if line is None:
+                skipped, data, end = 1, b"", 0
+                new_state[3] = offset + size
+                return [], new_state, size, not at_eof, skipped
+            data = line
             end = data.rfind(b"\n") + 1
     if at_eof and end < len(data) and time.time_ns() - st.st_mtime_ns > STALE_TAIL_NS:
         end = len(data)  # an unterminated last line in a quiet file is complete
     new_state[3] = offset + end
-    more = not at_eof
-    return data[:end].split(b"\n"), new_state, end, more
+    return data[:end].split(b"\n"), new_state, end, not at_eof, skipped
 
 
 def ingest_group(
@@ -363,10 +396,16 @@ def ingest_group(
     more = False
     for path in paths:
         try:
-            lines, state, used, remaining = read_new_lines(path, files.get(path), max(budget - consumed, 1))
+            lines, state, used, remaining, too_long = read_new_lines(
+                path, files.get(path), max(budget - consumed, 1)
+            )
         except OSError:
+            counters["unreadable"] = counters.get("unreadable", 0) + 1
             continue
         consumed += used
+        if too_long:
+            counters["lines"] = counters.get("lines", 0) + too_long
+            counters["garbage"] = counters.get("garbage", 0) + too_long
         more = more or remaining
         file_session = file_session_id(path)
         before = dict(batch.counters)
