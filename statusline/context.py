@@ -9,7 +9,7 @@ from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta
 from statusline.index.update import Batch, group_of, ingest_group, load_group, range_buckets, session_buckets
 from statusline.payload import field, loads, number, text
 from statusline.pricing import Priced, load_compiled, price_buckets
-from statusline.timeutil import local_day_bounds_ms
+from statusline.timeutil import QUARTER_HOUR_MS, local_day_bounds_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -212,6 +212,30 @@ class Context:
             start, end, _ = local_day_bounds_ms(self.now_s)
             self._today = self.price(range_buckets(self.store, start, end))
         return self._today
+
+    def unlogged_today(self) -> float:
+        """What Claude Code reported today beyond the transcripts (see index/unlogged.py)."""
+        from statusline.index import unlogged
+
+        start, end, _ = local_day_bounds_ms(self.now_s)
+        return sum(unlogged.in_range(self.cache, start, end).values())
+
+    def track_unlogged(self) -> None:
+        """Compare this session's payload cost with its logged cost; record any growth."""
+        own = number(self.get("cost", "total_cost_usd"))
+        session = self.session_id
+        group = self._group
+        if own is None or own < 0 or not session or group is None:
+            return
+        sums = group.get("sums")
+        qh = int(self.now_s * 1000) // QUARTER_HOUR_MS
+        buckets = (
+            [(qh, model, cls, vec) for (model, cls), vec in sums.items()] if isinstance(sums, dict) else []
+        )
+        logged = self.price(buckets).usd
+        from statusline.index import unlogged
+
+        unlogged.observe(self.cache, session, own, logged, int(self.now_s * 1000))
 
     def session_cost(self) -> tuple[float, str, Priced | None] | None:
         """(usd, source, priced) of this session: Claude Code's own figure, else computed."""

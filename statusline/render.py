@@ -124,6 +124,7 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
     ctx = Context(payload, now_s, env, cache)
     try:
         ctx.refresh_index()
+        ctx.track_unlogged()
     except Exception as exc:
         from statusline import log
 

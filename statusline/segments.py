@@ -87,7 +87,7 @@ def age(seconds: float) -> str:
 def today(ctx: Context) -> Spans | None:
     """Today's cost across all sessions and config dirs, local calendar day."""
     priced = ctx.today()
-    usd = priced.usd
+    usd = priced.usd + ctx.unlogged_today()
     style = "cost.ok" if usd < TYPICAL_DAY_USD else "cost.warn" if usd < HEAVY_DAY_USD else "cost.alert"
     spans = [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
     if not ctx.index_partial and ctx.index_age_s > STALE_AFTER_S:

@@ -95,6 +95,7 @@ def _period_report(
         and (not until or k <= (until if kind == "day" else until[:7]))
     )
     selected = [rows[k] for k in keys]
+    extra = _unlogged_by_period(kind, tz) if not (project or model) else {}
     totals = rp.Row("Total")
     for row in selected:
         for m, v in row.models.items():
@@ -106,12 +107,21 @@ def _period_report(
         totals.unknown |= row.unknown
     if as_json:
         key = "daily" if kind == "day" else "monthly"
+        docs = []
+        for r in selected:
+            row_doc = r.as_json("period")
+            row_doc["unloggedCost"] = extra.get(r.key, 0.0)
+            row_doc["totalCostWithUnlogged"] = r.cost + extra.get(r.key, 0.0)
+            docs.append(row_doc)
+        unlogged_total = sum(extra.get(k, 0.0) for k in keys)
         doc = {
-            key: [r.as_json("period") for r in selected],
+            key: docs,
             "totals": {
                 **dict(zip(rp.TOKEN_FIELDS, totals.tokens, strict=True)),
                 "totalTokens": sum(totals.tokens),
                 "totalCost": totals.cost,
+                "unloggedCost": unlogged_total,
+                "totalCostWithUnlogged": totals.cost + unlogged_total,
             },
         }
         _emit_json(doc)
@@ -120,18 +130,36 @@ def _period_report(
         _chart(selected[-chart:] if chart else selected)
         return
     table_rows = []
+    show_extra = any(extra.get(k) for k in keys)  # a column only when there is something in it
     for row in selected:
-        table_rows.append([row.key, *_cells(row), ", ".join(_short(m) for m in sorted(row.models))])
+        more = [f"${extra.get(row.key, 0.0):,.2f}"] if show_extra else []
+        table_rows.append([row.key, *_cells(row), *more, ", ".join(_short(m) for m in sorted(row.models))])
         if breakdown:
             for m, v in sorted(row.models.items(), key=lambda kv: -kv[1][4]):
                 sub = [f"{int(n):,}" for n in v[:4]]
-                table_rows.append([f"  └ {_short(m)}", *sub, f"{int(sum(v[:4])):,}", f"${v[4]:,.2f}", ""])
-    table_rows.append(["Total", *_cells(totals), ""])
-    _table([label, *TOKEN_HEADERS, "Models"], table_rows)
+                blank = [""] if show_extra else []
+                table_rows.append(
+                    [f"  └ {_short(m)}", *sub, f"{int(sum(v[:4])):,}", f"${v[4]:,.2f}", *blank, ""]
+                )
+    total_extra = [f"${sum(extra.get(k, 0.0) for k in keys):,.2f}"] if show_extra else []
+    table_rows.append(["Total", *_cells(totals), *total_extra, ""])
+    _table([label, *TOKEN_HEADERS, *(["Unlogged (payload)"] if show_extra else []), "Models"], table_rows)
     if totals.unknown:
         click.echo(
             f"+? no price for: {', '.join(sorted(totals.unknown))} (see costline pricing show)", err=True
         )
+
+
+def _unlogged_by_period(kind: str, tz: object) -> dict[str, float]:
+    """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day or month."""
+    from statusline.index import unlogged
+
+    out: dict[str, float] = {}
+    for (qh, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
+        date = rp.local_date(qh * 900_000, tz)  # type: ignore[arg-type]
+        key = date if kind == "day" else date[:7]
+        out[key] = out.get(key, 0.0) + usd
+    return out
 
 
 def _short(model: str) -> str:

@@ -100,7 +100,7 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
 class Batch:
     """Changes made under one lock: hour files and the day-summary deltas they imply."""
 
-    __slots__ = ("counters", "deltas", "dirty", "hours", "old_sigs", "store", "touched")
+    __slots__ = ("counters", "deltas", "dirty", "hours", "old_sigs", "sessions", "store", "touched")
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -110,6 +110,8 @@ class Batch:
         self.deltas: dict[str, dict[tuple[object, ...], list[float]]] = {}
         self.counters = dict.fromkeys(COUNTERS, 0)
         self.touched: set[int] = set()
+        # Per-session token sums added (or taken away by a better copy) in this batch.
+        self.sessions: dict[str, dict[tuple[str, int], list[float]]] = {}
 
     @staticmethod
     def hour_rel(hour: int) -> str:
@@ -162,8 +164,18 @@ class Batch:
             entries.append((req, key, vec, total, speed, side))  # type: ignore[attr-defined]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
         self._delta(ts, key, vec, +1)  # type: ignore[arg-type]
+        self._session_sum(session, model, cls, vec, +1)  # type: ignore[arg-type]
         self.dirty.add(hour)
         self.touched.add(hour)
+
+    def _session_sum(self, session: str, model: str, cls: int, vec: list[float], sign: int) -> None:
+        sums = self.sessions.setdefault(session, {})
+        cur = sums.get((model, cls))
+        if cur is None:
+            sums[(model, cls)] = [sign * v for v in vec[:7]]
+        else:
+            for i in range(7):
+                cur[i] += sign * vec[i]
 
     def add(self, rec: tuple[object, ...]) -> None:
         """Merge one usage record, deduplicating against what the index already holds."""
@@ -197,6 +209,7 @@ class Batch:
                         del shard["keys"][msg_id]
                     _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
                     self._delta(old_key[0] * QUARTER_HOUR_MS, old_key, old[2], -1)
+                    self._session_sum(old_key[1], old_key[2], old_key[3], old[2], -1)
                     self.dirty.add(h)
                     self._insert(rec, hour)
                     return
@@ -437,6 +450,18 @@ def ingest_group(
     hours: set[int] = group["hours"]  # type: ignore[assignment]
     hours.update(batch.touched)
     batch.touched.clear()
+    # The session's running token sums, whoever indexes its files: the payload's cost is
+    # compared with these to find what Claude Code spent without logging it (unlogged.py).
+    own = batch.sessions.pop(str(group.get("session", "")), None)
+    if own:
+        sums: dict[tuple[str, int], list[float]] = group.setdefault("sums", {})  # type: ignore[assignment]
+        for skey, vec in own.items():
+            cur = sums.get(skey)
+            if cur is None:
+                sums[skey] = list(vec)
+            else:
+                for i in range(7):
+                    cur[i] += vec[i]
     return consumed, more
 
 

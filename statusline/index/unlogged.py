@@ -1,0 +1,92 @@
+"""What Claude Code spends without logging it, from the payload's running session cost.
+
+Claude Code makes requests that never reach the transcript (measured: one turn, two requests,
+one logged), so a log-only "today" undercounts what Claude Code itself reports. Each render sees
+`cost.total_cost_usd` for its session. Per session we keep a baseline (payload cost, logged cost)
+taken when costline first sees the session or when the payload cost drops (a `/clear` or a
+restart starts a new run); from then on
+
+    unlogged = (payload cost − baseline payload) − (logged cost − baseline logged)
+
+and each time it grows, the growth is recorded at that render's quarter-hour. Today's figure adds
+the growth recorded today. Spend before costline first saw a session is never guessed.
+
+Files: `<cache>/unlogged/<session>` (the session's run state) and `<cache>/unlogged/<UTC day>`
+(growth per quarter-hour and session). Growth under half a cent is not recorded (rounding noise).
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+
+from statusline.index.store import atomic_write
+from statusline.timeutil import QUARTER_HOUR_MS, utc_day_name
+
+MIN_GROWTH_USD = 0.005
+
+
+def _folder(cache: str) -> str:
+    return os.path.join(cache, "unlogged")
+
+
+def _read(path: str) -> dict[str, object] | None:
+    try:
+        with open(path, "rb") as fh:
+            value = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _safe(session: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in session)[:120] or "_"
+
+
+def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
+    """Fold one render's figures into the session's run; return the growth recorded now."""
+    folder = _folder(cache)
+    state_path = os.path.join(folder, "s-" + _safe(session))
+    state = _read(state_path)
+    if state is None or payload_usd < float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
+        state = {"payload0": payload_usd, "logged0": logged_usd, "seen": 0.0}
+    unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
+    growth = unlogged - float(state["seen"])  # type: ignore[arg-type]
+    if growth < MIN_GROWTH_USD and state.get("payload") == payload_usd:
+        return 0.0  # nothing new: no write on the render path
+    state["payload"] = payload_usd
+    recorded = 0.0
+    if growth >= MIN_GROWTH_USD:
+        state["seen"] = unlogged
+        qh = now_ms // QUARTER_HOUR_MS
+        day_path = os.path.join(folder, utc_day_name(now_ms))
+        day: dict[object, object] = _read(day_path) or {}  # type: ignore[assignment]
+        key = (qh, session)
+        day[key] = float(day.get(key, 0.0)) + growth  # type: ignore[arg-type]
+        atomic_write(day_path, marshal.dumps(day))
+        recorded = growth
+    atomic_write(state_path, marshal.dumps(state))
+    return recorded
+
+
+def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], float]:
+    """Recorded growth per (quarter-hour, session) within [start_ms, end_ms)."""
+    out: dict[tuple[int, str], float] = {}
+    first, last = start_ms // QUARTER_HOUR_MS, (end_ms - 1) // QUARTER_HOUR_MS
+    folder = _folder(cache)
+    if end_ms - start_ms <= 3 * 86_400_000:
+        names = []
+        day = start_ms - start_ms % 86_400_000
+        while day < end_ms:
+            names.append(utc_day_name(day))
+            day += 86_400_000
+    else:
+        try:
+            names = sorted(n for n in os.listdir(folder) if len(n) == 10 and n[4] == "-")
+        except OSError:
+            return out
+    for name in names:
+        for key, usd in (_read(os.path.join(folder, name)) or {}).items():
+            if isinstance(key, tuple) and first <= key[0] <= last:
+                out[key] = out.get(key, 0.0) + float(usd)
+    return out
