@@ -21,7 +21,7 @@ import marshal
 import os
 
 from statusline import pricing
-from statusline.index.store import atomic_write
+from statusline.index.store import atomic_write, read_marshal
 from statusline.paths import config_path, config_signature
 from statusline.timeutil import QUARTER_HOUR_MS
 
@@ -49,15 +49,6 @@ if TYPE_CHECKING:
 
 def pricing_dir(cache: str) -> str:
     return os.path.join(cache, "pricing")
-
-
-def read_marshal(path: str) -> dict[str, object] | None:
-    try:
-        with open(path, "rb") as fh:
-            value = marshal.loads(fh.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def fetched_history(cache: str) -> dict[str, object]:

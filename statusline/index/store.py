@@ -32,6 +32,16 @@ def meta_int(meta: dict[str, object], key: str) -> int:
     return value if type(value) is int else 0
 
 
+def read_marshal(path: str) -> dict[str, object] | None:
+    """A marshal-dumped dict from `path`; None when missing, unreadable or not a dict."""
+    try:
+        with open(path, "rb") as fh:
+            value = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
 def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
     """Replace `path` with `data` via a private temp file and rename; return its stat signature."""
     tmp = f"{path}.{os.getpid()}.tmp"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import marshal
 import os
 
-from statusline.index.store import atomic_write
+from statusline.index.store import atomic_write, read_marshal
 from statusline.timeutil import QUARTER_HOUR_MS, utc_day_name
 
 MIN_GROWTH_USD = 0.005
@@ -28,15 +28,6 @@ MIN_GROWTH_USD = 0.005
 
 def _folder(cache: str) -> str:
     return os.path.join(cache, "unlogged")
-
-
-def _read(path: str) -> dict[str, object] | None:
-    try:
-        with open(path, "rb") as fh:
-            value = marshal.loads(fh.read())
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def _safe(session: str) -> str:
@@ -47,7 +38,7 @@ def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now
     """Fold one render's figures into the session's run; return the growth recorded now."""
     folder = _folder(cache)
     state_path = os.path.join(folder, "s-" + _safe(session))
-    state = _read(state_path)
+    state = read_marshal(state_path)
     if state is None or payload_usd < float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
         state = {"payload0": payload_usd, "logged0": logged_usd, "seen": 0.0}
     unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
@@ -60,7 +51,7 @@ def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now
         state["seen"] = unlogged
         qh = now_ms // QUARTER_HOUR_MS
         day_path = os.path.join(folder, utc_day_name(now_ms))
-        day: dict[object, object] = _read(day_path) or {}  # type: ignore[assignment]
+        day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
         key = (qh, session)
         day[key] = float(day.get(key, 0.0)) + growth  # type: ignore[arg-type]
         atomic_write(day_path, marshal.dumps(day))
@@ -86,7 +77,7 @@ def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], fl
         except OSError:
             return out
     for name in names:
-        for key, usd in (_read(os.path.join(folder, name)) or {}).items():
+        for key, usd in (read_marshal(os.path.join(folder, name)) or {}).items():
             if isinstance(key, tuple) and first <= key[0] <= last:
                 out[key] = out.get(key, 0.0) + float(usd)
     return out
