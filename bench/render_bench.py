@@ -68,6 +68,40 @@ def raw_read_seconds(root: str) -> float:
     return time.perf_counter() - start
 
 
+def compare_ccusage(ccusage: str, costline: str, env: dict[str, str]) -> dict[str, object]:
+    """Daily totals and wall time of `ccusage daily` and `costline report daily` on one corpus."""
+    start = time.perf_counter()
+    theirs = subprocess.run(
+        [ccusage, "daily", "--json", "--offline", "-z", "UTC"], capture_output=True, env=env
+    )
+    their_s = time.perf_counter() - start
+    start = time.perf_counter()
+    ours = subprocess.run([costline, "report", "daily", "--json", "-z", "UTC"], capture_output=True, env=env)
+    our_s = time.perf_counter() - start
+    their_days = {d["period"]: d for d in json.loads(theirs.stdout)["daily"]}
+    our_days = {d["period"]: d for d in json.loads(ours.stdout)["daily"]}
+    known = set()
+    for d in their_days.values():
+        known |= {m["modelName"] for m in d["modelBreakdowns"] if m["cost"] > 0}
+    worst = 0.0
+    for day, d in their_days.items():
+        mine = sum(m["cost"] for m in our_days[day]["modelBreakdowns"] if m["modelName"] in known)
+        worst = max(
+            worst, abs(mine - sum(m["cost"] for m in d["modelBreakdowns"] if m["modelName"] in known))
+        )
+    return {
+        "days": len(their_days),
+        "ccusage_total": round(sum(d["totalCost"] for d in their_days.values()), 4),
+        "costline_total": round(sum(d["totalCost"] for d in our_days.values()), 4),
+        "max_daily_difference_on_models_both_price": worst,
+        "models_only_costline_prices": sorted(
+            {m["modelName"] for d in our_days.values() for m in d["modelBreakdowns"]} - known
+        ),
+        "ccusage_seconds": round(their_s, 2),
+        "costline_report_seconds": round(our_s, 2),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--venv", default=".venv")
@@ -76,6 +110,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40)
     parser.add_argument("--cold-mb", type=float, default=1000)
     parser.add_argument("--out", default="bench/out/results.json")
+    parser.add_argument("--ccusage", default=None, help="a ccusage binary to compare totals and time with")
     args = parser.parse_args()
 
     python = os.path.abspath(os.path.join(args.venv, "bin", "python"))
@@ -126,6 +161,10 @@ def main() -> None:
         }
         line = subprocess.run([costline, "--no-color"], input=body, capture_output=True, env=env, check=False)
         results["line"] = line.stdout.decode().strip()
+
+        # reports side by side with ccusage (its own figures, same logs, same zone)
+        if args.ccusage:
+            results["vs_ccusage"] = compare_ccusage(args.ccusage, costline, env)
 
         # cold: first render ever, big corpus, no index
         if args.cold_mb > 0:

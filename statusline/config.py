@@ -41,6 +41,8 @@ class Config:
         self.pricing: dict[str, object] = {name: spec[1] for name, spec in PRICING_KEYS.items()}
         self.overrides: dict[str, dict[str, float]] = {}
         self.warnings: list[str] = []
+        # IANA zone for "today" and reports; None = the system's local time (or TZ).
+        self.timezone: str | None = None
 
 
 def _line_of(text: str, key: str) -> int:
@@ -73,6 +75,16 @@ def _date_ms(value: object) -> int:
     return ms
 
 
+def _zone_exists(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def load_config(path: str | None = None) -> Config:
     """Read and check the config file; never raises."""
     config = Config(path or config_path())
@@ -97,8 +109,14 @@ def load_config(path: str | None = None) -> Config:
         config.warnings.append(f"{config.path}:{_line_of(text, key)}: {message}")
 
     for section in data:
-        if section != "pricing":
+        if section not in ("pricing", "timezone"):
             warn(section, f"unknown section or key '{section}'")
+    zone = data.get("timezone")
+    if zone is not None:
+        if not isinstance(zone, str) or not _zone_exists(zone):
+            warn("timezone", f"timezone {zone!r} is not a known IANA zone; using local time")
+        else:
+            config.timezone = zone
     pricing = data.get("pricing", {})
     if not isinstance(pricing, dict):
         warn("pricing", "'pricing' must be a table")

@@ -191,6 +191,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "max_age_s": float(config.pricing["max_age_hours"]) * 3600,  # type: ignore[arg-type]
         "unknown_mode": config.pricing["unknown_models"],
         "warnings": list(config.warnings),
+        "timezone": config.timezone,
     }
 
 

@@ -122,6 +122,10 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
 
         log.write(cache, problem)
     ctx = Context(payload, now_s, env, cache)
+    zone = ctx.prices.get("timezone")
+    if isinstance(zone, str) and zone:  # config `timezone`: the C library reads the zone files
+        os.environ["TZ"] = zone
+        time.tzset()
     try:
         ctx.refresh_index()
         ctx.track_unlogged()

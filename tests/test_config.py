@@ -76,3 +76,9 @@ def test_config_check_command(tmp_path, monkeypatch):
     assert proc.returncode == 1 and b"ofline" in proc.stderr
     monkeypatch.setenv("COSTLINE_CONFIG", write(tmp_path, "[pricing]\noffline = true\n"))
     assert run_costline(b"", "config", "check").returncode == 0
+
+
+def test_timezone_key(tmp_path):
+    assert load_config(write(tmp_path, 'timezone = "Asia/Tokyo"\n')).timezone == "Asia/Tokyo"
+    bad = load_config(write(tmp_path, 'timezone = "Mars/Olympus"\n'))
+    assert bad.timezone is None and "not a known IANA zone" in bad.warnings[0]

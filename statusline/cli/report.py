@@ -38,6 +38,9 @@ def _prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, obj
         progress = _Progress(quiet=False)
         scan(store, _loads, progress=progress)
         progress.finish()
+    if timezone is None:
+        configured = load_table(cache_dir()).get("timezone")
+        timezone = configured if isinstance(configured, str) else None
     try:
         tz = rp.zone(timezone)
     except ValueError as exc:

@@ -130,3 +130,11 @@ def test_chart_fits_and_respects_no_color(corpus):
 def test_human_table_has_totals(corpus):
     out = run_costline(b"", "report", "daily", "--breakdown").stdout.decode()
     assert "Total" in out and "└ opus-4-8" in out and "Cost (USD)" in out
+
+
+def test_configured_timezone_is_the_default(corpus, tmp_path, monkeypatch):
+    settings = tmp_path / "tz.toml"
+    settings.write_text('timezone = "Asia/Tokyo"\n[pricing]\noffline = true\n')
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
+    tokyo = report("daily")
+    assert tokyo["daily"][1]["totalCost"] == pytest.approx(ONE + (10 * 3 + 100 * 15) / 1e6)
