@@ -53,11 +53,17 @@ from statusline.cli import config as _config  # noqa: E402
 from statusline.cli import index as _index  # noqa: E402
 from statusline.cli import pricing as _pricing  # noqa: E402
 from statusline.cli import report as _report  # noqa: E402
+from statusline.cli import setup as _setup  # noqa: E402
+from statusline.cli.doctor import doctor as _doctor  # noqa: E402
 
 cli.add_command(_index.index)
 cli.add_command(_pricing.pricing_group, name="pricing")
 cli.add_command(_config.config_group, name="config")
 cli.add_command(_report.report)
+cli.add_command(_setup.install)
+cli.add_command(_setup.uninstall)
+cli.add_command(_setup.completion)
+cli.add_command(_doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

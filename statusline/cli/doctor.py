@@ -1,0 +1,233 @@
+"""`costline doctor`: one line per check, ✓ or ✗ with the fix; non-zero exit when one fails."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import click
+import orjson
+
+from statusline import __version__
+from statusline.cli.setup import command_for_settings, is_ours
+from statusline.paths import cache_dir, claude_config_dirs, config_path
+
+RENDER_BUDGET = 1.5  # × the interpreter's own start
+SAMPLE = Path(__file__).resolve().parent.parent / "sample_payload.json"
+
+
+@dataclass
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def check_versions() -> Check:
+    py = platform.python_version()
+    ok = sys.version_info >= (3, 10)
+    return Check(
+        "versions",
+        ok,
+        f"costline {__version__}, Python {py} ({sys.executable})",
+        "" if ok else "costline needs Python 3.10 or newer",
+    )
+
+
+def check_settings() -> list[Check]:
+    from statusline.settings_file import SettingsError, read_settings, settings_path
+
+    checks = []
+    found_ours = False
+    for scope in ("user", "project", "local"):
+        path = settings_path(scope)
+        try:
+            _, data = read_settings(path)
+        except SettingsError as exc:
+            checks.append(
+                Check(f"settings ({scope})", False, str(exc), "fix the JSON, then run costline install")
+            )
+            continue
+        entry = data.get("statusLine")
+        if entry is None:
+            continue
+        if is_ours(entry):
+            found_ours = True
+            command = str(entry.get("command", "")) if isinstance(entry, dict) else ""
+            runs_this = command.split()[0] == command_for_settings().split()[0]
+            checks.append(
+                Check(
+                    f"settings ({scope})",
+                    True,
+                    f"{path}: statusLine runs {command}"
+                    + ("" if runs_this else " (another costline install)"),
+                    "" if runs_this else "run costline install to use this one",
+                )
+            )
+        else:
+            checks.append(
+                Check(
+                    f"settings ({scope})",
+                    False,
+                    f"{path}: statusLine runs something else",
+                    "costline install --force (the old one is remembered)",
+                )
+            )
+    if not found_ours and not any(not c.ok for c in checks):
+        checks.append(Check("settings", False, "no settings file runs costline", "costline install"))
+    return checks
+
+
+def check_config_dirs() -> Check:
+    parts, files, size = [], 0, 0
+    for folder in claude_config_dirs():
+        projects = os.path.join(folder, "projects")
+        if not os.path.isdir(projects):
+            parts.append(f"{folder} (no projects/)")
+            continue
+        n = b = 0
+        for root, _dirs, names in os.walk(projects):
+            for name in names:
+                if name.endswith(".jsonl"):
+                    n += 1
+                    try:
+                        b += os.stat(os.path.join(root, name)).st_size
+                    except OSError:
+                        pass
+        files, size = files + n, size + b
+        parts.append(f"{folder}: {n} transcripts, {b / 1e6:,.1f} MB")
+    ok = files > 0
+    return Check(
+        "claude logs",
+        ok,
+        "; ".join(parts),
+        "" if ok else "no transcripts yet: use Claude Code, or set CLAUDE_CONFIG_DIR",
+    )
+
+
+def check_index() -> Check:
+    from statusline.cli.index import collect_status
+    from statusline.index.store import Store
+
+    info = collect_status(Store(cache_dir()))
+    age = info["age_seconds"]
+    megabytes = float(info["bytes"]) / 1e6  # type: ignore[arg-type]
+    when = "never" if not isinstance(age, float) else f"{age:,.0f} s ago"
+    detail = (
+        f"{info['files']} files, {megabytes:,.1f} MB, {info['entries']} entries, "
+        f"{info['duplicates']} duplicates skipped, {info['garbage']} garbage lines, "
+        f"{info['unreadable']} unreadable files, last full scan {when}"
+    )
+    ok = isinstance(age, float) and age < 86400
+    return Check("index", ok, detail, "" if ok else "costline index refresh")
+
+
+def check_pricing() -> list[Check]:
+    from statusline.cli.index import unknown_models
+    from statusline.index.store import Store
+    from statusline.price_table import load_table
+
+    compiled = load_table(cache_dir())
+    fetched = compiled.get("fetched_ms")
+    if compiled.get("offline"):
+        age_text, ok, fix = "offline (bundled prices and overrides only)", True, ""
+    elif isinstance(fetched, int):
+        hours = (time.time() * 1000 - fetched) / 3.6e6
+        ok = hours < 24 * 7
+        age_text, fix = f"fetched {hours:,.1f} h ago", "" if ok else "costline pricing update"
+    else:
+        age_text, ok, fix = "bundled snapshot only (never fetched)", True, ""
+    checks = [Check("pricing", ok, f"{len(compiled['models'])} models, {age_text}", fix)]  # type: ignore[arg-type]
+    unknown = sorted(unknown_models(Store(cache_dir())))
+    checks.append(
+        Check(
+            "unknown models",
+            not unknown,
+            ", ".join(unknown) or "none",
+            "costline pricing update, or add [pricing.overrides] for them" if unknown else "",
+        )
+    )
+    return checks
+
+
+def check_config() -> Check:
+    from statusline.config import load_config
+
+    config = load_config()
+    exists = os.path.exists(config.path)
+    detail = f"{config.path}" + ("" if exists else " (not present: defaults)")
+    if config.warnings:
+        return Check("config", False, "; ".join(config.warnings), "costline config check")
+    return Check("config", True, detail)
+
+
+def check_render(runs: int = 7) -> Check:
+    command = command_for_settings().split()
+    payload = SAMPLE.read_bytes()
+    env = dict(os.environ)
+    base, ours = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-I", "-c", "pass"], capture_output=True, check=False, timeout=30)
+        base.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        proc = subprocess.run(command, input=payload, capture_output=True, env=env, check=False, timeout=30)
+        ours.append(time.perf_counter() - start)
+    b, o = statistics.median(base), statistics.median(ours)
+    ok = proc.returncode == 0 and proc.stdout.count(b"\n") == 1 and o / b <= RENDER_BUDGET * 1.5
+    detail = f"median {o * 1000:.1f} ms vs {b * 1000:.1f} ms for the bare interpreter = {o / b:.2f}×"
+    return Check("render", ok, detail, "" if ok else "reinstall with a current pip; see README, Speed")
+
+
+def check_color() -> Check:
+    if os.environ.get("NO_COLOR"):
+        return Check("color", True, "NO_COLOR is set: plain text")
+    term = os.environ.get("TERM", "")
+    return Check(
+        "color", True, f"ANSI colours (16-colour palette; TERM={term or 'unset'}); NO_COLOR=1 turns them off"
+    )
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--no-timing", is_flag=True, help="Skip the measured render.")
+def doctor(as_json: bool, no_timing: bool) -> None:
+    """Check the install, settings, logs, index, prices and speed; say how to fix what fails.
+
+    \b
+    Example:
+      costline doctor
+    """
+    checks = [
+        check_versions(),
+        *check_settings(),
+        check_config_dirs(),
+        check_index(),
+        *check_pricing(),
+        check_config(),
+        check_color(),
+    ]
+    if not no_timing:
+        checks.append(check_render())
+    failed = [c for c in checks if not c.ok]
+    if as_json:
+        sys.stdout.buffer.write(
+            orjson.dumps(
+                {"ok": not failed, "checks": [asdict(c) for c in checks]}, option=orjson.OPT_INDENT_2
+            )
+            + b"\n"
+        )
+    else:
+        for c in checks:
+            mark = "✓" if c.ok else "✗"
+            click.echo(f"{mark} {c.name}: {c.detail}" + (f"  → {c.fix}" if c.fix else ""))
+        click.echo(f"config file: {config_path()}", err=True)
+    if failed:
+        sys.exit(1)

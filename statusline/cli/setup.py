@@ -1,0 +1,177 @@
+"""`costline install`, `uninstall` and `completion`: from `pipx install` to a working status line."""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import os
+import shutil
+import sys
+
+import click
+
+from statusline.paths import cache_dir
+from statusline.settings_file import (
+    SettingsError,
+    read_settings,
+    settings_path,
+    with_status_line,
+    write_settings,
+)
+
+SCOPES = ("user", "project", "local")
+
+
+def command_for_settings() -> str:
+    """The fastest form that works here: the absolute path of this install's `costline` script."""
+    candidates = [os.path.join(os.path.dirname(sys.executable), "costline"), shutil.which("costline")]
+    for found in candidates:
+        if found and os.path.isfile(found) and os.access(found, os.X_OK):
+            return os.path.abspath(found).replace("\\", "/")  # Git Bash on Windows wants forward slashes
+    return f"{sys.executable} -m statusline".replace("\\", "/")
+
+
+def is_ours(entry: object) -> bool:
+    command = entry.get("command") if isinstance(entry, dict) else None
+    return isinstance(command, str) and ("costline" in command or "-m statusline" in command)
+
+
+def _memory(path: str) -> str:
+    """Where install remembers what it replaced in one settings file."""
+    digest = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:16]
+    return os.path.join(cache_dir(), "install", f"{digest}.json")
+
+
+def _diff(path: str, old: str, new: str) -> str:
+    lines = difflib.unified_diff(
+        old.splitlines(True), new.splitlines(True), f"{path} (before)", f"{path} (after)"
+    )
+    return "".join(lines)
+
+
+def _apply(path: str, old: str, new: str, dry_run: bool) -> None:
+    diff = _diff(path, old, new)
+    click.echo(diff or f"{path}: already up to date", nl=not diff.endswith("\n"))
+    if dry_run or old == new:
+        return
+    backup = write_settings(path, old, new, os.path.join(cache_dir(), "install", "backups"))
+    if backup:
+        click.echo(f"backup of the previous file: {backup}", err=True)
+
+
+@click.command()
+@click.option(
+    "--scope",
+    type=click.Choice(SCOPES),
+    default="user",
+    show_default=True,
+    help="user: ~/.claude/settings.json; project: .claude/settings.json; local: .claude/settings.local.json",
+)
+@click.option(
+    "--refresh-interval",
+    type=click.IntRange(min=0),
+    default=10,
+    show_default=True,
+    help="Seconds between idle refreshes (Claude Code's refreshInterval); 0 leaves it unset.",
+)
+@click.option("--force", is_flag=True, help="Replace another status line (it is remembered for uninstall).")
+@click.option("--dry-run", is_flag=True, help="Print the change without writing it.")
+@click.option("--command", "command", default=None, help="The command to write (default: this costline).")
+def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, command: str | None) -> None:
+    """Point Claude Code's status line at costline.
+
+    Everything else in the settings file is kept exactly; the file is replaced atomically with
+    its permissions, after a backup, and the change is printed as a diff.
+
+    \b
+    Examples:
+      costline install
+      costline install --scope project --dry-run
+    """
+    path = settings_path(scope)
+    try:
+        text, data = read_settings(path)
+        current = data.get("statusLine")
+        if current is not None and not is_ours(current) and not force:
+            raise click.ClickException(
+                f"{path} already has a statusLine ({json.dumps(current)[:80]}); "
+                "use --force to replace it (uninstall restores it)"
+            )
+        entry: dict[str, object] = dict(current) if is_ours(current) else {}  # type: ignore[call-overload]
+        entry.update(type="command", command=command or command_for_settings())
+        entry.setdefault("padding", 0)
+        if refresh_interval:
+            entry["refreshInterval"] = refresh_interval
+        else:
+            entry.pop("refreshInterval", None)
+        new_text = with_status_line(text, path, entry)
+        if not dry_run and not is_ours(current):
+            memory = {"previous": current, "created": not os.path.exists(path), "empty": text == ""}
+            os.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)
+            with open(_memory(path), "w", encoding="utf-8") as fh:
+                json.dump(memory, fh)
+        _apply(path, text, new_text, dry_run)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.option("--scope", type=click.Choice(SCOPES), default="user", show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print the change without writing it.")
+def uninstall(scope: str, dry_run: bool) -> None:
+    """Remove costline's status line, restoring the one install replaced (if any).
+
+    \b
+    Example:
+      costline uninstall
+    """
+    path = settings_path(scope)
+    try:
+        text, data = read_settings(path)
+        current = data.get("statusLine")
+        if current is None:
+            click.echo(f"{path}: no status line configured")
+            return
+        if not is_ours(current):
+            raise click.ClickException(f"{path}: the status line is not costline's; left untouched")
+        try:
+            with open(_memory(path), encoding="utf-8") as fh:
+                memory = json.load(fh)
+        except (OSError, ValueError):
+            memory = {}
+        previous = memory.get("previous")
+        new_text = with_status_line(text, path, previous)
+        if previous is None and memory.get("empty"):
+            new_text = ""
+        _apply(path, text, new_text, dry_run)
+        if dry_run:
+            return
+        if previous is None and memory.get("created") and not json.loads(new_text or "{}"):
+            os.unlink(os.path.realpath(path))
+            click.echo(f"removed {path} (costline had created it)", err=True)
+        try:
+            os.unlink(_memory(path))
+        except OSError:
+            pass
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> None:
+    """Print the shell completion script.
+
+    \b
+    Examples:
+      costline completion bash >> ~/.bashrc
+      costline completion fish > ~/.config/fish/completions/costline.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    from statusline.cli import cli
+
+    cls = get_completion_class(shell)
+    assert cls is not None
+    click.echo(cls(cli, {}, "costline", "_COSTLINE_COMPLETE").source())
