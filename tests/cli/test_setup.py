@@ -1,0 +1,188 @@
+"""install / uninstall on settings files of many shapes, in a temporary HOME; doctor; completion."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+from helpers import run_costline
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    return tmp_path / "home"
+
+
+def settings(home):
+    return home / ".claude" / "settings.json"
+
+
+def costline(*args: str, cwd=None):
+    import subprocess
+
+    from helpers import COSTLINE
+
+    return subprocess.run([COSTLINE, *args], capture_output=True, cwd=cwd, check=False, timeout=60)
+
+
+SHAPES = {
+    "two-space": '{\n  "theme": "dark",\n  "model": "opus"\n}\n',
+    "four-space": '{\n    "theme": "dark",\n    "permissions": {"allow": ["Bash(ls)"]}\n}\n',
+    "tabs": '{\n\t"theme": "dark"\n}\n',
+    "compact": '{"theme":"dark","env":{"A":"1"}}',
+    "empty-object": "{}\n",
+    "no-final-newline": '{\n  "theme": "dark"\n}',
+    "unicode": '{\n  "note": "café ✓",\n  "x": [1, 2, 3]\n}\n',
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_install_then_uninstall_restores_the_file_byte_for_byte(home, shape):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(SHAPES[shape], encoding="utf-8")
+    before = path.read_bytes()
+    proc = costline("install")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["statusLine"]["type"] == "command" and data["statusLine"]["command"].endswith("costline")
+    assert data["statusLine"]["refreshInterval"] == 10
+    original = json.loads(SHAPES[shape])
+    assert {k: v for k, v in data.items() if k != "statusLine"} == original
+    assert list(data)[: len(original)] == list(original)  # order kept
+    assert b"+" in proc.stdout and b"statusLine" in proc.stdout  # the diff
+    assert costline("uninstall").returncode == 0
+    assert path.read_bytes() == before
+
+
+@pytest.mark.parametrize("content", [None, ""])
+def test_missing_or_empty_file(home, content):
+    path = settings(home)
+    if content is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    assert costline("install").returncode == 0
+    assert "statusLine" in json.loads(path.read_text())
+    assert costline("uninstall").returncode == 0
+    assert (not path.exists()) if content is None else path.read_text() == ""
+
+
+def test_foreign_status_line_needs_force_and_is_restored(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '{\n  "statusLine": {"type": "command", "command": "~/bin/mine.sh"},\n  "theme": "dark"\n}\n'
+    )
+    before = path.read_bytes()
+    proc = costline("install")
+    assert proc.returncode == 1 and b"--force" in proc.stderr and path.read_bytes() == before
+    assert costline("install", "--force").returncode == 0
+    assert json.loads(path.read_text())["statusLine"]["command"].endswith("costline")
+    assert costline("uninstall").returncode == 0
+    assert json.loads(path.read_text())["statusLine"]["command"] == "~/bin/mine.sh"
+
+
+def test_reinstall_updates_in_place_and_keeps_padding(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"statusLine": {"type": "command", "command": "/old/costline", "padding": 2}}')
+    assert costline("install", "--refresh-interval", "0").returncode == 0
+    entry = json.loads(path.read_text())["statusLine"]
+    assert entry["padding"] == 2 and "refreshInterval" not in entry and entry["command"] != "/old/costline"
+
+
+def test_invalid_json_is_never_touched(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{\n  "theme": "dark",\n  oops\n}\n')
+    before = path.read_bytes()
+    proc = costline("install")
+    err = proc.stderr.decode().strip()
+    assert proc.returncode == 1 and len(err.splitlines()) == 1 and ":3:3:" in err
+    assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write read-only files")
+def test_read_only_file_is_not_touched(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}\n")
+    path.chmod(0o444)
+    assert costline("install").returncode == 1
+    assert path.read_text() == "{}\n"
+
+
+def test_permissions_kept_and_symlink_followed(home, tmp_path):
+    real = tmp_path / "dotfiles" / "settings.json"
+    real.parent.mkdir()
+    real.write_text('{\n  "theme": "dark"\n}\n')
+    real.chmod(0o640)
+    link = settings(home)
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(real)
+    assert costline("install").returncode == 0
+    assert link.is_symlink() and "statusLine" in json.loads(real.read_text())
+    assert oct(real.stat().st_mode & 0o777) == oct(0o640)
+    backups = os.listdir(tmp_path / "cache" / "install" / "backups")
+    assert len(backups) == 1
+
+
+def test_dry_run_writes_nothing(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("{}\n")
+    proc = costline("install", "--dry-run")
+    assert proc.returncode == 0 and b"statusLine" in proc.stdout and path.read_text() == "{}\n"
+
+
+@pytest.mark.parametrize(("scope", "name"), [("project", "settings.json"), ("local", "settings.local.json")])
+def test_project_and_local_scopes(home, tmp_path, scope, name):
+    project = tmp_path / "proj"
+    project.mkdir()
+    assert costline("install", "--scope", scope, cwd=project).returncode == 0
+    assert "statusLine" in json.loads((project / ".claude" / name).read_text())
+
+
+def test_user_scope_honours_claude_config_dir(home, tmp_path, monkeypatch):
+    other = tmp_path / "alt-claude"
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(other))
+    assert costline("install").returncode == 0
+    assert (other / "settings.json").exists()
+
+
+def test_doctor_json(home, config_dir):
+    proc = run_costline(b"", "doctor", "--json", "--no-timing")
+    doc = json.loads(proc.stdout)
+    names = {c["name"]: c for c in doc["checks"]}
+    assert proc.returncode == 1 and not doc["ok"]  # not installed yet
+    assert names["settings"]["fix"] == "costline install"
+    costline("install")
+    names = {
+        c["name"]: c
+        for c in json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)["checks"]
+    }
+    assert names["settings (user)"]["ok"]
+
+
+def test_completion_scripts():
+    for shell in ("bash", "zsh", "fish"):
+        proc = costline("completion", shell)
+        assert proc.returncode == 0 and b"_COSTLINE_COMPLETE" in proc.stdout
+
+
+def test_every_command_has_help_with_an_example():
+    for args in (
+        ["install"],
+        ["uninstall"],
+        ["doctor"],
+        ["report", "daily"],
+        ["report", "blocks"],
+        ["pricing", "update"],
+        ["pricing", "show"],
+        ["index", "status"],
+        ["config", "check"],
+    ):
+        out = costline(*args, "--help").stdout.decode()
+        assert "Example" in out, args
