@@ -40,9 +40,13 @@ SEPARATOR = " · "
 ELLIPSIS = "…"
 
 
+# Bidirectional overrides and isolates reorder what is shown: no place on a status line.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
 def sanitise(value: str, limit: int = 60) -> str:
     """Drop control characters (escape sequences cannot reach the terminal) and cap the length."""
-    out = "".join(ch for ch in value if ch >= " " and not ("\x7f" <= ch <= "\x9f"))
+    out = "".join(ch for ch in value if ch >= " " and not ("\x7f" <= ch <= "\x9f") and ch not in _BIDI)
     return out if len(out) <= limit else out[: limit - 1] + ELLIPSIS
 
 

@@ -133,12 +133,58 @@ def lines(ctx: Context) -> Spans | None:
     return [(f"+{added}", "added"), (" ", "muted"), (f"−{removed}", "removed")]
 
 
+def git_head(start: str) -> str | None:
+    """The branch (or short commit) checked out at or above `start`, read from .git/HEAD.
+
+    No `git` process is started; a linked worktree's `.git` file is followed to its gitdir.
+    """
+    import os
+
+    folder = os.path.abspath(start)
+    for _ in range(40):
+        dot_git = os.path.join(folder, ".git")
+        head_path = None
+        if os.path.isdir(dot_git):
+            head_path = os.path.join(dot_git, "HEAD")
+        elif os.path.isfile(dot_git):
+            try:
+                with open(dot_git, encoding="utf-8", errors="replace") as fh:
+                    pointer = fh.read(4096).strip()
+            except OSError:
+                return None
+            if pointer.startswith("gitdir:"):
+                head_path = os.path.join(folder, pointer[7:].strip(), "HEAD")
+        if head_path:
+            try:
+                with open(head_path, encoding="utf-8", errors="replace") as fh:
+                    head = fh.read(4096).strip()
+            except OSError:
+                return None
+            if head.startswith("ref:"):
+                ref = head[4:].strip()
+                return ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
+            return head[:7] or None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
+    return None
+
+
+def git(ctx: Context) -> Spans | None:
+    """Git branch of the working directory (hidden outside a repository)."""
+    where = text(ctx.get("workspace", "current_dir")) or text(ctx.get("cwd"))
+    branch = git_head(where) if where else None
+    return [(sanitise(branch, 40), "muted")] if branch else None
+
+
 SEGMENTS: dict[str, tuple[Render, int]] = {
     "model": (model, 30),
     "session": (session, 50),
     "today": (today, 40),
     "context": (context, 20),
     "lines": (lines, 10),
+    "git": (git, 5),
 }
 
 

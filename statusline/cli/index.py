@@ -62,6 +62,13 @@ def _bg_lock(cache: str) -> int | None:
     return fd
 
 
+def _trace(cache: str, event: str) -> None:
+    """With COSTLINE_TRACE_REFRESH set, note each refresh's start and end (tests check overlaps)."""
+    if os.environ.get("COSTLINE_TRACE_REFRESH"):
+        with open(os.path.join(cache, "refresh.trace"), "a", encoding="utf-8") as fh:
+            fh.write(f"{event} {os.getpid()} {time.monotonic_ns()}\n")
+
+
 @click.group()
 def index() -> None:
     """Refresh, rebuild and inspect the index of Claude Code transcripts."""
@@ -83,6 +90,7 @@ def refresh(background: bool) -> None:
             return
         raise click.ClickException("another refresh is running; try again in a moment")
     progress = _Progress(quiet=background)
+    _trace(cache, "start")
     try:
         report = scan(_store(), _loads, progress=progress)
     except Exception as exc:
@@ -90,6 +98,7 @@ def refresh(background: bool) -> None:
         raise click.ClickException(f"refresh failed: {exc}") from None
     finally:
         progress.finish()
+        _trace(cache, "end")
         os.close(fd)
     _store().record_refresh(ok=True)
     if not background:
