@@ -379,3 +379,29 @@ def test_render_log_and_cache_stay_bounded(config_dir, tmp_path):
     assert not log.exists() or log.stat().st_size < 300_000
     wait_for_refresh(tmp_path / "cache")
     assert sys.getsizeof(0) > 0
+
+
+def test_disk_full_on_the_cache_dir(config_dir):
+    import errno
+
+    from statusline.index import store as store_module
+    from statusline.render import build_line
+
+    prepared_cache()
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(ts=time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()))]
+    )
+
+    def full(*_args: object, **_kwargs: object) -> tuple[int, int, int]:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(store_module, "atomic_write", full)
+        patch.setattr(store_module.Store, "write", lambda self, rel, value: full())
+        line = build_line(
+            payload(path, cost={"total_cost_usd": 0.3}), os.environ, time.time(), ["--no-color"]
+        )
+        assert "$0.30 session" in line
+    prepared_cache()
+    line = build_line(payload(path, cost={"total_cost_usd": 0.3}), os.environ, time.time(), ["--no-color"])
+    assert f"${(10 * 5 + 100 * 25) / 1e6:.2f} today" in line  # the next render, with space, catches up
