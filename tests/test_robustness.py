@@ -405,3 +405,28 @@ def test_disk_full_on_the_cache_dir(config_dir):
     prepared_cache()
     line = build_line(payload(path, cost={"total_cost_usd": 0.3}), os.environ, time.time(), ["--no-color"])
     assert f"${(10 * 5 + 100 * 25) / 1e6:.2f} today" in line  # the next render, with space, catches up
+
+
+def test_render_killed_at_every_write_recovers(config_dir, tmp_path):
+    """Kill a render at each of its writes in turn (after the temp file, before the rename)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="a0", request_id="r0", ts=now)])
+    run_costline(payload(path))
+    wait_for_refresh(tmp_path / "cache")
+    expected = 1
+    for n in range(1, 7):
+        write_transcript(
+            config_dir, "p", "s1.jsonl", [assistant(msg_id=f"a{n}", request_id=f"r{n}", ts=now)], mode="a"
+        )
+        expected += 1
+        killed = run_costline(payload(path), env={"COSTLINE_KILL_AT_WRITE": str(n)})
+        assert killed.returncode in (0, -9)
+        line = run_costline(payload(path), env={"NO_COLOR": "1"}).stdout.decode()
+        assert f"${expected * (10 * 5 + 100 * 25) / 1e6:.2f} today" in line, (n, line)
+    from statusline.index.scan import remove_stale_temp_files
+
+    leftovers = [f for _, _, files in os.walk(tmp_path / "cache") for f in files if f.endswith(".tmp")]
+    assert leftovers  # killed writers leave their temp files (never read) ...
+    assert remove_stale_temp_files(str(tmp_path / "cache"), time.time() + 3600) == len(
+        leftovers
+    )  # ... swept later

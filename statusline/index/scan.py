@@ -126,5 +126,23 @@ def scan(
         store.write("meta", meta)
     finally:
         store.unlock()
+    remove_stale_temp_files(store.cache, started)
     report.seconds = time.time() - started
     return report
+
+
+def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> int:
+    """Delete temp files a killed writer left behind (never read; renamed files are complete)."""
+    removed = 0
+    for folder, _dirs, names in os.walk(cache):
+        for name in names:
+            if not name.endswith(".tmp"):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                if now_s - os.stat(path).st_mtime > age_s:
+                    os.unlink(path)
+                    removed += 1
+            except OSError:
+                pass
+    return removed

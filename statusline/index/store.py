@@ -42,6 +42,12 @@ def read_marshal(path: str) -> dict[str, object] | None:
     return value if isinstance(value, dict) else None
 
 
+# Crash testing: with COSTLINE_KILL_AT_WRITE=N the process SIGKILLs itself at its Nth write,
+# after the temp file is written and before the rename (the worst moment to die).
+_KILL_AT = int(os.environ.get("COSTLINE_KILL_AT_WRITE", "0") or 0)
+_writes = [0]
+
+
 def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
     """Replace `path` with `data` via a private temp file and rename; return its stat signature."""
     tmp = f"{path}.{os.getpid()}.tmp"
@@ -56,6 +62,12 @@ def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
             view = view[os.write(fd, view) :]
     finally:
         os.close(fd)
+    if _KILL_AT:
+        _writes[0] += 1
+        if _writes[0] == _KILL_AT:
+            import signal
+
+            os.kill(os.getpid(), signal.SIGKILL)
     try:
         os.replace(tmp, path)
     except OSError:
