@@ -59,6 +59,7 @@ class Context:
         "notes",
         "now_s",
         "payload",
+        "session_current",
         "store",
     )
 
@@ -73,6 +74,7 @@ class Context:
         self._prices: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
+        self.session_current = False  # this session's logs are fully indexed (unlogged needs it)
         self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None
         self._today: Priced | None = None
@@ -172,6 +174,7 @@ class Context:
         interval = CATCH_UP_INTERVAL_S if self.index_partial else REFRESH_INTERVAL_S
         due = store.refresh_due(self.now_s, interval)
         pricing_due = self._pricing_due()
+        self.session_current = bool(files) and not changed
         if not (changed or due or pricing_due) or not store.lock(blocking=False):
             return  # nothing to do, or another writer is busy: show what the index has
         try:
@@ -184,6 +187,7 @@ class Context:
                 batch.commit()
                 store.write(f"groups/{name}", group)
                 self._group = group
+                self.session_current = not more
                 if more:
                     self.index_partial = True
             if due or pricing_due:
@@ -225,8 +229,8 @@ class Context:
         own = number(self.get("cost", "total_cost_usd"))
         session = self.session_id
         group = self._group
-        if own is None or own < 0 or not session or group is None:
-            return
+        if own is None or own < 0 or not session or group is None or not self.session_current:
+            return  # compare only against a fully indexed session, or logged spend looks unlogged
         sums = group.get("sums")
         qh = int(self.now_s * 1000) // QUARTER_HOUR_MS
         buckets = (
@@ -255,7 +259,7 @@ class Context:
     def last_prompt_tokens(self) -> int | None:
         """Prompt size (input + cache writes + reads) of the transcript's last response."""
         transcript = self.transcript_path
-        if not transcript:
+        if not transcript or not os.path.isfile(transcript):  # never open a FIFO or device
             return None
         try:
             with open(transcript, "rb") as fh:

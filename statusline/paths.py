@@ -7,7 +7,12 @@ import os
 
 def home_dir() -> str:
     home = os.environ.get("HOME") or os.path.expanduser("~")
-    return home if home and home != "~" else os.getcwd()
+    if home and home != "~":
+        return home
+    try:
+        return os.getcwd()
+    except OSError:
+        return os.sep
 
 
 def claude_config_dirs() -> list[str]:
@@ -25,7 +30,7 @@ def claude_config_dirs() -> list[str]:
         dirs = [os.path.join(xdg, "claude"), os.path.join(home, ".claude")]
     seen: list[str] = []
     for d in dirs:
-        d = os.path.abspath(d)
+        d = _absolute(d)
         if d not in seen:
             seen.append(d)
     return seen
@@ -36,21 +41,29 @@ def projects_dirs() -> list[str]:
     return [p for p in (os.path.join(d, "projects") for d in claude_config_dirs()) if os.path.isdir(p)]
 
 
+def _absolute(path: str) -> str:
+    """`os.path.abspath`, except that a vanished working directory leaves the path as it is."""
+    try:
+        return os.path.abspath(path)
+    except OSError:
+        return path
+
+
 def cache_dir() -> str:
     """costline's private cache dir: `$COSTLINE_CACHE_DIR`, else `$XDG_CACHE_HOME/costline`."""
     explicit = os.environ.get("COSTLINE_CACHE_DIR")
     if explicit:
-        return os.path.abspath(explicit)
+        return _absolute(explicit)
     xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(home_dir(), ".cache")
-    return os.path.join(os.path.abspath(xdg), "costline")
+    return os.path.join(_absolute(xdg), "costline")
 
 
 def config_path() -> str:
     explicit = os.environ.get("COSTLINE_CONFIG")
     if explicit:
-        return os.path.abspath(explicit)
+        return _absolute(explicit)
     xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home_dir(), ".config")
-    return os.path.join(os.path.abspath(xdg), "costline", "config.toml")
+    return os.path.join(_absolute(xdg), "costline", "config.toml")
 
 
 def config_signature(path: str) -> tuple[int, int, int] | None:

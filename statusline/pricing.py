@@ -25,7 +25,14 @@ import marshal
 import os
 
 from statusline import __version__
-from statusline.index.lines import CLS_FAST, CLS_LOGGED_COST, CLS_PROMPT_MASK, PROMPT_GT_200K, PROMPT_LE_100K
+from statusline.index.lines import (
+    CLS_FAST,
+    CLS_GEO_US,
+    CLS_LOGGED_COST,
+    CLS_PROMPT_MASK,
+    PROMPT_GT_200K,
+    PROMPT_LE_100K,
+)
 from statusline.paths import config_path, config_signature
 from statusline.timeutil import QUARTER_HOUR_MS
 
@@ -105,6 +112,28 @@ ALIASES = {
     "claude-4-1-opus": "claude-opus-4-1",
     "claude-4-5-sonnet": "claude-sonnet-4-5",
 }
+
+# `inference_geo: "us"` (US-only inference) costs 1.1× on Opus 4.6 / Sonnet 4.6 and later models
+# (Anthropic's data-residency page; Claude Code includes it in its own cost since 2.1.239).
+US_ONLY_PREMIUM = 1.1
+US_ONLY_PREMIUM_MODELS = frozenset(
+    {
+        "claude-opus-4-6",
+        "claude-opus-4-7",
+        "claude-opus-4-8",
+        "claude-sonnet-4-6",
+        "claude-opus-5",
+        "claude-opus-5-5",
+        "claude-sonnet-5",
+        "claude-sonnet-5-5",
+        "claude-haiku-5-5",
+        "claude-fable-5",
+        "claude-fable-5-1",
+        "claude-mythos-5",
+        "claude-mythos-5-1",
+        "claude-mythos-preview",
+    }
+)
 
 # Bedrock's geographic (regional) inference profiles cost 10% more than global ones for models
 # from Sonnet 4.5 / Haiku 4.5 on (LiteLLM's `us.`/`eu.`… entries are 1.1×).
@@ -287,6 +316,8 @@ def price_buckets(
                 result.unknown.add(model or "(no model)")
             continue
         period = period_at(models[key], qh * QUARTER_HOUR_MS)
+        if cls & CLS_GEO_US and key in US_ONLY_PREMIUM_MODELS:
+            multiplier *= US_ONLY_PREMIUM
         result.usd += bucket_cost(period, cls, vec) * multiplier
     return result
 

@@ -175,10 +175,13 @@ def render_main(flags: list[str], exit_now: bool = False) -> int:
         else:
             line = build_line(stdin.read(MAX_PAYLOAD_BYTES + 1), os.environ, time.time(), flags)
     except BaseException as exc:
-        from statusline import log
-
-        log.exception(cache_dir(), "render", exc)
         line = "costline: error (see costline.log)"
+        try:
+            from statusline import log
+
+            log.exception(cache_dir(), "render", exc)
+        except BaseException:
+            pass
     data = (line.replace("\n", " ") + "\n").encode("utf-8", "replace")
     try:
         while data:

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import UTC, datetime, tzinfo
 
+from statusline.index.lines import CLS_GEO_US
 from statusline.index.store import CorruptIndex, Store
 from statusline.index.update import hour_sums, range_buckets
-from statusline.pricing import bucket_cost, family_stand_in, period_at, resolve
+from statusline.pricing import (
+    US_ONLY_PREMIUM,
+    US_ONLY_PREMIUM_MODELS,
+    bucket_cost,
+    family_stand_in,
+    period_at,
+    resolve,
+)
 from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
 
 TYPE_CHECKING = False
@@ -94,6 +102,8 @@ class Pricer:
         key, multiplier = hit
         if key is None:
             return None if any(vec[1:6]) else 0.0
+        if cls & CLS_GEO_US and key in US_ONLY_PREMIUM_MODELS:
+            multiplier *= US_ONLY_PREMIUM
         return bucket_cost(period_at(self.models[key], qh * QUARTER_HOUR_MS), cls, vec) * multiplier
 
 
@@ -238,4 +248,4 @@ def burn(block: Block, now_ms: int) -> dict[str, float] | None:
 
 
 def utc_iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")

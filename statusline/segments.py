@@ -155,6 +155,8 @@ def git_head(start: str) -> str | None:
             if pointer.startswith("gitdir:"):
                 head_path = os.path.join(folder, pointer[7:].strip(), "HEAD")
         if head_path:
+            if not os.path.isfile(head_path):
+                return None
             try:
                 with open(head_path, encoding="utf-8", errors="replace") as fh:
                     head = fh.read(4096).strip()

@@ -92,7 +92,28 @@ def render_value(value: object, indent: str) -> str:
 
 
 def with_status_line(text: str, path: str, value: object | None) -> str:
-    """`text` with the top-level `statusLine` set to `value` (removed when None)."""
+    """`text` with the top-level `statusLine` set to `value` (removed when None).
+
+    A file with the key more than once (JSON allows it; the last one wins) has every copy
+    removed first, so that no older status line can come back into force.
+    """
+    while text.strip() and _count_key(text, "statusLine") > 1:
+        text = _with_status_line(text, path, None)
+    return _with_status_line(text, path, value)
+
+
+def _count_key(text: str, key: str) -> int:
+    """How many times `key` appears among the top-level keys."""
+    try:
+        _parse(text, "")
+    except SettingsError:
+        return 0
+    decoder = json.JSONDecoder(object_pairs_hook=lambda pairs: pairs)
+    pairs = decoder.decode(text)
+    return sum(1 for k, _ in pairs if k == key) if isinstance(pairs, list) else 0
+
+
+def _with_status_line(text: str, path: str, value: object | None) -> str:
     if not text.strip():
         if value is None:
             return text
@@ -140,7 +161,7 @@ def with_status_line(text: str, path: str, value: object | None) -> str:
 def read_settings(path: str) -> tuple[str, dict[str, object]]:
     """The file's text and parsed object ('' and {} when it does not exist)."""
     try:
-        with open(path, encoding="utf-8") as fh:
+        with open(path, encoding="utf-8", newline="") as fh:  # keep CRLF as it is
             text = fh.read()
     except FileNotFoundError:
         return "", {}

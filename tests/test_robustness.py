@@ -430,3 +430,22 @@ def test_render_killed_at_every_write_recovers(config_dir, tmp_path):
     assert remove_stale_temp_files(str(tmp_path / "cache"), time.time() + 3600) == len(
         leftovers
     )  # ... swept later
+
+
+def test_fifo_transcript_does_not_hang(config_dir, tmp_path):
+    fifo = tmp_path / "pipe.jsonl"
+    os.mkfifo(fifo)
+    proc = run_costline(payload(fifo, model={"id": "claude-opus-4-8"}), timeout=20)
+    assert proc.returncode == 0 and proc.stdout.count(b"\n") == 1
+
+
+def test_deleted_working_directory_and_relative_cache(tmp_path):
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    env = dict(os.environ, COSTLINE_CACHE_DIR="relative-cache")
+    proc = subprocess.Popen(
+        [COSTLINE], cwd=gone, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env
+    )
+    gone.rmdir()
+    out, err = proc.communicate(b'{"cost": {"total_cost_usd": 1}}', timeout=30)
+    assert proc.returncode == 0 and out.count(b"\n") == 1 and b"Traceback" not in out + err

@@ -156,7 +156,11 @@ def rebuild(discard_history: bool) -> None:
 def unknown_models(store: Store) -> set[str]:
     """Model ids in the index that the price table cannot price (their figures show `+?`)."""
     from statusline.index.lines import CLS_LOGGED_COST
-    from statusline.pricing import MODELS, resolve
+    from statusline.price_table import load_table
+    from statusline.pricing import resolve
+
+    compiled = load_table(store.cache)
+    models, aliases = compiled["models"], compiled.get("aliases")
 
     seen: set[str] = set()
     folder = store.path("days")
@@ -172,7 +176,7 @@ def unknown_models(store: Store) -> set[str]:
             _qh, model, cls = key
             if not cls & CLS_LOGGED_COST and any(vec[1:6]) and model not in seen:
                 seen.add(model)
-    return {m or "(no model)" for m in seen if resolve(m, MODELS)[0] is None}
+    return {m or "(no model)" for m in seen if resolve(m, models, aliases)[0] is None}  # type: ignore[arg-type]
 
 
 def collect_status(store: Store) -> dict[str, object]:

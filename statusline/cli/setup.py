@@ -107,7 +107,14 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
             entry.pop("refreshInterval", None)
         new_text = with_status_line(text, path, entry)
         if not dry_run and not is_ours(current):
-            memory = {"previous": current, "created": not os.path.exists(path), "empty": text == ""}
+            # The whole original text and what we write: uninstall restores it exactly if the
+            # file has not been edited since.
+            memory = {
+                "previous": current,
+                "created": not os.path.exists(path),
+                "original": text,
+                "written": new_text,
+            }
             os.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)
             with open(_memory(path), "w", encoding="utf-8") as fh:
                 json.dump(memory, fh)
@@ -141,9 +148,10 @@ def uninstall(scope: str, dry_run: bool) -> None:
         except (OSError, ValueError):
             memory = {}
         previous = memory.get("previous")
-        new_text = with_status_line(text, path, previous)
-        if previous is None and memory.get("empty"):
-            new_text = ""
+        if memory.get("written") == text and isinstance(memory.get("original"), str):
+            new_text = memory["original"]  # untouched since install: byte for byte what it was
+        else:
+            new_text = with_status_line(text, path, previous)
         _apply(path, text, new_text, dry_run)
         if dry_run:
             return

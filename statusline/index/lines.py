@@ -114,11 +114,20 @@ def _usage_record(
     if logged_cost is not None:
         if not isinstance(logged_cost, (int, float)) or isinstance(logged_cost, bool):
             raise Skip("invalid costUSD")
+        try:
+            cost = float(logged_cost)
+        except OverflowError:
+            raise Skip("invalid costUSD") from None
+        if cost != cost or not -1e9 < cost < 1e9:  # NaN, infinities, absurd
+            raise Skip("invalid costUSD")
         cls |= CLS_LOGGED_COST
-        cost = float(logged_cost)
     vec = [1, tokens_in, tokens_out, write_5m, write_1h, cache_read, cost]
     total = tokens_in + tokens_out + write_5m + write_1h + cache_read
     sidechain = envelope.get("isSidechain") is True
+    if not msg_id:
+        # No id to deduplicate by (ccusage would count every copy): a key made of what the line
+        # says keeps a re-read of the same file from counting it again.
+        msg_id = f"~{session}:{ts_ms}:{model}:{tokens_in}:{tokens_out}:{write_5m}:{write_1h}:{cache_read}"
     return (msg_id, request_id, session, model, cls, vec, total, speed is not None, sidechain, ts_ms)
 
 
@@ -187,11 +196,14 @@ def records_from_line(
             nested = item.get("usage")
             item_usage: dict[str, object] = nested if isinstance(nested, dict) else item
             advisor_id = f"{msg_id}:advisor:{n}" if msg_id else ""
-            records.append(
-                _usage_record(
-                    advisor_id, request_id, session, advisor_model, item_usage, envelope, ts_ms, None
+            try:
+                records.append(
+                    _usage_record(
+                        advisor_id, request_id, session, advisor_model, item_usage, envelope, ts_ms, None
+                    )
                 )
-            )
+            except Skip:
+                continue  # a malformed advisor entry does not take the main record with it
     return records
 
 

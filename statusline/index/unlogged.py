@@ -37,6 +37,21 @@ def _safe(session: str) -> str:
 def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
     """Fold one render's figures into the session's run; return the growth recorded now."""
     folder = _folder(cache)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(folder, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX)  # held for a few file operations at most
+        except ImportError:
+            pass
+        return _observe(folder, session, payload_usd, logged_usd, now_ms)
+    finally:
+        os.close(fd)
+
+
+def _observe(folder: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
     state_path = os.path.join(folder, "s-" + _safe(session))
     state = read_marshal(state_path)
     if state is None or payload_usd < float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]

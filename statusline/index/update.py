@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import time
 
 from statusline.index.lines import Skip, file_session_id, records_from_line
@@ -257,7 +258,9 @@ def summarise_day(store: Store, day: str) -> dict[str, object]:
                     cur[i] += vec[i]
                 cur[7] = min(cur[7], vec[7])
                 cur[8] = max(cur[8], vec[8])
-    return {"sig": store.hour_signatures(day), "tot": tot}
+    # The signatures from before reading: if a writer changed an hour meanwhile, this summary
+    # will not match and is rebuilt, never trusted.
+    return {"sig": sigs, "tot": tot}
 
 
 def update_day_summary(
@@ -367,6 +370,8 @@ def read_new_lines(
     line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES).
     """
     st = os.stat(path)
+    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the reader
+        raise IsADirectoryError(path)
     offset = 0
     if state is not None and state[0] == st.st_dev and state[1] == st.st_ino and st.st_size >= state[3]:
         offset = state[3]

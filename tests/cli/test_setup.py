@@ -186,3 +186,24 @@ def test_every_command_has_help_with_an_example():
     ):
         out = costline(*args, "--help").stdout.decode()
         assert "Example" in out, args
+
+
+@pytest.mark.parametrize("content", ["{ }", "{\n\n}\n", "\n", '{\r\n  "a": 1\r\n}\r\n'])
+def test_odd_whitespace_round_trips_exactly(home, content):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content.encode())
+    assert costline("install").returncode == 0
+    assert costline("uninstall").returncode == 0
+    assert path.read_bytes() == content.encode()
+
+
+def test_duplicate_status_line_keys_all_go(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        '{"statusLine": {"type": "command", "command": "old.sh"}, "a": 2, '
+        '"statusLine": {"type": "command", "command": "/x/costline"}}'
+    )
+    assert costline("uninstall").returncode == 0
+    assert "statusLine" not in path.read_text()

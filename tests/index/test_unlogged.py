@@ -56,3 +56,25 @@ def test_today_includes_what_the_transcript_never_saw(config_dir, tmp_path):
     assert daily["totalCost"] == pytest.approx(2 * COST)
     assert daily["unloggedCost"] == pytest.approx(COST)
     assert daily["totalCostWithUnlogged"] == pytest.approx(3 * COST)
+
+
+def test_no_unlogged_growth_while_the_index_lags(config_dir, tmp_path):
+    """A render that could not index all new lines (budget) must not call them unlogged."""
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=BIG)]
+    )
+    run_costline(payload(path, cost={"total_cost_usd": COST}))
+    wait_for_refresh(tmp_path / "cache")
+    huge_user = json.dumps({"type": "user", "message": {"role": "user", "content": "x" * 1_500_000}})
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [huge_user, assistant(msg_id="b", request_id="rb", ts=now_iso(), usage=BIG)],
+        mode="a",
+    )
+    for _ in range(4):
+        shown = today_shown(path, 2 * COST)
+    wait_for_refresh(tmp_path / "cache")
+    shown = today_shown(path, 2 * COST)
+    assert shown == pytest.approx(round(2 * COST, 2))

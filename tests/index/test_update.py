@@ -87,9 +87,18 @@ def test_real_forked_session_replays_history_once(config_dir, monkeypatch):
     assert priced().usd == pytest.approx(4 * 0.0283)
 
 
-def test_without_message_id_nothing_is_deduplicated(config_dir):
-    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id=None), assistant(msg_id=None)])
-    assert priced().usd == pytest.approx(2 * ONE)
+def test_without_message_id_identical_lines_count_once_and_rereads_are_harmless(config_dir):
+    path = write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id=None), assistant(msg_id=None), assistant(msg_id=None, usage={"output_tokens": 7})],
+    )
+    assert priced().usd == pytest.approx(ONE + (10 * 5 + 7 * 25) / 1e6)
+    copy = path.with_suffix(".new")
+    copy.write_bytes(path.read_bytes())
+    os.replace(copy, path)  # a new inode: the file is read again from the start
+    assert priced().usd == pytest.approx(ONE + (10 * 5 + 7 * 25) / 1e6)
 
 
 def test_tie_prefers_the_copy_that_records_speed(config_dir):

@@ -208,3 +208,24 @@ def test_unknown_model_is_flagged_not_zero(config_dir):
 )
 def test_id_variants_price_like_the_base_model(config_dir, model):
     assert cost_of(config_dir, assistant(model=model)).usd == pytest.approx(10 * 5 / M + 100 * 25 / M)
+
+
+def test_us_only_inference_costs_ten_percent_more(config_dir):
+    line = assistant(usage={"inference_geo": "us"})
+    assert cost_of(config_dir, line).usd == pytest.approx(1.1 * (10 * 5 / M + 100 * 25 / M))
+
+
+def test_non_finite_logged_cost_is_not_counted(config_dir):
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            '{"type":"assistant","costUSD":NaN,"timestamp":"2026-11-20T10:00:00.000Z",'
+            '"message":{"id":"x","model":"claude-opus-4-8","usage":{"input_tokens":1,'
+            '"output_tokens":1}}}',
+            assistant(),
+        ],
+    )
+    result = priced()
+    assert result.usd == pytest.approx(10 * 5 / M + 100 * 25 / M)

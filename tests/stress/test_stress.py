@@ -58,6 +58,7 @@ def test_soak(config_dir, tmp_path):
     rss = []
     garbage = 0
     started = time.monotonic()
+    base = time.time() - 20 * SOAK
     for i in range(SOAK):
         with open(path, "a") as fh:
             if i % 50 == 7:
@@ -68,7 +69,8 @@ def test_soak(config_dir, tmp_path):
                 assistant(
                     msg_id=f"m{i + 1}",
                     request_id=f"r{i + 1}",
-                    ts=time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime()),
+                    # one turn every 20 s, as a busy user makes them: 10,000 turns span 55 hours
+                    ts=time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(base + 20 * i)),
                 )
                 + "\n"
             )
