@@ -37,6 +37,12 @@ def _safe(session: str) -> str:
 def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
     """Fold one render's figures into the session's run; return the growth recorded now."""
     folder = _folder(cache)
+    state = read_marshal(os.path.join(folder, "s-" + _safe(session)))
+    if state is not None and state.get("payload") == payload_usd:
+        seen = float(state.get("seen", 0.0))  # type: ignore[arg-type]
+        unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
+        if unlogged - seen < MIN_GROWTH_USD:
+            return 0.0  # the usual render: nothing new, no lock, no write
     os.makedirs(folder, mode=0o700, exist_ok=True)
     fd = os.open(os.path.join(folder, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
