@@ -11,7 +11,8 @@ restart starts a new run); from then on
 and each time it grows, the growth is recorded at that render's quarter-hour. Today's figure adds
 the growth recorded today. Spend before costline first saw a session is never guessed.
 
-Files: `<cache>/unlogged/<session>` (the session's run state) and `<cache>/unlogged/<UTC day>`
+Files: `<cache>/unlogged/s-<session>` (the session's run state, written only at a new baseline or
+when growth is recorded, so the usual render writes nothing) and `<cache>/unlogged/<UTC day>`
 (growth per quarter-hour and session). Growth under half a cent is not recorded (rounding noise).
 """
 
@@ -38,7 +39,7 @@ def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now
     """Fold one render's figures into the session's run; return the growth recorded now."""
     folder = _folder(cache)
     state = read_marshal(os.path.join(folder, "s-" + _safe(session)))
-    if state is not None and state.get("payload") == payload_usd:
+    if state is not None and payload_usd >= float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
         seen = float(state.get("seen", 0.0))  # type: ignore[arg-type]
         unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
         if unlogged - seen < MIN_GROWTH_USD:
@@ -64,8 +65,10 @@ def _observe(folder: str, session: str, payload_usd: float, logged_usd: float, n
         state = {"payload0": payload_usd, "logged0": logged_usd, "seen": 0.0}
     unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
     growth = unlogged - float(state["seen"])  # type: ignore[arg-type]
-    if growth < MIN_GROWTH_USD and state.get("payload") == payload_usd:
+    if growth < MIN_GROWTH_USD and "payload" in state:
         return 0.0  # nothing new: no write on the render path
+    # The stored payload is the last one at a baseline or a recorded growth, not every render's:
+    # a drop below it still marks a new run (/clear and restarts start again near zero).
     state["payload"] = payload_usd
     recorded = 0.0
     if growth >= MIN_GROWTH_USD:
