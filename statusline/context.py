@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 # The render reads at most this much of its own session's new log bytes; the rest is left to
 # the background refresh, so no render does unbounded work.
 RENDER_READ_BUDGET = 1 << 20
+# Until the first full scan is done the background build is reading everything anyway: a render
+# takes only a small bite, so the first render over a large history still answers at once.
+FIRST_RUN_READ_BUDGET = 1 << 17
 # While the index is still being built, renders may start the refresh more often.
 CATCH_UP_INTERVAL_S = 10.0
 # A stale price table is refreshed in the background; failed attempts are retried at most this
@@ -183,7 +186,8 @@ class Context:
                 if group is None or store.signature(f"groups/{name}") != group_sig:  # changed meanwhile
                     group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
-                _, more = ingest_group(store, batch, group, files, _loads_line, RENDER_READ_BUDGET)
+                budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
+                _, more = ingest_group(store, batch, group, files, _loads_line, budget)
                 batch.commit()
                 store.write(f"groups/{name}", group)
                 self._group = group
