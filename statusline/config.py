@@ -11,6 +11,10 @@ from __future__ import annotations
 
 from statusline.paths import config_path
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 DEFAULT_PRICING_URL = (
     "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 )
@@ -43,6 +47,10 @@ class Config:
         self.warnings: list[str] = []
         # IANA zone for "today" and reports; None = the system's local time (or TZ).
         self.timezone: str | None = None
+        # [line] segments: which segments, in which order (None = the default line).
+        self.segments: list[str] | None = None
+        # [budget] daily_usd: today turns yellow at half of it and red above it.
+        self.daily_budget: float | None = None
 
 
 def _line_of(text: str, key: str) -> int:
@@ -85,6 +93,36 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
+SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git")
+
+
+def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
+    line = data.get("line", {})
+    if isinstance(line, dict):
+        for key, value in line.items():
+            if key != "segments":
+                warn(key, f"unknown key 'line.{key}'")
+            elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                warn(key, "line.segments must be a list of segment names")
+            else:
+                unknown = [v for v in value if v not in SEGMENT_NAMES]
+                if unknown:
+                    warn(
+                        key,
+                        f"line.segments: unknown {', '.join(unknown)} (known: {', '.join(SEGMENT_NAMES)})",
+                    )
+                config.segments = [v for v in value if v in SEGMENT_NAMES]
+    budget = data.get("budget", {})
+    if isinstance(budget, dict):
+        for key, value in budget.items():
+            if key != "daily_usd":
+                warn(key, f"unknown key 'budget.{key}'")
+            elif type(value) not in (int, float) or value <= 0:
+                warn(key, "budget.daily_usd must be a positive number of dollars")
+            else:
+                config.daily_budget = float(value)
+
+
 def load_config(path: str | None = None) -> Config:
     """Read and check the config file; never raises."""
     config = Config(path or config_path())
@@ -109,7 +147,7 @@ def load_config(path: str | None = None) -> Config:
         config.warnings.append(f"{config.path}:{_line_of(text, key)}: {message}")
 
     for section in data:
-        if section not in ("pricing", "timezone"):
+        if section not in ("pricing", "timezone", "line", "budget"):
             warn(section, f"unknown section or key '{section}'")
     zone = data.get("timezone")
     if zone is not None:
@@ -117,6 +155,7 @@ def load_config(path: str | None = None) -> Config:
             warn("timezone", f"timezone {zone!r} is not a known IANA zone; using local time")
         else:
             config.timezone = zone
+    _load_line_and_budget(data, config, warn)
     pricing = data.get("pricing", {})
     if not isinstance(pricing, dict):
         warn("pricing", "'pricing' must be a table")

@@ -192,6 +192,8 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "unknown_mode": config.pricing["unknown_models"],
         "warnings": list(config.warnings),
         "timezone": config.timezone,
+        "segments": config.segments,
+        "daily_budget": config.daily_budget,
     }
 
 

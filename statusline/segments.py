@@ -88,7 +88,11 @@ def today(ctx: Context) -> Spans | None:
     """Today's cost across all sessions and config dirs, local calendar day."""
     priced = ctx.today()
     usd = priced.usd + ctx.unlogged_today()
-    style = "cost.ok" if usd < TYPICAL_DAY_USD else "cost.warn" if usd < HEAVY_DAY_USD else "cost.alert"
+    budget = ctx.prices.get("daily_budget")
+    warn_at, alert_at = (
+        (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
+    )
+    style = "cost.ok" if usd < warn_at else "cost.warn" if usd < alert_at else "cost.alert"
     spans = [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
     if not ctx.index_partial and ctx.index_age_s > STALE_AFTER_S:
         spans.append((f" ({age(ctx.index_age_s)} old)", "muted"))
@@ -192,8 +196,13 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
 
 def run_segments(ctx: Context) -> list[tuple[Spans, int, str]]:
     """(spans, priority, name) of every visible segment; a failing one is hidden and logged."""
+    chosen = ctx.prices.get("segments")
+    names = chosen if isinstance(chosen, list) else list(SEGMENTS)
     out = []
-    for name, (render, priority) in SEGMENTS.items():
+    for name in names:
+        if name not in SEGMENTS:
+            continue
+        render, priority = SEGMENTS[name]
         try:
             shown = render(ctx)
         except Exception as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from helpers import run_costline
 
@@ -82,3 +84,32 @@ def test_timezone_key(tmp_path):
     assert load_config(write(tmp_path, 'timezone = "Asia/Tokyo"\n')).timezone == "Asia/Tokyo"
     bad = load_config(write(tmp_path, 'timezone = "Mars/Olympus"\n'))
     assert bad.timezone is None and "not a known IANA zone" in bad.warnings[0]
+
+
+def test_line_and_budget(tmp_path):
+    config = load_config(
+        write(tmp_path, '[line]\nsegments = ["today", "model", "bogus"]\n[budget]\ndaily_usd = 20\n')
+    )
+    assert config.segments == ["today", "model"] and config.daily_budget == 20.0
+    assert len(config.warnings) == 1 and "bogus" in config.warnings[0]
+
+
+def test_configured_segments_order_and_budget_colour(tmp_path, monkeypatch):
+    settings = tmp_path / "c.toml"
+    settings.write_text(
+        '[line]\nsegments = ["today", "model"]\n[budget]\ndaily_usd = 0.001\n[pricing]\noffline = true\n'
+    )
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
+    body = b'{"model": {"display_name": "Opus 4.8"}, "cost": {"total_cost_usd": 1}}'
+    line = run_costline(body).stdout.decode()
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", line)
+    assert plain.startswith("$0.00") and plain.strip().endswith("Opus 4.8") and "session" not in plain
+    assert "\x1b[32m$0.00" in line  # below half of the budget: green
+
+
+def test_config_init_writes_a_valid_starter(tmp_path, monkeypatch):
+    path = tmp_path / "new" / "config.toml"
+    monkeypatch.setenv("COSTLINE_CONFIG", str(path))
+    assert run_costline(b"", "config", "init").returncode == 0
+    assert not load_config(str(path)).warnings
+    assert run_costline(b"", "config", "init").returncode == 1  # no overwrite without --force

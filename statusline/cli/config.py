@@ -27,3 +27,51 @@ def check() -> None:
     if config.warnings:
         raise click.ClickException(f"{len(config.warnings)} problem(s) in {config.path}")
     click.echo(f"{config_path()}: ok")
+
+
+STARTER = """# costline configuration — every key is optional; delete what you do not need.
+# Check it with: costline config check
+
+# IANA time zone for "today" and reports (default: the system's local time).
+# timezone = "Europe/Berlin"
+
+[line]
+# Which segments, in which order: model, session, today, context, lines, git.
+# segments = ["model", "session", "today", "context", "lines", "git"]
+
+[budget]
+# Today's figure turns yellow at half this and red above it (default: $6 / $12, Anthropic's
+# average and 90th-percentile Claude Code day).
+# daily_usd = 10
+
+[pricing]
+# offline = false          # true: never download prices
+# max_age_hours = 24       # refresh LiteLLM prices in the background when older
+# unknown_models = "mark"  # or "family": price unknown ids as their family's newest model
+#
+# Your own rates (USD per million tokens), optionally from a date:
+# [pricing.overrides."claude-opus-4-8"]
+# input = 4.5
+# output = 22.5
+# since = 2026-06-01
+"""
+
+
+@config_group.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(force: bool) -> None:
+    """Write a commented starter config file.
+
+    \b
+    Example:
+      costline config init
+    """
+    import os
+
+    path = config_path()
+    if os.path.exists(path) and not force:
+        raise click.ClickException(f"{path} exists; use --force to overwrite it")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(STARTER)
+    click.echo(f"wrote {path}")
