@@ -93,7 +93,7 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
-SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git")
+SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git", "limits", "time", "mode")
 
 
 def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:

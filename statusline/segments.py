@@ -184,6 +184,52 @@ def git(ctx: Context) -> Spans | None:
     return [(sanitise(branch, 40), "muted")] if branch else None
 
 
+def duration(ms: float) -> str:
+    """`45s`, `12m`, `2h05m`."""
+    seconds = int(ms // 1000)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+
+
+def time_spent(ctx: Context) -> Spans | None:
+    """Session duration and the share of it spent waiting for the API (`12m · api 31%`)."""
+    total = number(ctx.get("cost", "total_duration_ms"))
+    if not total or total <= 0:
+        return None
+    api = number(ctx.get("cost", "total_api_duration_ms")) or 0.0
+    return [(f"{duration(total)} · api {int(100 * min(api, total) / total + 0.5)}%", "muted")]
+
+
+def limits(ctx: Context) -> Spans | None:
+    """Pro/Max: Anthropic's own 5-hour and 7-day usage (`5h 23% · 7d 41%`), from the payload."""
+    spans: Spans = []
+    for window, label in (("five_hour", "5h"), ("seven_day", "7d")):
+        pct = number(ctx.get("rate_limits", window, "used_percentage"))
+        if pct is None:
+            continue
+        style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
+        if spans:
+            spans.append((" ", "muted"))
+        spans.append((f"{label} {int(pct + 0.5)}%", style))
+    return spans or None
+
+
+def mode(ctx: Context) -> Spans | None:
+    """Vim mode, agent name and a non-default output style, when Claude Code reports them."""
+    parts = [
+        text(ctx.get("vim", "mode")),
+        text(ctx.get("agent", "name")),
+        None
+        if text(ctx.get("output_style", "name")) in (None, "default")
+        else text(ctx.get("output_style", "name")),
+    ]
+    shown = [sanitise(p, 20) for p in parts if p]
+    return [(" ".join(shown), "muted")] if shown else None
+
+
 SEGMENTS: dict[str, tuple[Render, int]] = {
     "model": (model, 30),
     "session": (session, 50),
@@ -191,13 +237,18 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "context": (context, 20),
     "lines": (lines, 10),
     "git": (git, 5),
+    "limits": (limits, 25),
+    "time": (time_spent, 8),
+    "mode": (mode, 6),
 }
+# Shown when the config does not choose: compact, what most people glance at.
+DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")
 
 
 def run_segments(ctx: Context) -> list[tuple[Spans, int, str]]:
     """(spans, priority, name) of every visible segment; a failing one is hidden and logged."""
     chosen = ctx.prices.get("segments")
-    names = chosen if isinstance(chosen, list) else list(SEGMENTS)
+    names = chosen if isinstance(chosen, list) else DEFAULT_LINE
     out = []
     for name in names:
         if name not in SEGMENTS:

@@ -36,7 +36,8 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # timezone = "Europe/Berlin"
 
 [line]
-# Which segments, in which order: model, session, today, context, lines, git.
+# Which segments, in which order: model, session, today, context, lines, git, and also
+# limits (Pro/Max 5-hour and 7-day usage), time (duration and API share), mode (vim, agent, style).
 # segments = ["model", "session", "today", "context", "lines", "git"]
 
 [budget]

@@ -1,0 +1,120 @@
+"""Segments, one by one, with payloads from several Claude Code versions (missing, null, odd)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from statusline import segments
+from statusline.context import Context
+
+OLD = {
+    "session_id": "x",
+    "model": {"id": "claude-opus-4-1", "display_name": "Opus"},
+    "version": "1.0.80",
+    "cost": {
+        "total_cost_usd": 0.01234,
+        "total_duration_ms": 45000,
+        "total_api_duration_ms": 2300,
+        "total_lines_added": 156,
+        "total_lines_removed": 23,
+    },
+}
+START = {
+    "session_id": "x",
+    "model": {"id": "claude-opus-4-8[1m]", "display_name": "Opus 4.8 (1M context)"},
+    "cost": {"total_cost_usd": 0, "total_duration_ms": 320, "total_api_duration_ms": 0},
+    "context_window": {
+        "total_input_tokens": 0,
+        "context_window_size": 1000000,
+        "current_usage": None,
+        "used_percentage": None,
+        "remaining_percentage": None,
+    },
+}
+CUMULATIVE = {
+    "session_id": "x",
+    "version": "2.1.100",  # before 2.1.132 totals were cumulative
+    "context_window": {
+        "total_input_tokens": 900000,
+        "context_window_size": 200000,
+        "current_usage": {
+            "input_tokens": 100,
+            "cache_creation_input_tokens": 900,
+            "cache_read_input_tokens": 49000,
+        },
+    },
+}
+SUBSCRIBER = {
+    "session_id": "x",
+    "rate_limits": {
+        "five_hour": {"used_percentage": 23.5, "resets_at": 1},
+        "seven_day": {"used_percentage": 91.2, "resets_at": 2},
+    },
+    "vim": {"mode": "NORMAL"},
+    "agent": {"name": "reviewer"},
+    "output_style": {"name": "Explanatory"},
+}
+
+
+def ctx(payload: dict) -> Context:
+    return Context(payload, time.time(), os.environ, os.environ["COSTLINE_CACHE_DIR"])
+
+
+def text(spans) -> str | None:
+    return None if spans is None else "".join(t for t, _ in spans)
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (OLD, "Opus"),
+        (START, "Opus 4.8"),
+        ({"model": {"id": "claude-sonnet-4-5-20250929"}}, "Sonnet 4.5"),
+        ({"model": None}, None),
+        ({"model": {"display_name": "\x1b[31mEvil\x07"}}, "[31mEvil"),
+    ],
+)
+def test_model(payload, expected):
+    assert text(segments.model(ctx(payload))) == expected
+
+
+def test_session_from_payload_and_missing():
+    assert text(segments.session(ctx(OLD))) == "$0.01 session"
+    assert segments.session(ctx({"cost": None})) is None
+
+
+def test_context_prefers_current_usage_over_old_cumulative_totals():
+    assert text(segments.context(ctx(CUMULATIVE))) == "ctx 25%"
+    assert segments.context(ctx(START)) is None
+    assert text(segments.context(ctx({"context_window": {"used_percentage": 97.6}}))) == "ctx 98%"
+
+
+def test_lines_and_time():
+    assert text(segments.lines(ctx(OLD))) == "+156 −23"
+    assert segments.lines(ctx(START)) is None
+    assert text(segments.time_spent(ctx(OLD))) == "45s · api 5%"
+    assert segments.time_spent(ctx({"cost": {"total_duration_ms": None}})) is None
+    assert (
+        text(segments.time_spent(ctx({"cost": {"total_duration_ms": 7_500_000, "total_api_duration_ms": 0}})))
+        == "2h05m · api 0%"
+    )
+
+
+def test_limits_and_mode_for_subscribers():
+    spans = segments.limits(ctx(SUBSCRIBER))
+    assert text(spans) == "5h 24% 7d 91%" and spans[-1][1] == "ctx.alert"
+    assert segments.limits(ctx(OLD)) is None
+    assert text(segments.mode(ctx(SUBSCRIBER))) == "NORMAL reviewer Explanatory"
+    assert segments.mode(ctx({"output_style": {"name": "default"}})) is None
+
+
+def test_registry_and_config_names_agree():
+    from statusline.config import SEGMENT_NAMES
+
+    assert set(SEGMENT_NAMES) == set(segments.SEGMENTS)
+    assert set(segments.DEFAULT_LINE) <= set(segments.SEGMENTS)
+    assert json.dumps(list(segments.DEFAULT_LINE))
