@@ -28,6 +28,8 @@ HEAVY_DAY_USD = 12.0
 # Context-used thresholds (ccusage's defaults).
 CONTEXT_WARN_PCT = 50
 CONTEXT_ALERT_PCT = 80
+# Claude Code compacts automatically at 95% of the window: warn a little before.
+COMPACT_SOON_PCT = 90
 DEFAULT_CONTEXT_WINDOW = 200_000
 # Other sessions' lines reach "today" through the background refresh (about once a minute while
 # renders happen); past this age the figure says how old it is instead of passing as fresh.
@@ -125,6 +127,8 @@ def context(ctx: Context) -> Spans | None:
         return None
     shown = int(max(0.0, min(pct, 100.0)) + 0.5)
     style = "ctx.ok" if shown < CONTEXT_WARN_PCT else "ctx.warn" if shown < CONTEXT_ALERT_PCT else "ctx.alert"
+    if shown >= COMPACT_SOON_PCT:
+        return [(f"ctx {shown}%", style), (" compact soon", "ctx.alert")]
     return [(f"ctx {shown}%", style)]
 
 

@@ -90,7 +90,10 @@ def test_session_from_payload_and_missing():
 def test_context_prefers_current_usage_over_old_cumulative_totals():
     assert text(segments.context(ctx(CUMULATIVE))) == "ctx 25%"
     assert segments.context(ctx(START)) is None
-    assert text(segments.context(ctx({"context_window": {"used_percentage": 97.6}}))) == "ctx 98%"
+    assert (
+        text(segments.context(ctx({"context_window": {"used_percentage": 97.6}}))) == "ctx 98% compact soon"
+    )
+    assert text(segments.context(ctx({"context_window": {"used_percentage": 89}}))) == "ctx 89%"
 
 
 def test_lines_and_time():
