@@ -49,6 +49,12 @@ class Config:
         self.timezone: str | None = None
         # [line] segments: which segments, in which order (None = the default line).
         self.segments: list[str] | None = None
+        # [line] session_source: "payload" (Claude Code's own), "computed" (from the logs), "both".
+        self.session_source = "payload"
+        # [line] dir_style: "basename", "fish" (~/s/app) or "full".
+        self.dir_style = "basename"
+        # [line.model_aliases]: display name or model id → a short label.
+        self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
         self.daily_budget: float | None = None
 
@@ -93,14 +99,25 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
-SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git", "limits", "time", "mode")
+SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git", "limits", "time", "mode", "dir")
+LINE_CHOICES = {"session_source": ("payload", "computed", "both"), "dir_style": ("basename", "fish", "full")}
 
 
 def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
     line = data.get("line", {})
     if isinstance(line, dict):
         for key, value in line.items():
-            if key != "segments":
+            if key in LINE_CHOICES:
+                if value not in LINE_CHOICES[key]:
+                    warn(key, f"line.{key} must be one of {', '.join(LINE_CHOICES[key])}")
+                else:
+                    setattr(config, key, value)
+            elif key == "model_aliases":
+                if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+                    config.model_aliases = {str(k): v for k, v in value.items()}
+                else:
+                    warn(key, "line.model_aliases must map model names to short labels")
+            elif key != "segments":
                 warn(key, f"unknown key 'line.{key}'")
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 warn(key, "line.segments must be a list of segment names")

@@ -245,11 +245,11 @@ class Context:
 
         unlogged.observe(self.cache, session, own, logged, int(self.now_s * 1000))
 
-    def session_cost(self) -> tuple[float, str, Priced | None] | None:
+    def session_cost(self, force_computed: bool = False) -> tuple[float, str, Priced | None] | None:
         """(usd, source, priced) of this session: Claude Code's own figure, else computed."""
         if self._session is None:
             own = number(self.get("cost", "total_cost_usd"))
-            if own is not None and own >= 0:
+            if own is not None and own >= 0 and not force_computed:
                 self._session = (own, "payload", None)
             elif self.session_id and self.transcript_path:
                 group = self._group or self._read_group(self.transcript_path)

@@ -193,6 +193,9 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "warnings": list(config.warnings),
         "timezone": config.timezone,
         "segments": config.segments,
+        "session_source": config.session_source,
+        "dir_style": config.dir_style,
+        "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
     }
 

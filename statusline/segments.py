@@ -64,17 +64,29 @@ def short_model_name(display: str | None, model_id: str | None) -> str | None:
 
 def model(ctx: Context) -> Spans | None:
     """Model: Claude Code's display name, compacted (`Opus 4.8 (1M context)` → `Opus 4.8`)."""
-    label = short_model_name(text(ctx.get("model", "display_name")), text(ctx.get("model", "id")))
+    display, model_id = text(ctx.get("model", "display_name")), text(ctx.get("model", "id"))
+    aliases = ctx.prices.get("model_aliases")
+    alias = (aliases.get(display or "") or aliases.get(model_id or "")) if isinstance(aliases, dict) else None
+    label = alias if isinstance(alias, str) else short_model_name(display, model_id)
     return [(sanitise(label, 32), "model")] if label else None
 
 
 def session(ctx: Context) -> Spans | None:
-    """Session cost: Claude Code's own `cost.total_cost_usd`, else computed from the transcript."""
-    found = ctx.session_cost()
+    """Session cost: Claude Code's own `cost.total_cost_usd`, else computed from the transcript.
+
+    `line.session_source = "computed"` always computes; `"both"` shows `$0.25 cc / $0.23 calc`.
+    """
+    source = ctx.prices.get("session_source", "payload")
+    found = ctx.session_cost(force_computed=source != "payload")
     if found is None:
         return None
     usd, _source, priced = found
-    return [(f"{money(usd, bool(priced is not None and priced.unknown))} session", "cost")]
+    figure = money(usd, bool(priced is not None and priced.unknown))
+    if source == "both":
+        own = number(ctx.get("cost", "total_cost_usd"))
+        mine = f"{money(own)} cc / " if own is not None else ""
+        return [(f"{mine}{figure} calc session", "cost")]
+    return [(f"{figure} session", "cost")]
 
 
 def age(seconds: float) -> str:
@@ -234,6 +246,24 @@ def mode(ctx: Context) -> Spans | None:
     return [(" ".join(shown), "muted")] if shown else None
 
 
+def directory(ctx: Context) -> Spans | None:
+    """Working directory: basename (default), fish-style (`~/s/app`) or full (`line.dir_style`)."""
+    import os
+
+    where = text(ctx.get("workspace", "current_dir")) or text(ctx.get("cwd"))
+    if not where:
+        return None
+    style = ctx.prices.get("dir_style", "basename")
+    home = os.environ.get("HOME", "")
+    shown = "~" + where[len(home) :] if home and (where == home or where.startswith(home + "/")) else where
+    if style == "basename":
+        shown = os.path.basename(where.rstrip("/")) or where
+    elif style == "fish":
+        parts = shown.split("/")
+        shown = "/".join([p[:1] if p and not p.startswith(".") else p[:2] for p in parts[:-1]] + parts[-1:])
+    return [(sanitise(shown, 40), "muted")]
+
+
 SEGMENTS: dict[str, tuple[Render, int]] = {
     "model": (model, 30),
     "session": (session, 50),
@@ -244,6 +274,7 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "limits": (limits, 25),
     "time": (time_spent, 8),
     "mode": (mode, 6),
+    "dir": (directory, 7),
 }
 # Shown when the config does not choose: compact, what most people glance at.
 DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")

@@ -121,3 +121,41 @@ def test_registry_and_config_names_agree():
     assert set(SEGMENT_NAMES) == set(segments.SEGMENTS)
     assert set(segments.DEFAULT_LINE) <= set(segments.SEGMENTS)
     assert json.dumps(list(segments.DEFAULT_LINE))
+
+
+def with_config(tmp_path, monkeypatch, text_: str) -> None:
+    settings = tmp_path / "seg.toml"
+    settings.write_text(text_ + "\n[pricing]\noffline = true\n")
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
+
+
+def test_session_source_both_and_computed(config_dir, tmp_path, monkeypatch):
+    from helpers import assistant, write_transcript
+    from index_helpers import refresh
+
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    refresh()
+    body = {"session_id": "s1", "transcript_path": str(path), "cost": {"total_cost_usd": 0.25}}
+    with_config(tmp_path, monkeypatch, '[line]\nsession_source = "both"')
+    assert text(segments.session(ctx(body))) == "$0.25 cc / $0.00 calc session"
+    with_config(tmp_path, monkeypatch, '[line]\nsession_source = "computed"')
+    assert text(segments.session(ctx(body))) == "$0.00 session"
+
+
+def test_directory_styles(tmp_path, monkeypatch):
+    body = {"workspace": {"current_dir": f"{os.environ['HOME']}/src/costline/app"}}
+    assert text(segments.directory(ctx(body))) == "app"
+    with_config(tmp_path, monkeypatch, '[line]\ndir_style = "fish"')
+    assert text(segments.directory(ctx(body))) == "~/s/c/app"
+    with_config(tmp_path, monkeypatch, '[line]\ndir_style = "full"')
+    assert text(segments.directory(ctx(body))) == "~/src/costline/app"
+
+
+def test_model_aliases(tmp_path, monkeypatch):
+    with_config(
+        tmp_path,
+        monkeypatch,
+        '[line.model_aliases]\n"arn:aws:bedrock:us-east-1:1:x/us.anthropic.claude-opus-4-8-v1:0" = "Opus (BR)"',
+    )
+    body = {"model": {"id": "arn:aws:bedrock:us-east-1:1:x/us.anthropic.claude-opus-4-8-v1:0"}}
+    assert text(segments.model(ctx(body))) == "Opus (BR)"
