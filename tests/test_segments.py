@@ -152,10 +152,7 @@ def test_directory_styles(tmp_path, monkeypatch):
 
 
 def test_model_aliases(tmp_path, monkeypatch):
-    with_config(
-        tmp_path,
-        monkeypatch,
-        '[line.model_aliases]\n"arn:aws:bedrock:us-east-1:1:x/us.anthropic.claude-opus-4-8-v1:0" = "Opus (BR)"',
-    )
-    body = {"model": {"id": "arn:aws:bedrock:us-east-1:1:x/us.anthropic.claude-opus-4-8-v1:0"}}
+    arn = "arn:aws:bedrock:us-east-1:1:x/us.anthropic.claude-opus-4-8-v1:0"
+    with_config(tmp_path, monkeypatch, f'[line.model_aliases]\n"{arn}" = "Opus (BR)"')
+    body = {"model": {"id": arn}}
     assert text(segments.model(ctx(body))) == "Opus (BR)"
