@@ -53,6 +53,8 @@ class Config:
         self.session_source = "payload"
         # [line] dir_style: "basename", "fish" (~/s/app) or "full".
         self.dir_style = "basename"
+        # [line] theme: "default", "plain" (ASCII, no colour) or "powerline" (Nerd Font).
+        self.theme = "default"
         # [line.model_aliases]: display name or model id → a short label.
         self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
@@ -100,7 +102,11 @@ def _zone_exists(name: str) -> bool:
 
 
 SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git", "limits", "time", "mode", "dir")
-LINE_CHOICES = {"session_source": ("payload", "computed", "both"), "dir_style": ("basename", "fish", "full")}
+LINE_CHOICES = {
+    "session_source": ("payload", "computed", "both"),
+    "dir_style": ("basename", "fish", "full"),
+    "theme": ("default", "plain", "powerline"),
+}
 
 
 def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:

@@ -195,6 +195,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "segments": config.segments,
         "session_source": config.session_source,
         "dir_style": config.dir_style,
+        "theme": config.theme,
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
     }

@@ -76,8 +76,48 @@ def plain(spans: list[tuple[str, str]]) -> str:
     return "".join(t for t, _ in spans)
 
 
-def compose(parts: list[tuple[list[tuple[str, str]], int]], color: bool, width: int | None) -> str:
+# Themes: "default" (16 colours, ` · `), "plain" (ASCII, no colour) and "powerline" (coloured
+# blocks joined by the Nerd Font arrow U+E0B0; opt-in, it needs a patched font).
+ASCII = str.maketrans({"·": "|", "−": "-", "…": "...", "≈": "~"})
+POWERLINE_ARROW = "\ue0b0"
+POWERLINE_BG = {
+    "model": "44",
+    "cost": "42",
+    "cost.ok": "42",
+    "cost.warn": "43",
+    "cost.alert": "41",
+    "ctx.ok": "42",
+    "ctx.warn": "43",
+    "ctx.alert": "41",
+    "error": "41",
+}
+
+
+def _powerline(parts: list[tuple[list[tuple[str, str]], int]]) -> str:
+    """Coloured blocks; each arrow takes the previous block's colour over the next block's."""
+    out = []
+    prev_bg = None
+    for spans, _ in parts:
+        bg = POWERLINE_BG.get(spans[0][1], "100")
+        if prev_bg is not None:
+            out.append(f"\x1b[{int(prev_bg) - 10};{bg}m{POWERLINE_ARROW}")
+        out.append(f"\x1b[30;{bg}m " + "".join(t for t, _ in spans) + " ")
+        prev_bg = bg
+    if prev_bg is None:
+        return ""
+    return "".join(out) + f"\x1b[49;{int(prev_bg) - 10}m{POWERLINE_ARROW}\x1b[0m"
+
+
+def compose(
+    parts: list[tuple[list[tuple[str, str]], int]], color: bool, width: int | None, theme: str = "default"
+) -> str:
     """Join segments (spans of (text, style), priority); drop the least important until it fits."""
+    if theme == "plain":
+        parts = [
+            ([(t.translate(ASCII).encode("ascii", "replace").decode(), s) for t, s in spans], p)
+            for spans, p in parts
+        ]
+        color = False
     parts = [p for p in parts if plain(p[0])]
     if width is not None:
         while len(parts) > 1 and display_width(SEPARATOR.join(plain(p[0]) for p in parts)) > width:
@@ -86,7 +126,9 @@ def compose(parts: list[tuple[list[tuple[str, str]], int]], color: bool, width: 
         if parts and display_width(plain(parts[0][0])) > width:
             parts = [([(_truncate(plain(parts[0][0]), width), parts[0][0][0][1])], parts[0][1])]
     if not color:
-        return SEPARATOR.join(plain(p[0]) for p in parts)
+        return (" | " if theme == "plain" else SEPARATOR).join(plain(p[0]) for p in parts)
+    if theme == "powerline":
+        return _powerline(parts)
     sep = f"\x1b[{PALETTE['muted']}m{SEPARATOR}"
     body = sep.join(
         "".join(f"\x1b[{PALETTE.get(style, '39')}m{txt}" for txt, style in spans) for spans, _ in parts
@@ -145,7 +187,10 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
                 break
     if problem:
         parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
-    line = compose(parts, use_color(env, flags), available_width(env))
+    theme = ctx.prices.get("theme")
+    line = compose(
+        parts, use_color(env, flags), available_width(env), theme if isinstance(theme, str) else "default"
+    )
     return line or "costline"
 
 

@@ -36,6 +36,9 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # timezone = "Europe/Berlin"
 
 [line]
+# theme = "default"        # or "plain" (ASCII, no colour) or "powerline" (needs a Nerd Font)
+# session_source = "payload"   # or "computed" (from the logs) or "both"
+# dir_style = "basename"   # for the dir segment: "basename", "fish" or "full"
 # Which segments, in which order: model, session, today, context, lines, git, and also
 # limits (Pro/Max 5-hour and 7-day usage), time (duration and API share), mode (vim, agent, style).
 # segments = ["model", "session", "today", "context", "lines", "git"]

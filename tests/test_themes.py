@@ -1,0 +1,42 @@
+"""Golden output per theme (and NO_COLOR winning over every theme)."""
+
+from __future__ import annotations
+
+from statusline.render import compose
+
+PARTS = [
+    ([("Opus 4.8", "model")], 30),
+    ([("$0.51 session", "cost")], 50),
+    ([("$7.82… today", "cost.warn")], 40),
+    ([("+156", "added"), (" ", "muted"), ("−23", "removed")], 10),
+]
+
+
+def test_default_theme_golden():
+    assert compose(PARTS, True, None) == (
+        "\x1b[36mOpus 4.8\x1b[90m · \x1b[32m$0.51 session\x1b[90m · \x1b[33m$7.82… today"
+        "\x1b[90m · \x1b[32m+156\x1b[90m \x1b[31m−23\x1b[0m"
+    )
+
+
+def test_plain_theme_golden():
+    assert compose(PARTS, True, None, "plain") == "Opus 4.8 | $0.51 session | $7.82... today | +156 -23"
+    assert compose(PARTS, True, None, "plain").isascii()
+
+
+def test_powerline_theme_golden():
+    assert compose(PARTS, True, None, "powerline") == (
+        "\x1b[30;44m Opus 4.8 \x1b[34;42m\ue0b0\x1b[30;42m $0.51 session \x1b[32;43m\ue0b0"
+        "\x1b[30;43m $7.82… today \x1b[33;100m\ue0b0\x1b[30;100m +156 −23 \x1b[49;90m\ue0b0\x1b[0m"
+    )
+
+
+def test_no_color_wins_over_every_theme():
+    for theme in ("default", "plain", "powerline"):
+        assert "\x1b" not in compose(PARTS, False, None, theme)
+
+
+def test_width_drops_in_every_theme():
+    for theme in ("default", "plain", "powerline"):
+        out = compose(PARTS, True, 30, theme)
+        assert "+156" not in out and "$0.51" in out
