@@ -187,7 +187,7 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
                 break
     if problem:
         parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
-    theme = ctx.prices.get("theme")
+    theme = env.get("COSTLINE_THEME") or ctx.prices.get("theme")
     line = compose(
         parts, use_color(env, flags), available_width(env), theme if isinstance(theme, str) else "default"
     )

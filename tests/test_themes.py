@@ -40,3 +40,12 @@ def test_width_drops_in_every_theme():
     for theme in ("default", "plain", "powerline"):
         out = compose(PARTS, True, 30, theme)
         assert "+156" not in out and "$0.51" in out
+
+
+def test_preview_command():
+    from helpers import run_costline
+
+    out = run_costline(b"", "preview").stdout.decode()
+    lines = out.splitlines()
+    assert len(lines) == 3 and "plain  Opus 4.6 | $0.51 session" in lines[1]
+    assert "\ue0b0" in lines[2]

@@ -59,6 +59,7 @@ from statusline.cli.doctor import doctor as _doctor  # noqa: E402
 cli.add_command(_index.index)
 cli.add_command(_pricing.pricing_group, name="pricing")
 cli.add_command(_config.config_group, name="config")
+cli.add_command(_config.preview)
 cli.add_command(_report.report)
 cli.add_command(_setup.install)
 cli.add_command(_setup.uninstall)

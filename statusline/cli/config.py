@@ -79,3 +79,32 @@ def init(force: bool) -> None:
     with open(path, "w", encoding="utf-8") as fh:
         fh.write(STARTER)
     click.echo(f"wrote {path}")
+
+
+@click.command()
+@click.option(
+    "--theme",
+    type=click.Choice(["default", "plain", "powerline"]),
+    default=None,
+    help="Only this theme (default: all three).",
+)
+@click.argument("payload", type=click.Path(exists=True, dir_okay=False), required=False)
+def preview(theme: str | None, payload: str | None) -> None:
+    """Render a payload (default: the bundled sample) in each theme, before installing.
+
+    \b
+    Examples:
+      costline preview
+      costline preview --theme powerline samples/payload-subscription.json
+    """
+    import os
+    import time
+    from pathlib import Path
+
+    from statusline.render import build_line
+
+    source = Path(payload) if payload else Path(__file__).resolve().parent.parent / "sample_payload.json"
+    raw = source.read_bytes()
+    for name in [theme] if theme else ["default", "plain", "powerline"]:
+        env = dict(os.environ, COSTLINE_THEME=name)
+        click.echo(f"{name:>9}  {build_line(raw, env, time.time(), [])}")
