@@ -55,6 +55,8 @@ class Config:
         self.dir_style = "basename"
         # [line] theme: "default", "plain" (ASCII, no colour) or "powerline" (Nerd Font).
         self.theme = "default"
+        # [line] second_line: segments for an optional second row (empty = one row).
+        self.second_line: list[str] = []
         # [line.model_aliases]: display name or model id → a short label.
         self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
@@ -123,18 +125,16 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     config.model_aliases = {str(k): v for k, v in value.items()}
                 else:
                     warn(key, "line.model_aliases must map model names to short labels")
-            elif key != "segments":
+            elif key not in ("segments", "second_line"):
                 warn(key, f"unknown key 'line.{key}'")
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                warn(key, "line.segments must be a list of segment names")
+                warn(key, f"line.{key} must be a list of segment names")
             else:
                 unknown = [v for v in value if v not in SEGMENT_NAMES]
                 if unknown:
-                    warn(
-                        key,
-                        f"line.segments: unknown {', '.join(unknown)} (known: {', '.join(SEGMENT_NAMES)})",
-                    )
-                config.segments = [v for v in value if v in SEGMENT_NAMES]
+                    known = ", ".join(SEGMENT_NAMES)
+                    warn(key, f"line.{key}: unknown {', '.join(unknown)} (known: {known})")
+                setattr(config, key, [v for v in value if v in SEGMENT_NAMES])
     budget = data.get("budget", {})
     if isinstance(budget, dict):
         for key, value in budget.items():

@@ -196,6 +196,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "session_source": config.session_source,
         "dir_style": config.dir_style,
         "theme": config.theme,
+        "second_line": config.second_line,
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
     }

@@ -188,10 +188,17 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
     if problem:
         parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
     theme = env.get("COSTLINE_THEME") or ctx.prices.get("theme")
-    line = compose(
-        parts, use_color(env, flags), available_width(env), theme if isinstance(theme, str) else "default"
-    )
-    return line or "costline"
+    theme = theme if isinstance(theme, str) else "default"
+    color, width = use_color(env, flags), available_width(env)
+    line = compose(parts, color, width, theme) or "costline"
+    second = ctx.prices.get("second_line")
+    if isinstance(second, list) and second:  # Claude Code shows each output line as a row
+        from statusline.segments import run_segments as run
+
+        row = compose([(s, p) for s, p, _ in run(ctx, second)], color, width, theme)
+        if row:
+            line += "\n" + row
+    return line
 
 
 def main(flags: list[str] | None = None) -> int:
@@ -212,7 +219,7 @@ def main(flags: list[str] | None = None) -> int:
 
 
 def render_main(flags: list[str], exit_now: bool = False) -> int:
-    """Read the payload, print the line; never raises, always exactly one line, exit 0."""
+    """Read the payload, print the line; never raises, exit 0, one line (two with line.second_line)."""
     try:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
         if stdin is None or stdin.isatty():
@@ -227,7 +234,9 @@ def render_main(flags: list[str], exit_now: bool = False) -> int:
             log.exception(cache_dir(), "render", exc)
         except BaseException:
             pass
-    data = (line.replace("\n", " ") + "\n").encode("utf-8", "replace")
+    # At most the two rows build_line made; nothing from outside can add one (texts are sanitised).
+    rows = line.split("\n")[:2]
+    data = ("\n".join(rows) + "\n").encode("utf-8", "replace")
     try:
         while data:
             data = data[os.write(1, data) :]

@@ -280,10 +280,13 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
 DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")
 
 
-def run_segments(ctx: Context) -> list[tuple[Spans, int, str]]:
+def run_segments(
+    ctx: Context, names: list[str] | tuple[str, ...] | None = None
+) -> list[tuple[Spans, int, str]]:
     """(spans, priority, name) of every visible segment; a failing one is hidden and logged."""
-    chosen = ctx.prices.get("segments")
-    names = chosen if isinstance(chosen, list) else DEFAULT_LINE
+    if names is None:
+        chosen = ctx.prices.get("segments")
+        names = chosen if isinstance(chosen, list) else DEFAULT_LINE
     out = []
     for name in names:
         if name not in SEGMENTS:

@@ -49,3 +49,14 @@ def test_preview_command():
     lines = out.splitlines()
     assert len(lines) == 3 and "plain  Opus 4.6 | $0.51 session" in lines[1]
     assert "\ue0b0" in lines[2]
+
+
+def test_optional_second_line(tmp_path, monkeypatch):
+    from helpers import run_costline
+
+    settings = tmp_path / "two.toml"
+    settings.write_text('[line]\nsegments = ["model"]\nsecond_line = ["time"]\n[pricing]\noffline = true\n')
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
+    body = b'{"model": {"display_name": "Opus 4.8"}, "cost": {"total_duration_ms": 720000}}'
+    out = run_costline(body, env={"NO_COLOR": "1"}).stdout.decode()
+    assert out == "Opus 4.8\n12m · api 0%\n"
