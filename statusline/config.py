@@ -103,7 +103,20 @@ def _zone_exists(name: str) -> bool:
     return True
 
 
-SEGMENT_NAMES = ("model", "session", "today", "context", "lines", "git", "limits", "time", "mode", "dir")
+SEGMENT_NAMES = (
+    "model",
+    "session",
+    "today",
+    "context",
+    "lines",
+    "git",
+    "limits",
+    "time",
+    "mode",
+    "dir",
+    "block",
+    "cache",
+)
 LINE_CHOICES = {
     "session_source": ("payload", "computed", "both"),
     "dir_style": ("basename", "fish", "full"),

@@ -221,6 +221,27 @@ class Context:
             self._today = self.price(range_buckets(self.store, start, end))
         return self._today
 
+    def active_block(self) -> tuple[float, int, int, int] | None:
+        """(cost, start, first, last entry ms) of the active 5-hour block, as ccusage infers it."""
+        now_ms = int(self.now_s * 1000)
+        window = 24 * 3_600_000  # enough history to anchor the chain of blocks leading to now
+        per_qh: dict[int, list[tuple[int, str, int, list[float]]]] = {}
+        for bucket in range_buckets(self.store, now_ms - window, now_ms + 60_000):
+            per_qh.setdefault(bucket[0], []).append(bucket)
+        start = first = last = prev = 0
+        chosen: list[tuple[int, str, int, list[float]]] = []
+        for qh in sorted(per_qh):
+            items = per_qh[qh]
+            lo = min(int(v[7]) for *_, v in items)
+            hi = max(int(v[8]) for *_, v in items)
+            if not chosen or lo - start > 5 * 3_600_000 or lo - prev > 5 * 3_600_000:
+                start, first, chosen = lo - lo % 3_600_000, lo, []
+            chosen.extend(items)
+            prev = last = max(prev, hi)
+        if not chosen or now_ms - last >= 5 * 3_600_000 or now_ms >= start + 5 * 3_600_000:
+            return None
+        return self.price(chosen).usd, start, first, last
+
     def unlogged_today(self) -> float:
         """What Claude Code reported today beyond the transcripts (see index/unlogged.py)."""
         from statusline.index import unlogged

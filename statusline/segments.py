@@ -264,6 +264,49 @@ def directory(ctx: Context) -> Spans | None:
     return [(sanitise(shown, 40), "muted")]
 
 
+BLOCK_MS = 5 * 3_600_000
+
+
+def block(ctx: Context) -> Spans | None:
+    """The 5-hour window: Anthropic's own usage % and reset when the payload has it (Pro/Max),
+    else the active block as ccusage infers it: cost, time left, $/h and projected cost."""
+    pct = number(ctx.get("rate_limits", "five_hour", "used_percentage"))
+    resets = number(ctx.get("rate_limits", "five_hour", "resets_at"))
+    if pct is not None:
+        left = f" {age(max(0.0, resets - ctx.now_s))} left" if resets else ""
+        style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
+        return [(f"5h {int(pct + 0.5)}%{left}", style)]
+    found = ctx.active_block()
+    if found is None:
+        return None
+    usd, start_ms, first_ms, last_ms = found
+    now_ms = ctx.now_s * 1000
+    left_ms = max(0.0, start_ms + BLOCK_MS - now_ms)
+    text_ = f"{money(usd)} block {age(left_ms / 1000 + 59)} left"
+    minutes = (last_ms - first_ms) / 60000
+    if minutes > 0:
+        per_hour = usd / minutes * 60
+        text_ += f" · {money(per_hour)}/h → {money(usd + per_hour * left_ms / 3_600_000)}"
+    return [(text_, "cost")]
+
+
+def cache(ctx: Context) -> Spans | None:
+    """Prompt cache: warm with its countdown, or cold (from the payload's `prompt_cache`)."""
+    warm = ctx.get("prompt_cache", "warm")
+    expires = number(ctx.get("prompt_cache", "expires_at"))
+    if warm is None and expires is None:
+        return None
+    remaining = (expires - ctx.now_s) if expires else 0.0
+    if warm is False or remaining <= 0:
+        return [("cache cold", "muted")]
+    return [
+        (
+            f"cache {int(remaining // 60)}:{int(remaining % 60):02d}",
+            "ctx.ok" if remaining > 60 else "ctx.warn",
+        )
+    ]
+
+
 SEGMENTS: dict[str, tuple[Render, int]] = {
     "model": (model, 30),
     "session": (session, 50),
@@ -275,6 +318,8 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "time": (time_spent, 8),
     "mode": (mode, 6),
     "dir": (directory, 7),
+    "block": (block, 22),
+    "cache": (cache, 9),
 }
 # Shown when the config does not choose: compact, what most people glance at.
 DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")

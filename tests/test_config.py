@@ -113,3 +113,19 @@ def test_config_init_writes_a_valid_starter(tmp_path, monkeypatch):
     assert run_costline(b"", "config", "init").returncode == 0
     assert not load_config(str(path)).warnings
     assert run_costline(b"", "config", "init").returncode == 1  # no overwrite without --force
+
+
+def test_readme_documents_every_key():
+    from pathlib import Path
+
+    from statusline.config import LINE_CHOICES, PRICING_KEYS, SEGMENT_NAMES
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for key in PRICING_KEYS:
+        assert f"`pricing.{key}`" in readme, key
+    for key in (*LINE_CHOICES, "segments", "second_line"):
+        assert f"`line.{key}`" in readme, key
+    for key in ("`budget.daily_usd`", "`timezone`", "[pricing.overrides.", "[line.model_aliases]"):
+        assert key in readme, key
+    for name in SEGMENT_NAMES:
+        assert f"**{name}**" in readme or f'"{name}"' in readme, name

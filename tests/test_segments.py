@@ -156,3 +156,34 @@ def test_model_aliases(tmp_path, monkeypatch):
     with_config(tmp_path, monkeypatch, f'[line.model_aliases]\n"{arn}" = "Opus (BR)"')
     body = {"model": {"id": arn}}
     assert text(segments.model(ctx(body))) == "Opus (BR)"
+
+
+def test_block_official_and_inferred(config_dir):
+    from helpers import assistant, write_transcript
+    from index_helpers import refresh
+
+    now = time.time()
+    sub = {"rate_limits": {"five_hour": {"used_percentage": 62.4, "resets_at": now + 2 * 3600 + 30}}}
+    assert text(segments.block(ctx(sub))) == "5h 62% 2h left"
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))  # noqa: E731
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(msg_id="a", request_id="ra", ts=stamp(now - 3600), usage={"output_tokens": 40_000}),
+            assistant(msg_id="b", request_id="rb", ts=stamp(now - 600), usage={"output_tokens": 40_000}),
+        ],
+    )
+    refresh()
+    shown = text(segments.block(ctx({})))
+    assert shown.startswith("$2.00 block ") and "left · $" in shown and "/h → $" in shown
+
+
+def test_prompt_cache_countdown():
+    now = time.time()
+    assert text(segments.cache(ctx({"prompt_cache": {"warm": True, "expires_at": now + 200}}))).startswith(
+        "cache 3:"
+    )
+    assert text(segments.cache(ctx({"prompt_cache": {"warm": False}}))) == "cache cold"
+    assert segments.cache(ctx({})) is None
