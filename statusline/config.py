@@ -61,6 +61,10 @@ class Config:
         self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
         self.daily_budget: float | None = None
+        # [budget] monthly_usd: the month segment projects to month end against it.
+        self.monthly_budget: float | None = None
+        # [budget] tpm or team_size: the throughput segment's per-user tokens-per-minute allowance.
+        self.tpm: float | None = None
 
 
 def _line_of(text: str, key: str) -> int:
@@ -116,6 +120,8 @@ SEGMENT_NAMES = (
     "dir",
     "block",
     "cache",
+    "month",
+    "throughput",
 )
 LINE_CHOICES = {
     "session_source": ("payload", "computed", "both"),
@@ -151,12 +157,29 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
     budget = data.get("budget", {})
     if isinstance(budget, dict):
         for key, value in budget.items():
-            if key != "daily_usd":
+            if key not in ("daily_usd", "monthly_usd", "tpm", "team_size"):
                 warn(key, f"unknown key 'budget.{key}'")
             elif type(value) not in (int, float) or value <= 0:
-                warn(key, "budget.daily_usd must be a positive number of dollars")
-            else:
+                warn(key, f"budget.{key} must be a positive number")
+            elif key == "daily_usd":
                 config.daily_budget = float(value)
+            elif key == "monthly_usd":
+                config.monthly_budget = float(value)
+            elif key == "tpm":
+                config.tpm = float(value)
+            elif config.tpm is None:
+                config.tpm = float(tpm_for_team(int(value)))
+
+
+# Anthropic's recommended tokens-per-minute per user by team size (upper end of each range).
+TEAM_TPM = ((5, 300_000), (20, 150_000), (50, 75_000), (100, 35_000), (500, 20_000))
+
+
+def tpm_for_team(size: int) -> int:
+    for limit, tpm in TEAM_TPM:
+        if size <= limit:
+            return tpm
+    return 15_000
 
 
 def load_config(path: str | None = None) -> Config:

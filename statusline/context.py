@@ -242,6 +242,24 @@ class Context:
             return None
         return self.price(chosen).usd, start, first, last
 
+    def month_to_date(self, start_ms: int) -> float:
+        """Cost from the start of the local month to now, unlogged spend included."""
+        from statusline.index import unlogged
+
+        now_ms = int(self.now_s * 1000) + 60_000
+        logged = self.price(range_buckets(self.store, start_ms, now_ms)).usd
+        return logged + sum(unlogged.in_range(self.cache, start_ms, now_ms).values())
+
+    def tokens_per_minute(self, window_ms: int = 30 * 60_000) -> float | None:
+        """Input + output tokens per minute over about the last half hour (None when idle)."""
+        now_ms = int(self.now_s * 1000)
+        buckets = range_buckets(self.store, now_ms - window_ms, now_ms + 60_000)
+        if not buckets:
+            return None
+        first = min(int(v[7]) for *_, v in buckets)
+        tokens = sum(v[1] + v[2] for *_, v in buckets)
+        return tokens / max((now_ms - first) / 60_000, 1.0)
+
     def unlogged_today(self) -> float:
         """What Claude Code reported today beyond the transcripts (see index/unlogged.py)."""
         from statusline.index import unlogged

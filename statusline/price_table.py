@@ -199,6 +199,8 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "second_line": config.second_line,
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
+        "monthly_budget": config.monthly_budget,
+        "tpm": config.tpm,
     }
 
 

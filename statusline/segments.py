@@ -307,6 +307,38 @@ def cache(ctx: Context) -> Spans | None:
     ]
 
 
+def month(ctx: Context) -> Spans | None:
+    """Month-to-date cost and its projection to month end (`$84 mtd → $160`), against
+    `budget.monthly_usd` when set (Anthropic quotes ~$100–200 per developer per month)."""
+    import time as time_module
+
+    lt = time_module.localtime(ctx.now_s)
+    start = time_module.mktime((lt.tm_year, lt.tm_mon, 1, 0, 0, 0, 0, 0, -1))
+    nxt = time_module.mktime((lt.tm_year + lt.tm_mon // 12, lt.tm_mon % 12 + 1, 1, 0, 0, 0, 0, 0, -1))
+    usd = ctx.month_to_date(int(start * 1000))
+    elapsed = max(ctx.now_s - start, 3600.0)
+    projected = usd / elapsed * (nxt - start)
+    budget = ctx.prices.get("monthly_budget")
+    style = "cost.ok"
+    if isinstance(budget, float):
+        style = "cost.alert" if projected > budget else "cost.warn" if projected > 0.8 * budget else "cost.ok"
+    return [(f"{money(usd)} mtd → {money(projected)}", style)]
+
+
+def throughput(ctx: Context) -> Spans | None:
+    """Tokens per minute over the last half hour, against `budget.tpm` / `budget.team_size`."""
+    tpm = ctx.tokens_per_minute()
+    if tpm is None:
+        return None
+    allowance = ctx.prices.get("tpm")
+    shown = f"{tpm / 1000:.1f}k tpm" if tpm >= 1000 else f"{int(tpm)} tpm"
+    if isinstance(allowance, float):
+        share = tpm / allowance
+        style = "ctx.ok" if share < 0.5 else "ctx.warn" if share < 0.8 else "ctx.alert"
+        return [(f"{shown} ({int(100 * share + 0.5)}%)", style)]
+    return [(shown, "muted")]
+
+
 SEGMENTS: dict[str, tuple[Render, int]] = {
     "model": (model, 30),
     "session": (session, 50),
@@ -320,6 +352,8 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "dir": (directory, 7),
     "block": (block, 22),
     "cache": (cache, 9),
+    "month": (month, 35),
+    "throughput": (throughput, 12),
 }
 # Shown when the config does not choose: compact, what most people glance at.
 DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")

@@ -187,3 +187,40 @@ def test_prompt_cache_countdown():
     )
     assert text(segments.cache(ctx({"prompt_cache": {"warm": False}}))) == "cache cold"
     assert segments.cache(ctx({})) is None
+
+
+def test_month_to_date_and_throughput(config_dir, tmp_path, monkeypatch):
+    from helpers import assistant, write_transcript
+    from index_helpers import refresh
+
+    now = time.time()
+    stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))  # noqa: E731
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [
+            assistant(
+                msg_id="a",
+                request_id="ra",
+                ts=stamp(now - 600),
+                usage={"input_tokens": 60_000, "output_tokens": 0},
+            ),
+        ],
+    )
+    refresh()
+    with_config(tmp_path, monkeypatch, "[budget]\nmonthly_usd = 0.01\nteam_size = 3")
+    shown = segments.month(ctx({}))
+    assert text(shown).startswith("$0.30 mtd → $") and shown[0][1] == "cost.alert"
+    tpm = text(segments.throughput(ctx({})))
+    assert tpm.endswith("%)") and "k tpm" in tpm  # 60K tokens over ~10 minutes vs 300K/min
+    from statusline.config import tpm_for_team
+
+    assert [tpm_for_team(n) for n in (3, 10, 30, 80, 300, 1000)] == [
+        300_000,
+        150_000,
+        75_000,
+        35_000,
+        20_000,
+        15_000,
+    ]
