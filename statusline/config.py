@@ -57,6 +57,10 @@ class Config:
         self.theme = "default"
         # [line] second_line: segments for an optional second row (empty = one row).
         self.second_line: list[str] = []
+        # [line] icons: "none", "unicode" or "emoji" before each segment.
+        self.icons = "none"
+        # [line] model_effort: show the effort level (and ✻ when thinking) after the model.
+        self.model_effort = False
         # [line.model_aliases]: display name or model id → a short label.
         self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
@@ -127,6 +131,7 @@ LINE_CHOICES = {
     "session_source": ("payload", "computed", "both"),
     "dir_style": ("basename", "fish", "full"),
     "theme": ("default", "plain", "powerline"),
+    "icons": ("none", "unicode", "emoji"),
 }
 
 
@@ -139,6 +144,11 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     warn(key, f"line.{key} must be one of {', '.join(LINE_CHOICES[key])}")
                 else:
                     setattr(config, key, value)
+            elif key == "model_effort":
+                if isinstance(value, bool):
+                    config.model_effort = value
+                else:
+                    warn(key, "line.model_effort must be true or false")
             elif key == "model_aliases":
                 if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
                     config.model_aliases = {str(k): v for k, v in value.items()}

@@ -197,6 +197,8 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "dir_style": config.dir_style,
         "theme": config.theme,
         "second_line": config.second_line,
+        "icons": config.icons,
+        "model_effort": config.model_effort,
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
         "monthly_budget": config.monthly_budget,

@@ -68,7 +68,16 @@ def model(ctx: Context) -> Spans | None:
     aliases = ctx.prices.get("model_aliases")
     alias = (aliases.get(display or "") or aliases.get(model_id or "")) if isinstance(aliases, dict) else None
     label = alias if isinstance(alias, str) else short_model_name(display, model_id)
-    return [(sanitise(label, 32), "model")] if label else None
+    if not label:
+        return None
+    spans = [(sanitise(label, 32), "model")]
+    if ctx.prices.get("model_effort"):
+        effort = text(ctx.get("effort", "level"))
+        thinking = ctx.get("thinking", "enabled") is True
+        extra = " ".join(p for p in (sanitise(effort, 8) if effort else "", "✻" if thinking else "") if p)
+        if extra:
+            spans.append((" " + extra, "muted"))
+    return spans
 
 
 def session(ctx: Context) -> Spans | None:
@@ -355,6 +364,36 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "month": (month, 35),
     "throughput": (throughput, 12),
 }
+ICONS = {
+    "unicode": {
+        "model": "◆",
+        "session": "$",
+        "today": "◷",
+        "context": "◔",
+        "lines": "±",
+        "git": "⎇",
+        "block": "⧗",
+        "cache": "↻",
+        "month": "▦",
+        "limits": "▲",
+        "time": "◴",
+        "dir": "▸",
+    },
+    "emoji": {
+        "model": "🤖",
+        "session": "💰",
+        "today": "📅",
+        "context": "🧠",
+        "lines": "✏️",
+        "git": "🌿",
+        "block": "⏳",
+        "cache": "♻️",
+        "month": "🗓️",
+        "limits": "📊",
+        "time": "⏱️",
+        "dir": "📁",
+    },
+}
 # Shown when the config does not choose: compact, what most people glance at.
 DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")
 
@@ -379,5 +418,8 @@ def run_segments(
             log.exception(ctx.cache, f"segment {name}", exc)
             continue
         if shown is not None:
+            icon = ICONS.get(str(ctx.prices.get("icons")), {}).get(name)
+            if icon:
+                shown.insert(0, (icon + " ", shown[0][1]))
             out.append((shown, priority, name))
     return out

@@ -224,3 +224,16 @@ def test_month_to_date_and_throughput(config_dir, tmp_path, monkeypatch):
         20_000,
         15_000,
     ]
+
+
+def test_icons_and_effort(tmp_path, monkeypatch):
+    body = {
+        "model": {"display_name": "Opus 4.8"},
+        "effort": {"level": "high"},
+        "thinking": {"enabled": True},
+        "cost": {"total_cost_usd": 0.5},
+    }
+    assert text(segments.model(ctx(body))) == "Opus 4.8"  # effort is opt-in
+    with_config(tmp_path, monkeypatch, '[line]\nicons = "unicode"\nmodel_effort = true')
+    shown = {name: text(spans) for spans, _, name in segments.run_segments(ctx(body))}
+    assert shown["model"] == "◆ Opus 4.8 high ✻" and shown["session"] == "$ $0.50 session"
