@@ -299,8 +299,8 @@ class Context:
                 self._session = (priced.usd, "computed", priced)
         return self._session
 
-    def last_prompt_tokens(self) -> int | None:
-        """Prompt size (input + cache writes + reads) of the transcript's last response."""
+    def last_response(self) -> dict[str, object] | None:
+        """The transcript's last assistant line that carries usage (read from its tail)."""
         transcript = self.transcript_path
         if not transcript or not os.path.isfile(transcript):  # never open a FIFO or device
             return None
@@ -315,17 +315,33 @@ class Context:
             if b'"usage":{' not in line or b'"assistant"' not in line:
                 continue
             try:
-                usage = field(_loads_line(line), "message", "usage")  # type: ignore[arg-type]
+                obj = _loads_line(line)
             except (ValueError, UnicodeDecodeError):
                 continue
-            if isinstance(usage, dict):
-                return int(
-                    sum(
-                        number(usage.get(k)) or 0
-                        for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-                    )
-                )
+            if isinstance(obj, dict) and isinstance(field(obj, "message", "usage"), dict):
+                return obj
         return None
+
+    def last_prompt_tokens(self) -> int | None:
+        """Prompt size (input + cache writes + reads) of the transcript's last response."""
+        usage = field(self.last_response() or {}, "message", "usage")
+        if not isinstance(usage, dict):
+            return None
+        keys = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
+        return int(sum(number(usage.get(k)) or 0 for k in keys))
+
+    def cache_expiry_from_log(self) -> float | None:
+        """When the prompt cache expires, from the last response's time and its write's TTL."""
+        from statusline.timeutil import parse_iso_ms
+
+        last = self.last_response()
+        if last is None:
+            return None
+        ts = parse_iso_ms(last.get("timestamp"))
+        one_hour = number(field(last, "message", "usage", "cache_creation", "ephemeral_1h_input_tokens"))
+        if ts is None:
+            return None
+        return ts / 1000 + (3600 if one_hour else 300)
 
     def context_window_for_model(self) -> int | None:
         """The context window of the payload's model, from the price table."""

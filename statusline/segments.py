@@ -300,11 +300,14 @@ def block(ctx: Context) -> Spans | None:
 
 
 def cache(ctx: Context) -> Spans | None:
-    """Prompt cache: warm with its countdown, or cold (from the payload's `prompt_cache`)."""
+    """Prompt cache: warm with its countdown, or cold (payload `prompt_cache`, else the log)."""
     warm = ctx.get("prompt_cache", "warm")
     expires = number(ctx.get("prompt_cache", "expires_at"))
     if warm is None and expires is None:
-        return None
+        # Older Claude Code: the last response's time plus its cache write's TTL (5 min or 1 h).
+        expires = ctx.cache_expiry_from_log()
+        if expires is None:
+            return None
     remaining = (expires - ctx.now_s) if expires else 0.0
     if warm is False or remaining <= 0:
         return [("cache cold", "muted")]

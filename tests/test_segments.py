@@ -237,3 +237,19 @@ def test_icons_and_effort(tmp_path, monkeypatch):
     with_config(tmp_path, monkeypatch, '[line]\nicons = "unicode"\nmodel_effort = true')
     shown = {name: text(spans) for spans, _, name in segments.run_segments(ctx(body))}
     assert shown["model"] == "◆ Opus 4.8 high ✻" and shown["session"] == "$ $0.50 session"
+
+
+def test_prompt_cache_from_the_transcript_when_the_payload_has_none(config_dir):
+    from helpers import assistant, write_transcript
+
+    now = time.time()
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now - 60))
+    one_hour = {
+        "cache_creation_input_tokens": 100,
+        "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 100},
+    }
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=stamp, usage=one_hour)])
+    shown = text(segments.cache(ctx({"transcript_path": str(path)})))
+    assert shown.startswith("cache 58:") or shown.startswith("cache 59:")
+    path = write_transcript(config_dir, "p", "s2.jsonl", [assistant(ts=stamp)])
+    assert text(segments.cache(ctx({"transcript_path": str(path)}))).startswith("cache 3:")
