@@ -61,6 +61,8 @@ class Config:
         self.icons = "none"
         # [line] model_effort: show the effort level (and ✻ when thinking) after the model.
         self.model_effort = False
+        # [line] git_dirty: mark a branch with uncommitted changes (runs `git status`, cached 10 s).
+        self.git_dirty = False
         # [line.model_aliases]: display name or model id → a short label.
         self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
@@ -144,11 +146,11 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     warn(key, f"line.{key} must be one of {', '.join(LINE_CHOICES[key])}")
                 else:
                     setattr(config, key, value)
-            elif key == "model_effort":
+            elif key in ("model_effort", "git_dirty"):
                 if isinstance(value, bool):
-                    config.model_effort = value
+                    setattr(config, key, value)
                 else:
-                    warn(key, "line.model_effort must be true or false")
+                    warn(key, f"line.{key} must be true or false")
             elif key == "model_aliases":
                 if isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
                     config.model_aliases = {str(k): v for k, v in value.items()}

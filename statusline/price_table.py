@@ -199,6 +199,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "second_line": config.second_line,
         "icons": config.icons,
         "model_effort": config.model_effort,
+        "git_dirty": config.git_dirty,
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
         "monthly_budget": config.monthly_budget,

@@ -202,11 +202,58 @@ def git_head(start: str) -> str | None:
     return None
 
 
+GIT_DIRTY_TTL_S = 10.0
+
+
+def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
+    """Whether tracked files have changes (`line.git_dirty`, opt-in): `git status`, at most
+    once per GIT_DIRTY_TTL_S per directory, with an argument list and a timeout."""
+    import marshal
+    import os
+
+    key = "".join(c if c.isalnum() else "_" for c in os.path.abspath(where))[-120:]
+    memo = os.path.join(cache, "git", key)
+    try:
+        with open(memo, "rb") as fh:
+            stamp, dirty = marshal.loads(fh.read())
+        if 0 <= now_s - stamp < GIT_DIRTY_TTL_S:
+            return bool(dirty)
+    except (OSError, EOFError, ValueError, TypeError):
+        pass
+    import subprocess
+
+    try:
+        proc = subprocess.run(
+            ["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            timeout=0.5,
+            check=False,
+            stdin=subprocess.DEVNULL,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    dirty = bool(proc.stdout.strip())
+    try:
+        from statusline.index.store import atomic_write
+
+        atomic_write(memo, marshal.dumps((now_s, dirty)))
+    except OSError:
+        pass
+    return dirty
+
+
 def git(ctx: Context) -> Spans | None:
-    """Git branch of the working directory (hidden outside a repository)."""
+    """Git branch of the working directory (hidden outside a repository), `*` when dirty."""
     where = text(ctx.get("workspace", "current_dir")) or text(ctx.get("cwd"))
     branch = git_head(where) if where else None
-    return [(sanitise(branch, 40), "muted")] if branch else None
+    if not branch:
+        return None
+    spans = [(sanitise(branch, 40), "muted")]
+    if where and ctx.prices.get("git_dirty") and git_dirty(where, ctx.cache, ctx.now_s):
+        spans.append(("*", "cost.warn"))
+    return spans
 
 
 def duration(ms: float) -> str:

@@ -253,3 +253,22 @@ def test_prompt_cache_from_the_transcript_when_the_payload_has_none(config_dir):
     assert shown.startswith("cache 58:") or shown.startswith("cache 59:")
     path = write_transcript(config_dir, "p", "s2.jsonl", [assistant(ts=stamp)])
     assert text(segments.cache(ctx({"transcript_path": str(path)}))).startswith("cache 3:")
+
+
+@pytest.mark.skipif(not __import__("shutil").which("git"), reason="needs git")
+def test_git_dirty_marker_is_opt_in(tmp_path, monkeypatch):
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    run = lambda *a: subprocess.run(["git", "-C", str(repo), *a], check=True, capture_output=True)  # noqa: E731
+    run("init", "-q", "-b", "main")
+    (repo / "f.txt").write_text("one\n")
+    run("add", "f.txt")
+    run("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "init")
+    body = {"workspace": {"current_dir": str(repo)}}
+    assert text(segments.git(ctx(body))) == "main"
+    (repo / "f.txt").write_text("two\n")
+    assert text(segments.git(ctx(body))) == "main"  # no git process unless asked
+    with_config(tmp_path, monkeypatch, "[line]\ngit_dirty = true")
+    assert text(segments.git(ctx(body))) == "main*"
