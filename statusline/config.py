@@ -63,6 +63,8 @@ class Config:
         self.model_effort = False
         # [line] git_dirty: mark a branch with uncommitted changes (runs `git status`, cached 10 s).
         self.git_dirty = False
+        # [line] padding: the statusLine `padding` set in Claude Code's settings (columns).
+        self.padding = 0
         # [line.model_aliases]: display name or model id → a short label.
         self.model_aliases: dict[str, str] = {}
         # [budget] daily_usd: today turns yellow at half of it and red above it.
@@ -146,6 +148,11 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     warn(key, f"line.{key} must be one of {', '.join(LINE_CHOICES[key])}")
                 else:
                     setattr(config, key, value)
+            elif key == "padding":
+                if type(value) is int and 0 <= value <= 40:
+                    config.padding = value
+                else:
+                    warn(key, "line.padding must be a whole number of columns (0-40)")
             elif key in ("model_effort", "git_dirty"):
                 if isinstance(value, bool):
                     setattr(config, key, value)

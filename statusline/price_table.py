@@ -200,6 +200,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "icons": config.icons,
         "model_effort": config.model_effort,
         "git_dirty": config.git_dirty,
+        "padding": config.padding,
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
         "monthly_budget": config.monthly_budget,

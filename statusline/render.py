@@ -143,16 +143,16 @@ def use_color(env: dict[str, str] | os._Environ[str], flags: list[str]) -> bool:
     return env.get("COSTLINE_COLOR", "auto").lower() not in ("never", "0", "off", "no")
 
 
-def available_width(env: dict[str, str] | os._Environ[str]) -> int | None:
+def available_width(env: dict[str, str] | os._Environ[str], configured_padding: int = 0) -> int | None:
     """Columns the line may use: COLUMNS less Claude Code's indent and the configured padding."""
     try:
         columns = int(env.get("COLUMNS", ""))
     except ValueError:
         return None
     try:
-        padding = max(0, int(env.get("COSTLINE_PADDING", "0")))
+        padding = max(0, int(env.get("COSTLINE_PADDING", str(configured_padding))))
     except ValueError:
-        padding = 0
+        padding = configured_padding
     return max(columns - CLAUDE_CODE_INDENT - padding, 10) if columns > 0 else None
 
 
@@ -189,7 +189,8 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
         parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
     theme = env.get("COSTLINE_THEME") or ctx.prices.get("theme")
     theme = theme if isinstance(theme, str) else "default"
-    color, width = use_color(env, flags), available_width(env)
+    padding = ctx.prices.get("padding")
+    color, width = use_color(env, flags), available_width(env, padding if isinstance(padding, int) else 0)
     line = compose(parts, color, width, theme) or "costline"
     second = ctx.prices.get("second_line")
     if isinstance(second, list) and second:  # Claude Code shows each output line as a row

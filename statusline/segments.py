@@ -203,6 +203,7 @@ def git_head(start: str) -> str | None:
 
 
 GIT_DIRTY_TTL_S = 10.0
+GIT_TIMEOUT_S = 0.25
 
 
 def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
@@ -213,11 +214,13 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
 
     key = "".join(c if c.isalnum() else "_" for c in os.path.abspath(where))[-120:]
     memo = os.path.join(cache, "git", key)
+    last: bool | None = None  # the last known answer, used when git is slow or fails
     try:
         with open(memo, "rb") as fh:
             stamp, dirty = marshal.loads(fh.read())
+        last = bool(dirty)
         if 0 <= now_s - stamp < GIT_DIRTY_TTL_S:
-            return bool(dirty)
+            return last
     except (OSError, EOFError, ValueError, TypeError):
         pass
     import subprocess
@@ -226,14 +229,14 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
         proc = subprocess.run(
             ["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
             capture_output=True,
-            timeout=0.5,
+            timeout=GIT_TIMEOUT_S,
             check=False,
             stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError):
-        return None
+        return last  # never a stall: the last known value (or nothing)
     if proc.returncode != 0:
-        return None
+        return last
     dirty = bool(proc.stdout.strip())
     try:
         from statusline.index.store import atomic_write

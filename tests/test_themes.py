@@ -60,3 +60,16 @@ def test_optional_second_line(tmp_path, monkeypatch):
     body = b'{"model": {"display_name": "Opus 4.8"}, "cost": {"total_duration_ms": 720000}}'
     out = run_costline(body, env={"NO_COLOR": "1"}).stdout.decode()
     assert out == "Opus 4.8\n12m · api 0%\n"
+
+
+def test_configured_padding_narrows_the_line(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from helpers import run_costline
+
+    settings = tmp_path / "pad.toml"
+    settings.write_text("[line]\npadding = 20\n[pricing]\noffline = true\n")
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
+    sample = (Path(__file__).resolve().parent.parent / "samples" / "payload-opus.json").read_bytes()
+    out = run_costline(sample, env={"NO_COLOR": "1", "COLUMNS": "60"}).stdout.decode().strip()
+    assert len(out) <= 60 - 2 - 20
