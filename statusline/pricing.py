@@ -138,27 +138,11 @@ US_ONLY_PREMIUM_MODELS = frozenset(
 # Bedrock's geographic (regional) inference profiles cost 10% more than global ones for models
 # from Sonnet 4.5 / Haiku 4.5 on (LiteLLM's `us.`/`eu.`… entries are 1.1×).
 REGIONAL_PREMIUM = 1.1
-REGIONAL_PREMIUM_MODELS = frozenset(
-    {
-        "claude-sonnet-4-5",
-        "claude-haiku-4-5",
-        "claude-opus-4-5",
-        "claude-opus-4-6",
-        "claude-opus-4-7",
-        "claude-opus-4-8",
-        "claude-sonnet-4-6",
-        "claude-opus-5",
-        "claude-opus-5-5",
-        "claude-sonnet-5",
-        "claude-sonnet-5-5",
-        "claude-haiku-5-5",
-        "claude-fable-5",
-        "claude-fable-5-1",
-        "claude-mythos-5",
-        "claude-mythos-5-1",
-        "claude-mythos-preview",
-    }
-)
+REGIONAL_PREMIUM_MODELS = US_ONLY_PREMIUM_MODELS | {
+    "claude-sonnet-4-5",
+    "claude-haiku-4-5",
+    "claude-opus-4-5",
+}
 
 
 _REGIONS = ("us-gov", "us", "eu", "apac", "au", "jp", "ca", "global")

@@ -10,7 +10,7 @@ import click
 import orjson
 
 from statusline.index.scan import scan
-from statusline.index.store import CorruptIndex, Store
+from statusline.index.store import CorruptIndex, Store, try_job_lock
 from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
@@ -46,22 +46,6 @@ class _Progress:
             click.echo("", err=True)
 
 
-def _bg_lock(cache: str) -> int | None:
-    """Hold `bg.lock` so only one refresh runs; None if another one is running."""
-    os.makedirs(cache, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(cache, "bg.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except ImportError:
-        pass
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
-
-
 def _trace(cache: str, event: str) -> None:
     """With COSTLINE_TRACE_REFRESH set, note each refresh's start and end (tests check overlaps)."""
     if os.environ.get("COSTLINE_TRACE_REFRESH"):
@@ -84,7 +68,7 @@ def refresh(background: bool) -> None:
       costline index refresh
     """
     cache = cache_dir()
-    fd = _bg_lock(cache)
+    fd = try_job_lock(cache, "bg.lock")
     if fd is None:
         if background:
             return

@@ -12,7 +12,7 @@ from cachetools import LRUCache, cached
 
 from statusline import litellm, price_table, pricing
 from statusline.config import load_config
-from statusline.index.store import Store
+from statusline.index.store import Store, try_job_lock
 from statusline.paths import cache_dir
 
 FIELD_LABELS = ("input", "output", "5m write", "1h write", "read")
@@ -22,21 +22,6 @@ FIELD_LABELS = ("input", "output", "5m write", "1h write", "read")
 def resolve_cached(model_id: str, table: pricing.Table, aliases: dict[str, str]) -> tuple[str | None, float]:
     """Model resolution, memoized: a long report resolves each id once."""
     return pricing.resolve(model_id, table, aliases)
-
-
-def _lock(cache: str) -> int | None:
-    os.makedirs(cache, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(cache, "pricing.lock"), os.O_RDWR | os.O_CREAT, 0o600)
-    try:
-        import fcntl
-
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except ImportError:
-        pass
-    except OSError:
-        os.close(fd)
-        return None
-    return fd
 
 
 def _money(rate: object) -> str:
@@ -86,7 +71,7 @@ def update(background: bool, url: str | None) -> None:
         raise click.ClickException(
             "pricing is offline (pricing.offline = true in the config): nothing fetched"
         )
-    fd = _lock(cache)
+    fd = try_job_lock(cache, "pricing.lock")
     if fd is None:
         if background:
             return

@@ -32,6 +32,22 @@ def meta_int(meta: dict[str, object], key: str) -> int:
     return value if type(value) is int else 0
 
 
+def try_job_lock(cache: str, name: str) -> int | None:
+    """Hold `<cache>/<name>` so only one such job runs; None if another one holds it."""
+    os.makedirs(cache, mode=0o700, exist_ok=True)
+    fd = os.open(os.path.join(cache, name), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except ImportError:
+        pass
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
 def read_marshal(path: str) -> dict[str, object] | None:
     """A marshal-dumped dict from `path`; None when missing, unreadable or not a dict."""
     try:
