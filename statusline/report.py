@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from statusline.index.lines import CLS_GEO_US
-from statusline.index.store import CorruptIndex, Store
+from statusline.index.store import Store
 from statusline.index.update import hour_sums, range_buckets
 from statusline.pricing import (
     US_ONLY_PREMIUM,
@@ -138,18 +138,7 @@ def all_hours(store: Store) -> list[str]:
 
 def session_projects(store: Store) -> dict[str, str]:
     """Session id → project folder, from the index's file groups."""
-    projects: dict[str, str] = {}
-    folder = store.path("groups")
-    for name in os.listdir(folder) if os.path.isdir(folder) else []:
-        if name.endswith(".tmp"):
-            continue
-        try:
-            group = store.read(f"groups/{name}")
-        except CorruptIndex:
-            continue
-        if isinstance(group, dict):
-            projects[str(group.get("session", ""))] = str(group.get("project", ""))
-    return projects
+    return {str(g.get("session", "")): str(g.get("project", "")) for g in store.groups()}
 
 
 def session_buckets_all(store: Store) -> list[tuple[int, str, str, int, list[float]]]:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 QUARTER_HOUR_MS = 900_000
 HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
@@ -77,6 +81,23 @@ def utc_day_name(ms: int) -> str:
     """`YYYY-MM-DD` of the UTC day containing `ms`."""
     y, m, d = civil_from_days(ms // DAY_MS)
     return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def utc_days_in(start_ms: int, end_ms: int, stored: Callable[[], list[str]]) -> list[str]:
+    """`YYYY-MM-DD` names of the UTC days overlapping [start_ms, end_ms).
+
+    A short range (a render's today) names its one to three days directly; a long one (a report)
+    keeps only the days `stored()` lists, rather than walking every day since 1970.
+    """
+    if end_ms - start_ms <= 3 * DAY_MS:
+        names = []
+        day = start_ms - start_ms % DAY_MS
+        while day < end_ms:
+            names.append(utc_day_name(day))
+            day += DAY_MS
+        return names
+    lo, hi = utc_day_name(max(start_ms, 0)), utc_day_name(min(end_ms - 1, 253402300799000))
+    return [d for d in stored() if lo <= d <= hi]
 
 
 def local_day_bounds_ms(now_s: float) -> tuple[int, int, str]:

@@ -168,15 +168,7 @@ def collect_status(store: Store) -> dict[str, object]:
     totals = dict.fromkeys(COUNTERS, 0)
     groups = files = size = 0
     hours: set[int] = set()
-    for name in sorted(os.listdir(store.path("groups"))) if os.path.isdir(store.path("groups")) else []:
-        if name.endswith(".tmp"):
-            continue
-        try:
-            group = store.read(f"groups/{name}")
-        except CorruptIndex:
-            continue
-        if not isinstance(group, dict):
-            continue
+    for group in store.groups():
         groups += 1
         for state in group.get("files", {}).values():
             files += 1

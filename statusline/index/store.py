@@ -20,6 +20,11 @@ import marshal
 import os
 
 FORMAT = 1
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 # Renders start a background refresh at most this often (seconds), doubling after each failed
 # refresh up to MAX_BACKOFF_S.
 REFRESH_INTERVAL_S = 60.0
@@ -46,6 +51,15 @@ def try_job_lock(cache: str, name: str) -> int | None:
         os.close(fd)
         return None
     return fd
+
+
+def day_names(folder: str) -> list[str]:
+    """The `YYYY-MM-DD` entries of a folder, oldest first ([] when it does not exist)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return sorted(n for n in names if len(n) == 10 and n[4] == "-")
 
 
 def read_marshal(path: str) -> dict[str, object] | None:
@@ -201,11 +215,24 @@ class Store:
 
     def indexed_days(self) -> list[str]:
         """UTC days that have hour files, oldest first."""
+        return day_names(self.path("hours"))
+
+    def groups(self) -> Iterator[dict[str, Any]]:
+        """Every readable group state (one per session), in name order."""
+        folder = self.path("groups")
         try:
-            names = os.listdir(self.path("hours"))
+            names = sorted(os.listdir(folder))
         except OSError:
-            return []
-        return sorted(n for n in names if len(n) == 10 and n[4] == "-")
+            return
+        for name in names:
+            if name.endswith(".tmp"):
+                continue
+            try:
+                group = self.read(f"groups/{name}")
+            except CorruptIndex:
+                continue
+            if isinstance(group, dict):
+                yield group
 
     # -- meta -----------------------------------------------------------------------------
     def read_meta(self) -> dict[str, object]:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import marshal
 import os
 
-from statusline.index.store import atomic_write, read_marshal
-from statusline.timeutil import QUARTER_HOUR_MS, utc_day_name
+from statusline.index.store import atomic_write, day_names, read_marshal
+from statusline.timeutil import QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
 MIN_GROWTH_USD = 0.005
 
@@ -89,18 +89,7 @@ def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], fl
     out: dict[tuple[int, str], float] = {}
     first, last = start_ms // QUARTER_HOUR_MS, (end_ms - 1) // QUARTER_HOUR_MS
     folder = _folder(cache)
-    if end_ms - start_ms <= 3 * 86_400_000:
-        names = []
-        day = start_ms - start_ms % 86_400_000
-        while day < end_ms:
-            names.append(utc_day_name(day))
-            day += 86_400_000
-    else:
-        try:
-            names = sorted(n for n in os.listdir(folder) if len(n) == 10 and n[4] == "-")
-        except OSError:
-            return out
-    for name in names:
+    for name in utc_days_in(start_ms, end_ms, lambda: day_names(folder)):
         for key, usd in (read_marshal(os.path.join(folder, name)) or {}).items():
             if isinstance(key, tuple) and first <= key[0] <= last:
                 out[key] = out.get(key, 0.0) + float(usd)

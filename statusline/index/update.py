@@ -23,11 +23,12 @@ import time
 
 from statusline.index.lines import Skip, file_session_id, records_from_line
 from statusline.index.store import CorruptIndex, Store
-from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
+    from typing import Any
 
     from statusline.pricing import Bucket
 
@@ -75,6 +76,19 @@ def _add(
         cur[7] = ts
     if ts > cur[8]:
         cur[8] = ts
+
+
+def _accumulate(table: dict[Any, list[float]], key: object, vec: list[float]) -> None:
+    """Add a token vector into `table[key]`: sums, and first/last times when it carries them."""
+    cur = table.get(key)
+    if cur is None:
+        table[key] = list(vec)
+        return
+    for i in range(7):
+        cur[i] += vec[i]
+    if len(vec) > 8:
+        cur[7] = min(cur[7], vec[7])
+        cur[8] = max(cur[8], vec[8])
 
 
 def _subtract(agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float]) -> None:
@@ -249,15 +263,7 @@ def summarise_day(store: Store, day: str) -> dict[str, object]:
     tot: dict[tuple[object, ...], list[float]] = {}
     for hh in sorted(sigs):
         for (qh, _session, model, cls), vec in hour_sums(store, f"hours/{day}/{hh}").items():
-            tkey = (qh, model, cls)
-            cur = tot.get(tkey)
-            if cur is None:
-                tot[tkey] = list(vec)
-            else:
-                for i in range(7):
-                    cur[i] += vec[i]
-                cur[7] = min(cur[7], vec[7])
-                cur[8] = max(cur[8], vec[8])
+            _accumulate(tot, (qh, model, cls), vec)
     # The signatures from before reading: if a writer changed an hour meanwhile, this summary
     # will not match and is rebuilt, never trusted.
     return {"sig": sigs, "tot": tot}
@@ -291,16 +297,10 @@ def update_day_summary(
         return
     tot = summary["tot"]  # type: ignore[index]
     for tkey, vec in delta.items():
-        cur = tot.get(tkey)
-        if cur is None:
-            if vec[0] > 0:
-                tot[tkey] = list(vec)
+        if tkey not in tot and vec[0] <= 0:
             continue
-        for i in range(7):
-            cur[i] += vec[i]
-        cur[7] = min(cur[7], vec[7])
-        cur[8] = max(cur[8], vec[8])
-        if cur[0] <= 0:
+        _accumulate(tot, tkey, vec)
+        if tot[tkey][0] <= 0:
             del tot[tkey]
     summary["sig"] = current  # type: ignore[index]
     store.write(rel, summary)
@@ -461,12 +461,7 @@ def ingest_group(
     if own:
         sums: dict[tuple[str, int], list[float]] = group.setdefault("sums", {})  # type: ignore[assignment]
         for skey, vec in own.items():
-            cur = sums.get(skey)
-            if cur is None:
-                sums[skey] = list(vec)
-            else:
-                for i in range(7):
-                    cur[i] += vec[i]
+            _accumulate(sums, skey, vec)
     return consumed, more
 
 
@@ -500,17 +495,8 @@ def range_buckets(store: Store, start_ms: int, end_ms: int) -> list[Bucket]:
     """Buckets whose quarter-hour lies in [start_ms, end_ms)."""
     first_qh = start_ms // QUARTER_HOUR_MS
     last_qh = (end_ms - 1) // QUARTER_HOUR_MS
-    if end_ms - start_ms <= 3 * DAY_MS:  # the render's case: name the one or two days directly
-        days = []
-        day_ms = start_ms - start_ms % DAY_MS
-        while day_ms < end_ms:
-            days.append(utc_day_name(day_ms))
-            day_ms += DAY_MS
-    else:  # reports: only the days the index has
-        lo, hi = utc_day_name(max(start_ms, 0)), utc_day_name(min(end_ms - 1, 253402300799000))
-        days = [d for d in store.indexed_days() if lo <= d <= hi]
     out: list[Bucket] = []
-    for day in days:
+    for day in utc_days_in(start_ms, end_ms, store.indexed_days):
         for (qh, model, cls), vec in _day_totals(store, day).items():
             if first_qh <= qh <= last_qh:  # type: ignore[operator]
                 out.append((qh, model, cls, vec))  # type: ignore[arg-type]
