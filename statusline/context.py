@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import os
 
-from statusline.index.lines import file_session_id
+from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
-from statusline.index.update import Batch, group_of, ingest_group, load_group, range_buckets, session_buckets
-from statusline.payload import field, loads, number, text
+from statusline.index.update import (
+    Batch,
+    file_changed,
+    group_of,
+    ingest_group,
+    load_group,
+    range_buckets,
+    session_buckets,
+)
+from statusline.payload import field, number, text
 from statusline.pricing import Priced, load_compiled, price_buckets
 from statusline.timeutil import QUARTER_HOUR_MS, local_day_bounds_ms
 
@@ -30,19 +38,14 @@ PRICING_RETRY_S = 600.0
 TAIL_BYTES = 256 * 1024
 
 
-def _loads_line(line: bytes) -> object:
-    return loads(line.decode("utf-8"))
-
-
-def _any_changed(paths: list[str], states: dict[str, list[int]]) -> bool:
-    """Whether any file differs (inode or size) from what the index last read of it."""
+def _any_changed(paths: list[str], states: dict[str, list[object]]) -> bool:
+    """Whether any file differs (inode, size or mtime) from what the index last read of it."""
     for path in paths:
-        state = states.get(path)
         try:
             st = os.stat(path)
         except OSError:
             continue
-        if state is None or state[1] != st.st_ino or state[3] != st.st_size:
+        if file_changed(states.get(path), st):
             return True
     return False
 
@@ -187,7 +190,7 @@ class Context:
                     group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
-                _, more = ingest_group(store, batch, group, files, _loads_line, budget)
+                _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
                 batch.commit()
                 store.write(f"groups/{name}", group)
                 self._group = group
@@ -312,13 +315,14 @@ class Context:
         except OSError:
             return None
         for line in reversed(tail.split(b"\n")):
-            if b'"usage":{' not in line or b'"assistant"' not in line:
+            if not might_carry_usage(line):
                 continue
             try:
-                obj = _loads_line(line)
-            except (ValueError, UnicodeDecodeError):
+                obj = parse_lean(line.removeprefix(BOM))
+            except (ValueError, RecursionError):
                 continue
-            if isinstance(obj, dict) and isinstance(field(obj, "message", "usage"), dict):
+            found = usage_message(obj)
+            if found is not None and found[0] is obj:  # the conversation's own turn, not a relay
                 return obj
         return None
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from _json import make_scanner
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
 _WS = " \t\n\r"
 
@@ -26,39 +30,56 @@ class _ScanContext:
         "strict",
     )
 
-    def __init__(self) -> None:
-        self.strict = False
+    def __init__(self, strict: bool) -> None:
+        self.strict = strict  # strict: raw control characters in strings and NaN are refused
         self.object_hook = None
         self.object_pairs_hook = None
         self.parse_float = float
         self.parse_int = int
-        self.parse_constant = float  # NaN / Infinity; callers reject non-finite numbers
+        # NaN / Infinity: the tolerant parser lets callers reject non-finite numbers.
+        self.parse_constant = _no_constant if strict else float
         self.memo: dict[str, str] = {}
 
 
-_CONTEXT = _ScanContext()
-_scan = make_scanner(_CONTEXT)  # type: ignore[arg-type]  # duck-typed like JSONDecoder
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_parser(strict: bool) -> Callable[[str], object]:
+    """A parser of one JSON document (ValueError on anything else; RecursionError when deep)."""
+    context = _ScanContext(strict)
+    scan = make_scanner(context)  # type: ignore[arg-type]  # duck-typed like JSONDecoder
+    memo = context.memo
+
+    def parse(text: str) -> object:
+        start = 0
+        end = len(text)
+        while start < end and text[start] in _WS:
+            start += 1
+        try:
+            value, pos = scan(text, start)
+        except StopIteration:
+            raise ValueError("not JSON") from None
+        finally:
+            memo.clear()
+        while pos < end and text[pos] in _WS:
+            pos += 1
+        if pos != end:
+            raise ValueError("trailing data after JSON")
+        return value
+
+    return parse
+
+
+_tolerant = json_parser(strict=False)
 
 
 def loads(text: str) -> object:
-    """Parse one JSON document; raise ValueError on anything else."""
-    start = 0
-    end = len(text)
-    while start < end and text[start] in _WS:
-        start += 1
+    """Parse one JSON document, tolerantly (the payload); raise ValueError on anything else."""
     try:
-        value, pos = _scan(text, start)
-    except StopIteration:
-        raise ValueError("not JSON") from None
+        return _tolerant(text)
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
-    finally:
-        _CONTEXT.memo.clear()
-    while pos < end and text[pos] in _WS:
-        pos += 1
-    if pos != end:
-        raise ValueError("trailing data after JSON")
-    return value
 
 
 def parse_payload(raw: bytes) -> tuple[dict[str, object], str | None]:

@@ -89,8 +89,10 @@ def session(ctx: Context) -> Spans | None:
     found = ctx.session_cost(force_computed=source != "payload")
     if found is None:
         return None
-    usd, _source, priced = found
-    figure = money(usd, bool(priced is not None and priced.unknown))
+    usd, source_used, priced = found
+    # Computed from a transcript the index has not finished reading: a floor, and marked so.
+    partial = source_used == "computed" and not ctx.session_current
+    figure = money(usd, bool(priced is not None and priced.unknown), partial)
     if source == "both":
         own = number(ctx.get("cost", "total_cost_usd"))
         mine = f"{money(own)} cc / " if own is not None else ""

@@ -37,44 +37,67 @@ def civil_from_days(z: int) -> tuple[int, int, int]:
     return y + (m <= 2), m, d
 
 
-def parse_iso_ms(text: object) -> int | None:
-    """Epoch milliseconds of an ISO-8601 date-time with zone (`Z` or `±HH:MM`), else None."""
-    if not isinstance(text, str) or len(text) < 20 or text[4] != "-" or text[10] != "T":
+def _zone_minutes(zone: str) -> int | None:
+    """Minutes east of UTC for `Z`, `±HH:MM`, `±HHMM` or `±HH`; None for anything else."""
+    if zone in ("Z", "z"):
+        return 0
+    if len(zone) not in (3, 5, 6) or zone[0] not in "+-":
         return None
-    try:
-        y = int(text[0:4])
-        mo = int(text[5:7])
-        d = int(text[8:10])
-        hh = int(text[11:13])
-        mi = int(text[14:16])
-        ss = int(text[17:19])
-        if text[7] != "-" or text[13] != ":" or text[16] != ":":
+    digits = zone[1:3] + (zone[4:6] if len(zone) == 6 and zone[3] == ":" else zone[3:5])
+    if len(digits) != len(zone) - 1 - (len(zone) == 6) or not digits.isdigit() or not digits.isascii():
+        return None
+    hours, minutes = int(digits[:2]), int(digits[2:] or "0")
+    if hours > 23 or minutes > 59:
+        return None
+    return -(hours * 60 + minutes) if zone[0] == "-" else hours * 60 + minutes
+
+
+def parse_iso_ms(text: object) -> int | None:
+    """Epoch milliseconds of an ISO-8601 date-time with a zone, else None.
+
+    Accepts what an ISO 8601 reader would: `T`, `t` or a space between date and time, seconds
+    optional, any number of fraction digits (cut to milliseconds), and a zone written `Z`,
+    `±HH:MM`, `±HHMM` or `±HH`. A time without a zone is refused: its instant is unknown.
+    """
+    if not isinstance(text, str) or len(text) < 17 or text[4] != "-" or text[7] != "-":
+        return None
+    if text[10] not in "Tt " or text[13] != ":":
+        return None
+    head = text[:10] + text[11:16]
+    if not head.replace("-", "").replace(":", "").isdigit() or not head.isascii():
+        return None
+    y, mo, d = int(text[0:4]), int(text[5:7]), int(text[8:10])
+    hh, mi = int(text[11:13]), int(text[14:16])
+    pos = 16
+    ss = ms = 0
+    if text[pos : pos + 1] == ":":
+        sec = text[pos + 1 : pos + 3]
+        if len(sec) != 2 or not sec.isdigit() or not sec.isascii():
             return None
-        if not (1 <= mo <= 12 and 1 <= d <= 31 and hh <= 23 and mi <= 59 and ss <= 60):
-            return None
-        pos = 19
-        ms = 0
-        if pos < len(text) and text[pos] == ".":
-            # Exactly three fraction digits, as Claude Code writes and ccusage accepts.
-            frac = text[pos + 1 : pos + 4]
-            if len(frac) != 3 or not frac.isdigit():
+        ss = int(sec)
+        pos += 3
+        if text[pos : pos + 1] in (".", ","):
+            stop = pos + 1
+            while stop < len(text) and "0" <= text[stop] <= "9":
+                stop += 1
+            if stop == pos + 1:
                 return None
-            ms = int(frac)
-            pos += 4
-        zone = text[pos:]
-        if zone in ("Z", "z"):
-            offset_min = 0
-        elif len(zone) == 6 and zone[0] in "+-" and zone[3] == ":":
-            offset_min = int(zone[1:3]) * 60 + int(zone[4:6])
-            if zone[0] == "-":
-                offset_min = -offset_min
-        else:
-            return None
-    except ValueError:
+            ms = int((text[pos + 1 : stop] + "00")[:3])
+            pos = stop
+    if not (1 <= mo <= 12 and 1 <= d <= _month_days(y, mo) and hh <= 23 and mi <= 59 and ss <= 60):
+        return None
+    offset_min = _zone_minutes(text[pos:])
+    if offset_min is None:
         return None
     days = _days_from_civil(y, mo, d)
     seconds = days * 86400 + hh * 3600 + mi * 60 + ss - offset_min * 60
     return seconds * 1000 + ms
+
+
+def _month_days(y: int, m: int) -> int:
+    if m == 2:
+        return 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
+    return 30 if m in (4, 6, 9, 11) else 31
 
 
 def utc_day_name(ms: int) -> str:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
+from helpers import assistant, payload, run_costline, user, wait_for_refresh, write_transcript
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -295,7 +295,7 @@ def test_default_cache_dir_follows_xdg(config_dir, tmp_path):
     del_env.update(env)
     proc = subprocess_run_without_cache_override(payload(path), del_env)
     one_line(proc)
-    assert (tmp_path / "xdg" / "costline" / "index" / "v1").is_dir()
+    assert (tmp_path / "xdg" / "costline" / "index" / "v2").is_dir()
     wait_for_refresh(tmp_path / "xdg" / "costline")
 
 
@@ -322,3 +322,65 @@ def test_stale_today_says_how_old_it_is(config_dir, tmp_path):
     (tmp_path / "cache" / "refresh.stamp").touch()  # and no new refresh due yet
     stale = plain(one_line(run_costline(payload(path))))
     assert "today (2h old)" in stale
+
+
+# -- what a render reads of its own transcript ---------------------------------------------------
+def _today_and_session(out: bytes) -> tuple[str, str]:
+    text = out.decode()
+    session = re.search(r"\$[0-9.]+\S* session", text)
+    today = re.search(r"\$[0-9.?]+\S* today", text)
+    return (session.group(0) if session else ""), (today.group(0) if today else "")
+
+
+def test_render_reads_a_bounded_number_of_bytes_of_a_line_without_end(config_dir, tmp_path):
+    # Found: a 2 GB transcript without a newline stalled one render for 4.9 s. A sparse file
+    # costs no disk; the render must take its budget's bite and leave the rest to the scan.
+    path = config_dir / "projects" / "p" / "s1.jsonl"
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as fh:
+        fh.write(b'{"x":"')
+        fh.truncate(2 << 30)
+    from statusline.index.update import read_new_lines
+
+    found = read_new_lines(str(path), None, 1 << 17, whole_long_lines=False)
+    assert (found.lines, found.consumed, found.more, found.state[3]) == ([], 1 << 17, True, 0)
+    out = run_costline(payload(path), env={"NO_COLOR": "1"})
+    assert out.returncode == 0 and out.stdout.count(b"\n") == 1
+    assert "…" in _today_and_session(out.stdout)[0]  # the session is only partly known
+
+
+def test_session_computed_from_a_partly_read_transcript_is_marked(config_dir):
+    # Found with Claude Code 2.1.332: two prompts make a 163 KB transcript, past the first
+    # render's budget; the session figure was shown without its partial marker.
+    filler = user("x" * 60_000)
+    lines = [
+        assistant(msg_id="a", request_id="ra"),
+        filler,
+        filler,
+        filler,
+        assistant(msg_id="b", request_id="rb"),
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    first = run_costline(payload(path), env={"NO_COLOR": "1"})
+    session, today = _today_and_session(first.stdout)
+    assert session.endswith("… session") and today.endswith("… today")
+    run_costline(b"", "index", "refresh")
+    session, _ = _today_and_session(run_costline(payload(path), env={"NO_COLOR": "1"}).stdout)
+    assert session == f"${2 * (10 * 5 + 100 * 25) / 1e6:.2f} session"
+
+
+def test_lone_surrogate_line_counts_the_same_whoever_reads_it_first(config_dir, tmp_path):
+    line = assistant(ts=_recent_iso()).replace('"text":"hi"', '"text":"\\ud83d"')
+    path = write_transcript(config_dir, "p", "s1.jsonl", [line])
+    render_first = {"NO_COLOR": "1", "COSTLINE_CACHE_DIR": str(tmp_path / "a")}
+    scan_first = {"NO_COLOR": "1", "COSTLINE_CACHE_DIR": str(tmp_path / "b")}
+    run_costline(payload(path), env=render_first)
+    run_costline(b"", "index", "refresh", env=render_first)
+    run_costline(b"", "index", "refresh", env=scan_first)
+    a = _today_and_session(run_costline(payload(path), env=render_first).stdout)[1]
+    b = _today_and_session(run_costline(payload(path), env=scan_first).stdout)[1]
+    assert a == b == f"${(10 * 5 + 100 * 25) / 1e6:.2f} today"
+
+
+def _recent_iso() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))

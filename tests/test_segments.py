@@ -137,9 +137,16 @@ def test_session_source_both_and_computed(config_dir, tmp_path, monkeypatch):
     refresh()
     body = {"session_id": "s1", "transcript_path": str(path), "cost": {"total_cost_usd": 0.25}}
     with_config(tmp_path, monkeypatch, '[line]\nsession_source = "both"')
-    assert text(segments.session(ctx(body))) == "$0.25 cc / $0.00 calc session"
+    assert text(segments.session(indexed(ctx(body)))) == "$0.25 cc / $0.00 calc session"
     with_config(tmp_path, monkeypatch, '[line]\nsession_source = "computed"')
-    assert text(segments.session(ctx(body))) == "$0.00 session"
+    assert text(segments.session(indexed(ctx(body)))) == "$0.00 session"
+    # Before the render has looked at its transcript, a computed figure is not known complete.
+    assert text(segments.session(ctx(body))) == "$0.00… session"
+
+
+def indexed(c: Context) -> Context:
+    c.refresh_index()
+    return c
 
 
 def test_directory_styles(tmp_path, monkeypatch):

@@ -32,14 +32,38 @@ def test_parse_iso_ms_by_hand():
         "",
         "2026-13-01T00:00:00Z",
         "2026-11-25T25:00:00Z",
-        "2026-11-25T01:36:48.1Z",
+        "2026-02-29T00:00:00Z",
         "2026-11-25T01:36:48",
-        "2026-11-25T01:36:48.119+0200",
-        "2026-11-25 01:36:48Z",
+        "2026-11-25T01:36:48.Z",
+        "2026-11-25T01:36:48+2:00",
+        "2026-11-25T01:36:48+24:00",
+        "2026-11-25T01:36:48 Z",
+        "２026-11-25T01:36:48Z",
     ],
 )
 def test_parse_iso_ms_rejects(bad):
     assert parse_iso_ms(bad) is None
+
+
+@pytest.mark.parametrize(
+    "good",
+    [
+        "2026-11-25T01:36:48.1Z",
+        "2026-11-25T01:36:48.119999Z",
+        "2026-11-25T03:36:48.119+0200",
+        "2026-11-25T03:36:48.119+02",
+        "2026-11-25 01:36:48.119Z",
+        "2026-11-25t01:36:48.119z",
+    ],
+)
+def test_parse_iso_ms_accepts_what_an_iso_reader_would(good):
+    assert parse_iso_ms(good) // 1000 == 1795570608
+
+
+def test_fraction_digits_are_cut_to_milliseconds():
+    assert parse_iso_ms("2026-11-25T01:36:48.1Z") % 1000 == 100
+    assert parse_iso_ms("2026-11-25T01:36:48.98765Z") % 1000 == 987
+    assert parse_iso_ms("2026-11-25T01:36Z") == 1795570560000
 
 
 def test_civil_round_trip():

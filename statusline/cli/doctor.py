@@ -16,6 +16,7 @@ import orjson
 
 from statusline import __version__
 from statusline.cli.setup import command_for_settings, is_ours
+from statusline.index.scan import walk_transcripts
 from statusline.paths import cache_dir, claude_config_dirs, config_path
 
 RENDER_BUDGET = 1.5  # × the interpreter's own start
@@ -93,14 +94,9 @@ def check_config_dirs() -> Check:
             parts.append(f"{folder} (no projects/)")
             continue
         n = b = 0
-        for root, _dirs, names in os.walk(projects):
-            for name in names:
-                if name.endswith(".jsonl"):
-                    n += 1
-                    try:
-                        b += os.stat(os.path.join(root, name)).st_size
-                    except OSError:
-                        pass
+        for _path, st in walk_transcripts([projects]):  # what the index reads, symlinks included
+            n += 1
+            b += st.st_size
         files, size = files + n, size + b
         parts.append(f"{folder}: {n} transcripts, {b / 1e6:,.1f} MB")
     ok = files > 0

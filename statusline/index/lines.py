@@ -1,4 +1,4 @@
-"""Turn one transcript line into usage records, with ccusage's validity rules.
+"""Turn one transcript line into usage records: parse it as JSON, then take what the cost needs.
 
 A record is a tuple:
 
@@ -12,6 +12,7 @@ caller can count them.
 
 from __future__ import annotations
 
+from statusline.payload import json_parser
 from statusline.timeutil import parse_iso_ms
 
 TYPE_CHECKING = False  # `typing` costs milliseconds on the render path
@@ -28,47 +29,80 @@ CLS_FAST = 4
 CLS_GEO_US = 8
 CLS_LOGGED_COST = 16
 
-USAGE_MARKER = b'"usage":{'
 SYNTHETIC_MODEL = "<synthetic>"
-
-# ccusage drops a line where any of these keys is an explicit null, at any depth.
-_NULL_FIELDS = tuple(
-    f'"{name}":null'.encode()
-    for name in (
-        "id",
-        "cwd",
-        "speed",
-        "costUSD",
-        "version",
-        "sessionId",
-        "requestId",
-        "isApiErrorMessage",
-        "cache_read_input_tokens",
-        "cache_creation_input_tokens",
-    )
-)
-_NULL_MODEL = b'"model":null'
+BOM = b"\xef\xbb\xbf"
+# A token count above this is not a count (and orjson turns integers past 64 bits into floats).
+MAX_TOKENS = 1 << 50
 
 
 class Skip(Exception):
     """A line that has usage but is not counted; the message names the reason."""
 
 
+# -- parsing: one verdict for the render and the scan -------------------------------------------
+# The render parses with the C scanner `json` uses (no import cost); the scan with orjson, falling
+# back to that scanner whenever orjson refuses a line. orjson accepts a subset of what the
+# strict scanner accepts (it refuses lone surrogate escapes, numbers past 64 bits or 1e308 and
+# nesting past 1024), so both give the strict scanner's verdict and the same cost fields (orjson
+# turns integers past 64 bits into floats: token counts that large are refused on both paths).
+_scan_text = json_parser(strict=True)
+# Deep nesting is valid JSON: the scanner recurses, so it gets room up to this depth.
+_DEEP_LIMIT = 5000
+
+
+def parse_lean(line: bytes) -> object:
+    """One JSON document from a transcript line, without importing `json` (the render's parser)."""
+    text = line.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    try:
+        return _scan_text(text)
+    except RecursionError:
+        pass
+    import sys
+
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, _DEEP_LIMIT + 100))
+    try:
+        return _scan_text(text)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
+    finally:
+        sys.setrecursionlimit(old)
+
+
+def fast_parser() -> Callable[[bytes], object]:
+    """orjson's parser with the lean one as referee (imports orjson: never on the render path)."""
+    import orjson
+
+    orjson_loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+
+    def parse(line: bytes) -> object:
+        try:
+            return orjson_loads(line)
+        except decode_error:
+            return parse_lean(line)
+
+    return parse
+
+
+def might_carry_usage(line: bytes) -> bool:
+    """A cheap superset test: every line with a `usage` key passes (escaped keys included)."""
+    return b"usage" in line or b"\\u" in line
+
+
 def _count(value: object) -> int:
-    """A token count: a non-negative int (not bool)."""
-    if type(value) is not int or value < 0:
-        raise Skip("invalid token count")
-    return value
+    """A token count: a non-negative integer (or an integral float such as 1000.0), not a bool."""
+    if type(value) is int:
+        if 0 <= value < MAX_TOKENS:
+            return value
+    elif type(value) is float and 0.0 <= value < MAX_TOKENS and value == int(value):
+        return int(value)
+    raise Skip("invalid token count")
 
 
 def _optional_count(usage: dict[str, object], key: str) -> int:
     value = usage.get(key)
     return 0 if value is None else _count(value)
-
-
-def _is_semver_like(version: str) -> bool:
-    parts = version.split(".", 2)
-    return len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit() and parts[2][:1].isdigit()
 
 
 def prompt_class(prompt_tokens: int) -> int:
@@ -132,52 +166,60 @@ def _usage_record(
 
 
 def _text(value: object, what: str) -> str:
+    """An optional string field: missing, null or empty are all "not given"."""
     if value is None:
         return ""
-    if not isinstance(value, str) or not value:
+    if not isinstance(value, str):
         raise Skip(f"invalid {what}")
     return value
+
+
+def usage_message(obj: object) -> tuple[dict[str, object], dict[str, object]] | None:
+    """(envelope, message) of a parsed line whose message carries a usage object, else None."""
+    if not isinstance(obj, dict):
+        return None
+    message = obj.get("message")
+    if isinstance(message, dict) and isinstance(message.get("usage"), dict):
+        return obj, message
+    # Older Claude Code logged subagent turns as `progress` lines in the parent transcript.
+    data = obj.get("data")
+    inner = data.get("message") if isinstance(data, dict) else None
+    if isinstance(inner, dict):
+        message = inner.get("message")
+        if isinstance(message, dict) and isinstance(message.get("usage"), dict):
+            return inner, message
+    return None
 
 
 def records_from_line(
     line: bytes, loads: Callable[[bytes], object], file_session: str
 ) -> list[tuple[object, ...]]:
-    """Usage records of one transcript line (usually one; advisor iterations add more)."""
-    if USAGE_MARKER not in line:
+    """Usage records of one transcript line (usually one; advisor iterations add more).
+
+    The line is parsed as JSON first, so any valid serialisation (spacing, key order, escapes,
+    CRLF, a byte-order mark) gives the same records. Only a field the cost depends on can make a
+    line not count (timestamp, token counts, model, speed, costUSD); content never does, and an
+    explicit null is read as "not given".
+    """
+    if line[:3] == BOM:
+        line = line[3:]
+    if not might_carry_usage(line):
         return []
-    if b'":null' in line:
-        for pattern in _NULL_FIELDS:
-            if pattern in line:
-                raise Skip("explicit null field")
     try:
         obj = loads(line)
     except (ValueError, TypeError, RecursionError):
         raise Skip("not JSON") from None
     if not isinstance(obj, dict):
         raise Skip("not a JSON object")
-    envelope = obj
-    message = obj.get("message")
-    if not isinstance(message, dict) or not isinstance(message.get("usage"), dict):
-        # Older Claude Code logged subagent turns as `progress` lines in the parent transcript.
-        data = obj.get("data")
-        inner = data.get("message") if isinstance(data, dict) else None
-        if not isinstance(inner, dict) or not isinstance(inner.get("message"), dict):
-            return []
-        envelope = inner
-        message = inner["message"]
-        if not isinstance(message.get("usage"), dict):
-            return []
-    usage = message["usage"]
+    found = usage_message(obj)
+    if found is None:
+        return []
+    envelope, message = found
+    usage: dict[str, object] = message["usage"]  # type: ignore[assignment]
     ts_ms = parse_iso_ms(envelope.get("timestamp"))
     if ts_ms is None:
         raise Skip("invalid timestamp")
-    version = obj.get("version")
-    if version is not None and (not isinstance(version, str) or not _is_semver_like(version)):
-        raise Skip("invalid version")
-    model_value = message.get("model")
-    if model_value is None and _NULL_MODEL in line and "model" in message:
-        raise Skip("explicit null field")
-    model = _text(model_value, "model")
+    model = _text(message.get("model"), "model")
     if model == SYNTHETIC_MODEL:
         raise Skip("synthetic")
     msg_id = _text(message.get("id"), "message id")

@@ -29,22 +29,39 @@ group_of = cached(LRUCache(maxsize=65536))(_group_of)
 
 
 def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, os.stat_result]]:
-    """Every `*.jsonl` below the roots (subagent folders included), with its stat."""
-    stack = list(roots)
+    """Every `*.jsonl` below the roots (subagent folders included), with its stat, in path order.
+
+    Symlinked folders are followed (a project folder may live elsewhere); each real folder is
+    entered once, so a link back up the tree cannot loop, and each real file is listed once,
+    under the first path that reaches it.
+    """
+    found: list[tuple[str, os.stat_result]] = []
+    entered: set[tuple[int, int]] = set()
+    stack = sorted(roots, reverse=True)
     while stack:
         folder = stack.pop()
         try:
-            entries = list(os.scandir(folder))
+            st = os.stat(folder)
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
         except OSError:
             continue
+        if (st.st_dev, st.st_ino) in entered:
+            continue
+        entered.add((st.st_dev, st.st_ino))
         for entry in entries:
             try:
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_dir():  # follows symlinks
                     stack.append(entry.path)
                 elif entry.name.endswith(".jsonl") and entry.is_file():
-                    yield entry.path, entry.stat()
+                    found.append((entry.path, entry.stat()))
             except OSError:
                 continue
+    found.sort(key=lambda item: item[0])
+    listed: set[tuple[int, int]] = set()
+    for path, st in found:
+        if (st.st_dev, st.st_ino) not in listed:
+            listed.add((st.st_dev, st.st_ino))
+            yield path, st
 
 
 class ScanReport:
@@ -81,7 +98,7 @@ def scan(
     if not isinstance(seen, dict) or seen.get("epoch") != epoch:
         seen = {"epoch": epoch, "files": {}}
     seen_files: dict[str, tuple[int, int, int]] = seen["files"]
-    found = sorted(walk_transcripts(roots))  # path order, as ccusage reads files
+    found = list(walk_transcripts(roots))  # path order, as ccusage reads files
     report.files = len(found)
     report.bytes_total = sum(st.st_size for _, st in found)
     groups: dict[str, list[tuple[str, os.stat_result]]] = {}
@@ -110,7 +127,7 @@ def scan(
         offsets: dict[str, list[int]] = group["files"]  # type: ignore[assignment]
         for path, st in files:
             state = offsets.get(path)
-            if state is not None and state[3] >= st.st_size:  # an unfinished last line: look again
+            if state is not None and state[3] >= st.st_size:  # fully read: skip it until it changes
                 seen_files[path] = (st.st_ino, st.st_size, st.st_mtime_ns)
     present = {path for path, _ in found}
     for path in list(seen_files):

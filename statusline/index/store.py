@@ -1,6 +1,6 @@
 """On-disk layout of the index: versioned, private, written atomically, locked for writers.
 
-    <cache>/index/v1/
+    <cache>/index/v2/
         meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms", ...}
         lock                  flock()ed by whoever writes (renders try, never wait)
         groups/<group>        one session's files: offsets, inode, size; counters
@@ -19,7 +19,7 @@ from __future__ import annotations
 import marshal
 import os
 
-FORMAT = 1
+FORMAT = 2
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

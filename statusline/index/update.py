@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import os
 import stat
-import time
 
 from statusline.index.lines import Skip, file_session_id, records_from_line
 from statusline.index.store import CorruptIndex, Store
@@ -32,9 +31,6 @@ if TYPE_CHECKING:
 
     from statusline.pricing import Bucket
 
-# A final line without a newline is normally still being written; once the file has been quiet
-# this long it is taken as complete.
-STALE_TAIL_NS = 300 * 1_000_000_000
 COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates", "unreadable")
 
 
@@ -358,45 +354,158 @@ def _long_line(fh: io.BufferedReader, start: bytes, limit: int) -> tuple[bytes |
             return (b"".join(parts) if keep else None), size
 
 
-def read_new_lines(
-    path: str, state: list[int] | None, budget: int
-) -> tuple[list[bytes], list[int], int, bool, int]:
-    """Complete lines appended since `state`.
+# Bytes kept from the start of a file and from just before the read offset: if either differs
+# on the next read, the file was rewritten (same size, or a new file on a reused inode) and is
+# read again from the start; dedup keeps that from counting anything twice.
+FINGERPRINT_BYTES = 64
+# File state: [dev, inode, size, offset, mtime_ns, fingerprint, provisional tail length]
+_DEV, _INO, _SIZE, _OFFSET, _MTIME, _PRINT, _TAIL = range(7)
 
-    Returns (lines, new state, bytes consumed, more unread, lines skipped as too long).
-    `state` is [dev, ino, size, offset, mtime_ns]. A different inode or a file shorter than the
-    offset means the file was replaced or truncated: it is read again from the start (dedup
-    keeps that from counting anything twice). At most `budget` bytes are read, except that one
-    line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES).
+
+def file_changed(state: list[Any] | None, st: os.stat_result) -> bool:
+    """Whether a file may hold bytes the index has not read (by inode, size and mtime)."""
+    return (
+        state is None
+        or state[_INO] != st.st_ino
+        or state[_SIZE] != st.st_size
+        or state[_MTIME] != st.st_mtime_ns
+    )
+
+
+def _fingerprint(fh: io.BufferedReader, offset: int) -> bytes:
+    fh.seek(0)
+    head = fh.read(min(offset, FINGERPRINT_BYTES))
+    back = min(offset, FINGERPRINT_BYTES)
+    fh.seek(offset - back)
+    return head + fh.read(back)
+
+
+class NewLines:
+    """What one read of a file found: complete lines, an unterminated tail, the new state."""
+
+    __slots__ = ("consumed", "lines", "more", "skipped", "state", "tail", "tail_seen")
+
+    def __init__(self, state: list[Any]) -> None:
+        self.lines: list[bytes] = []
+        self.tail = b""  # the unterminated last line, if any (never final: re-read next time)
+        self.tail_seen = 0  # length of a completed tail that was already counted provisionally
+        self.state = state
+        self.consumed = 0
+        self.more = False
+        self.skipped = 0
+
+
+def _skip_counter(reason: str) -> str:
+    if reason.startswith("not "):
+        return "garbage"
+    return "synthetic" if reason == "synthetic" else "invalid"
+
+
+def _ingest_line(
+    batch: Batch, counters: dict[str, int], line: bytes, loads: Callable[[bytes], object], file_session: str
+) -> None:
+    if not line.strip():
+        return
+    counters["lines"] = counters.get("lines", 0) + 1
+    try:
+        records = records_from_line(line, loads, file_session)
+    except Skip as why:
+        key = _skip_counter(str(why))
+        counters[key] = counters.get(key, 0) + 1
+        return
+    for rec in records:
+        batch.add(rec)
+
+
+def _ingest_tail(
+    batch: Batch, counters: dict[str, int], tail: bytes, loads: Callable[[bytes], object], file_session: str
+) -> bool:
+    """Count an unterminated last line now if it is already a whole usage line; True if so.
+
+    A proper prefix of a JSON object never parses, so a tail that parses is complete; its offset
+    is still not advanced (a partial line is never final), and when its newline arrives the same
+    line is recognised by its length and not counted again.
+    """
+    try:
+        records = records_from_line(tail, loads, file_session)
+    except Skip:
+        return False  # still being written, or garbage: decided once it ends
+    if not records:
+        return False
+    counters["lines"] = counters.get("lines", 0) + 1
+    for rec in records:
+        batch.add(rec)
+    return True
+
+
+def read_new_lines(
+    path: str, state: list[Any] | None, budget: int, whole_long_lines: bool = True
+) -> NewLines:
+    """Complete lines appended since `state`, and the unterminated tail.
+
+    A different inode, a file shorter than the offset, or bytes before the offset that differ
+    from the fingerprint mean the file was replaced or rewritten: it is read again from the
+    start (dedup keeps that from counting anything twice). At most `budget` bytes are read; a
+    line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES) only when
+    `whole_long_lines` is set, so a render's read is bounded in bytes, whatever the file holds.
     """
     st = os.stat(path)
     if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the reader
         raise IsADirectoryError(path)
-    offset = 0
-    if state is not None and state[0] == st.st_dev and state[1] == st.st_ino and st.st_size >= state[3]:
-        offset = state[3]
-    new_state = [st.st_dev, st.st_ino, st.st_size, offset, st.st_mtime_ns]
-    if st.st_size <= offset:
-        return [], new_state, 0, False, 0
-    skipped = 0
+    offset = tail_seen = 0
+    if (
+        state is not None
+        and len(state) > _TAIL
+        and state[_DEV] == st.st_dev
+        and state[_INO] == st.st_ino
+        and st.st_size >= state[_OFFSET]
+    ):
+        offset, tail_seen = state[_OFFSET], state[_TAIL]
+    out = NewLines([st.st_dev, st.st_ino, st.st_size, offset, st.st_mtime_ns, b"", 0])
+    if offset == 0 and st.st_size == 0:
+        return out
     with open(path, "rb") as fh:
-        fh.seek(offset)
+        if offset:
+            seen = _fingerprint(fh, offset)
+            if seen != state[_PRINT]:  # type: ignore[index]
+                offset = tail_seen = 0  # rewritten in place: read it all again
+                out.state[_OFFSET] = 0
+                fh.seek(0)
+            out.state[_PRINT] = seen
+        if st.st_size <= offset:
+            out.state[_TAIL] = tail_seen
+            return out
         data = fh.read(min(st.st_size - offset, budget))
         at_eof = offset + len(data) >= st.st_size
         end = data.rfind(b"\n") + 1
         if end == 0 and not at_eof:
+            if not whole_long_lines:  # leave it to the background scan
+                out.consumed, out.more = len(data), True
+                out.state[_TAIL] = tail_seen
+                return out
             line, size = _long_line(fh, data, MAX_LINE_BYTES)
             at_eof = offset + size >= st.st_size
             if line is None:
-                skipped, data, end = 1, b"", 0
-                new_state[3] = offset + size
-                return [], new_state, size, not at_eof, skipped
+                out.skipped, out.consumed, out.more = 1, size, not at_eof
+                out.state[_OFFSET] = offset + size
+                out.state[_PRINT] = _fingerprint(fh, offset + size)
+                return out
             data = line
             end = data.rfind(b"\n") + 1
-    if at_eof and end < len(data) and time.time_ns() - st.st_mtime_ns > STALE_TAIL_NS:
-        end = len(data)  # an unterminated last line in a quiet file is complete
-    new_state[3] = offset + end
-    return data[:end].split(b"\n"), new_state, end, not at_eof, skipped
+        if end:
+            out.state[_PRINT] = _fingerprint(fh, offset + end)
+    out.lines = data[:end].split(b"\n")
+    if tail_seen and out.lines and len(out.lines[0].rstrip(b"\r")) == tail_seen:
+        out.tail_seen = tail_seen  # the provisionally counted tail, now complete
+    if at_eof and end < len(data):
+        out.tail = data[end:]
+        if not end and len(out.tail.rstrip(b"\r")) == tail_seen:
+            out.tail = b""  # the same unfinished line as last time, already counted
+            out.state[_TAIL] = tail_seen
+    out.state[_OFFSET] = offset + end
+    out.consumed = end if end else len(data)
+    out.more = not at_eof
+    return out
 
 
 def ingest_group(
@@ -406,49 +515,34 @@ def ingest_group(
     paths: Iterable[str],
     loads: Callable[[bytes], object],
     budget: int,
+    whole_long_lines: bool = True,
 ) -> tuple[int, bool]:
     """Read new lines of a group's files into `batch`; return (bytes read, more left)."""
-    files: dict[str, list[int]] = group["files"]  # type: ignore[assignment]
+    files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
     counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
     consumed = 0
     more = False
     for path in paths:
         try:
-            lines, state, used, remaining, too_long = read_new_lines(
-                path, files.get(path), max(budget - consumed, 1)
-            )
+            found = read_new_lines(path, files.get(path), max(budget - consumed, 1), whole_long_lines)
         except OSError:
             counters["unreadable"] = counters.get("unreadable", 0) + 1
             continue
-        consumed += used
-        if too_long:
-            counters["lines"] = counters.get("lines", 0) + too_long
-            counters["garbage"] = counters.get("garbage", 0) + too_long
-        more = more or remaining
+        consumed += found.consumed
+        if found.skipped:
+            counters["lines"] = counters.get("lines", 0) + found.skipped
+            counters["garbage"] = counters.get("garbage", 0) + found.skipped
+        more = more or found.more
         file_session = file_session_id(path)
         before = dict(batch.counters)
+        lines = found.lines[1:] if found.tail_seen else found.lines
         for line in lines:
-            if not line.strip():
-                continue
-            counters["lines"] = counters.get("lines", 0) + 1
-            try:
-                records = records_from_line(line, loads, file_session)
-            except Skip as why:
-                reason = str(why)
-                key = (
-                    "garbage"
-                    if reason.startswith("not ")
-                    else "synthetic"
-                    if reason == "synthetic"
-                    else "invalid"
-                )
-                counters[key] = counters.get(key, 0) + 1
-                continue
-            for rec in records:
-                batch.add(rec)
+            _ingest_line(batch, counters, line, loads, file_session)
+        if found.tail and _ingest_tail(batch, counters, found.tail, loads, file_session):
+            found.state[_TAIL] = len(found.tail.rstrip(b"\r"))
         for name in ("entries", "duplicates"):
             counters[name] = counters.get(name, 0) + batch.counters[name] - before[name]
-        files[path] = state
+        files[path] = found.state
         if consumed >= budget:
             more = True
             break

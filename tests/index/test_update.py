@@ -13,6 +13,10 @@ from statusline.index.update import Batch, group_of, ingest_group, load_group
 ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6  # one default Opus 4.8 message
 
 
+def counters_of(path) -> dict:
+    return store().read(f"groups/{group_of(str(path))[0]}")["counters"]
+
+
 # -- dedup ---------------------------------------------------------------------------------
 def test_streaming_copies_count_once(config_dir):
     write_transcript(config_dir, "p", "s1.jsonl", [assistant(), assistant(), assistant()])
@@ -182,13 +186,75 @@ def test_partial_last_line_waits_for_its_end(config_dir):
     assert store().read(f"groups/{group_of(str(path))[0]}")["counters"]["garbage"] == 0
 
 
-def test_quiet_unterminated_last_line_is_taken(config_dir):
+def test_complete_unterminated_last_line_counts_and_is_not_counted_again(config_dir):
     path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra")])
     with open(path, "a") as fh:
         fh.write(assistant(msg_id="b", request_id="rb"))
+    assert priced().usd == pytest.approx(2 * ONE)  # a whole JSON object: counted provisionally
+    assert priced().usd == pytest.approx(2 * ONE)  # and not again on the next read
+    with open(path, "a") as fh:
+        fh.write("\n" + assistant(msg_id="c", request_id="rc") + "\n")
+    assert priced().usd == pytest.approx(3 * ONE)
+    counters = counters_of(path)
+    assert (counters["lines"], counters["entries"], counters["duplicates"]) == (3, 3, 0)
+
+
+def test_partial_line_quiet_for_long_is_never_final(config_dir):
+    # Found: an unfinished last line quiet for 5 minutes was taken as garbage and lost later.
+    full = assistant(msg_id="b", request_id="rb")
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra")])
+    with open(path, "a") as fh:
+        fh.write(full[:60])
     old = path.stat().st_mtime - 3600
     os.utime(path, (old, old))
+    assert priced().usd == pytest.approx(ONE)
+    assert counters_of(path)["garbage"] == 0
+    with open(path, "a") as fh:
+        fh.write(full[60:] + "\n")
     assert priced().usd == pytest.approx(2 * ONE)
+    assert counters_of(path)["garbage"] == 0
+
+
+def test_byte_order_mark_keeps_the_first_line(config_dir):
+    path = config_dir / "projects" / "p" / "s1.jsonl"
+    path.parent.mkdir(parents=True)
+    body = assistant(msg_id="a", request_id="ra") + "\r\n" + assistant(msg_id="b", request_id="rb") + "\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode())
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_same_size_rewrite_in_place_is_read_again(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m1", request_id="r1")])
+    assert priced().usd == pytest.approx(ONE)
+    size, ino = path.stat().st_size, path.stat().st_ino
+    with open(path, "r+b") as fh:  # same inode, same size, other message
+        fh.write((assistant(msg_id="m2", request_id="r2") + "\n").encode())
+    assert path.stat().st_size == size and path.stat().st_ino == ino
+    assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_recreated_file_on_the_same_inode_is_read_from_the_start(config_dir):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m1", request_id="r1")])
+    assert priced().usd == pytest.approx(ONE)
+    ino = path.stat().st_ino
+    write_transcript(  # truncated and rewritten, longer than what was read: same inode
+        config_dir, "p", "s1.jsonl", [assistant(msg_id=f"n{i}", request_id=f"q{i}") for i in range(3)]
+    )
+    assert path.stat().st_ino == ino
+    assert priced().usd == pytest.approx(4 * ONE)
+
+
+def test_symlinked_project_folder_is_read_once(config_dir, tmp_path):
+    elsewhere = tmp_path / "elsewhere" / "proj"
+    elsewhere.mkdir(parents=True)
+    (elsewhere / "s1.jsonl").write_text(assistant(msg_id="m1", request_id="r1") + "\n")
+    os.symlink(elsewhere, config_dir / "projects" / "linked")
+    os.symlink(elsewhere, config_dir / "projects" / "linked-again")  # the same real files
+    os.symlink(config_dir / "projects", elsewhere / "loop")  # and a way back up
+    assert priced().usd == pytest.approx(ONE)
+    from statusline.cli.doctor import check_config_dirs
+
+    assert "1 transcripts" in check_config_dirs().detail
 
 
 def test_truncated_file_is_reread_without_double_counting(config_dir):

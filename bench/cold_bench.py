@@ -1,0 +1,255 @@
+"""Cold `costline report daily --json` against `ccusage daily --json --offline`: time, CPU, memory, totals.
+
+For --runs runs, interleaved: costline with a fresh, empty COSTLINE_CACHE_DIR (so the command builds
+the whole index), then ccusage over the same logs; both in UTC with an empty HOME. Reports medians of
+wall time, CPU time (user + sys of the child, from wait4) and peak RSS, the ratios costline/ccusage,
+and whether the daily figures agree to the cent on the models both price (ccusage prices some newer
+models at $0: README, "Differences from ccusage"). Token counts are compared on every model.
+The seeded corpus (bench/corpus.py) is written once to --data and reused; the page cache is warmed
+before the first run, so "cold" means no index, not an empty page cache.
+Usage: python bench/cold_bench.py --ccusage PATH [--venv .venv] [--files 1000] [--mb 1000] [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # bench/ is not a package
+from corpus import generate
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens")
+CENT = 0.005  # "equal to the cent": rounding both to cents gives the same figure, within float noise
+
+
+@dataclass
+class Run:
+    """One child process: wall seconds, CPU seconds (user + sys), peak RSS (KiB), its stdout."""
+
+    wall: float
+    cpu: float
+    rss_kib: int
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+
+def run_child(argv: list[str], env: dict[str, str], scratch: str) -> Run:
+    """Run `argv` to the end; stdout and stderr go to files, so no pipe can fill while we wait4."""
+    out_path, err_path = os.path.join(scratch, "stdout"), os.path.join(scratch, "stderr")
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    with open(out_path, "rb") as fh:
+        stdout = fh.read()
+    with open(err_path, "rb") as fh:
+        stderr = fh.read()
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, stdout, stderr)
+
+
+def corpus_size(root: str) -> tuple[int, int]:
+    """(.jsonl files, bytes) under `root/projects`."""
+    files = size = 0
+    for folder, _dirs, names in os.walk(os.path.join(root, "projects")):
+        for name in names:
+            if name.endswith(".jsonl"):
+                files += 1
+                size += os.path.getsize(os.path.join(folder, name))
+    return files, size
+
+
+def ensure_corpus(root: str, files: int, mb: float, days: int, seed: int) -> dict[str, object]:
+    """Reuse the corpus at `root` if it has one; otherwise generate it (seeded) and note how."""
+    marker = os.path.join(root, "corpus.json")
+    if not os.path.isdir(os.path.join(root, "projects")):
+        start = time.perf_counter()
+        info = generate(root, files, mb, days=days, seed=seed)
+        info.update(files=files, mb=mb, days=days, seed=seed, generated_s=round(time.perf_counter() - start))
+        with open(marker, "w") as fh:
+            json.dump(info, fh, indent=2)
+    transcripts, size = corpus_size(root)
+    return {"root": root, "jsonl_files": transcripts, "mb": round(size / 1e6, 1)}
+
+
+def warm_page_cache(root: str) -> float:
+    """Read every log once so neither tool pays for the disk in its first run; seconds taken."""
+    start = time.perf_counter()
+    for folder, _dirs, names in os.walk(os.path.join(root, "projects")):
+        for name in names:
+            with open(os.path.join(folder, name), "rb") as fh:
+                while fh.read(1 << 20):
+                    pass
+    return time.perf_counter() - start
+
+
+def by_day(doc: dict[str, object]) -> dict[str, dict[str, dict[str, float]]]:
+    """{day: {model: {cost, token fields}}} from a ccusage-shaped `daily` document."""
+    days: dict[str, dict[str, dict[str, float]]] = {}
+    for row in doc["daily"]:  # type: ignore[attr-defined]
+        models = days.setdefault(row["period"], {})
+        for m in row["modelBreakdowns"]:
+            per = models.setdefault(m["modelName"], dict.fromkeys(("cost", *TOKEN_FIELDS), 0.0))
+            for field in ("cost", *TOKEN_FIELDS):
+                per[field] += m.get(field, 0)
+    return days
+
+
+def zero_priced(days: dict[str, dict[str, dict[str, float]]]) -> set[str]:
+    """Models this tool priced at $0 anywhere (ccusage: missing from its table)."""
+    return {m for models in days.values() for m, v in models.items() if v["cost"] == 0}
+
+
+def compare(ours: dict[str, object], theirs: dict[str, object]) -> dict[str, object]:
+    """Per day and per model, on the models both price: costs to the cent; tokens on every model."""
+    our_days, their_days = by_day(ours), by_day(theirs)
+    excluded = zero_priced(our_days) | zero_priced(their_days)
+    day_diffs: dict[str, float] = {}
+    model_diffs: list[dict[str, object]] = []
+    token_diffs: list[dict[str, object]] = []
+    for day in sorted(set(our_days) | set(their_days)):
+        mine, yours = our_days.get(day, {}), their_days.get(day, {})
+        both = [m for m in sorted(set(mine) | set(yours)) if m not in excluded]
+        day_diffs[day] = sum(
+            mine.get(m, {}).get("cost", 0.0) - yours.get(m, {}).get("cost", 0.0) for m in both
+        )
+        for m in both:
+            a, b = mine.get(m, {}).get("cost", 0.0), yours.get(m, {}).get("cost", 0.0)
+            if abs(a - b) >= CENT:
+                model_diffs.append({"day": day, "model": m, "costline": round(a, 6), "ccusage": round(b, 6)})
+        for m in sorted(set(mine) | set(yours)):
+            for field in TOKEN_FIELDS:
+                a, b = mine.get(m, {}).get(field, 0), yours.get(m, {}).get(field, 0)
+                if a != b:
+                    token_diffs.append({"day": day, "model": m, "field": field, "costline": a, "ccusage": b})
+    per_model: dict[str, dict[str, float]] = {}
+    for source, days in (("costline", our_days), ("ccusage", their_days)):
+        for models in days.values():
+            for m, v in models.items():
+                per_model.setdefault(m, {"costline": 0.0, "ccusage": 0.0})[source] += v["cost"]
+    bad_days = {d: round(x, 6) for d, x in day_diffs.items() if abs(x) >= CENT}
+    return {
+        "days": len(day_diffs),
+        "days_only_in_costline": sorted(set(our_days) - set(their_days)),
+        "days_only_in_ccusage": sorted(set(their_days) - set(our_days)),
+        "models_excluded_priced_0_by_either": sorted(excluded),
+        "costline_total": round(ours["totals"]["totalCost"], 4),  # type: ignore[index]
+        "ccusage_total": round(theirs["totals"]["totalCost"], 4),  # type: ignore[index]
+        "total_on_models_both_price": {
+            "costline": round(sum(v["costline"] for m, v in per_model.items() if m not in excluded), 4),
+            "ccusage": round(sum(v["ccusage"] for m, v in per_model.items() if m not in excluded), 4),
+        },
+        "per_model_total": {m: {k: round(x, 4) for k, x in v.items()} for m, v in sorted(per_model.items())},
+        "max_daily_difference_on_models_both_price": max((abs(x) for x in day_diffs.values()), default=0.0),
+        "days_differing_by_a_cent_or_more": bad_days,
+        "day_model_cost_mismatches": model_diffs,
+        "token_mismatches": token_diffs[:50],
+        "token_mismatch_count": len(token_diffs),
+        "agree_to_the_cent": not bad_days and not model_diffs,
+    }
+
+
+def summary(runs: list[Run]) -> dict[str, object]:
+    return {
+        "wall_s": round(statistics.median(r.wall for r in runs), 3),
+        "cpu_s": round(statistics.median(r.cpu for r in runs), 3),
+        "peak_rss_mb": round(statistics.median(r.rss_kib for r in runs) / 1024, 1),
+        "max_peak_rss_mb": round(max(r.rss_kib for r in runs) / 1024, 1),
+        "walls_s": [round(r.wall, 3) for r in runs],
+    }
+
+
+def checked(run: Run, what: str) -> dict[str, object]:
+    if run.code != 0:
+        raise SystemExit(f"{what} exited {run.code}: {run.stderr.decode(errors='replace')[-2000:]}")
+    return json.loads(run.stdout)  # type: ignore[no-any-return]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--venv", default="/work/main/.venv")
+    parser.add_argument("--ccusage", required=True, help="the ccusage 20.0.24 native binary")
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--mb", type=float, default=1000)
+    parser.add_argument("--days", type=int, default=30)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--data", default=None, help="corpus dir (default /work/bench-data/<files>-<mb>)")
+    parser.add_argument("--out", default=None, help="default bench/results-cold-<files>.json")
+    args = parser.parse_args()
+
+    costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
+    root = os.path.abspath(args.data or f"/work/bench-data/{args.files}-{args.mb:g}")
+    out = args.out or os.path.join(BENCH, f"results-cold-{args.files}.json")
+    corpus = ensure_corpus(root, args.files, args.mb, args.days, args.seed)
+    ccusage_version = subprocess.run([args.ccusage, "--version"], capture_output=True, text=True).stdout
+    results: dict[str, object] = {
+        "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
+        f"Python {platform.python_version()}",
+        "costline": costline,
+        "ccusage": f"{args.ccusage} ({ccusage_version.strip()})",
+        "corpus": corpus,
+        "page_cache_warm_read_s": round(warm_page_cache(root), 2),
+    }
+    ours: list[Run] = []
+    theirs: list[Run] = []
+    work = tempfile.mkdtemp(prefix="costline-cold-")
+    try:
+        for i in range(args.runs):
+            home = os.path.join(work, f"home-{i}")
+            os.makedirs(home)
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "COSTLINE_", "CLAUDE_"))}
+            env.update(HOME=home, CLAUDE_CONFIG_DIR=root, COSTLINE_CACHE_DIR=os.path.join(work, f"cache-{i}"))
+            env.pop("NO_COLOR", None)
+            ours.append(run_child([costline, "report", "daily", "--json", "-z", "UTC"], env, work))
+            theirs.append(run_child([args.ccusage, "daily", "--json", "--offline", "-z", "UTC"], env, work))
+            print(
+                f"run {i + 1}/{args.runs}: costline {ours[-1].wall:.2f} s, {ours[-1].rss_kib / 1024:.0f} MB; "
+                f"ccusage {theirs[-1].wall:.2f} s, {theirs[-1].rss_kib / 1024:.0f} MB",
+                file=sys.stderr,
+            )
+            shutil.rmtree(os.path.join(work, f"cache-{i}"), ignore_errors=True)
+        our_doc, their_doc = checked(ours[-1], "costline"), checked(theirs[-1], "ccusage")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    a, b = summary(ours), summary(theirs)
+    results["runs"] = args.runs
+    results["costline_report_daily_cold"] = a
+    results["ccusage_daily_offline"] = b
+    results["ratio_costline_over_ccusage"] = {
+        "wall": round(a["wall_s"] / b["wall_s"], 2),  # type: ignore[operator]
+        "cpu": round(a["cpu_s"] / b["cpu_s"], 2),  # type: ignore[operator]
+    }
+    results["totals"] = compare(our_doc, their_doc)
+    with open(out, "w") as fh:
+        json.dump(results, fh, indent=2)
+        fh.write("\n")
+    t = results["totals"]
+    print(
+        f"{corpus['jsonl_files']} files, {corpus['mb']} MB, {args.runs} runs (medians)\n"
+        f"  costline cold: {a['wall_s']} s wall, {a['cpu_s']} s CPU, {a['peak_rss_mb']} MB peak RSS\n"
+        f"  ccusage:       {b['wall_s']} s wall, {b['cpu_s']} s CPU, {b['peak_rss_mb']} MB peak RSS\n"
+        f"  ratio costline/ccusage: {results['ratio_costline_over_ccusage']}\n"
+        f"  totals agree to the cent on models both price: {t['agree_to_the_cent']} "  # type: ignore[index]
+        f"(excluded: {t['models_excluded_priced_0_by_either']}; "  # type: ignore[index]
+        f"token mismatches: {t['token_mismatch_count']})\n"  # type: ignore[index]
+        f"  -> {out}"
+    )
+
+
+if __name__ == "__main__":
+    main()
