@@ -8,12 +8,14 @@ from statusline.index.lines import BOM, file_session_id, might_carry_usage, pars
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import (
     Batch,
+    commit_group,
     file_changed,
     group_of,
     ingest_group,
     load_group,
     range_buckets,
     session_buckets,
+    session_logged_sums,
 )
 from statusline.payload import field, number, text
 from statusline.pricing import Priced, load_compiled, price_buckets
@@ -191,8 +193,7 @@ class Context:
                 batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
                 _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
-                batch.commit()
-                store.write(f"groups/{name}", group)
+                commit_group(store, batch, name, group)
                 self._group = group
                 self.session_current = not more
                 if more:
@@ -277,11 +278,10 @@ class Context:
         group = self._group
         if own is None or own < 0 or not session or group is None or not self.session_current:
             return  # compare only against a fully indexed session, or logged spend looks unlogged
-        sums = group.get("sums")
         qh = int(self.now_s * 1000) // QUARTER_HOUR_MS
-        buckets = (
-            [(qh, model, cls, vec) for (model, cls), vec in sums.items()] if isinstance(sums, dict) else []
-        )
+        buckets = [
+            (qh, model, cls, vec) for (model, cls), vec in session_logged_sums(self.store, group).items()
+        ]
         logged = self.price(buckets).usd
         from statusline.index import unlogged
 

@@ -11,7 +11,7 @@ import orjson
 
 from statusline.index.lines import fast_parser
 from statusline.index.scan import scan
-from statusline.index.store import CorruptIndex, Store, try_job_lock
+from statusline.index.store import FORMAT, CorruptIndex, Store, try_job_lock
 from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
@@ -121,7 +121,7 @@ def rebuild(discard_history: bool) -> None:
             os.replace(store.root, aside)
             click.echo(f"previous index kept at {aside}", err=True)
             store.ensure()
-            meta: dict[str, object] = {"format": 1, "rescan_epoch": 0}
+            meta: dict[str, object] = {"format": FORMAT, "rescan_epoch": 0}
         else:
             meta = store.read_meta()
             meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1  # type: ignore[call-overload]

@@ -13,7 +13,7 @@ import time
 from cachetools import LRUCache, cached
 
 from statusline.index.store import CorruptIndex, Store
-from statusline.index.update import Batch, ingest_group, load_group
+from statusline.index.update import Batch, commit_group, ingest_group, load_group
 from statusline.index.update import group_of as _group_of
 from statusline.paths import projects_dirs
 
@@ -115,8 +115,7 @@ def scan(
                 group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
                 used, more = ingest_group(store, batch, group, [p for p, _ in files], loads, CHUNK_BYTES)
-                batch.commit()
-                store.write(f"groups/{name}", group)
+                commit_group(store, batch, name, group)
             finally:
                 store.unlock()
             report.bytes_read += used

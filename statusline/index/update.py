@@ -3,7 +3,10 @@
 Crash safety comes from ordering and idempotence rather than a journal: hour files (dedup keys
 and sums together, so they always agree) are written first, day summaries next, and a group's
 file offsets last. A crash before the offsets are saved only means those lines are read again,
-and dedup recognises every one of them, so nothing is counted twice or lost.
+and dedup recognises every one of them, so nothing is counted twice or lost. Nothing derived is
+kept as a running total beside the hour files: a session's logged sums (which the unlogged
+ledger compares with Claude Code's cost) are read back from the hour files its lines touched
+(`session_logged_sums`), so no crash point can leave the two disagreeing.
 
 Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
 `message.id` and `requestId`, and without a request id `message.id` alone (ccusage also requires
@@ -111,7 +114,18 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
 class Batch:
     """Changes made under one lock: hour files and the day-summary deltas they imply."""
 
-    __slots__ = ("counters", "deltas", "dirty", "hours", "old_sigs", "sessions", "store", "touched")
+    __slots__ = (
+        "counters",
+        "deltas",
+        "dirty",
+        "hours",
+        "old_sigs",
+        "origin",
+        "reread",
+        "store",
+        "touched",
+        "written",
+    )
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -120,9 +134,15 @@ class Batch:
         self.dirty: set[int] = set()
         self.deltas: dict[str, dict[tuple[object, ...], list[float]]] = {}
         self.counters = dict.fromkeys(COUNTERS, 0)
+        # Hours holding a copy of a record read in this batch (inserted or matched): a session's
+        # logged sums are read back from these, so a re-read after a crash still finds them.
         self.touched: set[int] = set()
-        # Per-session token sums added (or taken away by a better copy) in this batch.
-        self.sessions: dict[str, dict[tuple[str, int], list[float]]] = {}
+        self.written: dict[int, tuple[int, int, int]] = {}  # hour -> signature after commit
+        # Which group's files this batch reads (a small number stored with each kept copy), and,
+        # while a group is read again from the start, the message ids met so far in that pass:
+        # the first meeting with a copy this group itself stored is the same line, not a copy.
+        self.origin = 0
+        self.reread: set[object] | None = None
 
     @staticmethod
     def hour_rel(hour: int) -> str:
@@ -172,21 +192,11 @@ class Batch:
         assert shard is not None
         if msg_id:
             entries = shard["keys"].setdefault(msg_id, [])
-            entries.append((req, key, vec, total, speed, side))  # type: ignore[attr-defined]
+            entries.append((req, key, vec, total, speed, side, self.origin))  # type: ignore[attr-defined]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
         self._delta(ts, key, vec, +1)  # type: ignore[arg-type]
-        self._session_sum(session, model, cls, vec, +1)  # type: ignore[arg-type]
         self.dirty.add(hour)
         self.touched.add(hour)
-
-    def _session_sum(self, session: str, model: str, cls: int, vec: list[float], sign: int) -> None:
-        sums = self.sessions.setdefault(session, {})
-        cur = sums.get((model, cls))
-        if cur is None:
-            sums[(model, cls)] = [sign * v for v in vec[:7]]
-        else:
-            for i in range(7):
-                cur[i] += sign * vec[i]
 
     def add(self, rec: tuple[object, ...]) -> None:
         """Merge one usage record, deduplicating against what the index already holds."""
@@ -212,7 +222,11 @@ class Batch:
                     )
                     if not same:
                         continue
-                    self.counters["duplicates"] += 1
+                    self.touched.add(h)
+                    if self._same_line_again(msg_id, old):
+                        self.counters["entries"] += 1
+                    else:
+                        self.counters["duplicates"] += 1
                     if not _better(rec, old):
                         return
                     entries.pop(i)  # type: ignore[attr-defined]
@@ -220,12 +234,20 @@ class Batch:
                         del shard["keys"][msg_id]
                     _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
                     self._delta(old_key[0] * QUARTER_HOUR_MS, old_key, old[2], -1)
-                    self._session_sum(old_key[1], old_key[2], old_key[3], old[2], -1)
                     self.dirty.add(h)
                     self._insert(rec, hour)
                     return
         self.counters["entries"] += 1
+        if self.reread is not None:
+            self.reread.add(msg_id)
         self._insert(rec, hour)
+
+    def _same_line_again(self, msg_id: object, old: tuple[object, ...]) -> bool:
+        """Whether a match is this group's own line read again from the start (not a copy)."""
+        if self.reread is None or msg_id in self.reread:
+            return False
+        self.reread.add(msg_id)
+        return len(old) > 6 and old[6] == self.origin
 
     def commit(self) -> None:
         """Write changed hour files, then bring the affected day summaries up to date."""
@@ -235,7 +257,7 @@ class Batch:
             rel = self.hour_rel(hour)
             day, hh = rel.split("/")[1:]
             if shard is not None:
-                self.store.write(rel, shard)
+                self.written[hour] = self.store.write(rel, shard)
             written.setdefault(day, {})[hh] = self.old_sigs.get(hour)
         for day, old in written.items():
             update_day_summary(self.store, day, self.deltas.get(day, {}), old)
@@ -322,9 +344,11 @@ def load_group(store: Store, name: str, session: str, project: str, epoch: int) 
         group = None
     if not isinstance(group, dict) or not isinstance(group.get("files"), dict):
         group = _new_group(session, project)
-    if group.get("epoch", 0) != epoch:
+    if group.get("epoch", 0) != epoch:  # every file is read again: so are the counters
         group["files"] = {}
         group["epoch"] = epoch
+        group["counters"] = dict.fromkeys(COUNTERS, 0)
+        group["rereading"] = True
     return group
 
 
@@ -520,6 +544,8 @@ def ingest_group(
     """Read new lines of a group's files into `batch`; return (bytes read, more left)."""
     files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
     counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
+    batch.origin = _fnv(f"{group.get('project')}~{group.get('session')}") & 0xFFFFFFFF
+    batch.reread = group.setdefault("reread_ids", set()) if group.get("rereading") else None  # type: ignore[assignment]
     consumed = 0
     more = False
     for path in paths:
@@ -549,14 +575,61 @@ def ingest_group(
     hours: set[int] = group["hours"]  # type: ignore[assignment]
     hours.update(batch.touched)
     batch.touched.clear()
-    # The session's running token sums, whoever indexes its files: the payload's cost is
-    # compared with these to find what Claude Code spent without logging it (unlogged.py).
-    own = batch.sessions.pop(str(group.get("session", "")), None)
-    if own:
-        sums: dict[tuple[str, int], list[float]] = group.setdefault("sums", {})  # type: ignore[assignment]
-        for skey, vec in own.items():
-            _accumulate(sums, skey, vec)
+    if not more:
+        group.pop("rereading", None)
+        group.pop("reread_ids", None)
     return consumed, more
+
+
+def commit_group(store: Store, batch: Batch, name: str, group: dict[str, object]) -> None:
+    """Write what a batch read: hour files, day summaries, then the group (offsets last)."""
+    batch.commit()
+    remember_hour_sums(group, batch)
+    store.write(f"groups/{name}", group)
+
+
+def remember_hour_sums(group: dict[str, object], batch: Batch) -> None:
+    """After a commit: cache the group session's sums of the hours this batch wrote."""
+    cache: dict[int, object] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
+    session = group.get("session")
+    for hour, sig in batch.written.items():
+        shard = batch.hours.get(hour)
+        if shard is not None:
+            cache[hour] = (sig, _sums_of(shard.get("agg"), session))  # type: ignore[arg-type]
+    batch.written.clear()
+
+
+SessionSums = dict[tuple[str, int], list[float]]
+
+
+def _sums_of(agg: dict[tuple[Any, ...], list[float]] | None, session: object) -> SessionSums:
+    mine: SessionSums = {}
+    for (_qh, sess, model, cls), vec in (agg or {}).items():
+        if sess == session:
+            _accumulate(mine, (model, cls), vec[:7])
+    return mine
+
+
+def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
+    """Token sums per (model, cls) of everything the index holds for the group's session.
+
+    Read back from the hour files the session's lines touched, never kept as a running total:
+    an hour file is the one place where a message is counted, so a writer killed between files
+    cannot leave these sums and the index disagreeing. Each hour's share is cached in the group
+    with the hour file's signature and read again only when that file changed.
+    """
+    cache: dict[int, tuple[object, SessionSums]] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
+    session = group.get("session")
+    out: SessionSums = {}
+    for hour in group.get("hours", ()):  # type: ignore[attr-defined]
+        rel = Batch.hour_rel(hour)
+        sig = store.signature(rel)
+        cached = cache.get(hour)
+        if cached is None or cached[0] != sig:
+            cached = cache[hour] = (sig, _sums_of(hour_sums(store, rel), session))
+        for skey, vec in cached[1].items():
+            _accumulate(out, skey, vec)
+    return out
 
 
 # -- reading ---------------------------------------------------------------------------------

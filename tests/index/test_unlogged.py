@@ -78,3 +78,32 @@ def test_no_unlogged_growth_while_the_index_lags(config_dir, tmp_path):
     wait_for_refresh(tmp_path / "cache")
     shown = today_shown(path, 2 * COST)
     assert shown == pytest.approx(round(2 * COST, 2))
+
+
+@pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
+def test_a_render_killed_between_its_writes_books_no_phantom_unlogged(config_dir, tmp_path, kill_at):
+    # Found: killed after the hour file and before the group file, the next render re-read the
+    # lines as duplicates, never added them to the session's logged sums, and booked them as
+    # unlogged ($0.20 today for $0.115 spent).
+    first = {"input_tokens": 1000, "output_tokens": 600}  # Opus 4.8: $0.02
+    second = {"input_tokens": 2000, "output_tokens": 3200}  # $0.09
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=first)]
+    )
+    run_costline(payload(path, cost={"total_cost_usd": 0.02}))
+    wait_for_refresh(tmp_path / "cache")
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id="b", request_id="rb", ts=now_iso(), usage=second)],
+        mode="a",
+    )
+    killed = run_costline(
+        payload(path, cost={"total_cost_usd": 0.11}), env={"COSTLINE_KILL_AT_WRITE": str(kill_at)}
+    )
+    assert killed.returncode in (0, -9)
+    assert today_shown(path, 0.11) == pytest.approx(0.11)
+    daily = json.loads(run_costline(b"", "report", "daily", "--json").stdout)["daily"][-1]
+    assert daily["totalCost"] == pytest.approx(0.11)
+    assert daily.get("unloggedCost", 0.0) == pytest.approx(0.0)

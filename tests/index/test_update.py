@@ -354,3 +354,24 @@ def test_index_files_are_private(config_dir):
     for folder, _dirs, files in os.walk(st.root):
         for name in files:
             assert os.stat(os.path.join(folder, name)).st_mode & 0o077 == 0, name
+
+
+def test_rebuild_twice_gives_the_counters_of_one_cold_read(config_dir):
+    # Found: a 2-line file showed lines 6, duplicates 5 after two rebuilds.
+    from helpers import run_costline
+
+    lines = [
+        assistant(msg_id="a", request_id="ra", usage={"output_tokens": 5}),
+        assistant(msg_id="a", request_id="ra"),
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", [*lines, assistant(msg_id="b", request_id="rb")])
+    fork = write_transcript(
+        config_dir, "p", "s2.jsonl", [assistant(msg_id="b", request_id="rb", session="s2")]
+    )
+    refresh()
+    cold = (counters_of(path), counters_of(fork))
+    assert (cold[0]["lines"], cold[0]["entries"], cold[0]["duplicates"]) == (3, 2, 1)
+    for _ in range(2):
+        assert run_costline(b"", "index", "rebuild").returncode == 0
+        assert (counters_of(path), counters_of(fork)) == cold
+    assert priced().usd == pytest.approx(2 * ONE)
