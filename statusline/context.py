@@ -8,7 +8,7 @@ from statusline.index.lines import BOM, file_session_id, might_carry_usage, pars
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import (
     Batch,
-    commit_group,
+    commit_groups,
     file_changed,
     group_of,
     ingest_group,
@@ -193,7 +193,7 @@ class Context:
                 batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
                 _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
-                commit_group(store, batch, name, group)
+                commit_groups(store, batch, {name: group})
                 self._group = group
                 self.session_current = not more
                 if more:

@@ -12,14 +12,26 @@ import time
 
 from cachetools import LRUCache, cached
 
-from statusline.index.store import CorruptIndex, Store
-from statusline.index.update import Batch, commit_group, ingest_group, load_group
+from statusline.index.lines import fast_parser
+from statusline.index.store import CorruptIndex, Store, clear_progress, read_marshal, write_progress
+from statusline.index.update import (
+    Batch,
+    FileRead,
+    commit_groups,
+    finish_group,
+    ingest_group,
+    load_group,
+    merge_read,
+    read_file,
+    start_group,
+)
 from statusline.index.update import group_of as _group_of
 from statusline.paths import projects_dirs
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
+    from typing import Any
 
 # Bytes read per lock hold: renders get the lock between chunks.
 CHUNK_BYTES = 32 << 20
@@ -78,13 +90,99 @@ class ScanReport:
         self.seconds = 0.0
 
 
+# Records merged per hold of the writers' lock before the batch is written out: bounds memory
+# (the hour files a batch loaded stay in memory until then) and how long renders find the lock
+# taken (they never wait: they show what the index has).
+FLUSH_RECORDS = 60_000
+# Below this many bytes to read, worker processes cost more than they save.
+PARALLEL_MIN_BYTES = 16 << 20
+# A group with more than this to read is read by the scanning process itself, chunk by chunk.
+WORKER_MAX_BYTES = 64 << 20
+
+_worker_loads: Callable[[bytes], object] | None = None
+
+
+def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> list[FileRead]:
+    """In a worker process: read and parse one group's new lines (nothing is written)."""
+    global _worker_loads
+    if _worker_loads is None:
+        _worker_loads = fast_parser()
+    return _read_paths(task, _worker_loads)
+
+
+def _read_paths(
+    task: tuple[str, list[str], dict[str, list[Any]]], loads: Callable[[bytes], object]
+) -> list[FileRead]:
+    _name, paths, states = task
+    return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True) for p in paths]
+
+
+def _saved_states(store: Store, name: str, epoch: int) -> dict[str, list[Any]]:
+    """The file offsets a group's state holds (read-only; {} when absent or being re-read)."""
+    group = read_marshal(store.path("groups", name))
+    if group is None or group.get("epoch", 0) != epoch or not isinstance(group.get("files"), dict):
+        return {}
+    return group["files"]  # type: ignore[return-value]
+
+
+def _worker_pool(workers: int) -> Any:
+    import multiprocessing
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    return multiprocessing.get_context(method).Pool(workers)
+
+
+class _Writer:
+    """Merges parsed reads into one batch under the lock and writes it out past FLUSH_RECORDS."""
+
+    def __init__(self, store: Store, epoch: int) -> None:
+        self.store = store
+        self.epoch = epoch
+        self.batch: Batch | None = None
+        self.held: dict[str, dict[str, object]] = {}
+
+    def merge(self, name: str, session: str, project: str, reads: list[FileRead]) -> bool:
+        """Merge one group's reads; True when a file has more to read than was read."""
+        if self.batch is None:
+            self.store.lock(blocking=True)
+            self.batch = Batch(self.store)
+        group = self.held.get(name) or load_group(self.store, name, session, project, self.epoch)
+        start_group(self.batch, group)
+        more = False
+        for read in reads:
+            merge_read(self.batch, group, read)
+            more = more or read.more
+        finish_group(self.batch, group, more)
+        self.held[name] = group
+        if self.batch.added >= FLUSH_RECORDS:
+            self.flush()
+        return more
+
+    def flush(self) -> None:
+        if self.batch is None:
+            return
+        try:
+            commit_groups(self.store, self.batch, self.held)
+        finally:
+            self.batch = None
+            self.held = {}
+            self.store.unlock()
+
+
 def scan(
     store: Store,
     loads: Callable[[bytes], object],
     roots: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
 ) -> ScanReport:
-    """Index every changed transcript; mark the index complete as of this scan's start."""
+    """Index every changed transcript; mark the index complete as of this scan's start.
+
+    Files are parsed by worker processes (one per core) and merged by this one, oldest group
+    first so that a batch's hours are mostly written once; a group too large for a worker is
+    read here, chunk by chunk.
+    """
     started = time.time()
     report = ScanReport()
     store.ensure()
@@ -106,7 +204,34 @@ def scan(
         if seen_files.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
             groups.setdefault(group_of(path)[0], []).append((path, st))
     pending = sum(st.st_size for files in groups.values() for _, st in files)
-    for name, files in groups.items():
+    # Oldest activity first (then name): a batch then covers a stretch of time, not all of it.
+    order = sorted(groups, key=lambda n: (max(st.st_mtime_ns for _, st in groups[n]), n))
+    small = [n for n in order if sum(st.st_size for _, st in groups[n]) <= WORKER_MAX_BYTES]
+    large = [n for n in order if n not in set(small)]
+    workers = workers or os.cpu_count() or 1
+    pool = _worker_pool(workers) if workers > 1 and pending >= parallel_min_bytes and len(small) > 1 else None
+    writer = _Writer(store, epoch)
+    done = 0
+    try:
+        tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch)) for n in small]
+        if pool is not None:
+            results: Iterable[list[FileRead]] = pool.imap(_read_group, tasks, chunksize=2)
+        else:
+            results = (_read_paths(task, loads) for task in tasks)
+        for (name, _paths, _states), reads in zip(tasks, results, strict=True):
+            _, session, project = group_of(groups[name][0][0])
+            if writer.merge(name, session, project, reads):
+                large.append(name)  # grew while being read: finish it below
+            done += sum(r.consumed for r in reads)
+            _report_progress(store, progress, done, pending, started)
+        writer.flush()
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        writer.flush()
+    for name in large:
+        files = groups[name]
         _, session, project = group_of(files[0][0])
         more = True
         while more:
@@ -115,15 +240,16 @@ def scan(
                 group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
                 used, more = ingest_group(store, batch, group, [p for p, _ in files], loads, CHUNK_BYTES)
-                commit_group(store, batch, name, group)
+                commit_groups(store, batch, {name: group})
             finally:
                 store.unlock()
-            report.bytes_read += used
-            if progress is not None:
-                progress(report.bytes_read, pending)
-        report.groups_read += 1
-        report.files_read += len(files)
-        offsets: dict[str, list[int]] = group["files"]  # type: ignore[assignment]
+            done += used
+            _report_progress(store, progress, done, pending, started)
+    report.bytes_read = done
+    report.groups_read = len(groups)
+    report.files_read = sum(len(files) for files in groups.values())
+    for name, files in groups.items():
+        offsets = _saved_states(store, name, epoch)
         for path, st in files:
             state = offsets.get(path)
             if state is not None and state[3] >= st.st_size:  # fully read: skip it until it changes
@@ -142,9 +268,19 @@ def scan(
         store.write("meta", meta)
     finally:
         store.unlock()
+    clear_progress(store)
     remove_stale_temp_files(store.cache, started)
     report.seconds = time.time() - started
     return report
+
+
+def _report_progress(
+    store: Store, progress: Callable[[int, int], None] | None, done: int, total: int, started: float
+) -> None:
+    """Tell the caller, and renders (through a small file), how far the scan has come."""
+    if progress is not None:
+        progress(done, total)
+    write_progress(store, done, total, started)
 
 
 def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> int:

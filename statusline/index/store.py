@@ -109,6 +109,45 @@ def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
     return _sig(os.stat(path))
 
 
+# A scan tells renders how far it has come through `<root>/progress`, at most this often.
+PROGRESS_EVERY_S = 0.5
+_progress_written = [0.0]
+
+
+def write_progress(store: Store, done: int, total: int, started_s: float) -> None:
+    """Record a running scan's bytes done and to do (throttled; best effort)."""
+    import time
+
+    now = time.monotonic()
+    if now - _progress_written[0] < PROGRESS_EVERY_S:
+        return
+    _progress_written[0] = now
+    try:
+        store.write("progress", (done, total, started_s))
+    except OSError:
+        pass
+
+
+def clear_progress(store: Store) -> None:
+    _progress_written[0] = 0.0
+    try:
+        os.unlink(store.path("progress"))
+    except OSError:
+        pass
+
+
+def read_progress(store: Store) -> float | None:
+    """The running scan's share done (0..1), None when no scan has reported."""
+    try:
+        with open(store.path("progress"), "rb") as fh:
+            done, total, _started = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(done, int) or not isinstance(total, int) or total <= 0:
+        return None
+    return min(max(done / total, 0.0), 1.0)
+
+
 class CorruptIndex(Exception):
     """An index file that cannot be read back; it has been set aside."""
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
     from statusline.pricing import Bucket
 
+SessionSums = dict[tuple[str, int], list[float]]  # (model, cls) -> token vector
 COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates", "unreadable")
 
 
@@ -115,6 +116,7 @@ class Batch:
     """Changes made under one lock: hour files and the day-summary deltas they imply."""
 
     __slots__ = (
+        "added",
         "counters",
         "deltas",
         "dirty",
@@ -143,6 +145,7 @@ class Batch:
         # the first meeting with a copy this group itself stored is the same line, not a copy.
         self.origin = 0
         self.reread: set[object] | None = None
+        self.added = 0  # records merged: a scan writes the batch out past a bound
 
     @staticmethod
     def hour_rel(hour: int) -> str:
@@ -200,6 +203,7 @@ class Batch:
 
     def add(self, rec: tuple[object, ...]) -> None:
         """Merge one usage record, deduplicating against what the index already holds."""
+        self.added += 1
         msg_id, req, session, side = rec[0], rec[1], rec[2], rec[8]
         ts = int(rec[9])  # type: ignore[call-overload]
         hour = ts // HOUR_MS
@@ -425,43 +429,6 @@ def _skip_counter(reason: str) -> str:
     return "synthetic" if reason == "synthetic" else "invalid"
 
 
-def _ingest_line(
-    batch: Batch, counters: dict[str, int], line: bytes, loads: Callable[[bytes], object], file_session: str
-) -> None:
-    if not line.strip():
-        return
-    counters["lines"] = counters.get("lines", 0) + 1
-    try:
-        records = records_from_line(line, loads, file_session)
-    except Skip as why:
-        key = _skip_counter(str(why))
-        counters[key] = counters.get(key, 0) + 1
-        return
-    for rec in records:
-        batch.add(rec)
-
-
-def _ingest_tail(
-    batch: Batch, counters: dict[str, int], tail: bytes, loads: Callable[[bytes], object], file_session: str
-) -> bool:
-    """Count an unterminated last line now if it is already a whole usage line; True if so.
-
-    A proper prefix of a JSON object never parses, so a tail that parses is complete; its offset
-    is still not advanced (a partial line is never final), and when its newline arrives the same
-    line is recognised by its length and not counted again.
-    """
-    try:
-        records = records_from_line(tail, loads, file_session)
-    except Skip:
-        return False  # still being written, or garbage: decided once it ends
-    if not records:
-        return False
-    counters["lines"] = counters.get("lines", 0) + 1
-    for rec in records:
-        batch.add(rec)
-    return True
-
-
 def read_new_lines(
     path: str, state: list[Any] | None, budget: int, whole_long_lines: bool = True
 ) -> NewLines:
@@ -532,6 +499,92 @@ def read_new_lines(
     return out
 
 
+class FileRead:
+    """One file's new records, parsed (in a worker process during a scan), not yet merged."""
+
+    __slots__ = ("consumed", "counters", "more", "path", "records", "state", "unreadable")
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.records: list[tuple[object, ...]] = []
+        self.counters = dict.fromkeys(("lines", "garbage", "invalid", "synthetic"), 0)
+        self.state: list[Any] | None = None
+        self.consumed = 0
+        self.more = False
+        self.unreadable = False
+
+
+def read_file(
+    path: str, state: list[Any] | None, budget: int, loads: Callable[[bytes], object], whole_long_lines: bool
+) -> FileRead:
+    """Read and parse one file's new lines (no index access: safe in a worker process)."""
+    out = FileRead(path)
+    try:
+        found = read_new_lines(path, state, budget, whole_long_lines)
+    except OSError:
+        out.unreadable = True
+        return out
+    counters = out.counters
+    out.consumed, out.more, out.state = found.consumed, found.more, found.state
+    if found.skipped:
+        counters["lines"] += found.skipped
+        counters["garbage"] += found.skipped
+    file_session = file_session_id(path)
+    records = out.records
+    for line in found.lines[1:] if found.tail_seen else found.lines:
+        if not line.strip():
+            continue
+        counters["lines"] += 1
+        try:
+            records.extend(records_from_line(line, loads, file_session))
+        except Skip as why:
+            counters[_skip_counter(str(why))] += 1
+    if found.tail:
+        # A tail that is already a whole usage line counts now, provisionally (see _TAIL).
+        try:
+            tail_records = records_from_line(found.tail, loads, file_session)
+        except Skip:
+            tail_records = []  # still being written, or garbage: decided once it ends
+        if tail_records:
+            counters["lines"] += 1
+            records.extend(tail_records)
+            found.state[_TAIL] = len(found.tail.rstrip(b"\r"))
+    return out
+
+
+def start_group(batch: Batch, group: dict[str, object]) -> None:
+    """Point a batch at the group whose reads it merges next."""
+    batch.origin = _fnv(f"{group.get('project')}~{group.get('session')}") & 0xFFFFFFFF
+    batch.reread = group.setdefault("reread_ids", set()) if group.get("rereading") else None  # type: ignore[assignment]
+
+
+def merge_read(batch: Batch, group: dict[str, object], read: FileRead) -> None:
+    """Merge one file's records into the batch (dedup) and its counters and offset into the group."""
+    counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
+    if read.unreadable:
+        counters["unreadable"] = counters.get("unreadable", 0) + 1
+        return
+    for name, value in read.counters.items():
+        if value:
+            counters[name] = counters.get(name, 0) + value
+    before = dict(batch.counters)
+    for rec in read.records:
+        batch.add(rec)
+    for name in ("entries", "duplicates"):
+        counters[name] = counters.get(name, 0) + batch.counters[name] - before[name]
+    group["files"][read.path] = read.state  # type: ignore[index]
+
+
+def finish_group(batch: Batch, group: dict[str, object], more: bool) -> None:
+    """Record the hours the group's lines touched; end a re-read pass once nothing is left."""
+    hours: set[int] = group["hours"]  # type: ignore[assignment]
+    hours.update(batch.touched)
+    batch.touched.clear()
+    if not more:
+        group.pop("rereading", None)
+        group.pop("reread_ids", None)
+
+
 def ingest_group(
     store: Store,
     batch: Batch,
@@ -543,63 +596,41 @@ def ingest_group(
 ) -> tuple[int, bool]:
     """Read new lines of a group's files into `batch`; return (bytes read, more left)."""
     files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
-    counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
-    batch.origin = _fnv(f"{group.get('project')}~{group.get('session')}") & 0xFFFFFFFF
-    batch.reread = group.setdefault("reread_ids", set()) if group.get("rereading") else None  # type: ignore[assignment]
+    start_group(batch, group)
     consumed = 0
     more = False
     for path in paths:
-        try:
-            found = read_new_lines(path, files.get(path), max(budget - consumed, 1), whole_long_lines)
-        except OSError:
-            counters["unreadable"] = counters.get("unreadable", 0) + 1
-            continue
-        consumed += found.consumed
-        if found.skipped:
-            counters["lines"] = counters.get("lines", 0) + found.skipped
-            counters["garbage"] = counters.get("garbage", 0) + found.skipped
-        more = more or found.more
-        file_session = file_session_id(path)
-        before = dict(batch.counters)
-        lines = found.lines[1:] if found.tail_seen else found.lines
-        for line in lines:
-            _ingest_line(batch, counters, line, loads, file_session)
-        if found.tail and _ingest_tail(batch, counters, found.tail, loads, file_session):
-            found.state[_TAIL] = len(found.tail.rstrip(b"\r"))
-        for name in ("entries", "duplicates"):
-            counters[name] = counters.get(name, 0) + batch.counters[name] - before[name]
-        files[path] = found.state
+        read = read_file(path, files.get(path), max(budget - consumed, 1), loads, whole_long_lines)
+        merge_read(batch, group, read)
+        consumed += read.consumed
+        more = more or read.more
         if consumed >= budget:
             more = True
             break
-    hours: set[int] = group["hours"]  # type: ignore[assignment]
-    hours.update(batch.touched)
-    batch.touched.clear()
-    if not more:
-        group.pop("rereading", None)
-        group.pop("reread_ids", None)
+    finish_group(batch, group, more)
     return consumed, more
 
 
-def commit_group(store: Store, batch: Batch, name: str, group: dict[str, object]) -> None:
-    """Write what a batch read: hour files, day summaries, then the group (offsets last)."""
+def commit_groups(store: Store, batch: Batch, groups: dict[str, dict[str, object]]) -> None:
+    """Write what a batch read: hour files, day summaries, then the groups (offsets last)."""
     batch.commit()
-    remember_hour_sums(group, batch)
-    store.write(f"groups/{name}", group)
-
-
-def remember_hour_sums(group: dict[str, object], batch: Batch) -> None:
-    """After a commit: cache the group session's sums of the hours this batch wrote."""
-    cache: dict[int, object] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
-    session = group.get("session")
-    for hour, sig in batch.written.items():
+    # Each written hour's sums per session, so every group caches its share with the signature.
+    by_hour: dict[int, dict[object, SessionSums]] = {}
+    for hour in batch.written:
         shard = batch.hours.get(hour)
-        if shard is not None:
-            cache[hour] = (sig, _sums_of(shard.get("agg"), session))  # type: ignore[arg-type]
+        agg: dict[tuple[Any, ...], list[float]] = shard.get("agg", {}) if shard else {}  # type: ignore[assignment]
+        per_session: dict[object, SessionSums] = {}
+        for (_qh, sess, model, cls), vec in agg.items():
+            _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
+        by_hour[hour] = per_session
+    for name, group in groups.items():
+        cache: dict[int, object] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
+        session = group.get("session")
+        for hour in group.get("hours", ()):  # type: ignore[attr-defined]
+            if hour in by_hour:
+                cache[hour] = (batch.written[hour], by_hour[hour].get(session, {}))
+        store.write(f"groups/{name}", group)
     batch.written.clear()
-
-
-SessionSums = dict[tuple[str, int], list[float]]
 
 
 def _sums_of(agg: dict[tuple[Any, ...], list[float]] | None, session: object) -> SessionSums:
