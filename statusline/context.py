@@ -8,8 +8,8 @@ from statusline.index.lines import file_session_id
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import Batch, group_of, ingest_group, load_group, range_buckets, session_buckets
 from statusline.payload import field, loads, number, text
-from statusline.pricing import Priced, load_compiled, price_buckets
-from statusline.timeutil import QUARTER_HOUR_MS, local_day_bounds_ms
+from statusline.pricing import Priced, load_compiled, price_buckets, resolve
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, local_day_bounds_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,6 +52,7 @@ class Context:
 
     __slots__ = (
         "_group",
+        "_logged",
         "_prices",
         "_session",
         "_today",
@@ -81,6 +82,7 @@ class Context:
         self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None
         self._today: Priced | None = None
+        self._logged: tuple[float, float] | None = None
         self._session: tuple[float, str, Priced | None] | None = None
 
     # -- prices ---------------------------------------------------------------------------
@@ -99,10 +101,12 @@ class Context:
     def models(self) -> Table:
         return self.prices["models"]  # type: ignore[return-value]
 
-    def price(self, buckets: list[Bucket]) -> Priced:
+    def price(self, buckets: list[Bucket], at_list: bool = False) -> Priced:
+        """Cost at your prices, or (`at_list`) at list prices: the table without your overrides."""
         prices = self.prices
         families = prices.get("families") if prices.get("unknown_mode") == "family" else None
-        return price_buckets(buckets, self.models, prices.get("aliases"), families)  # type: ignore[arg-type]
+        models = (prices.get("list_models") if at_list else None) or self.models
+        return price_buckets(buckets, models, prices.get("aliases"), families)  # type: ignore[arg-type]
 
     def _pricing_due(self) -> bool:
         prices = self.prices
@@ -267,22 +271,72 @@ class Context:
         start, end, _ = local_day_bounds_ms(self.now_s)
         return sum(unlogged.in_range(self.cache, start, end).values())
 
+    def _logged_buckets(self, group: dict[str, object]) -> list[Bucket]:
+        """This session's logged token sums, each priced at its own time when that matters.
+
+        The group's running sums carry no times, so they are priced at now; when a price of one
+        of its models changed since the session began (a fetch, a dated override), the session's
+        buckets are read from its hour files instead.
+        """
+        sums = group.get("sums")
+        if not isinstance(sums, dict) or not sums:
+            return []
+        now_ms = int(self.now_s * 1000)
+        hours = group.get("hours")
+        start_ms = min(hours) * HOUR_MS if isinstance(hours, set) and hours else now_ms
+        prices = self.prices
+        aliases = prices.get("aliases")
+        listed: Table = prices.get("list_models") or {}  # type: ignore[assignment]
+        for table in (self.models, listed):
+            for model, _cls in sums:
+                key, _ = resolve(model, table, aliases)  # type: ignore[arg-type]
+                if key is not None and any(start_ms < int(p[0]) <= now_ms for p in table[key]):  # type: ignore[call-overload]
+                    return session_buckets(self.store, hours, str(group.get("session", "")))  # type: ignore[arg-type]
+        qh = now_ms // QUARTER_HOUR_MS
+        return [(qh, model, cls, vec) for (model, cls), vec in sums.items()]
+
+    def session_logged(self) -> tuple[float, float] | None:
+        """(your prices, list prices) of this session's logged messages; None if not indexed."""
+        if self._logged is None:
+            group = self._group
+            if group is None and self.transcript_path:
+                group = self._read_group(self.transcript_path)
+            if group is None:
+                return None
+            buckets = self._logged_buckets(group)
+            mine = self.price(buckets).usd
+            self._logged = (mine, self.price(buckets, at_list=True).usd if self.has_overrides else mine)
+        return self._logged
+
+    @property
+    def has_overrides(self) -> bool:
+        return bool(self.prices.get("list_models"))
+
+    def list_to_yours(self) -> float:
+        """Your price of a list-price dollar in this session: logged cost at yours ÷ at list."""
+        if not self.has_overrides:
+            return 1.0
+        logged = self.session_logged()
+        if logged is None or logged[0] <= 0 or logged[1] <= 0:
+            return 1.0
+        return logged[0] / logged[1]
+
     def track_unlogged(self) -> None:
-        """Compare this session's payload cost with its logged cost; record any growth."""
+        """Compare this session's payload cost with its logged cost; record any growth.
+
+        Claude Code prices at list prices, so the payload is compared with the logged tokens at
+        list prices, and the gap is recorded at yours (see index/unlogged.py).
+        """
         own = number(self.get("cost", "total_cost_usd"))
         session = self.session_id
-        group = self._group
-        if own is None or own < 0 or not session or group is None or not self.session_current:
+        if own is None or own < 0 or not session or self._group is None or not self.session_current:
             return  # compare only against a fully indexed session, or logged spend looks unlogged
-        sums = group.get("sums")
-        qh = int(self.now_s * 1000) // QUARTER_HOUR_MS
-        buckets = (
-            [(qh, model, cls, vec) for (model, cls), vec in sums.items()] if isinstance(sums, dict) else []
-        )
-        logged = self.price(buckets).usd
+        logged = self.session_logged()
+        if logged is None:
+            return
         from statusline.index import unlogged
 
-        unlogged.observe(self.cache, session, own, logged, int(self.now_s * 1000))
+        unlogged.observe(self.cache, session, own, logged[1], int(self.now_s * 1000), self.list_to_yours())
 
     def session_cost(self, force_computed: bool = False) -> tuple[float, str, Priced | None] | None:
         """(usd, source, priced) of this session: Claude Code's own figure, else computed."""

@@ -84,17 +84,22 @@ def session(ctx: Context) -> Spans | None:
     """Session cost: Claude Code's own `cost.total_cost_usd`, else computed from the transcript.
 
     `line.session_source = "computed"` always computes; `"both"` shows `$0.25 cc / $0.23 calc`.
+    With price overrides Claude Code's list-price figure is shown at yours, the list price after
+    it: `$0.45 session (list $0.90)`.
     """
     source = ctx.prices.get("session_source", "payload")
     found = ctx.session_cost(force_computed=source != "payload")
     if found is None:
         return None
-    usd, _source, priced = found
+    usd, origin, priced = found
     figure = money(usd, bool(priced is not None and priced.unknown))
     if source == "both":
         own = number(ctx.get("cost", "total_cost_usd"))
         mine = f"{money(own)} cc / " if own is not None else ""
         return [(f"{mine}{figure} calc session", "cost")]
+    scale = ctx.list_to_yours() if origin == "payload" else 1.0
+    if abs(scale - 1.0) > 1e-9:  # your overrides apply: Claude Code's figure is at list prices
+        return [(f"{money(usd * scale)} session", "cost"), (f" (list {figure})", "muted")]
     return [(f"{figure} session", "cost")]
 
 

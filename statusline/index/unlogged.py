@@ -11,6 +11,10 @@ restart starts a new run); from then on
 and each time it grows, the growth is recorded at that render's quarter-hour. Today's figure adds
 the growth recorded today. Spend before costline first saw a session is never guessed.
 
+Both costs are at list prices (Claude Code's payload is; the logged tokens are priced with the
+table without your overrides), and the growth is recorded at yours: times `scale`, the session's
+logged cost at your prices ÷ at list prices (context.py).
+
 Files: `<cache>/unlogged/s-<session>` (the session's run state, written only at a new baseline or
 when growth is recorded, so the usual render writes nothing) and `<cache>/unlogged/<UTC day>`
 (growth per quarter-hour and session). Growth under half a cent is not recorded (rounding noise).
@@ -35,8 +39,14 @@ def _safe(session: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in session)[:120] or "_"
 
 
-def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
-    """Fold one render's figures into the session's run; return the growth recorded now."""
+def observe(
+    cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int, scale: float = 1.0
+) -> float:
+    """Fold one render's figures into the session's run; return the growth recorded now.
+
+    `payload_usd` and `logged_usd` are both at list prices; growth is recorded times `scale`
+    (your price of a list-price dollar, 1.0 without overrides).
+    """
     folder = _folder(cache)
     state = read_marshal(os.path.join(folder, "s-" + _safe(session)))
     if state is not None and payload_usd >= float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
@@ -53,12 +63,14 @@ def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now
             fcntl.flock(fd, fcntl.LOCK_EX)  # held for a few file operations at most
         except ImportError:
             pass
-        return _observe(folder, session, payload_usd, logged_usd, now_ms)
+        return _observe(folder, session, payload_usd, logged_usd, now_ms, scale)
     finally:
         os.close(fd)
 
 
-def _observe(folder: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
+def _observe(
+    folder: str, session: str, payload_usd: float, logged_usd: float, now_ms: int, scale: float
+) -> float:
     state_path = os.path.join(folder, "s-" + _safe(session))
     state = read_marshal(state_path)
     if state is None or payload_usd < float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
@@ -77,9 +89,9 @@ def _observe(folder: str, session: str, payload_usd: float, logged_usd: float, n
         day_path = os.path.join(folder, utc_day_name(now_ms))
         day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
         key = (qh, session)
-        day[key] = float(day.get(key, 0.0)) + growth  # type: ignore[arg-type]
+        recorded = growth * scale
+        day[key] = float(day.get(key, 0.0)) + recorded  # type: ignore[arg-type]
         atomic_write(day_path, marshal.dumps(day))
-        recorded = growth
     atomic_write(state_path, marshal.dumps(state))
     return recorded
 
