@@ -59,6 +59,7 @@ class Context:
         "cache",
         "env",
         "index_age_s",
+        "index_error",
         "index_partial",
         "notes",
         "now_s",
@@ -78,6 +79,7 @@ class Context:
         self._prices: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
+        self.index_error: OSError | None = None  # the index could not be read or written
         self.session_current = False  # this session's logs are fully indexed (unlogged needs it)
         self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None
@@ -222,7 +224,11 @@ class Context:
         """Cost of every indexed message dated today in local time."""
         if self._today is None:
             start, end, _ = local_day_bounds_ms(self.now_s)
-            self._today = self.price(range_buckets(self.store, start, end))
+            try:
+                self._today = self.price(range_buckets(self.store, start, end))
+            except OSError as exc:
+                self.index_error = exc
+                self._today = Priced()
         return self._today
 
     def active_block(self) -> tuple[float, int, int, int] | None:
@@ -269,7 +275,11 @@ class Context:
         from statusline.index import unlogged
 
         start, end, _ = local_day_bounds_ms(self.now_s)
-        return sum(unlogged.in_range(self.cache, start, end).values())
+        try:
+            return sum(unlogged.in_range(self.cache, start, end).values())
+        except OSError as exc:
+            self.index_error = exc
+            return 0.0
 
     def _logged_buckets(self, group: dict[str, object]) -> list[Bucket]:
         """This session's logged token sums, each priced at its own time when that matters.

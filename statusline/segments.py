@@ -113,9 +113,11 @@ def age(seconds: float) -> str:
 
 
 def today(ctx: Context) -> Spans | None:
-    """Today's cost across all sessions and config dirs, local calendar day."""
+    """Today's cost across all sessions and config dirs, local calendar day; `$?` if unknown."""
     priced = ctx.today()
     usd = priced.usd + ctx.unlogged_today()
+    if ctx.index_error is not None:  # the index could not be kept: no figure rather than a wrong one
+        return [("$? today", "muted")]
     budget = ctx.prices.get("daily_budget")
     warn_at, alert_at = (
         (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
