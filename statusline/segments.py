@@ -381,10 +381,11 @@ def month(ctx: Context) -> Spans | None:
     `budget.monthly_usd` when set (Anthropic quotes ~$100–200 per developer per month)."""
     import time as time_module
 
+    from statusline.timeutil import local_day_start_s
+
     lt = time_module.localtime(ctx.now_s)
-    start = time_module.mktime((lt.tm_year, lt.tm_mon, 1, 0, 0, 0, 0, 0, -1))
-    nxt = time_module.mktime((lt.tm_year + lt.tm_mon // 12, lt.tm_mon % 12 + 1, 1, 0, 0, 0, 0, 0, -1))
-    usd = ctx.month_to_date(int(start * 1000))
+    start, nxt = local_day_start_s(lt.tm_year, lt.tm_mon, 1), local_day_start_s(lt.tm_year, lt.tm_mon + 1, 1)
+    usd = ctx.month_to_date(start * 1000)
     elapsed = max(ctx.now_s - start, 3600.0)
     projected = usd / elapsed * (nxt - start)
     budget = ctx.prices.get("monthly_budget")
