@@ -47,6 +47,21 @@ def _any_changed(paths: list[str], states: dict[str, list[int]]) -> bool:
     return False
 
 
+def day_buckets(store: Store, start: int, end: int) -> list[Bucket]:
+    """The buckets of [start, end): whole quarter-hours from the day files, and when a bound
+    falls inside a quarter-hour (an offset like +05:20), that quarter-hour message by message."""
+    if not (start % QUARTER_HOUR_MS or end % QUARTER_HOUR_MS):
+        return range_buckets(store, start, end)  # nearly every zone: nothing more to read
+    from statusline.index.edges import buckets_between
+
+    first, last = -(-start // QUARTER_HOUR_MS), end // QUARTER_HOUR_MS  # whole ones: [first, last)
+    out = range_buckets(store, first * QUARTER_HOUR_MS, last * QUARTER_HOUR_MS) if last > first else []
+    for qh in {start // QUARTER_HOUR_MS, end // QUARTER_HOUR_MS}:
+        if qh * QUARTER_HOUR_MS not in (start, end):
+            out.extend(buckets_between(store, qh, start, end))
+    return out
+
+
 class Context:
     """The payload plus lazily computed figures (index, prices) for one render."""
 
@@ -225,7 +240,7 @@ class Context:
         if self._today is None:
             start, end, _ = local_day_bounds_ms(self.now_s)
             try:
-                self._today = self.price(range_buckets(self.store, start, end))
+                self._today = self.price(day_buckets(self.store, start, end))
             except OSError as exc:
                 self.index_error = exc
                 self._today = Priced()
@@ -256,8 +271,8 @@ class Context:
         """Cost from the start of the local month to now, unlogged spend included."""
         from statusline.index import unlogged
 
-        now_ms = int(self.now_s * 1000) + 60_000
-        logged = self.price(range_buckets(self.store, start_ms, now_ms)).usd
+        now_ms = (int(self.now_s * 1000) // QUARTER_HOUR_MS + 1) * QUARTER_HOUR_MS
+        logged = self.price(day_buckets(self.store, start_ms, now_ms)).usd
         return logged + sum(unlogged.in_range(self.cache, start_ms, now_ms).values())
 
     def tokens_per_minute(self, window_ms: int = 30 * 60_000) -> float | None:

@@ -17,7 +17,8 @@ logged cost at your prices ÷ at list prices (context.py).
 
 Files: `<cache>/unlogged/s-<session>` (the session's run state, written only at a new baseline or
 when growth is recorded, so the usual render writes nothing) and `<cache>/unlogged/<UTC day>`
-(growth per quarter-hour and session). Growth under half a cent is not recorded (rounding noise).
+(growth per (quarter-hour, session, time in ms): the time places it in any zone's local day).
+Growth under half a cent is not recorded (rounding noise).
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ def _observe(
         qh = now_ms // QUARTER_HOUR_MS
         day_path = os.path.join(folder, utc_day_name(now_ms))
         day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
-        key = (qh, session)
+        key = (qh, session, now_ms)  # the time itself places it in any zone's local day
         recorded = growth * scale
         day[key] = float(day.get(key, 0.0)) + recorded  # type: ignore[arg-type]
         atomic_write(day_path, marshal.dumps(day))
@@ -97,12 +98,17 @@ def _observe(
 
 
 def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], float]:
-    """Recorded growth per (quarter-hour, session) within [start_ms, end_ms)."""
+    """Recorded growth per (time in ms, session) within [start_ms, end_ms).
+
+    Growth recorded before entries carried their time counts at the start of its quarter-hour.
+    """
     out: dict[tuple[int, str], float] = {}
-    first, last = start_ms // QUARTER_HOUR_MS, (end_ms - 1) // QUARTER_HOUR_MS
     folder = _folder(cache)
     for name in utc_days_in(start_ms, end_ms, lambda: day_names(folder)):
         for key, usd in (read_marshal(os.path.join(folder, name)) or {}).items():
-            if isinstance(key, tuple) and first <= key[0] <= last:
-                out[key] = out.get(key, 0.0) + float(usd)
+            if not isinstance(key, tuple) or len(key) < 2:
+                continue
+            at = int(key[2]) if len(key) > 2 else int(key[0]) * QUARTER_HOUR_MS
+            if start_ms <= at < end_ms:
+                out[(at, key[1])] = out.get((at, key[1]), 0.0) + float(usd)
     return out
