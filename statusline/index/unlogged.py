@@ -50,7 +50,11 @@ def observe(
     """
     folder = _folder(cache)
     state = read_marshal(os.path.join(folder, "s-" + _safe(session)))
-    if state is not None and payload_usd >= float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
+    if (
+        state is not None
+        and "pending" not in state  # a recording cut short by a crash: finish it under the lock
+        and payload_usd >= float(state.get("payload", 0.0)) - 1e-9  # type: ignore[arg-type]
+    ):
         seen = float(state.get("seen", 0.0))  # type: ignore[arg-type]
         unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
         if unlogged - seen < MIN_GROWTH_USD:
@@ -74,6 +78,8 @@ def _observe(
 ) -> float:
     state_path = os.path.join(folder, "s-" + _safe(session))
     state = read_marshal(state_path)
+    if state is not None and "pending" in state:
+        _finish(folder, state_path, state)
     if state is None or payload_usd < float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
         state = {"payload0": payload_usd, "logged0": logged_usd, "seen": 0.0}
     unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
@@ -83,18 +89,29 @@ def _observe(
     # The stored payload is the last one at a baseline or a recorded growth, not every render's:
     # a drop below it still marks a new run (/clear and restarts start again near zero).
     state["payload"] = payload_usd
-    recorded = 0.0
-    if growth >= MIN_GROWTH_USD:
-        state["seen"] = unlogged
-        qh = now_ms // QUARTER_HOUR_MS
-        day_path = os.path.join(folder, utc_day_name(now_ms))
+    if growth < MIN_GROWTH_USD:
+        atomic_write(state_path, marshal.dumps(state))
+        return 0.0
+    # Crash safety: the state says what is about to be recorded before the day file gets it, and
+    # recording sets (never adds) that one entry, so a recording cut short is finished exactly
+    # once by the next render (see observe), never lost and never counted twice.
+    state["seen"] = unlogged
+    key = (now_ms // QUARTER_HOUR_MS, session, now_ms)  # the time places it in any zone's local day
+    state["pending"] = (utc_day_name(now_ms), key, growth * scale)
+    atomic_write(state_path, marshal.dumps(state))
+    _finish(folder, state_path, state)
+    return growth * scale
+
+
+def _finish(folder: str, state_path: str, state: dict[str, object]) -> None:
+    """Write a pending recording into its day file, then mark it done."""
+    pending = state.pop("pending")
+    if isinstance(pending, tuple) and len(pending) == 3 and isinstance(pending[0], str):
+        day_path = os.path.join(folder, _safe(pending[0]))
         day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
-        key = (qh, session, now_ms)  # the time itself places it in any zone's local day
-        recorded = growth * scale
-        day[key] = float(day.get(key, 0.0)) + recorded  # type: ignore[arg-type]
+        day[pending[1]] = pending[2]
         atomic_write(day_path, marshal.dumps(day))
     atomic_write(state_path, marshal.dumps(state))
-    return recorded
 
 
 def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], float]:

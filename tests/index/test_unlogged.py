@@ -165,3 +165,27 @@ def test_a_fetched_price_change_mid_session_is_not_unlogged_spend(config_dir):
     assert sum(unlogged.in_range(cache, int(t0 * 1000), int((t0 + 3600) * 1000)).values()) == pytest.approx(
         new
     )
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3])
+def test_a_crash_between_writes_never_counts_growth_twice_or_loses_it(tmp_path, monkeypatch, crash_at):
+    """Killed after any one of a recording's writes, the next render ends with the growth once."""
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 1.0, 1.0, t)
+    real, writes = unlogged.atomic_write, [0]
+
+    def dying_write(path, data):
+        writes[0] += 1
+        if writes[0] > crash_at:
+            raise SystemExit("killed")
+        return real(path, data)
+
+    monkeypatch.setattr(unlogged, "atomic_write", dying_write)
+    with pytest.raises(SystemExit):
+        unlogged.observe(cache, "s", 1.5, 1.2, t + 1000)
+        raise SystemExit("finished")  # fewer writes than crash_at: nothing was cut short
+    monkeypatch.setattr(unlogged, "atomic_write", real)
+    unlogged.observe(cache, "s", 1.5, 1.2, t + 2000)  # the next render, same figures
+    unlogged.observe(cache, "s", 1.5, 1.2, t + 3000)
+    assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.3)
