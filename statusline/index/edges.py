@@ -28,10 +28,10 @@ def messages_in(store: Store, qh: int) -> list[tuple[int, str, str, int, list[fl
     timed: dict[object, list[float]] = {}
     for entries in keys.values():
         for entry in entries:
-            key, vec = entry[1], entry[2]
-            if key[0] != qh or len(entry) < 7:
+            key, vec, ts = entry[1], entry[2], entry[-1]
+            # The time is the entry's last field; an entry without one is left to the rest below.
+            if key[0] != qh or type(ts) is not int or not 0 <= ts - qh * QUARTER_HOUR_MS < QUARTER_HOUR_MS:
                 continue
-            ts = int(entry[6])
             out.append((ts, key[1], key[2], key[3], [*vec[:7], ts, ts]))
             done = timed.setdefault(key, [0.0] * 7)
             for i in range(7):
