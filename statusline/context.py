@@ -18,8 +18,8 @@ from statusline.index.update import (
     session_logged_sums,
 )
 from statusline.payload import field, number, text
-from statusline.pricing import Priced, load_compiled, price_buckets
-from statusline.timeutil import QUARTER_HOUR_MS, local_day_bounds_ms
+from statusline.pricing import Priced, load_compiled, price_buckets, resolve
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, local_day_bounds_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,17 +52,34 @@ def _any_changed(paths: list[str], states: dict[str, list[object]]) -> bool:
     return False
 
 
+def day_buckets(store: Store, start: int, end: int) -> list[Bucket]:
+    """The buckets of [start, end): whole quarter-hours from the day files, and when a bound
+    falls inside a quarter-hour (an offset like +05:20), that quarter-hour message by message."""
+    if not (start % QUARTER_HOUR_MS or end % QUARTER_HOUR_MS):
+        return range_buckets(store, start, end)  # nearly every zone: nothing more to read
+    from statusline.index.edges import buckets_between
+
+    first, last = -(-start // QUARTER_HOUR_MS), end // QUARTER_HOUR_MS  # whole ones: [first, last)
+    out = range_buckets(store, first * QUARTER_HOUR_MS, last * QUARTER_HOUR_MS) if last > first else []
+    for qh in {start // QUARTER_HOUR_MS, end // QUARTER_HOUR_MS}:
+        if qh * QUARTER_HOUR_MS not in (start, end):
+            out.extend(buckets_between(store, qh, start, end))
+    return out
+
+
 class Context:
     """The payload plus lazily computed figures (index, prices) for one render."""
 
     __slots__ = (
         "_group",
+        "_logged",
         "_prices",
         "_session",
         "_today",
         "cache",
         "env",
         "index_age_s",
+        "index_error",
         "index_partial",
         "notes",
         "now_s",
@@ -82,10 +99,12 @@ class Context:
         self._prices: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
+        self.index_error: OSError | None = None  # the index could not be read or written
         self.session_current = False  # this session's logs are fully indexed (unlogged needs it)
         self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None
         self._today: Priced | None = None
+        self._logged: tuple[float, float] | None = None
         self._session: tuple[float, str, Priced | None] | None = None
 
     # -- prices ---------------------------------------------------------------------------
@@ -104,10 +123,12 @@ class Context:
     def models(self) -> Table:
         return self.prices["models"]  # type: ignore[return-value]
 
-    def price(self, buckets: list[Bucket]) -> Priced:
+    def price(self, buckets: list[Bucket], at_list: bool = False) -> Priced:
+        """Cost at your prices, or (`at_list`) at list prices: the table without your overrides."""
         prices = self.prices
         families = prices.get("families") if prices.get("unknown_mode") == "family" else None
-        return price_buckets(buckets, self.models, prices.get("aliases"), families)  # type: ignore[arg-type]
+        models = (prices.get("list_models") if at_list else None) or self.models
+        return price_buckets(buckets, models, prices.get("aliases"), families)  # type: ignore[arg-type]
 
     def _pricing_due(self) -> bool:
         prices = self.prices
@@ -222,7 +243,11 @@ class Context:
         """Cost of every indexed message dated today in local time."""
         if self._today is None:
             start, end, _ = local_day_bounds_ms(self.now_s)
-            self._today = self.price(range_buckets(self.store, start, end))
+            try:
+                self._today = self.price(day_buckets(self.store, start, end))
+            except OSError as exc:
+                self.index_error = exc
+                self._today = Priced()
         return self._today
 
     def active_block(self) -> tuple[float, int, int, int] | None:
@@ -250,8 +275,8 @@ class Context:
         """Cost from the start of the local month to now, unlogged spend included."""
         from statusline.index import unlogged
 
-        now_ms = int(self.now_s * 1000) + 60_000
-        logged = self.price(range_buckets(self.store, start_ms, now_ms)).usd
+        now_ms = (int(self.now_s * 1000) // QUARTER_HOUR_MS + 1) * QUARTER_HOUR_MS
+        logged = self.price(day_buckets(self.store, start_ms, now_ms)).usd
         return logged + sum(unlogged.in_range(self.cache, start_ms, now_ms).values())
 
     def tokens_per_minute(self, window_ms: int = 30 * 60_000) -> float | None:
@@ -269,23 +294,78 @@ class Context:
         from statusline.index import unlogged
 
         start, end, _ = local_day_bounds_ms(self.now_s)
-        return sum(unlogged.in_range(self.cache, start, end).values())
+        try:
+            return sum(unlogged.in_range(self.cache, start, end).values())
+        except OSError as exc:
+            self.index_error = exc
+            return 0.0
+
+    def _logged_buckets(self, group: dict[str, object]) -> list[Bucket]:
+        """This session's logged token sums, each priced at its own time when that matters.
+
+        The group's running sums carry no times, so they are priced at now; when a price of one
+        of its models changed since the session began (a fetch, a dated override), the session's
+        buckets are read from its hour files instead.
+        """
+        sums = session_logged_sums(self.store, group)
+        if not sums:
+            return []
+        now_ms = int(self.now_s * 1000)
+        hours = group.get("hours")
+        start_ms = min(hours) * HOUR_MS if isinstance(hours, set) and hours else now_ms
+        prices = self.prices
+        aliases = prices.get("aliases")
+        listed: Table = prices.get("list_models") or {}  # type: ignore[assignment]
+        for table in (self.models, listed):
+            for model, _cls in sums:
+                key, _ = resolve(model, table, aliases)  # type: ignore[arg-type]
+                if key is not None and any(start_ms < int(p[0]) <= now_ms for p in table[key]):  # type: ignore[call-overload]
+                    return session_buckets(self.store, hours, str(group.get("session", "")))  # type: ignore[arg-type]
+        qh = now_ms // QUARTER_HOUR_MS
+        return [(qh, model, cls, vec) for (model, cls), vec in sums.items()]
+
+    def session_logged(self) -> tuple[float, float] | None:
+        """(your prices, list prices) of this session's logged messages; None if not indexed."""
+        if self._logged is None:
+            group = self._group
+            if group is None and self.transcript_path:
+                group = self._read_group(self.transcript_path)
+            if group is None:
+                return None
+            buckets = self._logged_buckets(group)
+            mine = self.price(buckets).usd
+            self._logged = (mine, self.price(buckets, at_list=True).usd if self.has_overrides else mine)
+        return self._logged
+
+    @property
+    def has_overrides(self) -> bool:
+        return bool(self.prices.get("list_models"))
+
+    def list_to_yours(self) -> float:
+        """Your price of a list-price dollar in this session: logged cost at yours ÷ at list."""
+        if not self.has_overrides:
+            return 1.0
+        logged = self.session_logged()
+        if logged is None or logged[0] <= 0 or logged[1] <= 0:
+            return 1.0
+        return logged[0] / logged[1]
 
     def track_unlogged(self) -> None:
-        """Compare this session's payload cost with its logged cost; record any growth."""
+        """Compare this session's payload cost with its logged cost; record any growth.
+
+        Claude Code prices at list prices, so the payload is compared with the logged tokens at
+        list prices, and the gap is recorded at yours (see index/unlogged.py).
+        """
         own = number(self.get("cost", "total_cost_usd"))
         session = self.session_id
-        group = self._group
-        if own is None or own < 0 or not session or group is None or not self.session_current:
+        if own is None or own < 0 or not session or self._group is None or not self.session_current:
             return  # compare only against a fully indexed session, or logged spend looks unlogged
-        qh = int(self.now_s * 1000) // QUARTER_HOUR_MS
-        buckets = [
-            (qh, model, cls, vec) for (model, cls), vec in session_logged_sums(self.store, group).items()
-        ]
-        logged = self.price(buckets).usd
+        logged = self.session_logged()
+        if logged is None:
+            return
         from statusline.index import unlogged
 
-        unlogged.observe(self.cache, session, own, logged, int(self.now_s * 1000))
+        unlogged.observe(self.cache, session, own, logged[1], int(self.now_s * 1000), self.list_to_yours())
 
     def session_cost(self, force_computed: bool = False) -> tuple[float, str, Priced | None] | None:
         """(usd, source, priced) of this session: Claude Code's own figure, else computed."""

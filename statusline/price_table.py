@@ -149,6 +149,9 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
                 table[model][i] = _replace(period, fix)
                 sources[model][i] = "fetched+fix"
     aliases = {**pricing.ALIASES, **history.get("aliases", {})}  # type: ignore[dict-item]
+    # Claude Code's own list prices as costline knows them (no overrides): its payload cost is
+    # compared with the logged tokens at these prices to find what it never logged.
+    listed: Table = {k: list(v) for k, v in table.items()}
     for model_id, fields in config.overrides.items():
         canon, _ = pricing.normalise(model_id)
         canon = aliases.get(canon, canon)
@@ -169,6 +172,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
             }
             table[canon] = [_replace((0, 0.0, 0.0, 0.0, 0.0, 0.0, None, 1.0, 200_000), {**derived, **rates})]
             sources[canon] = ["override"]
+            listed[canon] = table[canon]  # no list price known: the user's is the best guess
             continue
         if since > 0 and all(p[0] != since for p in rows):
             in_force = pricing.period_at(rows, since)
@@ -183,6 +187,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "format": pricing.COMPILED_FORMAT,
         "bundled": pricing.SOURCE,
         "models": table,
+        "list_models": listed if config.overrides else None,
         "sources": sources,
         "aliases": aliases,
         "families": newest_by_family(table),

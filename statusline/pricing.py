@@ -55,7 +55,7 @@ _SONNET4_TIER = (200_000, 6.0, 22.5, 7.5, 12.0, 0.6)
 _HAIKU55_TIER = (100_000, 0.5, 2.5, 0.625, 1.0, 0.05)
 
 SOURCE = f"bundled snapshot (pricing.md §3, 2026-11-25), costline {__version__}"
-COMPILED_FORMAT = 1
+COMPILED_FORMAT = 2
 
 MODELS: Table = {
     "claude-fable-5-1": [(0, 10.0, 50.0, 12.5, 20.0, 0.25, None, 1.0, 1_000_000)],

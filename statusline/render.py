@@ -176,6 +176,8 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
         ctx.refresh_index()
         ctx.track_unlogged()
     except Exception as exc:
+        if isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
+            ctx.index_error = exc
         from statusline import log
 
         log.exception(cache, "index refresh", exc)

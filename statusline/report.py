@@ -1,8 +1,9 @@
 """Reports from the index: daily, monthly, per session and 5-hour blocks (CLI side only).
 
 Every figure is priced from the same token buckets and price table as the status line, so a
-report's day equals the status line's "today" to the cent. Buckets are UTC quarter-hours, so
-any time zone (IANA, `--timezone`) maps them onto local days exactly.
+report's day equals the status line's "today" to the cent. Buckets are UTC quarter-hours, which
+map onto local days exactly in any zone whose midnight is on a quarter-hour (IANA, `--timezone`);
+a quarter-hour that a local midnight cuts is split message by message (index/edges.py).
 """
 
 from __future__ import annotations
@@ -165,21 +166,48 @@ def grouped(
         source = session_buckets_all(store)
     else:
         source = [(qh, "", m, c, v) for qh, m, c, v in range_buckets(store, 0, 1 << 62)]
+    dates: dict[int, str | None] = {}  # quarter-hour → its local date; None if a day starts inside
+    split: set[int] = set()
     for qh, session, model, cls, vec in source:
-        if project and project not in projects.get(session, ""):
-            continue
-        if model_filter and model_filter not in model:
+        if (project and project not in projects.get(session, "")) or (
+            model_filter and model_filter not in model
+        ):
             continue
         if key_of == "session":
             key = session
         else:
-            date = local_date(qh * QUARTER_HOUR_MS, tz)
+            date = dates[qh] if qh in dates else dates.setdefault(qh, _qh_date(qh, tz))
+            if date is None:  # a zone whose midnight is not on a quarter-hour: message by message
+                split.add(qh)
+                continue
             key = date[:7] if key_of == "month" else date
-        row = rows.get(key)
-        if row is None:
-            row = rows[key] = Row(key, project=projects.get(session, ""))
-        row.add(model, vec, pricer.usd(qh, model, cls, vec))
+        _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
+    if split:
+        from statusline.index.edges import messages_in
+
+        for qh in sorted(split):
+            for ts, session, model, cls, vec in messages_in(store, qh):
+                if (project and project not in projects.get(session, "")) or (
+                    model_filter and model_filter not in model
+                ):
+                    continue
+                date = local_date(ts, tz)
+                key = date[:7] if key_of == "month" else date
+                _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
     return rows
+
+
+def _qh_date(qh: int, tz: tzinfo | None) -> str | None:
+    """The local date of a whole quarter-hour; None when a local day starts inside it."""
+    first = local_date(qh * QUARTER_HOUR_MS, tz)
+    return first if local_date(qh * QUARTER_HOUR_MS + QUARTER_HOUR_MS - 1, tz) == first else None
+
+
+def _row(rows: dict[str, Row], key: str, project: str) -> Row:
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = Row(key, project=project)
+    return row
 
 
 @dataclass

@@ -84,19 +84,24 @@ def session(ctx: Context) -> Spans | None:
     """Session cost: Claude Code's own `cost.total_cost_usd`, else computed from the transcript.
 
     `line.session_source = "computed"` always computes; `"both"` shows `$0.25 cc / $0.23 calc`.
+    With price overrides Claude Code's list-price figure is shown at yours, the list price after
+    it: `$0.45 session (list $0.90)`.
     """
     source = ctx.prices.get("session_source", "payload")
     found = ctx.session_cost(force_computed=source != "payload")
     if found is None:
         return None
-    usd, source_used, priced = found
+    usd, origin, priced = found
     # Computed from a transcript the index has not finished reading: a floor, and marked so.
-    partial = source_used == "computed" and not ctx.session_current
+    partial = origin == "computed" and not ctx.session_current
     figure = money(usd, bool(priced is not None and priced.unknown), partial)
     if source == "both":
         own = number(ctx.get("cost", "total_cost_usd"))
         mine = f"{money(own)} cc / " if own is not None else ""
         return [(f"{mine}{figure} calc session", "cost")]
+    scale = ctx.list_to_yours() if origin == "payload" else 1.0
+    if abs(scale - 1.0) > 1e-9:  # your overrides apply: Claude Code's figure is at list prices
+        return [(f"{money(usd * scale)} session", "cost"), (f" (list {figure})", "muted")]
     return [(f"{figure} session", "cost")]
 
 
@@ -110,9 +115,11 @@ def age(seconds: float) -> str:
 
 
 def today(ctx: Context) -> Spans | None:
-    """Today's cost across all sessions and config dirs, local calendar day."""
+    """Today's cost across all sessions and config dirs, local calendar day; `$?` if unknown."""
     priced = ctx.today()
     usd = priced.usd + ctx.unlogged_today()
+    if ctx.index_error is not None:  # the index could not be kept: no figure rather than a wrong one
+        return [("$? today", "muted")]
     budget = ctx.prices.get("daily_budget")
     warn_at, alert_at = (
         (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
@@ -376,10 +383,11 @@ def month(ctx: Context) -> Spans | None:
     `budget.monthly_usd` when set (Anthropic quotes ~$100–200 per developer per month)."""
     import time as time_module
 
+    from statusline.timeutil import local_day_start_s
+
     lt = time_module.localtime(ctx.now_s)
-    start = time_module.mktime((lt.tm_year, lt.tm_mon, 1, 0, 0, 0, 0, 0, -1))
-    nxt = time_module.mktime((lt.tm_year + lt.tm_mon // 12, lt.tm_mon % 12 + 1, 1, 0, 0, 0, 0, 0, -1))
-    usd = ctx.month_to_date(int(start * 1000))
+    start, nxt = local_day_start_s(lt.tm_year, lt.tm_mon, 1), local_day_start_s(lt.tm_year, lt.tm_mon + 1, 1)
+    usd = ctx.month_to_date(start * 1000)
     elapsed = max(ctx.now_s - start, 3600.0)
     projected = usd / elapsed * (nxt - start)
     budget = ctx.prices.get("monthly_budget")

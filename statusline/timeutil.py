@@ -123,15 +123,53 @@ def utc_days_in(start_ms: int, end_ms: int, stored: Callable[[], list[str]]) -> 
     return [d for d in stored() if lo <= d <= hi]
 
 
+def _local_day(t: int) -> int:
+    """Day number (days since 1970-01-01) of the local calendar date at epoch second `t`."""
+    lt = time.localtime(t)
+    return _days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday)
+
+
+def _first_second_of(day: int, guess: int, near: int) -> int:
+    """The first epoch second whose local date is `day` or later.
+
+    `guess` (midnight by the current offset) is checked and usually right; otherwise (a clock
+    change that day, midnight skipped or repeated) bisect over the two days around `near`.
+    """
+    if _local_day(guess) >= day > _local_day(guess - 1):
+        return guess
+    lo, hi = near - 2 * 86400, near + 2 * 86400
+    while _local_day(lo) >= day:  # offsets beyond a day: look further
+        lo -= 86400
+    while _local_day(hi) < day:
+        hi += 86400
+    while hi - lo > 1:  # _local_day(lo) < day <= _local_day(hi)
+        mid = (lo + hi) // 2
+        if _local_day(mid) >= day:
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
 def local_day_bounds_ms(now_s: float) -> tuple[int, int, str]:
     """[start, end) of the local calendar day containing `now_s`, in epoch ms, and its name.
 
-    Uses the C library's local time, so `TZ` (IANA names or POSIX strings) is honoured and
-    DST days are 23 or 25 hours long.
+    Uses the C library's local time, so `TZ` (IANA names or POSIX strings) is honoured. A day
+    starts at the first instant with its date: at the first of two midnights when the clock goes
+    back at 01:00, at 01:00 when midnight is skipped; DST days are 23 or 25 hours long.
     """
-    lt = time.localtime(now_s)
-    start = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))
-    nxt = time.localtime(start + 26 * 3600)
-    end = time.mktime((nxt.tm_year, nxt.tm_mon, nxt.tm_mday, 0, 0, 0, 0, 0, -1))
+    now = int(now_s // 1)
+    lt = time.localtime(now)
+    today = _days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday)
+    midnight = now - (lt.tm_hour * 3600 + lt.tm_min * 60 + lt.tm_sec)
+    start = _first_second_of(today, midnight, now)
+    end = _first_second_of(today + 1, midnight + 86400, now + 86400)
     name = f"{lt.tm_year:04d}-{lt.tm_mon:02d}-{lt.tm_mday:02d}"
-    return int(start * 1000), int(end * 1000), name
+    return start * 1000, end * 1000, name
+
+
+def local_day_start_s(year: int, month: int, day: int) -> int:
+    """Epoch second at which a local calendar date begins (month may be 13: January next year)."""
+    year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+    guess = int(time.mktime((year, month, day, 0, 0, 0, 0, 0, -1)))
+    return _first_second_of(_days_from_civil(year, month, day), guess, guess)

@@ -166,6 +166,30 @@ def test_unknown_model_marks_today(config_dir, tmp_path):
     assert "+? today" in line
 
 
+def unwritable_caches(tmp_path) -> list[Path]:
+    """Cache dirs no render can write: under a regular file (even for root), and chmod 0500."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    found = [blocker / "cache"]
+    if os.geteuid() != 0:  # root writes through chmod 0500
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        found.append(ro)
+    return found
+
+
+def test_unwritable_cache_never_shows_a_confident_today(config_dir, tmp_path):
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    for cache in unwritable_caches(tmp_path):
+        proc = run_costline(
+            payload(mine, cost={"total_cost_usd": 0.25}), env={"COSTLINE_CACHE_DIR": str(cache)}
+        )
+        line = plain(one_line(proc))
+        assert "$0.25 session" in line
+        assert "$? today" in line and "$0.00" not in line, line
+
+
 def test_read_only_cache_dir_still_renders(tmp_path):
     cache = tmp_path / "ro"
     cache.mkdir()

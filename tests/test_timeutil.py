@@ -6,7 +6,13 @@ import time
 
 import pytest
 
-from statusline.timeutil import civil_from_days, local_day_bounds_ms, parse_iso_ms, utc_day_name
+from statusline.timeutil import (
+    civil_from_days,
+    local_day_bounds_ms,
+    local_day_start_s,
+    parse_iso_ms,
+    utc_day_name,
+)
 
 H = 3_600_000
 
@@ -95,3 +101,83 @@ def test_dst_days_are_23_and_25_hours(monkeypatch):
     autumn = local_day_bounds_ms(parse_iso_ms("2026-11-01T17:00:00.000Z") / 1000)
     assert spring[2] == "2026-03-08" and spring[1] - spring[0] == 23 * H
     assert autumn[2] == "2026-11-01" and autumn[1] - autumn[0] == 25 * H
+
+
+def zone_file(name: str) -> str:
+    """TZ naming an IANA zone's file: the system's, else the `tzdata` package's.
+
+    The package's files are "slim" (later years only in the footer rule), which glibc 2.36 gets
+    wrong (Havana stays on daylight time after 2026-11-01); the system's files are "fat".
+    """
+    import os
+
+    system = os.path.join("/usr/share/zoneinfo", name)
+    if os.path.isfile(system):
+        return ":" + system
+    import tzdata
+
+    return ":" + os.path.join(os.path.dirname(tzdata.__file__), "zoneinfo", *name.split("/"))
+
+
+HAVANA = ["CST5CDT,M3.2.0/0,M11.1.0/1", zone_file("America/Havana")]
+
+
+@pytest.mark.parametrize("tz", HAVANA)
+@pytest.mark.parametrize(
+    "now",
+    [
+        "2026-11-01T04:30:00.000Z",
+        "2026-11-01T05:30:00.000Z",
+        "2026-11-01T17:00:00.000Z",
+        "2026-11-02T04:59:59.000Z",
+    ],
+)
+def test_havana_day_with_two_midnights_starts_at_the_first(monkeypatch, tz, now):
+    """2026-11-01: at 01:00 the clock goes back to 00:00; the day runs 04:00Z to 05:00Z next day."""
+    set_tz(monkeypatch, tz)
+    start, end, name = local_day_bounds_ms(parse_iso_ms(now) / 1000)
+    assert name == "2026-11-01"
+    assert (start, end) == (
+        parse_iso_ms("2026-11-01T04:00:00.000Z"),
+        parse_iso_ms("2026-11-02T05:00:00.000Z"),
+    )
+
+
+@pytest.mark.parametrize("tz", HAVANA)
+@pytest.mark.parametrize(
+    "now", ["2026-03-08T05:00:00.000Z", "2026-03-08T17:00:00.000Z", "2026-03-09T03:59:59.000Z"]
+)
+def test_havana_day_without_a_midnight_starts_at_one(monkeypatch, tz, now):
+    """2026-03-08: 00:00 becomes 01:00, so the day starts at 01:00 CDT (05:00Z) and lasts 23 hours."""
+    set_tz(monkeypatch, tz)
+    start, end, name = local_day_bounds_ms(parse_iso_ms(now) / 1000)
+    assert name == "2026-03-08"
+    assert (start, end) == (
+        parse_iso_ms("2026-03-08T05:00:00.000Z"),
+        parse_iso_ms("2026-03-09T04:00:00.000Z"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("tz", "now", "start", "hours"),
+    [
+        ("<+0520>-5:20", "2026-11-01T18:41:00.000Z", "2026-11-01T18:40:00.000Z", 24),
+        (zone_file("Asia/Kathmandu"), "2026-11-01T18:16:00.000Z", "2026-11-01T18:15:00.000Z", 24),
+        (zone_file("Pacific/Chatham"), "2026-11-01T10:16:00.000Z", "2026-11-01T10:15:00.000Z", 24),
+        # Lord Howe: +10:30, +11 in summer (30-minute DST from 02:00 on 2026-10-04).
+        (zone_file("Australia/Lord_Howe"), "2026-10-04T12:00:00.000Z", "2026-10-03T13:30:00.000Z", 23.5),
+        (zone_file("Africa/Monrovia"), "1971-06-01T12:00:00.000Z", "1971-06-01T00:44:30.000Z", 24),
+    ],
+)
+def test_day_bounds_in_odd_offsets(monkeypatch, tz, now, start, hours):
+    set_tz(monkeypatch, tz)
+    s, e, _ = local_day_bounds_ms(parse_iso_ms(now) / 1000)
+    assert s == parse_iso_ms(start) and e - s == hours * H
+
+
+@pytest.mark.parametrize("tz", HAVANA)
+def test_month_and_day_starts_by_date(monkeypatch, tz):
+    set_tz(monkeypatch, tz)
+    assert local_day_start_s(2026, 11, 1) * 1000 == parse_iso_ms("2026-11-01T04:00:00.000Z")
+    assert local_day_start_s(2026, 3, 8) * 1000 == parse_iso_ms("2026-03-08T05:00:00.000Z")
+    assert local_day_start_s(2026, 13, 1) * 1000 == parse_iso_ms("2027-01-01T05:00:00.000Z")

@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -108,6 +109,36 @@ def check_config_dirs() -> Check:
     )
 
 
+def check_cache() -> Check:
+    """Whether the index can be written: without it today is shown as `$?`."""
+    from statusline.index.store import Store, atomic_write
+
+    path = cache_dir()
+    probe = Store(path).path("doctor.probe")
+    try:
+        os.makedirs(os.path.dirname(probe), mode=0o700, exist_ok=True)
+        atomic_write(probe, b"")
+        os.unlink(probe)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename and exc.filename != path else ""
+        return Check(
+            "cache",
+            False,
+            f"{path} is not writable: {exc.strerror or exc}{where}; today shows $?",
+            "make it writable (chmod u+rwx), or set COSTLINE_CACHE_DIR to a writable folder",
+        )
+    return Check("cache", True, f"{path} (writable)")
+
+
+def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:
+    """Run one check; an error becomes a failed check rather than a traceback."""
+    try:
+        found = check()
+    except Exception as exc:
+        return [Check(name, False, f"{type(exc).__name__}: {exc}", "see the cache check above")]
+    return found if isinstance(found, list) else [found]
+
+
 def check_index() -> Check:
     from statusline.cli.index import collect_status
     from statusline.index.store import Store
@@ -205,8 +236,9 @@ def doctor(as_json: bool, no_timing: bool) -> None:
         check_versions(),
         *check_settings(),
         check_config_dirs(),
-        check_index(),
-        *check_pricing(),
+        check_cache(),
+        *_guarded("index", check_index),
+        *_guarded("pricing", check_pricing),
         check_config(),
         check_color(),
     ]

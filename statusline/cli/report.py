@@ -158,8 +158,8 @@ def _unlogged_by_period(kind: str, tz: object) -> dict[str, float]:
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
-    for (qh, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
-        date = rp.local_date(qh * 900_000, tz)  # type: ignore[arg-type]
+    for (at_ms, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
+        date = rp.local_date(at_ms, tz)  # type: ignore[arg-type]
         key = date if kind == "day" else date[:7]
         out[key] = out.get(key, 0.0) + usd
     return out

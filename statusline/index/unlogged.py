@@ -11,9 +11,14 @@ restart starts a new run); from then on
 and each time it grows, the growth is recorded at that render's quarter-hour. Today's figure adds
 the growth recorded today. Spend before costline first saw a session is never guessed.
 
+Both costs are at list prices (Claude Code's payload is; the logged tokens are priced with the
+table without your overrides), and the growth is recorded at yours: times `scale`, the session's
+logged cost at your prices ÷ at list prices (context.py).
+
 Files: `<cache>/unlogged/s-<session>` (the session's run state, written only at a new baseline or
 when growth is recorded, so the usual render writes nothing) and `<cache>/unlogged/<UTC day>`
-(growth per quarter-hour and session). Growth under half a cent is not recorded (rounding noise).
+(growth per (quarter-hour, session, time in ms): the time places it in any zone's local day).
+Growth under half a cent is not recorded (rounding noise).
 """
 
 from __future__ import annotations
@@ -35,11 +40,21 @@ def _safe(session: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in session)[:120] or "_"
 
 
-def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
-    """Fold one render's figures into the session's run; return the growth recorded now."""
+def observe(
+    cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int, scale: float = 1.0
+) -> float:
+    """Fold one render's figures into the session's run; return the growth recorded now.
+
+    `payload_usd` and `logged_usd` are both at list prices; growth is recorded times `scale`
+    (your price of a list-price dollar, 1.0 without overrides).
+    """
     folder = _folder(cache)
     state = read_marshal(os.path.join(folder, "s-" + _safe(session)))
-    if state is not None and payload_usd >= float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
+    if (
+        state is not None
+        and "pending" not in state  # a recording cut short by a crash: finish it under the lock
+        and payload_usd >= float(state.get("payload", 0.0)) - 1e-9  # type: ignore[arg-type]
+    ):
         seen = float(state.get("seen", 0.0))  # type: ignore[arg-type]
         unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
         if unlogged - seen < MIN_GROWTH_USD:
@@ -53,14 +68,18 @@ def observe(cache: str, session: str, payload_usd: float, logged_usd: float, now
             fcntl.flock(fd, fcntl.LOCK_EX)  # held for a few file operations at most
         except ImportError:
             pass
-        return _observe(folder, session, payload_usd, logged_usd, now_ms)
+        return _observe(folder, session, payload_usd, logged_usd, now_ms, scale)
     finally:
         os.close(fd)
 
 
-def _observe(folder: str, session: str, payload_usd: float, logged_usd: float, now_ms: int) -> float:
+def _observe(
+    folder: str, session: str, payload_usd: float, logged_usd: float, now_ms: int, scale: float
+) -> float:
     state_path = os.path.join(folder, "s-" + _safe(session))
     state = read_marshal(state_path)
+    if state is not None and "pending" in state:
+        _finish(folder, state_path, state)
     if state is None or payload_usd < float(state.get("payload", 0.0)) - 1e-9:  # type: ignore[arg-type]
         state = {"payload0": payload_usd, "logged0": logged_usd, "seen": 0.0}
     unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
@@ -70,27 +89,43 @@ def _observe(folder: str, session: str, payload_usd: float, logged_usd: float, n
     # The stored payload is the last one at a baseline or a recorded growth, not every render's:
     # a drop below it still marks a new run (/clear and restarts start again near zero).
     state["payload"] = payload_usd
-    recorded = 0.0
-    if growth >= MIN_GROWTH_USD:
-        state["seen"] = unlogged
-        qh = now_ms // QUARTER_HOUR_MS
-        day_path = os.path.join(folder, utc_day_name(now_ms))
-        day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
-        key = (qh, session)
-        day[key] = float(day.get(key, 0.0)) + growth  # type: ignore[arg-type]
-        atomic_write(day_path, marshal.dumps(day))
-        recorded = growth
+    if growth < MIN_GROWTH_USD:
+        atomic_write(state_path, marshal.dumps(state))
+        return 0.0
+    # Crash safety: the state says what is about to be recorded before the day file gets it, and
+    # recording sets (never adds) that one entry, so a recording cut short is finished exactly
+    # once by the next render (see observe), never lost and never counted twice.
+    state["seen"] = unlogged
+    key = (now_ms // QUARTER_HOUR_MS, session, now_ms)  # the time places it in any zone's local day
+    state["pending"] = (utc_day_name(now_ms), key, growth * scale)
     atomic_write(state_path, marshal.dumps(state))
-    return recorded
+    _finish(folder, state_path, state)
+    return growth * scale
+
+
+def _finish(folder: str, state_path: str, state: dict[str, object]) -> None:
+    """Write a pending recording into its day file, then mark it done."""
+    pending = state.pop("pending")
+    if isinstance(pending, tuple) and len(pending) == 3 and isinstance(pending[0], str):
+        day_path = os.path.join(folder, _safe(pending[0]))
+        day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
+        day[pending[1]] = pending[2]
+        atomic_write(day_path, marshal.dumps(day))
+    atomic_write(state_path, marshal.dumps(state))
 
 
 def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], float]:
-    """Recorded growth per (quarter-hour, session) within [start_ms, end_ms)."""
+    """Recorded growth per (time in ms, session) within [start_ms, end_ms).
+
+    Growth recorded before entries carried their time counts at the start of its quarter-hour.
+    """
     out: dict[tuple[int, str], float] = {}
-    first, last = start_ms // QUARTER_HOUR_MS, (end_ms - 1) // QUARTER_HOUR_MS
     folder = _folder(cache)
     for name in utc_days_in(start_ms, end_ms, lambda: day_names(folder)):
         for key, usd in (read_marshal(os.path.join(folder, name)) or {}).items():
-            if isinstance(key, tuple) and first <= key[0] <= last:
-                out[key] = out.get(key, 0.0) + float(usd)
+            if not isinstance(key, tuple) or len(key) < 2:
+                continue
+            at = int(key[2]) if len(key) > 2 else int(key[0]) * QUARTER_HOUR_MS
+            if start_ms <= at < end_ms:
+                out[(at, key[1])] = out.get((at, key[1]), 0.0) + float(usd)
     return out

@@ -195,7 +195,7 @@ class Batch:
         assert shard is not None
         if msg_id:
             entries = shard["keys"].setdefault(msg_id, [])
-            entries.append((req, key, vec, total, speed, side, self.origin))  # type: ignore[attr-defined]
+            entries.append((req, key, vec, total, speed, side, self.origin, ts))  # type: ignore[attr-defined]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
         self._delta(ts, key, vec, +1)  # type: ignore[arg-type]
         self.dirty.add(hour)

@@ -34,6 +34,8 @@ def test_observe_by_hand(tmp_path):
     assert unlogged.observe(cache, "s", 0.2, 1.3, t + 4000) == 0.0  # /clear: a new run
     assert unlogged.observe(cache, "s", 0.5, 1.4, t + 5000) == pytest.approx(0.2)
     assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.5)
+    # At half your list prices (overrides), a list-price gap of $0.4 is $0.2 of yours.
+    assert unlogged.observe(cache, "s", 0.9, 1.4, t + 6000, scale=0.5) == pytest.approx(0.2)
 
 
 def test_today_includes_what_the_transcript_never_saw(config_dir, tmp_path):
@@ -107,3 +109,112 @@ def test_a_render_killed_between_its_writes_books_no_phantom_unlogged(config_dir
     daily = json.loads(run_costline(b"", "report", "daily", "--json").stdout)["daily"][-1]
     assert daily["totalCost"] == pytest.approx(0.11)
     assert daily.get("unloggedCost", 0.0) == pytest.approx(0.0)
+
+
+# -- your prices: overrides and fetched price changes ------------------------------------------
+TEN_K = {"input_tokens": 10_000, "output_tokens": 10_000}
+OPUS45_LIST = (10_000 * 5 + 10_000 * 25) / 1e6  # $0.30 per message at Claude Code's list price
+HALF = '\n[pricing.overrides."claude-opus-4-5"]\ninput = 2.5\noutput = 12.5\n'
+
+
+def shown(line: str, what: str) -> str:
+    return re.search(r"(\$[0-9.?]+[^ ]*) " + what, line).group(1)
+
+
+def test_overrides_are_not_turned_into_unlogged_spend(config_dir, tmp_path):
+    """Half-price override, six messages, a render after each with Claude Code's list-price cost."""
+    settings = tmp_path / "costline.toml"
+    settings.write_text(settings.read_text() + HALF)
+    path = None
+    line = ""
+    for n in range(1, 7):
+        msg = assistant(
+            msg_id=f"m{n}", request_id=f"r{n}", ts=now_iso(), usage=TEN_K, model="claude-opus-4-5"
+        )
+        path = write_transcript(config_dir, "p", "s1.jsonl", [msg], mode="a")
+        body = payload(path, cost={"total_cost_usd": n * OPUS45_LIST})
+        line = run_costline(body, env={"NO_COLOR": "1"}).stdout.decode()
+        if n == 1:
+            wait_for_refresh(tmp_path / "cache")
+    assert shown(line, "today") == "$0.90"
+    assert "$0.90 session (list $1.80)" in line  # the user's price first, Claude Code's labelled
+    daily = json.loads(run_costline(b"", "report", "daily", "--json").stdout)["daily"][-1]
+    assert daily["totalCost"] == pytest.approx(6 * OPUS45_LIST / 2)
+    assert daily["unloggedCost"] == pytest.approx(0.0)
+    # A request Claude Code made without logging it ($0.30 at list price) is $0.15 at the user's.
+    line = run_costline(payload(path, cost={"total_cost_usd": 7 * OPUS45_LIST}), env={"NO_COLOR": "1"})
+    assert shown(line.stdout.decode(), "today") == "$1.05"
+    daily = json.loads(run_costline(b"", "report", "daily", "--json").stdout)["daily"][-1]
+    assert daily["unloggedCost"] == pytest.approx(OPUS45_LIST / 2)
+
+
+def render_at(path, now_s: float, cost: float):
+    """One render's index and unlogged steps, in process, at a chosen time."""
+    import os
+
+    from statusline.context import Context
+    from statusline.index.store import Store
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    os.makedirs(cache, exist_ok=True)
+    Store(cache).mark_refresh_started(now_s)  # no background refresh from a test
+    body = {"session_id": "s1", "transcript_path": str(path), "cost": {"total_cost_usd": cost}}
+    ctx = Context(body, now_s, os.environ, cache)
+    ctx.refresh_index()
+    ctx.track_unlogged()
+    return ctx
+
+
+def test_a_fetched_price_change_mid_session_is_not_unlogged_spend(config_dir):
+    """Claude Code priced each request when it made it; so must the comparison."""
+    import os
+
+    from statusline import price_table
+    from statusline.timeutil import parse_iso_ms
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    t0 = parse_iso_ms("2026-11-20T10:00:00.000Z") / 1000
+    old = (10_000 * 5 + 10_000 * 25) / 1e6
+    new = (10_000 * 5 + 10_000 * 15) / 1e6  # output cut from $25 to $15 per MTok
+    first = assistant(msg_id="a", request_id="ra", ts="2026-11-20T10:00:00.000Z", usage=TEN_K)
+    path = write_transcript(config_dir, "p", "s1.jsonl", [first])
+    render_at(path, t0 + 30, old)
+    history = price_table.fetched_history(cache)
+    period = (0, 5.0, 15.0, 6.25, 10.0, 0.5, None, 2.0, 1_000_000)
+    price_table.record_fetch(history, {"claude-opus-4-8": period}, {}, int((t0 + 60) * 1000))
+    price_table.save_history(cache, history)
+    price_table.compile_table(cache)
+    later = assistant(msg_id="b", request_id="rb", ts="2026-11-20T10:30:00.000Z", usage=TEN_K)
+    write_transcript(config_dir, "p", "s1.jsonl", [later], mode="a")
+    ctx = render_at(path, t0 + 1830, old + new)
+    assert ctx.session_logged() == pytest.approx((old + new, old + new))
+    assert unlogged.in_range(cache, int(t0 * 1000), int((t0 + 3600) * 1000)) == {}
+    # A request that was never logged still shows, at the price in force when it was made.
+    render_at(path, t0 + 1860, old + 2 * new)
+    assert sum(unlogged.in_range(cache, int(t0 * 1000), int((t0 + 3600) * 1000)).values()) == pytest.approx(
+        new
+    )
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3])
+def test_a_crash_between_writes_never_counts_growth_twice_or_loses_it(tmp_path, monkeypatch, crash_at):
+    """Killed after any one of a recording's writes, the next render ends with the growth once."""
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 1.0, 1.0, t)
+    real, writes = unlogged.atomic_write, [0]
+
+    def dying_write(path, data):
+        writes[0] += 1
+        if writes[0] > crash_at:
+            raise SystemExit("killed")
+        return real(path, data)
+
+    monkeypatch.setattr(unlogged, "atomic_write", dying_write)
+    with pytest.raises(SystemExit):
+        unlogged.observe(cache, "s", 1.5, 1.2, t + 1000)
+        raise SystemExit("finished")  # fewer writes than crash_at: nothing was cut short
+    monkeypatch.setattr(unlogged, "atomic_write", real)
+    unlogged.observe(cache, "s", 1.5, 1.2, t + 2000)  # the next render, same figures
+    unlogged.observe(cache, "s", 1.5, 1.2, t + 3000)
+    assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.3)

@@ -116,6 +116,9 @@ def test_override_from_a_date_keeps_earlier_prices():
     assert [r[0] for r in rows] == [0, 1790000000000]
     assert rows[0][1:3] == (5.0, 25.0) and rows[1][1:3] == (4.0, 20.0)
     assert compiled["sources"]["claude-opus-4-8"] == ["bundled", "bundled+override"]
+    # Claude Code's list prices stay beside them, for comparing with its payload cost.
+    assert compiled["list_models"]["claude-opus-4-8"] == pricing.MODELS["claude-opus-4-8"]
+    assert build(Config("cfg.toml"), {"periods": {}, "aliases": {}})["list_models"] is None
 
 
 def test_override_for_a_model_costline_does_not_know():
@@ -123,6 +126,7 @@ def test_override_for_a_model_costline_does_not_know():
     config.overrides = {"my-gateway-model": {"input": 1.0, "output": 2.0}}
     compiled = build(config, {"periods": {}, "aliases": {}})
     assert compiled["models"]["my-gateway-model"][0][1:6] == (1.0, 2.0, 1.25, 2.0, 0.1)
+    assert compiled["list_models"]["my-gateway-model"] == compiled["models"]["my-gateway-model"]
 
 
 def test_unknown_model_by_family_only_when_opted_in(config_dir, tmp_path, monkeypatch):
