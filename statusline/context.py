@@ -231,6 +231,12 @@ class Context:
         finally:
             store.unlock()
 
+    def indexing_share(self) -> float | None:
+        """How much of the first full scan is done (0..1), while one is running and reporting."""
+        from statusline.index.store import read_progress
+
+        return read_progress(self.store)
+
     def _read_group(self, transcript: str) -> dict[str, object] | None:
         try:
             group = self.store.read(f"groups/{group_of(transcript)[0]}")

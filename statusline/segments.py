@@ -126,7 +126,10 @@ def today(ctx: Context) -> Spans | None:
     )
     style = "cost.ok" if usd < warn_at else "cost.warn" if usd < alert_at else "cost.alert"
     spans = [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
-    if not ctx.index_partial and ctx.index_age_s > STALE_AFTER_S:
+    share = ctx.indexing_share() if ctx.index_partial else None
+    if share is not None:  # the first build is running: say how far it has come
+        spans.append((f" (indexing {int(share * 100)}%)", "muted"))
+    elif not ctx.index_partial and ctx.index_age_s > STALE_AFTER_S:
         spans.append((f" ({age(ctx.index_age_s)} old)", "muted"))
     return spans
 

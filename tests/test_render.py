@@ -408,3 +408,21 @@ def test_lone_surrogate_line_counts_the_same_whoever_reads_it_first(config_dir, 
 
 def _recent_iso() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+
+
+def test_the_line_says_how_far_the_first_build_has_come(config_dir, tmp_path):
+    from statusline.index.store import Store, write_progress
+
+    store = Store(str(tmp_path / "cache"))
+    store.ensure()
+    write_progress(store, 340, 1000, time.time())
+    line = run_costline(payload(None), env={"NO_COLOR": "1"}).stdout.decode()
+    assert "… today (indexing 34%)" in line
+
+
+def test_report_progress_has_a_bar_bytes_and_eta():
+    from statusline.cli.index import progress_text
+
+    assert progress_text(250_000_000, 1_000_000_000, 3.0) == (
+        "indexing [#####---------------] 250 / 1,000 MB 25% ETA 9s"
+    )

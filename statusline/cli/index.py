@@ -23,6 +23,15 @@ def _store() -> Store:
     return Store(cache_dir())
 
 
+def progress_text(done: int, total: int, elapsed_s: float, width: int = 20) -> str:
+    """`indexing [######--------------] 312 / 1,040 MB 30% ETA 7s`."""
+    share = min(done / total, 1.0) if total else 1.0
+    filled = int(share * width)
+    eta = f" ETA {elapsed_s * (1 - share) / share:,.0f}s" if 0 < share < 1 else ""
+    bar = "#" * filled + "-" * (width - filled)
+    return f"indexing [{bar}] {done / 1e6:,.0f} / {total / 1e6:,.0f} MB {int(share * 100)}%{eta}"
+
+
 class _Progress:
     """Progress on stderr, shown only once indexing has taken more than a second."""
 
@@ -38,8 +47,7 @@ class _Progress:
             return
         self.last = now
         self.shown = True
-        pct = 100 * done // total if total else 100
-        click.echo(f"\rindexing {done / 1e6:,.0f} / {total / 1e6:,.0f} MB ({pct}%)", err=True, nl=False)
+        click.echo("\r" + progress_text(done, total, now - self.started), err=True, nl=False)
 
     def finish(self) -> None:
         if self.shown:

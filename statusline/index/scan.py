@@ -93,7 +93,7 @@ class ScanReport:
 # Records merged per hold of the writers' lock before the batch is written out: bounds memory
 # (the hour files a batch loaded stay in memory until then) and how long renders find the lock
 # taken (they never wait: they show what the index has).
-FLUSH_RECORDS = 60_000
+FLUSH_RECORDS = 20000
 # Below this many bytes to read, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 16 << 20
 # A group with more than this to read is read by the scanning process itself, chunk by chunk.
@@ -106,6 +106,9 @@ def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> list[FileR
     """In a worker process: read and parse one group's new lines (nothing is written)."""
     global _worker_loads
     if _worker_loads is None:
+        import gc
+
+        gc.disable()  # records are acyclic tuples and lists: collection passes only cost time
         _worker_loads = fast_parser()
     return _read_paths(task, _worker_loads)
 
@@ -183,9 +186,30 @@ def scan(
     first so that a batch's hours are mostly written once; a group too large for a worker is
     read here, chunk by chunk.
     """
+    import gc
+
     started = time.time()
     report = ScanReport()
     store.ensure()
+    collecting = gc.isenabled()
+    gc.disable()  # millions of small acyclic tuples: generational passes would only cost time
+    try:
+        return _scan(store, loads, roots, progress, workers, parallel_min_bytes, started, report)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _scan(
+    store: Store,
+    loads: Callable[[bytes], object],
+    roots: list[str] | None,
+    progress: Callable[[int, int], None] | None,
+    workers: int | None,
+    parallel_min_bytes: int,
+    started: float,
+    report: ScanReport,
+) -> ScanReport:
     roots = projects_dirs() if roots is None else roots
     meta = store.read_meta()
     epoch = int(meta.get("rescan_epoch", 0))  # type: ignore[call-overload]

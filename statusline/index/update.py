@@ -25,7 +25,7 @@ import stat
 
 from statusline.index.lines import Skip, file_session_id, records_from_line
 from statusline.index.store import CorruptIndex, Store
-from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
+from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -61,6 +61,18 @@ def _fnv(text: str) -> int:
     for b in text.encode("utf-8", "surrogatepass"):
         h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
     return h
+
+
+_day_names: dict[int, str] = {}
+
+
+def _day_of(ts: int) -> str:
+    """`utc_day_name`, remembered: a scan asks it for every record."""
+    number = ts // DAY_MS
+    name = _day_names.get(number)
+    if name is None:
+        name = _day_names[number] = utc_day_name(ts)
+    return name
 
 
 def _add(
@@ -174,7 +186,7 @@ class Batch:
         return shard
 
     def _delta(self, ts: int, key: tuple[object, ...], vec: list[float], sign: int) -> None:
-        day = utc_day_name(ts)
+        day = _day_of(ts)
         delta = self.deltas.setdefault(day, {})
         qh, _session, model, cls = key
         tkey = (qh, model, cls)

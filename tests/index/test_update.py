@@ -375,3 +375,31 @@ def test_rebuild_twice_gives_the_counters_of_one_cold_read(config_dir):
         assert run_costline(b"", "index", "rebuild").returncode == 0
         assert (counters_of(path), counters_of(fork)) == cold
     assert priced().usd == pytest.approx(2 * ONE)
+
+
+def test_parallel_scan_equals_one_process(config_dir, tmp_path):
+    """Worker processes parse, one writer merges: same buckets and counters as in process."""
+    import random
+
+    from statusline.index.scan import scan
+    from statusline.index.store import Store
+
+    rng = random.Random(7)
+    for n in range(12):
+        lines = []
+        for i in range(30):
+            msg = f"m{rng.randrange(200)}"  # shared ids across files: dedup across workers
+            usage = {"input_tokens": rng.randrange(1, 5000), "output_tokens": rng.randrange(1, 900)}
+            ts = f"2026-11-{20 + i % 3}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00.000Z"
+            lines.append(assistant(msg_id=msg, request_id=f"r{msg}", usage=usage, ts=ts, session=f"s{n}"))
+        write_transcript(config_dir, f"p{n % 3}", f"s{n}.jsonl", lines)
+    results = []
+    for name, workers in (("one", 1), ("two", 2)):
+        st = Store(str(tmp_path / name))
+        scan(st, loads, workers=workers, parallel_min_bytes=0)
+        from statusline.index.update import range_buckets
+
+        buckets = sorted((qh, m, c, tuple(v[:7])) for qh, m, c, v in range_buckets(st, 0, 1 << 62))
+        counters = sorted((g["session"], tuple(sorted(g["counters"].items()))) for g in st.groups())
+        results.append((buckets, counters))
+    assert results[0] == results[1] and results[0][0]
