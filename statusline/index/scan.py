@@ -93,13 +93,14 @@ class ScanReport:
 # Records merged per hold of the writers' lock before the batch is written out: bounds memory
 # (the hour files a batch loaded stay in memory until then) and how long renders find the lock
 # taken (they never wait: they show what the index has).
-FLUSH_RECORDS = 20000
+FLUSH_RECORDS = 20_000
 # Below this many bytes to read, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 16 << 20
 # A group with more than this to read is read by the scanning process itself, chunk by chunk.
 WORKER_MAX_BYTES = 64 << 20
 
 _worker_loads: Callable[[bytes], object] | None = None
+Task = tuple[str, list[str], dict[str, list["Any"]]]  # group name, its files, their saved states
 
 
 def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> list[FileRead]:
@@ -118,6 +119,12 @@ def _read_paths(
 ) -> list[FileRead]:
     _name, paths, states = task
     return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True) for p in paths]
+
+
+def _paced(tasks: list[Task], ahead: Any) -> Iterator[Task]:
+    for task in tasks:
+        ahead.acquire()
+        yield task
 
 
 def _saved_states(store: Store, name: str, epoch: int) -> dict[str, list[Any]]:
@@ -238,12 +245,20 @@ def _scan(
     done = 0
     try:
         tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch)) for n in small]
+        ahead = None
         if pool is not None:
-            results: Iterable[list[FileRead]] = pool.imap(_read_group, tasks, chunksize=2)
+            import threading
+
+            # Workers run ahead of the writer by a few groups at most, or their parsed records
+            # would pile up in this process (imap's feeder blocks here, nothing else does).
+            ahead = threading.Semaphore(4 * workers)
+            results: Iterable[list[FileRead]] = pool.imap(_read_group, _paced(tasks, ahead))
         else:
             results = (_read_paths(task, loads) for task in tasks)
         for (name, _paths, _states), reads in zip(tasks, results, strict=True):
             _, session, project = group_of(groups[name][0][0])
+            if ahead is not None:
+                ahead.release()
             if writer.merge(name, session, project, reads):
                 large.append(name)  # grew while being read: finish it below
             done += sum(r.consumed for r in reads)
