@@ -2,9 +2,11 @@
 
 For --runs runs, interleaved: costline with a fresh, empty COSTLINE_CACHE_DIR (so the command builds
 the whole index), then ccusage over the same logs; both in UTC with an empty HOME. Reports medians of
-wall time, CPU time (user + sys of the child, from wait4) and peak RSS, the ratios costline/ccusage,
-and whether the daily figures agree to the cent on the models both price (ccusage prices some newer
-models at $0: README, "Differences from ccusage"). Token counts are compared on every model.
+wall time, CPU time (user + sys of the child and its reaped workers, from wait4) and peak RSS (the
+largest single process, from wait4; and, sampled, the sum over the process tree, since parallel
+workers add up), the ratios costline/ccusage, and whether the daily figures agree to the cent on
+the models both price (ccusage prices some newer models at $0: README, "Differences from ccusage").
+Token counts are compared on every model.
 The seeded corpus (bench/corpus.py) is written once to --data and reused; the page cache is warmed
 before the first run, so "cold" means no index, not an empty page cache.
 Usage: python bench/cold_bench.py --ccusage PATH [--venv .venv] [--files 1000] [--mb 1000] [--runs 3]
@@ -21,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 
@@ -29,35 +32,75 @@ from corpus import generate
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens")
+SAMPLE_S = 0.02  # process-tree memory sampling interval
 CENT = 0.005  # "equal to the cent": rounding both to cents gives the same figure, within float noise
 
 
 @dataclass
 class Run:
-    """One child process: wall seconds, CPU seconds (user + sys), peak RSS (KiB), its stdout."""
+    """One child process: wall seconds, CPU seconds (user + sys, reaped workers included), peak RSS
+    of the largest single process (KiB, from wait4), peak sums over the process tree (KiB, sampled
+    every SAMPLE_S: Rss counts pages shared after fork once per process, Pss splits them), stdout."""
 
     wall: float
     cpu: float
     rss_kib: int
+    tree_rss_kib: int
+    tree_pss_kib: int
     code: int
     stdout: bytes
     stderr: bytes
 
 
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(sum of Rss, sum of Pss) in KiB over `pid` and its descendants, from /proc."""
+    rss = pss = 0
+    todo = [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/smaps_rollup", "rb") as fh:
+                for line in fh:
+                    if line.startswith(b"Rss:"):
+                        rss += int(line.split()[1])
+                    elif line.startswith(b"Pss:"):
+                        pss += int(line.split()[1])
+            for tid in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{tid}/children") as fh:
+                    todo.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            pass  # it ended while we looked
+    return rss, pss
+
+
+def sample_tree(pid: int, done: threading.Event, peaks: list[int]) -> None:
+    """Keep `peaks` = [max tree Rss, max tree Pss] until `done` is set."""
+    while not done.wait(SAMPLE_S):
+        rss, pss = tree_memory(pid)
+        peaks[0], peaks[1] = max(peaks[0], rss), max(peaks[1], pss)
+
+
 def run_child(argv: list[str], env: dict[str, str], scratch: str) -> Run:
     """Run `argv` to the end; stdout and stderr go to files, so no pipe can fill while we wait4."""
     out_path, err_path = os.path.join(scratch, "stdout"), os.path.join(scratch, "stderr")
+    peaks = [0, 0]
+    done = threading.Event()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(argv, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+        sampler = threading.Thread(target=sample_tree, args=(proc.pid, done, peaks), daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
+        done.set()
+        sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     with open(out_path, "rb") as fh:
         stdout = fh.read()
     with open(err_path, "rb") as fh:
         stderr = fh.read()
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, proc.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(wall, cpu, usage.ru_maxrss, peaks[0], peaks[1], proc.returncode, stdout, stderr)
 
 
 def corpus_size(root: str) -> tuple[int, int]:
@@ -167,6 +210,8 @@ def summary(runs: list[Run]) -> dict[str, object]:
         "cpu_s": round(statistics.median(r.cpu for r in runs), 3),
         "peak_rss_mb": round(statistics.median(r.rss_kib for r in runs) / 1024, 1),
         "max_peak_rss_mb": round(max(r.rss_kib for r in runs) / 1024, 1),
+        "tree_peak_rss_mb": round(max(r.tree_rss_kib for r in runs) / 1024, 1),
+        "tree_peak_pss_mb": round(max(r.tree_pss_kib for r in runs) / 1024, 1),
         "walls_s": [round(r.wall, 3) for r in runs],
     }
 
@@ -241,8 +286,10 @@ def main() -> None:
     t = results["totals"]
     print(
         f"{corpus['jsonl_files']} files, {corpus['mb']} MB, {args.runs} runs (medians)\n"
-        f"  costline cold: {a['wall_s']} s wall, {a['cpu_s']} s CPU, {a['peak_rss_mb']} MB peak RSS\n"
-        f"  ccusage:       {b['wall_s']} s wall, {b['cpu_s']} s CPU, {b['peak_rss_mb']} MB peak RSS\n"
+        f"  costline cold: {a['wall_s']} s wall, {a['cpu_s']} s CPU, {a['peak_rss_mb']} MB peak RSS "
+        f"(process tree: {a['tree_peak_rss_mb']} MB Rss, {a['tree_peak_pss_mb']} MB Pss)\n"
+        f"  ccusage:       {b['wall_s']} s wall, {b['cpu_s']} s CPU, {b['peak_rss_mb']} MB peak RSS "
+        f"(process tree: {b['tree_peak_rss_mb']} MB Rss, {b['tree_peak_pss_mb']} MB Pss)\n"
         f"  ratio costline/ccusage: {results['ratio_costline_over_ccusage']}\n"
         f"  totals agree to the cent on models both price: {t['agree_to_the_cent']} "  # type: ignore[index]
         f"(excluded: {t['models_excluded_priced_0_by_either']}; "  # type: ignore[index]
