@@ -58,7 +58,9 @@ def json_parser(strict: bool) -> Callable[[str], object]:
             start += 1
         try:
             value, pos = scan(text, start)
-        except StopIteration:
+        except (StopIteration, SystemError):
+            # Deep inside a document the C scanner reports an error through json.decoder, which
+            # the render never imports: it then fails with SystemError, which means "not JSON".
             raise ValueError("not JSON") from None
         finally:
             memo.clear()

@@ -157,3 +157,13 @@ def test_verdicts_agree_on_any_bytes(junk):
         + b'"}'
     )
     assert records(line, FAST) == records(line)
+
+
+@pytest.mark.parametrize(
+    "text", [b'{"a":{"usage": 12', b'{"message":{"usage":{"input_tokens":1,', b"[1,2", b'{"a":tru}']
+)
+def test_a_broken_document_is_not_json_on_the_lean_parser(text):
+    # The C scanner reports errors inside a document through json.decoder, which the render never
+    # imports: it raised SystemError, which aborted the render's index step on a half-written line.
+    with pytest.raises(ValueError):
+        parse_lean(text)

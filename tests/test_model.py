@@ -1,0 +1,651 @@
+"""Model-based test: today stays exact through price overrides, crashes and odd time zones.
+
+Seeded random sequences of steps drive the installed `costline` against a model that recomputes
+today by hand from every event the test wrote (README: "How today's figure is kept fast and
+right"): every logged message of the local day, deduplicated by (message id, request id) with
+the copy with the most tokens winning, priced from the small table below at the user's prices,
+plus what Claude Code charged without logging it, following "What the transcript never sees"
+(a baseline per run, a new run when the payload cost drops, growth at the user's prices).
+
+Steps: assistant messages in several sessions, subagent files and forks, streaming copies,
+half-written lines, renders (some killed at their Nth write), /clear, `index refresh` (some
+killed), `index rebuild`, price override edits, time zone changes and `report daily --json`.
+
+Default: 3 seeds x 25 steps. `COSTLINE_MODEL_STEPS=10000 pytest -s tests/test_model.py` runs
+that many steps across the seeds and prints what was covered.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from helpers import assistant, payload, run_costline, user
+
+SEEDS = (1, 2, 3)
+DEFAULT_STEPS = 25
+TOTAL_STEPS = int(os.environ.get("COSTLINE_MODEL_STEPS", "0") or 0)
+STEPS = max(1, TOTAL_STEPS // len(SEEDS)) if TOTAL_STEPS else DEFAULT_STEPS
+# The three known discrepancies (xfail tests at the end) are kept out of the random sequences:
+# the model mirrors the /clear rule as coded, Claude Code's cost never includes a response whose
+# line is half written, and a session is indexed before it is forked. COSTLINE_MODEL_README=1
+# holds costline to the README's word instead (and fails until they are fixed).
+# (A fourth, the SystemError below, is not kept out: large runs meet it when a line is cut after
+# its "usage" key.)
+README_RULES = os.environ.get("COSTLINE_MODEL_README") == "1"
+
+# USD per million tokens (input, output, 5-minute cache write, cache read), as in
+# statusline/pricing.py MODELS; every prompt here stays far below any long-context tier.
+LIST = {
+    "claude-opus-4-8": (5.0, 25.0, 6.25, 0.5),
+    "claude-sonnet-4-6": (3.0, 15.0, 3.75, 0.3),
+    "claude-haiku-4-5": (1.0, 5.0, 1.25, 0.1),
+}
+RATE_FIELDS = ("input", "output", "cache_write_5m", "cache_read")
+MIN_GROWTH_USD = 0.005  # statusline/index/unlogged.py: smaller growth is rounding noise
+BASE_CONFIG = "[pricing]\noffline = true\n"
+
+ZONES = ["UTC0", "<+0520>-5:20", "EST5EDT,M3.2.0,M11.1.0", "<+0545>-5:45"]
+if os.path.exists("/usr/share/zoneinfo/America/Havana"):
+    ZONES.append("America/Havana")
+
+TODAY_RE = re.compile(r"\$([0-9]+\.[0-9]{2})(\+\?)?(…)? today")
+
+
+def iso(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+def local_date(ms: float) -> str:
+    return time.strftime("%Y-%m-%d", time.localtime(ms / 1000))
+
+
+def cost(tokens: tuple[int, int, int, int], rates: tuple[float, ...]) -> float:
+    return sum(n * r for n, r in zip(tokens, rates, strict=True)) / 1e6
+
+
+# -- the model -------------------------------------------------------------------------------
+@dataclass
+class Copy:
+    tokens: tuple[int, int, int, int]  # input, output, cache write, cache read
+    ts_ms: int
+    line: str
+    complete: bool = False
+
+
+@dataclass
+class Msg:
+    owner: str  # the session whose copy was indexed first (forks replay only indexed messages)
+    model: str
+    run: int  # the owner's run (/clear starts a new one) the message was made in
+    copies: list[Copy] = field(default_factory=list)
+
+    def winner(self, written: bool = False) -> Copy | None:
+        """The copy the index counts (`written`: also a line still being written)."""
+        best = None
+        for c in self.copies:  # most tokens wins; equal copies here are identical lines
+            if (c.complete or written) and (best is None or sum(c.tokens) > sum(best.tokens)):
+                best = c
+        return best
+
+
+@dataclass
+class Ledger:  # README "What the transcript never sees", one session's run
+    payload0: float
+    logged0: float
+    seen: float
+    last_payload: float  # the previous render's payload cost: below it, a new run
+    stored: float  # the payload at the baseline or the last recorded growth (as coded)
+
+
+@dataclass
+class Session:
+    name: str
+    project: str
+    run: int = 0
+    hidden: float = 0.0  # Claude Code's cost of unlogged requests in the current run (list)
+    ledger: Ledger | None = None
+    forked_from: str | None = None
+
+    def main(self, root: Path) -> Path:
+        return root / "projects" / self.project / f"{self.name}.jsonl"
+
+
+@dataclass
+class TFile:
+    session: str
+    sidechain: bool
+    last: tuple[str, str] | None = None  # the message a streaming copy would repeat
+    pending: tuple[bytes, int, Copy] | None = None  # a line written in part: bytes, written, copy
+
+
+class Model:
+    def __init__(self) -> None:
+        self.msgs: dict[tuple[str, str], Msg] = {}
+        self.sessions: dict[str, Session] = {}
+        self.files: dict[Path, TFile] = {}
+        self.overrides: dict[str, dict[str, float]] = {}
+        self.recorded: list[tuple[int, float]] = []  # (ms, USD at the user's prices)
+        self.dirty: set[str] = set()  # sessions with bytes the index may not have read
+
+    def rates(self, model: str, at_list: bool = False) -> tuple[float, ...]:
+        base = LIST[model]
+        if at_list or model not in self.overrides:
+            return base
+        over = self.overrides[model]
+        return tuple(over.get(f, base[i]) for i, f in enumerate(RATE_FIELDS))
+
+    def logged(self, session: str, at_list: bool, run: int | None = None, written: bool = False) -> float:
+        total = 0.0
+        for m in self.msgs.values():
+            w = m.winner(written)
+            if w is not None and m.owner == session and (run is None or m.run == run):
+                total += cost(w.tokens, self.rates(m.model, at_list))
+        return total
+
+    def payload_cost(self, s: Session) -> float:
+        """Claude Code's running cost: this run's logged messages at list prices + unlogged."""
+        return self.logged(s.name, True, s.run, written=README_RULES) + s.hidden
+
+    def render(self, s: Session, payload_usd: float, now_ms: int) -> None:
+        """A render that indexed its whole session compares the payload with the logged cost."""
+        at_list = self.logged(s.name, True, written=README_RULES)
+        led = s.ledger
+        drop = led is not None and payload_usd < (led.last_payload if README_RULES else led.stored) - 1e-9
+        if led is None or drop:  # first sight, or a new run
+            s.ledger = Ledger(payload_usd, at_list, 0.0, payload_usd, payload_usd)
+            return
+        unlogged = (payload_usd - led.payload0) - (at_list - led.logged0)
+        growth = unlogged - led.seen
+        if growth >= MIN_GROWTH_USD:
+            yours = self.logged(s.name, False)
+            scale = yours / at_list if self.overrides and yours > 0 and at_list > 0 else 1.0
+            led.seen = unlogged
+            led.stored = payload_usd
+            self.recorded.append((now_ms, growth * scale))
+        led.last_payload = payload_usd
+
+    def today(self, now_ms: int) -> tuple[float, float]:
+        """(logged today at the user's prices, unlogged recorded today), local day of now."""
+        day = local_date(now_ms)
+        logged = 0.0
+        for m in self.msgs.values():
+            w = m.winner()
+            if w is not None and local_date(w.ts_ms) == day:
+                logged += cost(w.tokens, self.rates(m.model))
+        return logged, sum(usd for at, usd in self.recorded if local_date(at) == day)
+
+
+# -- the harness -----------------------------------------------------------------------------
+@dataclass
+class Stats:
+    steps: int = 0
+    kills: int = 0
+    renders_compared: int = 0
+    reports_compared: int = 0
+    zones: set[str] = field(default_factory=set)
+    max_dev: float = 0.0  # report daily --json against the model, USD
+    max_render_dev: float = 0.0  # the line's today (to the cent) against the model, USD
+    unlogged_records: int = 0
+
+
+class Harness:
+    def __init__(self, seed: int, root: Path, cache: Path, config: Path, monkeypatch) -> None:
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.root = root
+        self.cache = cache
+        self.config = config
+        self.mp = monkeypatch
+        self.model = Model()
+        self.stats = Stats()
+        self.zone = "UTC0"
+        self.counter = 0
+        self.log: list[str] = []
+        self.set_zone("UTC0")
+
+    # -- environment ------------------------------------------------------------------------
+    def set_zone(self, zone: str) -> None:
+        self.zone = zone
+        self.mp.setenv("TZ", zone)
+        time.tzset()
+        self.stats.zones.add(zone)
+
+    def env(self, **extra: str) -> dict[str, str]:
+        return {"NO_COLOR": "1", "COLUMNS": "400", "TZ": self.zone, **extra}
+
+    def suppress_background_refresh(self) -> None:
+        """Stamp the refresh as just started (Store.mark_refresh_started): no detached child."""
+        self.cache.mkdir(parents=True, exist_ok=True)
+        stamp = self.cache / "refresh.stamp"
+        stamp.touch()
+        now = time.time()
+        os.utime(stamp, (now, now))
+
+    def note(self, text: str) -> None:
+        self.log.append(text)
+
+    # -- writing transcripts ----------------------------------------------------------------
+    def new_session(self, forked_from: str | None = None) -> Session:
+        self.counter += 1
+        s = Session(f"s{self.counter}", self.rng.choice(["p1", "p2"]), forked_from=forked_from)
+        self.model.sessions[s.name] = s
+        path = s.main(self.root)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(user(ts=iso(int(time.time() * 1000) - 60_000), session=s.name) + "\n")
+        self.model.files[path] = TFile(s.name, sidechain=False)
+        self.model.dirty.add(s.name)
+        if self.rng.random() < 0.5:  # Claude Code draws the line as the session starts, at $0
+            self.render(s)
+        return s
+
+    def write(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab") as fh:
+            fh.write(data)
+        self.model.dirty.add(self.model.files[path].session)
+
+    def finish_partial(self, path: Path) -> None:
+        tf = self.model.files[path]
+        assert tf.pending is not None
+        data, written, copy = tf.pending
+        self.write(path, data[written:] + b"\n")
+        copy.complete = True
+        tf.pending = None
+        self.note(f"finish partial line in {path.name}")
+
+    def timestamp(self) -> int:
+        now_ms = int(time.time() * 1000)
+        if self.rng.random() < 0.15:  # around the zone's last local midnight: a day boundary
+            lt = time.localtime(now_ms / 1000)
+            midnight = time.mktime((lt.tm_year, lt.tm_mon, lt.tm_mday, 0, 0, 0, 0, 0, -1))
+            return min(int((midnight + self.rng.uniform(-1200, 1200)) * 1000), now_ms - 1000)
+        return now_ms - self.rng.randint(1000, 30_000)
+
+    def step_append(self) -> None:
+        m = self.model
+        live = [s for s in m.sessions.values()]
+        s = (
+            self.rng.choice(live)
+            if live and (len(live) >= 5 or self.rng.random() < 0.8)
+            else self.new_session()
+        )
+        path = s.main(self.root)
+        if self.rng.random() < 0.25:  # a subagent of this session
+            path = path.parent / s.name / "subagents" / f"agent-{self.rng.randint(1, 2)}.jsonl"
+            m.files.setdefault(path, TFile(s.name, sidechain=True))
+        tf = m.files[path]
+        if tf.pending is not None:
+            self.finish_partial(path)
+        if tf.last is not None and self.rng.random() < 0.35:  # a streaming copy of the last message
+            msg = m.msgs[tf.last]
+            first = msg.copies[0]
+            if self.rng.random() < 0.3:
+                tokens, ts = first.tokens, first.ts_ms  # the same line again
+            else:
+                inp, out, cw, cr = first.tokens
+                tokens = (inp, max(1, out + self.rng.randint(-out + 1, 3000)), cw, cr)
+                if sum(tokens) in {sum(c.tokens) for c in msg.copies}:
+                    tokens = (inp, tokens[1] + 7, cw, cr)
+                ts = first.ts_ms + self.rng.randint(0, 3000)
+            msg_id, req = tf.last
+            kind = "copy"
+        else:
+            self.counter += 1
+            msg_id, req = f"msg_{self.counter}", f"req_{self.counter}"
+            model = self.rng.choice(list(LIST))
+            msg = m.msgs[(msg_id, req)] = Msg(s.name, model, s.run)
+            tokens = (
+                self.rng.randint(1, 20_000),
+                self.rng.randint(1, 8_000),
+                self.rng.choice([0, 0, self.rng.randint(1, 20_000)]),
+                self.rng.choice([0, self.rng.randint(1, 60_000)]),
+            )
+            ts = self.timestamp()
+            tf.last = (msg_id, req)
+            kind = "new"
+        usage = dict(
+            zip(
+                ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
+                tokens,
+                strict=True,
+            )
+        )
+        line = assistant(
+            msg_id=msg_id,
+            request_id=req,
+            model=msg.model,
+            ts=iso(ts),
+            session=s.name,
+            usage=usage,
+            sidechain=tf.sidechain,
+        ).encode()
+        copy = Copy(tokens, ts, line.decode())
+        msg.copies.append(copy)
+        r = self.rng.random()
+        if r < 0.12:  # half a line now, the rest later
+            cut = self.rng.randint(1, len(line) - 1)
+            self.write(path, line[:cut])
+            tf.pending = (line, cut, copy)
+            self.note(f"{kind} {msg_id} {msg.model} {tokens} in {path.name}: partial {cut}/{len(line)}")
+        elif r < 0.18:  # a whole line without its newline yet: counts now
+            self.write(path, line)
+            copy.complete = True
+            tf.pending = (line, len(line), copy)
+            self.note(f"{kind} {msg_id} {msg.model} {tokens} in {path.name}: no newline yet")
+        else:
+            self.write(path, line + b"\n")
+            copy.complete = True
+            self.note(f"{kind} {msg_id} {msg.model} {tokens} ts {iso(ts)} in {path.name}")
+
+    def step_hidden(self) -> None:
+        if not self.model.sessions:
+            return self.step_append()
+        s = self.rng.choice(list(self.model.sessions.values()))
+        usd = round(self.rng.uniform(0.01, 0.3), 4)
+        s.hidden += usd
+        self.note(f"hidden request {usd} in {s.name}")
+
+    def step_clear(self) -> None:
+        if not self.model.sessions:
+            return self.step_append()
+        s = self.rng.choice(list(self.model.sessions.values()))
+        s.run += 1
+        s.hidden = 0.0
+        for tf in self.model.files.values():
+            if tf.session == s.name:
+                tf.last = None
+        self.note(f"/clear {s.name}")
+        self.render(s)  # Claude Code redraws the line at once, its cost back at 0
+
+    def step_fork(self) -> None:
+        m = self.model
+        sources = [
+            s
+            for s in m.sessions.values()
+            if any(msg.owner == s.name and msg.winner() for msg in m.msgs.values())
+        ]
+        if not sources or len(m.sessions) >= 6:
+            return self.step_append()
+        src = self.rng.choice(sources)
+        if not README_RULES:  # the source was indexed before it was forked (see the xfail below)
+            self.refresh(kill=False)
+        fork = self.new_session(forked_from=src.name)
+        lines = []
+        for msg in m.msgs.values():
+            w = msg.winner()
+            if msg.owner == src.name and w is not None and not json.loads(w.line)["isSidechain"]:
+                obj = json.loads(w.line)
+                obj["sessionId"] = fork.name
+                lines.append(json.dumps(obj, separators=(",", ":")))
+                msg.copies.append(Copy(w.tokens, w.ts_ms, lines[-1], complete=True))
+        for tf in m.files.values():
+            if tf.session == src.name:
+                tf.last = None
+        self.write(fork.main(self.root), "".join(x + "\n" for x in lines).encode())
+        self.note(f"fork {src.name} -> {fork.name} replaying {len(lines)} messages")
+
+    def step_overrides(self) -> None:
+        over: dict[str, dict[str, float]] = {}
+        for model, base in LIST.items():
+            if self.rng.random() < 0.5:
+                fields = RATE_FIELDS if self.rng.random() < 0.4 else RATE_FIELDS[:2]
+                over[model] = {
+                    f: round(base[i] * self.rng.choice([0.25, 0.5, 0.8, 1.2, 2.0]), 4)
+                    for i, f in enumerate(RATE_FIELDS)
+                    if f in fields
+                }
+        text = BASE_CONFIG
+        for model, rates in over.items():
+            text += f'\n[pricing.overrides."{model}"]\n' + "".join(f"{k} = {v}\n" for k, v in rates.items())
+        tmp = self.config.with_suffix(".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, self.config)
+        self.model.overrides = over
+        self.note(f"overrides {over}")
+
+    def step_zone(self) -> None:
+        self.set_zone(self.rng.choice(ZONES))
+        self.note(f"zone {self.zone}")
+
+    # -- running costline -------------------------------------------------------------------
+    def refresh(self, kill: bool) -> None:
+        extra = {"COSTLINE_KILL_AT_WRITE": str(self.rng.randint(1, 6))} if kill else {}
+        done = run_costline(b"", "index", "refresh", env=self.env(**extra))
+        self.note(f"index refresh {extra} -> {done.returncode}")
+        if done.returncode == -9:
+            self.stats.kills += 1
+            return
+        assert done.returncode == 0, done.stderr
+        self.model.dirty.clear()
+
+    def rebuild(self) -> None:
+        done = run_costline(b"", "index", "rebuild", env=self.env())
+        self.note("index rebuild")
+        assert done.returncode == 0, done.stderr
+        self.model.dirty.clear()
+
+    def render(self, s: Session, kill_at: int = 0) -> None:
+        m = self.model
+        others_dirty = m.dirty - {s.name}
+        if others_dirty and self.rng.random() < 0.5:
+            self.refresh(kill=False)
+            others_dirty = set()
+        usd = m.payload_cost(s)
+        body = payload(s.main(self.root), session=s.name, cost={"total_cost_usd": usd})
+        extra = {"COSTLINE_KILL_AT_WRITE": str(kill_at)} if kill_at else {}
+        self.suppress_background_refresh()
+        before = int(time.time() * 1000)
+        done = run_costline(body, env=self.env(**extra))
+        after = int(time.time() * 1000)
+        self.note(f"render {s.name} payload {usd:.6f} {extra} -> {done.returncode} {done.stdout!r}")
+        if done.returncode == -9:
+            self.stats.kills += 1
+            self.render(s)  # the next render, same payload: what a clean run shows
+            return
+        assert done.returncode == 0, done.stderr
+        if local_date(before) != local_date(after):
+            pytest.skip(f"local midnight in {self.zone} passed during a render")
+        n_before = len(m.recorded)
+        writing = any(
+            tf.session == s.name and tf.pending and not tf.pending[2].complete for tf in m.files.values()
+        )
+        if not (README_RULES and writing):  # README: only a fully indexed session is compared
+            m.render(s, usd, before)
+        self.stats.unlogged_records += len(m.recorded) - n_before
+        m.dirty.discard(s.name)
+        found = TODAY_RE.search(done.stdout.decode())
+        assert found, done.stdout
+        if found.group(3) or others_dirty:
+            return  # still being computed, or other sessions not re-read yet: compared later
+        logged, unlogged = m.today(after)
+        self.compare("render today", float(found.group(1)), logged + unlogged, 0.005 + 1e-6)
+        self.stats.renders_compared += 1
+
+    def report(self) -> None:
+        done = run_costline(b"", "report", "daily", "--json", env=self.env())
+        assert done.returncode == 0, done.stderr
+        now_ms = int(time.time() * 1000)
+        self.model.dirty.clear()
+        day = local_date(now_ms)
+        rows = [r for r in json.loads(done.stdout)["daily"] if r["period"] == day]
+        row = rows[0] if rows else {"totalCost": 0.0, "unloggedCost": 0.0, "totalCostWithUnlogged": 0.0}
+        logged, unlogged = self.model.today(now_ms)
+        self.note(f"report {day}: {row.get('totalCost')} + {row.get('unloggedCost')}")
+        self.compare("report totalCost", row["totalCost"], logged, 1e-6)
+        self.compare("report unloggedCost", row["unloggedCost"], unlogged, 1e-6)
+        self.compare("report totalCostWithUnlogged", row["totalCostWithUnlogged"], logged + unlogged, 1e-6)
+        self.stats.reports_compared += 1
+
+    def compare(self, what: str, shown: float, expected: float, tolerance: float) -> None:
+        dev = abs(shown - expected)
+        if what.startswith("render"):
+            self.stats.max_render_dev = max(self.stats.max_render_dev, dev)
+        else:
+            self.stats.max_dev = max(self.stats.max_dev, dev)
+        if dev > tolerance:
+            if what.startswith("render"):  # which half differs: the report splits the figure
+                done = run_costline(b"", "report", "daily", "--json", "--no-refresh", env=self.env())
+                now_ms = int(time.time() * 1000)
+                rows = [r for r in json.loads(done.stdout)["daily"] if r["period"] == local_date(now_ms)]
+                logged, unlogged = self.model.today(now_ms)
+                self.note(
+                    f"report --no-refresh {rows[:1]}; model logged {logged:.6f} + unlogged {unlogged:.6f}"
+                )
+            history = "\n".join(self.log[-40:])
+            raise AssertionError(
+                f"seed {self.seed}, step {self.stats.steps}: {what} shows {shown}, model {expected:.6f}"
+                f" (zone {self.zone})\nlast steps:\n{history}"
+            )
+
+    # -- the sequence -----------------------------------------------------------------------
+    def step(self) -> None:
+        m = self.model
+        r = self.rng.random()
+        if not m.sessions or r < 0.30:
+            self.step_append()
+        elif r < 0.36:
+            pending = [p for p, tf in m.files.items() if tf.pending is not None]
+            self.finish_partial(self.rng.choice(pending)) if pending else self.step_append()
+        elif r < 0.46:
+            self.step_hidden()
+        elif r < 0.66:
+            s = self.rng.choice(list(m.sessions.values()))
+            self.render(s, kill_at=self.rng.randint(1, 6) if self.rng.random() < 0.25 else 0)
+        elif r < 0.70:
+            self.step_clear()
+        elif r < 0.77:
+            self.refresh(kill=self.rng.random() < 0.4)
+        elif r < 0.79:
+            self.rebuild()
+        elif r < 0.84:
+            self.step_overrides()
+        elif r < 0.89:
+            self.step_zone()
+        elif r < 0.92:
+            self.step_fork()
+        else:
+            self.report()
+        self.stats.steps += 1
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_today_matches_the_model(config_dir, tmp_path, monkeypatch, seed):
+    h = Harness(seed, config_dir, tmp_path / "cache", Path(os.environ["COSTLINE_CONFIG"]), monkeypatch)
+    started = time.monotonic()
+    for _ in range(STEPS):
+        h.step()
+    for s in list(h.model.sessions.values()):  # every session drawn once more, then the report
+        for p, tf in h.model.files.items():
+            if tf.session == s.name and tf.pending is not None:
+                h.finish_partial(p)
+        h.render(s)
+    h.refresh(kill=False)
+    h.report()
+    st = h.stats
+    if TOTAL_STEPS:
+        print(
+            f"\nseed {seed}: {st.steps} steps in {time.monotonic() - started:.1f} s, {st.kills} kills,"
+            f" zones {sorted(st.zones)}, {st.renders_compared} renders and {st.reports_compared} reports"
+            f" compared, {st.unlogged_records} unlogged recordings; max deviation: report ${st.max_dev:.1e},"
+            f" line ${st.max_render_dev:.4f} (rounded to the cent)"
+        )
+
+
+# -- discrepancies the harness found, minimised (COSTLINE_MODEL_README=1 finds them at random) ---
+OPUS = {"input_tokens": 1000, "output_tokens": 2000}  # Opus 4.8 at list price: $0.055
+
+
+def _line(msg: str, session: str = "s1") -> str:
+    return assistant(
+        msg_id=msg, request_id="r" + msg, ts=iso(int(time.time() * 1000) - 5000), session=session, usage=OPUS
+    )
+
+
+def _render(path: Path, usd: float, session: str = "s1") -> str:
+    """One render, with no detached refresh to race with (it could index in another order)."""
+    stamp = Path(os.environ["COSTLINE_CACHE_DIR"]) / "refresh.stamp"
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.touch()
+    os.utime(stamp, (time.time(), time.time()))
+    body = payload(path, session=session, cost={"total_cost_usd": usd})
+    return run_costline(body, env={"NO_COLOR": "1", "COLUMNS": "400"}).stdout.decode()
+
+
+def _today(path: Path, usd: float, session: str = "s1") -> float:
+    found = TODAY_RE.search(_render(path, usd, session))
+    assert found and not found.group(3)
+    return float(found.group(1))
+
+
+def _append(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+    return path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a /clear is not seen as a new run when the run's baseline was taken at $0 and no growth"
+    " was recorded since (unlogged.py compares with the payload stored at the baseline, not the last"
+    " render's): the next run's unlogged spend is hidden behind the previous run's logged cost",
+)
+def test_clear_after_a_run_that_started_at_zero_keeps_unlogged_spend(config_dir):
+    run_costline(b"", "index", "refresh")
+    path = _append(config_dir / "projects" / "p" / "s1.jsonl", "")
+    _render(path, 0.0)  # the session starts: Claude Code draws the line at $0
+    _append(path, _line("a") + "\n")
+    _render(path, 0.055)  # all logged
+    _render(path, 0.0)  # /clear: the payload drops back to $0
+    _append(path, _line("b") + "\n")
+    # One logged message and a $0.10 request never logged: $0.11 logged today + $0.10 = $0.21.
+    assert _today(path, 0.055 + 0.10) == pytest.approx(0.21)  # shows $0.15 (unlogged $0.045)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a render while the session's last line is still being written (Claude Code's cost already"
+    " includes that response) books the response as unlogged, and counts it again once the line ends",
+)
+def test_a_half_written_line_is_not_unlogged_spend(config_dir):
+    run_costline(b"", "index", "refresh")
+    path = _append(config_dir / "projects" / "p" / "s1.jsonl", _line("a") + "\n")
+    _render(path, 0.055)
+    line = _line("b")
+    _append(path, line[:100])
+    _render(path, 0.11)  # Claude Code made and priced the response; its line is half written
+    _append(path, line[100:] + "\n")
+    assert _today(path, 0.11) == pytest.approx(0.11)  # shows $0.17
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="when a fork's replayed copy is indexed before the original (the fork renders first), the"
+    " original session's logged cost lacks the message and its next render books it as unlogged",
+)
+def test_a_fork_indexed_before_its_source_adds_no_unlogged_spend(config_dir):
+    run_costline(b"", "index", "refresh")
+    projects = config_dir / "projects" / "p"
+    source = _append(projects / "sa.jsonl", user(session="sa") + "\n")
+    _render(source, 0.0, "sa")
+    message = _line("a", session="sa")
+    _append(source, message + "\n")
+    fork = _append(projects / "sb.jsonl", message.replace('"sessionId":"sa"', '"sessionId":"sb"') + "\n")
+    _render(fork, 0.0, "sb")  # `claude --continue --fork-session`: a new run, at $0
+    assert _today(source, 0.055, "sa") == pytest.approx(0.06)  # shows $0.11
+
+
+def test_a_half_written_line_does_not_stop_the_render_indexing_its_session(config_dir):
+    run_costline(b"", "index", "refresh")
+    path = _append(config_dir / "projects" / "p" / "s1.jsonl", _line("a") + "\n")
+    line = _line("b")
+    _append(path, line[: line.index('"usage":') + 20])  # still being written
+    assert _today(path, 0.055) == pytest.approx(0.06)  # shows $0.00 (costline.log: SystemError)
