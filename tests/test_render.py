@@ -367,7 +367,7 @@ def test_render_reads_a_bounded_number_of_bytes_of_a_line_without_end(config_dir
     from statusline.index.update import read_new_lines
 
     found = read_new_lines(str(path), None, 1 << 17, whole_long_lines=False)
-    assert (found.lines, found.consumed, found.more, found.state[3]) == ([], 1 << 17, True, 0)
+    assert (found.end, found.consumed, found.more, found.state[3]) == (0, 1 << 17, True, 0)
     out = run_costline(payload(path), env={"NO_COLOR": "1"})
     assert out.returncode == 0 and out.stdout.count(b"\n") == 1
     assert "…" in _today_and_session(out.stdout)[0]  # the session is only partly known

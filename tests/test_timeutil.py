@@ -181,3 +181,22 @@ def test_month_and_day_starts_by_date(monkeypatch, tz):
     assert local_day_start_s(2026, 11, 1) * 1000 == parse_iso_ms("2026-11-01T04:00:00.000Z")
     assert local_day_start_s(2026, 3, 8) * 1000 == parse_iso_ms("2026-03-08T05:00:00.000Z")
     assert local_day_start_s(2026, 13, 1) * 1000 == parse_iso_ms("2027-01-01T05:00:00.000Z")
+
+
+def test_remembered_minutes_give_the_full_parsers_answer():
+    import random
+
+    from statusline import timeutil
+
+    rng = random.Random(3)
+    digits = "0123456789"
+    for _ in range(20_000):
+        text = (
+            f"2026-11-{rng.randrange(28, 31):02d}T{rng.randrange(22, 24):02d}:{rng.randrange(58, 60):02d}:"
+            + rng.choice(["", "6", "x", "٣"])
+            + "".join(rng.choice(digits[:7]) for _ in range(2))
+            + "."
+            + "".join(rng.choice(digits) for _ in range(3))
+            + "Z"
+        )
+        assert timeutil.parse_iso_ms(text) == timeutil._parse_iso_ms(text), text

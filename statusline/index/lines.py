@@ -17,7 +17,7 @@ from statusline.timeutil import parse_iso_ms
 
 TYPE_CHECKING = False  # `typing` costs milliseconds on the render path
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
 # cls bits: the prompt-size class (for per-request tiers), fast mode, US-only inference, and
 # whether the cost was logged (`costUSD`, old Claude Code) rather than computed from tokens.
@@ -85,9 +85,52 @@ def fast_parser() -> Callable[[bytes], object]:
     return parse
 
 
+# Every spelling a `usage` key can have in a line: literally, or with a letter escaped; the
+# escapes of u, s, a, g and e are all-digit (`\u0075`, `\u0073`, `\u0061`, `\u0067`, `\u0065`).
+
+
 def might_carry_usage(line: bytes) -> bool:
     """A cheap superset test: every line with a `usage` key passes (escaped keys included)."""
-    return b"usage" in line or b"\\u" in line
+    return b"usage" in line or b"\\u006" in line or b"\\u007" in line
+
+
+def usage_candidates(data: bytes, start: int, end: int) -> Iterator[bytes]:
+    """The lines of data[start:end] that pass `might_carry_usage`, in order.
+
+    Searches the whole buffer for the spellings rather than testing line by line, so the large
+    lines that cannot carry usage (tool results) are never split out or looked at twice.
+    """
+    find = data.find
+    next_word = find(b"usage", start, end)
+    next_escape = _next_letter_escape(data, start, end)
+    pos = start
+    while True:
+        if 0 <= next_word < pos:
+            next_word = find(b"usage", pos, end)
+        if 0 <= next_escape < pos:
+            next_escape = _next_letter_escape(data, pos, end)
+        if next_word < 0:
+            first = next_escape
+        elif next_escape < 0:
+            first = next_word
+        else:
+            first = min(next_word, next_escape)
+        if first < 0:
+            return
+        newline = data.rfind(b"\n", pos, first)
+        line_end = find(b"\n", first, end)
+        if line_end < 0:
+            line_end = end
+        yield data[pos if newline < 0 else newline + 1 : line_end]
+        pos = line_end + 1
+
+
+def _next_letter_escape(data: bytes, pos: int, end: int) -> int:
+    """Where the next `\\u006`/`\\u007` escape starts (one search for both), or -1."""
+    at = data.find(b"\\u00", pos, end)
+    while at >= 0 and data[at + 4 : at + 5] not in (b"6", b"7"):
+        at = data.find(b"\\u00", at + 1, end)
+    return at
 
 
 def _count(value: object) -> int:

@@ -23,7 +23,7 @@ import io
 import os
 import stat
 
-from statusline.index.lines import Skip, file_session_id, records_from_line
+from statusline.index.lines import Skip, file_session_id, records_from_line, usage_candidates
 from statusline.index.store import CorruptIndex, Store
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
@@ -423,12 +423,15 @@ def _fingerprint(fh: io.BufferedReader, offset: int) -> bytes:
 class NewLines:
     """What one read of a file found: complete lines, an unterminated tail, the new state."""
 
-    __slots__ = ("consumed", "lines", "more", "skipped", "state", "tail", "tail_seen")
+    __slots__ = ("consumed", "data", "end", "more", "skipped", "start", "state", "tail")
 
     def __init__(self, state: list[Any]) -> None:
-        self.lines: list[bytes] = []
+        # Complete new lines are data[start:end]; start skips a provisionally counted tail that
+        # has now ended (it was counted when it was read whole).
+        self.data = b""
+        self.start = 0
+        self.end = 0
         self.tail = b""  # the unterminated last line, if any (never final: re-read next time)
-        self.tail_seen = 0  # length of a completed tail that was already counted provisionally
         self.state = state
         self.consumed = 0
         self.more = False
@@ -497,9 +500,11 @@ def read_new_lines(
             end = data.rfind(b"\n") + 1
         if end:
             out.state[_PRINT] = _fingerprint(fh, offset + end)
-    out.lines = data[:end].split(b"\n")
-    if tail_seen and out.lines and len(out.lines[0].rstrip(b"\r")) == tail_seen:
-        out.tail_seen = tail_seen  # the provisionally counted tail, now complete
+    out.data, out.end = data, end
+    if tail_seen:
+        first = data.find(b"\n", 0, end)
+        if first >= 0 and len(data[:first].rstrip(b"\r")) == tail_seen:
+            out.start = first + 1  # the provisionally counted tail, now complete
     if at_eof and end < len(data):
         out.tail = data[end:]
         if not end and len(out.tail.rstrip(b"\r")) == tail_seen:
@@ -543,10 +548,10 @@ def read_file(
         counters["garbage"] += found.skipped
     file_session = file_session_id(path)
     records = out.records
-    for line in found.lines[1:] if found.tail_seen else found.lines:
-        if not line.strip():
-            continue
-        counters["lines"] += 1
+    data = found.data
+    start, end = found.start, found.end
+    counters["lines"] += data.count(b"\n", start, end)  # complete lines read (blank ones too)
+    for line in usage_candidates(data, start, end):
         try:
             records.extend(records_from_line(line, loads, file_session))
         except Skip as why:

@@ -167,3 +167,27 @@ def test_a_broken_document_is_not_json_on_the_lean_parser(text):
     # imports: it raised SystemError, which aborted the render's index step on a half-written line.
     with pytest.raises(ValueError):
         parse_lean(text)
+
+
+pieces = st.sampled_from(
+    [b"usage", b"\\u0075", b"\\u0061", b"\\u00e9", b"usag", b"x", b"\\", b"u", b"\r", b" "]
+)
+
+
+@SEEDED
+@given(st.lists(st.lists(pieces, max_size=6).map(b"".join), max_size=12), st.integers(0, 3))
+def test_buffer_search_finds_exactly_the_lines_the_line_test_passes(lines, skip):
+    from statusline.index.lines import might_carry_usage, usage_candidates
+
+    data = b"".join(line + b"\n" for line in lines)
+    start = sum(len(line) + 1 for line in lines[:skip])
+    expected = [line for line in lines[skip:] if might_carry_usage(line)]
+    assert list(usage_candidates(data, start, len(data))) == expected
+
+
+def test_escaped_letters_of_usage_are_all_caught():
+    for letter in "usage":
+        key = "".join(f"\\u{ord(c):04x}" if c == letter else c for c in "usage")
+        usage = '{"input_tokens":1,"output_tokens":2}'
+        line = f'{{"timestamp":"2026-11-20T10:00:00Z","message":{{"{key}":{usage}}}}}'
+        assert records(line.encode()) != [] and records(line.encode(), FAST) == records(line.encode())
