@@ -145,7 +145,11 @@ def _count(value: object) -> int:
 
 def _optional_count(usage: dict[str, object], key: str) -> int:
     value = usage.get(key)
-    return 0 if value is None else _count(value)
+    if value is None:
+        return 0
+    if type(value) is int and 0 <= value < MAX_TOKENS:  # the usual case, without a call
+        return value
+    return _count(value)
 
 
 def prompt_class(prompt_tokens: int) -> int:
@@ -235,18 +239,18 @@ def usage_message(obj: object) -> tuple[dict[str, object], dict[str, object]] | 
 
 
 def records_from_line(
-    line: bytes, loads: Callable[[bytes], object], file_session: str
+    line: bytes, loads: Callable[[bytes], object], file_session: str, candidate: bool = False
 ) -> list[tuple[object, ...]]:
     """Usage records of one transcript line (usually one; advisor iterations add more).
 
     The line is parsed as JSON first, so any valid serialisation (spacing, key order, escapes,
     CRLF, a byte-order mark) gives the same records. Only a field the cost depends on can make a
     line not count (timestamp, token counts, model, speed, costUSD); content never does, and an
-    explicit null is read as "not given".
+    explicit null is read as "not given". `candidate`: the caller already ran the pre-filter.
     """
     if line[:3] == BOM:
         line = line[3:]
-    if not might_carry_usage(line):
+    if not candidate and not might_carry_usage(line):
         return []
     try:
         obj = loads(line)

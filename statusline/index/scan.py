@@ -7,23 +7,33 @@ time lets it skip unchanged files without opening their group state.
 
 from __future__ import annotations
 
+import marshal
 import os
+import shutil
 import time
 
 from cachetools import LRUCache, cached
 
 from statusline.index.lines import fast_parser
-from statusline.index.store import CorruptIndex, Store, clear_progress, read_marshal, write_progress
+from statusline.index.store import (
+    CorruptIndex,
+    Store,
+    atomic_write,
+    clear_progress,
+    read_marshal,
+    write_progress,
+)
 from statusline.index.update import (
     Batch,
     FileRead,
     commit_groups,
-    finish_group,
+    day_of,
+    end_group_pass,
+    group_origin,
     ingest_group,
     load_group,
     merge_read,
     read_file,
-    start_group,
 )
 from statusline.index.update import group_of as _group_of
 from statusline.paths import projects_dirs
@@ -90,10 +100,8 @@ class ScanReport:
         self.seconds = 0.0
 
 
-# Records merged per hold of the writers' lock before the batch is written out: bounds memory
-# (the hour files a batch loaded stay in memory until then) and how long renders find the lock
-# taken (they never wait: they show what the index has).
-FLUSH_RECORDS = 20_000
+# Parsed records held in memory before they wait in temp files for their day to be merged.
+SPILL_RECORDS = 40_000
 # Below this many bytes to read, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 16 << 20
 # A group with more than this to read is read by the scanning process itself, chunk by chunk.
@@ -142,41 +150,105 @@ def _worker_pool(workers: int) -> Any:
     return multiprocessing.get_context(method).Pool(workers)
 
 
-class _Writer:
-    """Merges parsed reads into one batch under the lock and writes it out past FLUSH_RECORDS."""
+class _Merge:
+    """Parsed reads, spooled by UTC day, then merged one day at a time under the writers' lock.
+
+    Merging day by day writes each hour file once per scan and keeps one day of records and
+    hour files in memory; records beyond SPILL_RECORDS wait in private temp files. Within a
+    day, records keep the order their groups were read in (dedup keeps the first of equal
+    copies). Group states (offsets, counters) are written after every day is (offsets last).
+    """
 
     def __init__(self, store: Store, epoch: int) -> None:
         self.store = store
         self.epoch = epoch
-        self.batch: Batch | None = None
-        self.held: dict[str, dict[str, object]] = {}
+        self.groups: list[tuple[str, str, str, list[FileRead]]] = []
+        self.spool: dict[str, list[tuple[int, tuple[object, ...]]]] = {}
+        self.spooled = 0
+        self.spills: dict[str, list[str]] = {}
+        self.folder = store.path(f"spool-{os.getpid()}")
 
-    def merge(self, name: str, session: str, project: str, reads: list[FileRead]) -> bool:
-        """Merge one group's reads; True when a file has more to read than was read."""
-        if self.batch is None:
-            self.store.lock(blocking=True)
-            self.batch = Batch(self.store)
-        group = self.held.get(name) or load_group(self.store, name, session, project, self.epoch)
-        start_group(self.batch, group)
-        more = False
+    def add(self, name: str, session: str, project: str, reads: list[FileRead]) -> None:
+        index = len(self.groups)
+        spool = self.spool
         for read in reads:
-            merge_read(self.batch, group, read)
-            more = more or read.more
-        finish_group(self.batch, group, more)
-        self.held[name] = group
-        if self.batch.added >= FLUSH_RECORDS:
-            self.flush()
-        return more
+            for rec in read.records:
+                day = day_of(rec[9])  # type: ignore[arg-type]
+                bucket = spool.get(day)
+                if bucket is None:
+                    bucket = spool[day] = []
+                bucket.append((index, rec))
+            self.spooled += len(read.records)
+            read.records = []
+        self.groups.append((name, session, project, reads))
+        if self.spooled >= SPILL_RECORDS:
+            self._spill()
 
-    def flush(self) -> None:
-        if self.batch is None:
-            return
+    def _spill(self) -> None:
+        os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        for day, items in self.spool.items():
+            parts = self.spills.setdefault(day, [])
+            path = os.path.join(self.folder, f"{day}.{len(parts)}.tmp")
+            atomic_write(path, marshal.dumps(items))
+            parts.append(path)
+        self.spool, self.spooled = {}, 0
+
+    def _day(self, day: str) -> list[tuple[int, tuple[object, ...]]]:
+        items: list[tuple[int, tuple[object, ...]]] = []
+        for path in self.spills.get(day, ()):
+            with open(path, "rb") as fh:
+                items.extend(marshal.loads(fh.read()))
+        items.extend(self.spool.get(day, ()))
+        return items
+
+    def commit(self) -> list[str]:
+        """Merge everything under the lock; return groups with more to read than was read."""
+        store = self.store
+        store.lock(blocking=True)
         try:
-            commit_groups(self.store, self.batch, self.held)
+            states = [
+                load_group(store, name, session, project, self.epoch)
+                for name, session, project, _ in self.groups
+            ]
+            origins = [group_origin(g) for g in states]
+            rereads = [g.setdefault("reread_ids", set()) if g.get("rereading") else None for g in states]
+            tallies = [dict.fromkeys(("entries", "duplicates"), 0) for _ in states]
+            hours = [g["hours"] for g in states]
+            for day in sorted(set(self.spool) | set(self.spills)):
+                batch = Batch(store)
+                add = batch.add
+                for index, rec in self._day(day):
+                    batch.origin = origins[index]
+                    batch.reread = rereads[index]  # type: ignore[assignment]
+                    batch.touched = hours[index]  # type: ignore[assignment]
+                    tallies[index][add(rec)] += 1
+                batch.commit()
+            more_to_read = []
+            finished: list[tuple[str, dict[str, object]]] = []
+            for (name, _session, _project, reads), group, tally in zip(
+                self.groups, states, tallies, strict=True
+            ):
+                more = False
+                for read in reads:
+                    merge_read(None, group, read)
+                    more = more or read.more
+                counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
+                for key, value in tally.items():
+                    counters[key] = counters.get(key, 0) + value
+                end_group_pass(group, more)
+                finished.append((name, group))
+                if more:
+                    more_to_read.append(name)
+            # Creating a file costs the kernel more than writing it: a few threads overlap that.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(4) as threads:
+                for _ in threads.map(lambda item: store.write(f"groups/{item[0]}", item[1]), finished):
+                    pass
+            return more_to_read
         finally:
-            self.batch = None
-            self.held = {}
-            self.store.unlock()
+            store.unlock()
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def scan(
@@ -241,7 +313,7 @@ def _scan(
     large = [n for n in order if n not in set(small)]
     workers = workers or os.cpu_count() or 1
     pool = _worker_pool(workers) if workers > 1 and pending >= parallel_min_bytes and len(small) > 1 else None
-    writer = _Writer(store, epoch)
+    merge = _Merge(store, epoch)
     done = 0
     try:
         tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch)) for n in small]
@@ -249,8 +321,8 @@ def _scan(
         if pool is not None:
             import threading
 
-            # Workers run ahead of the writer by a few groups at most, or their parsed records
-            # would pile up in this process (imap's feeder blocks here, nothing else does).
+            # Workers run ahead of this process by a few groups at most, or their parsed
+            # records would pile up here (imap's feeder blocks here, nothing else does).
             ahead = threading.Semaphore(4 * workers)
             results: Iterable[list[FileRead]] = pool.imap(_read_group, _paced(tasks, ahead))
         else:
@@ -259,16 +331,14 @@ def _scan(
             _, session, project = group_of(groups[name][0][0])
             if ahead is not None:
                 ahead.release()
-            if writer.merge(name, session, project, reads):
-                large.append(name)  # grew while being read: finish it below
+            merge.add(name, session, project, reads)
             done += sum(r.consumed for r in reads)
             _report_progress(store, progress, done, pending, started)
-        writer.flush()
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-        writer.flush()
+    large.extend(merge.commit())  # a file that grew while being read: finish it below
     for name in large:
         files = groups[name]
         _, session, project = group_of(files[0][0])

@@ -66,7 +66,7 @@ def _fnv(text: str) -> int:
 _day_names: dict[int, str] = {}
 
 
-def _day_of(ts: int) -> str:
+def day_of(ts: int) -> str:
     """`utc_day_name`, remembered: a scan asks it for every record."""
     number = ts // DAY_MS
     name = _day_names.get(number)
@@ -186,7 +186,7 @@ class Batch:
         return shard
 
     def _delta(self, ts: int, key: tuple[object, ...], vec: list[float], sign: int) -> None:
-        day = _day_of(ts)
+        day = day_of(ts)
         delta = self.deltas.setdefault(day, {})
         qh, _session, model, cls = key
         tkey = (qh, model, cls)
@@ -213,8 +213,11 @@ class Batch:
         self.dirty.add(hour)
         self.touched.add(hour)
 
-    def add(self, rec: tuple[object, ...]) -> None:
-        """Merge one usage record, deduplicating against what the index already holds."""
+    def add(self, rec: tuple[object, ...]) -> str:
+        """Merge one usage record, deduplicating against what the index already holds.
+
+        Returns the counter it counts toward: "entries" or "duplicates".
+        """
         self.added += 1
         msg_id, req, session, side = rec[0], rec[1], rec[2], rec[8]
         ts = int(rec[9])  # type: ignore[call-overload]
@@ -239,12 +242,10 @@ class Batch:
                     if not same:
                         continue
                     self.touched.add(h)
-                    if self._same_line_again(msg_id, old):
-                        self.counters["entries"] += 1
-                    else:
-                        self.counters["duplicates"] += 1
+                    counted = "entries" if self._same_line_again(msg_id, old) else "duplicates"
+                    self.counters[counted] += 1
                     if not _better(rec, old):
-                        return
+                        return counted
                     entries.pop(i)  # type: ignore[attr-defined]
                     if not entries:
                         del shard["keys"][msg_id]
@@ -252,11 +253,12 @@ class Batch:
                     self._delta(old_key[0] * QUARTER_HOUR_MS, old_key, old[2], -1)
                     self.dirty.add(h)
                     self._insert(rec, hour)
-                    return
+                    return counted
         self.counters["entries"] += 1
         if self.reread is not None:
             self.reread.add(msg_id)
         self._insert(rec, hour)
+        return "entries"
 
     def _same_line_again(self, msg_id: object, old: tuple[object, ...]) -> bool:
         """Whether a match is this group's own line read again from the start (not a copy)."""
@@ -276,7 +278,14 @@ class Batch:
                 self.written[hour] = self.store.write(rel, shard)
             written.setdefault(day, {})[hh] = self.old_sigs.get(hour)
         for day, old in written.items():
-            update_day_summary(self.store, day, self.deltas.get(day, {}), old)
+            # What this batch holds of the day, with the signatures it wrote: a summary to rebuild
+            # need not read those hour files back.
+            held = {
+                self.hour_rel(h)[-2:]: (self.written[h], shard["agg"])
+                for h, shard in self.hours.items()
+                if shard is not None and h in self.written and day_of(h * HOUR_MS) == day
+            }
+            update_day_summary(self.store, day, self.deltas.get(day, {}), old, held)
         self.dirty.clear()
         self.deltas.clear()
 
@@ -291,12 +300,20 @@ def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
     return agg if isinstance(agg, dict) else {}
 
 
-def summarise_day(store: Store, day: str) -> dict[str, object]:
-    """Rebuild a day summary from its hour files (the slow, always-right path)."""
+def summarise_day(
+    store: Store, day: str, held: dict[str, tuple[tuple[int, int, int], dict[Any, Any]]] | None = None
+) -> dict[str, object]:
+    """Rebuild a day summary from its hour files (the slow, always-right path).
+
+    `held`: hour files a writer has in memory with the signature it wrote them with; one whose
+    file still has that signature is summed from memory rather than read back.
+    """
     sigs = store.hour_signatures(day)
     tot: dict[tuple[object, ...], list[float]] = {}
     for hh in sorted(sigs):
-        for (qh, _session, model, cls), vec in hour_sums(store, f"hours/{day}/{hh}").items():
+        mine = (held or {}).get(hh)
+        agg = mine[1] if mine is not None and mine[0] == sigs[hh] else hour_sums(store, f"hours/{day}/{hh}")
+        for (qh, _session, model, cls), vec in agg.items():
             _accumulate(tot, (qh, model, cls), vec)
     # The signatures from before reading: if a writer changed an hour meanwhile, this summary
     # will not match and is rebuilt, never trusted.
@@ -308,6 +325,7 @@ def update_day_summary(
     day: str,
     delta: dict[tuple[object, ...], list[float]],
     old_sigs: dict[str, tuple[int, int, int] | None],
+    held: dict[str, tuple[tuple[int, int, int], dict[Any, Any]]] | None = None,
 ) -> None:
     """Apply a delta when the summary matches the hour files it was built from, else rebuild."""
     rel = f"days/{day}"
@@ -325,7 +343,7 @@ def update_day_summary(
                 expected[hh] = sig
         ok = recorded == expected
     if not ok:
-        summary = summarise_day(store, day)
+        summary = summarise_day(store, day, held)
         store.write(rel, summary)
         store.fresh_days[day] = summary["tot"]  # type: ignore[assignment]
         return
@@ -550,10 +568,10 @@ def read_file(
     records = out.records
     data = found.data
     start, end = found.start, found.end
-    counters["lines"] += data.count(b"\n", start, end)  # complete lines read (blank ones too)
     for line in usage_candidates(data, start, end):
+        counters["lines"] += 1  # lines examined: those that may carry usage
         try:
-            records.extend(records_from_line(line, loads, file_session))
+            records.extend(records_from_line(line, loads, file_session, candidate=True))
         except Skip as why:
             counters[_skip_counter(str(why))] += 1
     if found.tail:
@@ -569,14 +587,20 @@ def read_file(
     return out
 
 
+def group_origin(group: dict[str, object]) -> int:
+    """The small number a group's kept copies carry, to know its own lines when read again."""
+    return _fnv(f"{group.get('project')}~{group.get('session')}") & 0xFFFFFFFF
+
+
 def start_group(batch: Batch, group: dict[str, object]) -> None:
     """Point a batch at the group whose reads it merges next."""
-    batch.origin = _fnv(f"{group.get('project')}~{group.get('session')}") & 0xFFFFFFFF
+    batch.origin = group_origin(group)
     batch.reread = group.setdefault("reread_ids", set()) if group.get("rereading") else None  # type: ignore[assignment]
 
 
-def merge_read(batch: Batch, group: dict[str, object], read: FileRead) -> None:
-    """Merge one file's records into the batch (dedup) and its counters and offset into the group."""
+def merge_read(batch: Batch | None, group: dict[str, object], read: FileRead) -> None:
+    """Merge one file's counters and offset into the group, and its records into the batch
+    (dedup) unless a scan merges them by day (`batch` None)."""
     counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
     if read.unreadable:
         counters["unreadable"] = counters.get("unreadable", 0) + 1
@@ -584,11 +608,10 @@ def merge_read(batch: Batch, group: dict[str, object], read: FileRead) -> None:
     for name, value in read.counters.items():
         if value:
             counters[name] = counters.get(name, 0) + value
-    before = dict(batch.counters)
-    for rec in read.records:
-        batch.add(rec)
-    for name in ("entries", "duplicates"):
-        counters[name] = counters.get(name, 0) + batch.counters[name] - before[name]
+    if batch is not None:
+        for rec in read.records:
+            counted = batch.add(rec)
+            counters[counted] = counters.get(counted, 0) + 1
     group["files"][read.path] = read.state  # type: ignore[index]
 
 
@@ -597,6 +620,11 @@ def finish_group(batch: Batch, group: dict[str, object], more: bool) -> None:
     hours: set[int] = group["hours"]  # type: ignore[assignment]
     hours.update(batch.touched)
     batch.touched.clear()
+    end_group_pass(group, more)
+
+
+def end_group_pass(group: dict[str, object], more: bool) -> None:
+    """A re-read of the group from the start is over once nothing is left to read."""
     if not more:
         group.pop("rereading", None)
         group.pop("reread_ids", None)
