@@ -214,7 +214,7 @@ class Context:
                 batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
                 _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
-                commit_groups(store, batch, {name: group})
+                commit_groups(store, batch, {name: group}, summaries=False)
                 self._group = group
                 self.session_current = not more
                 if more:

@@ -100,7 +100,6 @@ def run_costline(
 
 def wait_for_refresh(cache: Path) -> None:
     """The background refresh is done once it has released bg.lock and written the scan."""
-    import fcntl
     import time
 
     deadline = time.monotonic() + 20
@@ -110,8 +109,8 @@ def wait_for_refresh(cache: Path) -> None:
         if meta.exists() and lock.exists():
             fd = os.open(lock, os.O_RDWR)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                os.lockf(fd, os.F_TLOCK, 0)  # costline's locks are POSIX record locks
+                os.lockf(fd, os.F_ULOCK, 0)
                 return
             except OSError:
                 pass

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from helpers import COSTLINE, assistant, payload, write_transcript
 
-ALLOWED_EXTRA = {"__future__", "_json", "fcntl"}
+ALLOWED_EXTRA = {"__future__", "_json"}  # no fcntl: locks use os.lockf
 FORBIDDEN = {
     "json",
     "re",

@@ -11,8 +11,8 @@ import orjson
 
 from statusline.index.lines import fast_parser
 from statusline.index.scan import scan
-from statusline.index.store import FORMAT, CorruptIndex, Store, try_job_lock
-from statusline.index.update import COUNTERS
+from statusline.index.store import FORMAT, Store, try_job_lock
+from statusline.index.update import COUNTERS, day_totals
 from statusline.paths import cache_dir, claude_config_dirs
 
 # orjson with the render's parser as referee: both paths give every line the same verdict.
@@ -155,17 +155,9 @@ def unknown_models(store: Store) -> set[str]:
     models, aliases = compiled["models"], compiled.get("aliases")
 
     seen: set[str] = set()
-    folder = store.path("days")
-    for day in sorted(os.listdir(folder)) if os.path.isdir(folder) else []:
-        if day.endswith(".tmp"):
-            continue
-        try:
-            summary = store.read(f"days/{day}")
-        except CorruptIndex:
-            continue
-        totals = summary.get("tot") if isinstance(summary, dict) else None
-        for key, vec in (totals or {}).items():
-            _qh, model, cls = key
+    for day in store.indexed_days():
+        for key, vec in day_totals(store, day).items():
+            model, cls = str(key[1]), int(key[2])  # type: ignore[call-overload]
             if not cls & CLS_LOGGED_COST and any(vec[1:6]) and model not in seen:
                 seen.add(model)
     return {m or "(no model)" for m in seen if resolve(m, models, aliases)[0] is None}  # type: ignore[arg-type]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import marshal
 import os
 
-from statusline.index.store import atomic_write, day_names, read_marshal
+from statusline.index.store import atomic_write, day_names, lock_file, read_marshal
 from statusline.timeutil import QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
 MIN_GROWTH_USD = 0.005
@@ -62,12 +62,7 @@ def observe(
     os.makedirs(folder, mode=0o700, exist_ok=True)
     fd = os.open(os.path.join(folder, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        try:
-            import fcntl
-
-            fcntl.flock(fd, fcntl.LOCK_EX)  # held for a few file operations at most
-        except ImportError:
-            pass
+        lock_file(fd, blocking=True)  # held for a few file operations at most
         return _observe(folder, session, payload_usd, logged_usd, now_ms, scale)
     finally:
         os.close(fd)

@@ -125,12 +125,11 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
 
 
 class Batch:
-    """Changes made under one lock: hour files and the day-summary deltas they imply."""
+    """Changes made under one lock: the hour files it loaded, changed and writes."""
 
     __slots__ = (
         "added",
         "counters",
-        "deltas",
         "dirty",
         "hours",
         "old_sigs",
@@ -146,7 +145,6 @@ class Batch:
         self.hours: dict[int, dict[str, dict[object, object]] | None] = {}
         self.old_sigs: dict[int, tuple[int, int, int] | None] = {}
         self.dirty: set[int] = set()
-        self.deltas: dict[str, dict[tuple[object, ...], list[float]]] = {}
         self.counters = dict.fromkeys(COUNTERS, 0)
         # Hours holding a copy of a record read in this batch (inserted or matched): a session's
         # logged sums are read back from these, so a re-read after a crash still finds them.
@@ -185,21 +183,6 @@ class Batch:
             self.hours[hour] = shard
         return shard
 
-    def _delta(self, ts: int, key: tuple[object, ...], vec: list[float], sign: int) -> None:
-        day = day_of(ts)
-        delta = self.deltas.setdefault(day, {})
-        qh, _session, model, cls = key
-        tkey = (qh, model, cls)
-        if sign > 0:
-            _add(delta, tkey, vec, ts)
-        else:
-            cur = delta.get(tkey)
-            if cur is None:
-                delta[tkey] = [-v for v in vec] + [ts, ts]
-            else:
-                for i in range(7):
-                    cur[i] -= vec[i]
-
     def _insert(self, rec: tuple[object, ...], hour: int) -> None:
         msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
         key = (int(ts) // QUARTER_HOUR_MS, session, model, cls)  # type: ignore[call-overload]
@@ -209,7 +192,6 @@ class Batch:
             entries = shard["keys"].setdefault(msg_id, [])
             entries.append((req, key, vec, total, speed, side, self.origin, ts))  # type: ignore[attr-defined]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
-        self._delta(ts, key, vec, +1)  # type: ignore[arg-type]
         self.dirty.add(hour)
         self.touched.add(hour)
 
@@ -250,7 +232,6 @@ class Batch:
                     if not entries:
                         del shard["keys"][msg_id]
                     _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
-                    self._delta(old_key[0] * QUARTER_HOUR_MS, old_key, old[2], -1)
                     self.dirty.add(h)
                     self._insert(rec, hour)
                     return counted
@@ -267,27 +248,27 @@ class Batch:
         self.reread.add(msg_id)
         return len(old) > 6 and old[6] == self.origin
 
-    def commit(self) -> None:
-        """Write changed hour files, then bring the affected day summaries up to date."""
-        written: dict[str, dict[str, tuple[int, int, int] | None]] = {}
+    def commit(self, summaries: bool = True) -> None:
+        """Write changed hour files; then, unless a render (`summaries` off), their day summaries.
+
+        A render leaves the day summary as it is: readers sum a changed hour from its file (or,
+        in the process that wrote it, from memory), and the next reader that has to read it
+        from disk writes the summary back. So a render writes two files, not three.
+        """
+        days: set[str] = set()
+        fresh = self.store.fresh_hours
         for hour in sorted(self.dirty):
             shard = self.hours[hour]
             rel = self.hour_rel(hour)
-            day, hh = rel.split("/")[1:]
-            if shard is not None:
-                self.written[hour] = self.store.write(rel, shard)
-            written.setdefault(day, {})[hh] = self.old_sigs.get(hour)
-        for day, old in written.items():
-            # What this batch holds of the day, with the signatures it wrote: a summary to rebuild
-            # need not read those hour files back.
-            held = {
-                self.hour_rel(h)[-2:]: (self.written[h], shard["agg"])
-                for h, shard in self.hours.items()
-                if shard is not None and h in self.written and day_of(h * HOUR_MS) == day
-            }
-            update_day_summary(self.store, day, self.deltas.get(day, {}), old, held)
+            if shard is None:
+                continue
+            sig = self.written[hour] = self.store.write(rel, shard)
+            fresh[rel] = (sig, collapse(shard["agg"]))  # type: ignore[arg-type]
+            days.add(rel.split("/")[1])
+        if summaries:
+            for day in sorted(days):
+                day_totals(self.store, day, rewrite=True)
         self.dirty.clear()
-        self.deltas.clear()
 
 
 def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
@@ -300,63 +281,70 @@ def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
     return agg if isinstance(agg, dict) else {}
 
 
-def summarise_day(
-    store: Store, day: str, held: dict[str, tuple[tuple[int, int, int], dict[Any, Any]]] | None = None
-) -> dict[str, object]:
-    """Rebuild a day summary from its hour files (the slow, always-right path).
-
-    `held`: hour files a writer has in memory with the signature it wrote them with; one whose
-    file still has that signature is summed from memory rather than read back.
-    """
-    sigs = store.hour_signatures(day)
+def collapse(agg: dict[tuple[Any, ...], list[float]]) -> dict[tuple[object, ...], list[float]]:
+    """An hour's sums without the session: per (quarter-hour, model, cls)."""
     tot: dict[tuple[object, ...], list[float]] = {}
-    for hh in sorted(sigs):
-        mine = (held or {}).get(hh)
-        agg = mine[1] if mine is not None and mine[0] == sigs[hh] else hour_sums(store, f"hours/{day}/{hh}")
-        for (qh, _session, model, cls), vec in agg.items():
-            _accumulate(tot, (qh, model, cls), vec)
-    # The signatures from before reading: if a writer changed an hour meanwhile, this summary
-    # will not match and is rebuilt, never trusted.
-    return {"sig": sigs, "tot": tot}
+    for (qh, _session, model, cls), vec in agg.items():
+        _accumulate(tot, (qh, model, cls), vec)
+    return tot
 
 
-def update_day_summary(
-    store: Store,
-    day: str,
-    delta: dict[tuple[object, ...], list[float]],
-    old_sigs: dict[str, tuple[int, int, int] | None],
-    held: dict[str, tuple[tuple[int, int, int], dict[Any, Any]]] | None = None,
-) -> None:
-    """Apply a delta when the summary matches the hour files it was built from, else rebuild."""
+def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[object, ...], list[float]]:
+    """A UTC day's sums per (quarter-hour, model, cls), from its summary and its hour files.
+
+    The summary (`days/<day>`) keeps each hour's sums with the stat signature of the hour file
+    they came from; an hour whose file has another signature is summed from that file (or from
+    memory, in the process that just wrote it). When a file had to be read, or with `rewrite`,
+    the summary is written back if the writers' lock is free. Signatures are taken before
+    reading, so a summary can only be behind its files, and is then corrected, never trusted.
+    """
     rel = f"days/{day}"
     try:
         summary = store.read(rel)
     except CorruptIndex:
         summary = None
-    current = store.hour_signatures(day)
-    ok = isinstance(summary, dict) and isinstance(summary.get("tot"), dict)
-    if ok:
-        recorded = summary["sig"]  # type: ignore[index]
-        expected = {hh: sig for hh, sig in current.items() if hh not in old_sigs}
-        for hh, sig in old_sigs.items():
-            if sig is not None:
-                expected[hh] = sig
-        ok = recorded == expected
-    if not ok:
-        summary = summarise_day(store, day, held)
+    sigs = store.hour_signatures(day)
+    known_sigs: dict[str, object] = {}
+    known: dict[str, dict[tuple[object, ...], list[float]]] = {}
+    if (
+        isinstance(summary, dict)
+        and isinstance(summary.get("sig"), dict)
+        and isinstance(summary.get("hours"), dict)
+    ):
+        known_sigs, known = summary["sig"], summary["hours"]
+    parts: dict[str, dict[tuple[object, ...], list[float]]] = {}
+    read_any = False
+    for hh, sig in sigs.items():
+        part = known.get(hh) if known_sigs.get(hh) == sig else None
+        if part is None:
+            hour_rel = f"hours/{day}/{hh}"
+            fresh = store.fresh_hours.get(hour_rel)
+            if fresh is not None and fresh[0] == sig:
+                part = fresh[1]
+            else:
+                part = collapse(hour_sums(store, hour_rel))
+                read_any = True
+        parts[hh] = part
+    tot: dict[tuple[object, ...], list[float]] = {}
+    for hh in sorted(parts):
+        for tkey, vec in parts[hh].items():
+            _accumulate(tot, tkey, vec)
+    if (read_any or rewrite) and (known_sigs != sigs or set(known) != set(parts)):
+        _write_summary(store, rel, {"sig": sigs, "hours": parts})
+    return tot
+
+
+def _write_summary(store: Store, rel: str, summary: dict[str, object]) -> None:
+    held = store.locked()
+    if not held and not store.lock(blocking=False):
+        return  # a writer is busy: it will bring the summary up to date
+    try:
         store.write(rel, summary)
-        store.fresh_days[day] = summary["tot"]  # type: ignore[assignment]
-        return
-    tot = summary["tot"]  # type: ignore[index]
-    for tkey, vec in delta.items():
-        if tkey not in tot and vec[0] <= 0:
-            continue
-        _accumulate(tot, tkey, vec)
-        if tot[tkey][0] <= 0:
-            del tot[tkey]
-    summary["sig"] = current  # type: ignore[index]
-    store.write(rel, summary)
-    store.fresh_days[day] = tot
+    except OSError:
+        pass
+    finally:
+        if not held:
+            store.unlock()
 
 
 def _new_group(session: str, project: str) -> dict[str, object]:
@@ -656,9 +644,11 @@ def ingest_group(
     return consumed, more
 
 
-def commit_groups(store: Store, batch: Batch, groups: dict[str, dict[str, object]]) -> None:
+def commit_groups(
+    store: Store, batch: Batch, groups: dict[str, dict[str, object]], summaries: bool = True
+) -> None:
     """Write what a batch read: hour files, day summaries, then the groups (offsets last)."""
-    batch.commit()
+    batch.commit(summaries)
     # Each written hour's sums per session, so every group caches its share with the signature.
     by_hour: dict[int, dict[object, SessionSums]] = {}
     for hour in batch.written:
@@ -709,38 +699,13 @@ def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
 
 
 # -- reading ---------------------------------------------------------------------------------
-def _day_totals(store: Store, day: str) -> dict[tuple[object, ...], list[float]]:
-    fresh = store.fresh_days.get(day)
-    if fresh is not None:
-        return fresh  # written by this process a moment ago
-    try:
-        summary = store.read(f"days/{day}")
-    except CorruptIndex:
-        summary = None
-    sigs = store.hour_signatures(day)
-    if isinstance(summary, dict) and summary.get("sig") == sigs and isinstance(summary.get("tot"), dict):
-        return summary["tot"]  # type: ignore[no-any-return]
-    if not sigs:
-        return {}
-    # Out of date (a writer died between files): rebuild, and save it if no writer is busy.
-    summary = summarise_day(store, day)
-    if store.lock(blocking=False):
-        try:
-            store.write(f"days/{day}", summary)
-        except OSError:
-            pass
-        finally:
-            store.unlock()
-    return summary["tot"]  # type: ignore[return-value]
-
-
 def range_buckets(store: Store, start_ms: int, end_ms: int) -> list[Bucket]:
     """Buckets whose quarter-hour lies in [start_ms, end_ms)."""
     first_qh = start_ms // QUARTER_HOUR_MS
     last_qh = (end_ms - 1) // QUARTER_HOUR_MS
     out: list[Bucket] = []
     for day in utc_days_in(start_ms, end_ms, store.indexed_days):
-        for (qh, model, cls), vec in _day_totals(store, day).items():
+        for (qh, model, cls), vec in day_totals(store, day).items():
             if first_qh <= qh <= last_qh:  # type: ignore[operator]
                 out.append((qh, model, cls, vec))  # type: ignore[arg-type]
     return out

@@ -324,7 +324,7 @@ def test_crash_before_offsets_are_saved_loses_nothing_and_adds_nothing(config_di
 def test_stale_day_summary_is_rebuilt_from_hour_files(config_dir):
     write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
     st = refresh()
-    st.write("days/2026-11-20", {"sig": {}, "tot": {}})  # a summary from before a crash
+    st.write("days/2026-11-20", {"sig": {}, "hours": {}})  # a summary from before a crash
     assert day("2026-11-20").usd == pytest.approx(ONE)
 
 
