@@ -101,7 +101,7 @@ class ScanReport:
 
 
 # Parsed records held in memory before they wait in temp files for their day to be merged.
-SPILL_RECORDS = 40_000
+SPILL_RECORDS = 20_000
 # Below this many bytes to read, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 16 << 20
 # A group with more than this to read is read by the scanning process itself, chunk by chunk.
@@ -323,7 +323,7 @@ def _scan(
 
             # Workers run ahead of this process by a few groups at most, or their parsed
             # records would pile up here (imap's feeder blocks here, nothing else does).
-            ahead = threading.Semaphore(4 * workers)
+            ahead = threading.Semaphore(2 * workers)
             results: Iterable[list[FileRead]] = pool.imap(_read_group, _paced(tasks, ahead))
         else:
             results = (_read_paths(task, loads) for task in tasks)
