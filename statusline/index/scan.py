@@ -28,6 +28,7 @@ from statusline.index.update import (
     FileRead,
     commit_groups,
     day_of,
+    day_totals,
     end_group_pass,
     group_origin,
     ingest_group,
@@ -37,6 +38,7 @@ from statusline.index.update import (
 )
 from statusline.index.update import group_of as _group_of
 from statusline.paths import projects_dirs
+from statusline.timeutil import HOUR_MS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -100,6 +102,9 @@ class ScanReport:
         self.seconds = 0.0
 
 
+# Hours merged per batch: their hour files (every session's dedup keys) stay in memory until
+# the batch is written.
+HOURS_PER_BATCH = 4
 # Parsed records held in memory before they wait in temp files for their day to be merged.
 SPILL_RECORDS = 20_000
 # Below this many bytes to read, worker processes cost more than they save.
@@ -148,6 +153,11 @@ def _worker_pool(workers: int) -> Any:
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     return multiprocessing.get_context(method).Pool(workers)
+
+
+def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
+    ts: int = item[1][9]  # type: ignore[assignment]
+    return ts // HOUR_MS
 
 
 class _Merge:
@@ -215,14 +225,22 @@ class _Merge:
             tallies = [dict.fromkeys(("entries", "duplicates"), 0) for _ in states]
             hours = [g["hours"] for g in states]
             for day in sorted(set(self.spool) | set(self.spills)):
-                batch = Batch(store)
-                add = batch.add
-                for index, rec in self._day(day):
+                items = self._day(day)
+                items.sort(key=_hour_of_item)  # stable: arrival order within an hour
+                batch, window = Batch(store), -1
+                for index, rec in items:
+                    hour = int(rec[9]) // HOUR_MS  # type: ignore[call-overload]
+                    if hour >= window + HOURS_PER_BATCH:  # keep a few hours' files in memory
+                        batch.commit(summaries=False)
+                        batch, window = Batch(store), hour
                     batch.origin = origins[index]
                     batch.reread = rereads[index]  # type: ignore[assignment]
                     batch.touched = hours[index]  # type: ignore[assignment]
-                    tallies[index][add(rec)] += 1
-                batch.commit()
+                    tallies[index][batch.add(rec)] += 1
+                batch.commit(summaries=False)
+                day_totals(store, day, rewrite=True)  # from the hours just written, in memory
+                for rel in [r for r in store.fresh_hours if r.startswith(f"hours/{day}/")]:
+                    del store.fresh_hours[rel]  # a year of history must not stay in memory
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
             for (name, _session, _project, reads), group, tally in zip(
