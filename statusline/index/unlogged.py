@@ -15,10 +15,21 @@ Both costs are at list prices (Claude Code's payload is; the logged tokens are p
 table without your overrides), and the growth is recorded at yours: times `scale`, the session's
 logged cost at your prices ÷ at list prices (context.py).
 
-Files: `<cache>/unlogged/s-<session>` (the session's run state, written only at a new baseline or
-when growth is recorded, so the usual render writes nothing) and `<cache>/unlogged/<UTC day>`
-(growth per (quarter-hour, session, time in ms): the time places it in any zone's local day).
-Growth under half a cent is not recorded (rounding noise).
+A new run is a payload cost below the previous render's. That needs the last payload seen, not
+the one at the baseline or the last recording: a run that started at $0 and logged everything
+it spent has recorded nothing since, and its /clear (back to $0) would look like no drop at
+all, hiding the next run's unlogged spend behind the previous run's logged cost. Nothing about
+the previous render can be inferred from the logged cost instead (a render may see the log ahead
+of the payload while a response streams, which looks like a drop), so the state stores the last
+payload, and is written whenever the payload moved: Claude Code's cost moves only when a
+response ends, and the render after it writes that response's hour file anyway. A render that
+finds the payload where it was and no growth (the usual one: Claude Code redraws on every
+message, tool result and mode change) reads one small file and writes nothing.
+
+Files: `<cache>/unlogged/s-<session>` (the session's run state: written at a new baseline, when
+growth is recorded and when the payload moved) and `<cache>/unlogged/<UTC day>` (growth per
+(quarter-hour, session, time in ms): the time places it in any zone's local day). Growth under
+half a cent is not recorded (rounding noise).
 """
 
 from __future__ import annotations
@@ -53,7 +64,7 @@ def observe(
     if (
         state is not None
         and "pending" not in state  # a recording cut short by a crash: finish it under the lock
-        and payload_usd >= float(state.get("payload", 0.0)) - 1e-9  # type: ignore[arg-type]
+        and abs(payload_usd - float(state.get("payload", -1.0))) <= 1e-9  # type: ignore[arg-type]
     ):
         seen = float(state.get("seen", 0.0))  # type: ignore[arg-type]
         unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
@@ -84,10 +95,10 @@ def _observe(
         state = {"payload0": payload_usd, "logged0": logged_usd, "seen": 0.0}
     unlogged = (payload_usd - float(state["payload0"])) - (logged_usd - float(state["logged0"]))  # type: ignore[arg-type]
     growth = unlogged - float(state["seen"])  # type: ignore[arg-type]
-    if growth < MIN_GROWTH_USD and "payload" in state:
+    if growth < MIN_GROWTH_USD and abs(payload_usd - float(state.get("payload", -1.0))) <= 1e-9:  # type: ignore[arg-type]
         return 0.0  # nothing new: no write on the render path
-    # The stored payload is the last one at a baseline or a recorded growth, not every render's:
-    # a drop below it still marks a new run (/clear and restarts start again near zero).
+    # The stored payload is always the last one seen: it is written whenever it rose, so any
+    # drop below the previous render's payload marks a new run (/clear, a restart).
     state["payload"] = payload_usd
     if growth < MIN_GROWTH_USD:
         atomic_write(state_path, marshal.dumps(state))

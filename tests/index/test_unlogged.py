@@ -218,3 +218,26 @@ def test_a_crash_between_writes_never_counts_growth_twice_or_loses_it(tmp_path, 
     unlogged.observe(cache, "s", 1.5, 1.2, t + 2000)  # the next render, same figures
     unlogged.observe(cache, "s", 1.5, 1.2, t + 3000)
     assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.3)
+
+
+def test_a_clear_is_a_new_run_even_when_the_baseline_was_taken_at_zero(tmp_path):
+    """The drop is measured against the last payload seen, not the one stored at the baseline."""
+    cache = str(tmp_path)
+    t = 1795600000000
+    assert unlogged.observe(cache, "s", 0.0, 0.0, t) == 0.0  # the session starts at $0
+    assert unlogged.observe(cache, "s", 0.055, 0.055, t + 1000) == 0.0  # all logged
+    assert unlogged.observe(cache, "s", 0.0, 0.055, t + 2000) == 0.0  # /clear: back to $0
+    # The next run: $0.055 logged and $0.10 never logged.
+    assert unlogged.observe(cache, "s", 0.155, 0.11, t + 3000) == pytest.approx(0.10)
+
+
+def test_a_render_that_finds_the_payload_unchanged_writes_nothing(tmp_path):
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 0.0, 0.0, t)
+    unlogged.observe(cache, "s", 0.055, 0.055, t + 1000)  # risen: remembered
+    state = tmp_path / "unlogged" / "s-s"
+    before = state.stat().st_mtime_ns, state.stat().st_ino
+    for n in range(3):
+        assert unlogged.observe(cache, "s", 0.055, 0.055, t + 2000 + n) == 0.0
+    assert (state.stat().st_mtime_ns, state.stat().st_ino) == before
