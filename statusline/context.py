@@ -347,7 +347,7 @@ class Context:
             for model, _cls in sums:
                 key, _ = resolve(model, table, aliases)  # type: ignore[arg-type]
                 if key is not None and any(start_ms < int(p[0]) <= now_ms for p in table[key]):  # type: ignore[call-overload]
-                    return session_buckets(self.store, hours, str(group.get("session", "")))  # type: ignore[arg-type]
+                    return session_buckets(self.store, hours, str(group.get("session", "")), copies=True)  # type: ignore[arg-type]
         qh = now_ms // QUARTER_HOUR_MS
         return [(qh, model, cls, vec) for (model, cls), vec in sums.items()]
 

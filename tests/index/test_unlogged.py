@@ -323,3 +323,43 @@ def test_a_session_with_a_half_written_line_is_not_compared(config_dir):
         fh.write("\n")
     assert render_at(path, now + 4, 2 * COST).session_current
     assert unlogged.in_range(cache, 0, 1 << 62) == {}
+
+
+def _context(path, session: str, now_s: float, cost: float):
+    import os
+
+    from statusline.context import Context
+    from statusline.index.store import Store
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    os.makedirs(cache, exist_ok=True)
+    Store(cache).mark_refresh_started(now_s)
+    body = {"session_id": session, "transcript_path": str(path), "cost": {"total_cost_usd": cost}}
+    ctx = Context(body, now_s, os.environ, cache)
+    ctx.refresh_index()
+    return ctx
+
+
+def test_a_message_counts_for_every_session_whose_files_hold_a_copy(config_dir):
+    """The fork's copy is kept (indexed first); the source's own line still counts for it."""
+    now = time.time()
+    message = assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=BIG, session="sa")
+    source = write_transcript(config_dir, "p", "sa.jsonl", [message])
+    fork = write_transcript(config_dir, "p", "sb.jsonl", [message.replace('"sa"', '"sb"')])
+    assert _context(fork, "sb", now, 0.0).session_logged() == pytest.approx((COST, COST))
+    ctx = _context(source, "sa", now, COST)
+    assert ctx.session_logged() == pytest.approx((COST, COST))
+    assert ctx.today().usd == pytest.approx(COST)  # counted once in the day
+    # A later, bigger copy in the source wins; the fork still counts the message, at its new size.
+    more = {"input_tokens": 1000, "output_tokens": 3000}
+    bigger = assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=more, session="sa")
+    write_transcript(config_dir, "p", "sa.jsonl", [bigger], mode="a")
+    cost = (1000 * 5 + 3000 * 25) / 1e6
+    assert _context(source, "sa", now + 1, cost).session_logged() == pytest.approx((cost, cost))
+    assert _context(fork, "sb", now + 1, 0.0).session_logged() == pytest.approx((cost, cost))
+    # A rebuild, in whatever order it reads the files, leaves the same sums.
+    run_costline(b"", "index", "rebuild")
+    for path, session in ((source, "sa"), (fork, "sb")):
+        ctx = _context(path, session, now + 2, cost)
+        assert ctx.session_logged() == pytest.approx((cost, cost))
+        assert ctx.today().usd == pytest.approx(cost)
