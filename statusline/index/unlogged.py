@@ -3,8 +3,8 @@
 Claude Code makes requests that never reach the transcript (measured: one turn, two requests,
 one logged), so a log-only "today" undercounts what Claude Code itself reports. Each render sees
 `cost.total_cost_usd` for its session. Per session we keep a baseline (payload cost, logged cost)
-taken when costline first sees the session or when the payload cost drops (a `/clear` or a
-restart starts a new run); from then on
+taken when costline first sees the session or when the payload cost drops below the previous
+render's (a `/clear` or a restart starts a new run); from then on
 
     unlogged = (payload cost − baseline payload) − (logged cost − baseline logged)
 
@@ -36,7 +36,7 @@ finds the payload where it was and no growth (the usual one: Claude Code redraws
 message, tool result and mode change) reads one small file and writes nothing.
 
 Files: `<cache>/unlogged/s-<session>` (the session's run state: written at a new baseline, when
-growth is recorded and when the payload moved) and `<cache>/unlogged/<UTC day>` (growth per
+growth is recorded or taken back and when the payload moved) and `<cache>/unlogged/<UTC day>` (growth per
 (quarter-hour, session, time in ms): the time places it in any zone's local day). Growth under
 half a cent is not recorded (rounding noise).
 """
@@ -65,7 +65,8 @@ def _safe(session: str) -> str:
 def observe(
     cache: str, session: str, payload_usd: float, logged_usd: float, now_ms: int, scale: float = 1.0
 ) -> float:
-    """Fold one render's figures into the session's run; return the growth recorded now.
+    """Fold one render's figures into the session's run; return the growth recorded now
+    (negative: growth taken back, at your prices).
 
     `payload_usd` and `logged_usd` are both at list prices; growth is recorded times `scale`
     (your price of a list-price dollar, 1.0 without overrides).
