@@ -52,6 +52,19 @@ def _any_changed(paths: list[str], states: dict[str, list[object]]) -> bool:
     return False
 
 
+def _unfinished(states: dict[str, list[object]], paths: list[str]) -> bool:
+    """Whether a file ends in a line still being written that the index has not counted.
+
+    File state (index/update.py): [dev, inode, size, offset, mtime, fingerprint, tail length];
+    bytes past the offset with no provisionally counted tail are a line not yet whole.
+    """
+    for path in paths:
+        state = states.get(path)
+        if state is not None and len(state) > 6 and state[2] > state[3] and not state[6]:  # type: ignore[operator]
+            return True
+    return False
+
+
 def day_buckets(store: Store, start: int, end: int) -> list[Bucket]:
     """The buckets of [start, end): whole quarter-hours from the day files, and when a bound
     falls inside a quarter-hour (an offset like +05:20), that quarter-hour message by message."""
@@ -203,7 +216,10 @@ class Context:
         interval = CATCH_UP_INTERVAL_S if self.index_partial else REFRESH_INTERVAL_S
         due = store.refresh_due(self.now_s, interval)
         pricing_due = self._pricing_due()
-        self.session_current = bool(files) and not changed
+        # Current: every line of the session's files is counted. A line still being written is
+        # not: Claude Code has priced its response already, and comparing now would call it
+        # unlogged (then count it again once the line ends).
+        self.session_current = bool(files) and not changed and not self._unfinished(files)
         if not (changed or due or pricing_due) or not store.lock(blocking=False):
             return  # nothing to do, or another writer is busy: show what the index has
         try:
@@ -216,7 +232,7 @@ class Context:
                 _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
                 commit_groups(store, batch, {name: group}, summaries=False)
                 self._group = group
-                self.session_current = not more
+                self.session_current = not more and not self._unfinished(files)
                 if more:
                     self.index_partial = True
             if due or pricing_due:
@@ -230,6 +246,11 @@ class Context:
                     background.spawn(background.pricing_command())
         finally:
             store.unlock()
+
+    def _unfinished(self, files: list[str]) -> bool:
+        group = self._group
+        states = group.get("files") if group is not None else None
+        return isinstance(states, dict) and _unfinished(states, files)
 
     def indexing_share(self) -> float | None:
         """How much of the first full scan is done (0..1), while one is running and reporting."""
@@ -326,7 +347,7 @@ class Context:
             for model, _cls in sums:
                 key, _ = resolve(model, table, aliases)  # type: ignore[arg-type]
                 if key is not None and any(start_ms < int(p[0]) <= now_ms for p in table[key]):  # type: ignore[call-overload]
-                    return session_buckets(self.store, hours, str(group.get("session", "")))  # type: ignore[arg-type]
+                    return session_buckets(self.store, hours, str(group.get("session", "")), copies=True)  # type: ignore[arg-type]
         qh = now_ms // QUARTER_HOUR_MS
         return [(qh, model, cls, vec) for (model, cls), vec in sums.items()]
 

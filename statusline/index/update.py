@@ -6,7 +6,10 @@ file offsets last. A crash before the offsets are saved only means those lines a
 and dedup recognises every one of them, so nothing is counted twice or lost. Nothing derived is
 kept as a running total beside the hour files: a session's logged sums (which the unlogged
 ledger compares with Claude Code's cost) are read back from the hour files its lines touched
-(`session_logged_sums`), so no crash point can leave the two disagreeing.
+(`session_logged_sums`), so no crash point can leave the two disagreeing. They include the
+messages whose kept copy is another session's (a fork indexed before its source): each kept
+entry names the other sessions that hold a copy (see `_others`); a re-read finds its session
+already named, so that too is idempotent.
 
 Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
 `message.id` and `requestId`, and without a request id `message.id` alone (ccusage also requires
@@ -124,6 +127,22 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     return bool(new_speed) and not old_speed
 
 
+# Sessions whose files hold a copy of a kept message: a kept entry is
+# (request id, (qh, session, model, cls), vec, total, speed, sidechain, origin, others, time);
+# `others` names the other sessions with a copy (entries written before it existed have none and
+# count for their kept session only; the index format is unchanged).
+# Each of them counts the message in its logged sums (session_logged_sums), which the unlogged
+# ledger compares with that session's own running cost, whichever copy dedup kept: a fork indexed
+# before its source must not make the source's own message look unlogged. Day totals and
+# reports count it once, under the kept copy's session.
+def _others(entry: tuple[object, ...]) -> tuple[object, ...]:
+    return entry[7] if len(entry) > 8 and isinstance(entry[7], tuple) else ()
+
+
+def _copy_of_another(entry: tuple[object, ...], session: object) -> bool:
+    return entry[1][1] != session and session not in _others(entry)  # type: ignore[index]
+
+
 class Batch:
     """Changes made under one lock: the hour files it loaded, changed and writes."""
 
@@ -183,14 +202,14 @@ class Batch:
             self.hours[hour] = shard
         return shard
 
-    def _insert(self, rec: tuple[object, ...], hour: int) -> None:
+    def _insert(self, rec: tuple[object, ...], hour: int, others: tuple[object, ...] = ()) -> None:
         msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
         key = (int(ts) // QUARTER_HOUR_MS, session, model, cls)  # type: ignore[call-overload]
         shard = self.hour(hour, create=True)
         assert shard is not None
         if msg_id:
             entries = shard["keys"].setdefault(msg_id, [])
-            entries.append((req, key, vec, total, speed, side, self.origin, ts))  # type: ignore[attr-defined]
+            entries.append((req, key, vec, total, speed, side, self.origin, others, ts))  # type: ignore[attr-defined]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
         self.dirty.add(hour)
         self.touched.add(hour)
@@ -227,13 +246,16 @@ class Batch:
                     counted = "entries" if self._same_line_again(msg_id, old) else "duplicates"
                     self.counters[counted] += 1
                     if not _better(rec, old):
+                        if _copy_of_another(old, session):  # count it for this session too
+                            entries[i] = (*old[:7], tuple(sorted({*_others(old), session}, key=str)), old[-1])  # type: ignore[index]
+                            self.dirty.add(h)
                         return counted
                     entries.pop(i)  # type: ignore[attr-defined]
                     if not entries:
                         del shard["keys"][msg_id]
                     _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
                     self.dirty.add(h)
-                    self._insert(rec, hour)
+                    self._insert(rec, hour, tuple(sorted({*_others(old), old_key[1]} - {session}, key=str)))
                     return counted
         self.counters["entries"] += 1
         if self.reread is not None:
@@ -657,6 +679,8 @@ def commit_groups(
         per_session: dict[object, SessionSums] = {}
         for (_qh, sess, model, cls), vec in agg.items():
             _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
+        for sess, key, vec, _ts in _copies(shard):
+            _accumulate(per_session.setdefault(sess, {}), (key[2], key[3]), vec[:7])
         by_hour[hour] = per_session
     for name, group in groups.items():
         cache: dict[int, object] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
@@ -668,12 +692,34 @@ def commit_groups(
     batch.written.clear()
 
 
-def _sums_of(agg: dict[tuple[Any, ...], list[float]] | None, session: object) -> SessionSums:
+def _copies(shard: dict[str, Any] | None) -> Iterable[tuple[object, tuple[Any, ...], list[float], int]]:
+    """(other session, kept key, kept vec, time) per kept message other sessions hold copies of."""
+    keys = shard.get("keys") if isinstance(shard, dict) else None
+    for entries in keys.values() if isinstance(keys, dict) else ():
+        for entry in entries:
+            for sess in _others(entry):
+                yield sess, entry[1], entry[2], entry[-1]
+
+
+def _sums_of(shard: dict[str, Any] | None, session: object) -> SessionSums:
+    """One hour's token sums of a session: its kept messages and its copies of others' kept ones."""
     mine: SessionSums = {}
-    for (_qh, sess, model, cls), vec in (agg or {}).items():
+    agg = shard.get("agg") if isinstance(shard, dict) else None
+    for (_qh, sess, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
         if sess == session:
             _accumulate(mine, (model, cls), vec[:7])
+    for sess, key, vec, _ts in _copies(shard):
+        if sess == session:
+            _accumulate(mine, (key[2], key[3]), vec[:7])
     return mine
+
+
+def _hour_shard(store: Store, rel: str) -> dict[str, Any] | None:
+    try:
+        shard = store.read(rel)
+    except CorruptIndex:
+        return None
+    return shard if isinstance(shard, dict) else None
 
 
 def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
@@ -692,7 +738,7 @@ def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
         sig = store.signature(rel)
         cached = cache.get(hour)
         if cached is None or cached[0] != sig:
-            cached = cache[hour] = (sig, _sums_of(hour_sums(store, rel), session))
+            cached = cache[hour] = (sig, _sums_of(_hour_shard(store, rel), session))
         for skey, vec in cached[1].items():
             _accumulate(out, skey, vec)
     return out
@@ -711,11 +757,17 @@ def range_buckets(store: Store, start_ms: int, end_ms: int) -> list[Bucket]:
     return out
 
 
-def session_buckets(store: Store, hours: set[int], session: str) -> list[Bucket]:
-    """Every bucket of one session, from the hours its files touched."""
+def session_buckets(store: Store, hours: set[int], session: str, copies: bool = False) -> list[Bucket]:
+    """Every bucket of one session, from the hours its files touched (`copies`: also the kept
+    messages of other sessions that this session's files hold a copy of, as in its logged sums)."""
     out: list[Bucket] = []
     for hour in sorted(hours):
-        for (qh, sess, model, cls), vec in hour_sums(store, Batch.hour_rel(hour)).items():
+        shard = _hour_shard(store, Batch.hour_rel(hour))
+        agg = shard.get("agg") if shard is not None else None
+        for (qh, sess, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
             if sess == session:
-                out.append((qh, model, cls, vec))  # type: ignore[arg-type]
+                out.append((qh, model, cls, vec))
+        for sess, key, vec, ts in _copies(shard) if copies else ():
+            if sess == session:
+                out.append((key[0], key[2], key[3], [*vec[:7], ts, ts]))
     return out

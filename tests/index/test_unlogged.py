@@ -76,10 +76,15 @@ def test_no_unlogged_growth_while_the_index_lags(config_dir, tmp_path):
         mode="a",
     )
     for _ in range(4):
+        # Found: the renders after the first saw the file's size already recorded (with the
+        # offset short of it) as "nothing changed", compared, and booked message b as unlogged.
         shown = today_shown(path, 2 * COST)
-    wait_for_refresh(tmp_path / "cache")
+        assert shown == pytest.approx(round(COST, 2))  # b waits for the background refresh
+    run_costline(b"", "index", "refresh")
     shown = today_shown(path, 2 * COST)
     assert shown == pytest.approx(round(2 * COST, 2))
+    daily = json.loads(run_costline(b"", "report", "daily", "--json").stdout)["daily"][-1]
+    assert daily.get("unloggedCost", 0.0) == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize("kill_at", [1, 2, 3, 4])
@@ -218,3 +223,143 @@ def test_a_crash_between_writes_never_counts_growth_twice_or_loses_it(tmp_path, 
     unlogged.observe(cache, "s", 1.5, 1.2, t + 2000)  # the next render, same figures
     unlogged.observe(cache, "s", 1.5, 1.2, t + 3000)
     assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.3)
+
+
+def test_a_clear_is_a_new_run_even_when_the_baseline_was_taken_at_zero(tmp_path):
+    """The drop is measured against the last payload seen, not the one stored at the baseline."""
+    cache = str(tmp_path)
+    t = 1795600000000
+    assert unlogged.observe(cache, "s", 0.0, 0.0, t) == 0.0  # the session starts at $0
+    assert unlogged.observe(cache, "s", 0.055, 0.055, t + 1000) == 0.0  # all logged
+    assert unlogged.observe(cache, "s", 0.0, 0.055, t + 2000) == 0.0  # /clear: back to $0
+    # The next run: $0.055 logged and $0.10 never logged.
+    assert unlogged.observe(cache, "s", 0.155, 0.11, t + 3000) == pytest.approx(0.10)
+
+
+def test_a_render_that_finds_the_payload_unchanged_writes_nothing(tmp_path):
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 0.0, 0.0, t)
+    unlogged.observe(cache, "s", 0.055, 0.055, t + 1000)  # risen: remembered
+    state = tmp_path / "unlogged" / "s-s"
+    before = state.stat().st_mtime_ns, state.stat().st_ino
+    for n in range(3):
+        assert unlogged.observe(cache, "s", 0.055, 0.055, t + 2000 + n) == 0.0
+    assert (state.stat().st_mtime_ns, state.stat().st_ino) == before
+
+
+def test_growth_the_log_later_accounts_for_is_taken_back(tmp_path):
+    """Claude Code may price a response before its line reaches the transcript."""
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 1.0, 1.0, t)
+    assert unlogged.observe(cache, "s", 1.1, 1.0, t + 1000) == pytest.approx(0.1)  # not logged yet
+    assert unlogged.observe(cache, "s", 1.1, 1.1, t + 2000) == pytest.approx(-0.1)  # now it is
+    assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.0)
+    assert unlogged.observe(cache, "s", 1.4, 1.2, t + 3000) == pytest.approx(0.2)  # real, this time
+    assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.2)
+
+
+def test_taking_back_undoes_the_latest_recordings_first_at_their_own_prices(tmp_path):
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 1.0, 1.0, t)
+    assert unlogged.observe(cache, "s", 1.1, 1.0, t + 1000, scale=0.5) == pytest.approx(0.05)
+    assert unlogged.observe(cache, "s", 1.3, 1.0, t + 2000) == pytest.approx(0.2)
+    # The log catches up by $0.25 at list prices: all of the second, half of the first.
+    assert unlogged.observe(cache, "s", 1.3, 1.25, t + 3000) == pytest.approx(-0.225)
+    assert unlogged.in_range(cache, t, t + 10_000) == {(t + 1000, "s"): pytest.approx(0.025)}
+    # Never more than the run recorded, and never what an earlier run recorded.
+    assert unlogged.observe(cache, "s", 0.0, 1.25, t + 4000) == 0.0  # /clear
+    assert unlogged.observe(cache, "s", 0.0, 1.5, t + 5000) == 0.0
+    assert unlogged.in_range(cache, t, t + 10_000) == {(t + 1000, "s"): pytest.approx(0.025)}
+
+
+@pytest.mark.parametrize("crash_at", [1, 2, 3])
+def test_a_crash_while_taking_back_never_takes_back_twice(tmp_path, monkeypatch, crash_at):
+    cache = str(tmp_path)
+    t = 1795600000000
+    unlogged.observe(cache, "s", 1.0, 1.0, t)
+    unlogged.observe(cache, "s", 1.3, 1.0, t + 1000)
+    real, writes = unlogged.atomic_write, [0]
+
+    def dying_write(path, data):
+        writes[0] += 1
+        if writes[0] > crash_at:
+            raise SystemExit("killed")
+        return real(path, data)
+
+    monkeypatch.setattr(unlogged, "atomic_write", dying_write)
+    with pytest.raises(SystemExit):
+        unlogged.observe(cache, "s", 1.3, 1.1, t + 2000)
+        raise SystemExit("finished")
+    monkeypatch.setattr(unlogged, "atomic_write", real)
+    unlogged.observe(cache, "s", 1.3, 1.1, t + 3000)
+    unlogged.observe(cache, "s", 1.3, 1.1, t + 4000)
+    assert sum(unlogged.in_range(cache, t, t + 10_000).values()) == pytest.approx(0.2)
+
+
+def test_a_session_with_a_half_written_line_is_not_compared(config_dir):
+    """Claude Code has priced the response whose line is still being written: wait for it."""
+    import os
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    now = time.time()
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=BIG)]
+    )
+    agent = config_dir / "projects" / "p" / "s1" / "subagents" / "agent-1.jsonl"
+    write_transcript(config_dir, "p", "s1/subagents/agent-1.jsonl", [])
+    assert render_at(path, now, COST).session_current
+    line = assistant(msg_id="b", request_id="rb", ts=now_iso(), usage=BIG, sidechain=True)
+    with open(agent, "a") as fh:
+        fh.write(line[:80])
+    for n in range(2):  # the render that reads the half line, and one that finds it unchanged
+        assert not render_at(path, now + 1 + n, 2 * COST).session_current
+    with open(agent, "a") as fh:
+        fh.write(line[80:])  # whole, its newline still to come: counted now
+    assert render_at(path, now + 3, 2 * COST).session_current
+    with open(agent, "a") as fh:
+        fh.write("\n")
+    assert render_at(path, now + 4, 2 * COST).session_current
+    assert unlogged.in_range(cache, 0, 1 << 62) == {}
+
+
+def _context(path, session: str, now_s: float, cost: float):
+    import os
+
+    from statusline.context import Context
+    from statusline.index.store import Store
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    os.makedirs(cache, exist_ok=True)
+    Store(cache).mark_refresh_started(now_s)
+    body = {"session_id": session, "transcript_path": str(path), "cost": {"total_cost_usd": cost}}
+    ctx = Context(body, now_s, os.environ, cache)
+    ctx.refresh_index()
+    return ctx
+
+
+def test_a_message_counts_for_every_session_whose_files_hold_a_copy(config_dir):
+    """The fork's copy is kept (indexed first); the source's own line still counts for it."""
+    now = time.time()
+    message = assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=BIG, session="sa")
+    source = write_transcript(config_dir, "p", "sa.jsonl", [message])
+    fork = write_transcript(config_dir, "p", "sb.jsonl", [message.replace('"sa"', '"sb"')])
+    assert _context(fork, "sb", now, 0.0).session_logged() == pytest.approx((COST, COST))
+    ctx = _context(source, "sa", now, COST)
+    assert ctx.session_logged() == pytest.approx((COST, COST))
+    assert ctx.today().usd == pytest.approx(COST)  # counted once in the day
+    # A later, bigger copy in the source wins; the fork still counts the message, at its new size.
+    more = {"input_tokens": 1000, "output_tokens": 3000}
+    bigger = assistant(msg_id="a", request_id="ra", ts=now_iso(), usage=more, session="sa")
+    write_transcript(config_dir, "p", "sa.jsonl", [bigger], mode="a")
+    cost = (1000 * 5 + 3000 * 25) / 1e6
+    assert _context(source, "sa", now + 1, cost).session_logged() == pytest.approx((cost, cost))
+    assert _context(fork, "sb", now + 1, 0.0).session_logged() == pytest.approx((cost, cost))
+    # A rebuild, in whatever order it reads the files, leaves the same sums.
+    run_costline(b"", "index", "rebuild")
+    for path, session in ((source, "sa"), (fork, "sb")):
+        ctx = _context(path, session, now + 2, cost)
+        assert ctx.session_logged() == pytest.approx((cost, cost))
+        assert ctx.today().usd == pytest.approx(cost)
