@@ -280,6 +280,9 @@ def price_buckets(
     """
     result = Priced()
     resolved: dict[str, tuple[str | None, float]] = {}
+    # Token sums per (price period, class, multiplier), priced once each at the end: a day of
+    # many sessions has hundreds of buckets but a handful of distinct prices.
+    sums: dict[tuple[int, int, float], list[object]] = {}
     for qh, model, cls, vec in buckets:
         result.messages += int(vec[0])
         if cls & CLS_LOGGED_COST:
@@ -302,7 +305,18 @@ def price_buckets(
         period = period_at(models[key], qh * QUARTER_HOUR_MS)
         if cls & CLS_GEO_US and key in US_ONLY_PREMIUM_MODELS:
             multiplier *= US_ONLY_PREMIUM
-        result.usd += bucket_cost(period, cls, vec) * multiplier
+        group = (id(period), cls, multiplier)
+        acc = sums.get(group)
+        if acc is None:
+            sums[group] = [period, 0, vec[1], vec[2], vec[3], vec[4], vec[5]]
+        else:
+            acc[2] += vec[1]  # type: ignore[operator]
+            acc[3] += vec[2]  # type: ignore[operator]
+            acc[4] += vec[3]  # type: ignore[operator]
+            acc[5] += vec[4]  # type: ignore[operator]
+            acc[6] += vec[5]  # type: ignore[operator]
+    for (_, cls, multiplier), acc in sums.items():
+        result.usd += bucket_cost(acc[0], cls, acc[1:]) * multiplier  # type: ignore[arg-type]
     return result
 
 

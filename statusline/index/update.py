@@ -197,8 +197,10 @@ class Batch:
                 self.store.set_aside(rel)
                 shard = None
             self.hours[hour] = shard
+        if shard is not None and "copies" not in shard:  # written before copies were summed
+            shard["copies"] = _copy_sums(shard)  # type: ignore[assignment]
         if shard is None and create:
-            shard = {"keys": {}, "agg": {}}
+            shard = {"keys": {}, "agg": {}, "copies": {}}
             self.hours[hour] = shard
         return shard
 
@@ -210,6 +212,8 @@ class Batch:
         if msg_id:
             entries = shard["keys"].setdefault(msg_id, [])
             entries.append((req, key, vec, total, speed, side, self.origin, others, ts))  # type: ignore[attr-defined]
+        for other in others:
+            _accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
         self.dirty.add(hour)
         self.touched.add(hour)
@@ -248,12 +252,15 @@ class Batch:
                     if not _better(rec, old):
                         if _copy_of_another(old, session):  # count it for this session too
                             entries[i] = (*old[:7], tuple(sorted({*_others(old), session}, key=str)), old[-1])  # type: ignore[index]
+                            _accumulate(shard["copies"], (session, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
                             self.dirty.add(h)
                         return counted
                     entries.pop(i)  # type: ignore[attr-defined]
                     if not entries:
                         del shard["keys"][msg_id]
                     _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
+                    for other in _others(old):
+                        _subtract(shard["copies"], (other, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
                     self.dirty.add(h)
                     self._insert(rec, hour, tuple(sorted({*_others(old), old_key[1]} - {session}, key=str)))
                     return counted
@@ -672,15 +679,19 @@ def commit_groups(
     """Write what a batch read: hour files, day summaries, then the groups (offsets last)."""
     batch.commit(summaries)
     # Each written hour's sums per session, so every group caches its share with the signature.
+    sessions = {group.get("session") for group in groups.values()}
     by_hour: dict[int, dict[object, SessionSums]] = {}
     for hour in batch.written:
         shard = batch.hours.get(hour)
         agg: dict[tuple[Any, ...], list[float]] = shard.get("agg", {}) if shard else {}  # type: ignore[assignment]
         per_session: dict[object, SessionSums] = {}
         for (_qh, sess, model, cls), vec in agg.items():
-            _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
-        for sess, key, vec, _ts in _copies(shard):
-            _accumulate(per_session.setdefault(sess, {}), (key[2], key[3]), vec[:7])
+            if sess in sessions:
+                _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
+        copies: dict[tuple[Any, ...], list[float]] = shard.get("copies", {}) if shard else {}  # type: ignore[assignment]
+        for (sess, model, cls), vec in copies.items():
+            if sess in sessions:
+                _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
         by_hour[hour] = per_session
     for name, group in groups.items():
         cache: dict[int, object] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
@@ -708,10 +719,25 @@ def _sums_of(shard: dict[str, Any] | None, session: object) -> SessionSums:
     for (_qh, sess, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
         if sess == session:
             _accumulate(mine, (model, cls), vec[:7])
-    for sess, key, vec, _ts in _copies(shard):
+    copies = shard.get("copies") if isinstance(shard, dict) else None
+    if not isinstance(copies, dict):
+        copies = _copy_sums(shard)
+    for (sess, model, cls), vec in copies.items():
         if sess == session:
-            _accumulate(mine, (key[2], key[3]), vec[:7])
+            _accumulate(mine, (model, cls), vec[:7])
     return mine
+
+
+def _copy_sums(shard: dict[str, Any] | None) -> dict[tuple[object, ...], list[float]]:
+    """Per (other session, model, cls): the sums of kept messages that session holds copies of.
+
+    Kept in the hour file beside `agg` and changed with the entries' `others`, so a session's
+    logged sums never need a walk over every key of an hour.
+    """
+    sums: dict[tuple[object, ...], list[float]] = {}
+    for sess, key, vec, _ts in _copies(shard):
+        _accumulate(sums, (sess, key[2], key[3]), vec[:7])
+    return sums
 
 
 def _hour_shard(store: Store, rel: str) -> dict[str, Any] | None:

@@ -403,3 +403,23 @@ def test_parallel_scan_equals_one_process(config_dir, tmp_path):
         counters = sorted((g["session"], tuple(sorted(g["counters"].items()))) for g in st.groups())
         results.append((buckets, counters))
     assert results[0] == results[1] and results[0][0]
+
+
+def test_copy_sums_kept_in_hour_files_equal_a_walk_over_their_keys(config_dir):
+    """The per-session sums of copies are kept incrementally; a walk over the keys is the model."""
+    import random
+
+    from statusline.index.update import _copy_sums
+
+    rng = random.Random(11)
+    for n in range(6):  # sessions replaying each other's messages, with better and worse copies
+        lines = []
+        for _ in range(40):
+            msg = f"m{rng.randrange(25)}"
+            usage = {"input_tokens": rng.randrange(1, 50), "output_tokens": rng.randrange(1, 50)}
+            ts = f"2026-11-20T10:{rng.randrange(60):02d}:00.000Z"
+            lines.append(assistant(msg_id=msg, request_id=f"r{msg}", usage=usage, ts=ts, session=f"s{n}"))
+        write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
+    st = refresh()
+    shard = st.read("hours/2026-11-20/10")
+    assert shard["copies"] and shard["copies"] == _copy_sums(shard)
