@@ -155,6 +155,11 @@ def _worker_pool(workers: int) -> Any:
     return multiprocessing.get_context(method).Pool(workers)
 
 
+def _offset(group: dict[str, object], path: str) -> int:
+    state = group["files"].get(path)  # type: ignore[attr-defined]
+    return int(state[3]) if state else 0
+
+
 def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
     ts: int = item[1][9]  # type: ignore[assignment]
     return ts // HOUR_MS
@@ -177,9 +182,14 @@ class _Merge:
         self.spooled = 0
         self.spills: dict[str, list[str]] = {}
         self.folder = store.path(f"spool-{os.getpid()}")
+        self.started_from: list[dict[str, int]] = []  # per group: file offsets the reads began at
 
-    def add(self, name: str, session: str, project: str, reads: list[FileRead]) -> None:
+    def add(
+        self, name: str, session: str, project: str, reads: list[FileRead], saved: dict[str, list[Any]]
+    ) -> None:
+        """Spool one group's reads; `saved`: the file states they started from."""
         index = len(self.groups)
+        self.started_from.append({path: state[3] for path, state in saved.items()})
         spool = self.spool
         for read in reads:
             for rec in read.records:
@@ -220,6 +230,16 @@ class _Merge:
                 load_group(store, name, session, project, self.epoch)
                 for name, session, project, _ in self.groups
             ]
+            # A group another writer (a render, a second scan) read further meanwhile: its reads
+            # here would count those lines again; it is read on from where that writer stopped.
+            moved = [
+                any(
+                    _offset(group, read.path) != began.get(read.path, 0)
+                    for read in reads
+                    if not read.unreadable
+                )
+                for (_, _, _, reads), group, began in zip(self.groups, states, self.started_from, strict=True)
+            ]
             origins = [group_origin(g) for g in states]
             rereads = [g.setdefault("reread_ids", set()) if g.get("rereading") else None for g in states]
             tallies = [dict.fromkeys(("entries", "duplicates"), 0) for _ in states]
@@ -229,6 +249,8 @@ class _Merge:
                 items.sort(key=_hour_of_item)  # stable: arrival order within an hour
                 batch, window = Batch(store), -1
                 for index, rec in items:
+                    if moved[index]:
+                        continue
                     hour = int(rec[9]) // HOUR_MS  # type: ignore[call-overload]
                     if hour >= window + HOURS_PER_BATCH:  # keep a few hours' files in memory
                         batch.commit(summaries=False)
@@ -243,9 +265,12 @@ class _Merge:
                     del store.fresh_hours[rel]  # a year of history must not stay in memory
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
-            for (name, _session, _project, reads), group, tally in zip(
-                self.groups, states, tallies, strict=True
+            for (name, _session, _project, reads), group, tally, skip in zip(
+                self.groups, states, tallies, moved, strict=True
             ):
+                if skip:
+                    more_to_read.append(name)
+                    continue
                 more = False
                 for read in reads:
                     merge_read(None, group, read)
@@ -345,11 +370,11 @@ def _scan(
             results: Iterable[list[FileRead]] = pool.imap(_read_group, _paced(tasks, ahead))
         else:
             results = (_read_paths(task, loads) for task in tasks)
-        for (name, _paths, _states), reads in zip(tasks, results, strict=True):
+        for (name, _paths, saved), reads in zip(tasks, results, strict=True):
             _, session, project = group_of(groups[name][0][0])
             if ahead is not None:
                 ahead.release()
-            merge.add(name, session, project, reads)
+            merge.add(name, session, project, reads, saved)
             done += sum(r.consumed for r in reads)
             _report_progress(store, progress, done, pending, started)
     finally:

@@ -423,3 +423,23 @@ def test_copy_sums_kept_in_hour_files_equal_a_walk_over_their_keys(config_dir):
     st = refresh()
     shard = st.read("hours/2026-11-20/10")
     assert shard["copies"] and shard["copies"] == _copy_sums(shard)
+
+
+def test_a_scan_overtaken_by_another_writer_counts_nothing_twice(config_dir):
+    """A render (or a second scan) reads a session on while a scan is between parse and merge."""
+    from statusline.index.scan import _Merge, _read_paths, _saved_states, scan
+
+    lines = [assistant(msg_id=f"m{i}", request_id=f"r{i}") for i in range(4)]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    st = store()
+    st.ensure()
+    name, session, project = group_of(str(path))
+    saved = _saved_states(st, name, 0)
+    merge = _Merge(st, 0)
+    merge.add(name, session, project, _read_paths((name, [str(path)], saved), loads), saved)  # parsed
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m9", request_id="r9")], mode="a")
+    scan(st, loads)  # someone else indexes the file to its end first
+    assert merge.commit() == [name]  # nothing merged twice; the caller reads on from there
+    counters = counters_of(path)
+    assert (counters["lines"], counters["entries"], counters["duplicates"]) == (5, 5, 0)
+    assert priced().usd == pytest.approx(5 * ONE)
