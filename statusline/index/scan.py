@@ -52,14 +52,28 @@ CHUNK_BYTES = 32 << 20
 group_of = cached(LRUCache(maxsize=65536))(_group_of)
 
 
-def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, os.stat_result]]:
+class FileStat:
+    """What a scan keeps of a file's stat (a full stat_result is ten times the size)."""
+
+    __slots__ = ("st_dev", "st_ino", "st_mtime_ns", "st_size")
+
+    def __init__(self, st: os.stat_result) -> None:
+        self.st_dev, self.st_ino, self.st_size, self.st_mtime_ns = (
+            st.st_dev,
+            st.st_ino,
+            st.st_size,
+            st.st_mtime_ns,
+        )
+
+
+def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, FileStat]]:
     """Every `*.jsonl` below the roots (subagent folders included), with its stat, in path order.
 
     Symlinked folders are followed (a project folder may live elsewhere); each real folder is
     entered once, so a link back up the tree cannot loop, and each real file is listed once,
     under the first path that reaches it.
     """
-    found: list[tuple[str, os.stat_result]] = []
+    found: list[tuple[str, FileStat]] = []
     entered: set[tuple[int, int]] = set()
     stack = sorted(roots, reverse=True)
     while stack:
@@ -77,15 +91,15 @@ def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, os.stat_result]]:
                 if entry.is_dir():  # follows symlinks
                     stack.append(entry.path)
                 elif entry.name.endswith(".jsonl") and entry.is_file():
-                    found.append((entry.path, entry.stat()))
+                    found.append((entry.path, FileStat(entry.stat())))
             except OSError:
                 continue
     found.sort(key=lambda item: item[0])
     listed: set[tuple[int, int]] = set()
-    for path, st in found:
-        if (st.st_dev, st.st_ino) not in listed:
-            listed.add((st.st_dev, st.st_ino))
-            yield path, st
+    for path, file_stat in found:
+        if (file_stat.st_dev, file_stat.st_ino) not in listed:
+            listed.add((file_stat.st_dev, file_stat.st_ino))
+            yield path, file_stat
 
 
 class ScanReport:
@@ -104,9 +118,10 @@ class ScanReport:
 
 # Hours merged per batch: their hour files (every session's dedup keys) stay in memory until
 # the batch is written.
-HOURS_PER_BATCH = 4
+HOURS_PER_BATCH = 2
+WINDOW_MS = HOURS_PER_BATCH * HOUR_MS
 # Parsed records held in memory before they wait in temp files for their day to be merged.
-SPILL_RECORDS = 20_000
+SPILL_RECORDS = 10_000
 # Below this many bytes to read, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 16 << 20
 # A group with more than this to read is read by the scanning process itself, chunk by chunk.
@@ -160,6 +175,25 @@ def _offset(group: dict[str, object], path: str) -> int:
     return int(state[3]) if state else 0
 
 
+def _write_groups(store: Store, groups: list[tuple[str, dict[str, object]]]) -> None:
+    """Write group states; creating a file costs the kernel more than writing it: a few threads
+    overlap that."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(4) as threads:
+        for _ in threads.map(lambda item: store.write(f"groups/{item[0]}", item[1]), groups):
+            pass
+
+
+def _finish_day(store: Store, day: str) -> None:
+    """Write a merged day's summary from the hours just written (in memory), then forget them."""
+    if not day:
+        return
+    day_totals(store, day, rewrite=True)
+    for rel in [r for r in store.fresh_hours if r.startswith(f"hours/{day}/")]:
+        del store.fresh_hours[rel]  # a year of history must not stay in memory
+
+
 def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
     ts: int = item[1][9]  # type: ignore[assignment]
     return ts // HOUR_MS
@@ -178,9 +212,10 @@ class _Merge:
         self.store = store
         self.epoch = epoch
         self.groups: list[tuple[str, str, str, list[FileRead]]] = []
-        self.spool: dict[str, list[tuple[int, tuple[object, ...]]]] = {}
+        # Records by window of HOURS_PER_BATCH UTC hours (windows never straddle a UTC day).
+        self.spool: dict[int, list[tuple[int, tuple[object, ...]]]] = {}
         self.spooled = 0
-        self.spills: dict[str, list[str]] = {}
+        self.spills: dict[int, list[str]] = {}
         self.folder = store.path(f"spool-{os.getpid()}")
         self.started_from: list[dict[str, int]] = []  # per group: file offsets the reads began at
 
@@ -193,10 +228,10 @@ class _Merge:
         spool = self.spool
         for read in reads:
             for rec in read.records:
-                day = day_of(rec[9])  # type: ignore[arg-type]
-                bucket = spool.get(day)
+                window = rec[9] // WINDOW_MS  # type: ignore[operator]
+                bucket = spool.get(window)
                 if bucket is None:
-                    bucket = spool[day] = []
+                    bucket = spool[window] = []
                 bucket.append((index, rec))
             self.spooled += len(read.records)
             read.records = []
@@ -206,19 +241,19 @@ class _Merge:
 
     def _spill(self) -> None:
         os.makedirs(self.folder, mode=0o700, exist_ok=True)
-        for day, items in self.spool.items():
-            parts = self.spills.setdefault(day, [])
-            path = os.path.join(self.folder, f"{day}.{len(parts)}.tmp")
+        for window, items in self.spool.items():
+            parts = self.spills.setdefault(window, [])
+            path = os.path.join(self.folder, f"{window}.{len(parts)}.tmp")
             atomic_write(path, marshal.dumps(items))
             parts.append(path)
         self.spool, self.spooled = {}, 0
 
-    def _day(self, day: str) -> list[tuple[int, tuple[object, ...]]]:
+    def _window(self, window: int) -> list[tuple[int, tuple[object, ...]]]:
         items: list[tuple[int, tuple[object, ...]]] = []
-        for path in self.spills.get(day, ()):
+        for path in self.spills.get(window, ()):
             with open(path, "rb") as fh:
                 items.extend(marshal.loads(fh.read()))
-        items.extend(self.spool.get(day, ()))
+        items.extend(self.spool.get(window, ()))
         return items
 
     def commit(self) -> list[str]:
@@ -226,68 +261,70 @@ class _Merge:
         store = self.store
         store.lock(blocking=True)
         try:
-            states = [
-                load_group(store, name, session, project, self.epoch)
-                for name, session, project, _ in self.groups
-            ]
-            # A group another writer (a render, a second scan) read further meanwhile: its reads
-            # here would count those lines again; it is read on from where that writer stopped.
-            moved = [
-                any(
+            # Group states are loaded here only to learn three facts, and again one by one at the
+            # end: ten thousand sessions' states need not all be in memory at once.
+            count = len(self.groups)
+            moved = [False] * count
+            origins = [0] * count
+            rereads: list[set[object] | None] = [None] * count
+            for index, (name, session, project, reads) in enumerate(self.groups):
+                group = load_group(store, name, session, project, self.epoch)
+                # A group another writer (a render, a second scan) read further meanwhile: its
+                # reads here would count those lines again; it is read on from where that stopped.
+                began = self.started_from[index]
+                moved[index] = any(
                     _offset(group, read.path) != began.get(read.path, 0)
                     for read in reads
                     if not read.unreadable
                 )
-                for (_, _, _, reads), group, began in zip(self.groups, states, self.started_from, strict=True)
-            ]
-            origins = [group_origin(g) for g in states]
-            rereads = [g.setdefault("reread_ids", set()) if g.get("rereading") else None for g in states]
-            tallies = [dict.fromkeys(("entries", "duplicates"), 0) for _ in states]
-            hours = [g["hours"] for g in states]
-            for day in sorted(set(self.spool) | set(self.spills)):
-                items = self._day(day)
+                origins[index] = group_origin(group)
+                if group.get("rereading"):
+                    rereads[index] = group.get("reread_ids") or set()  # type: ignore[call-overload]
+            tallies = [dict.fromkeys(("entries", "duplicates"), 0) for _ in range(count)]
+            hours: list[set[int]] = [set() for _ in range(count)]
+            day = ""
+            for window in sorted(set(self.spool) | set(self.spills)):
+                window_day = day_of(window * WINDOW_MS)
+                if window_day != day:
+                    _finish_day(store, day)
+                    day = window_day
+                items = self._window(window)
                 items.sort(key=_hour_of_item)  # stable: arrival order within an hour
-                batch, window = Batch(store), -1
+                batch = Batch(store)
                 for index, rec in items:
                     if moved[index]:
                         continue
-                    hour = int(rec[9]) // HOUR_MS  # type: ignore[call-overload]
-                    if hour >= window + HOURS_PER_BATCH:  # keep a few hours' files in memory
-                        batch.commit(summaries=False)
-                        batch, window = Batch(store), hour
                     batch.origin = origins[index]
-                    batch.reread = rereads[index]  # type: ignore[assignment]
-                    batch.touched = hours[index]  # type: ignore[assignment]
+                    batch.reread = rereads[index]
+                    batch.touched = hours[index]
                     tallies[index][batch.add(rec)] += 1
-                batch.commit(summaries=False)
-                day_totals(store, day, rewrite=True)  # from the hours just written, in memory
-                for rel in [r for r in store.fresh_hours if r.startswith(f"hours/{day}/")]:
-                    del store.fresh_hours[rel]  # a year of history must not stay in memory
+                batch.commit(summaries=False)  # the window's hour files, once each
+            _finish_day(store, day)
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
-            for (name, _session, _project, reads), group, tally, skip in zip(
-                self.groups, states, tallies, moved, strict=True
-            ):
-                if skip:
+            for index, (name, session, project, reads) in enumerate(self.groups):
+                if moved[index]:
                     more_to_read.append(name)
                     continue
+                group = load_group(store, name, session, project, self.epoch)
+                if rereads[index] is not None:
+                    group["rereading"], group["reread_ids"] = True, rereads[index]
                 more = False
                 for read in reads:
                     merge_read(None, group, read)
                     more = more or read.more
                 counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
-                for key, value in tally.items():
+                for key, value in tallies[index].items():
                     counters[key] = counters.get(key, 0) + value
+                group["hours"].update(hours[index])  # type: ignore[attr-defined]
                 end_group_pass(group, more)
                 finished.append((name, group))
                 if more:
                     more_to_read.append(name)
-            # Creating a file costs the kernel more than writing it: a few threads overlap that.
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(4) as threads:
-                for _ in threads.map(lambda item: store.write(f"groups/{item[0]}", item[1]), finished):
-                    pass
+                if len(finished) >= 256:
+                    _write_groups(store, finished)
+                    finished = []
+            _write_groups(store, finished)
             return more_to_read
         finally:
             store.unlock()
@@ -345,7 +382,7 @@ def _scan(
     found = list(walk_transcripts(roots))  # path order, as ccusage reads files
     report.files = len(found)
     report.bytes_total = sum(st.st_size for _, st in found)
-    groups: dict[str, list[tuple[str, os.stat_result]]] = {}
+    groups: dict[str, list[tuple[str, FileStat]]] = {}
     for path, st in found:
         if seen_files.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
             groups.setdefault(group_of(path)[0], []).append((path, st))
