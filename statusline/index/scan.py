@@ -215,7 +215,8 @@ class _Merge:
         # Records by window of HOURS_PER_BATCH UTC hours (windows never straddle a UTC day).
         self.spool: dict[int, list[tuple[int, tuple[object, ...]]]] = {}
         self.spooled = 0
-        self.spills: dict[int, list[str]] = {}
+        self.spills: dict[int, list[tuple[str, int, int]]] = {}  # window -> (file, offset, size)
+        self.spill_files = 0
         self.folder = store.path(f"spool-{os.getpid()}")
         self.started_from: list[dict[str, int]] = []  # per group: file offsets the reads began at
 
@@ -240,19 +241,25 @@ class _Merge:
             self._spill()
 
     def _spill(self) -> None:
+        """Write the spool to one temp file, each window's records as one marshal block."""
         os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        path = os.path.join(self.folder, f"{self.spill_files}.tmp")
+        self.spill_files += 1
+        blocks, offset = [], 0
         for window, items in self.spool.items():
-            parts = self.spills.setdefault(window, [])
-            path = os.path.join(self.folder, f"{window}.{len(parts)}.tmp")
-            atomic_write(path, marshal.dumps(items))
-            parts.append(path)
+            block = marshal.dumps(items)
+            self.spills.setdefault(window, []).append((path, offset, len(block)))
+            blocks.append(block)
+            offset += len(block)
+        atomic_write(path, b"".join(blocks))
         self.spool, self.spooled = {}, 0
 
     def _window(self, window: int) -> list[tuple[int, tuple[object, ...]]]:
         items: list[tuple[int, tuple[object, ...]]] = []
-        for path in self.spills.get(window, ()):
+        for path, offset, size in self.spills.get(window, ()):
             with open(path, "rb") as fh:
-                items.extend(marshal.loads(fh.read()))
+                fh.seek(offset)
+                items.extend(marshal.loads(fh.read(size)))
         items.extend(self.spool.get(window, ()))
         return items
 
