@@ -425,6 +425,9 @@ def _scan(
             merge.add(name, session, project, reads, saved)
             done += sum(r.consumed for r in reads)
             _report_progress(store, progress, done, pending, started)
+    except BaseException:
+        shutil.rmtree(merge.folder, ignore_errors=True)  # spilled records that will not be merged
+        raise
     finally:
         if pool is not None:
             pool.close()
@@ -486,7 +489,7 @@ def _report_progress(
 def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> int:
     """Delete temp files a killed writer left behind (never read; renamed files are complete)."""
     removed = 0
-    for folder, _dirs, names in os.walk(cache):
+    for folder, _dirs, names in os.walk(cache, topdown=False):
         for name in names:
             if not name.endswith(".tmp"):
                 continue
@@ -495,6 +498,11 @@ def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> in
                 if now_s - os.stat(path).st_mtime > age_s:
                     os.unlink(path)
                     removed += 1
+            except OSError:
+                pass
+        if os.path.basename(folder).startswith("spool-"):  # a killed scan's spill folder
+            try:
+                os.rmdir(folder)  # only once empty (a running scan recreates it to spill)
             except OSError:
                 pass
     return removed
