@@ -170,9 +170,11 @@ def _worker_pool(workers: int) -> Any:
     return multiprocessing.get_context(method).Pool(workers)
 
 
-def _offset(group: dict[str, object], path: str) -> int:
-    state = group["files"].get(path)  # type: ignore[attr-defined]
-    return int(state[3]) if state else 0
+def _position(state: list[Any] | None) -> tuple[int, int]:
+    """Where a file's reads stand: its offset and the provisionally counted tail's length."""
+    if not state:
+        return (0, 0)
+    return (int(state[3]), int(state[6]) if len(state) > 6 else 0)
 
 
 def _write_groups(store: Store, groups: list[tuple[str, dict[str, object]]]) -> None:
@@ -218,14 +220,14 @@ class _Merge:
         self.spills: dict[int, list[tuple[str, int, int]]] = {}  # window -> (file, offset, size)
         self.spill_files = 0
         self.folder = store.path(f"spool-{os.getpid()}")
-        self.started_from: list[dict[str, int]] = []  # per group: file offsets the reads began at
+        self.started_from: list[dict[str, tuple[int, int]]] = []  # per group: where the reads began
 
     def add(
         self, name: str, session: str, project: str, reads: list[FileRead], saved: dict[str, list[Any]]
     ) -> None:
         """Spool one group's reads; `saved`: the file states they started from."""
         index = len(self.groups)
-        self.started_from.append({path: state[3] for path, state in saved.items()})
+        self.started_from.append({path: _position(state) for path, state in saved.items()})
         spool = self.spool
         for read in reads:
             for rec in read.records:
@@ -279,8 +281,10 @@ class _Merge:
                 # A group another writer (a render, a second scan) read further meanwhile: its
                 # reads here would count those lines again; it is read on from where that stopped.
                 began = self.started_from[index]
+                # (A tail counted provisionally moves the reads on without moving the offset.)
+                files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
                 moved[index] = any(
-                    _offset(group, read.path) != began.get(read.path, 0)
+                    _position(files.get(read.path)) != began.get(read.path, (0, 0))
                     for read in reads
                     if not read.unreadable
                 )
@@ -421,6 +425,9 @@ def _scan(
             merge.add(name, session, project, reads, saved)
             done += sum(r.consumed for r in reads)
             _report_progress(store, progress, done, pending, started)
+    except BaseException:
+        shutil.rmtree(merge.folder, ignore_errors=True)  # spilled records that will not be merged
+        raise
     finally:
         if pool is not None:
             pool.close()
@@ -482,7 +489,7 @@ def _report_progress(
 def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> int:
     """Delete temp files a killed writer left behind (never read; renamed files are complete)."""
     removed = 0
-    for folder, _dirs, names in os.walk(cache):
+    for folder, _dirs, names in os.walk(cache, topdown=False):
         for name in names:
             if not name.endswith(".tmp"):
                 continue
@@ -491,6 +498,11 @@ def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> in
                 if now_s - os.stat(path).st_mtime > age_s:
                     os.unlink(path)
                     removed += 1
+            except OSError:
+                pass
+        if os.path.basename(folder).startswith("spool-"):  # a killed scan's spill folder
+            try:
+                os.rmdir(folder)  # only once empty (a running scan recreates it to spill)
             except OSError:
                 pass
     return removed

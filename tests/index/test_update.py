@@ -8,7 +8,7 @@ import pytest
 from helpers import assistant, user, write_transcript
 from index_helpers import day, loads, priced, refresh, store
 
-from statusline.index.update import Batch, group_of, ingest_group, load_group
+from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
 
 ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6  # one default Opus 4.8 message
 
@@ -443,3 +443,33 @@ def test_a_scan_overtaken_by_another_writer_counts_nothing_twice(config_dir):
     counters = counters_of(path)
     assert (counters["lines"], counters["entries"], counters["duplicates"]) == (5, 5, 0)
     assert priced().usd == pytest.approx(5 * ONE)
+
+
+def test_a_scan_overtaken_by_a_render_that_counted_a_tail_counts_nothing_twice(config_dir):
+    """A render counts an unterminated usage line provisionally (its offset stays put) while a
+    scan is between parse and merge: the scan must not merge its own copy of that line."""
+    from statusline.index.scan import _Merge, _read_paths, _saved_states
+
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m0", request_id="r0")])
+    refresh()
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(assistant(msg_id="m1", request_id="r1"))  # no newline yet
+    st = store()
+    name, session, project = group_of(str(path))
+    saved = _saved_states(st, name, 0)
+    merge = _Merge(st, 0)
+    merge.add(name, session, project, _read_paths((name, [str(path)], saved), loads), saved)  # parsed
+    render = store()  # a render reads the session on, tail included
+    render.lock(blocking=True)
+    group = load_group(render, name, session, project, 0)
+    batch = Batch(render)
+    ingest_group(render, batch, group, [str(path)], loads, 1 << 20)
+    commit_groups(render, batch, {name: group}, summaries=False)
+    render.unlock()
+    merge.commit()
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write("\n")
+    refresh()
+    counters = counters_of(path)
+    assert (counters["lines"], counters["entries"], counters["duplicates"]) == (2, 2, 0)
+    assert priced().usd == pytest.approx(2 * ONE)

@@ -1,0 +1,51 @@
+"""The full scan's own housekeeping: spill files and their folders."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+from helpers import assistant, write_transcript
+from index_helpers import loads, store
+
+import statusline.index.scan as scan_module
+from statusline.index.scan import remove_stale_temp_files, scan
+
+
+def _spool_folders(root: str) -> list[str]:
+    return [name for name in os.listdir(root) if name.startswith("spool-")]
+
+
+def test_a_scan_that_fails_while_parsing_leaves_no_spill_files(config_dir, monkeypatch):
+    for n in range(3):
+        lines = [assistant(msg_id=f"m{n}-{i}", request_id=f"r{n}-{i}", session=f"s{n}") for i in range(3)]
+        write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
+    monkeypatch.setattr(scan_module, "SPILL_RECORDS", 1)  # every group's records are spilled
+    real = scan_module._read_paths
+    calls = []
+
+    def failing(task, parse):
+        calls.append(task[0])
+        if len(calls) == 3:
+            raise OSError("disk gone")
+        return real(task, parse)
+
+    monkeypatch.setattr(scan_module, "_read_paths", failing)
+    st = store()
+    with pytest.raises(OSError):
+        scan(st, loads, workers=1)
+    assert _spool_folders(st.root) == []
+
+
+def test_a_killed_scans_spool_folder_is_swept_with_its_files(config_dir, tmp_path):
+    st = store()
+    st.ensure()
+    folder = st.path("spool-999999")  # a scan killed while spilling
+    os.makedirs(folder)
+    spill = os.path.join(folder, "0.tmp")
+    with open(spill, "wb") as fh:
+        fh.write(b"x")
+    os.utime(spill, (time.time() - 3600, time.time() - 3600))
+    assert remove_stale_temp_files(st.cache, time.time()) == 1
+    assert _spool_folders(st.root) == []
