@@ -486,10 +486,26 @@ def _report_progress(
     write_progress(store, done, total, started)
 
 
+def _live_spool(folder: str) -> bool:
+    """Whether `folder` is the spill folder of a scan whose process still runs."""
+    name = os.path.basename(folder)
+    if not name.startswith("spool-") or not name[6:].isdigit():
+        return False
+    try:
+        os.kill(int(name[6:]), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists (another user's process would be EPERM)
+    return True
+
+
 def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> int:
     """Delete temp files a killed writer left behind (never read; renamed files are complete)."""
     removed = 0
     for folder, _dirs, names in os.walk(cache, topdown=False):
+        if _live_spool(folder):
+            continue  # a running scan's spilled records (a long rebuild's can be minutes old)
         for name in names:
             if not name.endswith(".tmp"):
                 continue

@@ -49,3 +49,19 @@ def test_a_killed_scans_spool_folder_is_swept_with_its_files(config_dir, tmp_pat
     os.utime(spill, (time.time() - 3600, time.time() - 3600))
     assert remove_stale_temp_files(st.cache, time.time()) == 1
     assert _spool_folders(st.root) == []
+
+
+def test_a_running_scans_spilled_records_are_not_swept(tmp_path):
+    import os
+    import time
+
+    from statusline.index.scan import remove_stale_temp_files
+
+    live = tmp_path / f"spool-{os.getpid()}"  # this process is alive: its spills stay
+    live.mkdir()
+    (live / "0.tmp").write_bytes(b"x")
+    dead = tmp_path / "spool-999999999"
+    dead.mkdir()
+    (dead / "0.tmp").write_bytes(b"x")
+    assert remove_stale_temp_files(str(tmp_path), time.time() + 3600) == 1
+    assert (live / "0.tmp").exists() and not dead.exists()
