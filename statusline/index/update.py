@@ -395,6 +395,10 @@ def load_group(store: Store, name: str, session: str, project: str, epoch: int) 
         group = None
     if not isinstance(group, dict) or not isinstance(group.get("files"), dict):
         group = _new_group(session, project)
+        group["epoch"] = epoch
+        # No state saved yet: copies this group itself left in hour files can only come from a
+        # writer killed before it saved the state, so they are its own lines read again.
+        group["rereading"] = True
     if group.get("epoch", 0) != epoch:  # every file is read again: so are the counters
         group["files"] = {}
         group["epoch"] = epoch

@@ -473,3 +473,20 @@ def test_a_scan_overtaken_by_a_render_that_counted_a_tail_counts_nothing_twice(c
     counters = counters_of(path)
     assert (counters["lines"], counters["entries"], counters["duplicates"]) == (2, 2, 0)
     assert priced().usd == pytest.approx(2 * ONE)
+
+
+@pytest.mark.parametrize("kill_at", [2, 3, 4])
+def test_a_scan_killed_before_saving_states_keeps_the_counters_of_one_read(config_dir, kill_at):
+    from helpers import run_costline
+
+    lines = [
+        assistant(msg_id="a", request_id="ra", usage={"output_tokens": 5}),
+        assistant(msg_id="a", request_id="ra"),
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", [*lines, assistant(msg_id="b", request_id="rb")])
+    killed = run_costline(b"", "index", "refresh", env={"COSTLINE_KILL_AT_WRITE": str(kill_at)})
+    assert killed.returncode in (0, -9)
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    counters = counters_of(path)
+    assert (counters["lines"], counters["entries"], counters["duplicates"]) == (3, 2, 1)
+    assert priced().usd == pytest.approx(2 * ONE)
