@@ -1,3 +1,60 @@
-"""costline: a fast Claude Code status line with session and daily cost."""
+"""costline: a fast Claude Code status line with session and daily cost.
+
+Importing the package also serves the render path's modules from one bundle of their code when a
+current one exists (see bundle.py): one file read instead of a dozen module lookups, about 0.7 ms
+of a render. Anything unexpected (no bundle, a stale or unreadable one) leaves Python's own import
+system in charge.
+"""
 
 __version__ = "0.1.0"
+
+
+def _serve_render_modules_from_bundle() -> None:
+    import marshal
+    import sys
+
+    folder = __file__.rpartition("/")[0]
+    try:
+        with open(f"{folder}/__pycache__/render.{sys.implementation.cache_tag}.bundle", "rb") as fh:
+            tag, modules = marshal.loads(fh.read())
+    except Exception:
+        return
+    from os import stat
+
+    try:
+        if tag != sys.version:
+            return
+        for origin, _package, size, mtime_ns, _code in modules.values():
+            st = stat(origin)
+            if st.st_size != size or st.st_mtime_ns != mtime_ns:
+                return  # edited or reinstalled since: the next index refresh writes a new one
+    except Exception:
+        return
+    spec_class = sys.modules["_frozen_importlib"].ModuleSpec
+
+    class BundleLoader:
+        @staticmethod
+        def create_module(spec: object) -> None:
+            return None
+
+        @staticmethod
+        def exec_module(module: object) -> None:
+            origin, package, _size, _mtime, code = modules[module.__name__]  # type: ignore[attr-defined]
+            module.__file__ = origin  # type: ignore[attr-defined]
+            if package:
+                module.__path__ = [origin.rpartition("/")[0]]  # type: ignore[attr-defined]
+            exec(code, module.__dict__)  # our own compiled modules
+
+    class BundleFinder:
+        @staticmethod
+        def find_spec(name: str, path: object = None, target: object = None) -> object:
+            entry = modules.get(name)
+            if entry is None:
+                return None
+            return spec_class(name, BundleLoader, origin=entry[0], is_package=entry[1])
+
+    sys.meta_path.insert(0, BundleFinder)  # type: ignore[arg-type]  # duck-typed finder
+
+
+if "/" in __file__:  # POSIX paths; elsewhere plain imports
+    _serve_render_modules_from_bundle()

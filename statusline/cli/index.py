@@ -9,6 +9,7 @@ import time
 import click
 import orjson
 
+from statusline import bundle
 from statusline.index.lines import fast_parser
 from statusline.index.scan import scan
 from statusline.index.store import FORMAT, Store, try_job_lock
@@ -93,6 +94,7 @@ def refresh(background: bool) -> None:
         _trace(cache, "end")
         os.close(fd)
     _store().record_refresh(ok=True)
+    bundle.refresh()  # the render's modules in one file, current with the installed sources
     if not background:
         click.echo(
             f"indexed {report.bytes_read / 1e6:,.1f} MB from {report.files_read} of {report.files} files "

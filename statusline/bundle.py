@@ -1,0 +1,96 @@
+"""The render path's modules compiled into one file, so a render imports them with one read.
+
+A render imports about fifteen of costline's modules; finding and reading each one's cached
+bytecode costs more than running it (measured: 0.7 ms of a 13 ms render). The bundle holds
+their code objects with the size and mtime of each source; `statusline/__init__.py` serves the
+modules from it when every source still matches, and otherwise leaves importing to Python.
+It lives beside the bytecode cache (`statusline/__pycache__/`) and is written off the render
+path, by `costline index refresh` (which renders start in the background) and `costline install`.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+
+from statusline.index.store import atomic_write
+
+# What a render may import (tests/test_bundle.py keeps this in step with the import guard).
+RENDER_MODULES = (
+    "statusline.paths",
+    "statusline.payload",
+    "statusline.render",
+    "statusline.timeutil",
+    "statusline.pricing",
+    "statusline.context",
+    "statusline.segments",
+    "statusline.log",
+    "statusline.index",
+    "statusline.index.store",
+    "statusline.index.lines",
+    "statusline.index.update",
+    "statusline.index.unlogged",
+    "statusline.index.edges",
+    "statusline.index.background",
+)
+
+
+def package_dir() -> str:
+    return os.path.dirname(os.path.abspath(__file__))
+
+
+def bundle_path(package: str) -> str:
+    return os.path.join(package, "__pycache__", f"render.{sys.implementation.cache_tag}.bundle")
+
+
+def _source(package: str, name: str) -> tuple[str, bool]:
+    """(source path, is a package) of a module under the package directory."""
+    parts = name.split(".")[1:]
+    folder = os.path.join(package, *parts)
+    if os.path.isdir(folder):
+        return os.path.join(folder, "__init__.py"), True
+    return os.path.join(package, *parts[:-1], parts[-1] + ".py"), False
+
+
+def is_current(package: str | None = None) -> bool:
+    """Whether the bundle exists and matches every source it was compiled from."""
+    package = package or package_dir()
+    try:
+        with open(bundle_path(package), "rb") as fh:
+            tag, modules = marshal.loads(fh.read())
+        if tag != sys.version or set(modules) != set(RENDER_MODULES):
+            return False
+        for origin, _package, size, mtime_ns, _code in modules.values():
+            st = os.stat(origin)
+            if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
+                return False
+    except (OSError, ValueError, EOFError, TypeError):
+        return False
+    return True
+
+
+def write(package: str | None = None) -> bool:
+    """Compile the render path's modules into the bundle; False if the folder is not writable."""
+    package = package or package_dir()
+    modules: dict[str, tuple[str, bool, int, int, object]] = {}
+    for name in RENDER_MODULES:
+        origin, is_package = _source(package, name)
+        try:
+            st = os.stat(origin)
+            with open(origin, "rb") as fh:
+                code = compile(fh.read(), origin, "exec", dont_inherit=True)
+        except (OSError, SyntaxError, ValueError):
+            return False
+        modules[name] = (origin, is_package, st.st_size, st.st_mtime_ns, code)
+    try:
+        atomic_write(bundle_path(package), marshal.dumps((sys.version, modules)))
+    except OSError:
+        return False
+    return True
+
+
+def refresh(package: str | None = None) -> None:
+    """Rewrite the bundle when it is missing or stale (cheap when it is current)."""
+    if not is_current(package):
+        write(package)

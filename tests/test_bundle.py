@@ -1,0 +1,92 @@
+"""The render path's modules served from one bundle: only when current, never instead of a change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers import COSTLINE, payload, run_costline
+
+from statusline import bundle
+
+PACKAGE = Path(bundle.__file__).parent
+LOADER = "getattr(m.__loader__, '__name__', type(m.__loader__).__name__)"
+PROBE = f"import statusline.index.update, statusline.render as m; print({LOADER})"
+
+
+def copy_package(tmp_path: Path) -> Path:
+    target = tmp_path / "site" / "statusline"
+    shutil.copytree(PACKAGE, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+def loader_in(site: Path) -> str:
+    env = dict(os.environ, PYTHONPATH=str(site))
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        capture_output=True,
+        env=env,
+        check=True,
+        cwd=site,  # not the checkout
+    )
+    return proc.stdout.decode().strip()
+
+
+def test_current_bundle_serves_the_render_modules(tmp_path):
+    package = copy_package(tmp_path)
+    assert loader_in(package.parent) != "BundleLoader"  # no bundle: Python's own import
+    assert bundle.write(str(package)) and bundle.is_current(str(package))
+    assert loader_in(package.parent) == "BundleLoader"
+
+
+def test_an_edited_source_is_imported_from_the_source(tmp_path):
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    update = package / "index" / "update.py"
+    update.write_text(update.read_text() + "\nEDITED = True\n")
+    assert not bundle.is_current(str(package))
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+    probe = f"import statusline.index.update as m; print(m.EDITED, {LOADER})"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=package.parent
+    )
+    assert out.stdout.decode().split() == ["True", "SourceFileLoader"]
+
+
+def test_a_corrupt_bundle_is_ignored(tmp_path):
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    Path(bundle.bundle_path(str(package))).write_bytes(b"\x00garbage")
+    assert loader_in(package.parent) != "BundleLoader"
+    assert not bundle.is_current(str(package))
+
+
+def test_the_bundle_holds_every_module_a_render_imports(config_dir, tmp_path):
+    """RENDER_MODULES must cover the render path (the import guard lists what it imports)."""
+    from test_imports import imported_modules
+
+    (config_dir / "projects" / "p").mkdir(parents=True)
+    run_costline(payload(None))  # the first run compiles the price table (config changes only)
+    names = imported_modules([COSTLINE], payload(None, cost={"total_cost_usd": 0.5}))
+    mine = {n for n in names if n.startswith("statusline.")}
+    assert mine and mine <= set(bundle.RENDER_MODULES)
+
+
+def test_refresh_writes_it_and_the_render_is_the_same(config_dir):
+    installed = str(
+        Path(COSTLINE).resolve().parent.parent
+        / "lib"
+        / f"python{sys.version_info[0]}.{sys.version_info[1]}"
+        / "site-packages"
+        / "statusline"
+    )
+    body = payload(None, cost={"total_cost_usd": 0.5}, model={"id": "claude-opus-4-8"})
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    Path(bundle.bundle_path(installed)).unlink(missing_ok=True)
+    before = run_costline(body, env={"NO_COLOR": "1"}).stdout
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    assert bundle.is_current(installed)
+    assert run_costline(body, env={"NO_COLOR": "1"}).stdout == before
