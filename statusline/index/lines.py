@@ -12,6 +12,8 @@ caller can count them.
 
 from __future__ import annotations
 
+from sys import intern as _intern
+
 from statusline.payload import json_parser
 from statusline.timeutil import parse_iso_ms
 
@@ -272,6 +274,8 @@ def records_from_line(
     msg_id = _text(message.get("id"), "message id")
     request_id = _text(envelope.get("requestId", obj.get("requestId")), "request id")
     session = _text(obj.get("sessionId", envelope.get("sessionId")), "session id") or file_session
+    # One object per distinct session and model: records hold them by the thousand.
+    session, model = _intern(session), _intern(model)
     logged_cost = obj.get("costUSD", envelope.get("costUSD"))
     records = [_usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)]
     iterations = usage.get("iterations")

@@ -302,6 +302,7 @@ class _Merge:
                 items = self._window(window)
                 items.sort(key=_hour_of_item)  # stable: arrival order within an hour
                 batch = Batch(store)
+                rereading: set[int] = set()
                 for index, rec in items:
                     if moved[index]:
                         continue
@@ -309,7 +310,14 @@ class _Merge:
                     batch.reread = rereads[index]
                     batch.touched = hours[index]
                     tallies[index][batch.add(rec)] += 1
+                    if rereads[index] is not None:
+                        rereading.add(index)
                 batch.commit(summaries=False)  # the window's hour files, once each
+                # A re-read pass tells its own lines from their copies by the ids met so far;
+                # copies are seconds apart, so a window's ids are forgotten after it (memory
+                # would otherwise hold every message id of a cold build).
+                for index in rereading:
+                    rereads[index].clear()  # type: ignore[union-attr]
             _finish_day(store, day)
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
