@@ -84,6 +84,8 @@ def test_install_then_claude_code_shows_costline(tmp_path):
             "HOME": home,
             "ANTHROPIC_API_KEY": "sk-ant-dummy",
             "ANTHROPIC_BASE_URL": api.url,
+            # The price below is Opus 4.8's; Claude Code 2.1.332 would otherwise pick Opus 5.5.
+            "ANTHROPIC_MODEL": "claude-opus-4-8",
             "NO_COLOR": "1",
             "DISABLE_AUTOUPDATER": "1",
             "CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC": "1",
