@@ -16,6 +16,9 @@ import sys
 
 from statusline.index.store import atomic_write
 
+FUTURE_LINE = b"from __future__ import annotations\n"
+ANNOTATIONS_FLAG = 0x1000000  # __future__.annotations.compiler_flag (CO_FUTURE_ANNOTATIONS)
+
 # What a render may import (tests/test_bundle.py keeps this in step with the import guard).
 RENDER_MODULES = (
     "statusline.paths",
@@ -79,7 +82,15 @@ def write(package: str | None = None) -> bool:
         try:
             st = os.stat(origin)
             with open(origin, "rb") as fh:
-                code = compile(fh.read(), origin, "exec", dont_inherit=True)
+                source = fh.read()
+            # The future import becomes a compiler flag: same code, and the render never has to
+            # import the `__future__` module itself (a tenth of a millisecond). The line is kept
+            # blank so line numbers in tracebacks stay right.
+            flags = 0
+            if FUTURE_LINE in source:
+                source = source.replace(FUTURE_LINE, b"\n", 1)
+                flags = ANNOTATIONS_FLAG
+            code = compile(source, origin, "exec", flags=flags, dont_inherit=True)
         except (OSError, SyntaxError, ValueError):
             return False
         modules[name] = (origin, is_package, st.st_size, st.st_mtime_ns, code)

@@ -90,3 +90,17 @@ def test_refresh_writes_it_and_the_render_is_the_same(config_dir):
     assert run_costline(b"", "index", "refresh").returncode == 0
     assert bundle.is_current(installed)
     assert run_costline(body, env={"NO_COLOR": "1"}).stdout == before
+
+
+def test_bundled_modules_keep_postponed_annotations_without_importing_future(tmp_path):
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    probe = (
+        "import sys, statusline.index.update as m; "
+        "print(type(m.read_file.__annotations__['path']).__name__, '__future__' in sys.modules)"
+    )
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=package.parent
+    )
+    assert out.stdout.decode().split() == ["str", "False"]
