@@ -44,6 +44,26 @@ def timed_child(argv: list[str], env: dict[str, str]) -> tuple[float, int]:
     return time.perf_counter() - start, usage.ru_maxrss
 
 
+def stop_refreshes(cache_prefix: str) -> None:
+    """Kill this bench's detached refreshes only: those whose COSTLINE_CACHE_DIR is under ours."""
+    import signal
+
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as fh:
+                env = fh.read().split(b"\0")
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read()
+        except OSError:
+            continue
+        cache = next((e[19:].decode() for e in env if e.startswith(b"COSTLINE_CACHE_DIR=")), "")
+        if b"index\0refresh" in cmd and cache.startswith(cache_prefix):
+            try:
+                os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+
+
 def payload(path: str, session: str) -> bytes:
     return json.dumps(
         {
@@ -179,7 +199,7 @@ def main() -> None:
                 bases.append(timed([python, "-I", "-c", "pass"], b"", cenv))
                 firsts.append(timed([costline], body, cenv))
                 # stop the background build this render started before the next try
-                subprocess.run(["pkill", "-f", "statusline index refresh"], check=False)
+                stop_refreshes(cenv["COSTLINE_CACHE_DIR"])
                 time.sleep(0.5)
             results["cold"] = {
                 "mb": round(cold["bytes"] / 1e6, 1),  # type: ignore[operator]
@@ -188,7 +208,7 @@ def main() -> None:
                 "ratio": round(statistics.median(firsts) / statistics.median(bases), 2),
             }
     finally:
-        subprocess.run(["pkill", "-f", "statusline index refresh"], check=False)
+        stop_refreshes(work)
         shutil.rmtree(work, ignore_errors=True)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as fh:
