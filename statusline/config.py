@@ -123,6 +123,7 @@ SEGMENT_NAMES = (
     "lines",
     "git",
     "limits",
+    "spend",
     "time",
     "mode",
     "dir",

@@ -170,7 +170,11 @@ class Context:
         plan = self.env.get("COSTLINE_PLAN", "").lower()
         if plan in ("api", "subscription"):
             return plan == "subscription"
-        return isinstance(self.get("rate_limits"), dict)
+        # Claude Code sends the 5-hour and 7-day windows to Pro/Max subscribers only. A gateway's
+        # spend limit alone means the user pays real money: those are bills, not API-equivalents.
+        return isinstance(self.get("rate_limits", "five_hour"), dict) or isinstance(
+            self.get("rate_limits", "seven_day"), dict
+        )
 
     # -- the index ------------------------------------------------------------------------
     def _session_files(self, transcript: str) -> list[str]:

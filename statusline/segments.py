@@ -30,6 +30,8 @@ CONTEXT_WARN_PCT = 50
 CONTEXT_ALERT_PCT = 80
 # Claude Code compacts automatically at 95% of the window: warn a little before.
 COMPACT_SOON_PCT = 90
+# A gateway spend limit turns yellow from here, red at 100 % (it can pass 100 %).
+SPEND_WARN_PCT = 80
 DEFAULT_CONTEXT_WINDOW = 200_000
 # Other sessions' lines reach "today" through the background refresh (about once a minute while
 # renders happen); past this age the figure says how old it is instead of passing as fresh.
@@ -304,6 +306,27 @@ def limits(ctx: Context) -> Spans | None:
     return spans or None
 
 
+SPEND_PERIODS = {"daily": "day", "weekly": "wk", "monthly": "mo"}
+
+
+def spend(ctx: Context) -> Spans | None:
+    """A gateway's spend limit: `spend $42/$100 wk` (its own meter), else `spend 42% wk`."""
+    limit = ctx.get("rate_limits", "spend_limit")
+    if not isinstance(limit, dict):
+        return None
+    pct = number(limit.get("used_percentage"))
+    used, cap = number(limit.get("used_usd")), number(limit.get("limit_usd"))
+    if used is not None and cap is not None and cap > 0:
+        figure, pct = f"${used:,.0f}/${cap:,.0f}", used / cap * 100 if pct is None else pct
+    elif pct is not None:
+        figure = f"{int(pct + 0.5)}%"
+    else:
+        return None
+    period = SPEND_PERIODS.get(str(limit.get("period")))
+    style = "cost.ok" if pct < SPEND_WARN_PCT else "cost.warn" if pct < 100 else "cost.alert"
+    return [(f"spend {figure}" + (f" {period}" if period else ""), style)]
+
+
 def mode(ctx: Context) -> Spans | None:
     """Vim mode, agent name and a non-default output style, when Claude Code reports them."""
     parts = [
@@ -422,6 +445,7 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "lines": (lines, 10),
     "git": (git, 5),
     "limits": (limits, 25),
+    "spend": (spend, 24),
     "time": (time_spent, 8),
     "mode": (mode, 6),
     "dir": (directory, 7),
@@ -461,7 +485,7 @@ ICONS = {
     },
 }
 # Shown when the config does not choose: compact, what most people glance at.
-DEFAULT_LINE = ("model", "session", "today", "context", "lines", "git")
+DEFAULT_LINE = ("model", "session", "today", "spend", "context", "lines", "git")
 
 
 def run_segments(

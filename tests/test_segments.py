@@ -279,3 +279,47 @@ def test_git_dirty_marker_is_opt_in(tmp_path, monkeypatch):
     assert text(segments.git(ctx(body))) == "main"  # no git process unless asked
     with_config(tmp_path, monkeypatch, "[line]\ngit_dirty = true")
     assert text(segments.git(ctx(body))) == "main*"
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected", "style"),
+    [
+        (
+            {"used_percentage": 42, "used_usd": 42.0, "limit_usd": 100.0, "period": "weekly"},
+            "spend $42/$100 wk",
+            "cost.ok",
+        ),
+        ({"used_percentage": 42.4, "period": "monthly"}, "spend 42% mo", "cost.ok"),
+        ({"used_percentage": 85, "period": "daily"}, "spend 85% day", "cost.warn"),
+        ({"used_percentage": 112, "used_usd": 112, "limit_usd": 100}, "spend $112/$100", "cost.alert"),
+        ({"used_usd": 100, "limit_usd": 100, "period": "weekly"}, "spend $100/$100 wk", "cost.alert"),
+        ({"period": "weekly"}, None, None),
+        ({"used_percentage": "lots", "period": "\x1b[31mweekly"}, None, None),
+    ],
+)
+def test_gateway_spend_limit(limit, expected, style):
+    spans = segments.spend(ctx({"rate_limits": {"spend_limit": limit}}))
+    assert text(spans) == expected
+    if spans:
+        assert spans[0][1] == style
+
+
+def test_a_gateway_spend_limit_is_a_bill_not_api_equivalent():
+    # Found: any `rate_limits` switched the line to the subscriber's `API-eq` labels.
+    gateway = {"rate_limits": {"spend_limit": {"used_percentage": 42, "period": "weekly"}}}
+    assert not ctx(gateway).is_subscription
+    subscriber = {"rate_limits": {"seven_day": {"used_percentage": 41, "resets_at": 1}}}
+    assert ctx(subscriber).is_subscription
+    both = {"rate_limits": {**gateway["rate_limits"], **subscriber["rate_limits"]}}
+    assert ctx(both).is_subscription
+
+
+def test_spend_is_on_the_default_line_when_the_payload_has_it(config_dir):
+    from helpers import run_costline
+
+    body = {"model": {"id": "claude-opus-4-8"}, "cost": {"total_cost_usd": 1.5}}
+    body["rate_limits"] = {
+        "spend_limit": {"used_percentage": 42, "used_usd": 42, "limit_usd": 100, "period": "weekly"}
+    }
+    line = run_costline(json.dumps(body).encode(), env={"NO_COLOR": "1"}).stdout.decode()
+    assert "spend $42/$100 wk" in line and "API-eq" not in line and "$1.50 session" in line
