@@ -71,6 +71,10 @@ class Config:
         self.daily_budget: float | None = None
         # [budget] monthly_usd: the month segment projects to month end against it.
         self.monthly_budget: float | None = None
+        # [budget] next_turn_usd: the next segment is highlighted from this floor (default $0.25).
+        self.next_turn_budget: float | None = None
+        # [line] compact_hint: the next segment suggests /compact when costly and past half full.
+        self.compact_hint = False
         # [budget] tpm or team_size: the throughput segment's per-user tokens-per-minute allowance.
         self.tpm: float | None = None
 
@@ -124,6 +128,7 @@ SEGMENT_NAMES = (
     "git",
     "limits",
     "spend",
+    "next",
     "time",
     "mode",
     "dir",
@@ -154,7 +159,7 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     config.padding = value
                 else:
                     warn(key, "line.padding must be a whole number of columns (0-40)")
-            elif key in ("model_effort", "git_dirty"):
+            elif key in ("model_effort", "git_dirty", "compact_hint"):
                 if isinstance(value, bool):
                     setattr(config, key, value)
                 else:
@@ -177,7 +182,7 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
     budget = data.get("budget", {})
     if isinstance(budget, dict):
         for key, value in budget.items():
-            if key not in ("daily_usd", "monthly_usd", "tpm", "team_size"):
+            if key not in ("daily_usd", "monthly_usd", "next_turn_usd", "tpm", "team_size"):
                 warn(key, f"unknown key 'budget.{key}'")
             elif type(value) not in (int, float) or value <= 0:
                 warn(key, f"budget.{key} must be a positive number")
@@ -185,6 +190,8 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                 config.daily_budget = float(value)
             elif key == "monthly_usd":
                 config.monthly_budget = float(value)
+            elif key == "next_turn_usd":
+                config.next_turn_budget = float(value)
             elif key == "tpm":
                 config.tpm = float(value)
             elif config.tpm is None:

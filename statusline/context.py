@@ -458,6 +458,27 @@ class Context:
             return None
         return ts / 1000 + (3600 if one_hour else 300)
 
+    def token_rates(self, prompt_tokens: int) -> dict[str, float] | None:
+        """USD per token for the payload's model now, for a request of `prompt_tokens`:
+        input, output, write_5m, write_1h, read (per-request tier, region and fast mode applied)."""
+        from statusline.pricing import period_at, resolve
+
+        model_id = text(self.get("model", "id"))
+        if not model_id:
+            return None
+        key, multiplier = resolve(model_id, self.models, self.prices.get("aliases"))  # type: ignore[arg-type]
+        if key is None:
+            return None
+        period = period_at(self.models[key], int(self.now_s * 1000))
+        rates = period[1:6]
+        tier = period[6]
+        if tier is not None and prompt_tokens > tier[0]:  # type: ignore[index]
+            rates = tier[1:6]  # type: ignore[index]
+        if self.get("fast_mode") is True:
+            multiplier *= float(period[7])  # type: ignore[arg-type]
+        names = ("input", "output", "write_5m", "write_1h", "read")
+        return {name: float(rate) * multiplier / 1e6 for name, rate in zip(names, rates, strict=True)}  # type: ignore[arg-type]
+
     def context_window_for_model(self) -> int | None:
         """The context window of the payload's model, from the price table."""
         from statusline.pricing import resolve

@@ -209,6 +209,8 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "model_aliases": config.model_aliases,
         "daily_budget": config.daily_budget,
         "monthly_budget": config.monthly_budget,
+        "next_turn_budget": config.next_turn_budget,
+        "compact_hint": config.compact_hint,
         "tpm": config.tpm,
     }
 

@@ -30,6 +30,9 @@ CONTEXT_WARN_PCT = 50
 CONTEXT_ALERT_PCT = 80
 # Claude Code compacts automatically at 95% of the window: warn a little before.
 COMPACT_SOON_PCT = 90
+# The next turn's floor is highlighted from here unless `budget.next_turn_usd` says otherwise:
+# about a 200K-token context read from the cache on Opus (0.5 $/MTok) is $0.10.
+NEXT_TURN_USD = 0.25
 # A gateway spend limit turns yellow from here, red at 100 % (it can pass 100 %).
 SPEND_WARN_PCT = 80
 DEFAULT_CONTEXT_WINDOW = 200_000
@@ -384,8 +387,24 @@ def block(ctx: Context) -> Spans | None:
     return [(text_, "cost")]
 
 
+CACHE_MISS_CAUSES = {
+    "system_prompt_changed": "system prompt changed",
+    "tools_changed": "tools changed",
+    "model_changed": "model changed",
+    "messages_rewritten": "messages rewritten",
+    "ttl_expired_5m": "5m TTL expired",
+    "ttl_expired_1h": "1h TTL expired",
+    "likely_server_side": "server side",
+    "unknown": "cause unknown",
+}
+
+
 def cache(ctx: Context) -> Spans | None:
-    """Prompt cache: warm with its countdown, or cold (payload `prompt_cache`, else the log)."""
+    """Prompt cache: warm with its countdown and what letting it go cold would cost
+    (`cache 3:12 · $0.12 if cold`), or cold with the likely cause (payload `prompt_cache`, else
+    the log)."""
+    if ctx.get("prompt_cache", "caching_observed") is False:
+        return None  # the provider reports no cache tokens: that is not "cold"
     warm = ctx.get("prompt_cache", "warm")
     expires = number(ctx.get("prompt_cache", "expires_at"))
     if warm is None and expires is None:
@@ -395,13 +414,49 @@ def cache(ctx: Context) -> Spans | None:
             return None
     remaining = (expires - ctx.now_s) if expires else 0.0
     if warm is False or remaining <= 0:
-        return [("cache cold", "muted")]
-    return [
+        causes = ctx.get("prompt_cache", "last_miss_cause", "causes")
+        cause = CACHE_MISS_CAUSES.get(causes[0]) if isinstance(causes, list) and causes else None
+        return [(f"cache cold: {cause}" if cause else "cache cold", "muted")]
+    spans: Spans = [
         (
             f"cache {int(remaining // 60)}:{int(remaining % 60):02d}",
             "ctx.ok" if remaining > 60 else "ctx.warn",
         )
     ]
+    recache = number(ctx.get("prompt_cache", "recache_tokens_if_cold"))
+    rates = ctx.token_rates(int(recache)) if recache else None
+    if recache and rates:
+        write = rates["write_1h"] if ctx.get("prompt_cache", "ttl") == "1h" else rates["write_5m"]
+        spans.append((f" · {money(recache * (write - rates['read']))} if cold", "muted"))
+    return spans
+
+
+def next_turn(ctx: Context) -> Spans | None:
+    """What the next request costs at least: it sends the whole context again, read from the
+    cache while warm, written to it when cold (`next ≥ $0.08`); highlighted past
+    `budget.next_turn_usd`, with `/compact?` when `line.compact_hint` is on and the context is
+    past half full."""
+    tokens = number(ctx.get("context_window", "total_input_tokens"))
+    if not tokens:
+        return None
+    rates = ctx.token_rates(int(tokens))
+    if rates is None:
+        return None
+    warm = ctx.get("prompt_cache", "warm")
+    if warm is None:  # no prompt_cache in the payload: the log's last cache write tells
+        expires = ctx.cache_expiry_from_log()
+        warm = expires is None or expires > ctx.now_s  # unknown: assume warm (a floor)
+    if warm:
+        usd = tokens * rates["read"]
+    else:
+        usd = tokens * (rates["write_1h"] if ctx.get("prompt_cache", "ttl") == "1h" else rates["write_5m"])
+    threshold = ctx.prices.get("next_turn_budget")
+    threshold = float(threshold) if isinstance(threshold, (int, float)) else NEXT_TURN_USD
+    spans: Spans = [(f"next ≥ {money(usd)}", "cost.warn" if usd >= threshold else "muted")]
+    pct = context_used_percent(ctx)
+    if usd >= threshold and ctx.prices.get("compact_hint") and pct is not None and pct >= 50:
+        spans.append((" /compact?", "cost.warn"))
+    return spans
 
 
 def month(ctx: Context) -> Spans | None:
@@ -451,6 +506,7 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "dir": (directory, 7),
     "block": (block, 22),
     "cache": (cache, 9),
+    "next": (next_turn, 11),
     "month": (month, 35),
     "throughput": (throughput, 12),
 }

@@ -323,3 +323,59 @@ def test_spend_is_on_the_default_line_when_the_payload_has_it(config_dir):
     }
     line = run_costline(json.dumps(body).encode(), env={"NO_COLOR": "1"}).stdout.decode()
     assert "spend $42/$100 wk" in line and "API-eq" not in line and "$1.50 session" in line
+
+
+# -- what the next turn and a cold cache cost (Opus 4.8: read $0.50, 5m write $6.25, 1h $10 /MTok)
+OPUS = {"id": "claude-opus-4-8", "display_name": "Opus 4.8"}
+
+
+def test_next_turn_reads_the_context_while_the_cache_is_warm():
+    body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": {"warm": True}}
+    assert segments.next_turn(ctx(body)) == [("next ≥ $0.08", "muted")]  # 160K × $0.50/MTok
+
+
+def test_next_turn_writes_it_again_when_cold(tmp_path, monkeypatch):
+    cold = {"warm": False, "ttl": "5m", "caching_observed": True}
+    body = {
+        "model": OPUS,
+        "context_window": {"total_input_tokens": 160_000, "used_percentage": 60},
+        "prompt_cache": cold,
+    }
+    assert segments.next_turn(ctx(body)) == [("next ≥ $1.00", "cost.warn")]  # 160K × $6.25/MTok
+    body["prompt_cache"] = {**cold, "ttl": "1h"}
+    assert text(segments.next_turn(ctx(body))) == "next ≥ $1.60"  # 160K × $10/MTok
+    with_config(tmp_path, monkeypatch, "[line]\ncompact_hint = true\n[budget]\nnext_turn_usd = 2.0")
+    assert segments.next_turn(ctx(body)) == [("next ≥ $1.60", "muted")]  # under the user's threshold
+    with_config(tmp_path, monkeypatch, "[line]\ncompact_hint = true")
+    assert text(segments.next_turn(ctx(body))) == "next ≥ $1.60 /compact?"
+
+
+def test_next_turn_in_fast_mode_and_unknown_models():
+    body = {"model": OPUS, "fast_mode": True, "context_window": {"total_input_tokens": 160_000}}
+    body["prompt_cache"] = {"warm": True}
+    assert text(segments.next_turn(ctx(body))) == "next ≥ $0.16"  # fast mode ×2 on Opus 4.8
+    assert (
+        segments.next_turn(
+            ctx({"model": {"id": "claude-nova-1"}, "context_window": {"total_input_tokens": 9}})
+        )
+        is None
+    )
+    assert segments.next_turn(ctx({"model": OPUS})) is None
+
+
+def test_cache_says_what_going_cold_costs_and_why_it_went_cold():
+    now = time.time()
+    warm = {
+        "warm": True,
+        "caching_observed": True,
+        "ttl": "5m",
+        "expires_at": now + 190,
+        "recache_tokens_if_cold": 40_000,
+    }
+    assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": warm}))) == "cache 3:09 · $0.23 if cold"
+    cold = {"warm": False, "caching_observed": True, "last_miss_cause": {"causes": ["tools_changed"]}}
+    assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": cold}))) == "cache cold: tools changed"
+    weird = {"warm": False, "caching_observed": True, "last_miss_cause": {"causes": ["\x1b]8;;x\x07"]}}
+    assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": weird}))) == "cache cold"
+    none = {"warm": False, "caching_observed": False}
+    assert segments.cache(ctx({"model": OPUS, "prompt_cache": none})) is None  # not "cold": no caching
