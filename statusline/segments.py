@@ -443,9 +443,12 @@ def next_turn(ctx: Context) -> Spans | None:
     if rates is None:
         return None
     warm = ctx.get("prompt_cache", "warm")
+    expires = number(ctx.get("prompt_cache", "expires_at"))
     if warm is None:  # no prompt_cache in the payload: the log's last cache write tells
         expires = ctx.cache_expiry_from_log()
-        warm = expires is None or expires > ctx.now_s  # unknown: assume warm (a floor)
+        warm = True  # unknown: assume warm (a floor)
+    if expires is not None and expires <= ctx.now_s:
+        warm = False  # the payload is older than its cache: it has expired since
     if warm:
         usd = tokens * rates["read"]
     else:

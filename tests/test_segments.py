@@ -379,3 +379,11 @@ def test_cache_says_what_going_cold_costs_and_why_it_went_cold():
     assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": weird}))) == "cache cold"
     none = {"warm": False, "caching_observed": False}
     assert segments.cache(ctx({"model": OPUS, "prompt_cache": none})) is None  # not "cold": no caching
+
+
+def test_next_turn_counts_a_cache_that_expired_since_as_cold():
+    now = 1_795_600_000.0
+    cache_state = {"warm": True, "ttl": "1h", "expires_at": now - 5}
+    body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": cache_state}
+    at_now = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    assert text(segments.next_turn(at_now)) == "next ≥ $1.60"
