@@ -343,6 +343,51 @@ def mode(ctx: Context) -> Spans | None:
     return [(" ".join(shown), "muted")] if shown else None
 
 
+PR_STATES = {"approved": ("✓", "ctx.ok"), "changes_requested": ("✗", "ctx.alert"), "pending": ("…", "muted")}
+
+
+def pull_request(ctx: Context) -> Spans | None:
+    """The branch's open pull request (`PR #123 ✓`) or GitLab merge request (`MR !45 draft`)."""
+    number_ = ctx.get("pr", "number")
+    if type(number_) is not int or number_ <= 0:
+        return None
+    label = f"MR !{number_}" if ctx.get("pr", "kind") == "mr" else f"PR #{number_}"
+    state = text(ctx.get("pr", "review_state"))
+    if state == "draft":
+        return [(f"{label} draft", "muted")]
+    mark, style = PR_STATES.get(state or "", ("", "muted"))
+    return [(f"{label} {mark}".rstrip(), style)]
+
+
+def repo(ctx: Context) -> Spans | None:
+    """The repository, `owner/name`, from the payload's `workspace.repo`."""
+    owner, name = text(ctx.get("workspace", "repo", "owner")), text(ctx.get("workspace", "repo", "name"))
+    if not name:
+        return None
+    return [(sanitise(f"{owner}/{name}" if owner else name, 40), "muted")]
+
+
+def worktree(ctx: Context) -> Spans | None:
+    """The linked worktree this session runs in (`--worktree`, or a cwd inside one)."""
+    name = text(ctx.get("worktree", "name")) or text(ctx.get("workspace", "git_worktree"))
+    return [(f"wt {sanitise(name, 24)}", "muted")] if name else None
+
+
+def session_name(ctx: Context) -> Spans | None:
+    """The session's name, after `/rename`."""
+    name = text(ctx.get("session_name"))
+    return [(sanitise(name, 32), "muted")] if name else None
+
+
+def agent(ctx: Context) -> Spans | None:
+    """The agent the session was started with (`--agent`): its name, and its type when different."""
+    name, kind = text(ctx.get("agent", "name")), text(ctx.get("agent", "type"))
+    if not name and not kind:
+        return None
+    shown = name if not kind or kind == name or not name else f"{name} ({kind})"
+    return [(f"agent {sanitise(shown or '', 32)}", "muted")]
+
+
 def directory(ctx: Context) -> Spans | None:
     """Working directory: basename (default), fish-style (`~/s/app`) or full (`line.dir_style`)."""
     import os
@@ -510,6 +555,11 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "block": (block, 22),
     "cache": (cache, 9),
     "next": (next_turn, 11),
+    "pr": (pull_request, 4),
+    "repo": (repo, 3),
+    "worktree": (worktree, 3),
+    "session_name": (session_name, 3),
+    "agent": (agent, 3),
     "month": (month, 35),
     "throughput": (throughput, 12),
 }

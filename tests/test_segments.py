@@ -387,3 +387,43 @@ def test_next_turn_counts_a_cache_that_expired_since_as_cold():
     body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": cache_state}
     at_now = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
     assert text(segments.next_turn(at_now)) == "next ≥ $1.60"
+
+
+@pytest.mark.parametrize(
+    ("pr", "expected"),
+    [
+        ({"number": 123, "review_state": "approved"}, "PR #123 ✓"),
+        ({"number": 45, "kind": "mr", "review_state": "changes_requested"}, "MR !45 ✗"),
+        ({"number": 7, "review_state": "draft"}, "PR #7 draft"),
+        ({"number": 7, "review_state": "pending"}, "PR #7 …"),
+        ({"number": 7}, "PR #7"),
+        ({"number": "7\x1b[2J"}, None),
+        ({"number": True}, None),
+    ],
+)
+def test_pull_request(pr, expected):
+    assert text(segments.pull_request(ctx({"pr": pr}))) == expected
+
+
+def test_repo_worktree_session_name_and_agent_are_sanitised():
+    body = {
+        "workspace": {"repo": {"host": "github.com", "owner": "acme", "name": "app\x1b]8;;http://x\x07"}},
+        "worktree": {"name": "feature\u202ex"},
+        "session_name": "refactor\x07 day",
+        "agent": {"name": "reviewer", "type": "code-review"},
+    }
+    c = ctx(body)
+    assert text(segments.repo(c)) == "acme/app]8;;http://x"  # ESC and BEL gone: inert text
+    assert text(segments.worktree(c)) == "wt featurex"
+    assert text(segments.session_name(c)) == "refactor day"
+    assert text(segments.agent(c)) == "agent reviewer (code-review)"
+    assert segments.repo(ctx({})) is None and segments.worktree(ctx({})) is None
+    assert text(segments.worktree(ctx({"workspace": {"git_worktree": "wt-2"}}))) == "wt wt-2"
+    assert text(segments.agent(ctx({"agent": {"name": "x", "type": "x"}}))) == "agent x"
+
+
+@pytest.mark.parametrize("level", ["xhigh", "max"])
+def test_new_effort_levels(level, tmp_path, monkeypatch):
+    with_config(tmp_path, monkeypatch, "[line]\nmodel_effort = true")
+    body = {"model": OPUS, "effort": {"level": level}, "thinking": {"enabled": True}}
+    assert text(segments.model(ctx(body))) == f"Opus 4.8 {level} ✻"
