@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from statusline.index.lines import CLS_GEO_US
 from statusline.index.store import Store
@@ -158,8 +158,10 @@ def grouped(
     tz: tzinfo | None,
     project: str | None = None,
     model_filter: str | None = None,
+    week_start: int = 0,
 ) -> dict[str, Row]:
-    """Rows keyed by 'day', 'month' or 'session'."""
+    """Rows keyed by 'day', 'week' (its first day; `week_start` 0 = Monday … 6 = Sunday),
+    'month' or 'session'."""
     rows: dict[str, Row] = {}
     projects = session_projects(store) if (project or key_of == "session") else {}
     if key_of == "session" or project:
@@ -180,7 +182,7 @@ def grouped(
             if date is None:  # a zone whose midnight is not on a quarter-hour: message by message
                 split.add(qh)
                 continue
-            key = date[:7] if key_of == "month" else date
+            key = period_of(date, key_of, week_start)
         _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
     if split:
         from statusline.index.edges import messages_in
@@ -191,10 +193,22 @@ def grouped(
                     model_filter and model_filter not in model
                 ):
                     continue
-                date = local_date(ts, tz)
-                key = date[:7] if key_of == "month" else date
+                key = period_of(local_date(ts, tz), key_of, week_start)
                 _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
     return rows
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def period_of(date: str, kind: str, week_start: int = 0) -> str:
+    """The period a local `YYYY-MM-DD` date falls in: itself, its month, or its week's first day."""
+    if kind == "month":
+        return date[:7]
+    if kind == "week":
+        day = datetime.strptime(date, "%Y-%m-%d")
+        return (day - timedelta(days=(day.weekday() - week_start) % 7)).strftime("%Y-%m-%d")
+    return date
 
 
 def _qh_date(qh: int, tz: tzinfo | None) -> str | None:

@@ -88,17 +88,15 @@ def _period_report(
     timezone: str | None,
     refresh: bool,
     chart: int | None = None,
+    week_start: int = 0,
 ) -> None:
     store, pricer, tz = _prepare(refresh, timezone)
-    rows = rp.grouped(store, pricer, kind, tz, project=project, model_filter=model)  # type: ignore[arg-type]
-    keys = sorted(
-        k
-        for k in rows
-        if (not since or k >= (since if kind == "day" else since[:7]))
-        and (not until or k <= (until if kind == "day" else until[:7]))
-    )
+    rows = rp.grouped(store, pricer, kind, tz, project=project, model_filter=model, week_start=week_start)  # type: ignore[arg-type]
+    first = rp.period_of(since, kind, week_start) if since else None
+    last = rp.period_of(until, kind, week_start) if until else None
+    keys = sorted(k for k in rows if (not first or k >= first) and (not last or k <= last))
     selected = [rows[k] for k in keys]
-    extra = _unlogged_by_period(kind, tz) if not (project or model) else {}
+    extra = _unlogged_by_period(kind, tz, week_start) if not (project or model) else {}
     totals = rp.Row("Total")
     for row in selected:
         for m, v in row.models.items():
@@ -109,7 +107,7 @@ def _period_report(
         totals.cost += row.cost
         totals.unknown |= row.unknown
     if as_json:
-        key = "daily" if kind == "day" else "monthly"
+        key = {"day": "daily", "week": "weekly"}.get(kind, "monthly")
         docs = []
         for r in selected:
             row_doc = r.as_json("period")
@@ -153,14 +151,13 @@ def _period_report(
         )
 
 
-def _unlogged_by_period(kind: str, tz: object) -> dict[str, float]:
+def _unlogged_by_period(kind: str, tz: object, week_start: int = 0) -> dict[str, float]:
     """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day or month."""
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
     for (at_ms, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
-        date = rp.local_date(at_ms, tz)  # type: ignore[arg-type]
-        key = date if kind == "day" else date[:7]
+        key = rp.period_of(rp.local_date(at_ms, tz), kind, week_start)  # type: ignore[arg-type]
         out[key] = out.get(key, 0.0) + usd
     return out
 
@@ -252,6 +249,47 @@ def daily(
     """
     _period_report(
         "day", "Date", since, until, project, model, breakdown, as_json, timezone, not no_refresh, chart
+    )
+
+
+@report.command()
+@_common
+@click.option(
+    "--start-of-week",
+    type=click.Choice(rp.WEEKDAYS),
+    default="monday",
+    show_default=True,
+    help="The day a week starts on.",
+)
+def weekly(
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    model: str | None,
+    breakdown: bool,
+    as_json: bool,
+    timezone: str | None,
+    no_refresh: bool,
+    start_of_week: str,
+) -> None:
+    """Cost per week, labelled by its first day.
+
+    \b
+    Example:
+      costline report weekly --start-of-week sunday --json
+    """
+    _period_report(
+        "week",
+        "Week",
+        since,
+        until,
+        project,
+        model,
+        breakdown,
+        as_json,
+        timezone,
+        not no_refresh,
+        week_start=rp.WEEKDAYS.index(start_of_week),
     )
 
 

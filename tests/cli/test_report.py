@@ -138,3 +138,26 @@ def test_configured_timezone_is_the_default(corpus, tmp_path, monkeypatch):
     monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
     tokyo = report("daily")
     assert tokyo["daily"][1]["totalCost"] == pytest.approx(ONE + (10 * 3 + 100 * 15) / 1e6)
+
+
+@pytest.mark.parametrize(
+    ("start", "expected"),
+    [
+        ("monday", {"2026-11-16": 1, "2026-11-23": 2}),  # Sunday 22nd closes the week of the 16th
+        ("sunday", {"2026-11-22": 3}),
+        ("saturday", {"2026-11-21": 2, "2026-11-28": 1}),
+    ],
+)
+def test_weekly_report_by_start_of_week(config_dir, start, expected):
+    days = ("2026-11-22", "2026-11-23", "2026-11-28")  # Sunday, Monday, Saturday
+    lines = [
+        assistant(msg_id=f"m{i}", request_id=f"r{i}", ts=f"{d}T12:00:00.000Z") for i, d in enumerate(days)
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    doc = report("weekly", "--start-of-week", start)
+    assert {row["period"]: round(row["totalCost"] / ONE) for row in doc["weekly"]} == expected
+    assert doc["totals"]["totalCost"] == pytest.approx(3 * ONE)
+    # --since keeps the whole week the date falls in
+    since = report("weekly", "--start-of-week", start, "--since", "20261123")
+    week_of_23rd = max(k for k in expected if k <= "2026-11-23")
+    assert [row["period"] for row in since["weekly"]] == [k for k in sorted(expected) if k >= week_of_23rd]
