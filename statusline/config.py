@@ -71,6 +71,10 @@ class Config:
         self.daily_budget: float | None = None
         # [budget] monthly_usd: the month segment projects to month end against it.
         self.monthly_budget: float | None = None
+        # [budget] weekly_usd: the week segment projects to week end against it.
+        self.weekly_budget: float | None = None
+        # [line] start_of_week: the day the week segment's weeks start on.
+        self.week_start = 0
         # [budget] next_turn_usd: the next segment is highlighted from this floor (default $0.25).
         self.next_turn_budget: float | None = None
         # [line] compact_hint: the next segment suggests /compact when costly and past half full.
@@ -140,8 +144,10 @@ SEGMENT_NAMES = (
     "block",
     "cache",
     "month",
+    "week",
     "throughput",
 )
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LINE_CHOICES = {
     "session_source": ("payload", "computed", "both"),
     "dir_style": ("basename", "fish", "full"),
@@ -159,6 +165,11 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     warn(key, f"line.{key} must be one of {', '.join(LINE_CHOICES[key])}")
                 else:
                     setattr(config, key, value)
+            elif key == "start_of_week":
+                if value in WEEKDAYS:
+                    config.week_start = WEEKDAYS.index(value)
+                else:
+                    warn(key, f"line.start_of_week must be one of {', '.join(WEEKDAYS)}")
             elif key == "padding":
                 if type(value) is int and 0 <= value <= 40:
                     config.padding = value
@@ -187,7 +198,7 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
     budget = data.get("budget", {})
     if isinstance(budget, dict):
         for key, value in budget.items():
-            if key not in ("daily_usd", "monthly_usd", "next_turn_usd", "tpm", "team_size"):
+            if key not in ("daily_usd", "weekly_usd", "monthly_usd", "next_turn_usd", "tpm", "team_size"):
                 warn(key, f"unknown key 'budget.{key}'")
             elif type(value) not in (int, float) or value <= 0:
                 warn(key, f"budget.{key} must be a positive number")
@@ -197,6 +208,8 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                 config.monthly_budget = float(value)
             elif key == "next_turn_usd":
                 config.next_turn_budget = float(value)
+            elif key == "weekly_usd":
+                config.weekly_budget = float(value)
             elif key == "tpm":
                 config.tpm = float(value)
             elif config.tpm is None:

@@ -302,8 +302,8 @@ class Context:
             return None
         return self.price(chosen).usd, start, first, last
 
-    def month_to_date(self, start_ms: int) -> float:
-        """Cost from the start of the local month to now, unlogged spend included."""
+    def cost_since(self, start_ms: int) -> float:
+        """Cost from `start_ms` (a local month's or week's start) to now, unlogged spend included."""
         from statusline.index import unlogged
 
         now_ms = (int(self.now_s * 1000) // QUARTER_HOUR_MS + 1) * QUARTER_HOUR_MS

@@ -210,6 +210,8 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "daily_budget": config.daily_budget,
         "monthly_budget": config.monthly_budget,
         "next_turn_budget": config.next_turn_budget,
+        "weekly_budget": config.weekly_budget,
+        "week_start": config.week_start,
         "compact_hint": config.compact_hint,
         "tpm": config.tpm,
     }

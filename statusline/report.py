@@ -198,9 +198,6 @@ def grouped(
     return rows
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
 def period_of(date: str, kind: str, week_start: int = 0) -> str:
     """The period a local `YYYY-MM-DD` date falls in: itself, its month, or its week's first day."""
     if kind == "month":

@@ -516,14 +516,34 @@ def month(ctx: Context) -> Spans | None:
 
     lt = time_module.localtime(ctx.now_s)
     start, nxt = local_day_start_s(lt.tm_year, lt.tm_mon, 1), local_day_start_s(lt.tm_year, lt.tm_mon + 1, 1)
-    usd = ctx.month_to_date(start * 1000)
+    return _to_date(ctx, start, nxt, "mtd", ctx.prices.get("monthly_budget"))
+
+
+def week(ctx: Context) -> Spans | None:
+    """Week-to-date cost and its projection to week end (`$42 wtd → $70`), against
+    `budget.weekly_usd` when set; weeks start on `line.start_of_week` (Monday by default)."""
+    import time as time_module
+
+    from statusline.timeutil import civil_from_days, days_from_civil, local_day_start_s
+
+    lt = time_module.localtime(ctx.now_s)
+    first_day = ctx.prices.get("week_start")
+    back = (lt.tm_wday - (first_day if isinstance(first_day, int) else 0)) % 7
+    y, m, d = civil_from_days(days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday) - back)
+    ny, nm, nd = civil_from_days(days_from_civil(y, m, d) + 7)
+    start, nxt = local_day_start_s(y, m, d), local_day_start_s(ny, nm, nd)
+    return _to_date(ctx, start, nxt, "wtd", ctx.prices.get("weekly_budget"))
+
+
+def _to_date(ctx: Context, start: int, end: int, label: str, budget: object) -> Spans:
+    """Cost since `start` and its straight-line projection to `end`, coloured against a budget."""
+    usd = ctx.cost_since(start * 1000)
     elapsed = max(ctx.now_s - start, 3600.0)
-    projected = usd / elapsed * (nxt - start)
-    budget = ctx.prices.get("monthly_budget")
+    projected = usd / elapsed * (end - start)
     style = "cost.ok"
     if isinstance(budget, float):
         style = "cost.alert" if projected > budget else "cost.warn" if projected > 0.8 * budget else "cost.ok"
-    return [(f"{money(usd)} mtd → {money(projected)}", style)]
+    return [(f"{money(usd)} {label} → {money(projected)}", style)]
 
 
 def throughput(ctx: Context) -> Spans | None:
@@ -561,6 +581,7 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "session_name": (session_name, 3),
     "agent": (agent, 3),
     "month": (month, 35),
+    "week": (week, 34),
     "throughput": (throughput, 12),
 }
 ICONS = {

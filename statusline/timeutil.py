@@ -13,7 +13,7 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 
 
-def _days_from_civil(y: int, m: int, d: int) -> int:
+def days_from_civil(y: int, m: int, d: int) -> int:
     """Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm)."""
     y -= m <= 2
     era = (y if y >= 0 else y - 399) // 400
@@ -24,7 +24,7 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
 
 
 def civil_from_days(z: int) -> tuple[int, int, int]:
-    """Inverse of `_days_from_civil`: (year, month, day) of a day number."""
+    """Inverse of `days_from_civil`: (year, month, day) of a day number."""
     z += 719468
     era = (z if z >= 0 else z - 146096) // 146097
     doe = z - era * 146097
@@ -112,7 +112,7 @@ def _parse_iso_ms(text: object) -> int | None:
     offset_min = _zone_minutes(text[pos:])
     if offset_min is None:
         return None
-    days = _days_from_civil(y, mo, d)
+    days = days_from_civil(y, mo, d)
     seconds = days * 86400 + hh * 3600 + mi * 60 + ss - offset_min * 60
     return seconds * 1000 + ms
 
@@ -149,7 +149,7 @@ def utc_days_in(start_ms: int, end_ms: int, stored: Callable[[], list[str]]) -> 
 def _local_day(t: int) -> int:
     """Day number (days since 1970-01-01) of the local calendar date at epoch second `t`."""
     lt = time.localtime(t)
-    return _days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday)
+    return days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday)
 
 
 def _first_second_of(day: int, guess: int, near: int) -> int:
@@ -183,7 +183,7 @@ def local_day_bounds_ms(now_s: float) -> tuple[int, int, str]:
     """
     now = int(now_s // 1)
     lt = time.localtime(now)
-    today = _days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday)
+    today = days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday)
     midnight = now - (lt.tm_hour * 3600 + lt.tm_min * 60 + lt.tm_sec)
     start = _first_second_of(today, midnight, now)
     end = _first_second_of(today + 1, midnight + 86400, now + 86400)
@@ -195,4 +195,4 @@ def local_day_start_s(year: int, month: int, day: int) -> int:
     """Epoch second at which a local calendar date begins (month may be 13: January next year)."""
     year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
     guess = int(time.mktime((year, month, day, 0, 0, 0, 0, 0, -1)))
-    return _first_second_of(_days_from_civil(year, month, day), guess, guess)
+    return _first_second_of(days_from_civil(year, month, day), guess, guess)

@@ -427,3 +427,24 @@ def test_new_effort_levels(level, tmp_path, monkeypatch):
     with_config(tmp_path, monkeypatch, "[line]\nmodel_effort = true")
     body = {"model": OPUS, "effort": {"level": level}, "thinking": {"enabled": True}}
     assert text(segments.model(ctx(body))) == f"Opus 4.8 {level} ✻"
+
+
+@pytest.mark.parametrize(
+    ("start", "expected", "style"),
+    [("monday", "$0.30 wtd → $0.84", "cost.warn"), ("sunday", "$0.60 wtd → $1.20", "cost.alert")],
+)
+def test_week_to_date_and_projection(config_dir, tmp_path, monkeypatch, start, expected, style):
+    from helpers import assistant, write_transcript
+    from index_helpers import refresh
+
+    big = {"input_tokens": 60_000, "output_tokens": 0}  # Opus 4.8: $0.30
+    lines = [
+        assistant(msg_id="sun", request_id="r1", ts="2026-11-22T10:00:00.000Z", usage=big),
+        assistant(msg_id="mon", request_id="r2", ts="2026-11-23T10:00:00.000Z", usage=big),
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    refresh()
+    with_config(tmp_path, monkeypatch, f'[budget]\nweekly_usd = 1.0\n[line]\nstart_of_week = "{start}"')
+    wednesday_noon = 1795608000.0  # 2026-11-25T12:00Z: 2.5 days into a Monday week, 3.5 into a Sunday one
+    shown = segments.week(Context({}, wednesday_noon, os.environ, os.environ["COSTLINE_CACHE_DIR"]))
+    assert shown == [(expected, style)]

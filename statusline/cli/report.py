@@ -17,6 +17,7 @@ import orjson
 
 from statusline import report as rp
 from statusline.cli.index import _loads, _Progress
+from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
 from statusline.index.store import Store
 from statusline.paths import cache_dir
@@ -256,7 +257,7 @@ def daily(
 @_common
 @click.option(
     "--start-of-week",
-    type=click.Choice(rp.WEEKDAYS),
+    type=click.Choice(WEEKDAYS),
     default="monday",
     show_default=True,
     help="The day a week starts on.",
@@ -289,7 +290,7 @@ def weekly(
         as_json,
         timezone,
         not no_refresh,
-        week_start=rp.WEEKDAYS.index(start_of_week),
+        week_start=WEEKDAYS.index(start_of_week),
     )
 
 
