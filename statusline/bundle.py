@@ -36,6 +36,7 @@ RENDER_MODULES = (
     "statusline.index.unlogged",
     "statusline.index.edges",
     "statusline.index.background",
+    "statusline.pace",
 )
 
 

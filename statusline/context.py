@@ -94,6 +94,7 @@ class Context:
         "index_age_s",
         "index_error",
         "index_partial",
+        "limit_samples",
         "notes",
         "now_s",
         "payload",
@@ -112,6 +113,7 @@ class Context:
         self._prices: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
+        self.limit_samples: list[tuple[float, str, float, float]] = []  # pace.py samples
         self.index_error: OSError | None = None  # the index could not be read or written
         self.session_current = False  # this session's logs are fully indexed (unlogged needs it)
         self.index_age_s = 0.0  # how old the last full scan of all logs is
@@ -380,6 +382,19 @@ class Context:
         if logged is None or logged[0] <= 0 or logged[1] <= 0:
             return 1.0
         return logged[0] / logged[1]
+
+    def track_limits(self) -> None:
+        """Keep a sample of each subscriber window's used % when it moved (see pace.py)."""
+        seen = {}
+        for window in ("five_hour", "seven_day"):
+            pct = number(self.get("rate_limits", window, "used_percentage"))
+            resets = number(self.get("rate_limits", window, "resets_at"))
+            if pct is not None and resets is not None:
+                seen[window] = (resets, pct)
+        if seen:
+            from statusline import pace
+
+            self.limit_samples = pace.record(self.cache, self.now_s, seen)
 
     def track_unlogged(self) -> None:
         """Compare this session's payload cost with its logged cost; record any growth.

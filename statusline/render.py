@@ -175,6 +175,7 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
     try:
         ctx.refresh_index()
         ctx.track_unlogged()
+        ctx.track_limits()
     except Exception as exc:
         if isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
             ctx.index_error = exc

@@ -296,16 +296,30 @@ def time_spent(ctx: Context) -> Spans | None:
 
 
 def limits(ctx: Context) -> Spans | None:
-    """Pro/Max: Anthropic's own 5-hour and 7-day usage (`5h 23% · 7d 41%`), from the payload."""
+    """Pro/Max: each window's used %, and when the recent pace fills it before it resets, the
+    local time it will (`5h 62% → full 15:40 · 7d 41%`); else the 5-hour reset (`↻17:00`)."""
+    import time as time_module
+
+    from statusline.pace import time_to_full
+
     spans: Spans = []
     for window, label in (("five_hour", "5h"), ("seven_day", "7d")):
         pct = number(ctx.get("rate_limits", window, "used_percentage"))
         if pct is None:
             continue
+        resets = number(ctx.get("rate_limits", window, "resets_at"))
+        ttf = time_to_full(ctx.limit_samples, window, resets, ctx.now_s) if resets else None
         style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
+        figure = f"{label} {int(pct + 0.5)}%"
+        if ttf is not None and resets and ctx.now_s + ttf < resets:
+            full = time_module.strftime("%H:%M", time_module.localtime(ctx.now_s + ttf))
+            figure += f" → full {full}"
+            style = "ctx.alert" if ttf < 1800 else "ctx.warn" if ttf < 7200 else style
+        elif resets and window == "five_hour" and resets > ctx.now_s:
+            figure += f" ↻{time_module.strftime('%H:%M', time_module.localtime(resets))}"
         if spans:
-            spans.append((" ", "muted"))
-        spans.append((f"{label} {int(pct + 0.5)}%", style))
+            spans.append((" · ", "muted"))
+        spans.append((figure, style))
     return spans or None
 
 
@@ -615,7 +629,7 @@ ICONS = {
     },
 }
 # Shown when the config does not choose: compact, what most people glance at.
-DEFAULT_LINE = ("model", "session", "today", "spend", "context", "lines", "git")
+DEFAULT_LINE = ("model", "session", "today", "limits", "spend", "context", "lines", "git")
 
 
 def run_segments(

@@ -109,7 +109,7 @@ def test_lines_and_time():
 
 def test_limits_and_mode_for_subscribers():
     spans = segments.limits(ctx(SUBSCRIBER))
-    assert text(spans) == "5h 24% 7d 91%" and spans[-1][1] == "ctx.alert"
+    assert text(spans) == "5h 24% · 7d 91%" and spans[-1][1] == "ctx.alert"
     assert segments.limits(ctx(OLD)) is None
     assert text(segments.mode(ctx(SUBSCRIBER))) == "NORMAL reviewer Explanatory"
     assert segments.mode(ctx({"output_style": {"name": "default"}})) is None
@@ -448,3 +448,61 @@ def test_week_to_date_and_projection(config_dir, tmp_path, monkeypatch, start, e
     wednesday_noon = 1795608000.0  # 2026-11-25T12:00Z: 2.5 days into a Monday week, 3.5 into a Sunday one
     shown = segments.week(Context({}, wednesday_noon, os.environ, os.environ["COSTLINE_CACHE_DIR"]))
     assert shown == [(expected, style)]
+
+
+# -- pace to the limit: samples across renders (statusline/pace.py) ---------------------------
+def limits_at(now: float, five: float, seven: float, resets5: float, resets7: float) -> Context:
+    body = {
+        "rate_limits": {
+            "five_hour": {"used_percentage": five, "resets_at": resets5},
+            "seven_day": {"used_percentage": seven, "resets_at": resets7},
+        }
+    }
+    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    os.makedirs(os.environ["COSTLINE_CACHE_DIR"], exist_ok=True)
+    c.track_limits()
+    return c
+
+
+def test_pace_says_when_the_window_fills_before_it_resets(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC0")
+    time.tzset()
+    t0 = 1_795_600_800.0  # 2026-11-25T10:00Z
+    resets5, resets7 = t0 + 4 * 3600, t0 + 5 * 86400
+    limits_at(t0, 50.0, 40.0, resets5, resets7)
+    c = limits_at(t0 + 600, 60.0, 40.0, resets5, resets7)  # +10 points in 10 minutes
+    # 40 points left at 1 point a minute: full at 10:50, long before the 14:00 reset
+    assert segments.limits(c) == [("5h 60% → full 10:50", "ctx.warn"), (" · ", "muted"), ("7d 40%", "ctx.ok")]
+
+
+def test_pace_shows_the_reset_when_the_window_will_not_fill(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC0")
+    time.tzset()
+    t0 = 1_795_600_800.0
+    resets5 = t0 + 3600  # 11:00
+    limits_at(t0, 10.0, 5.0, resets5, t0 + 86400)
+    c = limits_at(t0 + 600, 11.0, 5.0, resets5, t0 + 86400)  # 0.1 point a minute
+    assert text(segments.limits(c)) == "5h 11% ↻11:00 · 7d 5%"
+
+
+def test_a_reset_window_starts_a_new_series_and_one_sample_is_no_pace(monkeypatch):
+    monkeypatch.setenv("TZ", "UTC0")
+    time.tzset()
+    t0 = 1_795_600_800.0
+    limits_at(t0, 80.0, 5.0, t0 + 600, t0 + 86400)
+    c = limits_at(t0 + 900, 2.0, 5.0, t0 + 900 + 5 * 3600, t0 + 86400)  # the 5h window reset
+    assert text(segments.limits(c)) == "5h 2% ↻15:15 · 7d 5%"
+    again = limits_at(t0 + 900, 2.0, 5.0, t0 + 900 + 5 * 3600, t0 + 86400)  # nothing moved: no write
+    assert again.limit_samples == c.limit_samples
+
+
+def test_samples_are_private_and_bounded(monkeypatch):
+    from statusline import pace
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    t0 = 1_795_600_800.0
+    for i in range(3000):
+        limits_at(t0 + i * 10, i % 100, 5.0, t0 + 5 * 3600, t0 + 86400)
+    path = os.path.join(cache, "limits.samples")
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert os.path.getsize(path) <= 2 * pace.MAX_BYTES

@@ -41,7 +41,7 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # dir_style = "basename"   # for the dir segment: "basename", "fish" or "full"
 # Which segments, in which order: model, session, today, context, lines, git, and also
 # limits (Pro/Max 5-hour and 7-day usage), time (duration and API share), mode (vim, agent, style).
-# segments = ["model", "session", "today", "spend", "context", "lines", "git"]
+# segments = ["model", "session", "today", "limits", "spend", "context", "lines", "git"]
 
 [budget]
 # Today's figure turns yellow at half this and red above it (default: $6 / $12, Anthropic's
