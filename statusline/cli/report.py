@@ -372,6 +372,7 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
     found = rp.blocks(store, pricer, now_ms)
     if active:
         found = [b for b in found if b.active]
+    official = _official_five_hour(now_ms / 1000)
     if as_json:
         docs = []
         for b in found:
@@ -385,7 +386,14 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
             if b.active:
                 doc["burnRate"] = rp.burn(b, now_ms)
             docs.append(doc)
-        _emit_json({"blocks": docs})
+        out: dict[str, object] = {"blocks": docs}
+        if official is not None:
+            out["officialFiveHour"] = {
+                "usedPercentage": official[1],
+                "resetsAt": rp.utc_iso(int(official[0] * 1000)),
+                "seenAt": rp.utc_iso(int(official[2] * 1000)),
+            }
+        _emit_json(out)
         return
     rows = []
     for b in found:
@@ -402,3 +410,21 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
                 status += f", ${rate['costPerHour']:,.2f}/h → ${rate['projectedCost']:,.2f}"
         rows.append([start, f"{sum(b.row.tokens):,}", _money(b.row.cost, b.row.unknown), status])
     _table(["Block start", "Tokens", "Cost (USD)", ""], rows)
+    if official is not None:
+        resets, pct, seen = official
+        click.echo(
+            f"Anthropic's own 5-hour window: {pct:.0f}% used, resets "
+            f"{time.strftime('%H:%M', time.localtime(resets))} "
+            f"(seen {time.strftime('%H:%M', time.localtime(seen))} in a status line payload)"
+        )
+
+
+def _official_five_hour(now_s: float) -> tuple[float, float, float] | None:
+    """(resets_at, used %, seen at) of the latest 5-hour window a payload showed, while current."""
+    from statusline.pace import read_samples
+
+    latest = [s for s in read_samples(cache_dir()) if s[1] == "five_hour" and s[2] > now_s]
+    if not latest:
+        return None
+    seen, _window, resets, pct = latest[-1]
+    return resets, pct, seen

@@ -161,3 +161,14 @@ def test_weekly_report_by_start_of_week(config_dir, start, expected):
     since = report("weekly", "--start-of-week", start, "--since", "20261123")
     week_of_23rd = max(k for k in expected if k <= "2026-11-23")
     assert [row["period"] for row in since["weekly"]] == [k for k in sorted(expected) if k >= week_of_23rd]
+
+
+def test_blocks_show_anthropics_own_five_hour_window_when_seen(config_dir):
+    now = time.time()
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=iso(now - 600))])
+    body = payload(None, rate_limits={"five_hour": {"used_percentage": 62.4, "resets_at": now + 7200}})
+    run_costline(body)  # a render records the window it was shown
+    doc = report("blocks")
+    assert doc["officialFiveHour"]["usedPercentage"] == pytest.approx(62.4)
+    table = run_costline(b"", "report", "blocks").stdout.decode()
+    assert "Anthropic's own 5-hour window: 62% used" in table
