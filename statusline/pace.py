@@ -89,7 +89,7 @@ def time_to_full(
     if len(series) < 2:
         return None
     (t0, p0), (t1, p1) = series[0], series[-1]
-    if t1 <= t0 or p1 <= p0:
+    if t1 <= t0 or p1 <= p0 or p1 >= 100:  # not rising, or already full: no time to tell
         return None
     rate = (p1 - p0) / (t1 - t0)
     return max(0.0, (100.0 - p1) / rate)

@@ -506,3 +506,25 @@ def test_samples_are_private_and_bounded(monkeypatch):
     path = os.path.join(cache, "limits.samples")
     assert os.stat(path).st_mode & 0o777 == 0o600
     assert os.path.getsize(path) <= 2 * pace.MAX_BYTES
+
+
+def test_pace_in_a_non_utc_zone_and_odd_fields(monkeypatch):
+    monkeypatch.setenv("TZ", "<+0545>-5:45")  # Kathmandu's offset
+    time.tzset()
+    t0 = 1_795_600_800.0  # 10:00Z = 15:45 local
+    resets5 = t0 + 4 * 3600
+    limits_at(t0, 50.0, 40.0, resets5, t0 + 86400)
+    c = limits_at(t0 + 600, 60.0, 40.0, resets5, t0 + 86400)
+    assert text(segments.limits(c)).startswith("5h 60% → full 16:35")  # 10:50Z
+    over = limits_at(t0 + 900, 104.0, 40.0, resets5, t0 + 86400)  # past 100: full, no ETA
+    assert text(segments.limits(over)).startswith("5h 104% ↻19:45")
+    odd = Context(
+        {"rate_limits": {"five_hour": {"used_percentage": "62", "resets_at": None}, "seven_day": None}},
+        t0,
+        os.environ,
+        os.environ["COSTLINE_CACHE_DIR"],
+    )
+    odd.track_limits()
+    assert segments.limits(odd) is None
+    past = limits_at(t0, 30.0, 10.0, t0 - 60, t0 - 60)  # resets_at in the past: no time shown
+    assert text(segments.limits(past)) == "5h 30% · 7d 10%"

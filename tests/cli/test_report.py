@@ -172,3 +172,31 @@ def test_blocks_show_anthropics_own_five_hour_window_when_seen(config_dir):
     assert doc["officialFiveHour"]["usedPercentage"] == pytest.approx(62.4)
     table = run_costline(b"", "report", "blocks").stdout.decode()
     assert "Anthropic's own 5-hour window: 62% used" in table
+
+
+@pytest.mark.parametrize("start", ["monday", "wednesday", "sunday"])
+def test_weekly_report_equals_the_sum_of_its_days(config_dir, start):
+    import random
+
+    rng = random.Random(5)
+    lines = [
+        assistant(
+            msg_id=f"m{i}",
+            request_id=f"r{i}",
+            ts=f"2026-11-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:00:00.000Z",
+            usage={"input_tokens": rng.randrange(1, 9000), "output_tokens": rng.randrange(1, 900)},
+        )
+        for i in range(60)
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    from datetime import date, timedelta
+
+    first = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday").index(start)
+    by_week: dict[str, float] = {}
+    for row in report("daily")["daily"]:
+        day = date.fromisoformat(row["period"])
+        week = (day - timedelta(days=(day.weekday() - first) % 7)).isoformat()
+        by_week[week] = by_week.get(week, 0.0) + row["totalCost"]
+    weekly = {row["period"]: row["totalCost"] for row in report("weekly", "--start-of-week", start)["weekly"]}
+    assert weekly.keys() == by_week.keys()
+    assert all(weekly[k] == pytest.approx(by_week[k], abs=1e-9) for k in weekly)
