@@ -33,6 +33,9 @@ COMPACT_SOON_PCT = 90
 # The next turn's floor is highlighted from here unless `budget.next_turn_usd` says otherwise:
 # about a 200K-token context read from the cache on Opus (0.5 $/MTok) is $0.10.
 NEXT_TURN_USD = 0.25
+# The longest prompt-cache TTL (1 hour) and a little clock skew; a later expiry is not shown.
+MAX_CACHE_TTL_S = 3600 + 60
+FIVE_HOURS_S = 5 * 3600
 # A gateway spend limit turns yellow from here, red at 100 % (it can pass 100 %).
 SPEND_WARN_PCT = 80
 DEFAULT_CONTEXT_WINDOW = 200_000
@@ -315,7 +318,7 @@ def limits(ctx: Context) -> Spans | None:
             full = time_module.strftime("%H:%M", time_module.localtime(ctx.now_s + ttf))
             figure += f" → full {full}"
             style = "ctx.alert" if ttf < 1800 else "ctx.warn" if ttf < 7200 else style
-        elif resets and window == "five_hour" and resets > ctx.now_s:
+        elif resets and window == "five_hour" and 0 < resets - ctx.now_s <= FIVE_HOURS_S + 60:
             figure += f" ↻{time_module.strftime('%H:%M', time_module.localtime(resets))}"
         if spans:
             spans.append((" · ", "muted"))
@@ -429,7 +432,9 @@ def block(ctx: Context) -> Spans | None:
     pct = number(ctx.get("rate_limits", "five_hour", "used_percentage"))
     resets = number(ctx.get("rate_limits", "five_hour", "resets_at"))
     if pct is not None:
-        left = f" {age(max(0.0, resets - ctx.now_s))} left" if resets else ""
+        # A reset that is past, or further than a 5-hour window allows, is not a time to show.
+        plausible = resets is not None and 0 < resets - ctx.now_s <= FIVE_HOURS_S + 60
+        left = f" {age(resets - ctx.now_s)} left" if plausible and resets else ""
         style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
         return [(f"5h {int(pct + 0.5)}%{left}", style)]
     found = ctx.active_block()
@@ -472,16 +477,16 @@ def cache(ctx: Context) -> Spans | None:
         if expires is None:
             return None
     remaining = (expires - ctx.now_s) if expires else 0.0
+    if warm is not False and remaining > MAX_CACHE_TTL_S:
+        remaining = -1.0 if warm is None else remaining  # an expiry no TTL allows: no countdown
     if warm is False or remaining <= 0:
         causes = ctx.get("prompt_cache", "last_miss_cause", "causes")
         cause = CACHE_MISS_CAUSES.get(causes[0]) if isinstance(causes, list) and causes else None
         return [(f"cache cold: {cause}" if cause else "cache cold", "muted")]
-    spans: Spans = [
-        (
-            f"cache {int(remaining // 60)}:{int(remaining % 60):02d}",
-            "ctx.ok" if remaining > 60 else "ctx.warn",
-        )
-    ]
+    countdown = (
+        f"{int(remaining // 60)}:{int(remaining % 60):02d}" if remaining <= MAX_CACHE_TTL_S else "warm"
+    )
+    spans: Spans = [(f"cache {countdown}", "ctx.ok" if remaining > 60 else "ctx.warn")]
     recache = number(ctx.get("prompt_cache", "recache_tokens_if_cold"))
     rates = ctx.token_rates(int(recache)) if recache else None
     if recache and rates:

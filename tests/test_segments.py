@@ -528,3 +528,30 @@ def test_pace_in_a_non_utc_zone_and_odd_fields(monkeypatch):
     assert segments.limits(odd) is None
     past = limits_at(t0, 30.0, 10.0, t0 - 60, t0 - 60)  # resets_at in the past: no time shown
     assert text(segments.limits(past)) == "5h 30% · 7d 10%"
+
+
+def test_implausible_times_are_not_shown():
+    now = 1_795_600_000.0
+    far = now + 400 * 86400
+    body = {
+        "model": OPUS,
+        "rate_limits": {"five_hour": {"used_percentage": 62, "resets_at": far}},
+        "prompt_cache": {"warm": True, "caching_observed": True, "expires_at": far},
+    }
+    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    assert text(segments.limits(c)) == "5h 62%"
+    assert text(segments.block(c)) == "5h 62%"
+    assert text(segments.cache(c)) == "cache warm"
+
+
+def test_preview_each_shows_every_segment(config_dir):
+    from pathlib import Path
+
+    from helpers import run_costline
+
+    sample = Path(__file__).resolve().parent.parent / "samples" / "payload-2.1.332.json"
+    out = run_costline(b"", "preview", "--each", str(sample), env={"NO_COLOR": "1"}).stdout.decode()
+    rows = dict(line.strip().split("  ", 1) for line in out.splitlines())
+    assert set(rows) == set(segments.SEGMENTS)
+    assert rows["spend"] == "spend $42/$100 wk" and rows["pr"] == "PR #123 ✓" and rows["repo"] == "acme/app"
+    assert rows["model"] == "Opus 4.8"

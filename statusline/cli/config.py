@@ -88,14 +88,16 @@ def init(force: bool) -> None:
     default=None,
     help="Only this theme (default: all three).",
 )
+@click.option("--each", is_flag=True, help="Every segment on its own row, whether configured or not.")
 @click.argument("payload", type=click.Path(exists=True, dir_okay=False), required=False)
-def preview(theme: str | None, payload: str | None) -> None:
+def preview(theme: str | None, each: bool, payload: str | None) -> None:
     """Render a payload (default: the bundled sample) in each theme, before installing.
 
     \b
     Examples:
       costline preview
       costline preview --theme powerline samples/payload-subscription.json
+      costline preview --each samples/payload-2.1.332.json
     """
     import os
     import time
@@ -105,6 +107,28 @@ def preview(theme: str | None, payload: str | None) -> None:
 
     source = Path(payload) if payload else Path(__file__).resolve().parent.parent / "sample_payload.json"
     raw = source.read_bytes()
+    if each:
+        _preview_each(raw, theme or "default")
+        return
     for name in [theme] if theme else ["default", "plain", "powerline"]:
         env = dict(os.environ, COSTLINE_THEME=name)
         click.echo(f"{name:>9}  {build_line(raw, env, time.time(), [])}")
+
+
+def _preview_each(raw: bytes, theme: str) -> None:
+    """Each segment of the registry alone, as it would show for this payload (or `(nothing)`)."""
+    import os
+    import time
+
+    from statusline.context import Context
+    from statusline.paths import cache_dir
+    from statusline.payload import parse_payload
+    from statusline.render import compose, use_color
+    from statusline.segments import SEGMENTS, run_segments
+
+    payload, _problem = parse_payload(raw)
+    ctx = Context(payload, time.time(), os.environ, cache_dir())
+    color = use_color(os.environ, [])
+    for name in SEGMENTS:
+        shown = [(spans, priority) for spans, priority, _ in run_segments(ctx, [name])]
+        click.echo(f"{name:>12}  {compose(shown, color, None, theme) if shown else '(nothing)'}")
