@@ -2,7 +2,7 @@
 
 import sys
 
-from statusline.render import main
+from statusline.entry import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -24,6 +24,8 @@ RENDER_MODULES = (
     "statusline.paths",
     "statusline.payload",
     "statusline.render",
+    "statusline.entry",
+    "statusline.look",
     "statusline.timeutil",
     "statusline.pricing",
     "statusline.context",

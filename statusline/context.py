@@ -81,12 +81,15 @@ def day_buckets(store: Store, start: int, end: int) -> list[Bucket]:
 
 
 class Context:
-    """The payload plus lazily computed figures (index, prices) for one render."""
+    """The payload plus lazily computed figures (index, prices) for one render.
+
+    `config` is the compiled configuration: the price table in force (layers and overrides)
+    and every setting of the config file the render needs, loaded without parsing TOML."""
 
     __slots__ = (
+        "_config",
         "_group",
         "_logged",
-        "_prices",
         "_session",
         "_today",
         "cache",
@@ -110,7 +113,7 @@ class Context:
         self.env = env
         self.cache = cache
         self.store = Store(cache)
-        self._prices: dict[str, object] | None = None
+        self._config: dict[str, object] | None = None
         self.notes: list[str] = []
         self.index_partial = False
         self.limit_samples: list[tuple[float, str, float, float]] = []  # pace.py samples
@@ -122,36 +125,36 @@ class Context:
         self._logged: tuple[float, float] | None = None
         self._session: tuple[float, str, Priced | None] | None = None
 
-    # -- prices ---------------------------------------------------------------------------
+    # -- the compiled configuration ---------------------------------------------------------
     @property
-    def prices(self) -> dict[str, object]:
-        """The compiled price table; recompiled (TOML and all) only after the config changed."""
-        if self._prices is None:
-            self._prices = load_compiled(self.cache)
-            if self._prices is None:
+    def config(self) -> dict[str, object]:
+        """The compiled configuration; recompiled (TOML and all) only after the config changed."""
+        if self._config is None:
+            self._config = load_compiled(self.cache)
+            if self._config is None:
                 from statusline.price_table import compile_table
 
-                self._prices = compile_table(self.cache)
-        return self._prices
+                self._config = compile_table(self.cache)
+        return self._config
 
     @property
     def models(self) -> Table:
-        return self.prices["models"]  # type: ignore[return-value]
+        return self.config["models"]  # type: ignore[return-value]
 
     def price(self, buckets: list[Bucket], at_list: bool = False) -> Priced:
         """Cost at your prices, or (`at_list`) at list prices: the table without your overrides."""
-        prices = self.prices
-        families = prices.get("families") if prices.get("unknown_mode") == "family" else None
-        models = (prices.get("list_models") if at_list else None) or self.models
-        return price_buckets(buckets, models, prices.get("aliases"), families)  # type: ignore[arg-type]
+        config = self.config
+        families = config.get("families") if config.get("unknown_mode") == "family" else None
+        models = (config.get("list_models") if at_list else None) or self.models
+        return price_buckets(buckets, models, config.get("aliases"), families)  # type: ignore[arg-type]
 
     def _pricing_due(self) -> bool:
-        prices = self.prices
-        if prices.get("offline"):
+        config = self.config
+        if config.get("offline"):
             return False
-        fetched = prices.get("fetched_ms")
+        fetched = config.get("fetched_ms")
         age_s = self.now_s - fetched / 1000 if isinstance(fetched, int) else float("inf")
-        return age_s > float(prices.get("max_age_s", 86400.0)) and self.store.refresh_due(  # type: ignore[arg-type]
+        return age_s > float(config.get("max_age_s", 86400.0)) and self.store.refresh_due(  # type: ignore[arg-type]
             self.now_s, PRICING_RETRY_S, job="pricing"
         )
 
@@ -346,9 +349,9 @@ class Context:
         now_ms = int(self.now_s * 1000)
         hours = group.get("hours")
         start_ms = min(hours) * HOUR_MS if isinstance(hours, set) and hours else now_ms
-        prices = self.prices
-        aliases = prices.get("aliases")
-        listed: Table = prices.get("list_models") or {}  # type: ignore[assignment]
+        config = self.config
+        aliases = config.get("aliases")
+        listed: Table = config.get("list_models") or {}  # type: ignore[assignment]
         for table in (self.models, listed):
             for model, _cls in sums:
                 key, _ = resolve(model, table, aliases)  # type: ignore[arg-type]
@@ -372,7 +375,7 @@ class Context:
 
     @property
     def has_overrides(self) -> bool:
-        return bool(self.prices.get("list_models"))
+        return bool(self.config.get("list_models"))
 
     def list_to_yours(self) -> float:
         """Your price of a list-price dollar in this session: logged cost at yours ÷ at list."""
@@ -481,7 +484,7 @@ class Context:
         model_id = text(self.get("model", "id"))
         if not model_id:
             return None
-        key, multiplier = resolve(model_id, self.models, self.prices.get("aliases"))  # type: ignore[arg-type]
+        key, multiplier = resolve(model_id, self.models, self.config.get("aliases"))  # type: ignore[arg-type]
         if key is None:
             return None
         period = period_at(self.models[key], int(self.now_s * 1000))
@@ -503,5 +506,5 @@ class Context:
             return None
         if model_id.lower().endswith("[1m]"):
             return 1_000_000
-        key, _ = resolve(model_id, self.models, self.prices.get("aliases"))  # type: ignore[arg-type]
+        key, _ = resolve(model_id, self.models, self.config.get("aliases"))  # type: ignore[arg-type]
         return int(self.models[key][-1][8]) if key else None  # type: ignore[call-overload]

@@ -8,9 +8,9 @@ module because each module on the render path costs about 0.1 ms to import (READ
 
 from __future__ import annotations
 
+from statusline.look import sanitise
 from statusline.payload import number, text
 from statusline.pricing import normalise
-from statusline.render import sanitise
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,13 +73,13 @@ def short_model_name(display: str | None, model_id: str | None) -> str | None:
 def model(ctx: Context) -> Spans | None:
     """Model: Claude Code's display name, compacted (`Opus 4.8 (1M context)` → `Opus 4.8`)."""
     display, model_id = text(ctx.get("model", "display_name")), text(ctx.get("model", "id"))
-    aliases = ctx.prices.get("model_aliases")
+    aliases = ctx.config.get("model_aliases")
     alias = (aliases.get(display or "") or aliases.get(model_id or "")) if isinstance(aliases, dict) else None
     label = alias if isinstance(alias, str) else short_model_name(display, model_id)
     if not label:
         return None
     spans = [(sanitise(label, 32), "model")]
-    if ctx.prices.get("model_effort"):
+    if ctx.config.get("model_effort"):
         effort = text(ctx.get("effort", "level"))
         thinking = ctx.get("thinking", "enabled") is True
         extra = " ".join(p for p in (sanitise(effort, 8) if effort else "", "✻" if thinking else "") if p)
@@ -95,7 +95,7 @@ def session(ctx: Context) -> Spans | None:
     With price overrides Claude Code's list-price figure is shown at yours, the list price after
     it: `$0.45 session (list $0.90)`.
     """
-    source = ctx.prices.get("session_source", "payload")
+    source = ctx.config.get("session_source", "payload")
     found = ctx.session_cost(force_computed=source != "payload")
     if found is None:
         return None
@@ -128,7 +128,7 @@ def today(ctx: Context) -> Spans | None:
     usd = priced.usd + ctx.unlogged_today()
     if ctx.index_error is not None:  # the index could not be kept: no figure rather than a wrong one
         return [("$? today", "muted")]
-    budget = ctx.prices.get("daily_budget")
+    budget = ctx.config.get("daily_budget")
     warn_at, alert_at = (
         (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
     )
@@ -274,7 +274,7 @@ def git(ctx: Context) -> Spans | None:
     if not branch:
         return None
     spans = [(sanitise(branch, 40), "muted")]
-    if where and ctx.prices.get("git_dirty") and git_dirty(where, ctx.cache, ctx.now_s):
+    if where and ctx.config.get("git_dirty") and git_dirty(where, ctx.cache, ctx.now_s):
         spans.append(("*", "cost.warn"))
     return spans
 
@@ -412,7 +412,7 @@ def directory(ctx: Context) -> Spans | None:
     where = text(ctx.get("workspace", "current_dir")) or text(ctx.get("cwd"))
     if not where:
         return None
-    style = ctx.prices.get("dir_style", "basename")
+    style = ctx.config.get("dir_style", "basename")
     home = os.environ.get("HOME", "")
     shown = "~" + where[len(home) :] if home and (where == home or where.startswith(home + "/")) else where
     if style == "basename":
@@ -517,11 +517,11 @@ def next_turn(ctx: Context) -> Spans | None:
         usd = tokens * rates["read"]
     else:
         usd = tokens * (rates["write_1h"] if ctx.get("prompt_cache", "ttl") == "1h" else rates["write_5m"])
-    threshold = ctx.prices.get("next_turn_budget")
+    threshold = ctx.config.get("next_turn_budget")
     threshold = float(threshold) if isinstance(threshold, (int, float)) else NEXT_TURN_USD
     spans: Spans = [(f"next ≥ {money(usd)}", "cost.warn" if usd >= threshold else "muted")]
     pct = context_used_percent(ctx)
-    if usd >= threshold and ctx.prices.get("compact_hint") and pct is not None and pct >= 50:
+    if usd >= threshold and ctx.config.get("compact_hint") and pct is not None and pct >= 50:
         spans.append((" /compact?", "cost.warn"))
     return spans
 
@@ -535,7 +535,7 @@ def month(ctx: Context) -> Spans | None:
 
     lt = time_module.localtime(ctx.now_s)
     start, nxt = local_day_start_s(lt.tm_year, lt.tm_mon, 1), local_day_start_s(lt.tm_year, lt.tm_mon + 1, 1)
-    return _to_date(ctx, start, nxt, "mtd", ctx.prices.get("monthly_budget"))
+    return _to_date(ctx, start, nxt, "mtd", ctx.config.get("monthly_budget"))
 
 
 def week(ctx: Context) -> Spans | None:
@@ -546,12 +546,12 @@ def week(ctx: Context) -> Spans | None:
     from statusline.timeutil import civil_from_days, days_from_civil, local_day_start_s
 
     lt = time_module.localtime(ctx.now_s)
-    first_day = ctx.prices.get("week_start")
+    first_day = ctx.config.get("week_start")
     back = (lt.tm_wday - (first_day if isinstance(first_day, int) else 0)) % 7
     y, m, d = civil_from_days(days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday) - back)
     ny, nm, nd = civil_from_days(days_from_civil(y, m, d) + 7)
     start, nxt = local_day_start_s(y, m, d), local_day_start_s(ny, nm, nd)
-    return _to_date(ctx, start, nxt, "wtd", ctx.prices.get("weekly_budget"))
+    return _to_date(ctx, start, nxt, "wtd", ctx.config.get("weekly_budget"))
 
 
 def _to_date(ctx: Context, start: int, end: int, label: str, budget: object) -> Spans:
@@ -570,7 +570,7 @@ def throughput(ctx: Context) -> Spans | None:
     tpm = ctx.tokens_per_minute()
     if tpm is None:
         return None
-    allowance = ctx.prices.get("tpm")
+    allowance = ctx.config.get("tpm")
     shown = f"{tpm / 1000:.1f}k tpm" if tpm >= 1000 else f"{int(tpm)} tpm"
     if isinstance(allowance, float):
         share = tpm / allowance
@@ -642,7 +642,7 @@ def run_segments(
 ) -> list[tuple[Spans, int, str]]:
     """(spans, priority, name) of every visible segment; a failing one is hidden and logged."""
     if names is None:
-        chosen = ctx.prices.get("segments")
+        chosen = ctx.config.get("segments")
         names = chosen if isinstance(chosen, list) else DEFAULT_LINE
     out = []
     for name in names:
@@ -657,7 +657,7 @@ def run_segments(
             log.exception(ctx.cache, f"segment {name}", exc)
             continue
         if shown is not None:
-            icon = ICONS.get(str(ctx.prices.get("icons")), {}).get(name)
+            icon = ICONS.get(str(ctx.config.get("icons")), {}).get(name)
             if icon:
                 shown.insert(0, (icon + " ", shown[0][1]))
             out.append((shown, priority, name))

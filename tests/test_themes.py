@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from statusline.render import compose
+from statusline.look import compose
 
 PARTS = [
     ([("Opus 4.8", "model")], 30),

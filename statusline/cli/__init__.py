@@ -34,21 +34,6 @@ def cli() -> None:
     """
 
 
-@cli.command()
-@click.option("--no-color", is_flag=True, help="Plain text, no ANSI colours.")
-@click.option("--color", is_flag=True, hidden=True)
-def render(no_color: bool, color: bool) -> None:
-    """Read a status payload on stdin and print one status line (the default command).
-
-    \b
-    Example:
-      costline render --no-color < samples/payload-opus.json
-    """
-    from statusline.render import render_main
-
-    render_main(["--no-color"] if no_color else [])
-
-
 from statusline.cli import config as _config  # noqa: E402
 from statusline.cli import index as _index  # noqa: E402
 from statusline.cli import pricing as _pricing  # noqa: E402

@@ -121,9 +121,9 @@ def _preview_each(raw: bytes, theme: str) -> None:
     import time
 
     from statusline.context import Context
+    from statusline.look import compose, use_color
     from statusline.paths import cache_dir
     from statusline.payload import parse_payload
-    from statusline.render import compose, use_color
     from statusline.segments import SEGMENTS, run_segments
 
     payload, _problem = parse_payload(raw)
