@@ -39,6 +39,7 @@ RENDER_MODULES = (
     "statusline.index.edges",
     "statusline.index.background",
     "statusline.pace",
+    "statusline.git",
 )
 
 

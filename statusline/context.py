@@ -497,6 +497,27 @@ class Context:
         names = ("input", "output", "write_5m", "write_1h", "read")
         return {name: float(rate) * multiplier / 1e6 for name, rate in zip(names, rates, strict=True)}  # type: ignore[arg-type]
 
+    def _working_dir(self) -> str | None:
+        return text(self.get("workspace", "current_dir")) or text(self.get("cwd"))
+
+    def git_branch(self) -> str | None:
+        """The working directory's git branch (from `.git/HEAD`; None outside a repository)."""
+        where = self._working_dir()
+        if not where:
+            return None
+        from statusline.git import git_head
+
+        return git_head(where)
+
+    def git_is_dirty(self) -> bool:
+        """Whether tracked files changed (`git status`, cached; see git.py)."""
+        where = self._working_dir()
+        if not where:
+            return False
+        from statusline.git import git_dirty
+
+        return bool(git_dirty(where, self.cache, self.now_s))
+
     def context_window_for_model(self) -> int | None:
         """The context window of the payload's model, from the price table."""
         from statusline.pricing import resolve
