@@ -555,3 +555,27 @@ def test_preview_each_shows_every_segment(config_dir):
     assert set(rows) == set(segments.SEGMENTS)
     assert rows["spend"] == "spend $42/$100 wk" and rows["pr"] == "PR #123 ✓" and rows["repo"] == "acme/app"
     assert rows["model"] == "Opus 4.8"
+
+
+@pytest.mark.parametrize(
+    ("model_id", "ttl", "expected"),
+    [
+        ("claude-opus-4-8", "1h", "$0.38"),  # 40K × ($10 − $0.50)/MTok
+        ("claude-sonnet-4-6", "5m", "$0.14"),  # 40K × ($3.75 − $0.30)/MTok
+        ("claude-sonnet-4-6", "1h", "$0.23"),  # 40K × ($6 − $0.30)/MTok
+        ("claude-haiku-4-5", "5m", "$0.05"),  # 40K × ($1.25 − $0.10)/MTok
+    ],
+)
+def test_cold_cache_cost_per_ttl_and_model(model_id, ttl, expected):
+    now = 1_795_600_000.0
+    state = {
+        "warm": True,
+        "caching_observed": True,
+        "ttl": ttl,
+        "expires_at": now + 60,
+        "recache_tokens_if_cold": 40_000,
+    }
+    c = Context(
+        {"model": {"id": model_id}, "prompt_cache": state}, now, os.environ, os.environ["COSTLINE_CACHE_DIR"]
+    )
+    assert text(segments.cache(c)) == f"cache 1:00 · {expected} if cold"
