@@ -221,7 +221,9 @@ class Context:
             name, session, project = group_of(transcript)
             group_sig = store.signature(f"groups/{name}")
             self._group = load_group(store, name, session, project, epoch)
-            changed = _any_changed(files, self._group["files"])  # type: ignore[arg-type]
+            # Bytes left unread (a read that hit its budget, or a line still being written) are
+            # read on now, not left for the background refresh: a render's bite is bounded anyway.
+            changed = _any_changed(files, self._group["files"]) or self._unfinished(files)  # type: ignore[arg-type]
         interval = CATCH_UP_INTERVAL_S if self.index_partial else REFRESH_INTERVAL_S
         due = store.refresh_due(self.now_s, interval)
         pricing_due = self._pricing_due()

@@ -425,3 +425,31 @@ def test_report_progress_has_a_bar_bytes_and_eta():
     assert progress_text(250_000_000, 1_000_000_000, 3.0) == (
         "indexing [#####---------------] 250 / 1,000 MB 25% ETA 9s"
     )
+
+
+def test_renders_read_on_where_the_last_one_stopped(config_dir):
+    """A render that hit its read budget leaves the rest to the next render, not to the refresh."""
+    from statusline.context import RENDER_READ_BUDGET, Context
+    from statusline.index.store import Store
+
+    filler = user("x" * 200_000)
+    lines = [assistant(msg_id="a", request_id="ra")] + [filler] * 8 + [assistant(msg_id="b", request_id="rb")]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    assert path.stat().st_size > RENDER_READ_BUDGET
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    now = time.time()
+    store = Store(cache)
+    store.ensure()
+    store.write(
+        "meta", {"format": 2, "rescan_epoch": 0, "full_scan_ms": int(now * 1000)}
+    )  # no first-run bite
+    store.mark_refresh_started(now)  # and no background refresh: renders alone
+    body = json.loads(payload(path))
+    seen = []
+    for _ in range(3):
+        ctx = Context(body, now, os.environ, cache)
+        ctx.refresh_index()
+        seen.append(ctx.session_current)
+    assert seen == [False, True, True]  # the second render read the rest of the file
+    usd, source, _ = ctx.session_cost(force_computed=True)
+    assert source == "computed" and usd == pytest.approx(2 * (10 * 5 + 100 * 25) / 1e6)
