@@ -230,7 +230,7 @@ class Context:
         # Current: every line of the session's files is counted. A line still being written is
         # not: Claude Code has priced its response already, and comparing now would call it
         # unlogged (then count it again once the line ends).
-        self.session_current = bool(files) and not changed and not self._unfinished(files)
+        self.session_current = bool(files) and not changed  # `changed` covers unfinished lines
         if not (changed or due or pricing_due) or not store.lock(blocking=False):
             return  # nothing to do, or another writer is busy: show what the index has
         try:
@@ -388,12 +388,18 @@ class Context:
             return 1.0
         return logged[0] / logged[1]
 
+    def rate_window(self, window: str) -> tuple[float | None, float | None]:
+        """(used %, resets_at) of a subscriber window (`five_hour`, `seven_day`) in the payload."""
+        return (
+            number(self.get("rate_limits", window, "used_percentage")),
+            number(self.get("rate_limits", window, "resets_at")),
+        )
+
     def track_limits(self) -> None:
         """Keep a sample of each subscriber window's used % when it moved (see pace.py)."""
         seen = {}
         for window in ("five_hour", "seven_day"):
-            pct = number(self.get("rate_limits", window, "used_percentage"))
-            resets = number(self.get("rate_limits", window, "resets_at"))
+            pct, resets = self.rate_window(window)
             if pct is not None and resets is not None:
                 seen[window] = (resets, pct)
         if seen:
@@ -481,7 +487,8 @@ class Context:
     def token_rates(self, prompt_tokens: int) -> dict[str, float] | None:
         """USD per token for the payload's model now, for a request of `prompt_tokens`:
         input, output, write_5m, write_1h, read (per-request tier, region and fast mode applied)."""
-        from statusline.pricing import period_at, resolve
+        from statusline.index.lines import prompt_class
+        from statusline.pricing import period_at, period_rates, resolve
 
         model_id = text(self.get("model", "id"))
         if not model_id:
@@ -490,14 +497,11 @@ class Context:
         if key is None:
             return None
         period = period_at(self.models[key], int(self.now_s * 1000))
-        rates = period[1:6]
-        tier = period[6]
-        if tier is not None and prompt_tokens > tier[0]:  # type: ignore[index]
-            rates = tier[1:6]  # type: ignore[index]
+        rates = period_rates(period, prompt_class(prompt_tokens))
         if self.get("fast_mode") is True:
             multiplier *= float(period[7])  # type: ignore[arg-type]
         names = ("input", "output", "write_5m", "write_1h", "read")
-        return {name: float(rate) * multiplier / 1e6 for name, rate in zip(names, rates, strict=True)}  # type: ignore[arg-type]
+        return {name: float(rate) * multiplier / 1e6 for name, rate in zip(names, rates, strict=True)}
 
     def _working_dir(self) -> str | None:
         return text(self.get("workspace", "current_dir")) or text(self.get("cwd"))

@@ -231,16 +231,20 @@ def tier_applies(threshold: int, cls: int) -> bool:
     return prompt != PROMPT_LE_100K
 
 
-def bucket_cost(period: Period, cls: int, vec: list[float]) -> float:
-    """USD for one bucket's token sums under one price period."""
+def period_rates(period: Period, cls: int) -> tuple[float, float, float, float, float]:
+    """USD per MTok (input, output, 5m write, 1h write, read) for a request of this class: the
+    per-request tier's rates when its prompt passes the threshold."""
     rates = period[1:6]
     tier = period[6]
     if tier is not None and tier_applies(tier[0], cls):  # type: ignore[index]
         rates = tier[1:6]  # type: ignore[index]
-    r_in, r_out, r_5m, r_1h, r_read = rates
-    usd = (
-        vec[1] * r_in + vec[2] * r_out + vec[3] * r_5m + vec[4] * r_1h + vec[5] * r_read  # type: ignore[operator]
-    ) / 1_000_000
+    return rates  # type: ignore[return-value]
+
+
+def bucket_cost(period: Period, cls: int, vec: list[float]) -> float:
+    """USD for one bucket's token sums under one price period."""
+    r_in, r_out, r_5m, r_1h, r_read = period_rates(period, cls)
+    usd = (vec[1] * r_in + vec[2] * r_out + vec[3] * r_5m + vec[4] * r_1h + vec[5] * r_read) / 1_000_000
     if cls & CLS_FAST:
         usd *= period[7]  # type: ignore[operator]
     return usd

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from statusline.index.lines import CLS_GEO_US
 from statusline.index.store import Store
@@ -23,7 +23,7 @@ from statusline.pricing import (
     period_at,
     resolve,
 )
-from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, civil_from_days, week_start_day
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -203,8 +203,8 @@ def period_of(date: str, kind: str, week_start: int = 0) -> str:
     if kind == "month":
         return date[:7]
     if kind == "week":
-        day = datetime.strptime(date, "%Y-%m-%d")
-        return (day - timedelta(days=(day.weekday() - week_start) % 7)).strftime("%Y-%m-%d")
+        y, m, d = civil_from_days(week_start_day(int(date[:4]), int(date[5:7]), int(date[8:10]), week_start))
+        return f"{y:04d}-{m:02d}-{d:02d}"
     return date
 
 

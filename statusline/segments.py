@@ -221,10 +221,9 @@ def limits(ctx: Context) -> Spans | None:
 
     spans: Spans = []
     for window, label in (("five_hour", "5h"), ("seven_day", "7d")):
-        pct = number(ctx.get("rate_limits", window, "used_percentage"))
+        pct, resets = ctx.rate_window(window)
         if pct is None:
             continue
-        resets = number(ctx.get("rate_limits", window, "resets_at"))
         ttf = time_to_full(ctx.limit_samples, window, resets, ctx.now_s) if resets else None
         style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
         figure = f"{label} {int(pct + 0.5)}%"
@@ -343,8 +342,7 @@ BLOCK_MS = 5 * 3_600_000
 def block(ctx: Context) -> Spans | None:
     """The 5-hour window: Anthropic's own usage % and reset when the payload has it (Pro/Max),
     else the active block as ccusage infers it: cost, time left, $/h and projected cost."""
-    pct = number(ctx.get("rate_limits", "five_hour", "used_percentage"))
-    resets = number(ctx.get("rate_limits", "five_hour", "resets_at"))
+    pct, resets = ctx.rate_window("five_hour")
     if pct is not None:
         # A reset that is past, or further than a 5-hour window allows, is not a time to show.
         plausible = resets is not None and 0 < resets - ctx.now_s <= FIVE_HOURS_S + 60
@@ -457,13 +455,12 @@ def week(ctx: Context) -> Spans | None:
     `budget.weekly_usd` when set; weeks start on `line.start_of_week` (Monday by default)."""
     import time as time_module
 
-    from statusline.timeutil import civil_from_days, days_from_civil, local_day_start_s
+    from statusline.timeutil import civil_from_days, local_day_start_s, week_start_day
 
     lt = time_module.localtime(ctx.now_s)
     first_day = ctx.config.get("week_start")
-    back = (lt.tm_wday - (first_day if isinstance(first_day, int) else 0)) % 7
-    y, m, d = civil_from_days(days_from_civil(lt.tm_year, lt.tm_mon, lt.tm_mday) - back)
-    ny, nm, nd = civil_from_days(days_from_civil(y, m, d) + 7)
+    first = week_start_day(lt.tm_year, lt.tm_mon, lt.tm_mday, first_day if isinstance(first_day, int) else 0)
+    (y, m, d), (ny, nm, nd) = civil_from_days(first), civil_from_days(first + 7)
     start, nxt = local_day_start_s(y, m, d), local_day_start_s(ny, nm, nd)
     return _to_date(ctx, start, nxt, "wtd", ctx.config.get("weekly_budget"))
 

@@ -58,6 +58,13 @@ _MINUTES: dict[str, int] = {}
 _MINUTES_MAX = 65_536
 
 
+def week_start_day(y: int, m: int, d: int, first_weekday: int) -> int:
+    """Day number (days since 1970-01-01) of the first day of the week holding y-m-d, for weeks
+    starting on `first_weekday` (0 = Monday … 6 = Sunday)."""
+    day = days_from_civil(y, m, d)
+    return day - (day + 3 - first_weekday) % 7  # 1970-01-01 was a Thursday (weekday 3)
+
+
 def parse_iso_ms(text: object) -> int | None:
     """Epoch milliseconds of an ISO-8601 date-time with a zone, else None (see `_parse_iso_ms`)."""
     if type(text) is str and len(text) == 24 and text[23] == "Z" and text[19] == ".":
