@@ -20,6 +20,7 @@ from statusline.cli.index import _loads, _Progress
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
 from statusline.index.store import Store
+from statusline.look import sanitise
 from statusline.paths import cache_dir
 from statusline.price_table import load_table
 
@@ -428,3 +429,114 @@ def _official_five_hour(now_s: float) -> tuple[float, float, float] | None:
         return None
     seen, _window, resets, pct = latest[-1]
     return resets, pct, seen
+
+
+_METHOD = {
+    "agent": "exact: each agent's own requests",
+    "tool": "estimate: a tool's calls by their characters, its results by the context they occupy"
+    " (README: How cost is split by tool)",
+    "mcp": "estimate: as `by tool`, tools grouped by MCP server (README: How cost is split by tool)",
+    "project": "exact",
+    "model": "exact",
+}
+
+
+def attribution_now() -> object:
+    """The attribution states of every transcript, brought up to date (agent, tool, MCP splits)."""
+    from statusline.attrib.breakdown import Attribution
+    from statusline.attrib.build import prune, update_all
+    from statusline.index.scan import walk_transcripts
+    from statusline.paths import projects_dirs
+
+    files = list(walk_transcripts(projects_dirs()))
+    states = update_all(cache_dir(), [(path, st.st_size) for path, st in files])
+    prune(cache_dir(), [path for path, _ in files])
+    return Attribution(states)
+
+
+@report.command(name="by")
+@click.argument("kind", type=click.Choice(["agent", "tool", "mcp", "project", "model"]))
+@click.option("--since", callback=lambda c, p, v: _day_arg(v), help="First day (YYYYMMDD).")
+@click.option("--until", callback=lambda c, p, v: _day_arg(v), help="Last day (YYYYMMDD).")
+@click.option("--project", default=None, help="Only sessions whose project folder contains this.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
+@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
+def by(
+    kind: str,
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    as_json: bool,
+    timezone: str | None,
+    no_refresh: bool,
+) -> None:
+    """Where the money went: cost per agent, tool, MCP server, project or model.
+
+    Rows add up to `report daily`'s total for the same days. Agent, project and model rows are
+    exact; tool and MCP rows are an estimate (see the README).
+
+    \b
+    Examples:
+      costline report by tool --since 20261101
+      costline report by mcp --json
+    """
+    from statusline.attrib.breakdown import Attribution, breakdown
+
+    store, pricer, tz = _prepare(not no_refresh, timezone)
+    attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
+    result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
+    assert attribution is None or isinstance(attribution, Attribution)
+    total = result.total
+    unlogged = 0.0
+    if not project:
+        for day, usd in _unlogged_by_period("day", tz).items():
+            if (not since or day >= since) and (not until or day <= until):
+                unlogged += usd
+    rows = result.rows()
+    unknown = set().union(*(b.unknown for b in rows)) if rows else set()
+    if as_json:
+        _emit_json(
+            {
+                "by": kind,
+                "method": _METHOD[kind],
+                "rows": [
+                    {
+                        "name": b.name,
+                        "cost": b.cost,
+                        "share": b.cost / total if total else 0.0,
+                        **dict(zip(rp.TOKEN_FIELDS, (round(t) for t in b.tokens), strict=True)),
+                        **({"unpricedModels": sorted(b.unknown)} if b.unknown else {}),
+                    }
+                    for b in rows
+                ],
+                "totals": {
+                    "totalCost": total,
+                    "unloggedCost": unlogged,
+                    "totalCostWithUnlogged": total + unlogged,
+                },
+            }
+        )
+        return
+    if not rows:
+        click.echo("no usage in this range")
+        return
+    table_rows = [
+        [
+            sanitise(b.name, 60),
+            _money(b.cost, b.unknown),
+            f"{b.cost / total:.1%}" if total else "–",
+            *(f"{round(t):,}" for t in b.tokens),
+        ]
+        for b in rows
+    ]
+    sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
+    table_rows.append(["Total", _money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
+    _table(
+        [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
+    )
+    if unlogged:
+        click.echo(f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)")
+    click.echo(f"method: {_METHOD[kind]}")
+    if unknown:
+        click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)

@@ -1,0 +1,220 @@
+"""Cost by agent, tool, MCP server, project or model over a range of local days.
+
+The messages and their prices come from the index, exactly as `report daily` counts them (the
+kept copy of each deduplicated message, priced per message), so the rows of every breakdown add
+up to the daily report's total for the same days. Agent, tool and MCP splits are then looked up
+per message in the attribution states (attrib/build.py); a message the states do not know (a
+line appended between the two reads) goes to `unattributed`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import tzinfo
+from typing import Any
+
+from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5
+from statusline.index.store import CorruptIndex, Store
+from statusline.report import Pricer, all_hours, local_date, session_projects
+from statusline.timeutil import DAY_MS, QUARTER_HOUR_MS, utc_day_name
+
+KINDS = ("agent", "tool", "mcp", "project", "model")
+MAIN_AGENT = "main"
+UNTYPED_AGENT = "subagent"
+UNATTRIBUTED = "unattributed"
+OTHER_TOOLS = "other tools"
+_NO_END = 1 << 62
+_CATCH_ALL = {OTHER_TOOLS: 1, CONVERSATION: 2, UNATTRIBUTED: 3}
+
+
+@dataclass
+class Bucket:
+    name: str
+    cost: float = 0.0
+    tokens: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0, 0.0])  # in, out, cw, cr
+    messages: float = 0.0
+    unknown: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Breakdown:
+    kind: str
+    buckets: dict[str, Bucket] = field(default_factory=dict)
+
+    @property
+    def total(self) -> float:
+        return sum(b.cost for b in self.buckets.values())
+
+    def rows(self) -> list[Bucket]:
+        """Most expensive first, the catch-all buckets last."""
+        return sorted(self.buckets.values(), key=lambda b: (_CATCH_ALL.get(b.name, 0), -b.cost, b.name))
+
+    def add(self, name: str, model: str, usd: float | None, vec: list[float]) -> None:
+        bucket = self.buckets.get(name)
+        if bucket is None:
+            bucket = self.buckets[name] = Bucket(name)
+        if usd is None:
+            bucket.unknown.add(model)
+        else:
+            bucket.cost += usd
+        bucket.messages += vec[0]
+        bucket.tokens[0] += vec[1]
+        bucket.tokens[1] += vec[2]
+        bucket.tokens[2] += vec[3] + vec[4]
+        bucket.tokens[3] += vec[5]
+
+
+def mcp_server(tool: str) -> str | None:
+    """The server of an MCP tool (`mcp__<server>__<tool>`), else None."""
+    if not tool.startswith("mcp__"):
+        return None
+    server = tool[5:].split("__", 1)[0]
+    return server or None
+
+
+def _scaled(vec: list[float], fractions: list[float]) -> list[float]:
+    """The part of a message's vector that a split's fractions give one bucket."""
+    tokens = vec[1] + vec[2] + vec[3] + vec[4] + vec[5]
+    parts = [
+        vec[1] * fractions[IN],
+        vec[2] * fractions[OUT],
+        vec[3] * fractions[W5],
+        vec[4] * fractions[W1],
+        vec[5] * fractions[READ],
+    ]
+    share = sum(parts) / tokens if tokens else 0.0
+    # A logged costUSD (old Claude Code) is split by the bucket's share of the tokens.
+    return [0.0, *parts, vec[6] * share]
+
+
+class Attribution:
+    """Splits and agent labels of every message the attribution states know, by message key."""
+
+    def __init__(self, states: list[dict[str, Any]]) -> None:
+        self.rows: dict[str, list[tuple[str, str, dict[str, list[float]]]]] = {}
+        spawned: dict[str, dict[str, str]] = {}
+        for state in states:
+            if not state.get("agent_id"):
+                spawned.setdefault(state["session"], {}).update(state["transcript"].get("spawned") or {})
+        for state in states:
+            session = state["session"]
+            agent_id = state.get("agent_id") or ""
+            if agent_id:
+                label = state.get("agent_type") or spawned.get(session, {}).get(agent_id) or UNTYPED_AGENT
+            else:
+                label = MAIN_AGENT
+            for key, (sidechain, split) in state["transcript"]["rows"].items():
+                who = UNTYPED_AGENT if sidechain and not agent_id else label
+                self.rows.setdefault(key, []).append((session, who, split))
+
+    def find(self, key: str, session: str) -> tuple[str, dict[str, list[float]]] | None:
+        """(agent label, split) of the copy in `session`'s transcripts, else of any copy."""
+        rows = self.rows.get(key)
+        if not rows:
+            return None
+        for row_session, label, split in rows:
+            if row_session == session:
+                return label, split
+        return rows[0][1], rows[0][2]
+
+
+def _messages(store: Store, first_ms: int, last_ms: int) -> list[tuple[int, str, str, str, int, list[float]]]:
+    """(ts, key, session, model, cls, vec) of every counted message between two UTC times.
+
+    From the hour files' dedup keys; whatever a bucket holds beyond its keyed messages comes back
+    with an empty key at the bucket's first time, so the whole adds up to the index's sums.
+    """
+    out: list[tuple[int, str, str, str, int, list[float]]] = []
+    # UTC days of the hour files that can hold local days in range (a day either side for zones).
+    first_day = utc_day_name(max(first_ms - DAY_MS, 0))
+    last_day = utc_day_name(last_ms + DAY_MS) if last_ms < _NO_END else None
+    for rel in all_hours(store):
+        day = rel.split("/")[1]
+        if day < first_day or (last_day and day > last_day):
+            continue
+        try:
+            shard = store.read(rel)
+        except CorruptIndex:
+            continue
+        keys = shard.get("keys") if isinstance(shard, dict) else None
+        agg = shard.get("agg") if isinstance(shard, dict) else None
+        if not isinstance(keys, dict) or not isinstance(agg, dict):
+            continue
+        seen: dict[object, list[float]] = {}
+        for msg_id, entries in keys.items():
+            for entry in entries:
+                req, bucket, vec, ts = entry[0], entry[1], entry[2], entry[-1]
+                qh, session, model, cls = bucket
+                if type(ts) is not int or ts // QUARTER_HOUR_MS != qh:
+                    ts = qh * QUARTER_HOUR_MS
+                out.append((ts, f"{msg_id}\x00{req}", session, model, cls, list(vec[:7])))
+                done = seen.setdefault(bucket, [0.0] * 7)
+                for i in range(7):
+                    done[i] += vec[i]
+        for bucket, vec in agg.items():
+            done = seen.get(bucket, [0.0] * 7)
+            rest = [vec[i] - done[i] for i in range(7)]
+            if rest[0] >= 0.5:
+                qh, session, model, cls = bucket
+                out.append((qh * QUARTER_HOUR_MS, "", session, model, cls, rest))
+    return out
+
+
+def breakdown(
+    store: Store,
+    pricer: Pricer,
+    kind: str,
+    tz: tzinfo | None,
+    since: str | None = None,
+    until: str | None = None,
+    project: str | None = None,
+    attribution: Attribution | None = None,
+) -> Breakdown:
+    """Cost per bucket of `kind` over the local days since..until (inclusive; None: open)."""
+    result = Breakdown(kind)
+    projects = session_projects(store)
+    first_ms = _day_start_ms(since, tz) if since else 0
+    last_ms = _day_start_ms(until, tz) + DAY_MS if until else _NO_END
+    for ts, key, session, model, cls, vec in _messages(store, first_ms, last_ms):
+        day = local_date(ts, tz)
+        if (since and day < since) or (until and day > until):
+            continue
+        if project and project not in projects.get(session, ""):
+            continue
+        qh = ts // QUARTER_HOUR_MS
+        if kind == "model":
+            result.add(model, model, pricer.usd(qh, model, cls, vec), vec)
+            continue
+        if kind == "project":
+            result.add(
+                projects.get(session) or "(unknown project)", model, pricer.usd(qh, model, cls, vec), vec
+            )
+            continue
+        found = attribution.find(key, session) if (attribution and key) else None
+        if found is None:
+            result.add(UNATTRIBUTED, model, pricer.usd(qh, model, cls, vec), vec)
+            continue
+        label, split = found
+        if kind == "agent":
+            result.add(label, model, pricer.usd(qh, model, cls, vec), vec)
+            continue
+        rest = list(vec)
+        for tool, fractions in split.items():
+            name = tool
+            if kind == "mcp":
+                name = mcp_server(tool) or OTHER_TOOLS
+            part = _scaled(vec, fractions)
+            for i in range(7):
+                rest[i] -= part[i]
+            result.add(name, model, pricer.usd(qh, model, cls, part), part)
+        result.add(CONVERSATION, model, pricer.usd(qh, model, cls, rest), rest)
+    return result
+
+
+def _day_start_ms(day: str, tz: tzinfo | None) -> int:
+    from datetime import datetime
+
+    y, m, d = int(day[:4]), int(day[5:7]), int(day[8:10])
+    if tz is None:
+        return int(datetime(y, m, d).timestamp() * 1000)
+    return int(datetime(y, m, d, tzinfo=tz).timestamp() * 1000)

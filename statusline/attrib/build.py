@@ -1,0 +1,160 @@
+"""Keep each transcript's attribution up to date: a state file per transcript, read on from where
+the last read stopped, like the index's own groups but never on the render path.
+
+It lives beside the index rather than in it: building it means parsing every line (tool
+results are most of a log's bytes), which the cold index build and the status line never do.
+The first `report by agent|tool|mcp` or `report html` reads everything once (in parallel);
+later ones read only what was appended.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+from typing import Any
+
+from statusline.attrib.context import Transcript
+from statusline.index.lines import BOM, fast_parser, file_session_id
+from statusline.index.store import atomic_write
+from statusline.index.update import _fnv, group_of, read_new_lines
+
+FORMAT = 1
+CHUNK_BYTES = 32 << 20  # a read's bytes at a time: memory stays bounded on a huge file
+PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
+
+# Lines the attribution has no use for (snapshots, attachments, request blobs) are not parsed.
+_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00")
+
+
+def folder(cache: str) -> str:
+    return os.path.join(cache, "attrib", f"v{FORMAT}")
+
+
+def state_name(path: str) -> str:
+    name, _session, _project = group_of(path)
+    return f"{name[:120]}~{_fnv(path):016x}"
+
+
+def _agent_of(path: str) -> tuple[str, str]:
+    """(agent id, agent type from the `.meta.json` beside it) of a subagent transcript, else ("", "")."""
+    parts = path.replace("\\", "/").split("/")
+    if len(parts) < 2 or parts[-2] != "subagents":
+        return "", ""
+    stem = parts[-1].removesuffix(".jsonl")
+    agent_id = stem.removeprefix("agent-")
+    try:
+        with open(path.removesuffix(".jsonl") + ".meta.json", "rb") as fh:
+            meta = fast_parser()(fh.read(1 << 20))
+    except (OSError, ValueError):
+        return agent_id, ""
+    kind = meta.get("agentType") if isinstance(meta, dict) else None
+    return agent_id, kind if isinstance(kind, str) else ""
+
+
+def load(cache: str, path: str) -> dict[str, Any] | None:
+    try:
+        with open(os.path.join(folder(cache), state_name(path)), "rb") as fh:
+            state = marshal.loads(fh.read())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None  # missing or unreadable: read the transcript again from the start
+    if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("path") != path:
+        return None
+    return state
+
+
+def update_file(cache: str, path: str) -> dict[str, Any] | None:
+    """Bring one transcript's state up to date and save it; None if the file cannot be read."""
+    state = load(cache, path)
+    try:
+        st = os.stat(path)
+    except OSError:
+        return state
+    known = state["file"] if state else None
+    if known and (known[1], known[2], known[4]) == (st.st_ino, st.st_size, st.st_mtime_ns):
+        return state  # unchanged since the last read
+    loads = fast_parser()
+    session = file_session_id(path)
+    file_state = state["file"] if state else None
+    transcript = Transcript(session, state["transcript"] if state else None)
+    agent_id, agent_type = _agent_of(path)
+    if state and state.get("agent_type"):
+        agent_type = state["agent_type"]
+    changed = False
+    while True:
+        try:
+            new = read_new_lines(path, file_state, CHUNK_BYTES)
+        except OSError:
+            return state
+        if file_state is not None and file_state[3] > 0 and new.end and new.state[3] == new.end:
+            transcript = Transcript(session)  # rewritten or replaced: read again from the start
+        data = new.data
+        pos, end = new.start, new.end
+        while pos < end:
+            nl = data.find(b"\n", pos, end)
+            line = data[pos:nl]
+            pos = nl + 1
+            if line[:3] == BOM:
+                line = line[3:]
+            if not any(word in line for word in _WANTED):
+                continue
+            try:
+                transcript.feed(loads(line))
+            except (ValueError, TypeError, RecursionError):
+                continue  # not JSON: the index counts it as garbage
+        new.state[6] = 0  # an unfinished last line is read when it is finished
+        file_state = new.state
+        changed = True
+        if not new.more:
+            break
+    if not changed:
+        return state
+    saved = {
+        "format": FORMAT,
+        "path": path,
+        "file": file_state,
+        "session": session,
+        "project": group_of(path)[2],
+        "agent_id": agent_id,
+        "agent_type": agent_type,
+        "transcript": transcript.saved(),
+    }
+    try:
+        os.makedirs(folder(cache), mode=0o700, exist_ok=True)
+        atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(saved))
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written: the report still has this run's figures
+    return saved
+
+
+def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
+    return update_file(*task)
+
+
+def update_all(cache: str, paths: list[tuple[str, int]], workers: int | None = None) -> list[dict[str, Any]]:
+    """Every transcript's state, brought up to date (`paths`: path and size), in path order."""
+    from statusline.index.scan import _worker_pool
+
+    pending = sum(size for _, size in paths)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    tasks = [(cache, path) for path, _ in paths]
+    if workers > 1 and pending >= PARALLEL_MIN_BYTES and len(tasks) > 1:
+        with _worker_pool(workers) as pool:
+            states = pool.map(_update_task, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
+    else:
+        states = [_update_task(t) for t in tasks]
+    return [s for s in states if s is not None]
+
+
+def prune(cache: str, keep: list[str]) -> None:
+    """Drop the states of transcripts that no longer exist."""
+    wanted = {state_name(p) for p in keep}
+    try:
+        names = os.listdir(folder(cache))
+    except OSError:
+        return
+    for name in names:
+        if name not in wanted and not name.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(folder(cache), name))
+            except OSError:
+                pass

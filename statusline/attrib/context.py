@@ -1,0 +1,300 @@
+"""What sits in one transcript's context, and how each request's cost splits over it.
+
+The estimate (the README's "How cost is split by tool"):
+- The context is a list of items in the order they entered: the user's text, each assistant
+  text and tool call, each tool result. An item belongs to a bucket: `conversation`, or the
+  name of the tool whose call or result it is. Sizes are estimated at 4 characters per token
+  (an image at 1,600 tokens); a thinking block is not carried into later requests.
+- A request's prompt is laid out as what the transcript never shows (system prompt, tool
+  definitions: `conversation`) followed by the items. Its real token counts cover that layout in
+  order: cache reads first, then cache writes, then uncached input. Each item is charged the
+  part of each range it overlaps, at that range's price. When the estimated items exceed the
+  prompt, they are scaled down to fit it.
+- The request's output is split over its own blocks by characters: text and thinking are
+  `conversation`, a tool call's input is its tool's.
+- A compaction (`compact_boundary`) empties the context; `/clear` starts a new transcript.
+
+A message's split is kept as fractions per bucket of each token kind (input, 5m write, 1h write,
+read, output); `conversation` takes whatever the other buckets do not, so a split always adds
+up to the whole message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from statusline.index.lines import Skip, records_from_line
+
+CONVERSATION = "conversation"
+CHARS_PER_TOKEN = 4
+IMAGE_TOKENS = 1600  # Anthropic's cost of an image of about 1.15 megapixels, the usual cap
+AGENT_TOOLS = ("Task", "Agent")  # the tool that starts a subagent (renamed Agent in 2.x)
+
+# Token kinds of a split, in the order of a usage vector's token fields.
+IN, W5, W1, READ, OUT = range(5)
+Split = dict[str, list[float]]  # bucket → fraction of each token kind (conversation implied)
+
+
+def _chars(value: object) -> int:
+    """Characters of a value as it would be sent: strings as they are, anything else as JSON."""
+    if isinstance(value, str):
+        return len(value)
+    if value is None:
+        return 0
+    if isinstance(value, dict):
+        return 2 + sum(len(str(k)) + 4 + _chars(v) for k, v in value.items())
+    if isinstance(value, list):
+        return 2 + sum(_chars(v) + 1 for v in value)
+    return len(str(value))
+
+
+def _content_tokens(content: object) -> float:
+    """Estimated tokens of a tool result's or user message's content."""
+    if isinstance(content, str):
+        return len(content) / CHARS_PER_TOKEN
+    if not isinstance(content, list):
+        return _chars(content) / CHARS_PER_TOKEN
+    tokens = 0.0
+    for block in content:
+        if isinstance(block, dict) and block.get("type") == "image":
+            tokens += IMAGE_TOKENS
+        elif isinstance(block, dict) and block.get("type") == "text":
+            tokens += _chars(block.get("text")) / CHARS_PER_TOKEN
+        else:
+            tokens += _chars(block) / CHARS_PER_TOKEN
+    return tokens
+
+
+class Context:
+    """One conversation's context (a transcript, or the sidechain lines of an old one)."""
+
+    __slots__ = ("items", "pending", "tools")
+
+    def __init__(self, saved: list[Any] | None = None) -> None:
+        # items: [bucket, estimated tokens] in order, neighbours of one bucket merged.
+        self.items: list[list[Any]] = []
+        # tool call id → tool name, to name the results that come back.
+        self.tools: dict[str, str] = {}
+        # The message being written (Claude Code logs one line per content block):
+        # [message id, request id, usage vector, output blocks [[bucket, chars]]].
+        self.pending: list[Any] | None = None
+        if saved:
+            self.items, self.tools, self.pending = saved[0], saved[1], saved[2]
+
+    def saved(self) -> list[Any]:
+        return [self.items, self.tools, self.pending]
+
+    def add(self, bucket: str, tokens: float) -> None:
+        if tokens <= 0:
+            return
+        if self.items and self.items[-1][0] == bucket:
+            self.items[-1][1] += tokens
+        else:
+            self.items.append([bucket, tokens])
+
+    def settle(self) -> None:
+        """The pending message is complete: its text and tool calls join the context."""
+        if self.pending is None:
+            return
+        for bucket, chars in self.pending[3]:
+            if bucket is not None:  # None: thinking, which later requests do not carry
+                self.add(bucket, chars / CHARS_PER_TOKEN)
+        self.pending = None
+
+    def clear(self) -> None:
+        self.settle()
+        self.items = []
+
+    def split(self, usage: list[int], blocks: list[list[Any]]) -> Split:
+        """Fractions per bucket of one request's token kinds (conversation left implied)."""
+        tokens_in, w5, w1, read = usage[0], usage[1], usage[2], usage[3]
+        prompt = tokens_in + w5 + w1 + read
+        estimated = sum(t for _, t in self.items)
+        scale = prompt / estimated if estimated > prompt else 1.0
+        out: Split = {}
+        # Ranges of the prompt layout: [0, read) read, then writes, then uncached input.
+        write = w5 + w1
+        pos = float(prompt) - estimated * scale  # the unseen prefix is conversation's
+        for bucket, size in self.items:
+            start, pos = pos, pos + size * scale
+            if bucket == CONVERSATION:
+                continue
+            fr = out.get(bucket)
+            for kind_lo, kind_hi, kinds, total in (
+                (0, read, (READ,), read),
+                (read, read + write, (W5, W1), write),
+                (read + write, prompt, (IN,), tokens_in),
+            ):
+                overlap = min(pos, kind_hi) - max(start, kind_lo)
+                if overlap > 0 and total:
+                    if fr is None:
+                        fr = out[bucket] = [0.0] * 5
+                    for kind in kinds:
+                        fr[kind] += overlap / total
+        chars: dict[str, int] = {}
+        all_chars = 0
+        for bucket, n in blocks:
+            all_chars += n
+            if bucket is not None and bucket != CONVERSATION:
+                chars[bucket] = chars.get(bucket, 0) + n
+        if all_chars:
+            for bucket, n in chars.items():
+                if n:
+                    out.setdefault(bucket, [0.0] * 5)[OUT] = n / all_chars
+        return out
+
+
+def _usage_vector(usage: dict[str, Any]) -> list[int]:
+    """[input, 5m write, 1h write, read, output] of a usage object (records validated it)."""
+
+    def n(d: dict[str, Any], key: str) -> int:
+        v = d.get(key)
+        return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else 0
+
+    total_write = n(usage, "cache_creation_input_tokens")
+    split = usage.get("cache_creation")
+    if isinstance(split, dict):
+        w5, w1 = n(split, "ephemeral_5m_input_tokens"), n(split, "ephemeral_1h_input_tokens")
+        w5 += max(0, total_write - w5 - w1)
+    else:
+        w5, w1 = total_write, 0
+    return [n(usage, "input_tokens"), w5, w1, n(usage, "cache_read_input_tokens"), n(usage, "output_tokens")]
+
+
+def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
+    """[[bucket or None, chars]] of an assistant message's content; tool calls are remembered."""
+    if isinstance(content, str):
+        return [[CONVERSATION, len(content)]]
+    out: list[list[Any]] = []
+    if not isinstance(content, list):
+        return out
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "tool_use" or kind == "server_tool_use":
+            name = block.get("name")
+            name = name if isinstance(name, str) and name else "unnamed tool"
+            call_id = block.get("id")
+            if isinstance(call_id, str):
+                ctx.tools[call_id] = name
+            out.append([name, _chars(block.get("input")) + len(name)])
+        elif kind == "thinking":
+            out.append([None, _chars(block.get("thinking"))])
+        elif kind == "text":
+            out.append([CONVERSATION, _chars(block.get("text"))])
+        else:
+            out.append([CONVERSATION, _chars(block)])
+    return out
+
+
+class Transcript:
+    """The attribution of one transcript file, fed line by line (resumable from `saved`)."""
+
+    def __init__(self, file_session: str, saved: dict[str, Any] | None = None) -> None:
+        self.file_session = file_session
+        saved = saved or {}
+        self.main = Context(saved.get("main"))
+        self.side = Context(saved.get("side"))
+        # message key → [sidechain, split]; key = message id + "\x00" + request id (the index's)
+        self.rows: dict[str, list[Any]] = saved.get("rows") or {}
+        # subagent id → type, from this transcript's agent tool calls and their results
+        self.spawned: dict[str, str] = saved.get("spawned") or {}
+        self.agent_calls: dict[str, str] = saved.get("agent_calls") or {}
+
+    def saved(self) -> dict[str, Any]:
+        return {
+            "main": self.main.saved(),
+            "side": self.side.saved(),
+            "rows": self.rows,
+            "spawned": self.spawned,
+            "agent_calls": self.agent_calls,
+        }
+
+    def feed(self, obj: object) -> None:
+        """One parsed transcript line."""
+        if not isinstance(obj, dict):
+            return
+        kind = obj.get("type")
+        if kind == "progress":  # older Claude Code: a subagent's line inside the parent's
+            data = obj.get("data")
+            inner = data.get("message") if isinstance(data, dict) else None
+            if isinstance(inner, dict):
+                self._line(inner, obj, self.side, sidechain=True)
+            return
+        side = obj.get("isSidechain") is True
+        self._line(obj, obj, self.side if side else self.main, sidechain=side)
+
+    def _line(self, env: dict[str, Any], outer: dict[str, Any], ctx: Context, sidechain: bool) -> None:
+        kind = env.get("type")
+        message = env.get("message")
+        if kind == "system" and env.get("subtype") == "compact_boundary":
+            ctx.clear()
+            return
+        if not isinstance(message, dict):
+            return
+        role = message.get("role")
+        if kind == "assistant" or role == "assistant":
+            self._assistant(env, outer, message, ctx, sidechain)
+        elif kind == "user" or role == "user":
+            ctx.settle()
+            self._user(env, message, ctx)
+
+    def _assistant(
+        self,
+        env: dict[str, Any],
+        outer: dict[str, Any],
+        message: dict[str, Any],
+        ctx: Context,
+        side: bool,
+    ) -> None:
+        msg_id = message.get("id")
+        request_id = env.get("requestId", outer.get("requestId"))
+        pending = ctx.pending
+        if pending is None or pending[0] != msg_id or pending[1] != request_id:
+            ctx.settle()
+            pending = ctx.pending = [msg_id, request_id, None, []]
+        blocks = _output_blocks(message.get("content"), ctx)
+        pending[3].extend(blocks)
+        for block in message.get("content") or []:
+            if (
+                isinstance(block, dict)
+                and block.get("type") == "tool_use"
+                and block.get("name") in AGENT_TOOLS
+            ):
+                inp = block.get("input")
+                kind = inp.get("subagent_type") if isinstance(inp, dict) else None
+                if isinstance(block.get("id"), str):
+                    self.agent_calls[block["id"]] = (
+                        kind if isinstance(kind, str) and kind else "general-purpose"
+                    )
+        if not isinstance(message.get("usage"), dict):
+            return
+        try:
+            # The index's own reader gives the keys it deduplicates by (advisors included).
+            records = records_from_line(b"usage", lambda _: outer, self.file_session, candidate=True)
+        except Skip:
+            return
+        usage = _usage_vector(message["usage"])
+        if pending[2] is None or sum(usage) > sum(pending[2]):  # the fullest copy, as the index keeps
+            pending[2] = usage
+        split = ctx.split(pending[2], pending[3])
+        for record in records:
+            self.rows[f"{record[0]}\x00{record[1]}"] = [side, split]
+
+    def _user(self, env: dict[str, Any], message: dict[str, Any], ctx: Context) -> None:
+        content = message.get("content")
+        if not isinstance(content, list):
+            ctx.add(CONVERSATION, _content_tokens(content))
+            return
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                call_id = block.get("tool_use_id")
+                name = ctx.tools.pop(call_id, None) if isinstance(call_id, str) else None
+                ctx.add(name or "unnamed tool", _content_tokens(block.get("content")))
+                agent_kind = self.agent_calls.pop(call_id, None) if isinstance(call_id, str) else None
+                result = env.get("toolUseResult")
+                if agent_kind and isinstance(result, dict) and isinstance(result.get("agentId"), str):
+                    self.spawned[result["agentId"]] = agent_kind
+            else:
+                ctx.add(CONVERSATION, _content_tokens([block]))

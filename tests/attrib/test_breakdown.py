@@ -1,0 +1,267 @@
+"""`report by agent|tool|mcp|project|model` on hand-built transcripts, with hand-computed figures.
+
+Opus 4.8 list prices per MTok: input $5, output $25, 5m write $6.25, 1h write $10, read $0.50.
+Sizes are estimated at 4 characters per token, so a 200,000-character result is 50,000 tokens.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from helpers import assistant, write_transcript
+
+from statusline.cli import cli as main
+
+IN, OUT, W5, READ = 5 / 1e6, 25 / 1e6, 6.25 / 1e6, 0.5 / 1e6
+
+
+def usage(inp: int = 0, out: int = 0, write: int = 0, read: int = 0) -> dict[str, int]:
+    return {
+        "input_tokens": inp,
+        "output_tokens": out,
+        "cache_creation_input_tokens": write,
+        "cache_read_input_tokens": read,
+    }
+
+
+def cost(inp: int = 0, out: int = 0, write: int = 0, read: int = 0) -> float:
+    return inp * IN + out * OUT + write * W5 + read * READ
+
+
+def call(msg: str, n: int, name: str, call_id: str, content_input: dict | None = None, **u: int) -> str:
+    """An assistant line whose only block is one tool call."""
+    line = json.loads(
+        assistant(msg_id=msg, request_id=f"r{msg}", ts=f"2026-11-20T10:{n:02d}:00.000Z", usage=usage(**u))
+    )
+    line["message"]["content"] = [
+        {"type": "tool_use", "id": call_id, "name": name, "input": content_input or {}}
+    ]
+    return json.dumps(line, separators=(",", ":"))
+
+
+def say(msg: str, n: int, text: str = "ok", session: str = "s1", **u: int) -> str:
+    line = json.loads(
+        assistant(
+            msg_id=msg,
+            request_id=f"r{msg}",
+            ts=f"2026-11-20T10:{n:02d}:00.000Z",
+            usage=usage(**u),
+            session=session,
+        )
+    )
+    line["message"]["content"] = [{"type": "text", "text": text}]
+    return json.dumps(line, separators=(",", ":"))
+
+
+def result(call_id: str, content: object, n: int, session: str = "s1", **envelope: object) -> str:
+    return json.dumps(
+        {
+            "type": "user",
+            "sessionId": session,
+            "timestamp": f"2026-11-20T10:{n:02d}:30.000Z",
+            "message": {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": call_id, "content": content}],
+            },
+            **envelope,
+        },
+        separators=(",", ":"),
+    )
+
+
+def ask(text: str, n: int, session: str = "s1") -> str:
+    return json.dumps(
+        {
+            "type": "user",
+            "sessionId": session,
+            "timestamp": f"2026-11-20T10:{n:02d}:10.000Z",
+            "message": {"role": "user", "content": text},
+        },
+        separators=(",", ":"),
+    )
+
+
+def by(*args: str) -> dict:
+    out = CliRunner().invoke(main, ["report", "by", *args, "--json", "-z", "UTC"])
+    assert out.exit_code == 0, out.output
+    return json.loads(out.stdout)
+
+
+def daily_total(*args: str) -> float:
+    out = CliRunner().invoke(main, ["report", "daily", *args, "--json", "-z", "UTC", "--no-refresh"])
+    assert out.exit_code == 0, out.output
+    return float(json.loads(out.stdout)["totals"]["totalCost"])
+
+
+def rows(doc: dict) -> dict[str, float]:
+    return {r["name"]: r["cost"] for r in doc["rows"]}
+
+
+# -- one tool's result carried for ten turns ------------------------------------------------
+# 1: "go" (2 chars); a1 calls Read (input {} = 2 chars + "Read" = 6 chars, 1.5 tokens): prompt
+#    1,000 written, all of it conversation; its 40 output tokens are all the call's.
+# 2: the result, 200,000 characters = 50,000 tokens; a2 writes 50,020 and reads 1,000.
+#    Layout: unseen 51,020 - (0.5 + 1.5 + 50,000) = 1,018 tokens, "go", the call, the result.
+#    The read range [0, 1000) is all unseen prefix (conversation); the write range [1000, 51020)
+#    holds the rest of the prefix (18), "go" (0.5), the call (1.5) and the result (50,000).
+# 3..12: a 40-character question and a 40-character answer (10 tokens each); turn k writes
+#    the last answer and its question (20) and reads the rest, 51,020 + 20(k-3): the result lies
+#    wholly in the read range, so each turn charges Read (1.5 + 50,000) tokens at the read price.
+RESULT = "x" * 200_000
+TEXT = "t" * 40
+
+
+def carried_turns() -> list[str]:
+    lines = [ask("go", 0), call("a1", 1, "Read", "t1", out=40, write=1000), result("t1", RESULT, 1)]
+    lines.append(say("a2", 2, TEXT, out=1, write=50_020, read=1000))
+    for k in range(3, 13):
+        lines.append(ask(TEXT, k))
+        lines.append(say(f"a{k}", k, TEXT, out=1, write=20, read=51_020 + 20 * (k - 3)))
+    return lines
+
+
+def test_a_carried_result_is_charged_to_its_tool_turn_by_turn(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", carried_turns())
+    doc = by("tool")
+    read_cost = 40 * OUT  # a1: the call's output
+    read_cost += (18 + 0.5 + 1.5 + 50_000 - 18 - 0.5) * W5  # a2: the call and result in its writes
+    read_cost += 10 * (1.5 + 50_000) * READ  # a3..a12: both carried in the reads
+    assert rows(doc)["Read"] == pytest.approx(read_cost, rel=1e-9)
+    total = daily_total()
+    assert doc["totals"]["totalCost"] == pytest.approx(total, abs=1e-9)
+    assert sum(rows(doc).values()) == pytest.approx(total, abs=1e-9)
+    assert set(rows(doc)) == {"Read", "conversation"}
+    # Most of each later turn's input cost is the result's.
+    turn_input = 20 * W5 + 51_020 * READ
+    assert 50_001.5 * READ / turn_input > 0.9
+
+
+def test_a_compaction_drops_the_result(config_dir):
+    lines = carried_turns()[:4]  # up to a2
+    lines.append(
+        json.dumps({"type": "system", "subtype": "compact_boundary", "timestamp": "2026-11-20T10:03:00.000Z"})
+    )
+    lines.append(ask("summary of what happened", 4))
+    lines.append(say("a5", 5, "ok", out=1, write=10, read=2000))
+    write_transcript(config_dir, "-w-app", "s1.jsonl", lines)
+    read_cost = 40 * OUT + 50_001.5 * W5  # nothing after the compaction
+    assert rows(by("tool"))["Read"] == pytest.approx(read_cost, rel=1e-9)
+
+
+def test_mcp_server_with_two_tools_and_a_built_in_one(config_dir):
+    lines = [
+        ask("go", 0),
+        call("a1", 1, "mcp__github__create_issue", "t1", {"title": "abc"}, out=100, write=1000),
+        result("t1", "y" * 4000, 1),  # 1,000 tokens
+        call("a2", 2, "mcp__github__list_prs", "t2", out=100, write=1100, read=1000),
+        result("t2", "z" * 8000, 2),  # 2,000 tokens
+        call("a3", 3, "Bash", "t3", {"command": "ls"}, out=50, write=2100, read=2100),
+        result("t3", "w" * 400, 3),
+        say("a4", 4, "done", out=10, write=110, read=4200),
+    ]
+    write_transcript(config_dir, "-w-app", "s1.jsonl", lines)
+    tools = rows(by("tool"))
+    servers = rows(by("mcp"))
+    assert set(tools) == {"mcp__github__create_issue", "mcp__github__list_prs", "Bash", "conversation"}
+    assert set(servers) == {"github", "other tools", "conversation"}
+    assert servers["github"] == pytest.approx(
+        tools["mcp__github__create_issue"] + tools["mcp__github__list_prs"]
+    )
+    assert servers["other tools"] == pytest.approx(tools["Bash"])
+    # create_issue's call: {"title": "abc"} = 2 + (5 + 4 + 3) = 14 chars + 25 = 39 chars, all of
+    # a1's output; its result (1,000 tokens) and call (9.75 tokens) enter a2's writes.
+    assert tools["mcp__github__create_issue"] > 100 * OUT + 1000 * W5
+    total = daily_total()
+    assert sum(tools.values()) == pytest.approx(total, abs=1e-9)
+    assert sum(servers.values()) == pytest.approx(total, abs=1e-9)
+
+
+# -- agents: the main conversation and two subagent types ---------------------------------------
+def test_agents_by_type_from_meta_and_from_the_parents_call(config_dir):
+    main_lines = [
+        ask("look around", 0),
+        call("m1", 1, "Agent", "t1", {"subagent_type": "Explore", "prompt": "find"}, out=10, write=1000),
+        result("t1", "found it", 2, toolUseResult={"agentId": "abc", "status": "completed"}),
+        say("m2", 3, "ok", out=20, write=100, read=1000),
+    ]
+    write_transcript(config_dir, "-w-app", "s1.jsonl", main_lines)
+    explore = [
+        say("e1", 1, "searching", out=300, write=2000),
+        say("e2", 2, "found", out=100, read=2000, write=50),
+    ]
+    write_transcript(
+        config_dir,
+        "-w-app",
+        "s1/subagents/agent-abc.jsonl",
+        [e.replace('"isSidechain":false', '"isSidechain":true') for e in explore],
+    )
+    plan = [say("p1", 4, "plan", out=500, write=3000)]
+    write_transcript(config_dir, "-w-app", "s1/subagents/agent-def.jsonl", plan)
+    (config_dir / "projects" / "-w-app" / "s1" / "subagents" / "agent-def.meta.json").write_text(
+        json.dumps({"agentType": "Plan", "toolUseId": "t9", "spawnDepth": 1})
+    )
+    doc = by("agent")
+    assert rows(doc) == pytest.approx(
+        {
+            "main": cost(out=10, write=1000) + cost(out=20, write=100, read=1000),
+            "Explore": cost(out=300, write=2000) + cost(out=100, read=2000, write=50),
+            "Plan": cost(out=500, write=3000),
+        }
+    )
+    assert doc["method"].startswith("exact")
+    assert sum(rows(doc).values()) == pytest.approx(daily_total(), abs=1e-12)
+
+
+def test_project_and_model_rows_and_ranges_add_up_to_daily(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", carried_turns())
+    other = [say("b1", 5, "hi", session="s2", out=100, write=10), say("b2", 6, "hi", session="s2", out=10)]
+    other[1] = other[1].replace("2026-11-20", "2026-11-21").replace("claude-opus-4-8", "claude-sonnet-4-6")
+    write_transcript(config_dir, "-w-lib", "s2.jsonl", other)
+    for kind in ("agent", "tool", "mcp", "project", "model"):
+        for window in ([], ["--since", "20261121"], ["--until", "20261120"], ["--since", "20261122"]):
+            doc = by(kind, *window)
+            assert sum(rows(doc).values()) == pytest.approx(daily_total(*window), abs=1e-9), (kind, window)
+            assert "unattributed" not in rows(doc)
+    projects = rows(by("project"))
+    assert set(projects) == {"-w-app", "-w-lib"}
+    assert projects["-w-lib"] == pytest.approx(cost(out=100, write=10) + 10 * 15 / 1e6)
+    assert set(rows(by("model"))) == {"claude-opus-4-8", "claude-sonnet-4-6"}
+
+
+def test_streaming_lines_of_one_message_count_once_with_all_blocks(config_dir):
+    # One response logged as two lines (a text block, then a tool call), the usage repeated.
+    first = json.loads(say("a1", 1, "let me look", out=1, write=1000))
+    second = json.loads(call("a1", 1, "Grep", "t1", {"pattern": "x" * 89}, out=100, write=1000))
+    write_transcript(config_dir, "-w-app", "s1.jsonl", [ask("go", 0), json.dumps(first), json.dumps(second)])
+    tools = rows(by("tool"))
+    # Output: "let me look" (11 chars) vs the call {"pattern": "x"*89} = 2 + 7 + 4 + 89 = 102 + "Grep" 4.
+    assert tools["Grep"] == pytest.approx(100 * OUT * 106 / 117)
+    assert sum(tools.values()) == pytest.approx(daily_total(), abs=1e-12)
+
+
+def test_table_escapes_names_for_the_terminal(config_dir):
+    write_transcript(
+        config_dir,
+        "-w-app",
+        "s1.jsonl",
+        [ask("go", 0), call("a1", 1, "mcp__ev\x1b[31mil__x", "t1", out=40, write=1000)],
+    )
+    out = CliRunner().invoke(main, ["report", "by", "tool", "-z", "UTC"])
+    assert out.exit_code == 0
+    assert "\x1b" not in out.stdout
+    assert "Total" in out.stdout and "method: estimate" in out.stdout
+
+
+def test_appended_lines_are_read_on_and_a_rewrite_from_the_start(config_dir):
+    lines = carried_turns()
+    path = write_transcript(config_dir, "-w-app", "s1.jsonl", lines[:6])
+    first = rows(by("tool"))
+    write_transcript(config_dir, "-w-app", "s1.jsonl", lines[6:], mode="a")
+    again = rows(by("tool"))
+    path.unlink()
+    write_transcript(config_dir, "-w-app", "s1.jsonl", lines)
+    fresh = rows(by("tool"))
+    assert again == pytest.approx(fresh)
+    assert first["Read"] < again["Read"]
