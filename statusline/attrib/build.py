@@ -70,16 +70,12 @@ def update_file(cache: str, path: str) -> dict[str, Any] | None:
     except OSError:
         return state
     known = state["file"] if state else None
-    if known and (known[1], known[2], known[4]) == (st.st_ino, st.st_size, st.st_mtime_ns):
-        return state  # unchanged since the last read
-    loads = fast_parser()
+    if known and known[1:5] == [st.st_ino, st.st_size, st.st_size, st.st_mtime_ns]:
+        return state  # read to the end, and unchanged since
     session = file_session_id(path)
-    file_state = state["file"] if state else None
     transcript = Transcript(session, state["transcript"] if state else None)
     agent_id, agent_type = _agent_of(path)
-    if state and state.get("agent_type"):
-        agent_type = state["agent_type"]
-    changed = False
+    file_state, tail = known, b""
     while True:
         try:
             new = read_new_lines(path, file_state, CHUNK_BYTES)
@@ -87,27 +83,11 @@ def update_file(cache: str, path: str) -> dict[str, Any] | None:
             return state
         if file_state is not None and file_state[3] > 0 and new.end and new.state[3] == new.end:
             transcript = Transcript(session)  # rewritten or replaced: read again from the start
-        data = new.data
-        pos, end = new.start, new.end
-        while pos < end:
-            nl = data.find(b"\n", pos, end)
-            line = data[pos:nl]
-            pos = nl + 1
-            if line[:3] == BOM:
-                line = line[3:]
-            if not any(word in line for word in _WANTED):
-                continue
-            try:
-                transcript.feed(loads(line))
-            except (ValueError, TypeError, RecursionError):
-                continue  # not JSON: the index counts it as garbage
-        new.state[6] = 0  # an unfinished last line is read when it is finished
-        file_state = new.state
-        changed = True
+        _feed(transcript, new.data, new.start, new.end)
+        new.state[6] = 0  # an unfinished last line is saved only once it is finished
+        file_state, tail = new.state, new.tail
         if not new.more:
             break
-    if not changed:
-        return state
     saved = {
         "format": FORMAT,
         "path": path,
@@ -115,15 +95,39 @@ def update_file(cache: str, path: str) -> dict[str, Any] | None:
         "session": session,
         "project": group_of(path)[2],
         "agent_id": agent_id,
-        "agent_type": agent_type,
+        "agent_type": agent_type or (state or {}).get("agent_type", ""),
         "transcript": transcript.saved(),
     }
-    try:
-        os.makedirs(folder(cache), mode=0o700, exist_ok=True)
-        atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(saved))
-    except (OSError, ValueError):
-        pass  # a cache that cannot be written: the report still has this run's figures
+    if file_state != known:
+        try:
+            os.makedirs(folder(cache), mode=0o700, exist_ok=True)
+            atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(saved))
+        except (OSError, ValueError):
+            pass  # a cache that cannot be written: this report still has this run's figures
+    if tail.strip():
+        # A last line without its newline yet: the index counts it once it is whole JSON, so this
+        # report splits it too, without saving it (it is read again when it is finished).
+        transcript = Transcript(session, marshal.loads(marshal.dumps(saved["transcript"])))
+        _feed(transcript, tail + b"\n", 0, len(tail) + 1)
+        saved["transcript"] = transcript.saved()
     return saved
+
+
+def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
+    """The complete lines data[pos:end] (each ends with a newline), in order."""
+    loads = fast_parser()
+    while pos < end:
+        nl = data.find(b"\n", pos, end)
+        line = data[pos:nl]
+        pos = nl + 1
+        if line[:3] == BOM:
+            line = line[3:]
+        if not any(word in line for word in _WANTED):
+            continue
+        try:
+            transcript.feed(loads(line))
+        except (ValueError, TypeError, RecursionError):
+            continue  # not JSON: the index counts it as garbage
 
 
 def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
