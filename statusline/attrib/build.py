@@ -131,7 +131,17 @@ def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
 
 
 def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
-    return update_file(*task)
+    """What a report needs of one brought-up-to-date state (not the context, the bulk of it)."""
+    state = update_file(*task)
+    if state is None:
+        return None
+    transcript = state["transcript"]
+    return {
+        "session": state["session"],
+        "agent_id": state["agent_id"],
+        "agent_type": state["agent_type"],
+        "transcript": {"rows": transcript["rows"], "spawned": transcript["spawned"]},
+    }
 
 
 def update_all(cache: str, paths: list[tuple[str, int]], workers: int | None = None) -> list[dict[str, Any]]:
