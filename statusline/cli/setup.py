@@ -89,9 +89,10 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
       costline install
       costline install --scope project --dry-run
     """
-    from statusline import bundle
+    if not dry_run:
+        from statusline import bundle
 
-    bundle.refresh()  # so the first render already imports its modules with one read
+        bundle.refresh()  # so the first render already imports its modules with one read
     path = settings_path(scope)
     try:
         text, data = read_settings(path)
