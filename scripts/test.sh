@@ -4,7 +4,7 @@ set -eu
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 .venv/bin/python -m pip install -q ".[test]"
-.venv/bin/ruff check statusline tests bench
-.venv/bin/ruff format --check statusline tests bench
+.venv/bin/ruff check statusline tests bench samples
+.venv/bin/ruff format --check statusline tests bench samples
 .venv/bin/mypy statusline
 .venv/bin/python -m pytest "$@"

@@ -431,6 +431,7 @@ def _official_five_hour(now_s: float) -> tuple[float, float, float] | None:
     return resets, pct, seen
 
 
+_BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
 _METHOD = {
     "agent": "exact: each agent's own requests",
     "tool": "estimate: a tool's calls by their characters, its results by the context they occupy"
@@ -540,3 +541,52 @@ def by(
     click.echo(f"method: {_METHOD[kind]}")
     if unknown:
         click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)
+
+
+@report.command()
+@click.option("-o", "--output", default="costline-report.html", show_default=True, help="File to write.")
+@click.option("--since", callback=lambda c, p, v: _day_arg(v), help="First day (default: a year ago).")
+@click.option("--until", callback=lambda c, p, v: _day_arg(v), help="Last day (default: today).")
+@click.option("--open", "open_it", is_flag=True, help="Open the file in the default browser.")
+@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
+@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
+def html(
+    output: str, since: str | None, until: str | None, open_it: bool, timezone: str | None, no_refresh: bool
+) -> None:
+    """One self-contained HTML page: daily spend, month, blocks, breakdowns, top sessions.
+
+    It needs no network and runs no script (a Content-Security-Policy forbids both).
+
+    \b
+    Example:
+      costline report html -o ~/cost.html --open
+    """
+    from statusline.attrib.breakdown import Attribution
+    from statusline.config import load_config
+    from statusline.html.data import collect
+    from statusline.html.page import render
+
+    store, pricer, tz = _prepare(not no_refresh, timezone)
+    now_ms = int(time.time() * 1000)
+    until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
+    if not since:
+        since = rp.local_date(now_ms - 364 * 86_400_000, tz)  # type: ignore[arg-type]
+    if since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}")
+    attribution = attribution_now()
+    assert isinstance(attribution, Attribution)
+    config = load_config()
+    unlogged = _unlogged_by_period("day", tz)
+    budgets = (config.daily_budget, config.monthly_budget)
+    data = collect(store, pricer, tz, since, until, unlogged, attribution, *budgets, now_ms)  # type: ignore[arg-type]
+    page = render(data).encode("utf-8")
+    try:
+        with open(output, "wb") as fh:
+            fh.write(page)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {since} – {until}, ${data.total:,.2f})")
+    if open_it:
+        import webbrowser
+
+        webbrowser.open("file://" + os.path.abspath(output))

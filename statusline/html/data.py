@@ -1,0 +1,131 @@
+"""Gather a report page's figures from the index, the attribution and the unlogged ledger.
+
+Every figure is the one the text reports give for the same days: the daily bars are `report
+daily`, the breakdowns `report by`, the blocks `report blocks`, the sessions `report session`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import os
+import time
+from datetime import datetime, tzinfo
+
+from statusline import report as rp
+from statusline.attrib.breakdown import Attribution, breakdown, day_start_ms
+from statusline.html.page import Bucket, PageData, SessionRow
+from statusline.index.store import Store
+from statusline.timeutil import DAY_MS
+
+AVERAGE_DAY_USD = 6.0  # Anthropic: Claude Code averages about $6 per developer per day
+P90_DAY_USD = 12.0  # and stays under $12 on 90% of days
+TOP_SESSIONS = 20
+NOTES = {
+    "agent": "Exact: each agent's own requests.",
+    "tool": "Estimate: a tool's calls by their characters, its results by the context they occupy"
+    " until a compaction (see the README).",
+    "mcp": "Estimate, as by tool; built-in tools are 'other tools'.",
+}
+
+
+def zone_name(tz: tzinfo | None) -> str:
+    """An IANA name for the page's clock labels (the system's own when `tz` is None)."""
+    if tz is not None:
+        return str(tz)
+    named = os.environ.get("TZ", "").lstrip(":")
+    if "/" in named or named == "UTC":
+        return named
+    try:
+        target = os.path.realpath("/etc/localtime")
+    except OSError:
+        return "UTC"
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else "UTC"
+
+
+def _days_between(first: str, last: str) -> list[str]:
+    start = datetime.strptime(first, "%Y-%m-%d").toordinal()
+    end = datetime.strptime(last, "%Y-%m-%d").toordinal()
+    return [datetime.fromordinal(n).strftime("%Y-%m-%d") for n in range(start, end + 1)]
+
+
+def collect(
+    store: Store,
+    pricer: rp.Pricer,
+    tz: tzinfo | None,
+    since: str,
+    until: str,
+    unlogged_by_day: dict[str, float],
+    attribution: Attribution,
+    daily_budget: float | None,
+    monthly_budget: float | None,
+    now_ms: int | None = None,
+) -> PageData:
+    """The page for the local days since..until (inclusive)."""
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    per_day = rp.grouped(store, pricer, "day", tz)
+    days = [
+        (day, per_day[day].cost if day in per_day else 0.0, unlogged_by_day.get(day, 0.0))
+        for day in _days_between(since, until)
+    ]
+    unknown: set[str] = set()
+    for day, _cost, _unlogged in days:
+        if day in per_day:
+            unknown |= per_day[day].unknown
+    if daily_budget:
+        lines = [(f"${daily_budget:,.2f} daily budget", daily_budget)]
+    else:
+        lines = [("$6 average day", AVERAGE_DAY_USD), ("$12 90th-percentile day", P90_DAY_USD)]
+
+    today = rp.local_date(now_ms, tz)
+    month = today[:7]
+    to_date = sum(r.cost for key, r in per_day.items() if key.startswith(month) and key <= today)
+    to_date += sum(usd for key, usd in unlogged_by_day.items() if key.startswith(month) and key <= today)
+    year, mon, day_no = int(today[:4]), int(today[5:7]), int(today[8:10])
+    month_days = calendar.monthrange(year, mon)[1]
+    projection = to_date / day_no * month_days if day_no else None
+
+    first_ms = day_start_ms(since, tz)
+    end_ms = day_start_ms(until, tz) + DAY_MS
+    blocks = [
+        (b.start_ms, b.end_ms, b.row.cost)
+        for b in rp.blocks(store, pricer, now_ms)
+        if not b.gap and b.end_ms > first_ms and b.start_ms < end_ms
+    ]
+
+    breakdowns: dict[str, list[Bucket]] = {}
+    for kind in ("model", "project", "agent", "tool", "mcp"):
+        result = breakdown(store, pricer, kind, tz, since, until, attribution=attribution)
+        total = result.total
+        breakdowns[kind] = [
+            Bucket(b.name, b.cost, b.cost / total if total else 0.0, round(sum(b.tokens)))
+            for b in result.rows()
+        ]
+
+    sessions = []
+    for row in rp.grouped(store, pricer, "session", tz).values():
+        last_day = rp.local_date(row.last_ms, tz)
+        if since <= last_day <= until:
+            top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
+            when = (row.first_ms, row.last_ms)
+            sessions.append(SessionRow(row.key, row.project, "", top_model, row.cost, *when))
+    sessions.sort(key=lambda s: (-s.cost, s.session))
+
+    return PageData(
+        first_day=since,
+        last_day=until,
+        generated=time.strftime("%Y-%m-%d %H:%M %Z", time.localtime(now_ms / 1000)),
+        tz_name=zone_name(tz),
+        days=days,
+        reference_lines=lines,
+        month=month,
+        month_to_date=to_date,
+        month_projection=projection,
+        monthly_budget=monthly_budget,
+        blocks=blocks,
+        breakdowns=breakdowns,
+        notes=NOTES,
+        top_sessions=sessions[:TOP_SESSIONS],
+        total=sum(cost for _d, cost, _u in days),
+        unlogged_total=sum(u for _d, _c, u in days),
+        unknown_models=sorted(unknown),
+    )

@@ -1,0 +1,154 @@
+"""The report in a real browser (opt-in: COSTLINE_BROWSER=1 and `chromium` on PATH).
+
+Headless Chromium screenshots the hostile synthetic year in the light and the dark theme, and
+dumps the DOM it built, which must hold no element that came from the data. Set
+COSTLINE_BROWSER_OUT to a directory to keep the screenshots.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from html.parser import HTMLParser
+
+import pytest
+from test_page import HOSTILE, VOID, synthetic_year
+
+from statusline.html.page import render
+
+CHROMIUM = shutil.which("chromium")
+pytestmark = pytest.mark.skipif(
+    os.environ.get("COSTLINE_BROWSER") != "1" or CHROMIUM is None,
+    reason="opt-in: set COSTLINE_BROWSER=1 and put chromium on PATH",
+)
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--enable-logging=stderr",
+]
+# Blink's PreferredColorScheme enum has dark = 0, light = 1; this drives prefers-color-scheme only
+# (unlike --force-dark-mode, it does not also darken the browser's own UI).
+THEMES = {"light": [], "dark": ["--blink-settings=preferredColorScheme=0"]}
+BAR = {"light": (0x2F, 0x6B, 0xD0), "dark": (0x6D, 0x9F, 0xF0)}  # --bar in each theme
+
+
+@pytest.fixture(scope="module")
+def page_url(tmp_path_factory):
+    path = tmp_path_factory.mktemp("page") / "report.html"
+    path.write_bytes(render(synthetic_year(hostile=True)).encode())
+    return path.as_uri()
+
+
+def run_chromium(tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    cmd = [CHROMIUM, *FLAGS, f"--user-data-dir={tmp_path / 'profile'}", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return done
+
+
+def decode_png(data: bytes) -> tuple[int, int, int, list[bytes]]:
+    """(width, height, bytes per pixel, rows) of an 8-bit RGB or RGBA PNG, with the stdlib only."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, [], None
+    while pos < len(data):
+        (size,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + size]
+        pos += 12 + size
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat.append(body)
+    assert header is not None
+    width, height, depth, colour, _, _, interlace = header
+    assert depth == 8 and colour in (2, 6) and interlace == 0, header
+    bpp = 3 if colour == 2 else 4
+    raw, stride = zlib.decompress(b"".join(idat)), width * bpp
+    rows, prev = [], bytearray(stride)
+    for y in range(height):
+        start = y * (stride + 1)
+        kind, line = raw[start], bytearray(raw[start + 1 : start + 1 + stride])
+        if kind == 1:
+            for i in range(bpp, stride):
+                line[i] = (line[i] + line[i - bpp]) & 255
+        elif kind == 2:
+            line = bytearray((a + b) & 255 for a, b in zip(line, prev, strict=True))
+        elif kind == 3:
+            for i in range(stride):
+                line[i] = (line[i] + (((line[i - bpp] if i >= bpp else 0) + prev[i]) >> 1)) & 255
+        elif kind == 4:
+            for i in range(stride):
+                a = line[i - bpp] if i >= bpp else 0
+                b, c = prev[i], (prev[i - bpp] if i >= bpp else 0)
+                p = a + b - c
+                pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        rows.append(bytes(line))
+        prev = line
+    return width, height, bpp, rows
+
+
+def pixels(rows: list[bytes], bpp: int, every: int = 3) -> set[tuple[int, ...]]:
+    return {tuple(row[i : i + 3]) for row in rows[::every] for i in range(0, len(row), bpp)}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_screenshot_is_drawn_in_each_theme(tmp_path, page_url, theme):
+    png = tmp_path / f"{theme}.png"
+    done = run_chromium(tmp_path, *THEMES[theme], f"--screenshot={png}", "--window-size=1200,2000", page_url)
+    assert "Content Security Policy" not in done.stderr  # the pinned stylesheet applied, nothing was refused
+    width, height, bpp, rows = decode_png(png.read_bytes())
+    assert (width, height) == (1200, 2000)
+    seen = pixels(rows, bpp)
+    assert len(seen) > 200  # text, bars and themes, not a blank page
+    assert BAR[theme] in seen  # the theme's bar colour: CSS variables reached the SVG
+    background = sum(rows[4][4 * bpp : 4 * bpp + 3]) / 3
+    assert background > 220 if theme == "light" else background < 50
+    if out := os.environ.get("COSTLINE_BROWSER_OUT"):
+        shutil.copy(png, os.path.join(out, f"html-{theme}.png"))
+
+
+class Dom(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.open: list[str] = []
+        self.title: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag not in VOID:  # the serialised DOM writes <meta> and <br> without a slash
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        if tag in self.open:
+            del self.open[len(self.open) - 1 - self.open[::-1].index(tag) :]
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self.open[-2:] == ["head", "title"]:
+            self.title.append(data)
+
+
+def test_hostile_names_build_no_elements(tmp_path, page_url):
+    done = run_chromium(tmp_path, "--dump-dom", page_url)
+    dom = Dom()
+    dom.feed(done.stdout)
+    assert "html" in dom.tags and "svg" in dom.tags
+    assert not {"script", "img", "iframe", "object", "embed", "link", "base", "form"} & set(dom.tags)
+    assert dom.tags.count("style") == 1
+    assert "".join(dom.title) == "Claude Code cost · 2026-01-01 – 2026-12-31"  # no script retitled it
+    text = "".join(dom.text)
+    for name in HOSTILE[:4]:
+        assert name in text

@@ -1,0 +1,125 @@
+"""`costline report html` end to end: the page holds the same figures as the text reports, and
+names from outside (project folders, tool names) reach it only as text."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+
+from click.testing import CliRunner
+from helpers import assistant, write_transcript
+
+from statusline.cli import cli
+
+# Folder names cannot hold "/", so `<script>…</script>` arrives through a tool's name instead.
+HOSTILE_PROJECTS = ["<svg onload=alert(1)>", '"><img src=x onerror=alert(1)>']
+HOSTILE_TOOL = "mcp__<script>alert(1)</script>__run"
+
+
+def tool_call(msg: str, ts: str, name: str, session: str) -> str:
+    line = json.loads(assistant(msg_id=msg, request_id=f"r{msg}", ts=ts, session=session))
+    line["message"]["content"] = [
+        {"type": "tool_use", "id": f"t{msg}", "name": name, "input": {"q": "x" * 40}}
+    ]
+    return json.dumps(line)
+
+
+def run(*args: str) -> str:
+    out = CliRunner().invoke(cli, ["report", *args])
+    assert out.exit_code == 0, out.output
+    return out.stdout
+
+
+class Texts(HTMLParser):
+    """Element names seen and the text of the whole page (entities decoded)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: set[str] = set()
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.add(tag)
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_page_from_a_corpus_with_hostile_names(config_dir, tmp_path):
+    for n, project in enumerate(HOSTILE_PROJECTS):
+        write_transcript(
+            config_dir,
+            project,
+            f"s{n}.jsonl",
+            [
+                assistant(
+                    msg_id=f"a{n}", request_id=f"ra{n}", session=f"s{n}", ts="2026-11-20T10:00:00.000Z"
+                ),
+                tool_call(f"b{n}", "2026-11-21T10:00:00.000Z", HOSTILE_TOOL, f"s{n}"),
+            ],
+        )
+    out = tmp_path / "report.html"
+    said = run("html", "-o", str(out), "--since", "20261101", "--until", "20261130", "-z", "UTC")
+    assert "wrote" in said and "KB" in said
+    page = out.read_text("utf-8")
+    for raw in ("<script", "<img", "<svg onload"):
+        assert raw not in page.lower()
+    parsed = Texts()
+    parsed.feed(page)
+    assert "script" not in parsed.tags and "img" not in parsed.tags
+    text = "".join(parsed.text)
+    for project in HOSTILE_PROJECTS:
+        assert project in text  # shown as text
+    assert "<script>alert(1)</script>" in text  # the MCP server's name, as text
+    assert re.search(r"default-src 'none'", page)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    # The page's total is the daily report's.
+    daily = json.loads(run("daily", "--json", "-z", "UTC", "--no-refresh"))
+    total = daily["totals"]["totalCost"]
+    assert f"${total:,.2f}" in text
+    for chart in (
+        "daily",
+        "month",
+        "blocks",
+        "by-model",
+        "by-project",
+        "by-agent",
+        "by-tool",
+        "by-mcp",
+        "sessions",
+    ):
+        assert f'id="{chart}"' in page
+
+
+def test_an_empty_history_still_writes_a_page(config_dir, tmp_path):
+    out = tmp_path / "empty.html"
+    run("html", "-o", str(out), "-z", "UTC")
+    page = out.read_text("utf-8")
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>")
+
+
+def test_an_unwritable_output_is_a_one_line_error(config_dir, tmp_path):
+    out = CliRunner().invoke(cli, ["report", "html", "-o", str(tmp_path / "missing" / "r.html")])
+    assert out.exit_code != 0
+    assert "cannot write" in out.output and len(out.output.strip().splitlines()) == 1
+
+
+def test_the_sample_corpus_fills_every_breakdown(config_dir, tmp_path):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "samples"))
+    from corpus import write_corpus
+
+    write_corpus(config_dir, days=6, seed=3, end="2026-11-20")
+    out = tmp_path / "sample.html"
+    run("html", "-o", str(out), "--since", "20261101", "--until", "20261120", "-z", "UTC")
+    page = out.read_text("utf-8")
+    for name in ("github", "postgres", "Explore", "main", "mcp__github__get_pull_request", "claude-opus-4-8"):
+        assert name in page
+    daily = json.loads(run("daily", "--json", "-z", "UTC", "--no-refresh"))["totals"]["totalCost"]
+    for kind in ("agent", "tool", "mcp"):
+        doc = json.loads(run("by", kind, "--json", "-z", "UTC", "--no-refresh"))
+        assert abs(sum(r["cost"] for r in doc["rows"]) - daily) < 1e-9
+        assert "unattributed" not in {r["name"] for r in doc["rows"]}
