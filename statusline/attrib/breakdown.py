@@ -173,8 +173,8 @@ def breakdown(
     """Cost per bucket of `kind` over the local days since..until (inclusive; None: open)."""
     result = Breakdown(kind)
     projects = session_projects(store)
-    first_ms = _day_start_ms(since, tz) if since else 0
-    last_ms = _day_start_ms(until, tz) + DAY_MS if until else _NO_END
+    first_ms = day_start_ms(since, tz) if since else 0
+    last_ms = day_start_ms(until, tz) + DAY_MS if until else _NO_END
     for ts, key, session, model, cls, vec in _messages(store, first_ms, last_ms):
         day = local_date(ts, tz)
         if (since and day < since) or (until and day > until):
@@ -211,10 +211,9 @@ def breakdown(
     return result
 
 
-def _day_start_ms(day: str, tz: tzinfo | None) -> int:
+def day_start_ms(day: str, tz: tzinfo | None) -> int:
+    """When a local `YYYY-MM-DD` day starts (in `tz`, or the system's zone when None)."""
     from datetime import datetime
 
     y, m, d = int(day[:4]), int(day[5:7]), int(day[8:10])
-    if tz is None:
-        return int(datetime(y, m, d).timestamp() * 1000)
     return int(datetime(y, m, d, tzinfo=tz).timestamp() * 1000)
