@@ -106,13 +106,17 @@ def test_an_unwritable_output_is_a_one_line_error(config_dir, tmp_path):
 
 
 def test_the_sample_corpus_fills_every_breakdown(config_dir, tmp_path):
-    import sys
+    import importlib.util
     from pathlib import Path
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "samples"))
-    from corpus import write_corpus
-
-    write_corpus(config_dir, days=6, seed=3, end="2026-11-20")
+    # By path: bench/ has a `corpus` module too.
+    spec = importlib.util.spec_from_file_location(
+        "sample_corpus", Path(__file__).parents[2] / "samples" / "corpus.py"
+    )
+    assert spec and spec.loader
+    sample = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(sample)
+    sample.write_corpus(config_dir, days=6, seed=3, end="2026-11-20")
     out = tmp_path / "sample.html"
     run("html", "-o", str(out), "--since", "20261101", "--until", "20261120", "-z", "UTC")
     page = out.read_text("utf-8")
