@@ -19,7 +19,7 @@ def _serve_render_modules_from_bundle() -> None:
             tag, modules = marshal.loads(fh.read())
     except Exception:
         return
-    from os import stat
+    from posix import stat  # not `os`: see fs.py
 
     try:
         if tag != sys.version:

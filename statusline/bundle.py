@@ -21,6 +21,7 @@ ANNOTATIONS_FLAG = 0x1000000  # __future__.annotations.compiler_flag (CO_FUTURE_
 
 # What a render may import (tests/test_bundle.py keeps this in step with the import guard).
 RENDER_MODULES = (
+    "statusline.fs",
     "statusline.paths",
     "statusline.payload",
     "statusline.render",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import os
-
+from statusline import fs
 from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import (
@@ -23,6 +22,8 @@ from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, local_day_bounds_ms
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from statusline.pricing import Bucket, Table
 
 # The render reads at most this much of its own session's new log bytes; the rest is left to
@@ -44,7 +45,7 @@ def _any_changed(paths: list[str], states: dict[str, list[object]]) -> bool:
     """Whether any file differs (inode, size or mtime) from what the index last read of it."""
     for path in paths:
         try:
-            st = os.stat(path)
+            st = fs.stat(path)
         except OSError:
             continue
         if file_changed(states.get(path), st):
@@ -105,9 +106,7 @@ class Context:
         "store",
     )
 
-    def __init__(
-        self, payload: dict[str, object], now_s: float, env: dict[str, str] | os._Environ[str], cache: str
-    ) -> None:
+    def __init__(self, payload: dict[str, object], now_s: float, env: Mapping[str, str], cache: str) -> None:
         self.payload = payload
         self.now_s = now_s
         self.env = env
@@ -185,12 +184,12 @@ class Context:
     def _session_files(self, transcript: str) -> list[str]:
         files = [transcript]
         session = self.session_id or file_session_id(transcript)
-        folder = os.path.join(os.path.dirname(transcript), session, "subagents")
+        folder = fs.join(fs.dirname(transcript), session, "subagents")
         try:
-            names = sorted(os.listdir(folder))
+            names = sorted(fs.listdir(folder))
         except OSError:
             return files
-        files.extend(os.path.join(folder, n) for n in names if n.endswith(".jsonl"))
+        files.extend(fs.join(folder, n) for n in names if n.endswith(".jsonl"))
         return files
 
     def refresh_index(self) -> None:
@@ -216,7 +215,7 @@ class Context:
         transcript = self.transcript_path
         files: list[str] = []
         changed = False
-        if transcript and os.path.isfile(transcript):
+        if transcript and fs.isfile(transcript):
             files = self._session_files(transcript)
             name, session, project = group_of(transcript)
             group_sig = store.signature(f"groups/{name}")
@@ -442,7 +441,7 @@ class Context:
     def last_response(self) -> dict[str, object] | None:
         """The transcript's last assistant line that carries usage (read from its tail)."""
         transcript = self.transcript_path
-        if not transcript or not os.path.isfile(transcript):  # never open a FIFO or device
+        if not transcript or not fs.isfile(transcript):  # never open a FIFO or device
             return None
         try:
             with open(transcript, "rb") as fh:

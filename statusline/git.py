@@ -7,7 +7,7 @@ apart so the segments stay pure functions of the Context (which asks here, lazil
 
 from __future__ import annotations
 
-import os
+from statusline import fs
 
 
 def git_head(start: str) -> str | None:
@@ -16,22 +16,22 @@ def git_head(start: str) -> str | None:
     No `git` process is started; a linked worktree's `.git` file is followed to its gitdir.
     """
 
-    folder = os.path.abspath(start)
+    folder = fs.abspath(start)
     for _ in range(40):
-        dot_git = os.path.join(folder, ".git")
+        dot_git = fs.join(folder, ".git")
         head_path = None
-        if os.path.isdir(dot_git):
-            head_path = os.path.join(dot_git, "HEAD")
-        elif os.path.isfile(dot_git):
+        if fs.isdir(dot_git):
+            head_path = fs.join(dot_git, "HEAD")
+        elif fs.isfile(dot_git):
             try:
                 with open(dot_git, encoding="utf-8", errors="replace") as fh:
                     pointer = fh.read(4096).strip()
             except OSError:
                 return None
             if pointer.startswith("gitdir:"):
-                head_path = os.path.join(folder, pointer[7:].strip(), "HEAD")
+                head_path = fs.join(folder, pointer[7:].strip(), "HEAD")
         if head_path:
-            if not os.path.isfile(head_path):
+            if not fs.isfile(head_path):
                 return None
             try:
                 with open(head_path, encoding="utf-8", errors="replace") as fh:
@@ -42,7 +42,7 @@ def git_head(start: str) -> str | None:
                 ref = head[4:].strip()
                 return ref[len("refs/heads/") :] if ref.startswith("refs/heads/") else ref
             return head[:7] or None
-        parent = os.path.dirname(folder)
+        parent = fs.dirname(folder)
         if parent == folder:
             return None
         folder = parent
@@ -58,8 +58,8 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
     once per GIT_DIRTY_TTL_S per directory, with an argument list and a timeout."""
     import marshal
 
-    key = "".join(c if c.isalnum() else "_" for c in os.path.abspath(where))[-120:]
-    memo = os.path.join(cache, "git", key)
+    key = "".join(c if c.isalnum() else "_" for c in fs.abspath(where))[-120:]
+    memo = fs.join(cache, "git", key)
     last: bool | None = None  # the last known answer, used when git is slow or fails
     try:
         with open(memo, "rb") as fh:

@@ -2,33 +2,34 @@
 
 from __future__ import annotations
 
-import os
 import time
+
+from statusline import fs
 
 MAX_LOG_BYTES = 256 * 1024
 
 
 def log_path(cache: str) -> str:
-    return os.path.join(cache, "costline.log")
+    return fs.join(cache, "costline.log")
 
 
 def write(cache: str, message: str) -> None:
     """Append one line; rotate to `costline.log.1` past MAX_LOG_BYTES. Never raises."""
     try:
-        os.makedirs(cache, mode=0o700, exist_ok=True)
+        fs.makedirs(cache, mode=0o700, exist_ok=True)
         path = log_path(cache)
         try:
-            if os.stat(path).st_size > MAX_LOG_BYTES:
-                os.replace(path, path + ".1")
+            if fs.stat(path).st_size > MAX_LOG_BYTES:
+                fs.replace(path, path + ".1")
         except OSError:
             pass
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
-        line = f"{stamp} pid={os.getpid()} {message}".replace("\n", " | ")[:2000] + "\n"
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        line = f"{stamp} pid={fs.getpid()} {message}".replace("\n", " | ")[:2000] + "\n"
+        fd = fs.open(path, fs.O_WRONLY | fs.O_APPEND | fs.O_CREAT, 0o600)
         try:
-            os.write(fd, line.encode("utf-8", "replace"))
+            fs.write(fd, line.encode("utf-8", "replace"))
         finally:
-            os.close(fd)
+            fs.close(fd)
     except Exception:
         pass
 

@@ -4,7 +4,9 @@ fitting the segments to the terminal. The only place with ANSI codes; no I/O.
 
 from __future__ import annotations
 
-import os
+TYPE_CHECKING = False  # `typing` costs milliseconds on the render path
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 CLAUDE_CODE_INDENT = 2  # Claude Code indents the status line by two columns
 
@@ -125,14 +127,14 @@ def compose(
     return body + "\x1b[0m" if body else body
 
 
-def use_color(env: dict[str, str] | os._Environ[str], flags: list[str]) -> bool:
+def use_color(env: Mapping[str, str], flags: list[str]) -> bool:
     """Colour unless NO_COLOR is set (any value), `--no-color`, or COSTLINE_COLOR=never."""
     if "--no-color" in flags or env.get("NO_COLOR"):
         return False
     return env.get("COSTLINE_COLOR", "auto").lower() not in ("never", "0", "off", "no")
 
 
-def available_width(env: dict[str, str] | os._Environ[str], configured_padding: int = 0) -> int | None:
+def available_width(env: Mapping[str, str], configured_padding: int = 0) -> int | None:
     """Columns the line may use: COLUMNS less Claude Code's indent and the configured padding."""
     try:
         columns = int(env.get("COLUMNS", ""))

@@ -10,7 +10,7 @@ current series (same `resets_at`) within the last PACE_WINDOW_S, from at least t
 
 from __future__ import annotations
 
-import os
+from statusline import fs
 
 # The pace is measured over this much recent time; a window that resets starts a new series.
 PACE_WINDOW_S = 30 * 60
@@ -19,7 +19,7 @@ SAMPLE_WINDOW_S = 2 * 3600
 
 
 def _path(cache: str) -> str:
-    return os.path.join(cache, "limits.samples")
+    return fs.join(cache, "limits.samples")
 
 
 def read_samples(cache: str) -> list[tuple[float, str, float, float]]:
@@ -60,7 +60,7 @@ def record(
     lines = [f"{t:.3f} {w} {r:.0f} {p:.2f}\n" for t, w, r, p in new]
     path = _path(cache)
     try:
-        if os.path.getsize(path) > MAX_BYTES:
+        if fs.getsize(path) > MAX_BYTES:
             keep = [s for s in samples if s[0] > now_s - SAMPLE_WINDOW_S]
             text = "".join(f"{t:.3f} {w} {r:.0f} {p:.2f}\n" for t, w, r, p in keep)
             from statusline.index.store import atomic_write
@@ -69,13 +69,13 @@ def record(
     except OSError:
         pass
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        fd = fs.open(path, fs.O_WRONLY | fs.O_CREAT | fs.O_APPEND, 0o600)
     except OSError:
         return samples + new
     try:
-        os.write(fd, "".join(lines).encode())
+        fs.write(fd, "".join(lines).encode())
     finally:
-        os.close(fd)
+        fs.close(fd)
     return samples + new
 
 

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import os
+from statusline import fs
 
 
 def home_dir() -> str:
-    home = os.environ.get("HOME") or os.path.expanduser("~")
+    home = fs.environ().get("HOME") or fs.expanduser("~")
     if home and home != "~":
         return home
     try:
-        return os.getcwd()
+        return fs.getcwd()
     except OSError:
-        return os.sep
+        return fs.SEP
 
 
 def claude_config_dirs() -> list[str]:
@@ -21,13 +21,13 @@ def claude_config_dirs() -> list[str]:
     `CLAUDE_CONFIG_DIR` (comma-separated) replaces the defaults; otherwise both
     `$XDG_CONFIG_HOME/claude` (default `~/.config/claude`) and `~/.claude`.
     """
-    env = os.environ.get("CLAUDE_CONFIG_DIR", "").strip()
+    env = fs.environ().get("CLAUDE_CONFIG_DIR", "").strip()
     if env:
-        dirs = [os.path.expanduser(p.strip()) for p in env.split(",") if p.strip()]
+        dirs = [fs.expanduser(p.strip()) for p in env.split(",") if p.strip()]
     else:
         home = home_dir()
-        xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home, ".config")
-        dirs = [os.path.join(xdg, "claude"), os.path.join(home, ".claude")]
+        xdg = fs.environ().get("XDG_CONFIG_HOME") or fs.join(home, ".config")
+        dirs = [fs.join(xdg, "claude"), fs.join(home, ".claude")]
     seen: list[str] = []
     for d in dirs:
         d = _absolute(d)
@@ -38,38 +38,38 @@ def claude_config_dirs() -> list[str]:
 
 def projects_dirs() -> list[str]:
     """The `projects/` folders of the config dirs that exist."""
-    return [p for p in (os.path.join(d, "projects") for d in claude_config_dirs()) if os.path.isdir(p)]
+    return [p for p in (fs.join(d, "projects") for d in claude_config_dirs()) if fs.isdir(p)]
 
 
 def _absolute(path: str) -> str:
-    """`os.path.abspath`, except that a vanished working directory leaves the path as it is."""
+    """`fs.abspath`, except that a vanished working directory leaves the path as it is."""
     try:
-        return os.path.abspath(path)
+        return fs.abspath(path)
     except OSError:
         return path
 
 
 def cache_dir() -> str:
     """costline's private cache dir: `$COSTLINE_CACHE_DIR`, else `$XDG_CACHE_HOME/costline`."""
-    explicit = os.environ.get("COSTLINE_CACHE_DIR")
+    explicit = fs.environ().get("COSTLINE_CACHE_DIR")
     if explicit:
         return _absolute(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME") or os.path.join(home_dir(), ".cache")
-    return os.path.join(_absolute(xdg), "costline")
+    xdg = fs.environ().get("XDG_CACHE_HOME") or fs.join(home_dir(), ".cache")
+    return fs.join(_absolute(xdg), "costline")
 
 
 def config_path() -> str:
-    explicit = os.environ.get("COSTLINE_CONFIG")
+    explicit = fs.environ().get("COSTLINE_CONFIG")
     if explicit:
         return _absolute(explicit)
-    xdg = os.environ.get("XDG_CONFIG_HOME") or os.path.join(home_dir(), ".config")
-    return os.path.join(_absolute(xdg), "costline", "config.toml")
+    xdg = fs.environ().get("XDG_CONFIG_HOME") or fs.join(home_dir(), ".config")
+    return fs.join(_absolute(xdg), "costline", "config.toml")
 
 
 def config_signature(path: str) -> tuple[int, int, int] | None:
     """(inode, size, mtime) of the config file, None when there is none: the compile cache key."""
     try:
-        st = os.stat(path)
+        st = fs.stat(path)
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)

@@ -22,9 +22,8 @@ aliases, Bedrock (`anthropic.…-v1:0`, regional `us.`/`eu.`/`apac.`/`au.`/`jp.`
 from __future__ import annotations
 
 import marshal
-import os
 
-from statusline import __version__
+from statusline import __version__, fs
 from statusline.index.lines import (
     CLS_FAST,
     CLS_GEO_US,
@@ -327,7 +326,7 @@ def price_buckets(
 def load_compiled(cache: str) -> dict[str, object] | None:
     """The compiled price table (price_table.py), or None when it must be rebuilt."""
     try:
-        with open(os.path.join(cache, "pricing", "table.bin"), "rb") as fh:
+        with open(fs.join(cache, "pricing", "table.bin"), "rb") as fh:
             found = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None

@@ -10,16 +10,20 @@ logged to the cache dir and the user still gets a line.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 
+from statusline import fs
 from statusline.look import available_width, compose, use_color
 from statusline.paths import cache_dir
 from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float, flags: list[str]) -> str:
+
+def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str]) -> str:
     """Render one status line from raw payload bytes."""
     from statusline.context import Context
     from statusline.segments import run_segments
@@ -33,7 +37,7 @@ def build_line(raw: bytes, env: dict[str, str] | os._Environ[str], now_s: float,
     ctx = Context(payload, now_s, env, cache)
     zone = ctx.config.get("timezone")
     if isinstance(zone, str) and zone:  # config `timezone`: the C library reads the zone files
-        os.environ["TZ"] = zone
+        fs.set_env("TZ", zone)
         time.tzset()
     try:
         ctx.refresh_index()
@@ -75,7 +79,7 @@ def render_main(flags: list[str], exit_now: bool = False) -> int:
         if stdin is None or stdin.isatty():
             line = "costline: pipe a Claude Code status payload on stdin (try `costline --help`)"
         else:
-            line = build_line(stdin.read(MAX_PAYLOAD_BYTES + 1), os.environ, time.time(), flags)
+            line = build_line(stdin.read(MAX_PAYLOAD_BYTES + 1), fs.environ(), time.time(), flags)
     except BaseException as exc:
         line = "costline: error (see costline.log)"
         try:
@@ -89,11 +93,11 @@ def render_main(flags: list[str], exit_now: bool = False) -> int:
     data = ("\n".join(rows) + "\n").encode("utf-8", "replace")
     try:
         while data:
-            data = data[os.write(1, data) :]
+            data = data[fs.write(1, data) :]
     except OSError:
         pass
     if exit_now:
-        # Everything is written with os.write and closed: skip the interpreter's teardown of
+        # Everything is written with fs.write and closed: skip the interpreter's teardown of
         # ~40 modules, which costs about as much as the render's own work.
-        os._exit(0)
+        fs.exit_now(0)
     return 0

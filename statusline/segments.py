@@ -8,6 +8,7 @@ module because each module on the render path costs about 0.1 ms to import (READ
 
 from __future__ import annotations
 
+from statusline import fs
 from statusline.look import sanitise
 from statusline.payload import number, text
 from statusline.pricing import normalise
@@ -320,16 +321,15 @@ def agent(ctx: Context) -> Spans | None:
 
 def directory(ctx: Context) -> Spans | None:
     """Working directory: basename (default), fish-style (`~/s/app`) or full (`line.dir_style`)."""
-    import os
 
     where = text(ctx.get("workspace", "current_dir")) or text(ctx.get("cwd"))
     if not where:
         return None
     style = ctx.config.get("dir_style", "basename")
-    home = os.environ.get("HOME", "")
+    home = fs.environ().get("HOME", "")
     shown = "~" + where[len(home) :] if home and (where == home or where.startswith(home + "/")) else where
     if style == "basename":
-        shown = os.path.basename(where.rstrip("/")) or where
+        shown = fs.basename(where.rstrip("/")) or where
     elif style == "fish":
         parts = shown.split("/")
         shown = "/".join([p[:1] if p and not p.startswith(".") else p[:2] for p in parts[:-1]] + parts[-1:])

@@ -91,3 +91,52 @@ def test_bad_payload():
 def test_sample_payload():
     subprocess.run([COSTLINE], input=b"{}", capture_output=True, check=True)  # compile the config once
     check((Path(__file__).resolve().parent.parent / "samples" / "payload-opus.json").read_bytes())
+
+
+# -- the launcher `costline install` writes: Python without `site`, and no `os` on the render path
+STARTUP = {"encodings", "encodings.aliases", "encodings.utf_8", "codecs", "io", "abc", "zipimport"}
+
+
+def launcher_imports(tmp_path: Path, stdin: bytes) -> set[str]:
+    """Modules a render through the launcher imports beyond the interpreter's own start."""
+    python = sys.executable
+    parent = subprocess.run(
+        [
+            python,
+            "-I",
+            "-c",
+            "import os, statusline; print(os.path.dirname(os.path.dirname(statusline.__file__)))",
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.strip()
+    from statusline.cli.launcher import script
+
+    path = tmp_path / "costline-statusline"
+    path.write_text(script(python, parent))
+    names = set()
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}  # no width: nothing to fit
+    for argv in (
+        [python, "-IS", "-X", "importtime", str(path)],
+        [python, "-IS", "-X", "importtime", "-c", "pass"],
+    ):
+        proc = subprocess.run(argv, input=stdin, capture_output=True, check=False, env=env)
+        assert proc.returncode == 0
+        found = {
+            line.rsplit("|", 1)[1].strip()
+            for line in proc.stderr.decode().splitlines()
+            if line.startswith("import time:") and "|" in line
+        }
+        names = found if not names else names - found
+    return names
+
+
+def test_launcher_render_imports_neither_site_nor_os(config_dir, tmp_path):
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    subprocess.run([COSTLINE], input=payload(path), capture_output=True, check=True)
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m2", request_id="r2")], mode="a")
+    extra = launcher_imports(tmp_path, payload(path, cost={"total_cost_usd": 0.5}))
+    assert "site" not in extra and "os" not in extra and "posixpath" not in extra, sorted(extra)
+    unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA - STARTUP
+    assert not unexpected, f"new imports on the launcher's render path: {sorted(unexpected)}"

@@ -330,14 +330,17 @@ def test_dry_run_prints_a_command_that_works_and_install_writes_it(venv, tmp_pat
     assert files_under(*watched) == before  # nothing written: no settings, backup or cache
     text, command = status_command(dry.stdout)
     assert str(settings) in dry.stdout.splitlines()[1]
-    assert command == costline  # the install's own script, by absolute path
+    # The launcher beside the venv's Python (statusline/cli/launcher.py), not written yet.
+    launcher = str(venv / "bin" / "costline-statusline")
+    assert command == launcher
+    assert not os.path.exists(launcher)
     assert json.loads(text)["statusLine"] == {
         "type": "command",
-        "command": costline,
+        "command": launcher,
         "padding": 0,
         "refreshInterval": 10,
     }
-    render_through_shell(command, env, tmp_path)
+    assert "would write the launcher" in dry.stderr
 
     real = run([costline, "install"], env, cwd=tmp_path)
     assert settings.read_text(encoding="utf-8") == text  # what the dry run showed, exactly
@@ -380,7 +383,7 @@ def test_readme_install_command_works_verbatim(tmp_path, index):
     costline = home / ".local" / "share" / "costline" / "bin" / "costline"
     assert os.access(costline, os.X_OK)
     settings = json.loads((home / ".claude" / "settings.json").read_text(encoding="utf-8"))
-    assert settings["statusLine"]["command"] == str(costline)
+    assert settings["statusLine"]["command"] == str(costline.parent / "costline-statusline")
     render_through_shell(settings["statusLine"]["command"], env, tmp_path)
     python = str(costline.parent / "python")
     where = run([python, "-c", "import statusline; print(statusline.__file__)"], env, cwd=tmp_path)
@@ -414,8 +417,7 @@ def test_pipx_install_then_costline_install(tmp_path, index):
     dry = run(["sh", "-c", "costline install --dry-run"], env, cwd=tmp_path)
     assert not (home / ".claude" / "settings.json").exists()
     text, command = status_command(dry.stdout)
-    assert command == str(tmp_path / "pipx" / "venvs" / "costline" / "bin" / "costline")
-    render_through_shell(command, env, tmp_path)
+    assert command == str(tmp_path / "pipx" / "venvs" / "costline" / "bin" / "costline-statusline")
     run(["sh", "-c", "costline install"], env, cwd=tmp_path)
     assert (home / ".claude" / "settings.json").read_text(encoding="utf-8") == text
     render_through_shell(command, env, tmp_path)

@@ -32,6 +32,20 @@ def command_for_settings() -> str:
     return f"{sys.executable} -m statusline".replace("\\", "/")
 
 
+def _fast_command(dry_run: bool) -> str:
+    """The launcher's command (written now unless `dry_run`), else this install's script."""
+    from statusline.cli import launcher
+
+    planned = launcher.plan()
+    if planned is None:
+        return command_for_settings()
+    path, text, command = planned
+    if dry_run:
+        click.echo(f"would write the launcher {path}", err=True)
+        return command
+    return command if launcher.write(path, text) else command_for_settings()
+
+
 def is_ours(entry: object) -> bool:
     command = entry.get("command") if isinstance(entry, dict) else None
     return isinstance(command, str) and ("costline" in command or "-m statusline" in command)
@@ -103,7 +117,7 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 "use --force to replace it (uninstall restores it)"
             )
         entry: dict[str, object] = dict(current) if is_ours(current) else {}  # type: ignore[call-overload]
-        entry.update(type="command", command=command or command_for_settings())
+        entry.update(type="command", command=command or _fast_command(dry_run))
         entry.setdefault("padding", 0)
         if refresh_interval:
             entry["refreshInterval"] = refresh_interval

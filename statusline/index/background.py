@@ -8,8 +8,9 @@ Imported only when a refresh is actually started.
 
 from __future__ import annotations
 
-import os
 import sys
+
+from statusline import fs
 
 
 def refresh_command() -> list[str]:
@@ -23,18 +24,18 @@ def pricing_command() -> list[str]:
 def spawn(argv: list[str] | None = None) -> int:
     """Start `argv` (default: an index refresh) fully detached; return its pid."""
     argv = argv or refresh_command()
-    env = dict(os.environ)
-    if hasattr(os, "posix_spawn"):
-        devnull = os.devnull
+    env = dict(fs.environ())
+    if hasattr(fs, "posix_spawn"):
+        devnull = fs.DEVNULL
         actions = [
-            (os.POSIX_SPAWN_OPEN, 0, devnull, os.O_RDONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 1, devnull, os.O_WRONLY, 0),
-            (os.POSIX_SPAWN_OPEN, 2, devnull, os.O_WRONLY, 0),
+            (fs.POSIX_SPAWN_OPEN, 0, devnull, fs.O_RDONLY, 0),
+            (fs.POSIX_SPAWN_OPEN, 1, devnull, fs.O_WRONLY, 0),
+            (fs.POSIX_SPAWN_OPEN, 2, devnull, fs.O_WRONLY, 0),
         ]
-        pid = os.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
+        pid = fs.posix_spawn(argv[0], argv, env, file_actions=actions, setsid=True)
         # Reap it if it ends while we are still here; otherwise init adopts it.
         try:
-            os.waitpid(pid, os.WNOHANG)
+            fs.waitpid(pid, fs.WNOHANG)
         except OSError:
             pass
         return pid

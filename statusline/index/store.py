@@ -17,7 +17,8 @@ temp-file + rename so a reader never sees half a file. A file that fails to load
 from __future__ import annotations
 
 import marshal
-import os
+
+from statusline import fs
 
 FORMAT = 2
 
@@ -40,11 +41,11 @@ def meta_int(meta: dict[str, object], key: str) -> int:
 def lock_file(fd: int, blocking: bool) -> bool:
     """Lock an open file (read-write) for this process; False when busy and not `blocking`.
 
-    POSIX record locks through `os.lockf`, which needs no extension module (`fcntl` is a shared
+    POSIX record locks through `fs.lockf`, which needs no extension module (`fcntl` is a shared
     library: loading it costs the render a third of a millisecond). Locks belong to the process:
     they are released when it exits or closes the file, and never pass to child processes.
     """
-    lockf = getattr(os, "lockf", None)
+    lockf = getattr(fs, "lockf", None)
     if lockf is None:  # Windows
         try:
             import msvcrt
@@ -55,7 +56,7 @@ def lock_file(fd: int, blocking: bool) -> bool:
         return True
     while True:
         try:
-            lockf(fd, os.F_LOCK if blocking else os.F_TLOCK, 0)
+            lockf(fd, fs.F_LOCK if blocking else fs.F_TLOCK, 0)
             return True
         except InterruptedError:
             continue
@@ -70,10 +71,10 @@ def lock_file(fd: int, blocking: bool) -> bool:
 
 def try_job_lock(cache: str, name: str) -> int | None:
     """Hold `<cache>/<name>` so only one such job runs; None if another one holds it."""
-    os.makedirs(cache, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(cache, name), os.O_RDWR | os.O_CREAT, 0o600)
+    fs.makedirs(cache, mode=0o700, exist_ok=True)
+    fd = fs.open(fs.join(cache, name), fs.O_RDWR | fs.O_CREAT, 0o600)
     if not lock_file(fd, blocking=False):
-        os.close(fd)
+        fs.close(fd)
         return None
     return fd
 
@@ -81,7 +82,7 @@ def try_job_lock(cache: str, name: str) -> int | None:
 def day_names(folder: str) -> list[str]:
     """The `YYYY-MM-DD` entries of a folder, oldest first ([] when it does not exist)."""
     try:
-        names = os.listdir(folder)
+        names = fs.listdir(folder)
     except OSError:
         return []
     return sorted(n for n in names if len(n) == 10 and n[4] == "-")
@@ -99,39 +100,39 @@ def read_marshal(path: str) -> dict[str, object] | None:
 
 # Crash testing: with COSTLINE_KILL_AT_WRITE=N the process SIGKILLs itself at its Nth write,
 # after the temp file is written and before the rename (the worst moment to die).
-_KILL_AT = int(os.environ.get("COSTLINE_KILL_AT_WRITE", "0") or 0)
+_KILL_AT = int(fs.environ().get("COSTLINE_KILL_AT_WRITE", "0") or 0)
 _writes = [0]
 
 
 def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
     """Replace `path` with `data` via a private temp file and rename; return its stat signature."""
-    tmp = f"{path}.{os.getpid()}.tmp"
+    tmp = f"{path}.{fs.getpid()}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
     except FileNotFoundError:
-        os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fs.makedirs(fs.dirname(path), mode=0o700, exist_ok=True)
+        fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
     try:
         view = memoryview(data)
         while view:
-            view = view[os.write(fd, view) :]
+            view = view[fs.write(fd, view) :]
     finally:
-        os.close(fd)
+        fs.close(fd)
     if _KILL_AT:
         _writes[0] += 1
         if _writes[0] == _KILL_AT:
             import signal
 
-            os.kill(os.getpid(), signal.SIGKILL)
+            fs.kill(fs.getpid(), signal.SIGKILL)
     try:
-        os.replace(tmp, path)
+        fs.replace(tmp, path)
     except OSError:
         try:
-            os.unlink(tmp)
+            fs.unlink(tmp)
         except OSError:
             pass
         raise
-    return _sig(os.stat(path))
+    return _sig(fs.stat(path))
 
 
 # A scan tells renders how far it has come through `<root>/progress`, at most this often.
@@ -156,7 +157,7 @@ def write_progress(store: Store, done: int, total: int, started_s: float) -> Non
 def clear_progress(store: Store) -> None:
     _progress_written[0] = 0.0
     try:
-        os.unlink(store.path("progress"))
+        fs.unlink(store.path("progress"))
     except OSError:
         pass
 
@@ -177,7 +178,7 @@ class CorruptIndex(Exception):
     """An index file that cannot be read back; it has been set aside."""
 
 
-def _sig(st: os.stat_result) -> tuple[int, int, int]:
+def _sig(st: fs.stat_result) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
@@ -188,7 +189,7 @@ class Store:
 
     def __init__(self, cache: str) -> None:
         self.cache = cache
-        self.root = os.path.join(cache, "index", f"v{FORMAT}")
+        self.root = fs.join(cache, "index", f"v{FORMAT}")
         self._lock_fd = -1
         # Hour files this process has just written: their signature and sums without the
         # session, so a reader in the same process need not read them back.
@@ -196,18 +197,18 @@ class Store:
 
     # -- paths ----------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
-        return os.path.join(self.root, *parts)
+        return fs.join(self.root, *parts)
 
     def exists(self) -> bool:
-        return os.path.isfile(self.path("meta"))
+        return fs.isfile(self.path("meta"))
 
     def ensure(self) -> None:
         """Create the private directory tree (0700)."""
         for sub in ("groups", "hours", "days"):
-            os.makedirs(self.path(sub), mode=0o700, exist_ok=True)
-        for d in (self.cache, os.path.join(self.cache, "index"), self.root):
+            fs.makedirs(self.path(sub), mode=0o700, exist_ok=True)
+        for d in (self.cache, fs.join(self.cache, "index"), self.root):
             try:
-                os.chmod(d, 0o700)
+                fs.chmod(d, 0o700)
             except OSError:
                 pass
 
@@ -239,14 +240,14 @@ class Store:
     def set_aside(self, rel: str) -> None:
         """Move an unreadable file to `corrupt/` so nothing is lost and it is not read again."""
         try:
-            os.makedirs(self.path("corrupt"), mode=0o700, exist_ok=True)
-            target = self.path("corrupt", rel.replace("/", "_").replace(os.sep, "_"))
-            os.replace(self.path(rel), f"{target}.{os.getpid()}")
+            fs.makedirs(self.path("corrupt"), mode=0o700, exist_ok=True)
+            target = self.path("corrupt", rel.replace("/", "_").replace(fs.SEP, "_"))
+            fs.replace(self.path(rel), f"{target}.{fs.getpid()}")
         except OSError:
             pass
         # Whatever that file held must be re-derived from the logs: re-read them all, soon.
         try:
-            os.unlink(os.path.join(self.cache, "refresh.stamp"))
+            fs.unlink(fs.join(self.cache, "refresh.stamp"))
         except OSError:
             pass
         try:
@@ -258,7 +259,7 @@ class Store:
 
     def signature(self, rel: str) -> tuple[int, int, int] | None:
         try:
-            return _sig(os.stat(self.path(rel)))
+            return _sig(fs.stat(self.path(rel)))
         except OSError:
             return None
 
@@ -266,14 +267,14 @@ class Store:
         """Stat signature of every hour file of a UTC day."""
         folder = self.path("hours", day)
         try:
-            names = os.listdir(folder)
+            names = fs.listdir(folder)
         except OSError:
             return {}
         sigs = {}
         for name in names:
             if len(name) == 2 and name.isdigit():
                 try:
-                    sigs[name] = _sig(os.stat(os.path.join(folder, name)))
+                    sigs[name] = _sig(fs.stat(fs.join(folder, name)))
                 except OSError:
                     pass
         return sigs
@@ -286,7 +287,7 @@ class Store:
         """Every readable group state (one per session), in name order."""
         folder = self.path("groups")
         try:
-            names = sorted(os.listdir(folder))
+            names = sorted(fs.listdir(folder))
         except OSError:
             return
         for name in names:
@@ -309,7 +310,7 @@ class Store:
     # -- refresh schedule -----------------------------------------------------------------
     def _failures(self, job: str) -> int:
         try:
-            with open(os.path.join(self.cache, f"{job}.failures"), "rb") as fh:
+            with open(fs.join(self.cache, f"{job}.failures"), "rb") as fh:
                 return int(fh.read(16) or b"0")
         except (OSError, ValueError):
             return 0
@@ -317,7 +318,7 @@ class Store:
     def refresh_due(self, now_s: float, interval_s: float = REFRESH_INTERVAL_S, job: str = "refresh") -> bool:
         """Whether a render should start the background `job` now (at most once per interval)."""
         try:
-            last = os.stat(os.path.join(self.cache, f"{job}.stamp")).st_mtime
+            last = fs.stat(fs.join(self.cache, f"{job}.stamp")).st_mtime
         except OSError:
             return True
         wait = min(interval_s * (2 ** min(self._failures(job), 12)), MAX_BACKOFF_S * 24)
@@ -325,22 +326,22 @@ class Store:
 
     def mark_refresh_started(self, now_s: float, job: str = "refresh") -> None:
         """Stamp the start of a job (callers hold the lock, so only one render does)."""
-        path = os.path.join(self.cache, f"{job}.stamp")
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-        os.utime(path, (now_s, now_s))
+        path = fs.join(self.cache, f"{job}.stamp")
+        fs.close(fs.open(path, fs.O_WRONLY | fs.O_CREAT, 0o600))
+        fs.utime(path, (now_s, now_s))
 
     def record_refresh(self, ok: bool, job: str = "refresh") -> None:
         """Reset or bump the consecutive-failure count the backoff is based on."""
-        path = os.path.join(self.cache, f"{job}.failures")
+        path = fs.join(self.cache, f"{job}.failures")
         try:
             if ok:
-                os.unlink(path)
+                fs.unlink(path)
                 return
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = fs.open(path, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
             try:
-                os.write(fd, str(self._failures(job) + 1).encode())
+                fs.write(fd, str(self._failures(job) + 1).encode())
             finally:
-                os.close(fd)
+                fs.close(fd)
         except OSError:
             pass
 
@@ -349,9 +350,9 @@ class Store:
         """Take the writers' lock; False when `blocking` is off and someone else holds it."""
         if self._lock_fd >= 0:
             return True
-        fd = os.open(self.path("lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        fd = fs.open(self.path("lock"), fs.O_RDWR | fs.O_CREAT, 0o600)
         if not lock_file(fd, blocking):
-            os.close(fd)
+            fs.close(fd)
             return False
         self._lock_fd = fd
         return True
@@ -361,5 +362,5 @@ class Store:
 
     def unlock(self) -> None:
         if self._lock_fd >= 0:
-            os.close(self._lock_fd)  # closing releases the lock
+            fs.close(self._lock_fd)  # closing releases the lock
             self._lock_fd = -1

@@ -44,8 +44,8 @@ half a cent is not recorded (rounding noise).
 from __future__ import annotations
 
 import marshal
-import os
 
+from statusline import fs
 from statusline.index.store import atomic_write, day_names, lock_file, read_marshal
 from statusline.timeutil import QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
@@ -55,7 +55,7 @@ MAX_BOOKED = 64
 
 
 def _folder(cache: str) -> str:
-    return os.path.join(cache, "unlogged")
+    return fs.join(cache, "unlogged")
 
 
 def _safe(session: str) -> str:
@@ -72,7 +72,7 @@ def observe(
     (your price of a list-price dollar, 1.0 without overrides).
     """
     folder = _folder(cache)
-    state = read_marshal(os.path.join(folder, "s-" + _safe(session)))
+    state = read_marshal(fs.join(folder, "s-" + _safe(session)))
     if (
         state is not None
         and "pending" not in state  # a recording cut short by a crash: finish it under the lock
@@ -83,19 +83,19 @@ def observe(
         change = unlogged - seen
         if change < MIN_GROWTH_USD and (change > -MIN_GROWTH_USD or not state.get("booked")):
             return 0.0  # the usual render: nothing new, no lock, no write
-    os.makedirs(folder, mode=0o700, exist_ok=True)
-    fd = os.open(os.path.join(folder, "lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    fs.makedirs(folder, mode=0o700, exist_ok=True)
+    fd = fs.open(fs.join(folder, "lock"), fs.O_RDWR | fs.O_CREAT, 0o600)
     try:
         lock_file(fd, blocking=True)  # held for a few file operations at most
         return _observe(folder, session, payload_usd, logged_usd, now_ms, scale)
     finally:
-        os.close(fd)
+        fs.close(fd)
 
 
 def _observe(
     folder: str, session: str, payload_usd: float, logged_usd: float, now_ms: int, scale: float
 ) -> float:
-    state_path = os.path.join(folder, "s-" + _safe(session))
+    state_path = fs.join(folder, "s-" + _safe(session))
     state = read_marshal(state_path)
     if state is not None and "pending" in state:
         _finish(folder, state_path, state)
@@ -158,7 +158,7 @@ def _finish(folder: str, state_path: str, state: dict[str, object]) -> None:
         if isinstance(item, tuple) and len(item) == 3 and isinstance(item[0], str):
             by_day.setdefault(item[0], []).append((item[1], item[2]))
     for name, entries in by_day.items():
-        day_path = os.path.join(folder, _safe(name))
+        day_path = fs.join(folder, _safe(name))
         day: dict[object, object] = read_marshal(day_path) or {}  # type: ignore[assignment]
         for key, usd in entries:
             if usd is None:
@@ -177,7 +177,7 @@ def in_range(cache: str, start_ms: int, end_ms: int) -> dict[tuple[int, str], fl
     out: dict[tuple[int, str], float] = {}
     folder = _folder(cache)
     for name in utc_days_in(start_ms, end_ms, lambda: day_names(folder)):
-        for key, usd in (read_marshal(os.path.join(folder, name)) or {}).items():
+        for key, usd in (read_marshal(fs.join(folder, name)) or {}).items():
             if not isinstance(key, tuple) or len(key) < 2:
                 continue
             at = int(key[2]) if len(key) > 2 else int(key[0]) * QUARTER_HOUR_MS

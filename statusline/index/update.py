@@ -23,9 +23,8 @@ new lines touch.
 from __future__ import annotations
 
 import io
-import os
-import stat
 
+from statusline import fs
 from statusline.index.lines import Skip, file_session_id, records_from_line, usage_candidates
 from statusline.index.store import CorruptIndex, Store
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
@@ -441,7 +440,7 @@ FINGERPRINT_BYTES = 64
 _DEV, _INO, _SIZE, _OFFSET, _MTIME, _PRINT, _TAIL = range(7)
 
 
-def file_changed(state: list[Any] | None, st: os.stat_result) -> bool:
+def file_changed(state: list[Any] | None, st: fs.stat_result) -> bool:
     """Whether a file may hold bytes the index has not read (by inode, size and mtime)."""
     return (
         state is None
@@ -494,8 +493,8 @@ def read_new_lines(
     line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES) only when
     `whole_long_lines` is set, so a render's read is bounded in bytes, whatever the file holds.
     """
-    st = os.stat(path)
-    if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block the reader
+    st = fs.stat(path)
+    if not fs.is_regular(st.st_mode):  # a FIFO or device would block the reader
         raise IsADirectoryError(path)
     offset = tail_seen = 0
     if (

@@ -47,7 +47,8 @@ def test_install_then_uninstall_restores_the_file_byte_for_byte(home, shape):
     proc = costline("install")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["statusLine"]["type"] == "command" and data["statusLine"]["command"].endswith("costline")
+    assert data["statusLine"]["type"] == "command"
+    assert data["statusLine"]["command"].endswith("costline-statusline")  # the launcher
     assert data["statusLine"]["refreshInterval"] == 10
     original = json.loads(SHAPES[shape])
     assert {k: v for k, v in data.items() if k != "statusLine"} == original
@@ -79,7 +80,7 @@ def test_foreign_status_line_needs_force_and_is_restored(home):
     proc = costline("install")
     assert proc.returncode == 1 and b"--force" in proc.stderr and path.read_bytes() == before
     assert costline("install", "--force").returncode == 0
-    assert json.loads(path.read_text())["statusLine"]["command"].endswith("costline")
+    assert json.loads(path.read_text())["statusLine"]["command"].endswith("costline-statusline")
     assert costline("uninstall").returncode == 0
     assert json.loads(path.read_text())["statusLine"]["command"] == "~/bin/mine.sh"
 

@@ -1,0 +1,93 @@
+"""The status line command `costline install` writes: a tiny script that starts Python fast.
+
+A console script (`bin/costline`) starts the interpreter with `site`, which scans site-packages
+and imports `os`: about 2 ms of a 10 ms start, on every refresh. The launcher starts Python with
+`-I -S` (isolated, no `site`), puts the folder that holds `statusline` on the path itself, and
+renders; the render path needs nothing from `os` either (statusline/fs.py). Every other command
+(`costline report …`, the background refresh, which renders start as `python -m statusline`)
+runs with `site` as usual.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+
+import statusline
+
+NAME = "costline-statusline"
+SHEBANG_MAX = 250  # Linux reads at most 255 bytes of a `#!` line
+
+
+def package_parent() -> str:
+    """The folder `statusline` is imported from (site-packages, or a checkout)."""
+    return os.path.dirname(os.path.dirname(os.path.abspath(statusline.__file__)))
+
+
+def script(python: str, parent: str) -> str:
+    return (
+        f"#!{python} -IS\n"
+        "# costline's status line, written by `costline install`: Python without `site` (no scan\n"
+        "# of site-packages, no `os`), costline from where it is installed. Rewritten by install.\n"
+        "import sys\n"
+        f"sys.path.append({parent!r})\n"
+        "try:\n"
+        "    from statusline.entry import main\n"
+        "except Exception as exc:  # costline removed or broken: still one line, exit status 0\n"
+        "    sys.stdout.write(f'costline cannot start ({type(exc).__name__}): run costline doctor\\n')\n"
+        "    raise SystemExit(0) from None\n"
+        "raise SystemExit(main())\n"
+    )
+
+
+def _folders() -> list[str]:
+    """Where a launcher may go: beside this Python (a venv's bin), else the user's data dir."""
+    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return [os.path.dirname(sys.executable), os.path.join(data, "costline", "bin")]
+
+
+def plan() -> tuple[str, str, str] | None:
+    """(launcher path, its text, the settings command), or None where it cannot be used."""
+    if sys.platform == "win32" or not sys.executable:
+        return None
+    python = os.path.abspath(sys.executable)
+    text = script(python, package_parent())
+    for folder in _folders():
+        path = os.path.join(folder, NAME)
+        if (os.path.isdir(folder) and os.access(folder, os.W_OK)) or os.path.isfile(path):
+            break
+    else:
+        path = os.path.join(_folders()[-1], NAME)
+    if len(python) + 4 <= SHEBANG_MAX and not any(c.isspace() for c in python):
+        command = shlex.quote(path)
+    else:  # a `#!` line cannot hold this interpreter path: run it explicitly
+        command = f"{shlex.quote(python)} -IS {shlex.quote(path)}"
+    return path, text, command
+
+
+def write(path: str, text: str) -> bool:
+    """Write the launcher (0755) unless it is already there as is; False when it cannot be."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            if fh.read() == text:
+                return True
+    except (OSError, UnicodeDecodeError):
+        pass
+    tmp = f"{path}.{os.getpid()}.tmp"
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
+        try:
+            os.write(fd, text.encode("utf-8"))
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o755)  # whatever the umask: it is run directly
+        os.replace(tmp, path)  # never half written or not yet executable
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        return False
+    return True
