@@ -27,6 +27,8 @@ from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, civil_from_days, week_
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+
     from statusline.pricing import Table
 
 BLOCK_MS = 5 * HOUR_MS
@@ -151,6 +153,35 @@ def session_buckets_all(store: Store) -> list[tuple[int, str, str, int, list[flo
     return out
 
 
+def dated_buckets(
+    store: Store, tz: tzinfo | None, sessions: bool = True
+) -> Iterator[tuple[str, int, str, str, int, list[float]]]:
+    """(local date, quarter-hour, session, model, cls, vec) of everything the index holds
+    (`sessions` off: from the day summaries, with an empty session, as daily and monthly need).
+
+    Buckets are UTC quarter-hours; one that a local midnight cuts (zones off the quarter-hour)
+    is given message by message from its hour file (index/edges.py).
+    """
+    if sessions:
+        buckets: Iterable[tuple[int, str, str, int, list[float]]] = session_buckets_all(store)
+    else:
+        buckets = ((qh, "", model, cls, vec) for qh, model, cls, vec in range_buckets(store, 0, 1 << 62))
+    dates: dict[int, str | None] = {}  # quarter-hour → its local date; None if a day starts inside
+    split: set[int] = set()
+    for qh, session, model, cls, vec in buckets:
+        date = dates[qh] if qh in dates else dates.setdefault(qh, qh_date(qh, tz))
+        if date is None:
+            split.add(qh)
+            continue
+        yield date, qh, session, model, cls, vec
+    if split:
+        from statusline.index.edges import messages_in
+
+        for qh in sorted(split):
+            for ts, session, model, cls, vec in messages_in(store, qh):
+                yield local_date(ts, tz), qh, session, model, cls, vec
+
+
 def grouped(
     store: Store,
     pricer: Pricer,
@@ -164,37 +195,13 @@ def grouped(
     'month' or 'session'."""
     rows: dict[str, Row] = {}
     projects = session_projects(store) if (project or key_of == "session") else {}
-    if key_of == "session" or project:
-        source = session_buckets_all(store)
-    else:
-        source = [(qh, "", m, c, v) for qh, m, c, v in range_buckets(store, 0, 1 << 62)]
-    dates: dict[int, str | None] = {}  # quarter-hour → its local date; None if a day starts inside
-    split: set[int] = set()
-    for qh, session, model, cls, vec in source:
-        if (project and project not in projects.get(session, "")) or (
-            model_filter and model_filter not in model
-        ):
+    for date, qh, session, model, cls, vec in dated_buckets(store, tz, key_of == "session" or bool(project)):
+        if project and project not in projects.get(session, ""):
             continue
-        if key_of == "session":
-            key = session
-        else:
-            date = dates[qh] if qh in dates else dates.setdefault(qh, _qh_date(qh, tz))
-            if date is None:  # a zone whose midnight is not on a quarter-hour: message by message
-                split.add(qh)
-                continue
-            key = period_of(date, key_of, week_start)
+        if model_filter and model_filter not in model:
+            continue
+        key = session if key_of == "session" else period_of(date, key_of, week_start)
         _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
-    if split:
-        from statusline.index.edges import messages_in
-
-        for qh in sorted(split):
-            for ts, session, model, cls, vec in messages_in(store, qh):
-                if (project and project not in projects.get(session, "")) or (
-                    model_filter and model_filter not in model
-                ):
-                    continue
-                key = period_of(local_date(ts, tz), key_of, week_start)
-                _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
     return rows
 
 
@@ -208,7 +215,7 @@ def period_of(date: str, kind: str, week_start: int = 0) -> str:
     return date
 
 
-def _qh_date(qh: int, tz: tzinfo | None) -> str | None:
+def qh_date(qh: int, tz: tzinfo | None) -> str | None:
     """The local date of a whole quarter-hour; None when a local day starts inside it."""
     first = local_date(qh * QUARTER_HOUR_MS, tz)
     return first if local_date(qh * QUARTER_HOUR_MS + QUARTER_HOUR_MS - 1, tz) == first else None

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5
+from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name
 from statusline.index.store import CorruptIndex, Store
-from statusline.report import Pricer, all_hours, local_date, session_projects
+from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
 from statusline.timeutil import DAY_MS, QUARTER_HOUR_MS, utc_day_name
 
 KINDS = ("agent", "tool", "mcp", "project", "model")
@@ -50,11 +50,12 @@ class Breakdown:
         return sorted(self.buckets.values(), key=lambda b: (_CATCH_ALL.get(b.name, 0), -b.cost, b.name))
 
     def add(self, name: str, model: str, usd: float | None, vec: list[float]) -> None:
+        name = clean_name(name, "(none)")  # model ids and folders can hold lone surrogates too
         bucket = self.buckets.get(name)
         if bucket is None:
             bucket = self.buckets[name] = Bucket(name)
         if usd is None:
-            bucket.unknown.add(model)
+            bucket.unknown.add(clean_name(model))
         else:
             bucket.cost += usd
         bucket.messages += vec[0]
@@ -91,7 +92,8 @@ class Attribution:
     """Splits and agent labels of every message the attribution states know, by message key."""
 
     def __init__(self, states: list[dict[str, Any]]) -> None:
-        self.rows: dict[str, list[tuple[str, str, dict[str, list[float]]]]] = {}
+        # key → [(session, agent label, split, from a subagent's own transcript)]
+        self.rows: dict[str, list[tuple[str, str, dict[str, list[float]], bool]]] = {}
         spawned: dict[str, dict[str, str]] = {}
         for state in states:
             if not state.get("agent_id"):
@@ -99,23 +101,29 @@ class Attribution:
         for state in states:
             session = state["session"]
             agent_id = state.get("agent_id") or ""
+            types = spawned.get(session, {})
             if agent_id:
-                label = state.get("agent_type") or spawned.get(session, {}).get(agent_id) or UNTYPED_AGENT
+                label = state.get("agent_type") or types.get(agent_id) or UNTYPED_AGENT
             else:
                 label = MAIN_AGENT
-            for key, (sidechain, split) in state["transcript"]["rows"].items():
-                who = UNTYPED_AGENT if sidechain and not agent_id else label
-                self.rows.setdefault(key, []).append((session, who, split))
+            for key, row in state["transcript"]["rows"].items():
+                sidechain, split = row[0], row[1]
+                if sidechain and not agent_id:  # an older sidechain line in the parent's file
+                    inner = row[2] if len(row) > 2 else ""
+                    who = types.get(inner) or UNTYPED_AGENT
+                else:
+                    who = label
+                self.rows.setdefault(key, []).append((session, who, split, bool(agent_id)))
 
     def find(self, key: str, session: str) -> tuple[str, dict[str, list[float]]] | None:
-        """(agent label, split) of the copy in `session`'s transcripts, else of any copy."""
+        """(agent label, split) of the copy in `session`'s transcripts (a subagent's own file
+        before a copy logged in its parent's), else of any copy."""
         rows = self.rows.get(key)
         if not rows:
             return None
-        for row_session, label, split in rows:
-            if row_session == session:
-                return label, split
-        return rows[0][1], rows[0][2]
+        mine = [r for r in rows if r[0] == session] or rows
+        best = next((r for r in mine if r[3]), mine[0])
+        return best[1], best[2]
 
 
 def _messages(store: Store, first_ms: int, last_ms: int) -> list[tuple[int, str, str, str, int, list[float]]]:
@@ -170,44 +178,60 @@ def breakdown(
     project: str | None = None,
     attribution: Attribution | None = None,
 ) -> Breakdown:
-    """Cost per bucket of `kind` over the local days since..until (inclusive; None: open)."""
-    result = Breakdown(kind)
+    """Cost per bucket of `kind` over the local days since..until (inclusive; None: open).
+
+    Token sums are gathered per (quarter-hour, model, class, bucket) and priced once each, as
+    the daily report prices its buckets.
+    """
     projects = session_projects(store)
-    first_ms = day_start_ms(since, tz) if since else 0
-    last_ms = day_start_ms(until, tz) + DAY_MS if until else _NO_END
-    for ts, key, session, model, cls, vec in _messages(store, first_ms, last_ms):
-        day = local_date(ts, tz)
-        if (since and day < since) or (until and day > until):
-            continue
-        if project and project not in projects.get(session, ""):
-            continue
-        qh = ts // QUARTER_HOUR_MS
-        if kind == "model":
-            result.add(model, model, pricer.usd(qh, model, cls, vec), vec)
-            continue
-        if kind == "project":
-            result.add(
-                projects.get(session) or "(unknown project)", model, pricer.usd(qh, model, cls, vec), vec
-            )
-            continue
-        found = attribution.find(key, session) if (attribution and key) else None
-        if found is None:
-            result.add(UNATTRIBUTED, model, pricer.usd(qh, model, cls, vec), vec)
-            continue
-        label, split = found
-        if kind == "agent":
-            result.add(label, model, pricer.usd(qh, model, cls, vec), vec)
-            continue
-        rest = list(vec)
-        for tool, fractions in split.items():
-            name = tool
-            if kind == "mcp":
-                name = mcp_server(tool) or OTHER_TOOLS
-            part = _scaled(vec, fractions)
+    sums: dict[tuple[int, str, int, str], list[float]] = {}
+
+    def add(qh: int, model: str, cls: int, name: str, vec: list[float]) -> None:
+        key = (qh, model, cls, name)
+        got = sums.get(key)
+        if got is None:
+            sums[key] = list(vec)
+        else:
             for i in range(7):
-                rest[i] -= part[i]
-            result.add(name, model, pricer.usd(qh, model, cls, part), part)
-        result.add(CONVERSATION, model, pricer.usd(qh, model, cls, rest), rest)
+                got[i] += vec[i]
+
+    def wanted(day: str, session: str) -> bool:
+        if (since and day < since) or (until and day > until):
+            return False
+        return not project or project in projects.get(session, "")
+
+    if kind in ("model", "project"):
+        for day, qh, session, model, cls, vec in dated_buckets(store, tz):
+            if wanted(day, session):
+                name = model if kind == "model" else projects.get(session) or "(unknown project)"
+                add(qh, model, cls, name, vec)
+    else:
+        first_ms = day_start_ms(since, tz) if since else 0
+        last_ms = day_start_ms(until, tz) + DAY_MS if until else _NO_END
+        dates: dict[int, str | None] = {}
+        for ts, key, session, model, cls, vec in _messages(store, first_ms, last_ms):
+            qh = ts // QUARTER_HOUR_MS
+            whole = dates[qh] if qh in dates else dates.setdefault(qh, qh_date(qh, tz))
+            if not wanted(whole or local_date(ts, tz), session):
+                continue
+            found = attribution.find(key, session) if (attribution and key) else None
+            if found is None:
+                add(qh, model, cls, UNATTRIBUTED, vec)
+                continue
+            label, split = found
+            if kind == "agent":
+                add(qh, model, cls, label, vec)
+                continue
+            rest = list(vec)
+            for tool, fractions in split.items():
+                part = _scaled(vec, fractions)
+                for i in range(7):
+                    rest[i] -= part[i]
+                add(qh, model, cls, mcp_server(tool) or OTHER_TOOLS if kind == "mcp" else tool, part)
+            add(qh, model, cls, CONVERSATION, rest)
+    result = Breakdown(kind)
+    for (qh, model, cls, name), vec in sums.items():
+        result.add(name, model, pricer.usd(qh, model, cls, vec), vec)
     return result
 
 

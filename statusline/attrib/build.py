@@ -18,7 +18,7 @@ from statusline.index.lines import BOM, fast_parser, file_session_id
 from statusline.index.store import atomic_write
 from statusline.index.update import _fnv, group_of, read_new_lines
 
-FORMAT = 1
+FORMAT = 2
 CHUNK_BYTES = 32 << 20  # a read's bytes at a time: memory stays bounded on a huge file
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
 
@@ -59,30 +59,46 @@ def load(cache: str, path: str) -> dict[str, Any] | None:
         return None  # missing or unreadable: read the transcript again from the start
     if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("path") != path:
         return None
+    if state.get("gone"):  # the transcript is back: read it again
+        return None
     return state
 
 
-def update_file(cache: str, path: str) -> dict[str, Any] | None:
+def _unchanged(state: dict[str, Any] | None, st: os.stat_result) -> bool:
+    """Read to its end, and not changed since (by inode, size and mtime)."""
+    known = state["file"] if state else None
+    return bool(known) and known[1:5] == [st.st_ino, st.st_size, st.st_size, st.st_mtime_ns]  # type: ignore[index]
+
+
+def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Bring one transcript's state up to date and save it; None if the file cannot be read."""
-    state = load(cache, path)
+    state = state or load(cache, path)
     try:
         st = os.stat(path)
     except OSError:
         return state
-    known = state["file"] if state else None
-    if known and known[1:5] == [st.st_ino, st.st_size, st.st_size, st.st_mtime_ns]:
-        return state  # read to the end, and unchanged since
+    agent_id, agent_type = _agent_of(path)
+    agent_type = agent_type or (state or {}).get("agent_type", "")
+    if _unchanged(state, st):
+        assert state is not None
+        if agent_type != state.get("agent_type"):  # its .meta.json came after the transcript
+            state["agent_type"] = agent_type
+            _save(cache, path, state)
+        return state
     session = file_session_id(path)
     transcript = Transcript(session, state["transcript"] if state else None)
-    agent_id, agent_type = _agent_of(path)
-    file_state, tail = known, b""
+    file_state, tail = (state["file"] if state else None), b""
     while True:
         try:
             new = read_new_lines(path, file_state, CHUNK_BYTES)
         except OSError:
             return state
-        if file_state is not None and file_state[3] > 0 and new.end and new.state[3] == new.end:
-            transcript = Transcript(session)  # rewritten or replaced: read again from the start
+        if file_state is not None and file_state[3] > 0 and new.state[3] == new.end:
+            # Rewritten, truncated or replaced: read from the start into an empty context. The
+            # splits already made stay: the index may still count those messages.
+            fresh = Transcript(session)
+            fresh.rows, fresh.spawned = transcript.rows, transcript.spawned
+            transcript = fresh
         _feed(transcript, new.data, new.start, new.end)
         new.state[6] = 0  # an unfinished last line is saved only once it is finished
         file_state, tail = new.state, new.tail
@@ -95,15 +111,10 @@ def update_file(cache: str, path: str) -> dict[str, Any] | None:
         "session": session,
         "project": group_of(path)[2],
         "agent_id": agent_id,
-        "agent_type": agent_type or (state or {}).get("agent_type", ""),
+        "agent_type": agent_type,
         "transcript": transcript.saved(),
     }
-    if file_state != known:
-        try:
-            os.makedirs(folder(cache), mode=0o700, exist_ok=True)
-            atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(saved))
-        except (OSError, ValueError):
-            pass  # a cache that cannot be written: this report still has this run's figures
+    _save(cache, path, saved)
     if tail.strip():
         # A last line without its newline yet: the index counts it once it is whole JSON, so this
         # report splits it too, without saving it (it is read again when it is finished).
@@ -111,6 +122,14 @@ def update_file(cache: str, path: str) -> dict[str, Any] | None:
         _feed(transcript, tail + b"\n", 0, len(tail) + 1)
         saved["transcript"] = transcript.saved()
     return saved
+
+
+def _save(cache: str, path: str, state: dict[str, Any]) -> None:
+    try:
+        os.makedirs(folder(cache), mode=0o700, exist_ok=True)
+        atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
+    except (OSError, ValueError):
+        pass  # a cache that cannot be written: this report still has this run's figures
 
 
 def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
@@ -130,45 +149,79 @@ def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
             continue  # not JSON: the index counts it as garbage
 
 
-def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
-    """What a report needs of one brought-up-to-date state (not the context, the bulk of it)."""
-    state = update_file(*task)
-    if state is None:
-        return None
+def _slim(state: dict[str, Any]) -> dict[str, Any]:
+    """What a report needs of a state (not the context, the bulk of it)."""
     transcript = state["transcript"]
     return {
+        "path": state["path"],
         "session": state["session"],
         "agent_id": state["agent_id"],
         "agent_type": state["agent_type"],
-        "transcript": {"rows": transcript["rows"], "spawned": transcript["spawned"]},
+        "transcript": {"rows": transcript["rows"], "spawned": transcript.get("spawned") or {}},
     }
 
 
-def update_all(cache: str, paths: list[tuple[str, int]], workers: int | None = None) -> list[dict[str, Any]]:
-    """Every transcript's state, brought up to date (`paths`: path and size), in path order."""
+def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
+    state = update_file(*task)
+    return None if state is None else _slim(state)
+
+
+def update_all(cache: str, paths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
+    """Every transcript's state, brought up to date, then those of transcripts since deleted
+    (kept: the index still counts their messages)."""
     from statusline.index.scan import _worker_pool
 
-    pending = sum(size for _, size in paths)
+    states: list[dict[str, Any]] = []
+    tasks: list[tuple[str, str]] = []
+    pending = 0
+    for path in paths:
+        state = load(cache, path)
+        try:
+            st = os.stat(path)
+        except OSError:  # gone since the index read it: what was split stays
+            if state is not None:
+                states.append(_slim(state))
+            continue
+        if state is not None and _unchanged(state, st) and (state["agent_type"] or not state["agent_id"]):
+            states.append(_slim(state))  # nothing to read (a subagent's late .meta.json aside)
+            continue
+        tasks.append((cache, path))
+        pending += st.st_size - (state["file"][3] if state and state["file"] else 0)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
-    tasks = [(cache, path) for path, _ in paths]
     if workers > 1 and pending >= PARALLEL_MIN_BYTES and len(tasks) > 1:
         with _worker_pool(workers) as pool:
-            states = pool.map(_update_task, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
+            found = pool.map(_update_task, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
     else:
-        states = [_update_task(t) for t in tasks]
-    return [s for s in states if s is not None]
+        found = [_update_task(t) for t in tasks]
+    states.extend(s for s in found if s is not None)
+    return states + retired(cache, paths)
 
 
-def prune(cache: str, keep: list[str]) -> None:
-    """Drop the states of transcripts that no longer exist."""
-    wanted = {state_name(p) for p in keep}
+def retired(cache: str, present: list[str]) -> list[dict[str, Any]]:
+    """States of transcripts no longer on disk (Claude Code deletes them after 30 days): their
+    splits are kept, their context dropped; an unreadable one is removed."""
+    wanted = {state_name(p) for p in present}
     try:
         names = os.listdir(folder(cache))
     except OSError:
-        return
-    for name in names:
-        if name not in wanted and not name.endswith(".tmp"):
+        return []
+    out = []
+    for name in sorted(names):
+        if name in wanted or name.endswith(".tmp"):
+            continue
+        full = os.path.join(folder(cache), name)
+        try:
+            with open(full, "rb") as fh:
+                state = marshal.loads(fh.read())
+            if not isinstance(state, dict) or state.get("format") != FORMAT:
+                raise ValueError("not a state")
+            if not state.get("gone"):
+                state = {**_slim(state), "format": FORMAT, "gone": True}
+                atomic_write(full, marshal.dumps(state))
+            out.append(state)
+        except (OSError, EOFError, ValueError, TypeError, KeyError):
             try:
-                os.unlink(os.path.join(folder(cache), name))
+                os.unlink(full)
             except OSError:
                 pass
+    return out

@@ -36,16 +36,30 @@ Split = dict[str, list[float]]  # bucket → fraction of each token kind (conver
 
 
 def _chars(value: object) -> int:
-    """Characters of a value as it would be sent: strings as they are, anything else as JSON."""
-    if isinstance(value, str):
-        return len(value)
-    if value is None:
-        return 0
-    if isinstance(value, dict):
-        return 2 + sum(len(str(k)) + 4 + _chars(v) for k, v in value.items())
-    if isinstance(value, list):
-        return 2 + sum(_chars(v) + 1 for v in value)
-    return len(str(value))
+    """Characters of a value as it would be sent: strings as they are, anything else as compact
+    JSON (no recursion: a tool's input can nest deeper than Python recurses)."""
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item)
+        elif isinstance(item, dict):
+            total += 2 + sum(len(str(k)) + 4 for k in item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            total += 2 + len(item)
+            stack.extend(item)
+        elif item is not None:
+            total += len(str(item))
+    return total
+
+
+def clean_name(name: object, fallback: str = "unnamed tool") -> str:
+    """A name from a transcript, safe to store and print: lone surrogates become U+FFFD."""
+    if not isinstance(name, str) or not name:
+        return fallback
+    return name.encode("utf-8", "replace").decode("utf-8") if not name.isascii() else name
 
 
 def _content_tokens(content: object) -> float:
@@ -68,7 +82,7 @@ def _content_tokens(content: object) -> float:
 class Context:
     """One conversation's context (a transcript, or the sidechain lines of an old one)."""
 
-    __slots__ = ("items", "pending", "tools")
+    __slots__ = ("items", "pending", "tools", "totals")
 
     def __init__(self, saved: list[Any] | None = None) -> None:
         # items: [bucket, estimated tokens] in order, neighbours of one bucket merged.
@@ -80,6 +94,11 @@ class Context:
         self.pending: list[Any] | None = None
         if saved:
             self.items, self.tools, self.pending = saved[0], saved[1], saved[2]
+        # Estimated tokens per bucket over all items: a request's read range is nearly all of
+        # the context, so it is found from these less the short tail past it (see split).
+        self.totals: dict[str, float] = {}
+        for bucket, tokens in self.items:
+            self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
 
     def saved(self) -> list[Any]:
         return [self.items, self.tools, self.pending]
@@ -91,6 +110,7 @@ class Context:
             self.items[-1][1] += tokens
         else:
             self.items.append([bucket, tokens])
+        self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
 
     def settle(self) -> None:
         """The pending message is complete: its text and tool calls join the context."""
@@ -104,33 +124,47 @@ class Context:
     def clear(self) -> None:
         self.settle()
         self.items = []
+        self.totals = {}
 
     def split(self, usage: list[int], blocks: list[list[Any]]) -> Split:
         """Fractions per bucket of one request's token kinds (conversation left implied)."""
         tokens_in, w5, w1, read = usage[0], usage[1], usage[2], usage[3]
-        prompt = tokens_in + w5 + w1 + read
-        estimated = sum(t for _, t in self.items)
+        write = w5 + w1
+        prompt = tokens_in + write + read
+        estimated = sum(self.totals.values())
         scale = prompt / estimated if estimated > prompt else 1.0
         out: Split = {}
-        # Ranges of the prompt layout: [0, read) read, then writes, then uncached input.
-        write = w5 + w1
-        pos = float(prompt) - estimated * scale  # the unseen prefix is conversation's
-        for bucket, size in self.items:
-            start, pos = pos, pos + size * scale
-            if bucket == CONVERSATION:
-                continue
-            fr = out.get(bucket)
-            for kind_lo, kind_hi, kinds, total in (
-                (0, read, (READ,), read),
-                (read, read + write, (W5, W1), write),
-                (read + write, prompt, (IN,), tokens_in),
-            ):
-                overlap = min(pos, kind_hi) - max(start, kind_lo)
-                if overlap > 0 and total:
-                    if fr is None:
-                        fr = out[bucket] = [0.0] * 5
-                    for kind in kinds:
-                        fr[kind] += overlap / total
+        # Layout: the unseen prefix (conversation's), then the items; the real counts cover it
+        # in order: [0, read) read, [read, read + write) written, the rest uncached input. Walk
+        # back from the end through the write and input ranges only; what each bucket has
+        # before them is in the read range.
+        past_read: dict[str, float] = {}
+        end = float(prompt)
+        for bucket, size in reversed(self.items):
+            if end <= read:
+                break
+            start = end - size * scale
+            if bucket != CONVERSATION:
+                fr = out.get(bucket)
+                for lo, hi, kinds, total in (
+                    (read, read + write, (W5, W1), write),
+                    (read + write, prompt, (IN,), tokens_in),
+                ):
+                    overlap = min(end, hi) - max(start, lo)
+                    if overlap > 0 and total:
+                        if fr is None:
+                            fr = out[bucket] = [0.0] * 5
+                        for kind in kinds:
+                            fr[kind] += overlap / total
+                past_read[bucket] = past_read.get(bucket, 0.0) + end - max(start, read)
+            end = start
+        if read:
+            for bucket, tokens in self.totals.items():
+                if bucket == CONVERSATION:
+                    continue
+                in_read = tokens * scale - past_read.get(bucket, 0.0)
+                if in_read > 1e-9:
+                    out.setdefault(bucket, [0.0] * 5)[READ] = min(1.0, in_read / read)
         chars: dict[str, int] = {}
         all_chars = 0
         for bucket, n in blocks:
@@ -172,13 +206,15 @@ def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
         if not isinstance(block, dict):
             continue
         kind = block.get("type")
-        if kind == "tool_use" or kind == "server_tool_use":
-            name = block.get("name")
-            name = name if isinstance(name, str) and name else "unnamed tool"
-            call_id = block.get("id")
+        call_id = block.get("id")
+        result_of = block.get("tool_use_id")
+        if kind in ("tool_use", "server_tool_use"):
+            name = clean_name(block.get("name"))
             if isinstance(call_id, str):
                 ctx.tools[call_id] = name
             out.append([name, _chars(block.get("input")) + len(name)])
+        elif isinstance(result_of, str):  # a server tool's result (web search, web fetch)
+            out.append([ctx.tools.get(result_of, "unnamed tool"), _chars(block.get("content"))])
         elif kind == "thinking":
             out.append([None, _chars(block.get("thinking"))])
         elif kind == "text":
@@ -188,6 +224,14 @@ def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
     return out
 
 
+def _agent_id(env: dict[str, Any], outer: dict[str, Any]) -> str:
+    """The subagent a sidechain line belongs to (its `agentId`, or a progress line's)."""
+    for holder in (env, outer, outer.get("data")):
+        if isinstance(holder, dict) and isinstance(holder.get("agentId"), str):
+            return str(holder["agentId"])
+    return ""
+
+
 class Transcript:
     """The attribution of one transcript file, fed line by line (resumable from `saved`)."""
 
@@ -195,8 +239,10 @@ class Transcript:
         self.file_session = file_session
         saved = saved or {}
         self.main = Context(saved.get("main"))
-        self.side = Context(saved.get("side"))
-        # message key → [sidechain, split]; key = message id + "\x00" + request id (the index's)
+        # Sidechain conversations logged inside this file (older Claude Code), one per agent.
+        self.sides = {agent: Context(ctx) for agent, ctx in (saved.get("sides") or {}).items()}
+        # message key → [sidechain, split, agent id]; key = message id + NUL + request id, as
+        # the index deduplicates
         self.rows: dict[str, list[Any]] = saved.get("rows") or {}
         # subagent id → type, from this transcript's agent tool calls and their results
         self.spawned: dict[str, str] = saved.get("spawned") or {}
@@ -205,7 +251,7 @@ class Transcript:
     def saved(self) -> dict[str, Any]:
         return {
             "main": self.main.saved(),
-            "side": self.side.saved(),
+            "sides": {agent: ctx.saved() for agent, ctx in self.sides.items()},
             "rows": self.rows,
             "spawned": self.spawned,
             "agent_calls": self.agent_calls,
@@ -215,17 +261,25 @@ class Transcript:
         """One parsed transcript line."""
         if not isinstance(obj, dict):
             return
-        kind = obj.get("type")
-        if kind == "progress":  # older Claude Code: a subagent's line inside the parent's
+        if obj.get("type") == "progress":  # older Claude Code: a subagent's line in the parent's
             data = obj.get("data")
             inner = data.get("message") if isinstance(data, dict) else None
             if isinstance(inner, dict):
-                self._line(inner, obj, self.side, sidechain=True)
+                self._line(inner, obj, sidechain=True)
             return
-        side = obj.get("isSidechain") is True
-        self._line(obj, obj, self.side if side else self.main, sidechain=side)
+        self._line(obj, obj, sidechain=obj.get("isSidechain") is True)
 
-    def _line(self, env: dict[str, Any], outer: dict[str, Any], ctx: Context, sidechain: bool) -> None:
+    def _context(self, sidechain: bool, agent: str) -> Context:
+        if not sidechain:
+            return self.main
+        ctx = self.sides.get(agent)
+        if ctx is None:
+            ctx = self.sides[agent] = Context()
+        return ctx
+
+    def _line(self, env: dict[str, Any], outer: dict[str, Any], sidechain: bool) -> None:
+        agent = _agent_id(env, outer) if sidechain else ""
+        ctx = self._context(sidechain, agent)
         kind = env.get("type")
         message = env.get("message")
         if kind == "system" and env.get("subtype") == "compact_boundary":
@@ -234,8 +288,9 @@ class Transcript:
         if not isinstance(message, dict):
             return
         role = message.get("role")
-        if kind == "assistant" or role == "assistant":
-            self._assistant(env, outer, message, ctx, sidechain)
+        # A line whose message has usage is a response, whatever else it says (the index counts it).
+        if kind == "assistant" or role == "assistant" or isinstance(message.get("usage"), dict):
+            self._assistant(env, outer, message, ctx, sidechain, agent)
         elif kind == "user" or role == "user":
             ctx.settle()
             self._user(env, message, ctx)
@@ -247,27 +302,27 @@ class Transcript:
         message: dict[str, Any],
         ctx: Context,
         side: bool,
+        agent: str,
     ) -> None:
         msg_id = message.get("id")
         request_id = env.get("requestId", outer.get("requestId"))
         pending = ctx.pending
-        if pending is None or pending[0] != msg_id or pending[1] != request_id:
+        # Lines of one response share its id; a line without an id is a response of its own.
+        if pending is None or msg_id is None or pending[0] != msg_id or pending[1] != request_id:
             ctx.settle()
             pending = ctx.pending = [msg_id, request_id, None, []]
-        blocks = _output_blocks(message.get("content"), ctx)
-        pending[3].extend(blocks)
-        for block in message.get("content") or []:
+        content = message.get("content")
+        pending[3].extend(_output_blocks(content, ctx))
+        for block in content if isinstance(content, list) else ():
             if (
                 isinstance(block, dict)
                 and block.get("type") == "tool_use"
                 and block.get("name") in AGENT_TOOLS
+                and isinstance(block.get("id"), str)
             ):
                 inp = block.get("input")
                 kind = inp.get("subagent_type") if isinstance(inp, dict) else None
-                if isinstance(block.get("id"), str):
-                    self.agent_calls[block["id"]] = (
-                        kind if isinstance(kind, str) and kind else "general-purpose"
-                    )
+                self.agent_calls[block["id"]] = clean_name(kind, "general-purpose")
         if not isinstance(message.get("usage"), dict):
             return
         try:
@@ -280,7 +335,7 @@ class Transcript:
             pending[2] = usage
         split = ctx.split(pending[2], pending[3])
         for record in records:
-            self.rows[f"{record[0]}\x00{record[1]}"] = [side, split]
+            self.rows[f"{record[0]}\x00{record[1]}"] = [side, split, agent]
 
     def _user(self, env: dict[str, Any], message: dict[str, Any], ctx: Context) -> None:
         content = message.get("content")

@@ -443,16 +443,20 @@ _METHOD = {
 
 
 def attribution_now() -> object:
-    """The attribution states of every transcript, brought up to date (agent, tool, MCP splits)."""
+    """The attribution states of every transcript, brought up to date (agent, tool, MCP splits):
+    those under the config dirs, those the index holds from elsewhere (a render's payload can
+    name a transcript under another config dir), and those since deleted."""
     from statusline.attrib.breakdown import Attribution
-    from statusline.attrib.build import prune, update_all
+    from statusline.attrib.build import update_all
     from statusline.index.scan import walk_transcripts
     from statusline.paths import projects_dirs
 
-    files = list(walk_transcripts(projects_dirs()))
-    states = update_all(cache_dir(), [(path, st.st_size) for path, st in files])
-    prune(cache_dir(), [path for path, _ in files])
-    return Attribution(states)
+    paths = {path for path, _ in walk_transcripts(projects_dirs())}
+    for group in Store(cache_dir()).groups():
+        files = group.get("files")
+        if isinstance(files, dict):
+            paths.update(p for p in files if isinstance(p, str))
+    return Attribution(update_all(cache_dir(), sorted(paths)))
 
 
 @report.command(name="by")
