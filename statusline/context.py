@@ -240,7 +240,7 @@ class Context:
                 batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
                 _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
-                commit_groups(store, batch, {name: group}, summaries=False)
+                commit_groups(store, batch, {name: group}, summaries=False, all_session_sums=True)
                 self._group = group
                 self.session_current = not more and not self._unfinished(files)
                 if more:

@@ -677,9 +677,18 @@ def ingest_group(
 
 
 def commit_groups(
-    store: Store, batch: Batch, groups: dict[str, dict[str, object]], summaries: bool = True
+    store: Store,
+    batch: Batch,
+    groups: dict[str, dict[str, object]],
+    summaries: bool = True,
+    all_session_sums: bool = False,
 ) -> None:
-    """Write what a batch read: hour files, day summaries, then the groups (offsets last)."""
+    """Write what a batch read: hour files, day summaries, then the groups (offsets last).
+
+    `all_session_sums` (a render): also cache the session's share of every other hour it
+    touched whose cache is missing or stale, so the group written now carries them and the
+    next render's unlogged check reads no hour file but the one it wrote.
+    """
     batch.commit(summaries)
     # Each written hour's sums per session, so every group caches its share with the signature.
     sessions = {group.get("session") for group in groups.values()}
@@ -702,6 +711,12 @@ def commit_groups(
         for hour in group.get("hours", ()):  # type: ignore[attr-defined]
             if hour in by_hour:
                 cache[hour] = (batch.written[hour], by_hour[hour].get(session, {}))
+            elif all_session_sums:
+                rel = Batch.hour_rel(hour)
+                sig = store.signature(rel)
+                cached = cache.get(hour)
+                if cached is None or cached[0] != sig:  # type: ignore[index]
+                    cache[hour] = (sig, _sums_of(_hour_shard(store, rel), session))
         store.write(f"groups/{name}", group)
     batch.written.clear()
 
