@@ -353,13 +353,28 @@ def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[obje
                 part = collapse(hour_sums(store, hour_rel))
                 read_any = True
         parts[hh] = part
+    # Each part holds its own hour's quarter-hours, so the parts are joined, not added up (a
+    # render reads a day of many sessions this way: hundreds of keys).
     tot: dict[tuple[object, ...], list[float]] = {}
     for hh in sorted(parts):
-        for tkey, vec in parts[hh].items():
-            _accumulate(tot, tkey, vec)
+        tot.update(parts[hh])
+    if len(tot) != sum(len(part) for part in parts.values()):  # not so: add them up after all
+        tot = {}
+        for hh in sorted(parts):
+            for tkey, vec in parts[hh].items():
+                _accumulate(tot, tkey, vec)
     if (read_any or rewrite) and (known_sigs != sigs or set(known) != set(parts)):
-        _write_summary(store, rel, {"sig": sigs, "hours": parts})
+        _write_summary(store, rel, {"sig": sigs, "hours": _float_times(parts)})
     return tot
+
+
+def _float_times(parts: dict[str, dict[tuple[object, ...], list[float]]]) -> dict[str, object]:
+    """The parts with each bucket's first and last time as floats (exact below 2**53): marshal
+    reads floats faster than integers past 32 bits, and a render reads a summary every time."""
+    out: dict[str, object] = {}
+    for hh, part in parts.items():
+        out[hh] = {k: [*v[:7], float(v[7]), float(v[8])] if len(v) > 8 else v for k, v in part.items()}
+    return out
 
 
 def _write_summary(store: Store, rel: str, summary: dict[str, object]) -> None:
