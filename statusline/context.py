@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import marshal
+
 from statusline import fs
 from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import (
     Batch,
+    collapse,
     commit_groups,
     file_changed,
     group_of,
+    hour_sums,
     ingest_group,
     load_group,
     range_buckets,
     session_buckets,
     session_logged_sums,
 )
+from statusline.paths import file_signature
 from statusline.payload import field, number, text
 from statusline.pricing import Priced, load_compiled, price_buckets, resolve
-from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, local_day_bounds_ms
+from statusline.timeutil import (
+    DAY_MS,
+    HOUR_MS,
+    QUARTER_HOUR_MS,
+    days_from_civil,
+    local_day_bounds_ms,
+    utc_days_in,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -281,11 +293,66 @@ class Context:
         if self._today is None:
             start, end, _ = local_day_bounds_ms(self.now_s)
             try:
-                self._today = self.price(day_buckets(self.store, start, end))
+                if start % HOUR_MS or end % HOUR_MS:  # a zone off the hour: from the day files
+                    self._today = self.price(day_buckets(self.store, start, end))
+                else:
+                    self._today = self._today_by_hours(start, end)
             except OSError as exc:
                 self.index_error = exc
                 self._today = Priced()
         return self._today
+
+    def _today_by_hours(self, start: int, end: int) -> Priced:
+        """Today as the priced total of its closed hours, kept in `today` with every hour file's
+        signature and the price table's, plus the hour now being written.
+
+        A render's today otherwise reads and prices the day's summaries: over a history of
+        thousands of sessions, hundreds of buckets on every refresh. The total is used only while
+        every closed hour's file and the compiled table are exactly those it was made from.
+        """
+        store = self.store
+        now_hour = int(self.now_s * 1000) // HOUR_MS
+        now_rel = Batch.hour_rel(now_hour)
+        hours: dict[str, object] = {}
+        for day in utc_days_in(start, end, store.indexed_days):
+            first = days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * DAY_MS
+            for hh, sig in store.hour_signatures(day).items():
+                if start <= first + int(hh) * HOUR_MS < end:
+                    hours[f"hours/{day}/{hh}"] = sig
+        current = hours.pop(now_rel, None)
+        table = file_signature(fs.join(self.cache, "pricing", "table.bin"))
+        key = [start, end, table, sorted(hours.items())]
+        try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
+            with open(store.path("today"), "rb") as fh:
+                saved = marshal.loads(fh.read())
+        except (OSError, EOFError, ValueError, TypeError):
+            saved = None
+        if isinstance(saved, dict) and saved.get("key") == key:
+            usd, unknown, estimated, messages = saved["priced"]
+            closed = Priced()
+            closed.usd, closed.messages = usd, messages
+            closed.unknown, closed.estimated = set(unknown), set(estimated)
+        else:
+            buckets = day_buckets(store, start, end)
+            closed = self.price([b for b in buckets if b[0] * QUARTER_HOUR_MS // HOUR_MS != now_hour])
+            priced = (closed.usd, sorted(closed.unknown), sorted(closed.estimated), closed.messages)
+            try:
+                store.write("today", {"key": key, "priced": priced})
+            except OSError:
+                pass  # a cache that cannot be written: this render still has its figure
+        if current is None:
+            return closed
+        fresh = store.fresh_hours.get(now_rel)
+        part = fresh[1] if fresh is not None and fresh[0] == current else collapse(hour_sums(store, now_rel))
+        first_qh, last_qh = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
+        now = self.price(
+            [(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh]  # type: ignore[misc,operator]
+        )
+        now.usd += closed.usd
+        now.unknown |= closed.unknown
+        now.estimated |= closed.estimated
+        now.messages += closed.messages
+        return now
 
     def active_block(self) -> tuple[float, int, int, int] | None:
         """(cost, start, first, last entry ms) of the active 5-hour block, as ccusage infers it."""

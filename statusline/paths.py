@@ -66,8 +66,9 @@ def config_path() -> str:
     return fs.join(_absolute(xdg), "costline", "config.toml")
 
 
-def config_signature(path: str) -> tuple[int, int, int] | None:
-    """(inode, size, mtime) of the config file, None when there is none: the compile cache key."""
+def file_signature(path: str) -> tuple[int, int, int] | None:
+    """(inode, size, mtime) of a file, None when there is none: the config's is the compiled
+    table's cache key, the compiled table's the cached today's."""
     try:
         st = fs.stat(path)
     except OSError:

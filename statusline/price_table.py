@@ -22,7 +22,7 @@ import os
 
 from statusline import pricing
 from statusline.index.store import atomic_write, read_marshal
-from statusline.paths import config_path, config_signature
+from statusline.paths import config_path, file_signature
 from statusline.timeutil import QUARTER_HOUR_MS
 
 FIELDS = ("input", "output", "cache_write_5m", "cache_write_1h", "cache_read")
@@ -239,7 +239,7 @@ def compile_table(cache: str) -> dict[str, object]:
 
     path = config_path()
     compiled = build(load_config(path), fetched_history(cache))
-    compiled["config_sig"] = config_signature(path)
+    compiled["config_sig"] = file_signature(path)
     compiled["config_path"] = path
     try:
         atomic_write(os.path.join(pricing_dir(cache), "table.bin"), marshal.dumps(compiled))

@@ -32,7 +32,7 @@ from statusline.index.lines import (
     PROMPT_GT_200K,
     PROMPT_LE_100K,
 )
-from statusline.paths import config_path, config_signature
+from statusline.paths import config_path, file_signature
 from statusline.timeutil import QUARTER_HOUR_MS
 
 TYPE_CHECKING = False
@@ -337,6 +337,6 @@ def load_compiled(cache: str) -> dict[str, object] | None:
     ):
         return None
     path = config_path()
-    if found.get("config_path") != path or found.get("config_sig") != config_signature(path):
+    if found.get("config_path") != path or found.get("config_sig") != file_signature(path):
         return None
     return found if isinstance(found.get("models"), dict) else None

@@ -1,0 +1,91 @@
+"""A render's today: closed hours from a cached total, checked against every hour file's and the
+price table's signature; the hour being written on top. Always the figure a plain sum gives."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from helpers import assistant, payload, write_transcript
+from index_helpers import refresh
+
+from statusline.render import build_line
+from statusline.timeutil import parse_iso_ms
+
+NOW = parse_iso_ms("2026-11-20T15:30:00.000Z") / 1000
+BIG = {"output_tokens": 100_000}
+ONE = 10 * 5 / 1e6 + 100_000 * 25 / 1e6  # Opus 4.8, 10 in, 100,000 out: $2.50005
+ENV = {"NO_COLOR": "1", "TZ": "UTC0"}
+
+
+def today(path: Path, session: str = "s1") -> float:
+    line = build_line(payload(path, session=session), {**os.environ, **ENV}, NOW, [])
+    found = re.search(r"\$([0-9.]+)\S* today", line)
+    assert found, line
+    return float(found.group(1))
+
+
+def cache_file() -> Path:
+    return Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "today"
+
+
+def test_closed_hours_come_from_the_cache_and_stay_exact(config_dir):
+    lines = [
+        assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z"),
+        assistant(msg_id="b", request_id="rb", usage=BIG, ts="2026-11-20T15:10:00.000Z"),
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    refresh()
+    assert today(path) == round(2 * ONE, 2)
+    assert cache_file().exists()
+    # Another session's message in a closed hour, indexed by a refresh: the cache no longer fits.
+    write_transcript(
+        config_dir,
+        "p",
+        "s2.jsonl",
+        [assistant(msg_id="c", request_id="rc", session="s2", usage=BIG, ts="2026-11-20T11:00:00.000Z")] * 40,
+    )
+    refresh()
+    assert today(path) == round(3 * ONE, 2)
+    # This session's new line in the current hour: read by the render itself, on top of the cache.
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id="d", request_id="rd", usage=BIG, ts="2026-11-20T15:20:00.000Z")],
+        mode="a",
+    )
+    assert today(path) == round(4 * ONE, 2)
+
+
+def test_an_unreadable_cache_is_a_miss_not_a_reindex(config_dir):
+    path = write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")],
+    )
+    store = refresh()
+    today(path)
+    epoch = store.read_meta().get("rescan_epoch")
+    cache_file().write_bytes(b"\x00garbage")
+    assert today(path) == round(ONE, 2)
+    assert store.read_meta().get("rescan_epoch") == epoch
+
+
+def test_a_price_change_is_seen_at_once(config_dir, tmp_path):
+    path = write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")],
+    )
+    refresh()
+    assert today(path) == round(ONE, 2)
+    # Your price for Opus 4.8 at ten times the list: the compiled table is rebuilt, its signature too.
+    config = Path(os.environ["COSTLINE_CONFIG"])
+    config.write_text(
+        config.read_text() + '\n[pricing.overrides."claude-opus-4-8"]\ninput = 50.0\noutput = 250.0\n'
+    )
+    assert today(path) == round(10 * ONE, 2)
