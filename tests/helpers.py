@@ -118,3 +118,19 @@ def wait_for_refresh(cache: Path) -> None:
                 os.close(fd)
         time.sleep(0.05)
     raise AssertionError("background refresh did not finish")
+
+
+def report_json(*args: str) -> dict:
+    """`costline report …` run in process (the source tree), in UTC, as parsed JSON."""
+    from click.testing import CliRunner
+
+    from statusline.cli import cli
+
+    out = CliRunner().invoke(cli, ["report", *args, "--json", "-z", "UTC"])
+    assert out.exit_code == 0, out.output
+    return dict(json.loads(out.stdout))
+
+
+def cost_rows(doc: dict) -> dict[str, float]:
+    """A `report by` document's rows as name → cost."""
+    return {r["name"]: r["cost"] for r in doc["rows"]}

@@ -10,7 +10,8 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from helpers import assistant, write_transcript
+from helpers import assistant, report_json, write_transcript
+from helpers import cost_rows as rows
 
 from statusline.cli import cli as main
 
@@ -84,19 +85,11 @@ def ask(text: str, n: int, session: str = "s1") -> str:
 
 
 def by(*args: str) -> dict:
-    out = CliRunner().invoke(main, ["report", "by", *args, "--json", "-z", "UTC"])
-    assert out.exit_code == 0, out.output
-    return json.loads(out.stdout)
+    return report_json("by", *args)
 
 
 def daily_total(*args: str) -> float:
-    out = CliRunner().invoke(main, ["report", "daily", *args, "--json", "-z", "UTC", "--no-refresh"])
-    assert out.exit_code == 0, out.output
-    return float(json.loads(out.stdout)["totals"]["totalCost"])
-
-
-def rows(doc: dict) -> dict[str, float]:
-    return {r["name"]: r["cost"] for r in doc["rows"]}
+    return float(report_json("daily", *args, "--no-refresh")["totals"]["totalCost"])
 
 
 # -- one tool's result carried for ten turns ------------------------------------------------

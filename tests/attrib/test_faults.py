@@ -12,6 +12,8 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from helpers import COSTLINE, payload, wait_for_refresh
+from helpers import cost_rows as rows
+from helpers import report_json as run
 
 from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, Context, Transcript
 from statusline.cli import cli
@@ -66,16 +68,6 @@ def write(config, rel, lines, mode="w"):
     with open(path, mode, encoding="utf-8") as fh:
         fh.write("".join(line + "\n" for line in lines))
     return path
-
-
-def run(*args: str) -> dict:
-    out = CliRunner().invoke(cli, ["report", *args, "--json", "-z", "UTC"])
-    assert out.exit_code == 0, out.output
-    return json.loads(out.stdout)
-
-
-def rows(doc: dict) -> dict[str, float]:
-    return {r["name"]: r["cost"] for r in doc["rows"]}
 
 
 def by_tool() -> dict[str, float]:

@@ -16,9 +16,8 @@ import random
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
-from statusline.cli import cli
+from helpers import cost_rows as rows
+from helpers import report_json as run
 
 SEEDS = (11, 12, 13)
 # USD per MTok: input, output, 5m write, read (statusline/pricing.py MODELS).
@@ -194,16 +193,6 @@ def build(seed: int, config: Path) -> Corpus:
     corpus.files[corpus.root / "-w-p0" / "s9.jsonl"] = [line.replace('"s0"', '"s9"') for line in source]
     corpus.write()
     return corpus
-
-
-def run(*args: str) -> dict:
-    out = CliRunner().invoke(cli, ["report", *args, "--json", "-z", "UTC"])
-    assert out.exit_code == 0, out.output
-    return json.loads(out.stdout)
-
-
-def rows(doc: dict) -> dict[str, float]:
-    return {r["name"]: r["cost"] for r in doc["rows"]}
 
 
 @pytest.mark.parametrize("seed", SEEDS)
