@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import shlex
 import statistics
 import subprocess
 import sys
@@ -16,7 +17,7 @@ import click
 import orjson
 
 from statusline import __version__
-from statusline.cli.setup import command_for_settings, is_ours
+from statusline.cli.setup import command_for_settings, installed_command, is_ours
 from statusline.index.scan import walk_transcripts
 from statusline.paths import cache_dir, claude_config_dirs, config_path
 
@@ -63,7 +64,22 @@ def check_settings() -> list[Check]:
         if is_ours(entry):
             found_ours = True
             command = str(entry.get("command", "")) if isinstance(entry, dict) else ""
-            runs_this = command.split()[0] == command_for_settings().split()[0]
+            try:
+                program = shlex.split(command)[0] if command else ""
+            except ValueError:
+                program = ""
+            if program and "/" in program and not os.access(os.path.expanduser(program), os.X_OK):
+                checks.append(
+                    Check(
+                        f"settings ({scope})",
+                        False,
+                        f"{path}: statusLine runs {command}, which is not there (or not executable)",
+                        "costline install",
+                    )
+                )
+                continue
+            # This install's launcher, or its console script (what older installs wrote).
+            runs_this = command in (installed_command(), command_for_settings())
             checks.append(
                 Check(
                     f"settings ({scope})",
@@ -196,7 +212,7 @@ def check_config() -> Check:
 
 
 def check_render(runs: int = 7) -> Check:
-    command = command_for_settings().split()
+    command = shlex.split(installed_command())
     payload = SAMPLE.read_bytes()
     env = dict(os.environ)
     base, ours = [], []

@@ -32,6 +32,16 @@ def command_for_settings() -> str:
     return f"{sys.executable} -m statusline".replace("\\", "/")
 
 
+def installed_command() -> str:
+    """What `costline install` writes here: the launcher's command once it exists, else the script."""
+    from statusline.cli import launcher
+
+    planned = launcher.plan()
+    if planned is not None and os.path.isfile(planned[0]) and os.access(planned[0], os.X_OK):
+        return planned[2]
+    return command_for_settings()
+
+
 def _fast_command(dry_run: bool) -> str:
     """The launcher's command (written now unless `dry_run`), else this install's script."""
     from statusline.cli import launcher

@@ -23,3 +23,23 @@ def test_doctor_cache_check_passes_when_writable():
     proc = run_costline(b"", "doctor", "--json", "--no-timing")
     checks = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
     assert checks["cache"]["ok"]
+
+
+def settings_checks() -> dict:
+    proc = run_costline(b"", "doctor", "--json", "--no-timing")
+    return {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+
+
+def test_doctor_knows_the_launcher_install_wrote(config_dir):
+    assert run_costline(b"", "install").returncode == 0
+    check = settings_checks()["settings (user)"]
+    assert check["ok"] and "costline-statusline" in check["detail"]
+    assert "another costline install" not in check["detail"]
+
+
+def test_doctor_says_when_the_status_line_command_is_gone(config_dir):
+    (config_dir / "settings.json").write_text(
+        json.dumps({"statusLine": {"type": "command", "command": "/nowhere/bin/costline-statusline"}})
+    )
+    check = settings_checks()["settings (user)"]
+    assert not check["ok"] and "not there" in check["detail"] and check["fix"] == "costline install"
