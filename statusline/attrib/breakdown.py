@@ -9,6 +9,7 @@ line appended between the two reads) goes to `unattributed`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -126,13 +127,15 @@ class Attribution:
         return best[1], best[2]
 
 
-def _messages(store: Store, first_ms: int, last_ms: int) -> list[tuple[int, str, str, str, int, list[float]]]:
+Message = tuple[int, str, str, str, int, list[float]]  # ts, key, session, model, cls, vec
+
+
+def _messages(store: Store, first_ms: int, last_ms: int) -> Iterator[Message]:
     """(ts, key, session, model, cls, vec) of every counted message between two UTC times.
 
     From the hour files' dedup keys; whatever a bucket holds beyond its keyed messages comes back
     with an empty key at the bucket's first time, so the whole adds up to the index's sums.
     """
-    out: list[tuple[int, str, str, str, int, list[float]]] = []
     # UTC days of the hour files that can hold local days in range (a day either side for zones).
     first_day = utc_day_name(max(first_ms - DAY_MS, 0))
     last_day = utc_day_name(last_ms + DAY_MS) if last_ms < _NO_END else None
@@ -155,7 +158,7 @@ def _messages(store: Store, first_ms: int, last_ms: int) -> list[tuple[int, str,
                 qh, session, model, cls = bucket
                 if type(ts) is not int or ts // QUARTER_HOUR_MS != qh:
                     ts = qh * QUARTER_HOUR_MS
-                out.append((ts, f"{msg_id}\x00{req}", session, model, cls, list(vec[:7])))
+                yield ts, f"{msg_id}\x00{req}", session, model, cls, list(vec[:7])
                 done = seen.setdefault(bucket, [0.0] * 7)
                 for i in range(7):
                     done[i] += vec[i]
@@ -164,8 +167,7 @@ def _messages(store: Store, first_ms: int, last_ms: int) -> list[tuple[int, str,
             rest = [vec[i] - done[i] for i in range(7)]
             if rest[0] >= 0.5:
                 qh, session, model, cls = bucket
-                out.append((qh * QUARTER_HOUR_MS, "", session, model, cls, rest))
-    return out
+                yield qh * QUARTER_HOUR_MS, "", session, model, cls, rest
 
 
 def breakdown(
@@ -178,19 +180,33 @@ def breakdown(
     project: str | None = None,
     attribution: Attribution | None = None,
 ) -> Breakdown:
-    """Cost per bucket of `kind` over the local days since..until (inclusive; None: open).
+    """Cost per bucket of `kind` over the local days since..until (inclusive; None: open)."""
+    return breakdowns(store, pricer, (kind,), tz, since, until, project, attribution)[kind]
+
+
+def breakdowns(
+    store: Store,
+    pricer: Pricer,
+    kinds: tuple[str, ...],
+    tz: tzinfo | None,
+    since: str | None = None,
+    until: str | None = None,
+    project: str | None = None,
+    attribution: Attribution | None = None,
+) -> dict[str, Breakdown]:
+    """Several kinds in one pass over the index (the HTML page shows all five).
 
     Token sums are gathered per (quarter-hour, model, class, bucket) and priced once each, as
     the daily report prices its buckets.
     """
     projects = session_projects(store)
-    sums: dict[tuple[int, str, int, str], list[float]] = {}
+    sums: dict[str, dict[tuple[int, str, int, str], list[float]]] = {kind: {} for kind in kinds}
 
-    def add(qh: int, model: str, cls: int, name: str, vec: list[float]) -> None:
+    def add(kind: str, qh: int, model: str, cls: int, name: str, vec: list[float]) -> None:
         key = (qh, model, cls, name)
-        got = sums.get(key)
+        got = sums[kind].get(key)
         if got is None:
-            sums[key] = list(vec)
+            sums[kind][key] = list(vec)
         else:
             for i in range(7):
                 got[i] += vec[i]
@@ -200,12 +216,15 @@ def breakdown(
             return False
         return not project or project in projects.get(session, "")
 
-    if kind in ("model", "project"):
+    exact = [kind for kind in kinds if kind in ("model", "project")]
+    if exact:
         for day, qh, session, model, cls, vec in dated_buckets(store, tz):
             if wanted(day, session):
-                name = model if kind == "model" else projects.get(session) or "(unknown project)"
-                add(qh, model, cls, name, vec)
-    else:
+                for kind in exact:
+                    name = model if kind == "model" else projects.get(session) or "(unknown project)"
+                    add(kind, qh, model, cls, name, vec)
+    split_kinds = [kind for kind in kinds if kind not in ("model", "project")]
+    if split_kinds:
         first_ms = day_start_ms(since, tz) if since else 0
         last_ms = day_start_ms(until, tz) + DAY_MS if until else _NO_END
         dates: dict[int, str | None] = {}
@@ -215,24 +234,26 @@ def breakdown(
             if not wanted(whole or local_date(ts, tz), session):
                 continue
             found = attribution.find(key, session) if (attribution and key) else None
-            if found is None:
-                add(qh, model, cls, UNATTRIBUTED, vec)
-                continue
-            label, split = found
-            if kind == "agent":
-                add(qh, model, cls, label, vec)
-                continue
-            rest = list(vec)
-            for tool, fractions in split.items():
-                part = _scaled(vec, fractions)
-                for i in range(7):
-                    rest[i] -= part[i]
-                add(qh, model, cls, mcp_server(tool) or OTHER_TOOLS if kind == "mcp" else tool, part)
-            add(qh, model, cls, CONVERSATION, rest)
-    result = Breakdown(kind)
-    for (qh, model, cls, name), vec in sums.items():
-        result.add(name, model, pricer.usd(qh, model, cls, vec), vec)
-    return result
+            for kind in split_kinds:
+                if found is None:
+                    add(kind, qh, model, cls, UNATTRIBUTED, vec)
+                elif kind == "agent":
+                    add(kind, qh, model, cls, found[0], vec)
+                else:
+                    rest = list(vec)
+                    for tool, fractions in found[1].items():
+                        part = _scaled(vec, fractions)
+                        for i in range(7):
+                            rest[i] -= part[i]
+                        name = (mcp_server(tool) or OTHER_TOOLS) if kind == "mcp" else tool
+                        add(kind, qh, model, cls, name, part)
+                    add(kind, qh, model, cls, CONVERSATION, rest)
+    out = {}
+    for kind in kinds:
+        result = out[kind] = Breakdown(kind)
+        for (qh, model, cls, name), vec in sums[kind].items():
+            result.add(name, model, pricer.usd(qh, model, cls, vec), vec)
+    return out
 
 
 def day_start_ms(day: str, tz: tzinfo | None) -> int:

@@ -12,7 +12,8 @@ import time
 from datetime import datetime, tzinfo
 
 from statusline import report as rp
-from statusline.attrib.breakdown import Attribution, breakdown, day_start_ms
+from statusline.attrib.breakdown import Attribution, day_start_ms
+from statusline.attrib.breakdown import breakdowns as all_breakdowns
 from statusline.html.page import Bucket, PageData, SessionRow
 from statusline.index.store import Store
 from statusline.timeutil import DAY_MS
@@ -93,8 +94,9 @@ def collect(
     ]
 
     breakdowns: dict[str, list[Bucket]] = {}
-    for kind in ("model", "project", "agent", "tool", "mcp"):
-        result = breakdown(store, pricer, kind, tz, since, until, attribution=attribution)
+    kinds = ("model", "project", "agent", "tool", "mcp")
+    found = all_breakdowns(store, pricer, kinds, tz, since, until, attribution=attribution)
+    for kind, result in found.items():
         total = result.total
         breakdowns[kind] = [
             Bucket(b.name, b.cost, b.cost / total if total else 0.0, round(sum(b.tokens)))
