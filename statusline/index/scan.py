@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 CHUNK_BYTES = 32 << 20
 
 # A scan asks for the group of every changed file more than once; the answer never changes.
-group_of = cached(LRUCache(maxsize=65536))(_group_of)
+group_of = cached(LRUCache(maxsize=4096))(_group_of)  # a scan asks per file, twice; 4096 keeps memory flat
 
 
 class FileStat:
@@ -201,6 +201,23 @@ def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
     return ts // HOUR_MS
 
 
+def _pack(reads: list[FileRead], began: dict[str, tuple[int, int]]) -> bytes:
+    """A group's reads (their records already spooled) and where they began, as one bytes."""
+    fields = [(r.path, r.state, list(r.counters.items()), r.consumed, r.more, r.unreadable) for r in reads]
+    return marshal.dumps((fields, began))
+
+
+def _unpack(packed: bytes) -> tuple[list[FileRead], dict[str, tuple[int, int]]]:
+    fields, began = marshal.loads(packed)
+    reads = []
+    for path, state, counters, consumed, more, unreadable in fields:
+        read = FileRead(path)
+        read.state, read.counters, read.consumed = state, dict(counters), consumed
+        read.more, read.unreadable = more, unreadable
+        reads.append(read)
+    return reads, began
+
+
 class _Merge:
     """Parsed reads, spooled by UTC day, then merged one day at a time under the writers' lock.
 
@@ -213,21 +230,21 @@ class _Merge:
     def __init__(self, store: Store, epoch: int) -> None:
         self.store = store
         self.epoch = epoch
-        self.groups: list[tuple[str, str, str, list[FileRead]]] = []
+        # Per group: name, session, project, and its reads (without records) with where they
+        # began, packed (_pack): ten thousand sessions' read states as objects cost 15 MB.
+        self.groups: list[tuple[str, str, str, bytes]] = []
         # Records by window of HOURS_PER_BATCH UTC hours (windows never straddle a UTC day).
         self.spool: dict[int, list[tuple[int, tuple[object, ...]]]] = {}
         self.spooled = 0
         self.spills: dict[int, list[tuple[str, int, int]]] = {}  # window -> (file, offset, size)
         self.spill_files = 0
         self.folder = store.path(f"spool-{os.getpid()}")
-        self.started_from: list[dict[str, tuple[int, int]]] = []  # per group: where the reads began
 
     def add(
         self, name: str, session: str, project: str, reads: list[FileRead], saved: dict[str, list[Any]]
     ) -> None:
         """Spool one group's reads; `saved`: the file states they started from."""
         index = len(self.groups)
-        self.started_from.append({path: _position(state) for path, state in saved.items()})
         spool = self.spool
         for read in reads:
             for rec in read.records:
@@ -238,7 +255,8 @@ class _Merge:
                 bucket.append((index, rec))
             self.spooled += len(read.records)
             read.records = []
-        self.groups.append((name, session, project, reads))
+        began = {path: _position(state) for path, state in saved.items()}
+        self.groups.append((name, session, project, _pack(reads, began)))
         if self.spooled >= SPILL_RECORDS:
             self._spill()
 
@@ -276,11 +294,11 @@ class _Merge:
             moved = [False] * count
             origins = [0] * count
             rereads: list[set[object] | None] = [None] * count
-            for index, (name, session, project, reads) in enumerate(self.groups):
+            for index, (name, session, project, packed) in enumerate(self.groups):
                 group = load_group(store, name, session, project, self.epoch)
                 # A group another writer (a render, a second scan) read further meanwhile: its
                 # reads here would count those lines again; it is read on from where that stopped.
-                began = self.started_from[index]
+                reads, began = _unpack(packed)
                 # (A tail counted provisionally moves the reads on without moving the offset.)
                 files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
                 moved[index] = any(
@@ -291,7 +309,7 @@ class _Merge:
                 origins[index] = group_origin(group)
                 if group.get("rereading"):
                     rereads[index] = group.get("reread_ids") or set()  # type: ignore[call-overload]
-            tallies = [dict.fromkeys(("entries", "duplicates"), 0) for _ in range(count)]
+            entries, duplicates = [0] * count, [0] * count  # per group (not a dict each)
             hours: list[set[int]] = [set() for _ in range(count)]
             day = ""
             for window in sorted(set(self.spool) | set(self.spills)):
@@ -309,7 +327,10 @@ class _Merge:
                     batch.origin = origins[index]
                     batch.reread = rereads[index]
                     batch.touched = hours[index]
-                    tallies[index][batch.add(rec)] += 1
+                    if batch.add(rec) == "entries":
+                        entries[index] += 1
+                    else:
+                        duplicates[index] += 1
                     if rereads[index] is not None:
                         rereading.add(index)
                 batch.commit(summaries=False)  # the window's hour files, once each
@@ -321,7 +342,8 @@ class _Merge:
             _finish_day(store, day)
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
-            for index, (name, session, project, reads) in enumerate(self.groups):
+            for index, (name, session, project, packed) in enumerate(self.groups):
+                reads, _began = _unpack(packed)
                 if moved[index]:
                     more_to_read.append(name)
                     continue
@@ -333,8 +355,8 @@ class _Merge:
                     merge_read(None, group, read)
                     more = more or read.more
                 counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
-                for key, value in tallies[index].items():
-                    counters[key] = counters.get(key, 0) + value
+                counters["entries"] = counters.get("entries", 0) + entries[index]
+                counters["duplicates"] = counters.get("duplicates", 0) + duplicates[index]
                 group["hours"].update(hours[index])  # type: ignore[attr-defined]
                 end_group_pass(group, more)
                 finished.append((name, group))
