@@ -169,7 +169,9 @@ def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
 def update_all(cache: str, paths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
     """Every transcript's state, brought up to date, then those of transcripts since deleted
     (kept: the index still counts their messages)."""
-    from statusline.index.scan import _worker_pool
+    from statusline.index.scan import _worker_pool, drop_old_formats
+
+    drop_old_formats(os.path.dirname(folder(cache)), FORMAT)
 
     states: list[dict[str, Any]] = []
     tasks: list[tuple[str, str]] = []

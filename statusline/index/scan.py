@@ -16,6 +16,7 @@ from cachetools import LRUCache, cached
 
 from statusline.index.lines import fast_parser
 from statusline.index.store import (
+    FORMAT,
     CorruptIndex,
     Store,
     atomic_write,
@@ -372,6 +373,14 @@ class _Merge:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def drop_old_formats(folder: str, current: int) -> None:
+    """Remove the `v1` … folders an older costline left beside the current format's."""
+    for version in range(1, current):
+        old = os.path.join(folder, f"v{version}")
+        if os.path.isdir(old) and not os.path.islink(old):
+            shutil.rmtree(old, ignore_errors=True)
+
+
 def scan(
     store: Store,
     loads: Callable[[bytes], object],
@@ -391,6 +400,7 @@ def scan(
     started = time.time()
     report = ScanReport()
     store.ensure()
+    drop_old_formats(os.path.join(store.cache, "index"), FORMAT)
     collecting = gc.isenabled()
     gc.disable()  # millions of small acyclic tuples: generational passes would only cost time
     try:

@@ -65,3 +65,16 @@ def test_a_running_scans_spilled_records_are_not_swept(tmp_path):
     (dead / "0.tmp").write_bytes(b"x")
     assert remove_stale_temp_files(str(tmp_path), time.time() + 3600) == 1
     assert (live / "0.tmp").exists() and not dead.exists()
+
+
+def test_a_scan_removes_older_index_formats(config_dir):
+    import os
+
+    from index_helpers import refresh
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    old = os.path.join(cache, "index", "v1", "hours")
+    os.makedirs(old)
+    refresh()
+    assert not os.path.exists(os.path.join(cache, "index", "v1"))
+    assert os.path.isdir(os.path.join(cache, "index", "v2"))
