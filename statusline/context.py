@@ -20,7 +20,6 @@ from statusline.index.update import (
     session_buckets,
     session_logged_sums,
 )
-from statusline.paths import file_signature
 from statusline.payload import field, number, text
 from statusline.pricing import Priced, load_compiled, price_buckets, resolve
 from statusline.timeutil import (
@@ -320,7 +319,11 @@ class Context:
                 if start <= first + int(hh) * HOUR_MS < end:
                     hours[f"hours/{day}/{hh}"] = sig
         current = hours.pop(now_rel, None)
-        table = file_signature(fs.join(self.cache, "pricing", "table.bin"))
+        # The signature of the table this render prices with, taken when it was read or written:
+        # one taken now could belong to a table another process compiled since.
+        table = self.config.get("table_sig")
+        if table is None:
+            return self.price(day_buckets(store, start, end))
         key = [start, end, table, sorted(hours.items())]
         try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
             with open(store.path("today"), "rb") as fh:

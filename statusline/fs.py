@@ -27,6 +27,7 @@ if sys.platform != "win32":
         WNOHANG,
         chmod,
         close,
+        fstat,
         getcwd,
         getpid,
         kill,
@@ -56,6 +57,7 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
         O_WRONLY,
         chmod,
         close,
+        fstat,
         getcwd,
         getpid,
         kill,
@@ -92,6 +94,7 @@ __all__ = [
     "environ",
     "exit_now",
     "expanduser",
+    "fstat",
     "getcwd",
     "getpid",
     "getsize",
@@ -135,8 +138,11 @@ def environ() -> MutableMapping[str, str]:
         return os.environ  # type: ignore[no-any-return]
     global _own_environ
     if _own_environ is None:
+        # Decoded as os decodes it: with the file system encoding (not always UTF-8) and its
+        # error handler, so paths from the environment name the same files.
+        code, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
         _own_environ = {
-            key.decode("utf-8", "surrogateescape"): value.decode("utf-8", "surrogateescape")
+            key.decode(code, errors): value.decode(code, errors)
             for key, value in _native.environ.items()  # bytes on POSIX
         }
     return _own_environ
@@ -147,7 +153,10 @@ def set_env(name: str, value: str) -> None:
     env = environ()
     env[name] = value  # os.environ also calls putenv
     if "os" not in sys.modules:
-        _native.putenv(name.encode("utf-8", "surrogateescape"), value.encode("utf-8", "surrogateescape"))
+        code, errors = sys.getfilesystemencoding(), sys.getfilesystemencodeerrors()
+        key, raw = name.encode(code, errors), value.encode(code, errors)
+        _native.putenv(key, raw)
+        _native.environ[key] = raw  # where os.environ is made from, if `os` is imported later
 
 
 # -- os.path's calls, POSIX paths only ------------------------------------------------------------
@@ -206,7 +215,7 @@ def expanduser(path: str) -> str:
         import os.path
 
         return os.path.expanduser(path)
-    return (home.rstrip(SEP) or SEP) + path[1:]
+    return (home.rstrip(SEP) + path[1:]) or SEP
 
 
 def is_regular(mode: int) -> bool:
@@ -232,14 +241,14 @@ def getsize(path: str) -> int:
 
 
 def makedirs(path: str, mode: int = 0o777, exist_ok: bool = False) -> None:
-    """Create a folder and any missing parents (os.makedirs)."""
+    """Create a folder and any missing parents (os.makedirs: `mode` is the leaf's only)."""
     try:
         mkdir(path, mode)
     except FileNotFoundError:
         parent = dirname(path.rstrip(SEP))
         if not parent or parent == path:
             raise
-        makedirs(parent, mode, exist_ok=True)
+        makedirs(parent, exist_ok=True)
         try:
             mkdir(path, mode)
         except FileExistsError:

@@ -242,9 +242,10 @@ def compile_table(cache: str) -> dict[str, object]:
     compiled["config_sig"] = file_signature(path)
     compiled["config_path"] = path
     try:
-        atomic_write(os.path.join(pricing_dir(cache), "table.bin"), marshal.dumps(compiled))
+        sig = atomic_write(os.path.join(pricing_dir(cache), "table.bin"), marshal.dumps(compiled))
     except OSError:
-        pass  # a read-only cache still gets the right prices, just not saved
+        sig = None  # a read-only cache still gets the right prices, just not saved
+    compiled["table_sig"] = sig  # in memory only; None: nothing may be cached against it
     return compiled
 
 

@@ -327,6 +327,7 @@ def load_compiled(cache: str) -> dict[str, object] | None:
     """The compiled price table (price_table.py), or None when it must be rebuilt."""
     try:
         with open(fs.join(cache, "pricing", "table.bin"), "rb") as fh:
+            st = fs.fstat(fh.fileno())  # the file read, whatever replaces it meanwhile
             found = marshal.loads(fh.read())
     except (OSError, EOFError, ValueError, TypeError):
         return None
@@ -339,4 +340,7 @@ def load_compiled(cache: str) -> dict[str, object] | None:
     path = config_path()
     if found.get("config_path") != path or found.get("config_sig") != file_signature(path):
         return None
-    return found if isinstance(found.get("models"), dict) else None
+    if not isinstance(found.get("models"), dict):
+        return None
+    found["table_sig"] = (st.st_ino, st.st_size, st.st_mtime_ns)  # in memory only: see today()
+    return found

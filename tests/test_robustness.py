@@ -449,3 +449,22 @@ def test_deleted_working_directory_and_relative_cache(tmp_path):
     gone.rmdir()
     out, err = proc.communicate(b'{"cost": {"total_cost_usd": 1}}', timeout=30)
     assert proc.returncode == 0 and out.count(b"\n") == 1 and b"Traceback" not in out + err
+
+
+def test_the_background_refresh_never_imports_from_the_project_folder(config_dir, tmp_path):
+    """A render runs in the user's project: a `statusline` package there must not be run."""
+    import subprocess
+
+    from helpers import COSTLINE, assistant, payload, wait_for_refresh, write_transcript
+
+    project = tmp_path / "project"
+    (project / "statusline").mkdir(parents=True)
+    marker = tmp_path / "ran"
+    (project / "statusline" / "__init__.py").write_text("")
+    (project / "statusline" / "__main__.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    (project / "statusline" / "cli.py").write_text(f"open({str(marker)!r}, 'w').write('x')\n")
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    proc = subprocess.run([COSTLINE], input=payload(path), cwd=project, capture_output=True, timeout=30)
+    assert proc.returncode == 0
+    wait_for_refresh(tmp_path / "cache")
+    assert not marker.exists()

@@ -64,19 +64,9 @@ def check_settings() -> list[Check]:
         if is_ours(entry):
             found_ours = True
             command = str(entry.get("command", "")) if isinstance(entry, dict) else ""
-            try:
-                program = shlex.split(command)[0] if command else ""
-            except ValueError:
-                program = ""
-            if program and "/" in program and not os.access(os.path.expanduser(program), os.X_OK):
-                checks.append(
-                    Check(
-                        f"settings ({scope})",
-                        False,
-                        f"{path}: statusLine runs {command}, which is not there (or not executable)",
-                        "costline install",
-                    )
-                )
+            problem = _command_problem(command)
+            if problem:
+                checks.append(Check(f"settings ({scope})", False, f"{path}: {problem}", "costline install"))
                 continue
             # This install's launcher, or its console script (what older installs wrote).
             runs_this = command in (installed_command(), command_for_settings())
@@ -101,6 +91,47 @@ def check_settings() -> list[Check]:
     if not found_ours and not any(not c.ok for c in checks):
         checks.append(Check("settings", False, "no settings file runs costline", "costline install"))
     return checks
+
+
+def _command_problem(command: str) -> str:
+    """Why a configured costline command cannot work, or "" (every path in it checked, and a
+    launcher of this install compared with the one install would write now)."""
+    from statusline.cli import launcher
+
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return f"statusLine runs {command}, which a shell cannot parse"
+    for word in words:
+        if "/" not in word:
+            continue
+        where = os.path.expanduser(word)
+        if not os.path.isfile(where):
+            return f"statusLine runs {command}, and {word} is not there"
+        if word is words[0] and not os.access(where, os.X_OK):
+            return f"statusLine runs {command}, and {word} is not executable"
+    planned = launcher.plan()
+    if planned is not None and planned[0] in words:
+        with open(planned[0], encoding="utf-8", errors="replace") as fh:
+            if fh.read() != planned[1]:
+                return f"statusLine runs {planned[0]}, written by another version of costline"
+    return ""
+
+
+def configured_command() -> str:
+    """The first costline statusLine command in the settings (user, project, local), else this
+    install's."""
+    from statusline.settings_file import SettingsError, read_settings, settings_path
+
+    for scope in ("user", "project", "local"):
+        try:
+            _, data = read_settings(settings_path(scope))
+        except SettingsError:
+            continue
+        entry = data.get("statusLine")
+        if is_ours(entry) and isinstance(entry, dict) and isinstance(entry.get("command"), str):
+            return str(entry["command"])
+    return installed_command()
 
 
 def check_config_dirs() -> Check:
@@ -212,7 +243,10 @@ def check_config() -> Check:
 
 
 def check_render(runs: int = 7) -> Check:
-    command = shlex.split(installed_command())
+    try:
+        command = shlex.split(configured_command())
+    except ValueError:
+        command = shlex.split(installed_command())
     payload = SAMPLE.read_bytes()
     env = dict(os.environ)
     base, ours = [], []
@@ -221,8 +255,13 @@ def check_render(runs: int = 7) -> Check:
         subprocess.run([sys.executable, "-I", "-c", "pass"], capture_output=True, check=False, timeout=30)
         base.append(time.perf_counter() - start)
         start = time.perf_counter()
-        proc = subprocess.run(command, input=payload, capture_output=True, env=env, check=False, timeout=30)
+        try:
+            proc = subprocess.run(command, input=payload, capture_output=True, env=env, timeout=30)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return Check("render", False, f"{' '.join(command)}: {exc}", "costline install")
         ours.append(time.perf_counter() - start)
+    if proc.stdout.startswith(b"costline cannot start"):  # the launcher's own one-line failure
+        return Check("render", False, proc.stdout.decode(errors="replace").strip(), "costline install")
     b, o = statistics.median(base), statistics.median(ours)
     ok = proc.returncode == 0 and proc.stdout.count(b"\n") == 1 and o / b <= RENDER_BUDGET * 1.5
     detail = f"median {o * 1000:.1f} ms vs {b * 1000:.1f} ms for the bare interpreter = {o / b:.2f}×"

@@ -81,7 +81,11 @@ def refresh(background: bool) -> None:
     if fd is None:
         if background:
             return
-        raise click.ClickException("another refresh is running; try again in a moment")
+        # A refresh a render started is running: wait for it, then read what it left.
+        click.echo("waiting for the refresh that is running…", err=True)
+        fd = try_job_lock(cache, "bg.lock", wait=True)
+        if fd is None:
+            raise click.ClickException("cannot take the refresh lock")
     progress = _Progress(quiet=background)
     _trace(cache, "start")
     try:

@@ -17,7 +17,7 @@ import sys
 import statusline
 
 NAME = "costline-statusline"
-SHEBANG_MAX = 250  # Linux reads at most 255 bytes of a `#!` line
+SHEBANG_MAX = 127  # bytes of the whole `#!` line: Linux before 5.1 read no more than 128
 
 
 def package_parent() -> str:
@@ -59,7 +59,8 @@ def plan() -> tuple[str, str, str] | None:
             break
     else:
         path = os.path.join(_folders()[-1], NAME)
-    if len(python) + 4 <= SHEBANG_MAX and not any(c.isspace() for c in python):
+    shebang = os.fsencode(f"#!{python} -IS\n")
+    if len(shebang) <= SHEBANG_MAX and not any(c.isspace() for c in python):
         command = shlex.quote(path)
     else:  # a `#!` line cannot hold this interpreter path: run it explicitly
         command = f"{shlex.quote(python)} -IS {shlex.quote(path)}"

@@ -6,6 +6,7 @@ import difflib
 import hashlib
 import json
 import os
+import shlex
 import shutil
 import sys
 
@@ -28,8 +29,10 @@ def command_for_settings() -> str:
     candidates = [os.path.join(os.path.dirname(sys.executable), "costline"), shutil.which("costline")]
     for found in candidates:
         if found and os.path.isfile(found) and os.access(found, os.X_OK):
-            return os.path.abspath(found).replace("\\", "/")  # Git Bash on Windows wants forward slashes
-    return f"{sys.executable} -m statusline".replace("\\", "/")
+            # Claude Code runs it through a shell: quoted when it has spaces. Git Bash on
+            # Windows wants forward slashes.
+            return shlex.quote(os.path.abspath(found).replace("\\", "/"))
+    return f"{shlex.quote(sys.executable.replace(chr(92), '/'))} -P -m statusline"  # -P: not from the cwd
 
 
 def installed_command() -> str:

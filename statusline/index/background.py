@@ -13,12 +13,26 @@ import sys
 from statusline import fs
 
 
+# The render runs in Claude Code's working directory, the user's project: with `python -m`, a
+# `statusline` package or module there would be imported instead of costline's own. `-P` keeps
+# that directory off sys.path; costline's own folder is appended (a launcher or a checkout may
+# have put it on the path by hand), after the standard library and site-packages.
+def _command(*args: str) -> list[str]:
+    package = sys.modules["statusline"].__file__ or ""
+    parent = fs.dirname(fs.dirname(fs.abspath(package)))
+    code = (
+        f"import sys; sys.path.append({parent!r}); sys.argv[0] = 'costline'; "
+        "from statusline.entry import main; raise SystemExit(main(sys.argv[1:]))"
+    )
+    return [sys.executable, "-P", "-c", code, *args]
+
+
 def refresh_command() -> list[str]:
-    return [sys.executable, "-m", "statusline", "index", "refresh", "--background"]
+    return _command("index", "refresh", "--background")
 
 
 def pricing_command() -> list[str]:
-    return [sys.executable, "-m", "statusline", "pricing", "update", "--background"]
+    return _command("pricing", "update", "--background")
 
 
 def spawn(argv: list[str] | None = None) -> int:

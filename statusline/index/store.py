@@ -69,11 +69,12 @@ def lock_file(fd: int, blocking: bool) -> bool:
             time.sleep(0.005)
 
 
-def try_job_lock(cache: str, name: str) -> int | None:
-    """Hold `<cache>/<name>` so only one such job runs; None if another one holds it."""
+def try_job_lock(cache: str, name: str, wait: bool = False) -> int | None:
+    """Hold `<cache>/<name>` so only one such job runs; None if another one holds it (`wait`:
+    until it is done)."""
     fs.makedirs(cache, mode=0o700, exist_ok=True)
     fd = fs.open(fs.join(cache, name), fs.O_RDWR | fs.O_CREAT, 0o600)
-    if not lock_file(fd, blocking=False):
+    if not lock_file(fd, blocking=wait):
         fs.close(fd)
         return None
     return fd

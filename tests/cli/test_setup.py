@@ -208,3 +208,17 @@ def test_duplicate_status_line_keys_all_go(home):
     )
     assert costline("uninstall").returncode == 0
     assert "statusLine" not in path.read_text()
+
+
+def test_a_python_path_too_long_for_a_shebang_is_run_explicitly(monkeypatch):
+    from statusline.cli import launcher
+
+    long_python = "/" + "p" * 140 + "/bin/python"
+    monkeypatch.setattr(launcher.sys, "executable", long_python)
+    planned = launcher.plan()
+    assert planned is not None
+    path, _text, command = planned
+    assert command == f"{long_python} -IS {path}"
+    # Non-ASCII counts in bytes: 60 characters of "é" are 120 bytes.
+    monkeypatch.setattr(launcher.sys, "executable", "/" + "é" * 60 + "/python")
+    assert launcher.plan()[2].endswith(f" -IS {launcher.plan()[0]}")  # type: ignore[index]

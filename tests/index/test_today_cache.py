@@ -89,3 +89,27 @@ def test_a_price_change_is_seen_at_once(config_dir, tmp_path):
         config.read_text() + '\n[pricing.overrides."claude-opus-4-8"]\ninput = 50.0\noutput = 250.0\n'
     )
     assert today(path) == round(10 * ONE, 2)
+
+
+def test_a_table_compiled_by_another_process_mid_render_is_not_cached_as_this_ones(config_dir):
+    from statusline.context import Context
+    from statusline.paths import cache_dir
+    from statusline.price_table import compile_table
+
+    path = write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")],
+    )
+    refresh()
+    assert today(path) == round(ONE, 2)
+    ctx = Context({"session_id": "s1", "transcript_path": str(path)}, NOW, {**os.environ, **ENV}, cache_dir())
+    assert ctx.config  # this render has read the table: list prices
+    config = Path(os.environ["COSTLINE_CONFIG"])
+    config.write_text(
+        config.read_text() + '\n[pricing.overrides."claude-opus-4-8"]\ninput = 50.0\noutput = 250.0\n'
+    )
+    compile_table(cache_dir())  # another process compiles the new table meanwhile
+    assert round(ctx.today().usd, 2) == round(ONE, 2)  # this render: the table it read
+    assert today(path) == round(10 * ONE, 2)  # the next: the new one, not a total cached under it

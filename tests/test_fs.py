@@ -1,0 +1,56 @@
+"""statusline/fs.py: the render's file calls, taken from `posix`, behave as os and os.path do."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+
+from statusline import fs
+
+
+@pytest.mark.parametrize("home", ["/", "", "/h", "/h/", "//h"])
+@pytest.mark.parametrize("path", ["~", "~/x", "~/x/", "x", "/abs", "~user/x"])
+def test_expanduser_as_os_path(monkeypatch, home, path):
+    monkeypatch.setenv("HOME", home)
+    if path.startswith("~user"):
+        return  # needs the password database either way; fs hands it to os.path
+    assert fs.expanduser(path) == os.path.expanduser(path)
+
+
+def test_path_helpers_as_os_path_on_random_paths():
+    rnd = random.Random(3)
+    parts = ["", "/", "//", "a", "b.c", "..", ".", "~", "é", "x/"]
+    for _ in range(5000):
+        p = "".join(rnd.choice(parts) for _ in range(rnd.randrange(0, 6)))
+        q = "".join(rnd.choice(parts) for _ in range(rnd.randrange(0, 4)))
+        assert fs.dirname(p) == os.path.dirname(p), p
+        assert fs.basename(p) == os.path.basename(p), p
+        assert fs.normpath(p) == os.path.normpath(p), p
+        assert fs.join(p, q) == os.path.join(p, q), (p, q)
+        if p.startswith("/"):
+            assert fs.abspath(p) == os.path.abspath(p), p
+
+
+def test_makedirs_gives_only_the_leaf_the_mode(tmp_path):
+    leaf = tmp_path / "a" / "b" / "c"
+    old = os.umask(0)
+    try:
+        fs.makedirs(str(leaf), 0o700)
+    finally:
+        os.umask(old)
+    assert leaf.stat().st_mode & 0o777 == 0o700
+    assert (tmp_path / "a").stat().st_mode & 0o777 == 0o777
+    fs.makedirs(str(leaf), 0o700, exist_ok=True)
+    with pytest.raises(FileExistsError):
+        fs.makedirs(str(leaf), 0o700)
+
+
+def test_isfile_and_isdir_as_os_path(tmp_path):
+    (tmp_path / "f").write_text("x")
+    (tmp_path / "broken").symlink_to(tmp_path / "missing")
+    os.mkfifo(tmp_path / "fifo")
+    for name in ("f", "broken", "fifo", "missing", ""):
+        p = str(tmp_path / name)
+        assert fs.isfile(p) == os.path.isfile(p) and fs.isdir(p) == os.path.isdir(p), name
