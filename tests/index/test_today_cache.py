@@ -26,6 +26,12 @@ def today(path: Path, session: str = "s1") -> float:
     return float(found.group(1))
 
 
+def one_message(config_dir: Path) -> Path:
+    """A transcript with one $2.50005 message at 10:00 today."""
+    line = assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")
+    return write_transcript(config_dir, "p", "s1.jsonl", [line])
+
+
 def cache_file() -> Path:
     return Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "today"
 
@@ -60,12 +66,7 @@ def test_closed_hours_come_from_the_cache_and_stay_exact(config_dir):
 
 
 def test_an_unreadable_cache_is_a_miss_not_a_reindex(config_dir):
-    path = write_transcript(
-        config_dir,
-        "p",
-        "s1.jsonl",
-        [assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")],
-    )
+    path = one_message(config_dir)
     store = refresh()
     today(path)
     epoch = store.read_meta().get("rescan_epoch")
@@ -75,12 +76,7 @@ def test_an_unreadable_cache_is_a_miss_not_a_reindex(config_dir):
 
 
 def test_a_price_change_is_seen_at_once(config_dir, tmp_path):
-    path = write_transcript(
-        config_dir,
-        "p",
-        "s1.jsonl",
-        [assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")],
-    )
+    path = one_message(config_dir)
     refresh()
     assert today(path) == round(ONE, 2)
     # Your price for Opus 4.8 at ten times the list: the compiled table is rebuilt, its signature too.
@@ -96,12 +92,7 @@ def test_a_table_compiled_by_another_process_mid_render_is_not_cached_as_this_on
     from statusline.paths import cache_dir
     from statusline.price_table import compile_table
 
-    path = write_transcript(
-        config_dir,
-        "p",
-        "s1.jsonl",
-        [assistant(msg_id="a", request_id="ra", usage=BIG, ts="2026-11-20T10:00:00.000Z")],
-    )
+    path = one_message(config_dir)
     refresh()
     assert today(path) == round(ONE, 2)
     ctx = Context({"session_id": "s1", "transcript_path": str(path)}, NOW, {**os.environ, **ENV}, cache_dir())
