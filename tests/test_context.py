@@ -19,7 +19,7 @@ from index_helpers import refresh
 from test_timeutil import zone_file
 
 from statusline import report as rp
-from statusline.cli.report import _unlogged_by_period
+from statusline.cli.report import unlogged_by_period
 from statusline.context import Context
 from statusline.index import unlogged
 from statusline.price_table import load_table
@@ -54,7 +54,7 @@ def report_daily(tz_name: str | None = None) -> dict[str, float]:
     days = {
         k: r.cost for k, r in rp.grouped(rp.Store(cache), rp.Pricer(load_table(cache)), "day", tz).items()
     }
-    for k, usd in _unlogged_by_period("day", tz).items():
+    for k, usd in unlogged_by_period("day", tz).items():
         days[k] = days.get(k, 0.0) + usd
     return days
 

@@ -39,12 +39,15 @@ from statusline.cli import index as _index  # noqa: E402
 from statusline.cli import pricing as _pricing  # noqa: E402
 from statusline.cli import report as _report  # noqa: E402
 from statusline.cli import setup as _setup  # noqa: E402
+from statusline.cli import where as _where  # noqa: E402
 from statusline.cli.doctor import doctor as _doctor  # noqa: E402
 
 cli.add_command(_index.index)
 cli.add_command(_pricing.pricing_group, name="pricing")
 cli.add_command(_config.config_group, name="config")
 cli.add_command(_config.preview)
+_report.report.add_command(_where.by)
+_report.report.add_command(_where.html)
 cli.add_command(_report.report)
 cli.add_command(_setup.install)
 cli.add_command(_setup.uninstall)

@@ -1,4 +1,4 @@
-"""`costline report daily|monthly|session|blocks`: tables for people, `--json` for machines.
+"""`costline report daily|weekly|monthly|session|blocks|by|html`: tables for people, `--json` for machines.
 
 Column sets and JSON field names follow ccusage (`period`, `inputTokens`, `totalCost`,
 `modelBreakdowns`, …) so its users feel at home. The index is brought up to date first.
@@ -20,12 +20,11 @@ from statusline.cli.index import _loads, _Progress
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
 from statusline.index.store import Store
-from statusline.look import sanitise
 from statusline.paths import cache_dir
 from statusline.price_table import load_table
 
 
-def _day_arg(value: str | None) -> str | None:
+def day_arg(value: str | None) -> str | None:
     if value is None:
         return None
     digits = value.replace("-", "")
@@ -34,7 +33,7 @@ def _day_arg(value: str | None) -> str | None:
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
 
 
-def _prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, object]:
+def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, object]:
     store = Store(cache_dir())
     if refresh:
         progress = _Progress(quiet=False)
@@ -50,15 +49,15 @@ def _prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, obj
     return store, rp.Pricer(load_table(cache_dir())), tz
 
 
-def _emit_json(doc: object) -> None:
+def emit_json(doc: object) -> None:
     sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
 
 
-def _money(usd: float, unknown: set[str]) -> str:
+def money(usd: float, unknown: set[str]) -> str:
     return f"${usd:,.2f}" + ("+?" if unknown else "")
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> None:
+def table(headers: list[str], rows: list[list[str]]) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     line = "  ".join(
         h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
@@ -72,7 +71,7 @@ def _table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def _cells(row: rp.Row) -> list[str]:
-    return [f"{n:,}" for n in row.tokens] + [f"{sum(row.tokens):,}", _money(row.cost, row.unknown)]
+    return [f"{n:,}" for n in row.tokens] + [f"{sum(row.tokens):,}", money(row.cost, row.unknown)]
 
 
 TOKEN_HEADERS = ["Input", "Output", "Cache write", "Cache read", "Total tokens", "Cost (USD)"]
@@ -92,13 +91,13 @@ def _period_report(
     chart: int | None = None,
     week_start: int = 0,
 ) -> None:
-    store, pricer, tz = _prepare(refresh, timezone)
+    store, pricer, tz = prepare(refresh, timezone)
     rows = rp.grouped(store, pricer, kind, tz, project=project, model_filter=model, week_start=week_start)  # type: ignore[arg-type]
     first = rp.period_of(since, kind, week_start) if since else None
     last = rp.period_of(until, kind, week_start) if until else None
     keys = sorted(k for k in rows if (not first or k >= first) and (not last or k <= last))
     selected = [rows[k] for k in keys]
-    extra = _unlogged_by_period(kind, tz, week_start) if not (project or model) else {}
+    extra = unlogged_by_period(kind, tz, week_start) if not (project or model) else {}
     totals = rp.Row("Total")
     for row in selected:
         for m, v in row.models.items():
@@ -127,7 +126,7 @@ def _period_report(
                 "totalCostWithUnlogged": totals.cost + unlogged_total,
             },
         }
-        _emit_json(doc)
+        emit_json(doc)
         return
     if chart is not None:
         _chart(selected[-chart:] if chart else selected)
@@ -146,14 +145,14 @@ def _period_report(
                 )
     total_extra = [f"${sum(extra.get(k, 0.0) for k in keys):,.2f}"] if show_extra else []
     table_rows.append(["Total", *_cells(totals), *total_extra, ""])
-    _table([label, *TOKEN_HEADERS, *(["Unlogged (payload)"] if show_extra else []), "Models"], table_rows)
+    table([label, *TOKEN_HEADERS, *(["Unlogged (payload)"] if show_extra else []), "Models"], table_rows)
     if totals.unknown:
         click.echo(
             f"+? no price for: {', '.join(sorted(totals.unknown))} (see costline pricing show)", err=True
         )
 
 
-def _unlogged_by_period(kind: str, tz: object, week_start: int = 0) -> dict[str, float]:
+def unlogged_by_period(kind: str, tz: object, week_start: int = 0) -> dict[str, float]:
     """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day or month."""
     from statusline.index import unlogged
 
@@ -175,7 +174,7 @@ def _chart(rows: list[rp.Row]) -> None:
         return
     width = shutil.get_terminal_size((80, 20)).columns
     label_w = max(len(r.key) for r in rows)
-    money_w = max(len(_money(r.cost, r.unknown)) for r in rows)
+    money_w = max(len(money(r.cost, r.unknown)) for r in rows)
     bar_w = max(10, width - label_w - money_w - 4)
     top = max(r.cost for r in rows) or 1.0
     color = not os.environ.get("NO_COLOR") and sys.stdout.isatty()
@@ -186,19 +185,19 @@ def _chart(rows: list[rp.Row]) -> None:
         bar = "█" * full + (eighths[int((cells - full) * 8)] if full < bar_w else "")
         if color:
             bar = f"\x1b[36m{bar}\x1b[39m"
-        click.echo(f"{r.key:<{label_w}} {_money(r.cost, r.unknown):>{money_w}} {bar}")
+        click.echo(f"{r.key:<{label_w}} {money(r.cost, r.unknown):>{money_w}} {bar}")
     spark = "▁▂▃▄▅▆▇█"
     line = "".join(spark[min(7, int(r.cost / top * 7.999))] for r in rows)
     total = sum(r.cost for r in rows)
-    average = _money(total / len(rows), set())
-    click.echo(f"{line}  {len(rows)} days, {_money(total, set())} total, {average}/day average")
+    average = money(total / len(rows), set())
+    click.echo(f"{line}  {len(rows)} days, {money(total, set())} total, {average}/day average")
 
 
 def _common(f: Callable[..., None]) -> Callable[..., None]:
     for option in reversed(
         [
-            click.option("--since", callback=lambda c, p, v: _day_arg(v), help="First day (YYYYMMDD)."),
-            click.option("--until", callback=lambda c, p, v: _day_arg(v), help="Last day (YYYYMMDD)."),
+            click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (YYYYMMDD)."),
+            click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (YYYYMMDD)."),
             click.option("--project", default=None, help="Only sessions whose project folder contains this."),
             click.option("--model", default=None, help="Only models whose id contains this."),
             click.option("--breakdown", is_flag=True, help="One row per model under each period."),
@@ -217,7 +216,8 @@ def _common(f: Callable[..., None]) -> Callable[..., None]:
 
 @click.group()
 def report() -> None:
-    """Usage and cost reports: daily, monthly, per session, 5-hour blocks."""
+    """Usage and cost reports: daily, weekly, monthly, per session, 5-hour blocks, where the money
+    went (by agent, tool, MCP server, project, model) and one HTML page of it all."""
 
 
 @report.command()
@@ -336,7 +336,7 @@ def session(
     Example:
       costline report session --project myapp
     """
-    store, pricer, tz = _prepare(not no_refresh, timezone)
+    store, pricer, tz = prepare(not no_refresh, timezone)
     rows = rp.grouped(store, pricer, "session", tz, project=project, model_filter=model)  # type: ignore[arg-type]
     chosen = []
     for row in sorted(rows.values(), key=lambda r: -r.last_ms):
@@ -351,10 +351,10 @@ def session(
             doc["projectPath"] = row.project
             doc["lastActivity"] = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
             docs.append(doc)
-        _emit_json({"sessions": docs, "totals": {"totalCost": sum(r.cost for r in chosen)}})
+        emit_json({"sessions": docs, "totals": {"totalCost": sum(r.cost for r in chosen)}})
         return
     table_rows = [[r.key[:36], r.project[-30:], *_cells(r), rp.local_date(r.last_ms, tz)] for r in chosen]  # type: ignore[arg-type]
-    _table(["Session", "Project", *TOKEN_HEADERS, "Last activity"], table_rows)
+    table(["Session", "Project", *TOKEN_HEADERS, "Last activity"], table_rows)
 
 
 @report.command()
@@ -368,7 +368,7 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
     Example:
       costline report blocks --active
     """
-    store, pricer, _tz = _prepare(not no_refresh, None)
+    store, pricer, _tz = prepare(not no_refresh, None)
     now_ms = int(time.time() * 1000)
     found = rp.blocks(store, pricer, now_ms)
     if active:
@@ -394,7 +394,7 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
                 "resetsAt": rp.utc_iso(int(official[0] * 1000)),
                 "seenAt": rp.utc_iso(int(official[2] * 1000)),
             }
-        _emit_json(out)
+        emit_json(out)
         return
     rows = []
     for b in found:
@@ -409,8 +409,8 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
             status = f"active, {left // 60}h {left % 60}m left"
             if rate:
                 status += f", ${rate['costPerHour']:,.2f}/h → ${rate['projectedCost']:,.2f}"
-        rows.append([start, f"{sum(b.row.tokens):,}", _money(b.row.cost, b.row.unknown), status])
-    _table(["Block start", "Tokens", "Cost (USD)", ""], rows)
+        rows.append([start, f"{sum(b.row.tokens):,}", money(b.row.cost, b.row.unknown), status])
+    table(["Block start", "Tokens", "Cost (USD)", ""], rows)
     if official is not None:
         resets, pct, seen = official
         click.echo(
@@ -429,168 +429,3 @@ def _official_five_hour(now_s: float) -> tuple[float, float, float] | None:
         return None
     seen, _window, resets, pct = latest[-1]
     return resets, pct, seen
-
-
-_BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
-_METHOD = {
-    "agent": "exact: each agent's own requests",
-    "tool": "estimate: a tool's calls by their characters, its results by the context they occupy"
-    " (README: How cost is split by tool)",
-    "mcp": "estimate: as `by tool`, tools grouped by MCP server (README: How cost is split by tool)",
-    "project": "exact",
-    "model": "exact",
-}
-
-
-def attribution_now() -> object:
-    """The attribution states of every transcript, brought up to date (agent, tool, MCP splits):
-    those under the config dirs, those the index holds from elsewhere (a render's payload can
-    name a transcript under another config dir), and those since deleted."""
-    from statusline.attrib.breakdown import Attribution
-    from statusline.attrib.build import update_all
-    from statusline.index.scan import walk_transcripts
-    from statusline.paths import projects_dirs
-
-    paths = {path for path, _ in walk_transcripts(projects_dirs())}
-    for group in Store(cache_dir()).groups():
-        files = group.get("files")
-        if isinstance(files, dict):
-            paths.update(p for p in files if isinstance(p, str))
-    return Attribution(update_all(cache_dir(), sorted(paths)))
-
-
-@report.command(name="by")
-@click.argument("kind", type=click.Choice(["agent", "tool", "mcp", "project", "model"]))
-@click.option("--since", callback=lambda c, p, v: _day_arg(v), help="First day (YYYYMMDD).")
-@click.option("--until", callback=lambda c, p, v: _day_arg(v), help="Last day (YYYYMMDD).")
-@click.option("--project", default=None, help="Only sessions whose project folder contains this.")
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
-@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
-@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
-def by(
-    kind: str,
-    since: str | None,
-    until: str | None,
-    project: str | None,
-    as_json: bool,
-    timezone: str | None,
-    no_refresh: bool,
-) -> None:
-    """Where the money went: cost per agent, tool, MCP server, project or model.
-
-    Rows add up to `report daily`'s total for the same days. Agent, project and model rows are
-    exact; tool and MCP rows are an estimate (see the README).
-
-    \b
-    Examples:
-      costline report by tool --since 20261101
-      costline report by mcp --json
-    """
-    from statusline.attrib.breakdown import Attribution, breakdown
-
-    store, pricer, tz = _prepare(not no_refresh, timezone)
-    attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
-    result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
-    assert attribution is None or isinstance(attribution, Attribution)
-    total = result.total
-    unlogged = 0.0
-    if not project:
-        for day, usd in _unlogged_by_period("day", tz).items():
-            if (not since or day >= since) and (not until or day <= until):
-                unlogged += usd
-    rows = result.rows()
-    unknown = set().union(*(b.unknown for b in rows)) if rows else set()
-    if as_json:
-        _emit_json(
-            {
-                "by": kind,
-                "method": _METHOD[kind],
-                "rows": [
-                    {
-                        "name": b.name,
-                        "cost": b.cost,
-                        "share": b.cost / total if total else 0.0,
-                        **dict(zip(rp.TOKEN_FIELDS, (round(t) for t in b.tokens), strict=True)),
-                        **({"unpricedModels": sorted(b.unknown)} if b.unknown else {}),
-                    }
-                    for b in rows
-                ],
-                "totals": {
-                    "totalCost": total,
-                    "unloggedCost": unlogged,
-                    "totalCostWithUnlogged": total + unlogged,
-                },
-            }
-        )
-        return
-    if not rows:
-        click.echo("no usage in this range")
-        return
-    table_rows = [
-        [
-            sanitise(b.name, 60),
-            _money(b.cost, b.unknown),
-            f"{b.cost / total:.1%}" if total else "–",
-            *(f"{round(t):,}" for t in b.tokens),
-        ]
-        for b in rows
-    ]
-    sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
-    table_rows.append(["Total", _money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
-    _table(
-        [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
-    )
-    if unlogged:
-        click.echo(f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)")
-    click.echo(f"method: {_METHOD[kind]}")
-    if unknown:
-        click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)
-
-
-@report.command()
-@click.option("-o", "--output", default="costline-report.html", show_default=True, help="File to write.")
-@click.option("--since", callback=lambda c, p, v: _day_arg(v), help="First day (default: a year ago).")
-@click.option("--until", callback=lambda c, p, v: _day_arg(v), help="Last day (default: today).")
-@click.option("--open", "open_it", is_flag=True, help="Open the file in the default browser.")
-@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
-@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
-def html(
-    output: str, since: str | None, until: str | None, open_it: bool, timezone: str | None, no_refresh: bool
-) -> None:
-    """One self-contained HTML page: daily spend, month, blocks, breakdowns, top sessions.
-
-    It needs no network and runs no script (a Content-Security-Policy forbids both).
-
-    \b
-    Example:
-      costline report html -o ~/cost.html --open
-    """
-    from statusline.attrib.breakdown import Attribution
-    from statusline.config import load_config
-    from statusline.html.data import collect
-    from statusline.html.page import render
-
-    store, pricer, tz = _prepare(not no_refresh, timezone)
-    now_ms = int(time.time() * 1000)
-    until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
-    if not since:
-        since = rp.local_date(now_ms - 364 * 86_400_000, tz)  # type: ignore[arg-type]
-    if since > until:
-        raise click.BadParameter(f"--since {since} is after --until {until}")
-    attribution = attribution_now()
-    assert isinstance(attribution, Attribution)
-    config = load_config()
-    unlogged = _unlogged_by_period("day", tz)
-    budgets = (config.daily_budget, config.monthly_budget)
-    data = collect(store, pricer, tz, since, until, unlogged, attribution, *budgets, now_ms)  # type: ignore[arg-type]
-    page = render(data).encode("utf-8")
-    try:
-        with open(output, "wb") as fh:
-            fh.write(page)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {since} – {until}, ${data.total:,.2f})")
-    if open_it:
-        import webbrowser
-
-        webbrowser.open("file://" + os.path.abspath(output))

@@ -1,0 +1,182 @@
+"""`costline report by` and `costline report html`: where the money went, as a table or a page.
+
+Both take their messages and prices from the index (rows add up to `report daily`) and each
+message's split by agent, tool and MCP server from the attribution (statusline/attrib/).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+import click
+
+from statusline import report as rp
+from statusline.cli.report import day_arg, emit_json, money, prepare, table, unlogged_by_period
+from statusline.index.store import Store
+from statusline.look import sanitise
+from statusline.paths import cache_dir
+
+_BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
+_METHOD = {
+    "agent": "exact: each agent's own requests",
+    "tool": "estimate: a tool's calls by their characters, its results by the context they occupy"
+    " (README: How cost is split by tool)",
+    "mcp": "estimate: as `by tool`, tools grouped by MCP server (README: How cost is split by tool)",
+    "project": "exact",
+    "model": "exact",
+}
+
+
+def attribution_now() -> object:
+    """The attribution states of every transcript, brought up to date (agent, tool, MCP splits):
+    those under the config dirs, those the index holds from elsewhere (a render's payload can
+    name a transcript under another config dir), and those since deleted."""
+    from statusline.attrib.breakdown import Attribution
+    from statusline.attrib.build import update_all
+    from statusline.index.scan import walk_transcripts
+    from statusline.paths import projects_dirs
+
+    paths = {path for path, _ in walk_transcripts(projects_dirs())}
+    for group in Store(cache_dir()).groups():
+        files = group.get("files")
+        if isinstance(files, dict):
+            paths.update(p for p in files if isinstance(p, str))
+    return Attribution(update_all(cache_dir(), sorted(paths)))
+
+
+@click.command(name="by")
+@click.argument("kind", type=click.Choice(["agent", "tool", "mcp", "project", "model"]))
+@click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (YYYYMMDD).")
+@click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (YYYYMMDD).")
+@click.option("--project", default=None, help="Only sessions whose project folder contains this.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
+@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
+def by(
+    kind: str,
+    since: str | None,
+    until: str | None,
+    project: str | None,
+    as_json: bool,
+    timezone: str | None,
+    no_refresh: bool,
+) -> None:
+    """Where the money went: cost per agent, tool, MCP server, project or model.
+
+    Rows add up to `report daily`'s total for the same days. Agent, project and model rows are
+    exact; tool and MCP rows are an estimate (see the README).
+
+    \b
+    Examples:
+      costline report by tool --since 20261101
+      costline report by mcp --json
+    """
+    from statusline.attrib.breakdown import Attribution, breakdown
+
+    store, pricer, tz = prepare(not no_refresh, timezone)
+    attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
+    result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
+    assert attribution is None or isinstance(attribution, Attribution)
+    total = result.total
+    unlogged = 0.0
+    if not project:
+        for day, usd in unlogged_by_period("day", tz).items():
+            if (not since or day >= since) and (not until or day <= until):
+                unlogged += usd
+    rows = result.rows()
+    unknown = set().union(*(b.unknown for b in rows)) if rows else set()
+    if as_json:
+        emit_json(
+            {
+                "by": kind,
+                "method": _METHOD[kind],
+                "rows": [
+                    {
+                        "name": b.name,
+                        "cost": b.cost,
+                        "share": b.cost / total if total else 0.0,
+                        **dict(zip(rp.TOKEN_FIELDS, (round(t) for t in b.tokens), strict=True)),
+                        **({"unpricedModels": sorted(b.unknown)} if b.unknown else {}),
+                    }
+                    for b in rows
+                ],
+                "totals": {
+                    "totalCost": total,
+                    "unloggedCost": unlogged,
+                    "totalCostWithUnlogged": total + unlogged,
+                },
+            }
+        )
+        return
+    if not rows:
+        click.echo("no usage in this range")
+        return
+    table_rows = [
+        [
+            sanitise(b.name, 60),
+            money(b.cost, b.unknown),
+            f"{b.cost / total:.1%}" if total else "–",
+            *(f"{round(t):,}" for t in b.tokens),
+        ]
+        for b in rows
+    ]
+    sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
+    table_rows.append(["Total", money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
+    table(
+        [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
+    )
+    if unlogged:
+        click.echo(f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)")
+    click.echo(f"method: {_METHOD[kind]}")
+    if unknown:
+        click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)
+
+
+@click.command()
+@click.option("-o", "--output", default="costline-report.html", show_default=True, help="File to write.")
+@click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (default: a year ago).")
+@click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (default: today).")
+@click.option("--open", "open_it", is_flag=True, help="Open the file in the default browser.")
+@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
+@click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
+def html(
+    output: str, since: str | None, until: str | None, open_it: bool, timezone: str | None, no_refresh: bool
+) -> None:
+    """One self-contained HTML page: daily spend, month, blocks, breakdowns, top sessions.
+
+    It needs no network and runs no script (a Content-Security-Policy forbids both).
+
+    \b
+    Example:
+      costline report html -o ~/cost.html --open
+    """
+    from statusline.attrib.breakdown import Attribution
+    from statusline.config import load_config
+    from statusline.html.data import collect
+    from statusline.html.page import render
+
+    store, pricer, tz = prepare(not no_refresh, timezone)
+    now_ms = int(time.time() * 1000)
+    until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
+    if not since:
+        since = rp.local_date(now_ms - 364 * 86_400_000, tz)  # type: ignore[arg-type]
+    if since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}")
+    attribution = attribution_now()
+    assert isinstance(attribution, Attribution)
+    config = load_config()
+    unlogged = unlogged_by_period("day", tz)
+    budgets = (config.daily_budget, config.monthly_budget)
+    data = collect(store, pricer, tz, since, until, unlogged, attribution, *budgets, now_ms)  # type: ignore[arg-type]
+    page = render(data).encode("utf-8")
+    try:
+        with open(output, "wb") as fh:
+            fh.write(page)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
+    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {since} – {until}, ${data.total:,.2f})")
+    if open_it:
+        import webbrowser
+
+        webbrowser.open("file://" + os.path.abspath(output))
