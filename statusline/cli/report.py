@@ -27,9 +27,15 @@ from statusline.price_table import load_table
 def day_arg(value: str | None) -> str | None:
     if value is None:
         return None
+    from datetime import date
+
     digits = value.replace("-", "")
-    if len(digits) != 8 or not digits.isdigit():
-        raise click.BadParameter(f"{value!r} is not a date (YYYYMMDD or YYYY-MM-DD)")
+    try:
+        if len(digits) != 8 or not digits.isdigit():
+            raise ValueError
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))  # a day the calendar has
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYYMMDD or YYYY-MM-DD)") from None
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
 
 

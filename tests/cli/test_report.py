@@ -200,3 +200,11 @@ def test_weekly_report_equals_the_sum_of_its_days(config_dir, start):
     weekly = {row["period"]: row["totalCost"] for row in report("weekly", "--start-of-week", start)["weekly"]}
     assert weekly.keys() == by_week.keys()
     assert all(weekly[k] == pytest.approx(by_week[k], abs=1e-9) for k in weekly)
+
+
+@pytest.mark.parametrize("day", ["20261345", "20260230", "2026-00-10", "0000-01-01"])
+def test_a_day_the_calendar_does_not_have_is_a_one_line_error(day):
+    for command in (["daily"], ["by", "tool"], ["html", "-o", "/dev/null"]):
+        proc = run_costline(b"", "report", *command, "--since", day)
+        assert proc.returncode == 2
+        assert b"is not a date" in proc.stderr and proc.stderr.count(b"\n") <= 2
