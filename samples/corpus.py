@@ -32,6 +32,16 @@ TOOLS = {
     "mcp__postgres__query": ((80, 400), (500, 20_000)),
 }
 AGENTS = ["Explore", "Explore", "Plan", "code-reviewer"]
+TITLES = [
+    "Fix flaky checkout test",
+    "Add rate limiting to the API",
+    "Migrate settings page to the new form kit",
+    "Investigate slow dashboard query",
+    "Terraform: split the staging module",
+    "Write release notes for 2.4",
+    "Refactor auth middleware",
+    "Debug websocket reconnects",
+]
 OVERHEAD = 18_000  # system prompt and tool definitions: tokens the transcript never shows
 
 
@@ -107,6 +117,18 @@ class Writer:
                 lines.append(dump({"type": "system", "subtype": "compact_boundary", "timestamp": iso(now)}))
                 context, cached = OVERHEAD + 4_000, 0
             now += timedelta(minutes=rnd.randrange(1, 20))
+        if not side:  # Claude Code names a session after its first exchange; /rename overrides it
+            lines.insert(1, dump({"type": "ai-title", "aiTitle": rnd.choice(TITLES), "sessionId": session}))
+            if rnd.random() < 0.2:
+                lines.append(
+                    dump(
+                        {
+                            "type": "custom-title",
+                            "customTitle": "my " + rnd.choice(TITLES).lower(),
+                            "sessionId": session,
+                        }
+                    )
+                )
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "a", encoding="utf-8") as fh:
             fh.write("".join(line + "\n" for line in lines))

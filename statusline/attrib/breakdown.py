@@ -95,10 +95,15 @@ class Attribution:
     def __init__(self, states: list[dict[str, Any]]) -> None:
         # key → [(session, agent label, split, from a subagent's own transcript)]
         self.rows: dict[str, list[tuple[str, str, dict[str, list[float]], bool]]] = {}
+        self.titles: dict[str, str] = {}  # session → its name (/rename, else Claude Code's)
         spawned: dict[str, dict[str, str]] = {}
         for state in states:
             if not state.get("agent_id"):
                 spawned.setdefault(state["session"], {}).update(state["transcript"].get("spawned") or {})
+                titles = state["transcript"].get("titles") or {}
+                title = titles.get("custom-title") or titles.get("ai-title")
+                if title:
+                    self.titles[state["session"]] = title
         for state in states:
             session = state["session"]
             agent_id = state.get("agent_id") or ""

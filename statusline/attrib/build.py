@@ -18,12 +18,12 @@ from statusline.index.lines import BOM, fast_parser, file_session_id
 from statusline.index.store import atomic_write
 from statusline.index.update import _fnv, group_of, read_new_lines
 
-FORMAT = 2
+FORMAT = 3
 CHUNK_BYTES = 32 << 20  # a read's bytes at a time: memory stays bounded on a huge file
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
 
 # Lines the attribution has no use for (snapshots, attachments, request blobs) are not parsed.
-_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00")
+_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00", b"-title")
 
 
 def folder(cache: str) -> str:
@@ -157,7 +157,11 @@ def _slim(state: dict[str, Any]) -> dict[str, Any]:
         "session": state["session"],
         "agent_id": state["agent_id"],
         "agent_type": state["agent_type"],
-        "transcript": {"rows": transcript["rows"], "spawned": transcript.get("spawned") or {}},
+        "transcript": {
+            "rows": transcript["rows"],
+            "spawned": transcript.get("spawned") or {},
+            "titles": transcript.get("titles") or {},
+        },
     }
 
 

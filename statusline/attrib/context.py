@@ -59,7 +59,9 @@ def clean_name(name: object, fallback: str = "unnamed tool") -> str:
     """A name from a transcript, safe to store and print: lone surrogates become U+FFFD."""
     if not isinstance(name, str) or not name:
         return fallback
-    return name.encode("utf-8", "replace").decode("utf-8") if not name.isascii() else name
+    if name.isascii():
+        return name
+    return "".join("\ufffd" if "\ud800" <= c <= "\udfff" else c for c in name)
 
 
 def _content_tokens(content: object) -> float:
@@ -247,6 +249,8 @@ class Transcript:
         # subagent id → type, from this transcript's agent tool calls and their results
         self.spawned: dict[str, str] = saved.get("spawned") or {}
         self.agent_calls: dict[str, str] = saved.get("agent_calls") or {}
+        # The session's name: the latest `/rename` (custom-title), else Claude Code's (ai-title).
+        self.titles: dict[str, str] = saved.get("titles") or {}
 
     def saved(self) -> dict[str, Any]:
         return {
@@ -255,13 +259,20 @@ class Transcript:
             "rows": self.rows,
             "spawned": self.spawned,
             "agent_calls": self.agent_calls,
+            "titles": self.titles,
         }
 
     def feed(self, obj: object) -> None:
         """One parsed transcript line."""
         if not isinstance(obj, dict):
             return
-        if obj.get("type") == "progress":  # older Claude Code: a subagent's line in the parent's
+        kind = obj.get("type")
+        if kind in ("custom-title", "ai-title"):
+            title = obj.get("customTitle" if kind == "custom-title" else "aiTitle")
+            if isinstance(title, str) and title.strip():
+                self.titles[kind] = clean_name(title.strip(), "")
+            return
+        if kind == "progress":  # older Claude Code: a subagent's line in the parent's
             data = obj.get("data")
             inner = data.get("message") if isinstance(data, dict) else None
             if isinstance(inner, dict):

@@ -109,7 +109,8 @@ def collect(
         if since <= last_day <= until:
             top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
             when = (row.first_ms, row.last_ms)
-            sessions.append(SessionRow(row.key, row.project, "", top_model, row.cost, *when))
+            title = attribution.titles.get(row.key, "")
+            sessions.append(SessionRow(row.key, row.project, title, top_model, row.cost, *when))
     sessions.sort(key=lambda s: (-s.cost, s.session))
 
     return PageData(

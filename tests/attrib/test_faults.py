@@ -293,3 +293,19 @@ def test_the_fast_split_equals_a_plain_one_on_random_contexts():
             got = fast.get(bucket, [0.0] * 5)
             want = plain.get(bucket, [0.0] * 5)
             assert got == pytest.approx(want, abs=1e-9), (bucket, ctx.items, usage)
+
+
+def test_a_sessions_name_is_its_rename_else_claude_codes():
+    from statusline.attrib.breakdown import Attribution
+
+    t = Transcript("s1")
+    for line in (
+        {"type": "ai-title", "aiTitle": "Old name", "sessionId": "s1"},
+        {"type": "ai-title", "aiTitle": "Fix the parser", "sessionId": "s1"},
+    ):
+        t.feed(line)
+    state = {"session": "s1", "agent_id": "", "agent_type": "", "transcript": t.saved()}
+    assert Attribution([state]).titles == {"s1": "Fix the parser"}
+    t.feed({"type": "custom-title", "customTitle": "parser \ud800 work", "sessionId": "s1"})
+    state = {"session": "s1", "agent_id": "", "agent_type": "", "transcript": t.saved()}
+    assert Attribution([state]).titles == {"s1": "parser \ufffd work"}

@@ -252,7 +252,7 @@ def test_reading_on_and_corrupt_states_equal_reading_from_scratch(config_dir, se
     for path, lines in halves.items():
         with open(path, "a") as fh:
             fh.write("".join(line + "\n" for line in lines[len(lines) // 2 :]))
-    states = sorted((Path(os.environ["COSTLINE_CACHE_DIR"]) / "attrib" / "v2").iterdir())
+    states = sorted((Path(os.environ["COSTLINE_CACHE_DIR"]) / "attrib" / "v3").iterdir())
     states[0].write_bytes(b"not marshal")
     states[1].write_bytes(b"")
     on = rows(run("by", "tool"))

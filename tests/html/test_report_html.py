@@ -122,6 +122,7 @@ def test_the_sample_corpus_fills_every_breakdown(config_dir, tmp_path):
     page = out.read_text("utf-8")
     for name in ("github", "postgres", "Explore", "main", "mcp__github__get_pull_request", "claude-opus-4-8"):
         assert name in page
+    assert any(title in page for title in sample.TITLES)  # sessions are shown by their names
     daily = json.loads(run("daily", "--json", "-z", "UTC", "--no-refresh"))["totals"]["totalCost"]
     for kind in ("agent", "tool", "mcp"):
         doc = json.loads(run("by", kind, "--json", "-z", "UTC", "--no-refresh"))
