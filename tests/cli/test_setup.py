@@ -222,3 +222,19 @@ def test_a_python_path_too_long_for_a_shebang_is_run_explicitly(monkeypatch):
     # Non-ASCII counts in bytes: 60 characters of "é" are 120 bytes.
     monkeypatch.setattr(launcher.sys, "executable", "/" + "é" * 60 + "/python")
     assert launcher.plan()[2].endswith(f" -IS {launcher.plan()[0]}")  # type: ignore[index]
+
+
+def test_a_stale_launcher_prints_one_line_and_exits_0(tmp_path):
+    """The venv rebuilt elsewhere: the launcher's folder for costline is gone."""
+    import subprocess
+    import sys
+
+    from statusline.cli.launcher import script
+
+    path = tmp_path / "costline-statusline"
+    path.write_text(script(sys.executable, str(tmp_path / "gone" / "site-packages")))
+    path.chmod(0o755)
+    proc = subprocess.run([str(path)], input=b"{}", capture_output=True, timeout=30)
+    assert proc.returncode == 0 and proc.stderr == b""
+    assert proc.stdout.decode().count("\n") == 1
+    assert proc.stdout.startswith(b"costline cannot start (ModuleNotFoundError): run costline doctor")
