@@ -132,7 +132,12 @@ _worker_loads: Callable[[bytes], object] | None = None
 Task = tuple[str, list[str], dict[str, list["Any"]]]  # group name, its files, their saved states
 
 
-def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> list[FileRead]:
+# What a group's read hands the merge: the reads (records taken out), the records of each UTC
+# window as one marshal block (in read order), and how many records there are.
+GroupRead = tuple[list[FileRead], dict[int, bytes], int]
+
+
+def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> GroupRead:
     """In a worker process: read and parse one group's new lines (nothing is written)."""
     global _worker_loads
     if _worker_loads is None:
@@ -140,7 +145,25 @@ def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> list[FileR
 
         gc.disable()  # records are acyclic tuples and lists: collection passes only cost time
         _worker_loads = fast_parser()
-    return _read_paths(task, _worker_loads)
+    return _by_window(_read_paths(task, _worker_loads))
+
+
+def _by_window(reads: list[FileRead]) -> GroupRead:
+    """The records as one marshal block per window. Packed where they were parsed, they cross
+    to the merging process as a few bytes objects, not as a hundred thousand tuples to unpickle
+    and spool one by one: that process shares the cores with the workers."""
+    windows: dict[int, list[tuple[object, ...]]] = {}
+    count = 0
+    for read in reads:
+        for rec in read.records:
+            window = rec[9] // WINDOW_MS  # type: ignore[operator]
+            bucket = windows.get(window)
+            if bucket is None:
+                bucket = windows[window] = []
+            bucket.append(rec)
+        count += len(read.records)
+        read.records = []
+    return reads, {window: marshal.dumps(recs) for window, recs in windows.items()}, count
 
 
 def _read_paths(
@@ -235,27 +258,25 @@ class _Merge:
         # began, packed (_pack): ten thousand sessions' read states as objects cost 15 MB.
         self.groups: list[tuple[str, str, str, bytes]] = []
         # Records by window of HOURS_PER_BATCH UTC hours (windows never straddle a UTC day).
-        self.spool: dict[int, list[tuple[int, tuple[object, ...]]]] = {}
+        self.spool: dict[int, list[tuple[int, bytes]]] = {}  # window -> (group index, block)
         self.spooled = 0
         self.spills: dict[int, list[tuple[str, int, int]]] = {}  # window -> (file, offset, size)
         self.spill_files = 0
         self.folder = store.path(f"spool-{os.getpid()}")
 
     def add(
-        self, name: str, session: str, project: str, reads: list[FileRead], saved: dict[str, list[Any]]
+        self, name: str, session: str, project: str, read: GroupRead, saved: dict[str, list[Any]]
     ) -> None:
         """Spool one group's reads; `saved`: the file states they started from."""
         index = len(self.groups)
+        reads, windows, count = read
         spool = self.spool
-        for read in reads:
-            for rec in read.records:
-                window = rec[9] // WINDOW_MS  # type: ignore[operator]
-                bucket = spool.get(window)
-                if bucket is None:
-                    bucket = spool[window] = []
-                bucket.append((index, rec))
-            self.spooled += len(read.records)
-            read.records = []
+        for window, block in windows.items():
+            bucket = spool.get(window)
+            if bucket is None:
+                bucket = spool[window] = []
+            bucket.append((index, block))
+        self.spooled += count
         began = {path: _position(state) for path, state in saved.items()}
         self.groups.append((name, session, project, _pack(reads, began)))
         if self.spooled >= SPILL_RECORDS:
@@ -276,13 +297,14 @@ class _Merge:
         self.spool, self.spooled = {}, 0
 
     def _window(self, window: int) -> list[tuple[int, tuple[object, ...]]]:
-        items: list[tuple[int, tuple[object, ...]]] = []
+        """(group index, record) of one window, in the order the groups were read."""
+        blocks: list[tuple[int, bytes]] = []
         for path, offset, size in self.spills.get(window, ()):
             with open(path, "rb") as fh:
                 fh.seek(offset)
-                items.extend(marshal.loads(fh.read(size)))
-        items.extend(self.spool.get(window, ()))
-        return items
+                blocks.extend(marshal.loads(fh.read(size)))
+        blocks.extend(self.spool.get(window, ()))
+        return [(index, rec) for index, block in blocks for rec in marshal.loads(block)]
 
     def commit(self) -> list[str]:
         """Merge everything under the lock; return groups with more to read than was read."""
@@ -455,15 +477,15 @@ def _scan(
             # Workers run ahead of this process by a few groups at most, or their parsed
             # records would pile up here (imap's feeder blocks here, nothing else does).
             ahead = threading.Semaphore(2 * workers)
-            results: Iterable[list[FileRead]] = pool.imap(_read_group, _paced(tasks, ahead))
+            results: Iterable[GroupRead] = pool.imap(_read_group, _paced(tasks, ahead))
         else:
-            results = (_read_paths(task, loads) for task in tasks)
-        for (name, _paths, saved), reads in zip(tasks, results, strict=True):
+            results = (_by_window(_read_paths(task, loads)) for task in tasks)
+        for (name, _paths, saved), read in zip(tasks, results, strict=True):
             _, session, project = group_of(groups[name][0][0])
             if ahead is not None:
                 ahead.release()
-            merge.add(name, session, project, reads, saved)
-            done += sum(r.consumed for r in reads)
+            merge.add(name, session, project, read, saved)
+            done += sum(r.consumed for r in read[0])
             _report_progress(store, progress, done, pending, started)
     except BaseException:
         shutil.rmtree(merge.folder, ignore_errors=True)  # spilled records that will not be merged
