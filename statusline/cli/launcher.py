@@ -15,6 +15,7 @@ import shlex
 import sys
 
 import statusline
+from statusline.index.store import atomic_write
 
 NAME = "costline-statusline"
 SHEBANG_MAX = 127  # bytes of the whole `#!` line: Linux before 5.1 read no more than 128
@@ -75,20 +76,9 @@ def write(path: str, text: str) -> bool:
                 return True
     except (OSError, UnicodeDecodeError):
         pass
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o755)
-        try:
-            os.write(fd, text.encode("utf-8"))
-        finally:
-            os.close(fd)
-        os.chmod(tmp, 0o755)  # whatever the umask: it is run directly
-        os.replace(tmp, path)  # never half written or not yet executable
+        atomic_write(path, text.encode("utf-8"), mode=0o755)  # never half written or not executable
     except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
         return False
     return True

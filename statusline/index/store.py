@@ -105,8 +105,9 @@ _KILL_AT = int(fs.environ().get("COSTLINE_KILL_AT_WRITE", "0") or 0)
 _writes = [0]
 
 
-def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
-    """Replace `path` with `data` via a private temp file and rename; return its stat signature."""
+def atomic_write(path: str, data: bytes, mode: int = 0o600) -> tuple[int, int, int]:
+    """Replace `path` with `data` via a temp file (private unless `mode` says otherwise, whatever
+    the umask) and rename; return its stat signature."""
     tmp = f"{path}.{fs.getpid()}.tmp"
     try:
         fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
@@ -114,11 +115,20 @@ def atomic_write(path: str, data: bytes) -> tuple[int, int, int]:
         fs.makedirs(fs.dirname(path), mode=0o700, exist_ok=True)
         fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[fs.write(fd, view) :]
-    finally:
-        fs.close(fd)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[fs.write(fd, view) :]
+        finally:
+            fs.close(fd)
+        if mode != 0o600:
+            fs.chmod(tmp, mode)  # before the rename: never there without it
+    except OSError:  # a full disk: leave no temp file behind
+        try:
+            fs.unlink(tmp)
+        except OSError:
+            pass
+        raise
     if _KILL_AT:
         _writes[0] += 1
         if _writes[0] == _KILL_AT:
