@@ -9,11 +9,10 @@ from statusline.index.lines import BOM, file_session_id, might_carry_usage, pars
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import (
     Batch,
-    collapse,
     commit_groups,
     file_changed,
     group_of,
-    hour_sums,
+    hour_part,
     ingest_group,
     load_group,
     range_buckets,
@@ -345,8 +344,7 @@ class Context:
                 pass  # a cache that cannot be written: this render still has its figure
         if current is None:
             return closed
-        fresh = store.fresh_hours.get(now_rel)
-        part = fresh[1] if fresh is not None and fresh[0] == current else collapse(hour_sums(store, now_rel))
+        part, _ = hour_part(store, now_rel, current)
         first_qh, last_qh = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
         now = self.price(
             [(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh]  # type: ignore[misc,operator]

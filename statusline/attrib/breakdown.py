@@ -15,6 +15,7 @@ from datetime import tzinfo
 from typing import Any
 
 from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name
+from statusline.index.edges import Message, shard_messages
 from statusline.index.store import CorruptIndex, Store
 from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
 from statusline.timeutil import DAY_MS, QUARTER_HOUR_MS, utc_day_name
@@ -132,16 +133,9 @@ class Attribution:
         return best[1], best[2]
 
 
-Message = tuple[int, str, str, str, int, list[float]]  # ts, key, session, model, cls, vec
-
-
 def _messages(store: Store, first_ms: int, last_ms: int) -> Iterator[Message]:
-    """(ts, key, session, model, cls, vec) of every counted message between two UTC times.
-
-    From the hour files' dedup keys; whatever a bucket holds beyond its keyed messages comes back
-    with an empty key at the bucket's first time, so the whole adds up to the index's sums.
-    """
-    # UTC days of the hour files that can hold local days in range (a day either side for zones).
+    """Every counted message of the hour files between two UTC times, a day either side (local
+    days in any zone), with its dedup key; what no key accounts for comes back with key ""."""
     first_day = utc_day_name(max(first_ms - DAY_MS, 0))
     last_day = utc_day_name(last_ms + DAY_MS) if last_ms < _NO_END else None
     for rel in all_hours(store):
@@ -149,30 +143,9 @@ def _messages(store: Store, first_ms: int, last_ms: int) -> Iterator[Message]:
         if day < first_day or (last_day and day > last_day):
             continue
         try:
-            shard = store.read(rel)
+            yield from shard_messages(store.read(rel))
         except CorruptIndex:
             continue
-        keys = shard.get("keys") if isinstance(shard, dict) else None
-        agg = shard.get("agg") if isinstance(shard, dict) else None
-        if not isinstance(keys, dict) or not isinstance(agg, dict):
-            continue
-        seen: dict[object, list[float]] = {}
-        for msg_id, entries in keys.items():
-            for entry in entries:
-                req, bucket, vec, ts = entry[0], entry[1], entry[2], entry[-1]
-                qh, session, model, cls = bucket
-                if type(ts) is not int or ts // QUARTER_HOUR_MS != qh:
-                    ts = qh * QUARTER_HOUR_MS
-                yield ts, f"{msg_id}\x00{req}", session, model, cls, list(vec[:7])
-                done = seen.setdefault(bucket, [0.0] * 7)
-                for i in range(7):
-                    done[i] += vec[i]
-        for bucket, vec in agg.items():
-            done = seen.get(bucket, [0.0] * 7)
-            rest = [vec[i] - done[i] for i in range(7)]
-            if rest[0] >= 0.5:
-                qh, session, model, cls = bucket
-                yield qh * QUARTER_HOUR_MS, "", session, model, cls, rest
 
 
 def breakdown(

@@ -13,6 +13,41 @@ from statusline.index.store import CorruptIndex, Store
 from statusline.index.update import Batch
 from statusline.timeutil import QUARTER_HOUR_MS
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+# (ts, key, session, model, cls, vec[:7]); key = message id NUL request id, as dedup keys them,
+# or "" for what no timed key accounts for
+Message = tuple[int, str, str, str, int, list[float]]
+
+
+def shard_messages(shard: object) -> Iterator[Message]:
+    """Every message of one hour file: its dedup keys, each at its own time, and per bucket what
+    no timed key accounts for (entries written before keys carried a time), at the bucket's
+    first time; together they add up to the hour's sums."""
+    keys = shard.get("keys") if isinstance(shard, dict) else None
+    agg = shard.get("agg") if isinstance(shard, dict) else None
+    if not isinstance(keys, dict) or not isinstance(agg, dict):
+        return
+    timed: dict[object, list[float]] = {}
+    for msg_id, entries in keys.items():
+        for entry in entries:
+            bucket, vec, ts = entry[1], entry[2], entry[-1]
+            qh = bucket[0]
+            if type(ts) is not int or not 0 <= ts - qh * QUARTER_HOUR_MS < QUARTER_HOUR_MS:
+                continue  # left to the rest below
+            yield ts, f"{msg_id}\x00{entry[0]}", bucket[1], bucket[2], bucket[3], list(vec[:7])
+            done = timed.setdefault(bucket, [0.0] * 7)
+            for i in range(7):
+                done[i] += vec[i]
+    for bucket, vec in agg.items():
+        done = timed.get(bucket, [0.0] * 7)
+        rest = [vec[i] - done[i] for i in range(7)]
+        if rest[0] >= 0.5:
+            yield int(vec[7]), "", bucket[1], bucket[2], bucket[3], rest
+
 
 def messages_in(store: Store, qh: int) -> list[tuple[int, str, str, int, list[float]]]:
     """(ts_ms, session, model, cls, vec) of every message in one UTC quarter-hour."""
@@ -20,31 +55,11 @@ def messages_in(store: Store, qh: int) -> list[tuple[int, str, str, int, list[fl
         shard = store.read(Batch.hour_rel(qh * QUARTER_HOUR_MS // 3_600_000))
     except CorruptIndex:
         return []
-    keys = shard.get("keys") if isinstance(shard, dict) else None
-    agg = shard.get("agg") if isinstance(shard, dict) else None
-    if not isinstance(keys, dict) or not isinstance(agg, dict):
-        return []
-    out: list[tuple[int, str, str, int, list[float]]] = []
-    timed: dict[object, list[float]] = {}
-    for entries in keys.values():
-        for entry in entries:
-            key, vec, ts = entry[1], entry[2], entry[-1]
-            # The time is the entry's last field; an entry without one is left to the rest below.
-            if key[0] != qh or type(ts) is not int or not 0 <= ts - qh * QUARTER_HOUR_MS < QUARTER_HOUR_MS:
-                continue
-            out.append((ts, key[1], key[2], key[3], [*vec[:7], ts, ts]))
-            done = timed.setdefault(key, [0.0] * 7)
-            for i in range(7):
-                done[i] += vec[i]
-    for key, vec in agg.items():  # what no timed entry accounts for: at its bucket's first time
-        if key[0] != qh:
-            continue
-        done = timed.get(key, [0.0] * 7)
-        rest = [vec[i] - done[i] for i in range(7)]
-        if rest[0] >= 0.5:
-            first = int(vec[7])
-            out.append((first, key[1], key[2], key[3], [*rest, first, first]))
-    return out
+    return [
+        (ts, session, model, cls, [*vec, ts, ts])
+        for ts, _key, session, model, cls, vec in shard_messages(shard)
+        if ts // QUARTER_HOUR_MS == qh
+    ]
 
 
 def buckets_between(

@@ -345,13 +345,8 @@ def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[obje
     for hh, sig in sigs.items():
         part = known.get(hh) if known_sigs.get(hh) == sig else None
         if part is None:
-            hour_rel = f"hours/{day}/{hh}"
-            fresh = store.fresh_hours.get(hour_rel)
-            if fresh is not None and fresh[0] == sig:
-                part = fresh[1]
-            else:
-                part = collapse(hour_sums(store, hour_rel))
-                read_any = True
+            part, was_read = hour_part(store, f"hours/{day}/{hh}", sig)
+            read_any = read_any or was_read
         parts[hh] = part
     # Each part holds its own hour's quarter-hours, so the parts are joined, not added up (a
     # render reads a day of many sessions this way: hundreds of keys).
@@ -366,6 +361,15 @@ def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[obje
     if (read_any or rewrite) and (known_sigs != sigs or set(known) != set(parts)):
         _write_summary(store, rel, {"sig": sigs, "hours": _float_times(parts)})
     return tot
+
+
+def hour_part(store: Store, rel: str, sig: object) -> tuple[dict[tuple[object, ...], list[float]], bool]:
+    """An hour's sums without the session, and whether its file had to be read: from memory in
+    the process that just wrote it (while its signature is still `sig`), else from the file."""
+    fresh = store.fresh_hours.get(rel)
+    if fresh is not None and fresh[0] == sig:
+        return fresh[1], False
+    return collapse(hour_sums(store, rel)), True
 
 
 def _float_times(parts: dict[str, dict[tuple[object, ...], list[float]]]) -> dict[str, object]:
