@@ -136,24 +136,26 @@ def test_a_transcript_under_another_config_dir_that_a_render_indexed(config_dir,
     assert sum(found.values()) == pytest.approx(daily_total(), abs=1e-12)
 
 
-def test_a_subagents_own_file_wins_over_its_progress_copy(config_dir):
+def parent_with_progress_copy(config_dir, kind: str) -> str:
+    """A parent transcript that starts subagent `abc` of type `kind` and logs its one response as
+    an older Claude Code did (a `progress` line); returns that response's own line."""
     sub = asst("sub1", T % 2, side=True, usage={"output_tokens": 300})
     data = {"type": "agent_progress", "agentId": "abc", "message": json.loads(sub)}
     prog = dump({"type": "progress", "sessionId": "s1", "timestamp": T % 2, "data": data})
-    call = asst("m1", T % 1, content=[tool_use("t1", "Task", {"subagent_type": "Explore"})])
+    call = asst("m1", T % 1, content=[tool_use("t1", "Task", {"subagent_type": kind})])
     done = usr([tool_result("t1", "done")], T % 3, toolUseResult={"agentId": "abc"})
     write(config_dir, "-w-app/s1.jsonl", [usr("go", T % 0), call, prog, done])
+    return sub
+
+
+def test_a_subagents_own_file_wins_over_its_progress_copy(config_dir):
+    sub = parent_with_progress_copy(config_dir, "Explore")
     write(config_dir, "-w-app/s1/subagents/agent-abc.jsonl", [usr("find", T % 1), sub])
     assert set(rows(run("by", "agent"))) == {"main", "Explore"}
 
 
 def test_a_progress_line_alone_is_typed_by_the_parents_call(config_dir):
-    sub = asst("sub1", T % 2, side=True, usage={"output_tokens": 300})
-    data = {"type": "agent_progress", "agentId": "abc", "message": json.loads(sub)}
-    prog = dump({"type": "progress", "sessionId": "s1", "timestamp": T % 2, "data": data})
-    call = asst("m1", T % 1, content=[tool_use("t1", "Task", {"subagent_type": "Plan"})])
-    done = usr([tool_result("t1", "done")], T % 3, toolUseResult={"agentId": "abc"})
-    write(config_dir, "-w-app/s1.jsonl", [usr("go", T % 0), call, prog, done])
+    parent_with_progress_copy(config_dir, "Plan")
     assert set(rows(run("by", "agent"))) == {"main", "Plan"}
 
 

@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 from click.testing import CliRunner
 from helpers import assistant, write_transcript
+from test_page import CHART_IDS
 
 from statusline.cli import cli
 
@@ -78,17 +79,7 @@ def test_page_from_a_corpus_with_hostile_names(config_dir, tmp_path):
     daily = json.loads(run("daily", "--json", "-z", "UTC", "--no-refresh"))
     total = daily["totals"]["totalCost"]
     assert f"${total:,.2f}" in text
-    for chart in (
-        "daily",
-        "month",
-        "blocks",
-        "by-model",
-        "by-project",
-        "by-agent",
-        "by-tool",
-        "by-mcp",
-        "sessions",
-    ):
+    for chart in CHART_IDS:
         assert f'id="{chart}"' in page
 
 
