@@ -13,7 +13,7 @@ from statusline.timeutil import parse_iso_ms
 
 
 def loads(line: bytes) -> object:
-    return jsonfast.loads(line.decode("utf-8"))
+    return jsonfast.loads(str(line, "utf-8"))
 
 
 def store() -> Store:

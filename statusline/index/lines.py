@@ -19,7 +19,7 @@ from statusline.timeutil import parse_iso_ms
 
 TYPE_CHECKING = False  # `typing` costs milliseconds on the render path
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable
 
 # cls bits: the prompt-size class (for per-request tiers), fast mode, US-only inference, and
 # whether the cost was logged (`costUSD`, old Claude Code) rather than computed from tokens.
@@ -54,7 +54,7 @@ _DEEP_LIMIT = 5000
 
 def parse_lean(line: bytes) -> object:
     """One JSON document from a transcript line, without importing `json` (the render's parser)."""
-    text = line.decode("utf-8")  # UnicodeDecodeError is a ValueError
+    text = str(line, "utf-8")  # bytes or a memoryview; UnicodeDecodeError is a ValueError
     try:
         return _scan_text(text)
     except RecursionError:
@@ -94,45 +94,6 @@ def fast_parser() -> Callable[[bytes], object]:
 def might_carry_usage(line: bytes) -> bool:
     """A cheap superset test: every line with a `usage` key passes (escaped keys included)."""
     return b"usage" in line or b"\\u006" in line or b"\\u007" in line
-
-
-def usage_candidates(data: bytes, start: int, end: int) -> Iterator[bytes]:
-    """The lines of data[start:end] that pass `might_carry_usage`, in order.
-
-    Searches the whole buffer for the spellings rather than testing line by line, so the large
-    lines that cannot carry usage (tool results) are never split out or looked at twice.
-    """
-    find = data.find
-    next_word = find(b"usage", start, end)
-    next_escape = _next_letter_escape(data, start, end)
-    pos = start
-    while True:
-        if 0 <= next_word < pos:
-            next_word = find(b"usage", pos, end)
-        if 0 <= next_escape < pos:
-            next_escape = _next_letter_escape(data, pos, end)
-        if next_word < 0:
-            first = next_escape
-        elif next_escape < 0:
-            first = next_word
-        else:
-            first = min(next_word, next_escape)
-        if first < 0:
-            return
-        newline = data.rfind(b"\n", pos, first)
-        line_end = find(b"\n", first, end)
-        if line_end < 0:
-            line_end = end
-        yield data[pos if newline < 0 else newline + 1 : line_end]
-        pos = line_end + 1
-
-
-def _next_letter_escape(data: bytes, pos: int, end: int) -> int:
-    """Where the next `\\u006`/`\\u007` escape starts (one search for both), or -1."""
-    at = data.find(b"\\u00", pos, end)
-    while at >= 0 and data[at + 4 : at + 5] not in (b"6", b"7"):
-        at = data.find(b"\\u00", at + 1, end)
-    return at
 
 
 def _count(value: object) -> int:
@@ -249,6 +210,8 @@ def records_from_line(
     CRLF, a byte-order mark) gives the same records. Only a field the cost depends on can make a
     line not count (timestamp, token counts, model, speed, costUSD); content never does, and an
     explicit null is read as "not given". `candidate`: the caller already ran the pre-filter.
+    A line that is not JSON is garbage only if it might carry usage (`might_carry_usage`), so
+    reading every line (`records_in`) and reading the pre-filtered ones give the same verdicts.
     """
     if line[:3] == BOM:
         line = line[3:]
@@ -260,6 +223,77 @@ def records_from_line(
         raise Skip("not JSON") from None
     if not isinstance(obj, dict):
         raise Skip("not a JSON object")
+    return records_of(obj, file_session)
+
+
+def records_in(
+    data: bytes,
+    start: int,
+    end: int,
+    loads: Callable[[bytes], object],
+    file_session: str,
+    records: list[tuple[object, ...]],
+) -> tuple[int, dict[str, int]]:
+    """Add the usage records of the complete lines in data[start:end] to `records`.
+
+    Every line is parsed (a parse costs less than searching the line for a `usage` key, in both
+    parsers); a line that does not parse is judged as `records_from_line` judges it. Returns the
+    number of lines that carry usage or were skipped, and the skip reasons counted.
+    """
+    view = memoryview(data)
+    find = data.find
+    judged = 0
+    skips: dict[str, int] = {}
+    pos = start
+    while pos < end:
+        cut = find(b"\n", pos, end)
+        if cut < 0:
+            cut = end
+        line = view[pos:cut]
+        pos = cut + 1
+        try:
+            obj = loads(line)  # type: ignore[arg-type]
+        except (ValueError, TypeError, RecursionError):
+            try:
+                obj = _unparsed(bytes(line), loads)
+            except Skip:
+                judged += 1
+                skips["not JSON"] = skips.get("not JSON", 0) + 1
+                continue
+            if obj is None:
+                continue
+        if type(obj) is not dict:
+            if might_carry_usage(bytes(line)):
+                judged += 1
+                skips["not a JSON object"] = skips.get("not a JSON object", 0) + 1
+            continue
+        try:
+            found = records_of(obj, file_session)
+        except Skip as why:
+            judged += 1
+            skips[str(why)] = skips.get(str(why), 0) + 1
+            continue
+        if found:
+            judged += 1
+            records.extend(found)
+    return judged, skips
+
+
+def _unparsed(line: bytes, loads: Callable[[bytes], object]) -> object:
+    """A line the parser refused: parsed after its byte-order mark, or None when ignored (blank,
+    or unable to carry usage); raises Skip("not JSON") for garbage that might have."""
+    if line[:3] == BOM:
+        try:
+            return loads(line[3:])
+        except (ValueError, TypeError, RecursionError):
+            line = line[3:]
+    if not might_carry_usage(line):
+        return None
+    raise Skip("not JSON")
+
+
+def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, ...]]:
+    """Usage records of one parsed line (a JSON object); [] if it carries no usage."""
     found = usage_message(obj)
     if found is None:
         return []

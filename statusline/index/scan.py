@@ -43,7 +43,7 @@ from statusline.timeutil import HOUR_MS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 # Bytes read per lock hold: renders get the lock between chunks.
@@ -132,25 +132,30 @@ _worker_loads: Callable[[bytes], object] | None = None
 Task = tuple[str, list[str], dict[str, list["Any"]]]  # group name, its files, their saved states
 
 
-# What a group's read hands the merge: the reads (records taken out), the records of each UTC
-# window as one marshal block (in read order), and how many records there are.
-GroupRead = tuple[list[FileRead], dict[int, bytes], int]
+# What a group's read hands the merge: its reads' fields (records taken out, see _fields), the
+# records of each UTC window as one marshal block (in read order), and how many records there
+# are. A block may instead be where a worker spooled it: (spool file, offset, size).
+ReadFields = list[tuple["Any", ...]]
+Block = bytes | tuple[str, int, int]
+GroupRead = tuple[ReadFields, dict[int, Block], int]
 
 
-def _read_group(task: tuple[str, list[str], dict[str, list[Any]]]) -> GroupRead:
+def _read_group(task: Task) -> tuple[ReadFields, dict[int, bytes], int]:
     """In a worker process: read and parse one group's new lines (nothing is written)."""
     global _worker_loads
     if _worker_loads is None:
-        import gc
-
-        gc.disable()  # records are acyclic tuples and lists: collection passes only cost time
         _worker_loads = fast_parser()
     return _by_window(_read_paths(task, _worker_loads))
 
 
-def _by_window(reads: list[FileRead]) -> GroupRead:
-    """The records as one marshal block per window. Packed where they were parsed, they cross
-    to the merging process as a few bytes objects, not as a hundred thousand tuples to unpickle
+def _fields(reads: list[FileRead]) -> ReadFields:
+    """What the merge needs of each read besides its records, in plain values."""
+    return [(r.path, r.state, list(r.counters.items()), r.consumed, r.more, r.unreadable) for r in reads]
+
+
+def _by_window(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
+    """The records as one marshal block per window. Packed where they were parsed, they reach
+    the merging process as a few bytes objects, not as a hundred thousand tuples to unpickle
     and spool one by one: that process shares the cores with the workers."""
     windows: dict[int, list[tuple[object, ...]]] = {}
     count = 0
@@ -163,7 +168,7 @@ def _by_window(reads: list[FileRead]) -> GroupRead:
             bucket.append(rec)
         count += len(read.records)
         read.records = []
-    return reads, {window: marshal.dumps(recs) for window, recs in windows.items()}, count
+    return _fields(reads), {window: marshal.dumps(recs) for window, recs in windows.items()}, count
 
 
 def _read_paths(
@@ -171,12 +176,6 @@ def _read_paths(
 ) -> list[FileRead]:
     _name, paths, states = task
     return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True) for p in paths]
-
-
-def _paced(tasks: list[Task], ahead: Any) -> Iterator[Task]:
-    for task in tasks:
-        ahead.acquire()
-        yield task
 
 
 def _saved_states(store: Store, name: str, epoch: int) -> dict[str, list[Any]]:
@@ -220,14 +219,17 @@ def _finish_day(store: Store, day: str) -> None:
         del store.fresh_hours[rel]  # a year of history must not stay in memory
 
 
+def _first(item: tuple[int, bytes]) -> int:
+    return item[0]
+
+
 def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
     ts: int = item[1][9]  # type: ignore[assignment]
     return ts // HOUR_MS
 
 
-def _pack(reads: list[FileRead], began: dict[str, tuple[int, int]]) -> bytes:
+def _pack(fields: ReadFields, began: dict[str, tuple[int, int]]) -> bytes:
     """A group's reads (their records already spooled) and where they began, as one bytes."""
-    fields = [(r.path, r.state, list(r.counters.items()), r.consumed, r.more, r.unreadable) for r in reads]
     return marshal.dumps((fields, began))
 
 
@@ -254,31 +256,41 @@ class _Merge:
     def __init__(self, store: Store, epoch: int) -> None:
         self.store = store
         self.epoch = epoch
-        # Per group: name, session, project, and its reads (without records) with where they
-        # began, packed (_pack): ten thousand sessions' read states as objects cost 15 MB.
-        self.groups: list[tuple[str, str, str, bytes]] = []
+        # Per group (by its place in the scan's order): name, session, project, and its reads
+        # (without records) with where they began, packed (_pack): ten thousand sessions' read
+        # states as objects cost 15 MB.
+        self.groups: dict[int, tuple[str, str, str, bytes]] = {}
         # Records by window of HOURS_PER_BATCH UTC hours (windows never straddle a UTC day).
         self.spool: dict[int, list[tuple[int, bytes]]] = {}  # window -> (group index, block)
         self.spooled = 0
         self.spills: dict[int, list[tuple[str, int, int]]] = {}  # window -> (file, offset, size)
+        # Blocks that workers spooled: window -> (group index, spool file, offset, size).
+        self.placed: dict[int, list[tuple[int, str, int, int]]] = {}
+        self.open_files: dict[str, int] = {}
         self.spill_files = 0
         self.folder = store.path(f"spool-{os.getpid()}")
 
     def add(
-        self, name: str, session: str, project: str, read: GroupRead, saved: dict[str, list[Any]]
+        self,
+        name: str,
+        session: str,
+        project: str,
+        read: GroupRead,
+        saved: dict[str, list[Any]],
+        index: int | None = None,
     ) -> None:
-        """Spool one group's reads; `saved`: the file states they started from."""
-        index = len(self.groups)
-        reads, windows, count = read
-        spool = self.spool
+        """Spool one group's reads; `saved`: the file states they started from; `index`: the
+        group's place in the scan's order (groups may arrive out of it), else the next place."""
+        index = len(self.groups) if index is None else index
+        fields, windows, count = read
         for window, block in windows.items():
-            bucket = spool.get(window)
-            if bucket is None:
-                bucket = spool[window] = []
-            bucket.append((index, block))
-        self.spooled += count
+            if type(block) is bytes:
+                self.spool.setdefault(window, []).append((index, block))
+                self.spooled += count
+            else:  # where a worker spooled it
+                self.placed.setdefault(window, []).append((index, *block))
         began = {path: _position(state) for path, state in saved.items()}
-        self.groups.append((name, session, project, _pack(reads, began)))
+        self.groups[index] = (name, session, project, _pack(fields, began))
         if self.spooled >= SPILL_RECORDS:
             self._spill()
 
@@ -296,15 +308,25 @@ class _Merge:
         atomic_write(path, b"".join(blocks))
         self.spool, self.spooled = {}, 0
 
+    def windows(self) -> list[int]:
+        return sorted(set(self.spool) | set(self.spills) | set(self.placed))
+
     def _window(self, window: int) -> list[tuple[int, tuple[object, ...]]]:
-        """(group index, record) of one window, in the order the groups were read."""
+        """(group index, record) of one window, in the order of the groups' places."""
         blocks: list[tuple[int, bytes]] = []
         for path, offset, size in self.spills.get(window, ()):
-            with open(path, "rb") as fh:
-                fh.seek(offset)
-                blocks.extend(marshal.loads(fh.read(size)))
+            blocks.extend(marshal.loads(self._pread(path, offset, size)))
         blocks.extend(self.spool.get(window, ()))
+        for index, path, offset, size in self.placed.get(window, ()):
+            blocks.append((index, self._pread(path, offset, size)))
+        blocks.sort(key=_first)  # stable: a group's blocks are never split within a window
         return [(index, rec) for index, block in blocks for rec in marshal.loads(block)]
+
+    def _pread(self, path: str, offset: int, size: int) -> bytes:
+        fd = self.open_files.get(path)
+        if fd is None:
+            fd = self.open_files[path] = os.open(path, os.O_RDONLY)
+        return os.pread(fd, size, offset)
 
     def commit(self) -> list[str]:
         """Merge everything under the lock; return groups with more to read than was read."""
@@ -313,11 +335,11 @@ class _Merge:
         try:
             # Group states are loaded here only to learn three facts, and again one by one at the
             # end: ten thousand sessions' states need not all be in memory at once.
-            count = len(self.groups)
+            count = max(self.groups, default=-1) + 1
             moved = [False] * count
             origins = [0] * count
             rereads: list[set[object] | None] = [None] * count
-            for index, (name, session, project, packed) in enumerate(self.groups):
+            for index, (name, session, project, packed) in sorted(self.groups.items()):
                 group = load_group(store, name, session, project, self.epoch)
                 # A group another writer (a render, a second scan) read further meanwhile: its
                 # reads here would count those lines again; it is read on from where that stopped.
@@ -335,7 +357,7 @@ class _Merge:
             entries, duplicates = [0] * count, [0] * count  # per group (not a dict each)
             hours: list[set[int]] = [set() for _ in range(count)]
             day = ""
-            for window in sorted(set(self.spool) | set(self.spills)):
+            for window in self.windows():
                 window_day = day_of(window * WINDOW_MS)
                 if window_day != day:
                     _finish_day(store, day)
@@ -365,7 +387,7 @@ class _Merge:
             _finish_day(store, day)
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
-            for index, (name, session, project, packed) in enumerate(self.groups):
+            for index, (name, session, project, packed) in sorted(self.groups.items()):
                 reads, _began = _unpack(packed)
                 if moved[index]:
                     more_to_read.append(name)
@@ -392,7 +414,14 @@ class _Merge:
             return more_to_read
         finally:
             store.unlock()
-            shutil.rmtree(self.folder, ignore_errors=True)
+            self.discard()
+
+    def discard(self) -> None:
+        """Close and remove the spooled records."""
+        for fd in self.open_files.values():
+            os.close(fd)
+        self.open_files.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def drop_old_formats(folder: str, current: int) -> None:
@@ -465,35 +494,32 @@ def _scan(
     small = [n for n in order if sum(st.st_size for _, st in groups[n]) <= WORKER_MAX_BYTES]
     large = [n for n in order if n not in set(small)]
     workers = workers or os.cpu_count() or 1
-    pool = _worker_pool(workers) if workers > 1 and pending >= parallel_min_bytes and len(small) > 1 else None
+    parallel = workers > 1 and pending >= parallel_min_bytes and len(small) > 1
     merge = _Merge(store, epoch)
     done = 0
     try:
         tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch)) for n in small]
-        ahead = None
-        if pool is not None:
-            import threading
+        unread = set(range(len(tasks)))
+        if parallel:
+            from statusline.index.workers import parse_in_workers
 
-            # Workers run ahead of this process by a few groups at most, or their parsed
-            # records would pile up here (imap's feeder blocks here, nothing else does).
-            ahead = threading.Semaphore(2 * workers)
-            results: Iterable[GroupRead] = pool.imap(_read_group, _paced(tasks, ahead))
-        else:
-            results = (_by_window(_read_paths(task, loads)) for task in tasks)
-        for (name, _paths, saved), read in zip(tasks, results, strict=True):
-            _, session, project = group_of(groups[name][0][0])
-            if ahead is not None:
-                ahead.release()
-            merge.add(name, session, project, read, saved)
-            done += sum(r.consumed for r in read[0])
+            sizes = [sum(st.st_size for _, st in groups[n]) for n in small]
+            for spool, (index, fields, places, count) in parse_in_workers(
+                tasks, sizes, workers, merge.folder, _read_group
+            ):
+                name, _paths, saved = tasks[index]
+                blocks = {window: (spool, *place) for window, place in places.items()}
+                done += _add_group(merge, groups, index, name, (fields, blocks, count), saved)  # type: ignore[arg-type]
+                unread.discard(index)
+                _report_progress(store, progress, done, pending, started)
+        for index in sorted(unread):  # no workers, or what a worker that died did not report
+            name, _paths, saved = tasks[index]
+            read = _by_window(_read_paths(tasks[index], loads))
+            done += _add_group(merge, groups, index, name, read, saved)  # type: ignore[arg-type]
             _report_progress(store, progress, done, pending, started)
     except BaseException:
-        shutil.rmtree(merge.folder, ignore_errors=True)  # spilled records that will not be merged
+        merge.discard()  # spooled records that will not be merged
         raise
-    finally:
-        if pool is not None:
-            pool.close()
-            pool.join()
     large.extend(merge.commit())  # a file that grew while being read: finish it below
     for name in large:
         files = groups[name]
@@ -537,6 +563,20 @@ def _scan(
     remove_stale_temp_files(store.cache, started)
     report.seconds = time.time() - started
     return report
+
+
+def _add_group(
+    merge: _Merge,
+    groups: dict[str, list[tuple[str, FileStat]]],
+    index: int,
+    name: str,
+    read: GroupRead,
+    saved: dict[str, list[Any]],
+) -> int:
+    """Hand one group's read to the merge; return the bytes it consumed."""
+    _, session, project = group_of(groups[name][0][0])
+    merge.add(name, session, project, read, saved, index)
+    return sum(int(fields[3]) for fields in read[0])
 
 
 def _report_progress(

@@ -25,7 +25,7 @@ from __future__ import annotations
 import io
 
 from statusline import fs
-from statusline.index.lines import Skip, file_session_id, records_from_line, usage_candidates
+from statusline.index.lines import Skip, file_session_id, records_from_line, records_in
 from statusline.index.store import CorruptIndex, Store
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
 
@@ -607,12 +607,10 @@ def read_file(
     records = out.records
     data = found.data
     start, end = found.start, found.end
-    for line in usage_candidates(data, start, end):
-        counters["lines"] += 1  # lines examined: those that may carry usage
-        try:
-            records.extend(records_from_line(line, loads, file_session, candidate=True))
-        except Skip as why:
-            counters[_skip_counter(str(why))] += 1
+    judged, skips = records_in(data, start, end, loads, file_session, records)
+    counters["lines"] += judged  # lines that carry usage, counted or not
+    for why, count in skips.items():
+        counters[_skip_counter(why)] += count
     if found.tail:
         # A tail that is already a whole usage line counts now, provisionally (see _TAIL).
         try:

@@ -169,20 +169,54 @@ def test_a_broken_document_is_not_json_on_the_lean_parser(text):
         parse_lean(text)
 
 
+USAGE_LINE = (
+    b'{"timestamp":"2026-11-20T10:00:00Z","message":{"id":"m","usage":{"input_tokens":1,"output_tokens":2}}}'
+)
 pieces = st.sampled_from(
-    [b"usage", b"\\u0075", b"\\u0061", b"\\u00e9", b"usag", b"x", b"\\", b"u", b"\r", b" "]
+    [
+        USAGE_LINE,
+        USAGE_LINE.replace(b"2026", b"x"),  # invalid timestamp
+        USAGE_LINE.replace(b'"m"', b'"<synthetic>","model":"<synthetic>"'),
+        b"\xef\xbb\xbf",
+        b'{"usage"',
+        b'"usage"',
+        b"[1]",
+        b"{}",
+        b"\\u0075",
+        b"\\u00e9",
+        b"usag",
+        b"x",
+        b"\r",
+        b" ",
+        b"\xff",
+    ]
 )
 
 
 @SEEDED
-@given(st.lists(st.lists(pieces, max_size=6).map(b"".join), max_size=12), st.integers(0, 3))
-def test_buffer_search_finds_exactly_the_lines_the_line_test_passes(lines, skip):
-    from statusline.index.lines import might_carry_usage, usage_candidates
+@given(st.lists(st.lists(pieces, max_size=4).map(b"".join), max_size=12), st.integers(0, 3))
+def test_reading_every_line_judges_each_line_as_the_line_reader_does(lines, skip):
+    from collections import Counter
+
+    from statusline.index.lines import records_in
 
     data = b"".join(line + b"\n" for line in lines)
     start = sum(len(line) + 1 for line in lines[:skip])
-    expected = [line for line in lines[skip:] if might_carry_usage(line)]
-    assert list(usage_candidates(data, start, len(data))) == expected
+    expected: list[tuple[object, ...]] = []
+    reasons: Counter[str] = Counter()
+    for line in lines[skip:]:
+        found = records(line)
+        if isinstance(found, str):
+            reasons[found.removeprefix("skip: ")] += 1
+        else:
+            expected.extend(found)
+    for parser in (parse_lean, FAST):
+        got: list[tuple[object, ...]] = []
+        judged, skips = records_in(data, start, len(data), parser, "file-s", got)
+        assert got == expected
+        assert skips == dict(reasons)
+        with_usage = sum(1 for line in lines[skip:] if records(line) and not isinstance(records(line), str))
+        assert judged == sum(reasons.values()) + with_usage
 
 
 def test_escaped_letters_of_usage_are_all_caught():

@@ -1,0 +1,138 @@
+"""Parse groups in forked worker processes for a scan.
+
+Each worker takes a share of the groups (balanced by bytes, each share in scan order), writes the
+records it parses to its own spool file, one marshal block per group and UTC window, and tells
+the scanning process through a pipe what it read and where each block lies. The records never
+cross the pipe: the scanning process reads them from the spool files when it merges, and spends
+its time waiting rather than unpickling (it shares the cores with the workers). A group is
+reported once its blocks are written, so a worker that dies loses nothing it reported; groups not
+reported are read by the scanning process itself.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import select
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
+_HEADER = 4  # bytes of the length before each message
+
+# What a worker reports per group: the task's index, its reads' fields (see scan._pack), where
+# each window's block lies in the spool file (offset, size), and how many records there are.
+Report = tuple[int, list["Any"], dict[int, tuple[int, int]], int]
+
+
+def balanced_shares(sizes: list[int], workers: int) -> list[list[int]]:
+    """Task indices per worker: largest first to the least loaded, then each share in order."""
+    loads = [0] * workers
+    shares: list[list[int]] = [[] for _ in range(workers)]
+    for index in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        least = loads.index(min(loads))
+        loads[least] += sizes[index]
+        shares[least].append(index)
+    return [sorted(share) for share in shares if share]
+
+
+def parse_in_workers(
+    tasks: list[Any],
+    sizes: list[int],
+    workers: int,
+    folder: str,
+    read_group: Callable[[Any], tuple[list[Any], dict[int, bytes], int]],
+) -> Iterator[tuple[str, Report]]:
+    """Yield (spool file, report) per group as workers write them, in no particular order.
+
+    Groups no worker reported are not yielded: the caller reads them itself. `read_group` runs
+    in the workers and returns a group's read fields, one marshal block per window, and the count.
+    """
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    children: dict[int, tuple[int, str]] = {}  # pipe fd -> pid, spool file
+    buffers: dict[int, bytes] = {}  # pipe fd -> bytes of an unfinished message (open pipes only)
+    try:
+        for number, share in enumerate(balanced_shares(sizes, workers)):
+            spool = os.path.join(folder, f"worker-{number}.tmp")
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the worker: never returns
+                os.close(read_end)
+                _work(share, tasks, spool, write_end, read_group)
+            os.close(write_end)
+            children[read_end] = (pid, spool)
+            buffers[read_end] = b""
+        while buffers:
+            ready, _, _ = select.select(list(buffers), [], [])
+            for fd in ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:  # the worker ended (or died): what it did not confirm is not used
+                    os.close(fd)
+                    del buffers[fd]
+                    continue
+                data = buffers[fd] + chunk
+                while len(data) >= _HEADER:
+                    size = int.from_bytes(data[:_HEADER], "little")
+                    if len(data) < _HEADER + size:
+                        break
+                    report = marshal.loads(data[_HEADER : _HEADER + size])
+                    data = data[_HEADER + size :]
+                    yield children[fd][1], report
+                buffers[fd] = data
+    finally:
+        for fd in buffers:
+            os.close(fd)
+        for pid, _spool in children.values():
+            try:
+                os.kill(pid, 9)  # stops a worker still running when the scan stops early
+            except OSError:
+                pass
+            try:
+                os.waitpid(pid, 0)
+            except OSError:
+                pass
+
+
+def _work(
+    share: list[int],
+    tasks: list[Any],
+    spool: str,
+    pipe: int,
+    read_group: Callable[[Any], tuple[list[Any], dict[int, bytes], int]],
+) -> None:
+    """A worker's life: read its groups, spool each one's blocks, then report it; exit."""
+    code = 1
+    try:
+        import gc
+
+        gc.disable()  # records are acyclic tuples and lists: collection passes only cost time
+        fd = os.open(spool, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        offset = 0
+        for index in share:
+            fields, blocks, count = read_group(tasks[index])
+            places: dict[int, tuple[int, int]] = {}
+            for window, block in blocks.items():
+                places[window] = (offset, len(block))
+                offset += len(block)
+            # Written before it is reported: a worker that dies later loses nothing reported.
+            _write_all(fd, b"".join(blocks.values()))
+            _send(pipe, (index, fields, places, count))
+        os.close(fd)
+        code = 0
+    except BaseException:  # the scanning process reads this worker's other groups itself
+        pass
+    finally:
+        os._exit(code)
+
+
+def _send(pipe: int, report: Report) -> None:
+    message = marshal.dumps(report)
+    _write_all(pipe, len(message).to_bytes(_HEADER, "little") + message)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]

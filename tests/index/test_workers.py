@@ -1,0 +1,84 @@
+"""Forked workers parse for the scan: the same index as one process, whatever a worker does."""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+from helpers import assistant, write_transcript
+from index_helpers import loads
+
+import statusline.index.scan as scan_module
+from statusline.index.scan import scan
+from statusline.index.store import Store
+from statusline.index.workers import balanced_shares
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_shares_hold_every_task_once_in_order_and_balanced(seed):
+    rng = random.Random(seed)
+    sizes = [rng.randrange(1, 1000) for _ in range(rng.randrange(1, 60))]
+    workers = rng.randrange(1, 5)
+    shares = balanced_shares(sizes, workers)
+    assert sorted(i for share in shares for i in share) == list(range(len(sizes)))
+    assert all(share == sorted(share) for share in shares)
+    loads_ = [sum(sizes[i] for i in share) for share in shares]
+    assert len(shares) == min(workers, len(sizes))
+    assert max(loads_) - min(loads_) <= max(sizes)  # largest first to the least loaded
+
+
+def _corpus(config_dir, seed: int = 3) -> None:
+    """Sessions that replay each other's messages: equal copies (ties), better and worse ones."""
+    rng = random.Random(seed)
+    for n in range(10):
+        lines = []
+        for i in range(25):
+            msg = f"m{rng.randrange(60)}"
+            usage = {"input_tokens": rng.choice((10, 10, 2000)), "output_tokens": rng.choice((5, 5, 700))}
+            ts = f"2026-11-{20 + i % 3}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00.000Z"
+            lines.append(assistant(msg_id=msg, request_id=f"r{msg}", usage=usage, ts=ts, session=f"s{n}"))
+        write_transcript(config_dir, f"p{n % 3}", f"s{n}.jsonl", lines)
+
+
+def _index(root: str) -> dict[str, object]:
+    """Every hour file's content and every group's counters and offsets."""
+    st = Store(root)
+    out: dict[str, object] = {}
+    for day in st.indexed_days():
+        for hour in sorted(os.listdir(st.path("hours", day))):
+            out[f"{day}/{hour}"] = st.read(f"hours/{day}/{hour}")
+    for group in st.groups():
+        out[group["session"]] = (group["counters"], {p: s[3] for p, s in group["files"].items()})
+    return out
+
+
+def test_workers_build_the_index_one_process_builds(config_dir, tmp_path):
+    _corpus(config_dir)
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    for workers in (2, 3):
+        scan(Store(str(tmp_path / f"w{workers}")), loads, workers=workers, parallel_min_bytes=0)
+        assert _index(str(tmp_path / f"w{workers}")) == _index(str(tmp_path / "one"))
+
+
+@pytest.mark.parametrize("how", ["exit", "raise"])
+def test_a_worker_that_dies_loses_nothing(config_dir, tmp_path, monkeypatch, how):
+    _corpus(config_dir)
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    real = scan_module._read_group
+    parent = os.getpid()
+    calls = []
+
+    def dying(task):
+        calls.append(task[0])
+        if os.getpid() != parent and len(calls) == 2:  # a worker's second group
+            if how == "exit":
+                os._exit(9)
+            raise MemoryError
+        return real(task)
+
+    monkeypatch.setattr(scan_module, "_read_group", dying)
+    st = Store(str(tmp_path / "two"))
+    scan(st, loads, workers=2, parallel_min_bytes=0)
+    assert _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
+    assert [name for name in os.listdir(st.root) if name.startswith("spool-")] == []
