@@ -134,25 +134,40 @@ def _usage_record(
     ts_ms: int,
     logged_cost: object,
 ) -> tuple[object, ...]:
-    tokens_in = _count(usage.get("input_tokens"))
-    tokens_out = _count(usage.get("output_tokens"))
-    cache_total = _optional_count(usage, "cache_creation_input_tokens")
-    cache_read = _optional_count(usage, "cache_read_input_tokens")
-    split = usage.get("cache_creation")
-    if isinstance(split, dict):
+    # Written for speed (a cold build makes hundreds of thousands): the usual value of each
+    # field is checked inline, anything else goes through the checked path.
+    get = usage.get
+    tokens_in = get("input_tokens")
+    if type(tokens_in) is not int or not 0 <= tokens_in < MAX_TOKENS:
+        tokens_in = _count(tokens_in)
+    tokens_out = get("output_tokens")
+    if type(tokens_out) is not int or not 0 <= tokens_out < MAX_TOKENS:
+        tokens_out = _count(tokens_out)
+    cache_total = get("cache_creation_input_tokens")
+    if type(cache_total) is not int or not 0 <= cache_total < MAX_TOKENS:
+        cache_total = 0 if cache_total is None else _count(cache_total)
+    cache_read = get("cache_read_input_tokens")
+    if type(cache_read) is not int or not 0 <= cache_read < MAX_TOKENS:
+        cache_read = 0 if cache_read is None else _count(cache_read)
+    split = get("cache_creation")
+    if type(split) is dict:
         write_5m = _optional_count(split, "ephemeral_5m_input_tokens")
         write_1h = _optional_count(split, "ephemeral_1h_input_tokens")
         # A write the split does not account for is billed as 5-minute, as Claude Code does.
-        write_5m += max(0, cache_total - write_5m - write_1h)
+        unsplit = cache_total - write_5m - write_1h
+        if unsplit > 0:
+            write_5m += unsplit
     else:
         write_5m, write_1h = cache_total, 0
-    speed = usage.get("speed")
-    if speed is not None and speed not in ("standard", "fast"):
-        raise Skip("unknown speed")
-    cls = prompt_class(tokens_in + write_5m + write_1h + cache_read)
-    if speed == "fast":
-        cls |= CLS_FAST
-    if usage.get("inference_geo") == "us":
+    speed = get("speed")
+    prompt = tokens_in + write_5m + write_1h + cache_read
+    cls = PROMPT_GT_200K if prompt > 200_000 else PROMPT_LE_200K if prompt > 100_000 else PROMPT_LE_100K
+    if speed is not None:
+        if speed == "fast":
+            cls |= CLS_FAST
+        elif speed != "standard":
+            raise Skip("unknown speed")
+    if get("inference_geo") == "us":
         cls |= CLS_GEO_US
     cost = 0.0
     if logged_cost is not None:
@@ -294,22 +309,35 @@ def _unparsed(line: bytes, loads: Callable[[bytes], object]) -> object:
 
 def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, ...]]:
     """Usage records of one parsed line (a JSON object); [] if it carries no usage."""
-    found = usage_message(obj)
-    if found is None:
-        return []
-    envelope, message = found
+    message = obj.get("message")
+    if type(message) is dict and type(message.get("usage")) is dict:
+        envelope: dict[str, object] = obj
+    else:
+        found = usage_message(obj)
+        if found is None:
+            return []
+        envelope, message = found
     usage: dict[str, object] = message["usage"]  # type: ignore[assignment]
     ts_ms = parse_iso_ms(envelope.get("timestamp"))
     if ts_ms is None:
         raise Skip("invalid timestamp")
-    model = _text(message.get("model"), "model")
+    # Strings as usual are taken as they are; anything else is checked (_text).
+    model = message.get("model")
+    if type(model) is not str:
+        model = _text(model, "model")
     if model == SYNTHETIC_MODEL:
         raise Skip("synthetic")
-    msg_id = _text(message.get("id"), "message id")
-    request_id = _text(envelope.get("requestId", obj.get("requestId")), "request id")
-    session = _text(obj.get("sessionId", envelope.get("sessionId")), "session id") or file_session
+    msg_id = message.get("id")
+    if type(msg_id) is not str:
+        msg_id = _text(msg_id, "message id")
+    request_id = envelope.get("requestId", obj.get("requestId"))
+    if type(request_id) is not str:
+        request_id = _text(request_id, "request id")
+    session = obj.get("sessionId", envelope.get("sessionId"))
+    if type(session) is not str:
+        session = _text(session, "session id")
     # One object per distinct session and model: records hold them by the thousand.
-    session, model = _intern(session), _intern(model)
+    session, model = _intern(session or file_session), _intern(model)
     logged_cost = obj.get("costUSD", envelope.get("costUSD"))
     records = [_usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)]
     iterations = usage.get("iterations")

@@ -121,6 +121,10 @@ class ScanReport:
 # the batch is written.
 HOURS_PER_BATCH = 2
 WINDOW_MS = HOURS_PER_BATCH * HOUR_MS
+# A split merge (see _Merge._split_point): each side has at least this share of the records, and
+# this many day boundaries nearest the middle are tried.
+SPLIT_MIN_SHARE = 0.25
+SPLIT_TRIES = 8
 # Parsed records held in memory before they wait in temp files for their day to be merged.
 SPILL_RECORDS = 10_000
 # Below this many bytes to read, worker processes cost more than they save.
@@ -223,9 +227,13 @@ def _first(item: tuple[int, bytes]) -> int:
     return item[0]
 
 
-def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
-    ts: int = item[1][9]  # type: ignore[assignment]
+def _hour_of(rec: tuple[object, ...]) -> int:
+    ts: int = rec[9]  # type: ignore[assignment]
     return ts // HOUR_MS
+
+
+def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
+    return _hour_of(item[1])
 
 
 def _pack(fields: ReadFields, began: dict[str, tuple[int, int]]) -> bytes:
@@ -328,8 +336,11 @@ class _Merge:
             fd = self.open_files[path] = os.open(path, os.O_RDONLY)
         return os.pread(fd, size, offset)
 
-    def commit(self) -> list[str]:
-        """Merge everything under the lock; return groups with more to read than was read."""
+    def commit(self, parallel: bool = False) -> list[str]:
+        """Merge everything under the lock; return groups with more to read than was read.
+
+        `parallel`: on a cold build (no hour file yet), a forked process merges the later days
+        while this one merges the earlier ones (see _split_point)."""
         store = self.store
         store.lock(blocking=True)
         try:
@@ -354,37 +365,14 @@ class _Merge:
                 origins[index] = group_origin(group)
                 if group.get("rereading"):
                     rereads[index] = group.get("reread_ids") or set()  # type: ignore[call-overload]
-            entries, duplicates = [0] * count, [0] * count  # per group (not a dict each)
-            hours: list[set[int]] = [set() for _ in range(count)]
-            day = ""
-            for window in self.windows():
-                window_day = day_of(window * WINDOW_MS)
-                if window_day != day:
-                    _finish_day(store, day)
-                    day = window_day
-                items = self._window(window)
-                items.sort(key=_hour_of_item)  # stable: arrival order within an hour
-                batch = Batch(store)
-                rereading: set[int] = set()
-                for index, rec in items:
-                    if moved[index]:
-                        continue
-                    batch.origin = origins[index]
-                    batch.reread = rereads[index]
-                    batch.touched = hours[index]
-                    if batch.add(rec) == "entries":
-                        entries[index] += 1
-                    else:
-                        duplicates[index] += 1
-                    if rereads[index] is not None:
-                        rereading.add(index)
-                batch.commit(summaries=False)  # the window's hour files, once each
-                # A re-read pass tells its own lines from their copies by the ids met so far;
-                # copies are seconds apart, so a window's ids are forgotten after it (memory
-                # would otherwise hold every message id of a cold build).
-                for index in rereading:
-                    rereads[index].clear()  # type: ignore[union-attr]
-            _finish_day(store, day)
+            tally = _Tally(count, moved, origins, rereads)
+            windows = self.windows()
+            split = self._split_point(windows) if parallel and not store.indexed_days() else None
+            if split is None:
+                self._merge_windows(windows, tally)
+            else:
+                self._merge_in_two(windows, split, tally)
+            entries, duplicates, hours = tally.entries, tally.duplicates, tally.hours
             more_to_read = []
             finished: list[tuple[str, dict[str, object]]] = []
             for index, (name, session, project, packed) in sorted(self.groups.items()):
@@ -416,12 +404,145 @@ class _Merge:
             store.unlock()
             self.discard()
 
+    def _merge_windows(self, windows: list[int], tally: _Tally) -> None:
+        """Merge the records of these windows in order, writing hour files and day summaries."""
+        store = self.store
+        moved, origins, rereads = tally.moved, tally.origins, tally.rereads
+        entries, duplicates, hours = tally.entries, tally.duplicates, tally.hours
+        day = ""
+        for window in windows:
+            window_day = day_of(window * WINDOW_MS)
+            if window_day != day:
+                _finish_day(store, day)
+                day = window_day
+            items = self._window(window)
+            items.sort(key=_hour_of_item)  # stable: arrival order within an hour
+            batch = Batch(store)
+            rereading: set[int] = set()
+            for index, rec in items:
+                if moved[index]:
+                    continue
+                batch.origin = origins[index]
+                batch.reread = rereads[index]
+                batch.touched = hours[index]
+                if batch.add(rec) == "entries":
+                    entries[index] += 1
+                else:
+                    duplicates[index] += 1
+                if rereads[index] is not None:
+                    rereading.add(index)
+            batch.commit(summaries=False)  # the window's hour files, once each
+            # A re-read pass tells its own lines from their copies by the ids met so far;
+            # copies are seconds apart, so a window's ids are forgotten after it (memory
+            # would otherwise hold every message id of a cold build).
+            for index in rereading:
+                rereads[index].clear()  # type: ignore[union-attr]
+        _finish_day(store, day)
+
+    def _split_point(self, windows: list[int]) -> int | None:
+        """Where the windows can be merged in two independent runs, or None.
+
+        A record looks for earlier copies in its own hour and the hour before (and, in an index
+        that has hour files, the hour after). So on a cold build the windows from a day's
+        first hour on merge exactly as they would after the earlier ones if no message id of
+        that first hour is also in the hour before it. The split is at such a day boundary,
+        the one nearest half the records (by spooled bytes); both sides write their own days.
+        """
+        weights = [self._weight(window) for window in windows]
+        total = sum(weights)
+        before, candidates = 0, []
+        for i, window in enumerate(windows):
+            new_day = i and day_of(window * WINDOW_MS) != day_of(windows[i - 1] * WINDOW_MS)
+            if new_day and SPLIT_MIN_SHARE * total <= before <= (1 - SPLIT_MIN_SHARE) * total:
+                candidates.append((abs(2 * before - total), i))
+            before += weights[i]
+        for _, i in sorted(candidates)[:SPLIT_TRIES]:
+            if windows[i - 1] + 1 < windows[i] or self._apart(windows[i - 1], windows[i]):
+                return i
+        return None
+
+    def _weight(self, window: int) -> int:
+        """Bytes of spooled records in a window (how long it takes to merge, roughly)."""
+        return (
+            sum(size for _path, _offset, size in self.spills.get(window, ()))
+            + sum(len(block) for _index, block in self.spool.get(window, ()))
+            + sum(size for _index, _path, _offset, size in self.placed.get(window, ()))
+        )
+
+    def _apart(self, earlier: int, later: int) -> bool:
+        """Whether no message id of the later window's first hour is in the hour before it."""
+        first_hour = later * WINDOW_MS // HOUR_MS
+        ids_before = {rec[0] for _, rec in self._window(earlier) if _hour_of(rec) == first_hour - 1}
+        return not any(rec[0] in ids_before for _, rec in self._window(later) if _hour_of(rec) == first_hour)
+
+    def _merge_in_two(self, windows: list[int], split: int, tally: _Tally) -> None:
+        """Merge windows[split:] in a forked process while this one merges the rest; should the
+        other process fail, what it wrote is removed and its windows are merged here."""
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the other process: merge the later days, send the tallies, exit
+            code = 1
+            try:
+                os.close(read_end)
+                self._merge_windows(windows[split:], tally)
+                message = marshal.dumps(tally.counted())
+                view = memoryview(message)
+                while view:
+                    view = view[os.write(write_end, view) :]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write_end)
+        try:
+            self._merge_windows(windows[:split], tally)
+            chunks = []
+            while chunk := os.read(read_end, 1 << 16):
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+            _, status = os.waitpid(pid, 0)
+        if status == 0 and chunks:
+            tally.add(marshal.loads(b"".join(chunks)))
+            return
+        days = sorted({day_of(window * WINDOW_MS) for window in windows[split:]})
+        for day in days:  # a cold build: nothing of these days was there before
+            shutil.rmtree(self.store.path("hours", day), ignore_errors=True)
+            try:
+                os.unlink(self.store.path("days", day))
+            except OSError:
+                pass
+        self._merge_windows(windows[split:], tally)
+
     def discard(self) -> None:
         """Close and remove the spooled records."""
         for fd in self.open_files.values():
             os.close(fd)
         self.open_files.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _Tally:
+    """Per group (by place): what a merge decided, and what it needs to know of each group."""
+
+    def __init__(
+        self, count: int, moved: list[bool], origins: list[int], rereads: list[set[object] | None]
+    ) -> None:
+        self.moved, self.origins, self.rereads = moved, origins, rereads
+        self.entries, self.duplicates = [0] * count, [0] * count  # lists, not a dict each
+        self.hours: list[set[int]] = [set() for _ in range(count)]
+
+    def counted(self) -> tuple[list[int], list[int], list[list[int]]]:
+        return self.entries, self.duplicates, [sorted(hours) for hours in self.hours]
+
+    def add(self, counted: tuple[list[int], list[int], list[list[int]]]) -> None:
+        """Add what the other process of a split merge counted."""
+        entries, duplicates, hours = counted
+        for index, n in enumerate(entries):
+            self.entries[index] += n
+        for index, n in enumerate(duplicates):
+            self.duplicates[index] += n
+        for index, touched in enumerate(hours):
+            self.hours[index].update(touched)
 
 
 def drop_old_formats(folder: str, current: int) -> None:
@@ -520,7 +641,7 @@ def _scan(
     except BaseException:
         merge.discard()  # spooled records that will not be merged
         raise
-    large.extend(merge.commit())  # a file that grew while being read: finish it below
+    large.extend(merge.commit(parallel))  # a file that grew while being read: finish it below
     for name in large:
         files = groups[name]
         _, session, project = group_of(files[0][0])

@@ -42,10 +42,12 @@ def _corpus(config_dir, seed: int = 3) -> None:
 
 
 def _index(root: str) -> dict[str, object]:
-    """Every hour file's content and every group's counters and offsets."""
+    """Every hour file's and day summary's content and every group's counters and offsets."""
     st = Store(root)
     out: dict[str, object] = {}
     for day in st.indexed_days():
+        summary = st.read(f"days/{day}")
+        out[day] = {k: v for k, v in summary.items() if k != "sig"}  # file signatures differ
         for hour in sorted(os.listdir(st.path("hours", day))):
             out[f"{day}/{hour}"] = st.read(f"hours/{day}/{hour}")
     for group in st.groups():
@@ -82,3 +84,92 @@ def test_a_worker_that_dies_loses_nothing(config_dir, tmp_path, monkeypatch, how
     scan(st, loads, workers=2, parallel_min_bytes=0)
     assert _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
     assert [name for name in os.listdir(st.root) if name.startswith("spool-")] == []
+
+
+def _days_corpus(config_dir, straddle: list[int]) -> None:
+    """Six days of sessions; on each day in `straddle`, a message whose copies sit seconds either
+    side of midnight UTC (so that boundary cannot split a merge)."""
+    rng = random.Random(5)
+    for n in range(12):
+        lines = []
+        for i in range(30):
+            msg = f"m{rng.randrange(80)}"
+            usage = {"input_tokens": rng.choice((10, 2000)), "output_tokens": rng.choice((5, 700))}
+            ts = f"2026-11-{10 + i % 6:02d}T{rng.randrange(24):02d}:{rng.randrange(60):02d}:00.000Z"
+            lines.append(assistant(msg_id=msg, request_id=f"r{msg}", usage=usage, ts=ts, session=f"s{n}"))
+        for day in straddle:
+            for ts, tokens in (
+                (f"2026-11-{day - 1:02d}T23:59:58.000Z", 5),
+                (f"2026-11-{day:02d}T00:00:03.000Z", 9),
+            ):
+                usage = {"input_tokens": tokens, "output_tokens": tokens}
+                lines.append(
+                    assistant(msg_id=f"x{day}", request_id=f"rx{day}", usage=usage, ts=ts, session=f"s{n}")
+                )
+        write_transcript(config_dir, f"p{n % 3}", f"s{n}.jsonl", lines)
+
+
+def _splits(monkeypatch) -> list[int]:
+    """Record where merges split (their first later window's day of month)."""
+    seen: list[int] = []
+    real = scan_module._Merge._merge_in_two
+
+    def recording(self, windows, split, tally):
+        seen.append(int(scan_module.day_of(windows[split] * scan_module.WINDOW_MS)[-2:]))
+        return real(self, windows, split, tally)
+
+    monkeypatch.setattr(scan_module._Merge, "_merge_in_two", recording)
+    return seen
+
+
+@pytest.mark.parametrize("straddle", [[], [13], [12, 14]])
+def test_a_split_merge_builds_the_index_one_process_builds(config_dir, tmp_path, monkeypatch, straddle):
+    _days_corpus(config_dir, straddle)
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    splits = _splits(monkeypatch)
+    scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
+    assert _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
+    assert len(splits) == 1 and splits[0] not in straddle  # never where copies straddle midnight
+
+
+def test_no_split_when_every_boundary_has_copies_across_it(config_dir, tmp_path, monkeypatch):
+    _days_corpus(config_dir, [11, 12, 13, 14, 15])
+    splits = _splits(monkeypatch)
+    scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    assert splits == [] and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
+
+
+def test_no_split_on_an_index_that_has_hours(config_dir, tmp_path, monkeypatch):
+    _days_corpus(config_dir, [])
+    st = Store(str(tmp_path / "two"))
+    scan(st, loads, workers=2, parallel_min_bytes=0)
+    write_transcript(
+        config_dir, "p9", "late.jsonl", [assistant(msg_id="late", ts="2026-11-12T05:00:00.000Z")]
+    )
+    for path in (config_dir / "projects").rglob("*.jsonl"):
+        os.utime(path)  # every file looks changed: the scan reads them all again, dedup keeps it exact
+    splits = _splits(monkeypatch)
+    scan(st, loads, workers=2, parallel_min_bytes=0)
+    assert splits == []
+
+
+@pytest.mark.parametrize("how", ["exit", "raise"])
+def test_a_later_half_that_fails_is_merged_here(config_dir, tmp_path, monkeypatch, how):
+    _days_corpus(config_dir, [13])
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    real = scan_module._Merge._merge_windows
+    parent = os.getpid()
+
+    def failing(self, windows, tally):
+        if os.getpid() != parent:
+            real(self, windows[:2], tally)  # some of its hour files written, then it fails
+            if how == "exit":
+                os._exit(3)
+            raise OSError("disk gone")
+        return real(self, windows, tally)
+
+    monkeypatch.setattr(scan_module._Merge, "_merge_windows", failing)
+    splits = _splits(monkeypatch)
+    scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
+    assert splits and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
