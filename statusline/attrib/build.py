@@ -99,7 +99,7 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
             fresh = Transcript(session)
             fresh.rows, fresh.spawned = transcript.rows, transcript.spawned
             transcript = fresh
-        _feed(transcript, new.data, new.start, new.end)
+        _feed(transcript, bytes(new.data), new.start, new.end)  # bytes already (read unbuffered)
         new.state[6] = 0  # an unfinished last line is saved only once it is finished
         file_state, tail = new.state, new.tail
         if not new.more:

@@ -242,7 +242,7 @@ def records_from_line(
 
 
 def records_in(
-    data: bytes,
+    data: bytes | bytearray,
     start: int,
     end: int,
     loads: Callable[[bytes], object],

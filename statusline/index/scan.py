@@ -133,6 +133,8 @@ PARALLEL_MIN_BYTES = 16 << 20
 WORKER_MAX_BYTES = 64 << 20
 
 _worker_loads: Callable[[bytes], object] | None = None
+# A worker reads every file into this one buffer (it grows to the largest file it reads).
+_worker_buffer = bytearray()
 Task = tuple[str, list[str], dict[str, list["Any"]]]  # group name, its files, their saved states
 
 
@@ -149,7 +151,7 @@ def _read_group(task: Task) -> tuple[ReadFields, dict[int, bytes], int]:
     global _worker_loads
     if _worker_loads is None:
         _worker_loads = fast_parser()
-    return _by_window(_read_paths(task, _worker_loads))
+    return _by_window(_read_paths(task, _worker_loads, _worker_buffer))
 
 
 def _fields(reads: list[FileRead]) -> ReadFields:
@@ -176,10 +178,12 @@ def _by_window(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int
 
 
 def _read_paths(
-    task: tuple[str, list[str], dict[str, list[Any]]], loads: Callable[[bytes], object]
+    task: tuple[str, list[str], dict[str, list[Any]]],
+    loads: Callable[[bytes], object],
+    into: bytearray | None = None,
 ) -> list[FileRead]:
     _name, paths, states = task
-    return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True) for p in paths]
+    return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True, into) for p in paths]
 
 
 def _saved_states(store: Store, name: str, epoch: int) -> dict[str, list[Any]]:

@@ -490,3 +490,51 @@ def test_a_scan_killed_before_saving_states_keeps_the_counters_of_one_read(confi
     counters = counters_of(path)
     assert (counters["lines"], counters["entries"], counters["duplicates"]) == (3, 2, 1)
     assert priced().usd == pytest.approx(2 * ONE)
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_read_into_a_reused_buffer_finds_what_a_plain_read_finds(tmp_path, seed):
+    """Appends, unfinished tails, long lines, rewrites and truncations, read step by step both
+    ways; the one buffer is reused across files and steps, so it holds stale bytes past a read."""
+    import random
+
+    from statusline.index.update import read_new_lines
+
+    rng = random.Random(seed)
+    buffer = bytearray()
+    paths = [tmp_path / f"{n}.jsonl" for n in range(3)]
+    for path in paths:
+        path.write_bytes(b"")
+    states: dict[object, dict[object, object]] = {False: {}, True: {}}
+    for _ in range(60):
+        path = rng.choice(paths)
+        action = rng.random()
+        piece = b"".join(
+            rng.choice([b"x" * rng.randrange(1, 300), b"\r", b"\n", b"\xef\xbb\xbf", b"usage"])
+            for _ in range(rng.randrange(1, 8))
+        )
+        if action < 0.6:
+            with open(path, "ab") as fh:
+                fh.write(piece)
+        elif action < 0.7:
+            path.write_bytes(piece)  # rewritten
+        elif action < 0.75:
+            path.write_bytes(path.read_bytes()[: rng.randrange(0, 1 + path.stat().st_size)])
+        budget = rng.choice([7, 64, 500, 1 << 20])
+        whole = rng.random() < 0.5
+        seen = []
+        for buffered in (False, True):
+            found = read_new_lines(
+                str(path), states[buffered].get(path), budget, whole, buffer if buffered else None
+            )
+            states[buffered][path] = found.state
+            seen.append(
+                (
+                    bytes(found.data[found.start : found.end]),
+                    found.tail,
+                    found.state,
+                    found.consumed,
+                    found.more,
+                )
+            )
+        assert seen[0] == seen[1]
