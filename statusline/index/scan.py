@@ -12,8 +12,6 @@ import os
 import shutil
 import time
 
-from cachetools import LRUCache, cached
-
 from statusline.index.lines import fast_parser
 from statusline.index.store import (
     FORMAT,
@@ -31,13 +29,13 @@ from statusline.index.update import (
     day_of,
     day_totals,
     end_group_pass,
+    group_of,
     group_origin,
     ingest_group,
     load_group,
     merge_read,
     read_file,
 )
-from statusline.index.update import group_of as _group_of
 from statusline.paths import projects_dirs
 from statusline.timeutil import HOUR_MS
 
@@ -48,9 +46,6 @@ if TYPE_CHECKING:
 
 # Bytes read per lock hold: renders get the lock between chunks.
 CHUNK_BYTES = 32 << 20
-
-# A scan asks for the group of every changed file more than once; the answer never changes.
-group_of = cached(LRUCache(maxsize=4096))(_group_of)  # a scan asks per file, twice; 4096 keeps memory flat
 
 
 class FileStat:
@@ -610,14 +605,19 @@ def _scan(
     report.files = len(found)
     report.bytes_total = sum(st.st_size for _, st in found)
     groups: dict[str, list[tuple[str, FileStat]]] = {}
+    owners: dict[str, tuple[str, str]] = {}  # group name -> (session, project)
     for path, st in found:
         if seen_files.get(path) != (st.st_ino, st.st_size, st.st_mtime_ns):
-            groups.setdefault(group_of(path)[0], []).append((path, st))
+            name, session, project = group_of(path)
+            if name not in groups:
+                groups[name] = []
+                owners[name] = (session, project)
+            groups[name].append((path, st))
     pending = sum(st.st_size for files in groups.values() for _, st in files)
     # Oldest activity first (then name): a batch then covers a stretch of time, not all of it.
     order = sorted(groups, key=lambda n: (max(st.st_mtime_ns for _, st in groups[n]), n))
     small = [n for n in order if sum(st.st_size for _, st in groups[n]) <= WORKER_MAX_BYTES]
-    large = [n for n in order if n not in set(small)]
+    large = [n for n in order if sum(st.st_size for _, st in groups[n]) > WORKER_MAX_BYTES]
     workers = workers or os.cpu_count() or 1
     parallel = workers > 1 and pending >= parallel_min_bytes and len(small) > 1
     merge = _Merge(store, epoch)
@@ -634,13 +634,13 @@ def _scan(
             ):
                 name, _paths, saved = tasks[index]
                 blocks = {window: (spool, *place) for window, place in places.items()}
-                done += _add_group(merge, groups, index, name, (fields, blocks, count), saved)  # type: ignore[arg-type]
+                done += _add_group(merge, owners, index, name, (fields, blocks, count), saved)  # type: ignore[arg-type]
                 unread.discard(index)
                 _report_progress(store, progress, done, pending, started)
         for index in sorted(unread):  # no workers, or what a worker that died did not report
             name, _paths, saved = tasks[index]
             read = _by_window(_read_paths(tasks[index], loads))
-            done += _add_group(merge, groups, index, name, read, saved)  # type: ignore[arg-type]
+            done += _add_group(merge, owners, index, name, read, saved)  # type: ignore[arg-type]
             _report_progress(store, progress, done, pending, started)
     except BaseException:
         merge.discard()  # spooled records that will not be merged
@@ -648,7 +648,7 @@ def _scan(
     large.extend(merge.commit(parallel))  # a file that grew while being read: finish it below
     for name in large:
         files = groups[name]
-        _, session, project = group_of(files[0][0])
+        session, project = owners[name]
         more = True
         while more:
             store.lock(blocking=True)
@@ -692,14 +692,14 @@ def _scan(
 
 def _add_group(
     merge: _Merge,
-    groups: dict[str, list[tuple[str, FileStat]]],
+    owners: dict[str, tuple[str, str]],
     index: int,
     name: str,
     read: GroupRead,
     saved: dict[str, list[Any]],
 ) -> int:
     """Hand one group's read to the merge; return the bytes it consumed."""
-    _, session, project = group_of(groups[name][0][0])
+    session, project = owners[name]
     merge.add(name, session, project, read, saved, index)
     return sum(int(fields[3]) for fields in read[0])
 

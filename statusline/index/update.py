@@ -55,6 +55,10 @@ def group_of(path: str) -> tuple[str, str, str]:
 
 
 def _safe(text: str) -> str:
+    """The text with every character but letters, digits and `-_.` made `_`."""
+    rest = text.replace("-", "").replace("_", "").replace(".", "")
+    if not rest or rest.isalnum():  # the usual case (a scan asks for every file), in C
+        return text
     return "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
 
 

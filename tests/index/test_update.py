@@ -6,6 +6,8 @@ import os
 
 import pytest
 from helpers import assistant, user, write_transcript
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from index_helpers import day, loads, priced, refresh, store
 
 from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
@@ -538,3 +540,11 @@ def test_a_read_into_a_reused_buffer_finds_what_a_plain_read_finds(tmp_path, see
                 )
             )
         assert seen[0] == seen[1]
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab9-_.~ /é\\\x00٣\u2028"), max_size=12) | st.text(max_size=12))
+def test_safe_names_keep_letters_digits_and_dash_underscore_dot_only(text):
+    from statusline.index.update import _safe
+
+    assert _safe(text) == "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
