@@ -228,7 +228,7 @@ class Context:
         if transcript and fs.isfile(transcript):
             files = self._session_files(transcript)
             name, session, project = group_of(transcript)
-            group_sig = store.signature(f"groups/{name}")
+            group_sig = store.group_signature(name)
             self._group = load_group(store, name, session, project, epoch)
             # Bytes left unread (a read that hit its budget, or a line still being written) are
             # read on now, not left for the background refresh: a render's bite is bounded anyway.
@@ -245,7 +245,7 @@ class Context:
         try:
             if changed and transcript:
                 group = self._group
-                if group is None or store.signature(f"groups/{name}") != group_sig:  # changed meanwhile
+                if group is None or store.group_signature(name) != group_sig:  # changed meanwhile
                     group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
@@ -280,7 +280,7 @@ class Context:
 
     def _read_group(self, transcript: str) -> dict[str, object] | None:
         try:
-            group = self.store.read(f"groups/{group_of(transcript)[0]}")
+            group = self.store.read_group(group_of(transcript)[0])
         except CorruptIndex:
             return None
         return group if isinstance(group, dict) else None

@@ -11,6 +11,9 @@ from pathlib import Path
 COSTLINE = os.path.join(os.path.dirname(sys.executable), "costline")
 
 
+ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6  # the price of one default assistant() line (Opus 4.8)
+
+
 def assistant(
     *,
     msg_id: str | None = "msg_1",

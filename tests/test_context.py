@@ -14,7 +14,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from helpers import assistant, write_transcript
+from helpers import ONE, assistant, write_transcript
 from index_helpers import refresh
 from test_timeutil import zone_file
 
@@ -24,8 +24,6 @@ from statusline.context import Context
 from statusline.index import unlogged
 from statusline.price_table import load_table
 from statusline.timeutil import local_day_bounds_ms, parse_iso_ms
-
-ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
 
 
 def iso(ms: int) -> str:

@@ -9,11 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import assistant, payload, run_costline, user, wait_for_refresh, write_transcript
+from helpers import ONE, assistant, payload, run_costline, user, wait_for_refresh, write_transcript
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
 
 
 def now_iso(offset_s: float = 0.0) -> str:

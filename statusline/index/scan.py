@@ -19,6 +19,7 @@ from statusline.index.store import (
     Store,
     atomic_write,
     clear_progress,
+    pack_of,
     read_marshal,
     write_progress,
 )
@@ -181,12 +182,27 @@ def _read_paths(
     return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True, into) for p in paths]
 
 
-def _saved_states(store: Store, name: str, epoch: int) -> dict[str, list[Any]]:
-    """The file offsets a group's state holds (read-only; {} when absent or being re-read)."""
-    group = read_marshal(store.path("groups", name))
-    if group is None or group.get("epoch", 0) != epoch or not isinstance(group.get("files"), dict):
+def _saved_states(
+    store: Store, name: str, epoch: int, packs: dict[str, object] | None = None
+) -> dict[str, list[Any]]:
+    """The file offsets a group's state holds (read-only; {} when absent or being re-read).
+    `packs`: the packs read so far, by path."""
+    packs = {} if packs is None else packs
+    try:
+        with open(store.path("groups", name), "rb") as fh:
+            group: object = marshal.loads(fh.read())
+    except FileNotFoundError:  # in its pack, if anywhere
+        rel = pack_of(name)
+        if rel not in packs:
+            packs[rel] = read_marshal(store.path(rel))
+        pack = packs[rel]
+        group = pack.get(name) if isinstance(pack, dict) else None
+    except (OSError, EOFError, ValueError, TypeError):
+        group = None
+    if not isinstance(group, dict) or group.get("epoch", 0) != epoch:
         return {}
-    return group["files"]  # type: ignore[return-value]
+    files: dict[str, list[Any]] | object = group.get("files")
+    return files if isinstance(files, dict) else {}
 
 
 def _worker_pool(workers: int) -> Any:
@@ -201,16 +217,6 @@ def _position(state: list[Any] | None) -> tuple[int, int]:
     if not state:
         return (0, 0)
     return (int(state[3]), int(state[6]) if len(state) > 6 else 0)
-
-
-def _write_groups(store: Store, groups: list[tuple[str, dict[str, object]]]) -> None:
-    """Write group states; creating a file costs the kernel more than writing it: a few threads
-    overlap that."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(4) as threads:
-        for _ in threads.map(lambda item: store.write(f"groups/{item[0]}", item[1]), groups):
-            pass
 
 
 def _finish_day(store: Store, day: str) -> None:
@@ -349,8 +355,9 @@ class _Merge:
             moved = [False] * count
             origins = [0] * count
             rereads: list[set[object] | None] = [None] * count
-            for index, (name, session, project, packed) in sorted(self.groups.items()):
-                group = load_group(store, name, session, project, self.epoch)
+            packs: dict[str, object] = {}
+            for index, (name, session, project, packed) in self._in_pack_order(packs):
+                group = load_group(store, name, session, project, self.epoch, packs)
                 # A group another writer (a render, a second scan) read further meanwhile: its
                 # reads here would count those lines again; it is read on from where that stopped.
                 reads, began = _unpack(packed)
@@ -372,14 +379,15 @@ class _Merge:
             else:
                 self._merge_in_two(windows, split, tally)
             entries, duplicates, hours = tally.entries, tally.duplicates, tally.hours
-            more_to_read = []
+            more_to_read: list[tuple[int, str]] = []
             finished: list[tuple[str, dict[str, object]]] = []
-            for index, (name, session, project, packed) in sorted(self.groups.items()):
+            own = store.own_group_files()  # no one else writes while this holds the lock
+            for index, (name, session, project, packed) in self._in_pack_order(packs, finished, own):
                 reads, _began = _unpack(packed)
                 if moved[index]:
-                    more_to_read.append(name)
+                    more_to_read.append((index, name))
                     continue
-                group = load_group(store, name, session, project, self.epoch)
+                group = load_group(store, name, session, project, self.epoch, packs)
                 if rereads[index] is not None:
                     group["rereading"], group["reread_ids"] = True, rereads[index]
                 more = False
@@ -393,12 +401,9 @@ class _Merge:
                 end_group_pass(group, more)
                 finished.append((name, group))
                 if more:
-                    more_to_read.append(name)
-                if len(finished) >= 256:
-                    _write_groups(store, finished)
-                    finished = []
-            _write_groups(store, finished)
-            return more_to_read
+                    more_to_read.append((index, name))
+            store.write_groups(finished, own)
+            return [name for _, name in sorted(more_to_read)]
         finally:
             store.unlock()
             self.discard()
@@ -512,6 +517,25 @@ class _Merge:
                 pass
         self._merge_windows(windows[split:], tally)
 
+    def _in_pack_order(
+        self,
+        packs: dict[str, object],
+        finished: list[tuple[str, dict[str, object]]] | None = None,
+        own: set[str] | None = None,
+    ) -> Iterator[tuple[int, tuple[str, str, str, bytes]]]:
+        """The groups, pack by pack: `packs` holds only the current pack (read once), and the
+        states in `finished` are written when their pack is done (each pack written once)."""
+        by_pack = sorted((pack_of(item[1][0]), item[0], item) for item in self.groups.items())
+        current = ""
+        for rel, _index, item in by_pack:
+            if rel != current:
+                if finished:
+                    self.store.write_groups(finished, own)
+                    finished.clear()
+                packs.clear()  # ten thousand sessions' states need not all be in memory
+                current = rel
+            yield item
+
     def discard(self) -> None:
         """Close and remove the spooled records."""
         for fd in self.open_files.values():
@@ -623,7 +647,9 @@ def _scan(
     merge = _Merge(store, epoch)
     done = 0
     try:
-        tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch)) for n in small]
+        packs: dict[str, object] = {}
+        tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch, packs)) for n in small]
+        packs.clear()
         unread = set(range(len(tasks)))
         if parallel:
             from statusline.index.workers import parse_in_workers
@@ -664,9 +690,12 @@ def _scan(
     report.bytes_read = done
     report.groups_read = len(groups)
     report.files_read = sum(len(files) for files in groups.values())
-    for name, files in groups.items():
-        offsets = _saved_states(store, name, epoch)
-        for path, st in files:
+    current = ""
+    for rel, name in sorted((pack_of(name), name) for name in groups):  # each pack read once
+        if rel != current:
+            packs, current = {}, rel
+        offsets = _saved_states(store, name, epoch, packs)
+        for path, st in groups[name]:
             state = offsets.get(path)
             if state is not None and state[3] >= st.st_size:  # fully read: skip it until it changes
                 seen_files[path] = (st.st_ino, st.st_size, st.st_mtime_ns)

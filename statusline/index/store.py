@@ -4,6 +4,9 @@
         meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms", ...}
         lock                  flock()ed by whoever writes (renders try, never wait)
         groups/<group>        one session's files: offsets, inode, size; counters
+        packs/<xx>            groups a scan wrote, up to 256 files of many groups each (a file
+                              per group cost a cold build of 10,000 sessions two seconds);
+                              a group with its own file under groups/ is read from there
         hours/<day>/<HH>      one UTC hour: dedup keys and token sums per bucket
         days/<day>            one UTC day: token sums per (quarter-hour, model, cls), derived
                               from the hour files and checked against their stat signatures
@@ -193,6 +196,16 @@ def _sig(st: fs.stat_result) -> tuple[int, int, int]:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
+PACKS = 256
+
+
+def pack_of(name: str) -> str:
+    """The pack a group's state goes to when it has no file of its own (`packs/<xx>`)."""
+    tail = int.from_bytes(name.encode("utf-8", "surrogatepass")[-6:], "little")
+    mixed = (tail * 2654435761) % (1 << 32)  # Knuth's multiplicative hash
+    return f"packs/{mixed * PACKS >> 32:02x}"
+
+
 class Store:
     """Paths and primitive reads and writes of one index directory."""
 
@@ -215,7 +228,7 @@ class Store:
 
     def ensure(self) -> None:
         """Create the private directory tree (0700)."""
-        for sub in ("groups", "hours", "days"):
+        for sub in ("groups", "packs", "hours", "days"):
             fs.makedirs(self.path(sub), mode=0o700, exist_ok=True)
         for d in (self.cache, fs.join(self.cache, "index"), self.root):
             try:
@@ -294,15 +307,80 @@ class Store:
         """UTC days that have hour files, oldest first."""
         return day_names(self.path("hours"))
 
+    # -- groups -------------------------------------------------------------------------
+    # A group's state is in its own file (renders write those) or, failing that, in its pack
+    # (scans write those for groups without their own file). So a group's own file is always
+    # its newest state: a pack entry is never written while the group has its own file.
+    def read_group(self, name: str, packs: dict[str, object] | None = None) -> dict[str, Any] | None:
+        """A group's state: its own file, else its pack entry; None if it has neither.
+        CorruptIndex if its own file is unreadable (its pack entry is older: not a stand-in).
+        `packs`: packs read so far, by path (a caller reading many groups reads each once)."""
+        group = self.read(f"groups/{name}")
+        if group is not None:
+            return group  # type: ignore[return-value]
+        rel = pack_of(name)
+        if packs is not None and rel in packs:
+            pack = packs[rel]
+        else:
+            try:
+                pack = self.read(rel)
+            except CorruptIndex:
+                pack = None
+            if packs is not None:
+                packs[rel] = pack
+        found = pack.get(name) if isinstance(pack, dict) else None
+        return found if isinstance(found, dict) else None
+
+    def group_signature(self, name: str) -> tuple[object, ...]:
+        """Changes whenever the group's state may have: its own file's and its pack's stat."""
+        return (self.signature(f"groups/{name}"), self.signature(pack_of(name)))
+
+    def write_groups(self, groups: list[tuple[str, dict[str, object]]], own: set[str] | None = None) -> None:
+        """Write group states under the writers' lock: to a group's own file if it has one,
+        else into its pack (each pack read and written once). `own`: the groups that have their
+        own file, if the caller listed them."""
+        packs: dict[str, dict[str, object]] = {}
+        for name, group in groups:
+            if name in own if own is not None else fs.isfile(self.path("groups", name)):
+                self.write(f"groups/{name}", group)
+            else:
+                packs.setdefault(pack_of(name), {})[name] = group
+        for rel, entries in sorted(packs.items()):
+            try:
+                pack = self.read(rel) or {}
+            except CorruptIndex:
+                pack = {}  # set aside, and every group will be read again (see set_aside)
+            pack.update(entries)  # type: ignore[attr-defined]
+            self.write(rel, pack)
+
+    def own_group_files(self) -> set[str]:
+        """The groups that have their own file."""
+        try:
+            return {name for name in fs.listdir(self.path("groups")) if not name.endswith(".tmp")}
+        except OSError:
+            return set()
+
     def groups(self) -> Iterator[dict[str, Any]]:
         """Every readable group state (one per session), in name order."""
-        folder = self.path("groups")
+        own = self.own_group_files()
+        packed: dict[str, dict[str, Any]] = {}
         try:
-            names = sorted(fs.listdir(folder))
+            pack_names = sorted(fs.listdir(self.path("packs")))
         except OSError:
-            return
-        for name in names:
-            if name.endswith(".tmp"):
+            pack_names = []
+        for pack_name in pack_names:
+            if pack_name.endswith(".tmp"):
+                continue
+            try:
+                pack = self.read(f"packs/{pack_name}")
+            except CorruptIndex:
+                continue
+            for name, group in (pack or {}).items():  # type: ignore[attr-defined]
+                if name not in own and isinstance(group, dict):
+                    packed[name] = group
+        for name in sorted(own | set(packed)):
+            if name in packed:
+                yield packed[name]
                 continue
             try:
                 group = self.read(f"groups/{name}")

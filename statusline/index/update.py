@@ -409,10 +409,13 @@ def _new_group(session: str, project: str) -> dict[str, object]:
     }
 
 
-def load_group(store: Store, name: str, session: str, project: str, epoch: int) -> dict[str, object]:
-    """A group's state; offsets are forgotten when the index asked for a full re-read."""
+def load_group(
+    store: Store, name: str, session: str, project: str, epoch: int, packs: dict[str, object] | None = None
+) -> dict[str, object]:
+    """A group's state; offsets are forgotten when the index asked for a full re-read.
+    `packs`: see Store.read_group."""
     try:
-        group = store.read(f"groups/{name}")
+        group = store.read_group(name, packs)
     except CorruptIndex:
         group = None
     if not isinstance(group, dict) or not isinstance(group.get("files"), dict):

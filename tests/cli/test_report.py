@@ -7,9 +7,7 @@ import re
 import time
 
 import pytest
-from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
-
-ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
+from helpers import ONE, assistant, payload, run_costline, wait_for_refresh, write_transcript
 
 
 def iso(t: float) -> str:

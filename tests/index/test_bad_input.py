@@ -15,7 +15,7 @@ ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
 
 
 def counters_of(path) -> dict:
-    return store().read(f"groups/{group_of(str(path))[0]}")["counters"]
+    return store().read_group(group_of(str(path))[0])["counters"]
 
 
 def test_line_over_the_limit_is_skipped_without_holding_it(config_dir, monkeypatch):

@@ -5,18 +5,16 @@ from __future__ import annotations
 import os
 
 import pytest
-from helpers import assistant, user, write_transcript
+from helpers import ONE, assistant, user, write_transcript
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from index_helpers import day, loads, priced, refresh, store
 
 from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
 
-ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6  # one default Opus 4.8 message
-
 
 def counters_of(path) -> dict:
-    return store().read(f"groups/{group_of(str(path))[0]}")["counters"]
+    return store().read_group(group_of(str(path))[0])["counters"]
 
 
 # -- dedup ---------------------------------------------------------------------------------
@@ -171,7 +169,7 @@ def test_appended_lines_are_read_once(config_dir):
     assert priced().usd == pytest.approx(ONE)
     write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="b", request_id="rb")], mode="a")
     assert priced().usd == pytest.approx(2 * ONE)
-    group = store().read(f"groups/{group_of(str(path))[0]}")
+    group = store().read_group(group_of(str(path))[0])
     assert group["files"][str(path)][3] == path.stat().st_size
     assert group["counters"]["lines"] == 2 and group["counters"]["entries"] == 2  # lines with usage
 
@@ -185,7 +183,7 @@ def test_partial_last_line_waits_for_its_end(config_dir):
     with open(path, "a") as fh:
         fh.write(full[40:] + "\n")
     assert priced().usd == pytest.approx(2 * ONE)
-    assert store().read(f"groups/{group_of(str(path))[0]}")["counters"]["garbage"] == 0
+    assert store().read_group(group_of(str(path))[0])["counters"]["garbage"] == 0
 
 
 def test_complete_unterminated_last_line_counts_and_is_not_counted_again(config_dir):
@@ -292,7 +290,7 @@ def test_garbage_lines_are_counted_not_fatal(config_dir):
     with open(path, "ab") as fh:
         fh.write(b'{"usage":{"x":"\xff\xfe"}}\n')
     assert priced().usd == pytest.approx(ONE)
-    counters = store().read(f"groups/{group_of(str(path))[0]}")["counters"]
+    counters = store().read_group(group_of(str(path))[0])["counters"]
     assert counters["garbage"] == 2 and counters["entries"] == 1
 
 

@@ -1,0 +1,116 @@
+"""Group states live in their own files or in packs: a group's own file is always its newest."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from helpers import ONE, assistant, write_transcript
+from index_helpers import loads, priced, refresh, store
+
+from statusline.index.store import PACKS, Store, pack_of
+from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
+
+
+def test_packs_spread_sessions_evenly():
+    names = [f"-home-dev-src-p~{uuid.UUID(int=n * 7919 + 13, version=4)}" for n in range(10_000)]
+    names += [f"-home-dev-src-p~{uuid.uuid5(uuid.NAMESPACE_URL, str(n))}" for n in range(10_000)]
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[pack_of(name)] = counts.get(pack_of(name), 0) + 1
+    assert len(counts) == PACKS
+    assert max(counts.values()) < 2.5 * len(names) / PACKS
+
+
+def _sessions(config_dir, count: int) -> list:
+    return [
+        write_transcript(
+            config_dir, "p", f"s{n}.jsonl", [assistant(msg_id=f"m{n}", request_id=f"r{n}", session=f"s{n}")]
+        )
+        for n in range(count)
+    ]
+
+
+def _render_reads(path) -> None:
+    """What a render does for its session: read it on and write its state (its own file)."""
+    st = store()
+    name, session, project = group_of(str(path))
+    st.lock(blocking=True)
+    try:
+        group = load_group(st, name, session, project, 0)
+        batch = Batch(st)
+        ingest_group(st, batch, group, [str(path)], loads, 1 << 20)
+        commit_groups(st, batch, {name: group}, summaries=False)
+    finally:
+        st.unlock()
+
+
+def test_a_scan_writes_packs_and_every_group_is_found_once(config_dir):
+    paths = _sessions(config_dir, 40)
+    st = refresh()
+    assert os.listdir(st.path("groups")) == []
+    assert 0 < len(os.listdir(st.path("packs"))) <= 40
+    for path in paths:
+        group = st.read_group(group_of(str(path))[0])
+        assert group is not None and group["counters"]["entries"] == 1
+    assert sorted(g["session"] for g in st.groups()) == sorted(f"s{n}" for n in range(40))
+
+
+def test_a_renders_own_file_wins_and_later_scans_keep_writing_it(config_dir):
+    paths = _sessions(config_dir, 5)
+    st = refresh()
+    with open(paths[0], "a", encoding="utf-8") as fh:
+        fh.write(assistant(msg_id="late", request_id="rl", session="s0") + "\n")
+    _render_reads(paths[0])
+    name = group_of(str(paths[0]))[0]
+    assert os.listdir(st.path("groups")) == [name]
+    assert st.read_group(name)["counters"]["entries"] == 2
+    with open(paths[0], "a", encoding="utf-8") as fh:
+        fh.write(assistant(msg_id="later", request_id="rl2", session="s0") + "\n")
+    with open(paths[1], "a", encoding="utf-8") as fh:
+        fh.write(assistant(msg_id="other", request_id="ro", session="s1") + "\n")
+    refresh()
+    assert os.listdir(st.path("groups")) == [name]  # s1 stays in its pack
+    assert st.read_group(name)["counters"]["entries"] == 3
+    assert st.read_group(group_of(str(paths[1]))[0])["counters"]["entries"] == 2
+    assert sorted(g["counters"]["entries"] for g in st.groups()) == [1, 1, 1, 2, 3]
+    assert priced().usd == pytest.approx(8 * ONE)
+
+
+def test_a_groups_signature_changes_when_its_pack_is_rewritten(config_dir):
+    paths = _sessions(config_dir, 3)
+    st = refresh()
+    name = group_of(str(paths[0]))[0]
+    before = st.group_signature(name)
+    with open(paths[0], "a", encoding="utf-8") as fh:
+        fh.write(assistant(msg_id="late", request_id="rl", session="s0") + "\n")
+    os.utime(st.path(pack_of(name)), ns=(1, 1))  # the rewrite must show even within a tick
+    refresh()
+    assert st.group_signature(name) != before
+
+
+def test_a_corrupt_pack_is_set_aside_and_its_sessions_read_again(config_dir):
+    paths = _sessions(config_dir, 6)
+    st = refresh()
+    with open(st.path(pack_of(group_of(str(paths[0]))[0])), "wb") as fh:
+        fh.write(b"\x00garbage")
+    with open(paths[0], "a", encoding="utf-8") as fh:  # the next scan needs that group's state
+        fh.write(assistant(msg_id="late", request_id="rl", session="s0") + "\n")
+    refresh()
+    assert os.listdir(st.path("corrupt"))
+    assert priced().usd == pytest.approx(7 * ONE)  # everything read again: nothing lost or doubled
+    assert sorted(g["counters"]["entries"] for g in Store(st.cache).groups()) == [1] * 5 + [2]
+
+
+def test_a_corrupt_own_file_does_not_bring_back_the_older_pack_entry(config_dir):
+    paths = _sessions(config_dir, 2)
+    st = refresh()
+    _render_reads(paths[0])  # now it has its own file too (the pack entry stays, older)
+    name = group_of(str(paths[0]))[0]
+    with open(st.path("groups", name), "wb") as fh:
+        fh.write(b"\x00garbage")
+    from statusline.index.store import CorruptIndex
+
+    with pytest.raises(CorruptIndex):
+        st.read_group(name)
