@@ -89,12 +89,7 @@ class Pricer:
         self.families: dict[str, str] = compiled.get("families") if use_family else {}  # type: ignore[assignment]
         self._memo: dict[str, tuple[str | None, float]] = {}
 
-    def usd(self, qh: int, model: str, cls: int, vec: list[float]) -> float | None:
-        """Cost of one bucket; None when the model has no price."""
-        from statusline.index.lines import CLS_LOGGED_COST
-
-        if cls & CLS_LOGGED_COST:
-            return float(vec[6])
+    def _resolved(self, model: str) -> tuple[str | None, float]:
         hit = self._memo.get(model)
         if hit is None:
             hit = resolve(model, self.models, self.aliases)
@@ -102,7 +97,25 @@ class Pricer:
                 stand_in = family_stand_in(model, self.families)
                 hit = (stand_in, hit[1]) if stand_in else hit
             self._memo[model] = hit
-        key, multiplier = hit
+        return hit
+
+    def period_of(self, model: str, qh: int) -> int:
+        """Which of the model's price periods is in force in a quarter-hour (its start; 0 when
+        the model has one period, or no price)."""
+        key = self._resolved(model)[0]
+        periods = self.models[key] if key is not None else ()
+        if len(periods) < 2:
+            return 0
+        start: int = period_at(periods, qh * QUARTER_HOUR_MS)[0]  # type: ignore[assignment]
+        return start
+
+    def usd(self, qh: int, model: str, cls: int, vec: list[float]) -> float | None:
+        """Cost of one bucket; None when the model has no price."""
+        from statusline.index.lines import CLS_LOGGED_COST
+
+        if cls & CLS_LOGGED_COST:
+            return float(vec[6])
+        key, multiplier = self._resolved(model)
         if key is None:
             return None if any(vec[1:6]) else 0.0
         if cls & CLS_GEO_US and key in US_ONLY_PREMIUM_MODELS:
@@ -194,6 +207,7 @@ def grouped(
     """Rows keyed by 'day', 'week' (its first day; `week_start` 0 = Monday … 6 = Sunday),
     'month' or 'session'."""
     rows: dict[str, Row] = {}
+    sums: dict[tuple[str, str, str, int, int], tuple[int, list[float]]] = {}  # -> (a qh, sums)
     projects = session_projects(store) if (project or key_of == "session") else {}
     for date, qh, session, model, cls, vec in dated_buckets(store, tz, key_of == "session" or bool(project)):
         if project and project not in projects.get(session, ""):
@@ -201,7 +215,19 @@ def grouped(
         if model_filter and model_filter not in model:
             continue
         key = session if key_of == "session" else period_of(date, key_of, week_start)
-        _row(rows, key, projects.get(session, "")).add(model, vec, pricer.usd(qh, model, cls, vec))
+        # Buckets a price is linear over (one row, model, class and price period) are summed
+        # first and priced once: a year holds hundreds of thousands of quarter-hour buckets.
+        group = (key, projects.get(session, ""), model, cls, pricer.period_of(model, qh))
+        total = sums.get(group)
+        if total is None:
+            sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
+            continue
+        summed = total[1]
+        for i in range(7):
+            summed[i] += vec[i]
+        summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
+    for (key, project_name, model, cls, _period), (qh, summed) in sums.items():
+        _row(rows, key, project_name).add(model, summed, pricer.usd(qh, model, cls, summed))
     return rows
 
 

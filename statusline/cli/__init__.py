@@ -10,7 +10,29 @@ import click.exceptions
 from statusline import __version__
 
 
-class DefaultRenderGroup(click.Group):
+class LazyGroup(click.Group):
+    """A group whose subcommands' modules are imported only when one of them runs (or help
+    lists them): `costline report daily` need not load the doctor, setup or pricing code."""
+
+    def __init__(
+        self, *args: object, lazy: dict[str, tuple[str, str]] | None = None, **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.lazy = dict(lazy or {})  # name -> (module, attribute)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy and cmd_name not in self.commands:
+            import importlib
+
+            module, attribute = self.lazy[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name=cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
+class DefaultRenderGroup(LazyGroup):
     """`costline` with no subcommand renders the status line (as `costline render`)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
@@ -19,7 +41,21 @@ class DefaultRenderGroup(click.Group):
         return super().parse_args(ctx, args)
 
 
-@click.group(cls=DefaultRenderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=DefaultRenderGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    lazy={
+        "index": ("statusline.cli.index", "index"),
+        "pricing": ("statusline.cli.pricing", "pricing_group"),
+        "config": ("statusline.cli.config", "config_group"),
+        "preview": ("statusline.cli.config", "preview"),
+        "report": ("statusline.cli.report", "report"),
+        "install": ("statusline.cli.setup", "install"),
+        "uninstall": ("statusline.cli.setup", "uninstall"),
+        "completion": ("statusline.cli.setup", "completion"),
+        "doctor": ("statusline.cli.doctor", "doctor"),
+    },
+)
 @click.version_option(__version__, prog_name="costline")
 def cli() -> None:
     """costline: Claude Code's status line with this session's and today's cost.
@@ -32,27 +68,6 @@ def cli() -> None:
       costline < samples/payload-opus.json     render one status line
       costline index status                    what the log index holds
     """
-
-
-from statusline.cli import config as _config  # noqa: E402
-from statusline.cli import index as _index  # noqa: E402
-from statusline.cli import pricing as _pricing  # noqa: E402
-from statusline.cli import report as _report  # noqa: E402
-from statusline.cli import setup as _setup  # noqa: E402
-from statusline.cli import where as _where  # noqa: E402
-from statusline.cli.doctor import doctor as _doctor  # noqa: E402
-
-cli.add_command(_index.index)
-cli.add_command(_pricing.pricing_group, name="pricing")
-cli.add_command(_config.config_group, name="config")
-cli.add_command(_config.preview)
-_report.report.add_command(_where.by)
-_report.report.add_command(_where.html)
-cli.add_command(_report.report)
-cli.add_command(_setup.install)
-cli.add_command(_setup.uninstall)
-cli.add_command(_setup.completion)
-cli.add_command(_doctor)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ import click
 import orjson
 
 from statusline import report as rp
+from statusline.cli import LazyGroup
 from statusline.cli.index import _loads, _Progress
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
@@ -220,7 +221,9 @@ def _common(f: Callable[..., None]) -> Callable[..., None]:
     return f
 
 
-@click.group()
+@click.group(
+    cls=LazyGroup, lazy={"by": ("statusline.cli.where", "by"), "html": ("statusline.cli.where", "html")}
+)
 def report() -> None:
     """Usage and cost reports: daily, weekly, monthly, per session, 5-hour blocks, where the money
     went (by agent, tool, MCP server, project, model) and one HTML page of it all."""

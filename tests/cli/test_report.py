@@ -206,3 +206,21 @@ def test_a_day_the_calendar_does_not_have_is_a_one_line_error(day):
         proc = run_costline(b"", "report", *command, "--since", day)
         assert proc.returncode == 2
         assert b"is not a date" in proc.stderr and proc.stderr.count(b"\n") <= 2
+
+
+def test_a_price_change_within_a_month_prices_each_side_at_its_own_rate(config_dir, tmp_path, monkeypatch):
+    """Buckets are summed before pricing, but never across a price period's start."""
+    lines = [
+        assistant(msg_id=f"m{n}", request_id=f"r{n}", ts=f"2026-11-{day}T{hour:02d}:10:00.000Z")
+        for n, (day, hour) in enumerate((("18", 3), ("19", 8), ("19", 23), ("19", 23), ("20", 0)))
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    settings = tmp_path / "override.toml"
+    settings.write_text(
+        '[pricing]\noffline = true\n[pricing.overrides."claude-opus-4-8"]\n'
+        'input = 7\noutput = 30\nsince = "2026-11-20"\n'
+    )
+    monkeypatch.setenv("COSTLINE_CONFIG", str(settings))
+    (row,) = report("monthly", "-z", "UTC")["monthly"]
+    # Four messages before the 20th at the list price (ONE each), one after at 10 × $7 + 100 × $30 per MTok.
+    assert row["totalCost"] == pytest.approx(4 * ONE + (10 * 7 + 100 * 30) / 1e6, abs=1e-12)
