@@ -207,14 +207,31 @@ class Batch:
             self.hours[hour] = shard
         return shard
 
-    def _insert(self, rec: tuple[object, ...], hour: int, others: tuple[object, ...] = ()) -> None:
+    def _shard(self, hour: int) -> dict[str, dict[object, object]] | None:
+        """An hour's shard if it exists (loaded once per batch; see hour())."""
+        hours = self.hours
+        return hours[hour] if hour in hours else self.hour(hour, create=False)
+
+    def _insert(
+        self,
+        rec: tuple[object, ...],
+        hour: int,
+        others: tuple[object, ...] = (),
+        shard: dict[str, dict[object, object]] | None = None,
+    ) -> None:
         msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
-        key = (int(ts) // QUARTER_HOUR_MS, session, model, cls)  # type: ignore[call-overload]
-        shard = self.hour(hour, create=True)
-        assert shard is not None
+        key = (ts // QUARTER_HOUR_MS, session, model, cls)  # type: ignore[operator]
+        if shard is None:
+            shard = self.hour(hour, create=True)
+            assert shard is not None
         if msg_id:
-            entries = shard["keys"].setdefault(msg_id, [])
-            entries.append((req, key, vec, total, speed, side, self.origin, others, ts))  # type: ignore[attr-defined]
+            entry = (req, key, vec, total, speed, side, self.origin, others, ts)
+            keys = shard["keys"]
+            entries = keys.get(msg_id)
+            if entries is None:
+                keys[msg_id] = [entry]
+            else:
+                entries.append(entry)  # type: ignore[attr-defined]
         for other in others:
             _accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
         _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
@@ -226,52 +243,71 @@ class Batch:
 
         Returns the counter it counts toward: "entries" or "duplicates".
         """
+        # Written for speed (a cold build merges hundreds of thousands): a new message, the
+        # usual case, costs three dict lookups before it is inserted.
         self.added += 1
-        msg_id, req, session, side = rec[0], rec[1], rec[2], rec[8]
-        ts = int(rec[9])  # type: ignore[call-overload]
-        hour = ts // HOUR_MS
+        msg_id = rec[0]
+        hour: int = rec[9] // HOUR_MS  # type: ignore[operator]
+        own = self._shard(hour)
         if msg_id:
             for h in (hour, hour - 1, hour + 1):
-                shard = self.hour(h, create=False)
+                shard = own if h == hour else self._shard(h)
                 if shard is None:
                     continue
                 entries = shard["keys"].get(msg_id)
-                if not entries:
-                    continue
-                old: tuple[object, ...]
-                for i, old in enumerate(entries):  # type: ignore[arg-type]
-                    old_req: object = old[0]
-                    old_key: tuple[int, str, str, int] = old[1]
-                    same = (
-                        (req and req == old_req)
-                        or (not req and not old_req)
-                        or (old_key[1] == session and side != old[5])
-                    )
-                    if not same:
-                        continue
-                    self.touched.add(h)
-                    counted = "entries" if self._same_line_again(msg_id, old) else "duplicates"
-                    self.counters[counted] += 1
-                    if not _better(rec, old):
-                        if _copy_of_another(old, session):  # count it for this session too
-                            entries[i] = (*old[:7], tuple(sorted({*_others(old), session}, key=str)), old[-1])  # type: ignore[index]
-                            _accumulate(shard["copies"], (session, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
-                            self.dirty.add(h)
-                        return counted
-                    entries.pop(i)  # type: ignore[attr-defined]
-                    if not entries:
-                        del shard["keys"][msg_id]
-                    _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
-                    for other in _others(old):
-                        _subtract(shard["copies"], (other, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
-                    self.dirty.add(h)
-                    self._insert(rec, hour, tuple(sorted({*_others(old), old_key[1]} - {session}, key=str)))
-                    return counted
+                if entries:
+                    found = self._match(rec, h, shard, entries)  # type: ignore[arg-type]
+                    if found:
+                        return found
         self.counters["entries"] += 1
         if self.reread is not None:
             self.reread.add(msg_id)
-        self._insert(rec, hour)
+        if own is None:
+            own = self.hour(hour, create=True)
+        self._insert(rec, hour, (), own)
         return "entries"
+
+    def _match(
+        self, rec: tuple[object, ...], h: int, shard: dict[str, dict[object, object]], entries: list[Any]
+    ) -> str:
+        """Deduplicate `rec` against an hour's kept copies of its message: the counter it counts
+        toward, or "" when none of them is the same request."""
+        msg_id, req, session, side = rec[0], rec[1], rec[2], rec[8]
+        hour: int = rec[9] // HOUR_MS  # type: ignore[operator]
+        old: tuple[object, ...]
+        for i, old in enumerate(entries):
+            old_req: object = old[0]
+            old_key: tuple[int, str, str, int] = old[1]  # type: ignore[assignment]
+            same = (
+                (req and req == old_req)
+                or (not req and not old_req)
+                or (old_key[1] == session and side != old[5])
+            )
+            if not same:
+                continue
+            self.touched.add(h)
+            counted = "entries" if self._same_line_again(msg_id, old) else "duplicates"
+            self.counters[counted] += 1
+            if not _better(rec, old):
+                if _copy_of_another(old, session):  # count it for this session too
+                    entries[i] = (*old[:7], tuple(sorted({*_others(old), session}, key=str)), old[-1])
+                    _accumulate(shard["copies"], (session, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
+                    self.dirty.add(h)
+                return counted
+            entries.pop(i)
+            if not entries:
+                del shard["keys"][msg_id]
+            _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
+            for other in _others(old):
+                _subtract(shard["copies"], (other, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
+            self.dirty.add(h)
+            was = _others(old)
+            if old_key[1] == session and not was:  # a later line of the same response, usually
+                self._insert(rec, hour)
+            else:
+                self._insert(rec, hour, tuple(sorted({*was, old_key[1]} - {session}, key=str)))
+            return counted
+        return ""
 
     def _same_line_again(self, msg_id: object, old: tuple[object, ...]) -> bool:
         """Whether a match is this group's own line read again from the start (not a copy)."""
