@@ -135,7 +135,7 @@ Task = tuple[str, list[str], dict[str, list["Any"]]]  # group name, its files, t
 
 
 # What a group's read hands the merge: its reads' fields (records taken out, see _fields), the
-# records of each UTC window as one marshal block (in read order), and how many records there
+# records of each UTC hour as one marshal block (in read order), and how many records there
 # are. A block may instead be where a worker spooled it: (spool file, offset, size).
 ReadFields = list[tuple["Any", ...]]
 Block = bytes | tuple[str, int, int]
@@ -147,7 +147,7 @@ def _read_group(task: Task) -> tuple[ReadFields, dict[int, bytes], int]:
     global _worker_loads
     if _worker_loads is None:
         _worker_loads = fast_parser()
-    return _by_window(_read_paths(task, _worker_loads, _worker_buffer))
+    return _by_hour(_read_paths(task, _worker_loads, _worker_buffer))
 
 
 def _fields(reads: list[FileRead]) -> ReadFields:
@@ -155,22 +155,22 @@ def _fields(reads: list[FileRead]) -> ReadFields:
     return [(r.path, r.state, list(r.counters.items()), r.consumed, r.more, r.unreadable) for r in reads]
 
 
-def _by_window(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
-    """The records as one marshal block per window. Packed where they were parsed, they reach
+def _by_hour(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
+    """The records as one marshal block per UTC hour. Packed where they were parsed, they reach
     the merging process as a few bytes objects, not as a hundred thousand tuples to unpickle
     and spool one by one: that process shares the cores with the workers."""
-    windows: dict[int, list[tuple[object, ...]]] = {}
+    hours: dict[int, list[tuple[object, ...]]] = {}
     count = 0
     for read in reads:
         for rec in read.records:
-            window = rec[9] // WINDOW_MS  # type: ignore[operator]
-            bucket = windows.get(window)
+            hour = rec[9] // HOUR_MS  # type: ignore[operator]
+            bucket = hours.get(hour)
             if bucket is None:
-                bucket = windows[window] = []
+                bucket = hours[hour] = []
             bucket.append(rec)
         count += len(read.records)
         read.records = []
-    return _fields(reads), {window: marshal.dumps(recs) for window, recs in windows.items()}, count
+    return _fields(reads), {hour: marshal.dumps(recs) for hour, recs in hours.items()}, count
 
 
 def _read_paths(
@@ -232,15 +232,6 @@ def _first(item: tuple[int, bytes]) -> int:
     return item[0]
 
 
-def _hour_of(rec: tuple[object, ...]) -> int:
-    ts: int = rec[9]  # type: ignore[assignment]
-    return ts // HOUR_MS
-
-
-def _hour_of_item(item: tuple[int, tuple[object, ...]]) -> int:
-    return _hour_of(item[1])
-
-
 def _pack(fields: ReadFields, began: dict[str, tuple[int, int]]) -> bytes:
     """A group's reads (their records already spooled) and where they began, as one bytes."""
     return marshal.dumps((fields, began))
@@ -273,11 +264,11 @@ class _Merge:
         # (without records) with where they began, packed (_pack): ten thousand sessions' read
         # states as objects cost 15 MB.
         self.groups: dict[int, tuple[str, str, str, bytes]] = {}
-        # Records by window of HOURS_PER_BATCH UTC hours (windows never straddle a UTC day).
-        self.spool: dict[int, list[tuple[int, bytes]]] = {}  # window -> (group index, block)
+        # Records by UTC hour, merged HOURS_PER_BATCH hours (a window) at a time.
+        self.spool: dict[int, list[tuple[int, bytes]]] = {}  # hour -> (group index, block)
         self.spooled = 0
-        self.spills: dict[int, list[tuple[str, int, int]]] = {}  # window -> (file, offset, size)
-        # Blocks that workers spooled: window -> (group index, spool file, offset, size).
+        self.spills: dict[int, list[tuple[str, int, int]]] = {}  # hour -> (file, offset, size)
+        # Blocks that workers spooled: hour -> (group index, spool file, offset, size).
         self.placed: dict[int, list[tuple[int, str, int, int]]] = {}
         self.open_files: dict[str, int] = {}
         self.spill_files = 0
@@ -295,45 +286,51 @@ class _Merge:
         """Spool one group's reads; `saved`: the file states they started from; `index`: the
         group's place in the scan's order (groups may arrive out of it), else the next place."""
         index = len(self.groups) if index is None else index
-        fields, windows, count = read
-        for window, block in windows.items():
+        fields, blocks, count = read
+        for hour, block in blocks.items():
             if type(block) is bytes:
-                self.spool.setdefault(window, []).append((index, block))
+                self.spool.setdefault(hour, []).append((index, block))
                 self.spooled += count
             else:  # where a worker spooled it
-                self.placed.setdefault(window, []).append((index, *block))
+                self.placed.setdefault(hour, []).append((index, *block))
         began = {path: _position(state) for path, state in saved.items()}
         self.groups[index] = (name, session, project, _pack(fields, began))
         if self.spooled >= SPILL_RECORDS:
             self._spill()
 
     def _spill(self) -> None:
-        """Write the spool to one temp file, each window's records as one marshal block."""
+        """Write the spool to one temp file, each hour's records as one marshal block."""
         os.makedirs(self.folder, mode=0o700, exist_ok=True)
         path = os.path.join(self.folder, f"{self.spill_files}.tmp")
         self.spill_files += 1
         blocks, offset = [], 0
-        for window, items in self.spool.items():
+        for hour, items in self.spool.items():
             block = marshal.dumps(items)
-            self.spills.setdefault(window, []).append((path, offset, len(block)))
+            self.spills.setdefault(hour, []).append((path, offset, len(block)))
             blocks.append(block)
             offset += len(block)
         atomic_write(path, b"".join(blocks))
         self.spool, self.spooled = {}, 0
 
     def windows(self) -> list[int]:
-        return sorted(set(self.spool) | set(self.spills) | set(self.placed))
+        hours = set(self.spool) | set(self.spills) | set(self.placed)
+        return sorted({hour // HOURS_PER_BATCH for hour in hours})
 
-    def _window(self, window: int) -> list[tuple[int, tuple[object, ...]]]:
-        """(group index, record) of one window, in the order of the groups' places."""
+    def _hour_blocks(self, hour: int) -> list[tuple[int, bytes]]:
+        """(group index, block) of one hour, in the order of the groups' places."""
         blocks: list[tuple[int, bytes]] = []
-        for path, offset, size in self.spills.get(window, ()):
+        for path, offset, size in self.spills.get(hour, ()):
             blocks.extend(marshal.loads(self._pread(path, offset, size)))
-        blocks.extend(self.spool.get(window, ()))
-        for index, path, offset, size in self.placed.get(window, ()):
+        blocks.extend(self.spool.get(hour, ()))
+        for index, path, offset, size in self.placed.get(hour, ()):
             blocks.append((index, self._pread(path, offset, size)))
-        blocks.sort(key=_first)  # stable: a group's blocks are never split within a window
-        return [(index, rec) for index, block in blocks for rec in marshal.loads(block)]
+        blocks.sort(key=_first)  # stable: a group has one block per hour
+        return blocks
+
+    def _window(self, window: int) -> list[tuple[int, bytes]]:
+        """(group index, block) of one window: hour by hour, then in the groups' order."""
+        first = window * HOURS_PER_BATCH
+        return [item for hour in range(first, first + HOURS_PER_BATCH) for item in self._hour_blocks(hour)]
 
     def _pread(self, path: str, offset: int, size: int) -> bytes:
         fd = self.open_files.get(path)
@@ -419,20 +416,22 @@ class _Merge:
             if window_day != day:
                 _finish_day(store, day)
                 day = window_day
-            items = self._window(window)
-            items.sort(key=_hour_of_item)  # stable: arrival order within an hour
             batch = Batch(store)
             rereading: set[int] = set()
-            for index, rec in items:
+            add = batch.add
+            for index, block in self._window(window):  # by hour, then arrival order
                 if moved[index]:
                     continue
                 batch.origin = origins[index]
                 batch.reread = rereads[index]
                 batch.touched = hours[index]
-                if batch.add(rec) == "entries":
-                    entries[index] += 1
-                else:
-                    duplicates[index] += 1
+                added = 0
+                recs = marshal.loads(block)
+                for rec in recs:
+                    if add(rec) == "entries":
+                        added += 1
+                entries[index] += added
+                duplicates[index] += len(recs) - added
                 if rereads[index] is not None:
                     rereading.add(index)
             batch.commit(summaries=False)  # the window's hour files, once each
@@ -461,23 +460,28 @@ class _Merge:
                 candidates.append((abs(2 * before - total), i))
             before += weights[i]
         for _, i in sorted(candidates)[:SPLIT_TRIES]:
-            if windows[i - 1] + 1 < windows[i] or self._apart(windows[i - 1], windows[i]):
+            if self._apart(windows[i]):
                 return i
         return None
 
     def _weight(self, window: int) -> int:
         """Bytes of spooled records in a window (how long it takes to merge, roughly)."""
-        return (
-            sum(size for _path, _offset, size in self.spills.get(window, ()))
-            + sum(len(block) for _index, block in self.spool.get(window, ()))
-            + sum(size for _index, _path, _offset, size in self.placed.get(window, ()))
-        )
+        total = 0
+        for hour in range(window * HOURS_PER_BATCH, (window + 1) * HOURS_PER_BATCH):
+            total += sum(size for _path, _offset, size in self.spills.get(hour, ()))
+            total += sum(len(block) for _index, block in self.spool.get(hour, ()))
+            total += sum(size for _index, _path, _offset, size in self.placed.get(hour, ()))
+        return total
 
-    def _apart(self, earlier: int, later: int) -> bool:
-        """Whether no message id of the later window's first hour is in the hour before it."""
-        first_hour = later * WINDOW_MS // HOUR_MS
-        ids_before = {rec[0] for _, rec in self._window(earlier) if _hour_of(rec) == first_hour - 1}
-        return not any(rec[0] in ids_before for _, rec in self._window(later) if _hour_of(rec) == first_hour)
+    def _apart(self, window: int) -> bool:
+        """Whether no message id of the window's first hour is in the hour before it."""
+        first_hour = window * HOURS_PER_BATCH
+        ids_before = {
+            rec[0] for _, block in self._hour_blocks(first_hour - 1) for rec in marshal.loads(block)
+        }
+        return not any(
+            rec[0] in ids_before for _, block in self._hour_blocks(first_hour) for rec in marshal.loads(block)
+        )
 
     def _merge_in_two(self, windows: list[int], split: int, tally: _Tally) -> None:
         """Merge windows[split:] in a forked process while this one merges the rest; should the
@@ -665,7 +669,7 @@ def _scan(
                 _report_progress(store, progress, done, pending, started)
         for index in sorted(unread):  # no workers, or what a worker that died did not report
             name, _paths, saved = tasks[index]
-            read = _by_window(_read_paths(tasks[index], loads))
+            read = _by_hour(_read_paths(tasks[index], loads))
             done += _add_group(merge, owners, index, name, read, saved)  # type: ignore[arg-type]
             _report_progress(store, progress, done, pending, started)
     except BaseException:

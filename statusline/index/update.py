@@ -207,11 +207,6 @@ class Batch:
             self.hours[hour] = shard
         return shard
 
-    def _shard(self, hour: int) -> dict[str, dict[object, object]] | None:
-        """An hour's shard if it exists (loaded once per batch; see hour())."""
-        hours = self.hours
-        return hours[hour] if hour in hours else self.hour(hour, create=False)
-
     def _insert(
         self,
         rec: tuple[object, ...],
@@ -219,8 +214,10 @@ class Batch:
         others: tuple[object, ...] = (),
         shard: dict[str, dict[object, object]] | None = None,
     ) -> None:
-        msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
-        key = (ts // QUARTER_HOUR_MS, session, model, cls)  # type: ignore[operator]
+        msg_id, req, session, model, cls, _vec, total, speed, side, _ts = rec
+        vec: list[float] = _vec  # type: ignore[assignment]
+        ts: int = _ts  # type: ignore[assignment]
+        key = (ts // QUARTER_HOUR_MS, session, model, cls)
         if shard is None:
             shard = self.hour(hour, create=True)
             assert shard is not None
@@ -234,7 +231,17 @@ class Batch:
                 entries.append(entry)  # type: ignore[attr-defined]
         for other in others:
             _accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
-        _add(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
+        agg = shard["agg"]
+        cur: list[float] | None = agg.get(key)  # type: ignore[assignment]
+        if cur is None:  # as _add does, inline: this runs for every message a build keeps
+            agg[key] = [*vec, ts, ts]
+        else:
+            for i in range(7):
+                cur[i] += vec[i]
+            if ts < cur[7]:
+                cur[7] = ts
+            if ts > cur[8]:
+                cur[8] = ts
         self.dirty.add(hour)
         self.touched.add(hour)
 
@@ -248,10 +255,11 @@ class Batch:
         self.added += 1
         msg_id = rec[0]
         hour: int = rec[9] // HOUR_MS  # type: ignore[operator]
-        own = self._shard(hour)
+        hours = self.hours
+        own = hours[hour] if hour in hours else self.hour(hour, create=False)
         if msg_id:
             for h in (hour, hour - 1, hour + 1):
-                shard = own if h == hour else self._shard(h)
+                shard = own if h == hour else hours[h] if h in hours else self.hour(h, create=False)
                 if shard is None:
                     continue
                 entries = shard["keys"].get(msg_id)
