@@ -81,21 +81,6 @@ def day_of(ts: int) -> str:
     return name
 
 
-def _add(
-    agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float], ts: int
-) -> None:
-    cur = agg.get(key)
-    if cur is None:
-        agg[key] = [*vec, ts, ts]
-        return
-    for i in range(7):
-        cur[i] += vec[i]
-    if ts < cur[7]:
-        cur[7] = ts
-    if ts > cur[8]:
-        cur[8] = ts
-
-
 def _accumulate(table: dict[Any, list[float]], key: object, vec: list[float]) -> None:
     """Add a token vector into `table[key]`: sums, and first/last times when it carries them."""
     cur = table.get(key)
@@ -233,7 +218,7 @@ class Batch:
             _accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
         agg = shard["agg"]
         cur: list[float] | None = agg.get(key)  # type: ignore[assignment]
-        if cur is None:  # as _add does, inline: this runs for every message a build keeps
+        if cur is None:  # sums and first/last times (this runs for every message a build keeps)
             agg[key] = [*vec, ts, ts]
         else:
             for i in range(7):
