@@ -72,7 +72,7 @@ def parse_iso_ms(text: object) -> int | None:
         if minute is not None and text[16] == ":":
             rest = text[17:19] + text[20:23]
             if rest.isdigit() and rest.isascii() and rest < "61":
-                return minute + int(rest[:2]) * 1000 + int(rest[2:])
+                return minute + int(rest)  # "SSmmm" read as a number is SS * 1000 + mmm
         ms = _parse_iso_ms(text)
         if ms is not None:
             if len(_MINUTES) >= _MINUTES_MAX:

@@ -309,15 +309,17 @@ def _unparsed(line: bytes, loads: Callable[[bytes], object]) -> object:
 
 def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, ...]]:
     """Usage records of one parsed line (a JSON object); [] if it carries no usage."""
-    message = obj.get("message")
-    if type(message) is dict and type(message.get("usage")) is dict:
+    message: dict[str, object] = obj.get("message")  # type: ignore[assignment]
+    found_usage = message.get("usage") if type(message) is dict else None
+    if type(found_usage) is dict:
         envelope: dict[str, object] = obj
     else:
         found = usage_message(obj)
         if found is None:
             return []
         envelope, message = found
-    usage: dict[str, object] = message["usage"]  # type: ignore[assignment]
+        found_usage = message["usage"]
+    usage: dict[str, object] = found_usage  # type: ignore[assignment]
     ts_ms = parse_iso_ms(envelope.get("timestamp"))
     if ts_ms is None:
         raise Skip("invalid timestamp")
@@ -330,15 +332,18 @@ def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, 
     msg_id = message.get("id")
     if type(msg_id) is not str:
         msg_id = _text(msg_id, "message id")
-    request_id = envelope.get("requestId", obj.get("requestId"))
+    if envelope is obj:  # the usual case: one lookup each
+        request_id, session, logged_cost = obj.get("requestId"), obj.get("sessionId"), obj.get("costUSD")
+    else:  # a progress line: the inner message's envelope first for the request and the cost
+        request_id = envelope.get("requestId", obj.get("requestId"))
+        session = obj.get("sessionId", envelope.get("sessionId"))
+        logged_cost = obj.get("costUSD", envelope.get("costUSD"))
     if type(request_id) is not str:
         request_id = _text(request_id, "request id")
-    session = obj.get("sessionId", envelope.get("sessionId"))
     if type(session) is not str:
         session = _text(session, "session id")
     # One object per distinct session and model: records hold them by the thousand.
     session, model = _intern(session or file_session), _intern(model)
-    logged_cost = obj.get("costUSD", envelope.get("costUSD"))
     records = [_usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)]
     iterations = usage.get("iterations")
     if isinstance(iterations, list):
