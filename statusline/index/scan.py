@@ -411,12 +411,14 @@ class _Merge:
         moved, origins, rereads = tally.moved, tally.origins, tally.rereads
         entries, duplicates, hours = tally.entries, tally.duplicates, tally.hours
         day = ""
+        carried: dict[int, dict[str, dict[object, object]] | None] = {}
         for window in windows:
             window_day = day_of(window * WINDOW_MS)
             if window_day != day:
                 _finish_day(store, day)
                 day = window_day
             batch = Batch(store)
+            batch.hours.update(carried)
             rereading: set[int] = set()
             add = batch.add
             for index, block in self._window(window):  # by hour, then arrival order
@@ -435,6 +437,10 @@ class _Merge:
                 if rereads[index] is not None:
                     rereading.add(index)
             batch.commit(summaries=False)  # the window's hour files, once each
+            # The next window looks one hour back, into this one's last: it need not read the
+            # file just written.
+            last = (window + 1) * HOURS_PER_BATCH - 1
+            carried = {last: batch.hours[last]} if last in batch.hours else {}
             # A re-read pass tells its own lines from their copies by the ids met so far;
             # copies are seconds apart, so a window's ids are forgotten after it (memory
             # would otherwise hold every message id of a cold build).

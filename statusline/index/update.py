@@ -144,7 +144,6 @@ class Batch:
         "counters",
         "dirty",
         "hours",
-        "old_sigs",
         "origin",
         "reread",
         "store",
@@ -155,7 +154,6 @@ class Batch:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.hours: dict[int, dict[str, dict[object, object]] | None] = {}
-        self.old_sigs: dict[int, tuple[int, int, int] | None] = {}
         self.dirty: set[int] = set()
         self.counters = dict.fromkeys(COUNTERS, 0)
         # Hours holding a copy of a record read in this batch (inserted or matched): a session's
@@ -179,7 +177,6 @@ class Batch:
             shard = self.hours[hour]
         else:
             rel = self.hour_rel(hour)
-            self.old_sigs[hour] = self.store.signature(rel)
             try:
                 shard = self.store.read(rel)  # type: ignore[assignment]
             except CorruptIndex:
