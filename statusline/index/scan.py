@@ -353,8 +353,12 @@ class _Merge:
             origins = [0] * count
             rereads: list[set[object] | None] = [None] * count
             packs: dict[str, object] = {}
+            saved = store.has_group_states()
+            # With no hour file yet, no copy of a group's own lines can be in one: no group is
+            # re-read against the index (its copies are then just duplicates, as they are).
+            cold = not store.indexed_days()
             for index, (name, session, project, packed) in self._in_pack_order(packs):
-                group = load_group(store, name, session, project, self.epoch, packs)
+                group = load_group(store, name, session, project, self.epoch, packs, saved)
                 # A group another writer (a render, a second scan) read further meanwhile: its
                 # reads here would count those lines again; it is read on from where that stopped.
                 reads, began = _unpack(packed)
@@ -366,11 +370,11 @@ class _Merge:
                     if not read.unreadable
                 )
                 origins[index] = group_origin(group)
-                if group.get("rereading"):
+                if group.get("rereading") and not cold:
                     rereads[index] = group.get("reread_ids") or set()  # type: ignore[call-overload]
             tally = _Tally(count, moved, origins, rereads)
             windows = self.windows()
-            split = self._split_point(windows) if parallel and not store.indexed_days() else None
+            split = self._split_point(windows) if parallel and cold else None
             if split is None:
                 self._merge_windows(windows, tally)
             else:
@@ -384,7 +388,7 @@ class _Merge:
                 if moved[index]:
                     more_to_read.append((index, name))
                     continue
-                group = load_group(store, name, session, project, self.epoch, packs)
+                group = load_group(store, name, session, project, self.epoch, packs, saved)
                 if rereads[index] is not None:
                     group["rereading"], group["reread_ids"] = True, rereads[index]
                 more = False

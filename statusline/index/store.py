@@ -360,6 +360,16 @@ class Store:
         except OSError:
             return set()
 
+    def has_group_states(self) -> bool:
+        """Whether any group state is saved (in its own file or a pack)."""
+        for folder in ("groups", "packs"):
+            try:
+                if any(not name.endswith(".tmp") for name in fs.listdir(self.path(folder))):
+                    return True
+            except OSError:
+                pass
+        return False
+
     def groups(self) -> Iterator[dict[str, Any]]:
         """Every readable group state (one per session), in name order."""
         own = self.own_group_files()

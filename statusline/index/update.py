@@ -446,14 +446,23 @@ def _new_group(session: str, project: str) -> dict[str, object]:
 
 
 def load_group(
-    store: Store, name: str, session: str, project: str, epoch: int, packs: dict[str, object] | None = None
+    store: Store,
+    name: str,
+    session: str,
+    project: str,
+    epoch: int,
+    packs: dict[str, object] | None = None,
+    saved: bool = True,
 ) -> dict[str, object]:
     """A group's state; offsets are forgotten when the index asked for a full re-read.
-    `packs`: see Store.read_group."""
-    try:
-        group = store.read_group(name, packs)
-    except CorruptIndex:
-        group = None
+    `packs`: see Store.read_group. `saved` off: the caller knows no state is saved (a cold
+    build's ten thousand sessions need not each look for one)."""
+    group = None
+    if saved:
+        try:
+            group = store.read_group(name, packs)
+        except CorruptIndex:
+            pass
     if not isinstance(group, dict) or not isinstance(group.get("files"), dict):
         group = _new_group(session, project)
         group["epoch"] = epoch

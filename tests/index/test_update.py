@@ -546,3 +546,22 @@ def test_safe_names_keep_letters_digits_and_dash_underscore_dot_only(text):
     from statusline.index.update import _safe
 
     assert _safe(text) == "".join(c if c.isalnum() or c in "-_." else "_" for c in text)
+
+
+def test_a_cold_build_counts_copies_across_a_window_edge_as_duplicates(config_dir):
+    """Streaming copies of one response either side of 12:00 UTC (where a scan's two-hour
+    windows meet): one entry and one duplicate, as anywhere else in the day."""
+    lines = [
+        assistant(
+            msg_id="m",
+            request_id="r",
+            ts="2026-11-20T11:59:59.000Z",
+            usage={"input_tokens": 5, "output_tokens": 1},
+        ),
+        assistant(msg_id="m", request_id="r", ts="2026-11-20T12:00:01.000Z"),
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    refresh()
+    counters = counters_of(path)
+    assert (counters["lines"], counters["entries"], counters["duplicates"]) == (2, 1, 1)
+    assert priced().usd == pytest.approx(ONE)
