@@ -24,12 +24,18 @@ class LazyGroup(click.Group):
         return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy and cmd_name not in self.commands:
-            import importlib
-
-            module, attribute = self.lazy[cmd_name]
-            self.add_command(getattr(importlib.import_module(module), attribute), name=cmd_name)
+        if cmd_name not in self.commands:
+            # An unknown name loads them all, so click can suggest the nearest ("did you mean").
+            for name in [cmd_name] if cmd_name in self.lazy else list(self.lazy):
+                if name not in self.commands:
+                    self._load(name)
         return super().get_command(ctx, cmd_name)
+
+    def _load(self, name: str) -> None:
+        import importlib
+
+        module, attribute = self.lazy[name]
+        self.add_command(getattr(importlib.import_module(module), attribute), name=name)
 
 
 class DefaultRenderGroup(LazyGroup):

@@ -287,12 +287,15 @@ class _Merge:
         group's place in the scan's order (groups may arrive out of it), else the next place."""
         index = len(self.groups) if index is None else index
         fields, blocks, count = read
+        in_memory = False
         for hour, block in blocks.items():
             if type(block) is bytes:
                 self.spool.setdefault(hour, []).append((index, block))
-                self.spooled += count
+                in_memory = True
             else:  # where a worker spooled it
                 self.placed.setdefault(hour, []).append((index, *block))
+        if in_memory:
+            self.spooled += count
         began = {path: _position(state) for path, state in saved.items()}
         self.groups[index] = (name, session, project, _pack(fields, began))
         if self.spooled >= SPILL_RECORDS:
@@ -319,8 +322,12 @@ class _Merge:
     def _hour_blocks(self, hour: int) -> list[tuple[int, bytes]]:
         """(group index, block) of one hour, in the order of the groups' places."""
         blocks: list[tuple[int, bytes]] = []
-        for path, offset, size in self.spills.get(hour, ()):
-            blocks.extend(marshal.loads(self._pread(path, offset, size)))
+        for path, offset, size in self.spills.get(hour, ()):  # spills are many: opened per read
+            fd = os.open(path, os.O_RDONLY)
+            try:
+                blocks.extend(marshal.loads(os.pread(fd, size, offset)))
+            finally:
+                os.close(fd)
         blocks.extend(self.spool.get(hour, ()))
         for index, path, offset, size in self.placed.get(hour, ()):
             blocks.append((index, self._pread(path, offset, size)))
@@ -333,6 +340,7 @@ class _Merge:
         return [item for hour in range(first, first + HOURS_PER_BATCH) for item in self._hour_blocks(hour)]
 
     def _pread(self, path: str, offset: int, size: int) -> bytes:
+        """A block of a worker's spool file (one per worker: they stay open till the end)."""
         fd = self.open_files.get(path)
         if fd is None:
             fd = self.open_files[path] = os.open(path, os.O_RDONLY)
@@ -497,7 +505,13 @@ class _Merge:
         """Merge windows[split:] in a forked process while this one merges the rest; should the
         other process fail, what it wrote is removed and its windows are merged here."""
         read_end, write_end = os.pipe()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        except OSError:  # no memory or processes left for it: one process merges it all
+            os.close(read_end)
+            os.close(write_end)
+            self._merge_windows(windows, tally)
+            return
         if pid == 0:  # the other process: merge the later days, send the tallies, exit
             code = 1
             try:
@@ -657,7 +671,8 @@ def _scan(
     small = [n for n in order if sum(st.st_size for _, st in groups[n]) <= WORKER_MAX_BYTES]
     large = [n for n in order if sum(st.st_size for _, st in groups[n]) > WORKER_MAX_BYTES]
     workers = workers or os.cpu_count() or 1
-    parallel = workers > 1 and pending >= parallel_min_bytes and len(small) > 1
+    can_fork = hasattr(os, "fork")  # not on Windows: one process there
+    parallel = can_fork and workers > 1 and pending >= parallel_min_bytes and len(small) > 1
     merge = _Merge(store, epoch)
     done = 0
     try:

@@ -209,7 +209,7 @@ def pack_of(name: str) -> str:
 class Store:
     """Paths and primitive reads and writes of one index directory."""
 
-    __slots__ = ("_lock_fd", "cache", "fresh_hours", "root")
+    __slots__ = ("_lock_fd", "cache", "fresh_hours", "root", "set_aside_groups")
 
     def __init__(self, cache: str) -> None:
         self.cache = cache
@@ -218,6 +218,9 @@ class Store:
         # Hour files this process has just written: their signature and sums without the
         # session, so a reader in the same process need not read them back.
         self.fresh_hours: dict[str, tuple[tuple[int, int, int], dict[tuple[object, ...], list[float]]]] = {}
+        # Groups whose own file this process set aside: their pack entry is older than what was
+        # lost, so it is not read in their place (the epoch bump has every log read again).
+        self.set_aside_groups: set[str] = set()
 
     # -- paths ----------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -315,9 +318,15 @@ class Store:
         """A group's state: its own file, else its pack entry; None if it has neither.
         CorruptIndex if its own file is unreadable (its pack entry is older: not a stand-in).
         `packs`: packs read so far, by path (a caller reading many groups reads each once)."""
-        group = self.read(f"groups/{name}")
+        try:
+            group = self.read(f"groups/{name}")
+        except CorruptIndex:
+            self.set_aside_groups.add(name)
+            raise
         if group is not None:
             return group  # type: ignore[return-value]
+        if name in self.set_aside_groups:
+            return None
         rel = pack_of(name)
         if packs is not None and rel in packs:
             pack = packs[rel]

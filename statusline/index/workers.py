@@ -57,7 +57,12 @@ def parse_in_workers(
         for number, share in enumerate(balanced_shares(sizes, workers)):
             spool = os.path.join(folder, f"worker-{number}.tmp")
             read_end, write_end = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no memory or processes left: this share is read by the caller
+                os.close(read_end)
+                os.close(write_end)
+                continue
             if pid == 0:  # the worker: never returns
                 os.close(read_end)
                 _work(share, tasks, spool, write_end, read_group)

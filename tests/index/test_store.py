@@ -32,6 +32,11 @@ def _sessions(config_dir, count: int) -> list:
     ]
 
 
+def _append(path, msg_id: str, request_id: str, session: str) -> None:
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(assistant(msg_id=msg_id, request_id=request_id, session=session) + "\n")
+
+
 def _render_reads(path) -> None:
     """What a render does for its session: read it on and write its state (its own file)."""
     st = store()
@@ -46,6 +51,15 @@ def _render_reads(path) -> None:
         st.unlock()
 
 
+def _with_own_file(config_dir, count: int) -> tuple[list, Store, str]:
+    """Sessions indexed by a scan (into packs), then the first read on by a render (its own file)."""
+    paths = _sessions(config_dir, count)
+    st = refresh()
+    _append(paths[0], "late", "rl", "s0")
+    _render_reads(paths[0])
+    return paths, st, group_of(str(paths[0]))[0]
+
+
 def test_a_scan_writes_packs_and_every_group_is_found_once(config_dir):
     paths = _sessions(config_dir, 40)
     st = refresh()
@@ -58,18 +72,11 @@ def test_a_scan_writes_packs_and_every_group_is_found_once(config_dir):
 
 
 def test_a_renders_own_file_wins_and_later_scans_keep_writing_it(config_dir):
-    paths = _sessions(config_dir, 5)
-    st = refresh()
-    with open(paths[0], "a", encoding="utf-8") as fh:
-        fh.write(assistant(msg_id="late", request_id="rl", session="s0") + "\n")
-    _render_reads(paths[0])
-    name = group_of(str(paths[0]))[0]
+    paths, st, name = _with_own_file(config_dir, 5)
     assert os.listdir(st.path("groups")) == [name]
     assert st.read_group(name)["counters"]["entries"] == 2
-    with open(paths[0], "a", encoding="utf-8") as fh:
-        fh.write(assistant(msg_id="later", request_id="rl2", session="s0") + "\n")
-    with open(paths[1], "a", encoding="utf-8") as fh:
-        fh.write(assistant(msg_id="other", request_id="ro", session="s1") + "\n")
+    _append(paths[0], "later", "rl2", "s0")
+    _append(paths[1], "other", "ro", "s1")
     refresh()
     assert os.listdir(st.path("groups")) == [name]  # s1 stays in its pack
     assert st.read_group(name)["counters"]["entries"] == 3
@@ -83,8 +90,7 @@ def test_a_groups_signature_changes_when_its_pack_is_rewritten(config_dir):
     st = refresh()
     name = group_of(str(paths[0]))[0]
     before = st.group_signature(name)
-    with open(paths[0], "a", encoding="utf-8") as fh:
-        fh.write(assistant(msg_id="late", request_id="rl", session="s0") + "\n")
+    _append(paths[0], "late", "rl", "s0")
     os.utime(st.path(pack_of(name)), ns=(1, 1))  # the rewrite must show even within a tick
     refresh()
     assert st.group_signature(name) != before
@@ -95,8 +101,7 @@ def test_a_corrupt_pack_is_set_aside_and_its_sessions_read_again(config_dir):
     st = refresh()
     with open(st.path(pack_of(group_of(str(paths[0]))[0])), "wb") as fh:
         fh.write(b"\x00garbage")
-    with open(paths[0], "a", encoding="utf-8") as fh:  # the next scan needs that group's state
-        fh.write(assistant(msg_id="late", request_id="rl", session="s0") + "\n")
+    _append(paths[0], "late", "rl", "s0")
     refresh()
     assert os.listdir(st.path("corrupt"))
     assert priced().usd == pytest.approx(7 * ONE)  # everything read again: nothing lost or doubled
@@ -114,3 +119,13 @@ def test_a_corrupt_own_file_does_not_bring_back_the_older_pack_entry(config_dir)
 
     with pytest.raises(CorruptIndex):
         st.read_group(name)
+
+
+def test_a_corrupt_own_file_set_aside_in_a_scan_does_not_bring_back_the_pack_entry(config_dir):
+    paths, st, name = _with_own_file(config_dir, 2)
+    with open(st.path("groups", name), "wb") as fh:
+        fh.write(b"\x00garbage")
+    _append(paths[0], "later", "rl2", "s0")
+    refresh()  # reads s0 again from the start: its three lines, counted once each
+    assert Store(st.cache).read_group(name)["counters"]["entries"] == 3
+    assert priced().usd == pytest.approx(4 * ONE)

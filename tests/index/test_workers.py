@@ -173,3 +173,51 @@ def test_a_later_half_that_fails_is_merged_here(config_dir, tmp_path, monkeypatc
     splits = _splits(monkeypatch)
     scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
     assert splits and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
+
+
+def test_spills_are_counted_once_per_group_and_not_kept_open(config_dir, tmp_path, monkeypatch):
+    """One process, sessions spanning many hours: a spill per SPILL_RECORDS records, not per hour."""
+    rng = random.Random(2)
+    total = 0
+    for n in range(30):
+        lines = [
+            assistant(
+                msg_id=f"m{n}-{i}",
+                request_id=f"r{n}-{i}",
+                session=f"s{n}",
+                ts=f"2026-11-20T{i % 20:02d}:{rng.randrange(60):02d}:00.000Z",
+            )
+            for i in range(20)
+        ]
+        total += len(lines)
+        write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
+    monkeypatch.setattr(scan_module, "SPILL_RECORDS", 50)
+    spills = []
+    real = scan_module._Merge._spill
+    monkeypatch.setattr(scan_module._Merge, "_spill", lambda self: (spills.append(1), real(self))[1])
+    fds_before = len(os.listdir("/proc/self/fd"))
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    assert len(spills) <= total // 50 + 1
+    assert len(os.listdir("/proc/self/fd")) == fds_before
+
+
+@pytest.mark.parametrize("where", ["parse_in_workers", "_merge_in_two"])
+def test_no_fork_left_means_one_process_does_it(config_dir, tmp_path, monkeypatch, where):
+    """fork() failing (no memory, no process slots) in the parse or the split merge: the
+    scanning process does that part itself."""
+    import sys
+
+    _days_corpus(config_dir, [])
+    scan(Store(str(tmp_path / "one")), loads, workers=1)
+    real = os.fork
+    refused = []
+
+    def fork() -> int:
+        if sys._getframe(1).f_code.co_name == where:
+            refused.append(where)
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return real()
+
+    monkeypatch.setattr(os, "fork", fork)
+    scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
+    assert refused and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))

@@ -1,0 +1,39 @@
+"""The command line's shape: subcommands load when used, help lists them all, typos get a hint."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from helpers import run_costline
+
+
+def test_help_lists_every_command():
+    out = run_costline(b"", "--help").stdout.decode()
+    for name in ("report", "index", "pricing", "config", "preview", "install", "uninstall", "doctor"):
+        assert f"  {name} " in out
+    report = run_costline(b"", "report", "--help").stdout.decode()
+    for name in ("daily", "weekly", "monthly", "by", "html"):
+        assert f"  {name} " in report
+
+
+@pytest.mark.parametrize(("args", "hint"), [(["repor"], "'report'"), (["report", "byy"], "'by'")])
+def test_a_mistyped_command_is_one_line_with_the_nearest_name(args, hint):
+    proc = run_costline(b"", *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.decode().strip().splitlines()
+    assert len(lines) == 1 and f"Did you mean {hint}?" in lines[0]
+
+
+def test_a_report_loads_neither_the_doctor_nor_setup_nor_the_price_fetcher():
+    code = (
+        "import sys; from statusline.cli import cli, main; "
+        "main(['report', 'daily', '--help']); "
+        "print(sorted(m for m in sys.modules if m.startswith('statusline.cli.')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True).stdout.decode()
+    loaded = out.strip().splitlines()[-1]
+    assert "statusline.cli.report" in loaded
+    for module in ("doctor", "setup", "pricing", "where", "config"):
+        assert f"statusline.cli.{module}'" not in loaded
