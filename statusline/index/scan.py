@@ -271,6 +271,8 @@ class _Merge:
         # Blocks that workers spooled: hour -> (group index, spool file, offset, size).
         self.placed: dict[int, list[tuple[int, str, int, int]]] = {}
         self.open_files: dict[str, int] = {}
+        # How far each file of a merged group is now read (for the scan's stat cache).
+        self.read_to: dict[str, int] = {}
         self.spill_files = 0
         self.folder = store.path(f"spool-{os.getpid()}")
 
@@ -403,6 +405,8 @@ class _Merge:
                 for read in reads:
                     merge_read(None, group, read)
                     more = more or read.more
+                for path, state in group["files"].items():  # type: ignore[attr-defined]
+                    self.read_to[path] = int(state[3])
                 counters: dict[str, int] = group["counters"]  # type: ignore[assignment]
                 counters["entries"] = counters.get("entries", 0) + entries[index]
                 counters["duplicates"] = counters.get("duplicates", 0) + duplicates[index]
@@ -719,14 +723,13 @@ def _scan(
     report.bytes_read = done
     report.groups_read = len(groups)
     report.files_read = sum(len(files) for files in groups.values())
-    current = ""
-    for rel, name in sorted((pack_of(name), name) for name in groups):  # each pack read once
-        if rel != current:
-            packs, current = {}, rel
-        offsets = _saved_states(store, name, epoch, packs)
-        for path, st in groups[name]:
-            state = offsets.get(path)
-            if state is not None and state[3] >= st.st_size:  # fully read: skip it until it changes
+    read_to = merge.read_to  # where the merge left each file; the groups read here, from disk
+    for name in large:
+        for path, state in _saved_states(store, name, epoch).items():
+            read_to[path] = int(state[3])
+    for files in groups.values():
+        for path, st in files:
+            if read_to.get(path, -1) >= st.st_size:  # fully read: skip it until it changes
                 seen_files[path] = (st.st_ino, st.st_size, st.st_mtime_ns)
     present = {path for path, _ in found}
     for path in list(seen_files):
