@@ -371,14 +371,16 @@ class _Merge:
                 group = load_group(store, name, session, project, self.epoch, packs, saved)
                 # A group another writer (a render, a second scan) read further meanwhile: its
                 # reads here would count those lines again; it is read on from where that stopped.
-                reads, began = _unpack(packed)
-                # (A tail counted provisionally moves the reads on without moving the offset.)
-                files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
-                moved[index] = any(
-                    _position(files.get(read.path)) != began.get(read.path, (0, 0))
-                    for read in reads
-                    if not read.unreadable
-                )
+                # (With no state saved anywhere, none was: every read began and stands at 0.)
+                if saved:
+                    reads, began = _unpack(packed)
+                    # (A tail counted provisionally moves the reads on without moving the offset.)
+                    files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
+                    moved[index] = any(
+                        _position(files.get(read.path)) != began.get(read.path, (0, 0))
+                        for read in reads
+                        if not read.unreadable
+                    )
                 origins[index] = group_origin(group)
                 if group.get("rereading") and not cold:
                     rereads[index] = group.get("reread_ids") or set()  # type: ignore[call-overload]
@@ -681,7 +683,11 @@ def _scan(
     done = 0
     try:
         packs: dict[str, object] = {}
-        tasks = [(n, [p for p, _ in groups[n]], _saved_states(store, n, epoch, packs)) for n in small]
+        any_saved = store.has_group_states()  # none on a first build: ten thousand lookups spared
+        tasks = [
+            (n, [p for p, _ in groups[n]], _saved_states(store, n, epoch, packs) if any_saved else {})
+            for n in small
+        ]
         packs.clear()
         unread = set(range(len(tasks)))
         if parallel:
