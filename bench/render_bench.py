@@ -175,8 +175,10 @@ def main() -> None:
             "peak_rss_mb": round(rss_kib / 1024, 1),
         }
 
-        # warm: one turn appended before each render
-        rng = random.Random(7)
+        # warm: one turn appended before each render. Seeded by the live file's size, so a bench
+        # run on a reused corpus appends new message ids: the same ids again hours later would be
+        # copies costline does not match (its dedup looks one hour around) and ccusage does.
+        rng = random.Random(f"7:{os.path.getsize(info['live_path'])}")  # type: ignore[arg-type]
         body = payload(info["live_path"], info["live_session"])  # type: ignore[arg-type]
         base, warm, console = [], [], []
         for i in range(args.runs + 5):
