@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 
+from statusline import fs
 from statusline.render import render_main
 
 TYPE_CHECKING = False
@@ -23,7 +24,8 @@ def main(flags: list[str] | None = None) -> int:
     The render never raises and always prints exactly one line.
     """
     flags = flags if flags is not None else sys.argv[1:]
-    if not all(flag in RENDER_FLAGS for flag in flags):
+    # A shell asking for completions runs `costline` with no argument but this variable set.
+    if not all(flag in RENDER_FLAGS for flag in flags) or "_COSTLINE_COMPLETE" in fs.environ():
         try:
             from statusline.cli import cli
         except Exception as exc:  # a broken install: still one line, not a traceback

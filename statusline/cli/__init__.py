@@ -42,7 +42,8 @@ class DefaultRenderGroup(LazyGroup):
     """`costline` with no subcommand renders the status line (as `costline render`)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or all(a in ("--no-color", "--color") for a in args):
+        # (Not while a shell asks for completions: it wants the subcommands.)
+        if not ctx.resilient_parsing and (not args or all(a in ("--no-color", "--color") for a in args)):
             args = ["render", *args]
         return super().parse_args(ctx, args)
 

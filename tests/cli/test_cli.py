@@ -37,3 +37,19 @@ def test_a_report_loads_neither_the_doctor_nor_setup_nor_the_price_fetcher():
     assert "statusline.cli.report" in loaded
     for module in ("doctor", "setup", "pricing", "where", "config"):
         assert f"statusline.cli.{module}'" not in loaded
+
+
+@pytest.mark.parametrize(
+    ("words", "cword", "expected"),
+    [
+        ("costline rep", "1", {"report"}),
+        ("costline ", "1", {"report", "index", "doctor", "install", "render"}),
+        ("costline report ", "2", {"daily", "weekly", "by", "html"}),
+    ],
+)
+def test_the_shell_gets_completions_not_a_status_line(words, cword, expected):
+    """What `costline completion bash` installs: costline run with no argument but the variable."""
+    env = {"_COSTLINE_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+    proc = run_costline(b"", env=env)
+    offered = {line.split(",", 1)[1] for line in proc.stdout.decode().splitlines() if "," in line}
+    assert proc.returncode == 0 and expected <= offered
