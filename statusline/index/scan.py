@@ -249,12 +249,15 @@ def _unpack(packed: bytes) -> tuple[list[FileRead], dict[str, tuple[int, int]]]:
 
 
 class _Merge:
-    """Parsed reads, spooled by UTC day, then merged one day at a time under the writers' lock.
+    """Parsed reads, spooled by UTC hour, then merged a window of hours at a time under the
+    writers' lock.
 
-    Merging day by day writes each hour file once per scan and keeps one day of records and
-    hour files in memory; records beyond SPILL_RECORDS wait in private temp files. Within a
-    day, records keep the order their groups were read in (dedup keeps the first of equal
-    copies). Group states (offsets, counters) are written after every day is (offsets last).
+    Merging in time order writes each hour file once per scan and keeps a window of records and
+    hour files in memory. Records wait in the workers' spool files, or, when this process read
+    them, in memory up to SPILL_RECORDS and then in private temp files. Within an hour, records
+    keep the order of their groups' places in the scan, then of their lines (dedup keeps the
+    first of equal copies). Group states (offsets, counters) are written after every hour and
+    day is (offsets last).
     """
 
     def __init__(self, store: Store, epoch: int) -> None:
@@ -698,7 +701,7 @@ def _scan(
                 tasks, sizes, workers, merge.folder, _read_group
             ):
                 name, _paths, saved = tasks[index]
-                blocks = {window: (spool, *place) for window, place in places.items()}
+                blocks = {hour: (spool, *place) for hour, place in places.items()}
                 done += _add_group(merge, owners, index, name, (fields, blocks, count), saved)  # type: ignore[arg-type]
                 unread.discard(index)
                 _report_progress(store, progress, done, pending, started)

@@ -1,7 +1,7 @@
 """Parse groups in forked worker processes for a scan.
 
 Each worker takes a share of the groups (balanced by bytes, each share in scan order), writes the
-records it parses to its own spool file, one marshal block per group and UTC window, and tells
+records it parses to its own spool file, one marshal block per group and UTC hour, and tells
 the scanning process through a pipe what it read and where each block lies. The records never
 cross the pipe: the scanning process reads them from the spool files when it merges, and spends
 its time waiting rather than unpickling (it shares the cores with the workers). A group is
@@ -14,6 +14,7 @@ from __future__ import annotations
 import marshal
 import os
 import select
+import signal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 _HEADER = 4  # bytes of the length before each message
 
 # What a worker reports per group: the task's index, its reads' fields (see scan._pack), where
-# each window's block lies in the spool file (offset, size), and how many records there are.
+# each UTC hour's block lies in the spool file (offset, size), and how many records there are.
 Report = tuple[int, list["Any"], dict[int, tuple[int, int]], int]
 
 
@@ -48,7 +49,7 @@ def parse_in_workers(
     """Yield (spool file, report) per group as workers write them, in no particular order.
 
     Groups no worker reported are not yielded: the caller reads them itself. `read_group` runs
-    in the workers and returns a group's read fields, one marshal block per window, and the count.
+    in the workers and returns a group's read fields, one marshal block per UTC hour, and the count.
     """
     os.makedirs(folder, mode=0o700, exist_ok=True)
     children: dict[int, tuple[int, str]] = {}  # pipe fd -> pid, spool file
@@ -91,7 +92,7 @@ def parse_in_workers(
             os.close(fd)
         for pid, _spool in children.values():
             try:
-                os.kill(pid, 9)  # stops a worker still running when the scan stops early
+                os.kill(pid, signal.SIGKILL)  # stops a worker still running when the scan stops early
             except OSError:
                 pass
             try:
@@ -118,8 +119,8 @@ def _work(
         for index in share:
             fields, blocks, count = read_group(tasks[index])
             places: dict[int, tuple[int, int]] = {}
-            for window, block in blocks.items():
-                places[window] = (offset, len(block))
+            for hour, block in blocks.items():
+                places[hour] = (offset, len(block))
                 offset += len(block)
             # Written before it is reported: a worker that dies later loses nothing reported.
             _write_all(fd, b"".join(blocks.values()))
