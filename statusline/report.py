@@ -99,7 +99,7 @@ class Pricer:
             self._memo[model] = hit
         return hit
 
-    def period_of(self, model: str, qh: int) -> int:
+    def price_period(self, model: str, qh: int) -> int:
         """Which of the model's price periods is in force in a quarter-hour (its start; 0 when
         the model has one period, or no price)."""
         key = self._resolved(model)[0]
@@ -217,7 +217,7 @@ def grouped(
         key = session if key_of == "session" else period_of(date, key_of, week_start)
         # Buckets a price is linear over (one row, model, class and price period) are summed
         # first and priced once: a year holds hundreds of thousands of quarter-hour buckets.
-        group = (key, projects.get(session, ""), model, cls, pricer.period_of(model, qh))
+        group = (key, projects.get(session, ""), model, cls, pricer.price_period(model, qh))
         total = sums.get(group)
         if total is None:
             sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])

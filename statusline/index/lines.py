@@ -160,8 +160,7 @@ def _usage_record(
     else:
         write_5m, write_1h = cache_total, 0
     speed = get("speed")
-    prompt = tokens_in + write_5m + write_1h + cache_read
-    cls = PROMPT_GT_200K if prompt > 200_000 else PROMPT_LE_200K if prompt > 100_000 else PROMPT_LE_100K
+    cls = prompt_class(tokens_in + write_5m + write_1h + cache_read)
     if speed is not None:
         if speed == "fast":
             cls |= CLS_FAST

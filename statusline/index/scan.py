@@ -20,7 +20,7 @@ from statusline.index.store import (
     atomic_write,
     clear_progress,
     pack_of,
-    read_marshal,
+    write_all,
     write_progress,
 )
 from statusline.index.update import (
@@ -192,11 +192,7 @@ def _saved_states(
         with open(store.path("groups", name), "rb") as fh:
             group: object = marshal.loads(fh.read())
     except FileNotFoundError:  # in its pack, if anywhere
-        rel = pack_of(name)
-        if rel not in packs:
-            packs[rel] = read_marshal(store.path(rel))
-        pack = packs[rel]
-        group = pack.get(name) if isinstance(pack, dict) else None
+        group = store.pack_entry(name, packs, peek=True)
     except (OSError, EOFError, ValueError, TypeError):
         group = None
     if not isinstance(group, dict) or group.get("epoch", 0) != epoch:
@@ -526,10 +522,7 @@ class _Merge:
             try:
                 os.close(read_end)
                 self._merge_windows(windows[split:], tally)
-                message = marshal.dumps(tally.counted())
-                view = memoryview(message)
-                while view:
-                    view = view[os.write(write_end, view) :]
+                write_all(write_end, marshal.dumps(tally.counted()))
                 code = 0
             finally:
                 os._exit(code)

@@ -102,6 +102,13 @@ def read_marshal(path: str) -> dict[str, object] | None:
     return value if isinstance(value, dict) else None
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to a file descriptor (a write may take only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[fs.write(fd, view) :]
+
+
 # Crash testing: with COSTLINE_KILL_AT_WRITE=N the process SIGKILLs itself at its Nth write,
 # after the temp file is written and before the rename (the worst moment to die).
 _KILL_AT = int(fs.environ().get("COSTLINE_KILL_AT_WRITE", "0") or 0)
@@ -119,9 +126,7 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600) -> tuple[int, int, i
         fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[fs.write(fd, view) :]
+            write_all(fd, data)
         finally:
             fs.close(fd)
         if mode != 0o600:
@@ -327,14 +332,24 @@ class Store:
             return group  # type: ignore[return-value]
         if name in self.set_aside_groups:
             return None
+        return self.pack_entry(name, packs)
+
+    def pack_entry(
+        self, name: str, packs: dict[str, object] | None = None, peek: bool = False
+    ) -> dict[str, Any] | None:
+        """A group's entry in its pack, or None. `packs`: see read_group. `peek`: read without
+        the lock, so an unreadable pack is only "nothing there", not set aside."""
         rel = pack_of(name)
         if packs is not None and rel in packs:
             pack = packs[rel]
         else:
-            try:
-                pack = self.read(rel)
-            except CorruptIndex:
-                pack = None
+            if peek:
+                pack = read_marshal(self.path(rel))
+            else:
+                try:
+                    pack = self.read(rel)
+                except CorruptIndex:
+                    pack = None
             if packs is not None:
                 packs[rel] = pack
         found = pack.get(name) if isinstance(pack, dict) else None

@@ -16,6 +16,8 @@ import os
 import select
 import signal
 
+from statusline.index.store import write_all
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -123,7 +125,7 @@ def _work(
                 places[hour] = (offset, len(block))
                 offset += len(block)
             # Written before it is reported: a worker that dies later loses nothing reported.
-            _write_all(fd, b"".join(blocks.values()))
+            write_all(fd, b"".join(blocks.values()))
             _send(pipe, (index, fields, places, count))
         os.close(fd)
         code = 0
@@ -135,10 +137,4 @@ def _work(
 
 def _send(pipe: int, report: Report) -> None:
     message = marshal.dumps(report)
-    _write_all(pipe, len(message).to_bytes(_HEADER, "little") + message)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    write_all(pipe, len(message).to_bytes(_HEADER, "little") + message)
