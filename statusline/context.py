@@ -19,7 +19,7 @@ from statusline.index.update import (
     session_buckets,
     session_logged_sums,
 )
-from statusline.payload import field, number, text
+from statusline.payload import field, number, text, within
 from statusline.pricing import Priced, load_compiled, price_buckets, resolve
 from statusline.timeutil import (
     DAY_MS,
@@ -49,6 +49,10 @@ CATCH_UP_INTERVAL_S = 10.0
 PRICING_RETRY_S = 600.0
 # How much of the transcript end to search for the last usage (context % fallback).
 TAIL_BYTES = 256 * 1024
+# Claude Code documents a window's used % as 0-100; the request that crosses the limit still
+# completes, so a little more can be a real reading. Past double the limit it is a broken
+# payload: shown as unknown, never printed.
+MAX_WINDOW_PCT = 200.0
 
 
 def _any_changed(paths: list[str], states: dict[str, list[object]]) -> bool:
@@ -456,9 +460,10 @@ class Context:
         return logged[0] / logged[1]
 
     def rate_window(self, window: str) -> tuple[float | None, float | None]:
-        """(used %, resets_at) of a subscriber window (`five_hour`, `seven_day`) in the payload."""
+        """(used %, resets_at) of a subscriber window (`five_hour`, `seven_day`) in the payload;
+        None for a percentage no window reads (see MAX_WINDOW_PCT)."""
         return (
-            number(self.get("rate_limits", window, "used_percentage")),
+            within(self.get("rate_limits", window, "used_percentage"), 0.0, MAX_WINDOW_PCT),
             number(self.get("rate_limits", window, "resets_at")),
         )
 

@@ -4,8 +4,8 @@ Claude Code sends Pro/Max subscribers `rate_limits.five_hour` and `.seven_day` (
 `resets_at`). One render sees one point; the pace needs several, so every render that sees a
 window's percentage move appends a sample (time, window, resets_at, used %) to
 `<cache>/limits.samples` (owner-only; appended with one write, no rename; trimmed to the last
-SAMPLE_WINDOW_S when it grows past MAX_BYTES). The pace is the slope over the samples of the
-current series (same `resets_at`) within the last PACE_WINDOW_S, from at least two of them.
+SAMPLE_WINDOW_S when it grows past MAX_BYTES). The pace is the rise of the current series (same
+`resets_at`) over the last PACE_WINDOW_S up to this render, idle time included (time_to_full).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from statusline import fs
 PACE_WINDOW_S = 30 * 60
 MAX_BYTES = 64 * 1024
 SAMPLE_WINDOW_S = 2 * 3600
+# Less observed time than this is a burst, not a pace: no ETA yet.
+MIN_SPAN_S = 5 * 60
 
 
 def _path(cache: str) -> str:
@@ -79,17 +81,40 @@ def record(
     return samples + new
 
 
+def _same_series(stored: float, resets_at: float) -> bool:
+    """Whether a sample's resets_at (kept to the second) is the payload's (int or float seconds)."""
+    return abs(stored - resets_at) <= 0.5
+
+
 def time_to_full(
-    samples: list[tuple[float, str, float, float]], window: str, resets_at: float, now_s: float
+    samples: list[tuple[float, str, float, float]],
+    window: str,
+    resets_at: float,
+    now_s: float,
+    pct_now: float,
 ) -> float | None:
-    """Seconds until the window reaches 100 % at the recent pace; None without a rising pace."""
-    series = [
-        (t, p) for t, w, r, p in samples if w == window and r == resets_at and t >= now_s - PACE_WINDOW_S
-    ]
-    if len(series) < 2:
-        return None
-    (t0, p0), (t1, p1) = series[0], series[-1]
-    if t1 <= t0 or p1 <= p0 or p1 >= 100:  # not rising, or already full: no time to tell
-        return None
-    rate = (p1 - p0) / (t1 - t0)
-    return max(0.0, (100.0 - p1) / rate)
+    """Seconds until the window reaches 100 % at the recent pace; None without a rising pace.
+
+    Samples are change points: the percentage holds from one sample to the next, and this render
+    sees `pct_now` at `now_s`. So the pace is the rise over the last PACE_WINDOW_S, idle time
+    included, from the percentage in force when that span began (or from the series' first
+    sample, when it began later) to now. Not a least-squares fit: samples fall only where the
+    percentage moved, so a fit would weigh a burst by its many points and forget the quiet.
+    """
+    if pct_now >= 100:
+        return None  # already full: no time to tell
+    start = now_s - PACE_WINDOW_S
+    before: tuple[float, float] | None = None  # the last sample at or before `start`
+    first: tuple[float, float] | None = None  # the first one after it
+    for t, w, r, p in samples:
+        # Positive tests, so that a NaN in a damaged file is skipped too.
+        if not (w == window and _same_series(r, resets_at) and t <= now_s and 0 <= p <= 100):
+            continue
+        if t <= start:
+            before = (t, p) if before is None or t >= before[0] else before
+        elif first is None or t < first[0]:
+            first = (t, p)
+    t0, p0 = (start, before[1]) if before is not None else first or (now_s, pct_now)
+    if now_s - t0 < MIN_SPAN_S or pct_now <= p0:
+        return None  # seconds of readings are a burst, not a pace; or nothing rose
+    return (100.0 - pct_now) * (now_s - t0) / (pct_now - p0)

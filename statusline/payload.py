@@ -116,6 +116,17 @@ def number(value: object) -> float | None:
     return None
 
 
+def is_number(value: object) -> bool:
+    """An int or float, whatever its value (bools are not numbers here)."""
+    return type(value) is int or type(value) is float
+
+
+def within(value: object, low: float, high: float) -> float | None:
+    """A number from `low` to `high`, else None: a reading out of its range is not a figure."""
+    found = number(value)
+    return found if found is not None and low <= found <= high else None
+
+
 def text(value: object) -> str | None:
     """A non-empty string, else None."""
     return value if isinstance(value, str) and value else None

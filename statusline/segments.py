@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from statusline import fs
 from statusline.look import sanitise
-from statusline.payload import number, text
+from statusline.payload import is_number, number, text
 from statusline.pricing import normalise
+from statusline.timeutil import days_from_civil
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -213,6 +214,38 @@ def time_spent(ctx: Context) -> Spans | None:
     return [(f"{duration(total)} · api {int(100 * min(api, total) / total + 0.5)}%", "muted")]
 
 
+def window_used(ctx: Context, window: str, label: str) -> tuple[str, str, float | None] | None:
+    """A subscriber window's `5h 62%` and its style (from the whole percentage shown), with the
+    percentage; `5h ?%` for a reading no window gives (negative, NaN, absurd); None without one."""
+    pct, _ = ctx.rate_window(window)
+    if pct is None:
+        given = is_number(ctx.get("rate_limits", window, "used_percentage"))
+        return (f"{label} ?%", "muted", None) if given else None
+    shown = int(pct + 0.5)
+    style = "ctx.ok" if shown < CONTEXT_WARN_PCT else "ctx.warn" if shown < CONTEXT_ALERT_PCT else "ctx.alert"
+    return f"{label} {shown}%", style, pct
+
+
+def clock(at_s: float, now_s: float) -> str:
+    """Local `15:40` today, `Thu 15:40` within the week, `Dec 2 15:40` (same weekday) beyond."""
+    import time as time_module
+
+    at, now = time_module.localtime(at_s), time_module.localtime(now_s)
+    hm = time_module.strftime("%H:%M", at)
+    days = days_from_civil(at.tm_year, at.tm_mon, at.tm_mday) - days_from_civil(
+        now.tm_year, now.tm_mon, now.tm_mday
+    )
+    if days == 0:
+        return hm
+    if 0 < days < 7:
+        return time_module.strftime("%a ", at) + hm
+    return f"{time_module.strftime('%b', at)} {at.tm_mday} {hm}"
+
+
+# How far ahead a window's reset can plausibly be (its length and a little clock skew).
+WINDOW_S = {"five_hour": FIVE_HOURS_S + 60, "seven_day": 7 * 86400 + 60}
+
+
 def limits(ctx: Context) -> Spans | None:
     """Pro/Max: each window's used %, and when the recent pace fills it before it resets, the
     local time it will (`5h 62% → full 15:40 · 7d 41%`); else the 5-hour reset (`↻17:00`)."""
@@ -222,17 +255,21 @@ def limits(ctx: Context) -> Spans | None:
 
     spans: Spans = []
     for window, label in (("five_hour", "5h"), ("seven_day", "7d")):
-        pct, resets = ctx.rate_window(window)
-        if pct is None:
+        found = window_used(ctx, window, label)
+        if found is None:
             continue
-        ttf = time_to_full(ctx.limit_samples, window, resets, ctx.now_s) if resets else None
-        style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
-        figure = f"{label} {int(pct + 0.5)}%"
-        if ttf is not None and resets and ctx.now_s + ttf < resets:
-            full = time_module.strftime("%H:%M", time_module.localtime(ctx.now_s + ttf))
-            figure += f" → full {full}"
+        figure, style, pct = found
+        _, resets = ctx.rate_window(window)
+        # A reset that is past, or further than the window allows, is no time to show or race.
+        if resets is None or not 0 < resets - ctx.now_s <= WINDOW_S[window]:
+            resets = None
+        ttf = None
+        if resets is not None and pct is not None:
+            ttf = time_to_full(ctx.limit_samples, window, resets, ctx.now_s, pct)
+        if ttf is not None and resets is not None and ctx.now_s + ttf < resets:
+            figure += f" → full {clock(ctx.now_s + ttf, ctx.now_s)}"
             style = "ctx.alert" if ttf < 1800 else "ctx.warn" if ttf < 7200 else style
-        elif resets and window == "five_hour" and 0 < resets - ctx.now_s <= FIVE_HOURS_S + 60:
+        elif resets is not None and window == "five_hour":
             figure += f" ↻{time_module.strftime('%H:%M', time_module.localtime(resets))}"
         if spans:
             spans.append((" · ", "muted"))
@@ -342,13 +379,14 @@ BLOCK_MS = 5 * 3_600_000
 def block(ctx: Context) -> Spans | None:
     """The 5-hour window: Anthropic's own usage % and reset when the payload has it (Pro/Max),
     else the active block as ccusage infers it: cost, time left, $/h and projected cost."""
-    pct, resets = ctx.rate_window("five_hour")
-    if pct is not None:
+    official = window_used(ctx, "five_hour", "5h")
+    if official is not None:
+        figure, style, _ = official
+        _, resets = ctx.rate_window("five_hour")
         # A reset that is past, or further than a 5-hour window allows, is not a time to show.
         plausible = resets is not None and 0 < resets - ctx.now_s <= FIVE_HOURS_S + 60
         left = f" {age(resets - ctx.now_s)} left" if plausible and resets else ""
-        style = "ctx.ok" if pct < CONTEXT_WARN_PCT else "ctx.warn" if pct < CONTEXT_ALERT_PCT else "ctx.alert"
-        return [(f"5h {int(pct + 0.5)}%{left}", style)]
+        return [(f"{figure}{left}", style)]
     found = ctx.active_block()
     if found is None:
         return None

@@ -1,0 +1,127 @@
+"""The pace to a subscriber window's limit (statusline/pace.py) and how the limits segment shows it.
+
+Times are fixed: T0 is 2026-11-25T10:00Z, a Wednesday; the zone is UTC unless a test says.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from statusline import pace, segments
+from statusline.context import Context
+
+T0 = 1_795_600_800.0
+
+
+def render(now: float, five: object, seven: object, resets5: object, resets7: object) -> Context:
+    """One render at `now`: its payload's windows, its sample kept as the status line keeps it."""
+    body = {
+        "rate_limits": {
+            "five_hour": {"used_percentage": five, "resets_at": resets5},
+            "seven_day": {"used_percentage": seven, "resets_at": resets7},
+        }
+    }
+    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    os.makedirs(os.environ["COSTLINE_CACHE_DIR"], exist_ok=True)
+    c.track_limits()
+    return c
+
+
+def shown(c: Context) -> str | None:
+    spans = segments.limits(c)
+    return None if spans is None else "".join(t for t, _ in spans)
+
+
+@pytest.mark.parametrize(
+    ("resets5", "expected"),
+    [
+        (T0 + 1800, ("5h 70% ↻10:30", "ctx.warn")),  # full at 10:42:30 would be after the reset
+        (T0 + 3 * 3600, ("5h 70% → full 10:42", "ctx.warn")),  # within 2 hours: yellow
+    ],
+)
+def test_a_burst_then_quiet_is_paced_over_the_idle_time_too(resets5, expected):
+    # 50 % → 70 % in 20 s, then 28 minutes at 70 %: over the 1700 s observed, 20 points, so the
+    # 30 points left take 30 × 1700 / 20 = 2550 s.
+    render(T0 - 1700, 50.0, 5.0, resets5, T0 + 86400)
+    render(T0 - 1680, 70.0, 5.0, resets5, T0 + 86400)
+    c = render(T0, 70.0, 5.0, resets5, T0 + 86400)  # nothing moved: no sample, still an observation
+    assert segments.limits(c) == [expected, (" · ", "muted"), ("7d 5%", "ctx.ok")]
+    assert pace.time_to_full(c.limit_samples, "five_hour", resets5, T0, 70.0) == pytest.approx(2550.0)
+
+
+def test_the_pace_counts_from_the_percentage_in_force_when_the_half_hour_began():
+    # 50 % seen at 09:28:20, 90 % from 09:31:40: at 10:00 the last 30 minutes rose 40 points, so
+    # the 10 left take 10 × 1800 / 40 = 450 s: full at 10:07:30, red.
+    resets5 = T0 + 2 * 3600
+    render(T0 - 1900, 50.0, 5.0, resets5, T0 + 86400)
+    render(T0 - 1700, 90.0, 5.0, resets5, T0 + 86400)
+    c = render(T0, 90.0, 5.0, resets5, T0 + 86400)
+    assert segments.limits(c)[0] == ("5h 90% → full 10:07", "ctx.alert")
+    assert pace.time_to_full(c.limit_samples, "five_hour", resets5, T0, 90.0) == pytest.approx(450.0)
+
+
+def test_readings_seconds_apart_are_no_pace_yet():
+    # 20 points in 20 s is a burst, not a pace: nothing until five minutes have been observed.
+    render(T0 - 20, 50.0, 5.0, T0 + 3600, T0 + 86400)
+    c = render(T0, 70.0, 5.0, T0 + 3600, T0 + 86400)
+    assert shown(c) == "5h 70% ↻11:00 · 7d 5%"
+    assert pace.time_to_full(c.limit_samples, "five_hour", T0 + 3600, T0, 70.0) is None
+
+
+def test_a_fractional_resets_at_is_the_same_series():
+    resets5 = T0 + 3600.5  # 11:00:00.5, kept to the second in limits.samples
+    render(T0 - 600, 50.0, 5.0, resets5, T0 + 86400.25)
+    c = render(T0, 60.0, 5.0, resets5, T0 + 86400.25)
+    # 10 points in 600 s: the 40 left take 2400 s, full at 10:40, before the reset.
+    assert shown(c) == "5h 60% → full 10:40 · 7d 5%"
+
+
+@pytest.mark.parametrize(
+    ("then", "expected"),
+    [
+        (50.0, "→ full Thu 10:30"),  # 1 point in 1800 s: the 49 left take 88,200 s
+        # 0.15 points in 1800 s: 49 × 1800 / 0.15 = 588,000 s, next Wednesday 05:20: a weekday
+        # alone would read as today's, so the date
+        (50.85, "→ full Dec 2 05:20"),
+    ],
+)
+def test_an_eta_on_another_day_says_which(then, expected):
+    resets7 = T0 + 7 * 86400  # next Wednesday 10:00
+    render(T0 - 1800, 10.0, then, T0 + 3600, resets7)
+    c = render(T0, 10.0, 51.0, T0 + 3600, resets7)
+    assert shown(c) == f"5h 10% ↻11:00 · 7d 51% {expected}"
+
+
+@pytest.mark.parametrize(("zone", "expected"), [("UTC0", "10:30"), ("<-10>10", "Wed 00:30")])
+def test_today_is_the_local_day(monkeypatch, zone, expected):
+    import time
+
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    now = T0 - 1800  # 09:30Z: Wednesday in UTC, 23:30 on Tuesday ten hours west
+    render(now - 1800, 70.0, 5.0, now + 2 * 3600, now + 86400)
+    c = render(now, 80.0, 5.0, now + 2 * 3600, now + 86400)  # 20 points left at 10 per 1800 s: 3600 s
+    assert segments.limits(c)[0] == (f"5h 80% → full {expected}", "ctx.warn")
+
+
+@pytest.mark.parametrize("bad", [-10.0, 1e299, float("nan"), float("inf"), -float("inf"), 250.0])
+def test_a_percentage_no_window_can_show_is_unknown(bad):
+    c = render(T0, bad, 5.0, T0 + 3600, T0 + 86400)
+    assert segments.limits(c) == [("5h ?% ↻11:00", "muted"), (" · ", "muted"), ("7d 5%", "ctx.ok")]
+    assert segments.block(c) == [("5h ?% 1h left", "muted")]
+    assert [s[1] for s in c.limit_samples] == ["seven_day"]  # an unknown reading is not a sample
+
+
+def test_a_little_past_100_is_shown_as_given():
+    # The request that crosses the limit completes: a window can read a little over 100 %.
+    c = render(T0, 104.0, 5.0, T0 + 3600, T0 + 86400)
+    assert shown(c) == "5h 104% ↻11:00 · 7d 5%"
+
+
+@pytest.mark.parametrize(("pct", "label", "style"), [(49.4, "49%", "ctx.ok"), (49.6, "50%", "ctx.warn")])
+def test_the_colour_follows_the_percentage_shown(pct, label, style):
+    c = render(T0, pct, 5.0, T0 + 3600, T0 + 86400)
+    assert segments.limits(c)[0] == (f"5h {label} ↻11:00", style)
+    assert segments.block(c) == [(f"5h {label} 1h left", style)]
