@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from statusline import fs
 from statusline.look import sanitise
-from statusline.payload import is_number, number, text
+from statusline.payload import is_number, number, text, within
 from statusline.pricing import normalise
 from statusline.timeutil import days_from_civil
 
@@ -413,36 +413,83 @@ CACHE_MISS_CAUSES = {
 }
 
 
+# Ten times the largest context window: a token count past it is a broken payload, not a count.
+MAX_TOKENS = 10_000_000
+
+
+def token_count(ctx: Context, *path: str) -> float | None:
+    """A token count from the payload, 0 to MAX_TOKENS; None when absent or not a count."""
+    return within(ctx.get(*path), 0.0, MAX_TOKENS)
+
+
+def cache_warmth(ctx: Context) -> tuple[bool | None, float | None]:
+    """One verdict on the prompt cache, for `cache` and `next`: (warm, seconds left).
+
+    Claude Code's `warm` decides, except that an expiry already past means it went cold since
+    the payload. Warm with no usable expiry (null, a string, one no TTL allows) is warm without
+    a countdown (seconds None). Without `warm`, the payload's expiry or the log's tells; an
+    expiry no TTL allows is then no verdict (None, None), as is no expiry at all.
+    """
+    warm = ctx.get("prompt_cache", "warm")
+    said = warm if warm is True or warm is False else None
+    if said is False:
+        return False, None
+    expires = number(ctx.get("prompt_cache", "expires_at"))
+    if said is None and expires is None:
+        expires = ctx.cache_expiry_from_log()  # older Claude Code: last response + its write's TTL
+    if expires is None:
+        return said, None
+    remaining = expires - ctx.now_s
+    if remaining <= 0:
+        return False, None
+    if remaining > MAX_CACHE_TTL_S:
+        return said, None
+    return True, remaining
+
+
 def cache(ctx: Context) -> Spans | None:
     """Prompt cache: warm with its countdown and what letting it go cold would cost
     (`cache 3:12 · $0.12 if cold`), or cold with the likely cause (payload `prompt_cache`, else
     the log)."""
     if ctx.get("prompt_cache", "caching_observed") is False:
         return None  # the provider reports no cache tokens: that is not "cold"
-    warm = ctx.get("prompt_cache", "warm")
-    expires = number(ctx.get("prompt_cache", "expires_at"))
-    if warm is None and expires is None:
-        # Older Claude Code: the last response's time plus its cache write's TTL (5 min or 1 h).
-        expires = ctx.cache_expiry_from_log()
-        if expires is None:
-            return None
-    remaining = (expires - ctx.now_s) if expires else 0.0
-    if warm is not False and remaining > MAX_CACHE_TTL_S:
-        remaining = -1.0 if warm is None else remaining  # an expiry no TTL allows: no countdown
-    if warm is False or remaining <= 0:
+    warm, remaining = cache_warmth(ctx)
+    if warm is None:
+        return None
+    if not warm:
         causes = ctx.get("prompt_cache", "last_miss_cause", "causes")
         cause = CACHE_MISS_CAUSES.get(causes[0]) if isinstance(causes, list) and causes else None
         return [(f"cache cold: {cause}" if cause else "cache cold", "muted")]
-    countdown = (
-        f"{int(remaining // 60)}:{int(remaining % 60):02d}" if remaining <= MAX_CACHE_TTL_S else "warm"
-    )
-    spans: Spans = [(f"cache {countdown}", "ctx.ok" if remaining > 60 else "ctx.warn")]
-    recache = number(ctx.get("prompt_cache", "recache_tokens_if_cold"))
-    rates = ctx.token_rates(int(recache)) if recache else None
-    if recache and rates:
-        write = rates["write_1h"] if ctx.get("prompt_cache", "ttl") == "1h" else rates["write_5m"]
-        spans.append((f" · {money(recache * (write - rates['read']))} if cold", "muted"))
+    if remaining is None:
+        spans: Spans = [("cache warm", "ctx.ok")]
+    else:
+        countdown = f"{int(remaining // 60)}:{int(remaining % 60):02d}"
+        spans = [(f"cache {countdown}", "ctx.ok" if remaining > 60 else "ctx.warn")]
+    cold = cold_cost(ctx)
+    if cold is not None:
+        spans.append((f" · {cold} if cold", "muted"))
     return spans
+
+
+def cold_cost(ctx: Context) -> str | None:
+    """`$0.12`: the recached tokens × (the write price at the cache's TTL − the read price), at
+    the tier of the whole request they travel in; `$?` for counts that are not counts."""
+    given = ctx.get("prompt_cache", "recache_tokens_if_cold")
+    recache = token_count(ctx, "prompt_cache", "recache_tokens_if_cold")
+    if recache is None:
+        return "$?" if is_number(given) else None
+    if not recache:
+        return None
+    total = ctx.get("context_window", "total_input_tokens")
+    prompt = token_count(ctx, "context_window", "total_input_tokens")
+    if prompt is None and is_number(total):
+        return "$?"
+    # The next request sends the whole context: at least the recached part.
+    rates = ctx.token_rates(int(max(prompt or ctx.last_prompt_tokens() or 0, recache)))
+    if rates is None:
+        return None
+    write = rates["write_1h"] if ctx.get("prompt_cache", "ttl") == "1h" else rates["write_5m"]
+    return money(recache * (write - rates["read"]))
 
 
 def next_turn(ctx: Context) -> Spans | None:
@@ -450,20 +497,16 @@ def next_turn(ctx: Context) -> Spans | None:
     cache while warm, written to it when cold (`next ≥ $0.08`); highlighted past
     `budget.next_turn_usd`, with `/compact?` when `line.compact_hint` is on and the context is
     past half full."""
-    tokens = number(ctx.get("context_window", "total_input_tokens"))
+    tokens = token_count(ctx, "context_window", "total_input_tokens")
+    if tokens is None and is_number(ctx.get("context_window", "total_input_tokens")):
+        return [("next $?", "muted")]  # a count that is no count: no dollar figure from it
     if not tokens:
         return None
     rates = ctx.token_rates(int(tokens))
     if rates is None:
         return None
-    warm = ctx.get("prompt_cache", "warm")
-    expires = number(ctx.get("prompt_cache", "expires_at"))
-    if warm is None:  # no prompt_cache in the payload: the log's last cache write tells
-        expires = ctx.cache_expiry_from_log()
-        warm = True  # unknown: assume warm (a floor)
-    if expires is not None and expires <= ctx.now_s:
-        warm = False  # the payload is older than its cache: it has expired since
-    if warm:
+    warm, _ = cache_warmth(ctx)
+    if warm is not False:  # warm, or unknown: read (a floor)
         usd = tokens * rates["read"]
     else:
         usd = tokens * (rates["write_1h"] if ctx.get("prompt_cache", "ttl") == "1h" else rates["write_5m"])

@@ -579,3 +579,64 @@ def test_cold_cache_cost_per_ttl_and_model(model_id, ttl, expected):
         {"model": {"id": model_id}, "prompt_cache": state}, now, os.environ, os.environ["COSTLINE_CACHE_DIR"]
     )
     assert text(segments.cache(c)) == f"cache 1:00 · {expected} if cold"
+
+
+# -- one verdict on the cache for `cache` and `next`; the tier from the whole prompt -------------
+HAIKU_55 = {
+    "id": "claude-haiku-5-5"
+}  # ≤100K: 5m write $0.125, 1h $0.20, read $0.01; >100K: $0.625, $1, $0.05
+
+
+@pytest.mark.parametrize(
+    ("total", "recache", "ttl", "expected"),
+    [
+        (180_000, 90_000, "5m", "$0.05"),  # a >100K request: 90K × ($0.625 − $0.05)/MTok = $0.05175
+        (180_000, 80_000, "1h", "$0.08"),  # 80K × ($1 − $0.05)/MTok = $0.076
+        (90_000, 90_000, "5m", "$0.01"),  # a ≤100K request: 90K × ($0.125 − $0.01)/MTok = $0.01035
+    ],
+)
+def test_cold_cache_cost_takes_the_tier_from_the_whole_request(total, recache, ttl, expected):
+    now = 1_795_600_000.0
+    state = {
+        "warm": True,
+        "caching_observed": True,
+        "ttl": ttl,
+        "expires_at": now + 60,
+        "recache_tokens_if_cold": recache,
+    }
+    body = {"model": HAIKU_55, "context_window": {"total_input_tokens": total}, "prompt_cache": state}
+    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    assert text(segments.cache(c)) == f"cache 1:00 · {expected} if cold"
+
+
+@pytest.mark.parametrize("expires_at", [None, "2026-11-25T10:05:00Z", float("nan")])
+def test_warm_without_a_usable_expiry_is_warm_for_cache_and_next(expires_at):
+    now = 1_795_600_000.0
+    state = {
+        "warm": True,
+        "caching_observed": True,
+        "ttl": "5m",
+        "expires_at": expires_at,
+        "recache_tokens_if_cold": 40_000,
+    }
+    body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": state}
+    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    # Claude Code says warm; no countdown without an expiry. 40K × ($6.25 − $0.50)/MTok = $0.23.
+    assert segments.cache(c) == [("cache warm", "ctx.ok"), (" · $0.23 if cold", "muted")]
+    assert text(segments.next_turn(c)) == "next ≥ $0.08"  # 160K read at $0.50/MTok
+
+
+@pytest.mark.parametrize("tokens", [-120_000, 1e299, float("nan"), float("inf")])
+def test_a_token_count_that_is_no_count_is_no_dollar_figure(tokens):
+    now = 1_795_600_000.0
+    state = {
+        "warm": True,
+        "caching_observed": True,
+        "ttl": "5m",
+        "expires_at": now + 60,
+        "recache_tokens_if_cold": tokens,
+    }
+    body = {"model": OPUS, "context_window": {"total_input_tokens": tokens}, "prompt_cache": state}
+    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
+    assert text(segments.cache(c)) == "cache 1:00 · $? if cold"
+    assert segments.next_turn(c) == [("next $?", "muted")]
