@@ -280,22 +280,49 @@ def limits(ctx: Context) -> Spans | None:
 SPEND_PERIODS = {"daily": "day", "weekly": "wk", "monthly": "mo"}
 
 
+# A gateway's meter can pass 100 %; ten times over, or a billion dollars, is a broken payload.
+MAX_SPEND_PCT = 1000.0
+MAX_SPEND_USD = 1e9
+
+
+def dollars(usd: float) -> tuple[str, float]:
+    """`$0.40`, `$42`, `$1,235` and the amount as printed: cents below $1,000 (a whole-dollar
+    `$0/$1` would mislead), dropped when zero; whole dollars from $1,000 (off by 0.05 % at most)."""
+    cents = round(usd * 100)
+    if cents >= 100_000:
+        whole = round(usd)
+        return f"${whole:,}", float(whole)
+    if cents % 100 == 0:
+        return f"${cents // 100}", cents / 100
+    return f"${cents / 100:.2f}", cents / 100
+
+
 def spend(ctx: Context) -> Spans | None:
-    """A gateway's spend limit: `spend $42/$100 wk` (its own meter), else `spend 42% wk`."""
+    """A gateway's spend limit: `spend $42/$100 wk` (its own meter), else `spend 42% wk`; the
+    colour follows what is printed (`79.9` prints `80%`, so yellow), `spend ?%` for no reading."""
     limit = ctx.get("rate_limits", "spend_limit")
     if not isinstance(limit, dict):
         return None
-    pct = number(limit.get("used_percentage"))
-    used, cap = number(limit.get("used_usd")), number(limit.get("limit_usd"))
-    if used is not None and cap is not None and cap > 0:
-        figure, pct = f"${used:,.0f}/${cap:,.0f}", used / cap * 100 if pct is None else pct
+    pct = within(limit.get("used_percentage"), 0.0, MAX_SPEND_PCT)
+    used, cap = (
+        within(limit.get("used_usd"), 0.0, MAX_SPEND_USD),
+        within(limit.get("limit_usd"), 0.0, MAX_SPEND_USD),
+    )
+    period = SPEND_PERIODS.get(str(limit.get("period")))
+    suffix = f" {period}" if period else ""
+    meter = (dollars(used), dollars(cap)) if used is not None and cap is not None else None
+    if meter is not None and meter[1][1] > 0:
+        (used_text, used_shown), (cap_text, cap_shown) = meter
+        figure, level = f"{used_text}/{cap_text}", used_shown / cap_shown * 100
     elif pct is not None:
-        figure = f"{int(pct + 0.5)}%"
+        shown = int(pct + 0.5)
+        figure, level = f"{shown}%", float(shown)
+    elif any(is_number(limit.get(k)) for k in ("used_percentage", "used_usd", "limit_usd")):
+        return [(f"spend ?%{suffix}", "muted")]
     else:
         return None
-    period = SPEND_PERIODS.get(str(limit.get("period")))
-    style = "cost.ok" if pct < SPEND_WARN_PCT else "cost.warn" if pct < 100 else "cost.alert"
-    return [(f"spend {figure}" + (f" {period}" if period else ""), style)]
+    style = "cost.ok" if level < SPEND_WARN_PCT else "cost.warn" if level < 100 else "cost.alert"
+    return [(f"spend {figure}{suffix}", style)]
 
 
 def mode(ctx: Context) -> Spans | None:

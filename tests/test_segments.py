@@ -640,3 +640,42 @@ def test_a_token_count_that_is_no_count_is_no_dollar_figure(tokens):
     c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
     assert text(segments.cache(c)) == "cache 1:00 · $? if cold"
     assert segments.next_turn(c) == [("next $?", "muted")]
+
+
+# -- spend: the colour of the figure printed; cents where whole dollars would mislead -------------
+@pytest.mark.parametrize(
+    ("limit", "expected", "style"),
+    [
+        ({"used_percentage": 79.4}, "spend 79%", "cost.ok"),
+        ({"used_percentage": 79.9}, "spend 80%", "cost.warn"),  # printed 80 %: yellow from 80 %
+        ({"used_percentage": 99.4}, "spend 99%", "cost.warn"),
+        ({"used_percentage": 99.99}, "spend 100%", "cost.alert"),  # printed 100 %: red at 100 %
+        ({"used_usd": 0.40, "limit_usd": 0.60}, "spend $0.40/$0.60", "cost.ok"),
+        ({"used_usd": 42, "limit_usd": 100}, "spend $42/$100", "cost.ok"),  # whole dollars stay whole
+        ({"used_usd": 42.5, "limit_usd": 100}, "spend $42.50/$100", "cost.ok"),
+        ({"used_usd": 79.994, "limit_usd": 100}, "spend $79.99/$100", "cost.ok"),
+        ({"used_usd": 79.996, "limit_usd": 100}, "spend $80/$100", "cost.warn"),  # printed $80 of $100
+        ({"used_usd": 99.996, "limit_usd": 100, "used_percentage": 99.996}, "spend $100/$100", "cost.alert"),
+        ({"used_usd": 999.994, "limit_usd": 2000}, "spend $999.99/$2,000", "cost.ok"),
+        ({"used_usd": 999.996, "limit_usd": 2000}, "spend $1,000/$2,000", "cost.ok"),  # whole from $1,000
+        ({"used_usd": 1234.56, "limit_usd": 5000}, "spend $1,235/$5,000", "cost.ok"),
+        ({"used_usd": 0.004, "limit_usd": 0.60}, "spend $0/$0.60", "cost.ok"),
+        ({"used_usd": -5, "limit_usd": 100, "used_percentage": 42}, "spend 42%", "cost.ok"),  # no meter
+    ],
+)
+def test_spend_colours_the_figure_it_prints(limit, expected, style):
+    assert segments.spend(ctx({"rate_limits": {"spend_limit": limit}})) == [(expected, style)]
+
+
+@pytest.mark.parametrize(
+    ("limit", "expected"),
+    [
+        ({"used_percentage": -10}, "spend ?%"),
+        ({"used_percentage": 1e299}, "spend ?%"),
+        ({"used_percentage": float("nan")}, "spend ?%"),
+        ({"used_usd": 1e299, "limit_usd": 100}, "spend ?%"),
+        ({"used_usd": 5, "limit_usd": 0}, "spend ?%"),
+    ],
+)
+def test_spend_that_is_no_reading_is_unknown(limit, expected):
+    assert segments.spend(ctx({"rate_limits": {"spend_limit": limit}})) == [(expected, "muted")]
