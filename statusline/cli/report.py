@@ -99,12 +99,10 @@ def _period_report(
     week_start: int = 0,
 ) -> None:
     store, pricer, tz = prepare(refresh, timezone)
-    rows = rp.grouped(store, pricer, kind, tz, project=project, model_filter=model, week_start=week_start)  # type: ignore[arg-type]
-    first = rp.period_of(since, kind, week_start) if since else None
-    last = rp.period_of(until, kind, week_start) if until else None
-    keys = sorted(k for k in rows if (not first or k >= first) and (not last or k <= last))
+    rows = rp.grouped(store, pricer, kind, tz, project, model, week_start, since, until)  # type: ignore[arg-type]
+    keys = sorted(rows)
     selected = [rows[k] for k in keys]
-    extra = unlogged_by_period(kind, tz, week_start) if not (project or model) else {}
+    extra = unlogged_by_period(kind, tz, week_start, since, until) if not (project or model) else {}
     totals = rp.Row("Total")
     for row in selected:
         for m, v in row.models.items():
@@ -159,13 +157,19 @@ def _period_report(
         )
 
 
-def unlogged_by_period(kind: str, tz: object, week_start: int = 0) -> dict[str, float]:
-    """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day or month."""
+def unlogged_by_period(
+    kind: str, tz: object, week_start: int = 0, since: str | None = None, until: str | None = None
+) -> dict[str, float]:
+    """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day, week or
+    month, of the local days since..until (inclusive; None: open)."""
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
     for (at_ms, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
-        key = rp.period_of(rp.local_date(at_ms, tz), kind, week_start)  # type: ignore[arg-type]
+        day = rp.local_date(at_ms, tz)  # type: ignore[arg-type]
+        if (since and day < since) or (until and day > until):
+            continue
+        key = rp.period_of(day, kind, week_start)
         out[key] = out.get(key, 0.0) + usd
     return out
 

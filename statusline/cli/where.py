@@ -79,11 +79,7 @@ def by(
     result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
     assert attribution is None or isinstance(attribution, Attribution)
     total = result.total
-    unlogged = 0.0
-    if not project:
-        for day, usd in unlogged_by_period("day", tz).items():
-            if (not since or day >= since) and (not until or day <= until):
-                unlogged += usd
+    unlogged = sum(unlogged_by_period("day", tz, since=since, until=until).values()) if not project else 0.0
     rows = result.rows()
     unknown = set().union(*(b.unknown for b in rows)) if rows else set()
     if as_json:

@@ -1,0 +1,91 @@
+"""Reports at their edges: a date range that cuts a month or week, gap blocks' milliseconds,
+days whose only spend is unlogged, and model ids that are not valid Unicode."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import pytest
+from helpers import ONE, assistant, run_costline, write_transcript
+
+from statusline.index import unlogged
+from statusline.timeutil import parse_iso_ms
+
+TWO = 2 * ONE  # an assistant() line with twice the default usage
+THREE = 3 * ONE
+
+
+def report(*args: str) -> dict:
+    proc = run_costline(b"", "report", *args, "--json", "-z", "UTC")
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def line(n: int, ts: str, times: int = 1) -> str:
+    usage = {"input_tokens": 10 * times, "output_tokens": 100 * times}
+    return assistant(msg_id=f"m{n}", request_id=f"r{n}", ts=ts, usage=usage)
+
+
+@pytest.fixture
+def spread(config_dir):
+    """ONE on Oct 28, TWO on Nov 5 (a Thursday), THREE on Nov 20 (a Friday)."""
+    lines = [
+        line(0, "2026-10-28T12:00:00.000Z"),
+        line(1, "2026-11-05T12:00:00.000Z", 2),
+        line(2, "2026-11-20T12:00:00.000Z", 3),
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    return config_dir
+
+
+def rows(doc: dict, key: str) -> dict[str, float]:
+    return {r["period"]: r["totalCost"] for r in doc[key]}
+
+
+def test_monthly_since_and_until_count_only_the_days_in_range(spread):
+    since = report("monthly", "--since", "20261110")
+    assert rows(since, "monthly") == {"2026-11": pytest.approx(THREE)}  # not Nov 5's TWO
+    assert since["totals"]["totalCost"] == pytest.approx(THREE)
+    until = report("monthly", "--until", "20261104")
+    assert rows(until, "monthly") == {"2026-10": pytest.approx(ONE)}
+    both = report("monthly", "--since", "20261029", "--until", "2026-11-19")
+    assert rows(both, "monthly") == {"2026-11": pytest.approx(TWO)}
+    assert both["monthly"][0]["inputTokens"] == 20
+
+
+def test_weekly_since_and_until_count_only_the_days_in_range(spread):
+    # Monday weeks: Nov 2 holds Thursday Nov 5; Nov 16 holds Friday Nov 20.
+    since = report("weekly", "--since", "20261106")
+    assert rows(since, "weekly") == {"2026-11-16": pytest.approx(THREE)}
+    until = report("weekly", "--since", "20261103", "--until", "20261105")
+    assert rows(until, "weekly") == {"2026-11-02": pytest.approx(TWO)}
+    cut = report("weekly", "--since", "20261106", "--until", "20261119")
+    assert cut["weekly"] == [] and cut["totals"]["totalCost"] == 0
+
+
+def test_monthly_table_totals_only_the_days_in_range(spread):
+    out = run_costline(b"", "report", "monthly", "--since", "20261110", "-z", "UTC").stdout.decode()
+    total = next(row for row in out.splitlines() if row.startswith("Total"))
+    assert total.split()[1:6] == ["30", "300", "0", "0", "330"]  # Nov 20's tokens, not Nov 5's
+
+
+def test_unlogged_spend_in_a_cut_month_counts_only_its_days_in_range(spread, tmp_path):
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    at = parse_iso_ms
+    unlogged.observe(cache, "s9", 0.0, 0.0, at("2026-11-02T09:00:00.000Z"))  # baseline
+    unlogged.observe(cache, "s9", 0.25, 0.0, at("2026-11-02T10:00:00.000Z"))  # before the range
+    unlogged.observe(cache, "s9", 0.75, 0.0, at("2026-11-21T10:00:00.000Z"))  # within it
+    doc = report("monthly", "--since", "20261110")
+    (row,) = doc["monthly"]
+    assert row["unloggedCost"] == pytest.approx(0.5)
+    assert doc["totals"]["unloggedCost"] == pytest.approx(0.5)
+    assert doc["totals"]["totalCostWithUnlogged"] == pytest.approx(THREE + 0.5)
+
+
+def test_html_since_counts_only_the_days_in_range(spread, tmp_path):
+    page = tmp_path / "r.html"
+    args = ("report", "html", "-o", str(page), "--since", "20261110", "--until", "20261130", "-z", "UTC")
+    out = run_costline(b"", *args).stdout.decode()
+    assert re.search(r"\$([0-9.]+)\)$", out.strip()).group(1) == f"{THREE:.2f}"
