@@ -314,4 +314,7 @@ def burn(block: Block, now_ms: int) -> dict[str, float] | None:
 
 
 def utc_iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    """ISO 8601 in UTC to the millisecond, as ccusage prints block times (a gap block's start
+    is a message's time + 5 h, its end the next message's time)."""
+    seconds, millis = divmod(int(ms), 1000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"

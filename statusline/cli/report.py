@@ -393,6 +393,7 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
             doc = {
                 "startTime": rp.utc_iso(b.start_ms),
                 "endTime": rp.utc_iso(b.end_ms),
+                "actualEndTime": None if b.gap else rp.utc_iso(b.row.last_ms),
                 "isActive": b.active,
                 "isGap": b.gap,
                 **{k: v for k, v in b.row.as_json("id").items() if k != "id"},

@@ -18,7 +18,8 @@ THREE = 3 * ONE
 
 
 def report(*args: str) -> dict:
-    proc = run_costline(b"", "report", *args, "--json", "-z", "UTC")
+    zone = () if args[0] == "blocks" else ("-z", "UTC")  # blocks are in UTC and take no zone
+    proc = run_costline(b"", "report", *args, "--json", *zone)
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)
 
@@ -89,3 +90,23 @@ def test_html_since_counts_only_the_days_in_range(spread, tmp_path):
     args = ("report", "html", "-o", str(page), "--since", "20261110", "--until", "20261130", "-z", "UTC")
     out = run_costline(b"", *args).stdout.decode()
     assert re.search(r"\$([0-9.]+)\)$", out.strip()).group(1) == f"{THREE:.2f}"
+
+
+def test_gap_blocks_keep_their_messages_milliseconds(config_dir):
+    """ccusage: a gap runs from the last message + 5 h to the next message, to the millisecond."""
+    lines = [
+        line(0, "2026-11-20T10:00:11.722Z"),
+        line(1, "2026-11-20T10:20:05.031Z"),
+        line(2, "2026-11-21T03:30:45.123Z"),
+    ]
+    write_transcript(config_dir, "p", "s1.jsonl", lines)
+    first, gap, last = report("blocks")["blocks"]
+    assert (first["startTime"], first["endTime"]) == ("2026-11-20T10:00:00.000Z", "2026-11-20T15:00:00.000Z")
+    assert first["actualEndTime"] == "2026-11-20T10:20:05.031Z"
+    assert gap["isGap"] and (gap["startTime"], gap["endTime"]) == (
+        "2026-11-20T15:20:05.031Z",
+        "2026-11-21T03:30:45.123Z",
+    )
+    assert gap["actualEndTime"] is None
+    assert last["startTime"] == "2026-11-21T03:00:00.000Z"
+    assert last["actualEndTime"] == "2026-11-21T03:30:45.123Z"
