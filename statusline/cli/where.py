@@ -105,8 +105,9 @@ def by(
             }
         )
         return
+    note = f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)"
     if not rows:
-        click.echo("no usage in this range")
+        click.echo(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
         return
     table_rows = [
         [
@@ -123,7 +124,7 @@ def by(
         [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
     )
     if unlogged:
-        click.echo(f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)")
+        click.echo(note)
     click.echo(f"method: {_METHOD[kind]}")
     if unknown:
         click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)

@@ -110,3 +110,42 @@ def test_gap_blocks_keep_their_messages_milliseconds(config_dir):
     assert gap["actualEndTime"] is None
     assert last["startTime"] == "2026-11-21T03:00:00.000Z"
     assert last["actualEndTime"] == "2026-11-21T03:30:45.123Z"
+
+
+def test_a_day_whose_only_spend_is_unlogged_is_in_every_report(config_dir, tmp_path):
+    """The line says $0.08 today, all of it unlogged: the reports have that day, and agree."""
+    import time
+
+    from helpers import payload, wait_for_refresh
+
+    old = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 3 * 86400))
+    path = write_transcript(config_dir, "p", "s1.jsonl", [line(0, old)])
+    run_costline(payload(path, cost={"total_cost_usd": 1.0}))  # baseline: ONE logged, days ago
+    wait_for_refresh(tmp_path / "cache")
+    run_costline(payload(path, cost={"total_cost_usd": 1.0}))
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    shown = run_costline(payload(path, cost={"total_cost_usd": 1.08}), env={"NO_COLOR": "1"}).stdout
+    if time.strftime("%Y-%m-%d", time.gmtime()) != today:
+        pytest.skip("ran across midnight")
+    assert "$0.08 today" in shown.decode()
+    daily = report("daily")
+    day = next(r for r in daily["daily"] if r["period"] == today)
+    assert (day["totalCost"], day["unloggedCost"]) == (0, pytest.approx(0.08))
+    assert day["totalCostWithUnlogged"] == pytest.approx(0.08)
+    assert daily["totals"]["unloggedCost"] == pytest.approx(0.08)
+    assert daily["totals"]["totalCostWithUnlogged"] == pytest.approx(ONE + 0.08)
+    only_today = report("daily", "--since", today)
+    assert [r["period"] for r in only_today["daily"]] == [today]
+    assert only_today["totals"]["totalCostWithUnlogged"] == pytest.approx(0.08)
+    for kind in ("weekly", "monthly"):
+        doc = report(kind, "--since", today)
+        assert [r["unloggedCost"] for r in doc[kind]] == [pytest.approx(0.08)], kind
+    table = run_costline(b"", "report", "daily", "--since", today, "-z", "UTC").stdout.decode()
+    assert re.search(rf"^{today} .*\$0\.08", table, re.M), table
+    (session,) = report("session")["sessions"]
+    assert session["unloggedCost"] == pytest.approx(0.08)
+    assert session["totalCostWithUnlogged"] == pytest.approx(ONE + 0.08)
+    by = report("by", "model", "--since", today)
+    assert by["totals"]["unloggedCost"] == pytest.approx(0.08)
+    text = run_costline(b"", "report", "by", "model", "--since", today, "-z", "UTC").stdout.decode()
+    assert "$0.08" in text
