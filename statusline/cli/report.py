@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 
 import click
-import orjson
 
 from statusline import report as rp
-from statusline.cli import LazyGroup
+from statusline.cli import LazyGroup, emit_json
 from statusline.cli.index import _loads, _Progress
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
@@ -54,10 +53,6 @@ def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, obje
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timezone") from None
     return store, rp.Pricer(load_table(cache_dir())), tz
-
-
-def emit_json(doc: object) -> None:
-    sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def money(usd: float, unknown: set[str]) -> str:

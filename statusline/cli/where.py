@@ -12,7 +12,8 @@ import time
 import click
 
 from statusline import report as rp
-from statusline.cli.report import day_arg, emit_json, money, prepare, table, unlogged_by_period
+from statusline.cli import emit_json
+from statusline.cli.report import day_arg, money, prepare, table, unlogged_by_period
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir

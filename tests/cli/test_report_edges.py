@@ -149,3 +149,93 @@ def test_a_day_whose_only_spend_is_unlogged_is_in_every_report(config_dir, tmp_p
     assert by["totals"]["unloggedCost"] == pytest.approx(0.08)
     text = run_costline(b"", "report", "by", "model", "--since", today, "-z", "UTC").stdout.decode()
     assert "$0.08" in text
+
+
+# -- text that is not valid Unicode: a lone surrogate escape in a line, undecodable folder bytes ---
+SURROGATE_COMMANDS = [
+    *(
+        [*cmd, *fmt]
+        for cmd in (
+            ["report", "daily"],
+            ["report", "daily", "--breakdown"],
+            ["report", "weekly"],
+            ["report", "monthly"],
+            ["report", "session"],
+            ["report", "blocks"],
+            *(["report", "by", kind] for kind in ("model", "project", "agent", "tool", "mcp")),
+            ["index", "status"],
+        )
+        for fmt in ([], ["--json"])
+    ),
+    ["report", "daily", "--chart"],
+    ["doctor", "--json", "--no-timing"],
+]
+
+
+_PERIODS = ("report daily", "report weekly", "report monthly", "report session")
+MODEL_IN_JSON = {f"{c} --json" for c in (*_PERIODS, "report blocks", "report by model")} | {
+    "index status",
+    "index status --json",
+}
+NAME_IN_TEXT = {*_PERIODS, *(f"report by {k}" for k in ("model", "project", "tool", "mcp"))}
+
+
+@pytest.fixture
+def broken_text(config_dir):
+    """A model id and a tool name with a lone surrogate escape, in a folder named with a byte
+    that is not UTF-8 (Python reads it as a lone surrogate too)."""
+    model = line(0, "2026-11-20T10:00:00.000Z").replace('"claude-opus-4-8"', '"claude-\\udcff"')
+    tool = json.loads(line(1, "2026-11-20T10:05:00.000Z"))
+    tool["message"]["content"] = [{"type": "tool_use", "id": "t1", "name": "mcp__x__run", "input": {}}]
+    tool = json.dumps(tool).replace("mcp__x__run", "mcp__x\\ud800__run")
+    folder = os.path.join(os.fsencode(config_dir), b"projects", b"-home-\xff")
+    os.makedirs(folder)
+    with open(os.path.join(folder, b"s1.jsonl"), "w", encoding="utf-8") as fh:
+        fh.write(model + "\n" + tool + "\n")
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    return config_dir
+
+
+@pytest.mark.parametrize("command", SURROGATE_COMMANDS, ids=" ".join)
+def test_a_lone_surrogate_never_breaks_a_report(broken_text, command):
+    proc = run_costline(b"", *command, *(["--no-refresh"] if command[0] == "report" else []))
+    if command[0] != "doctor":  # doctor exits 1 when a check fails (this test installs nothing)
+        assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode("utf-8")  # valid UTF-8, never the raw byte or a surrogate
+    proc.stderr.decode("utf-8")
+    assert out.strip(), "no output"
+    assert "\\udcff" not in out and "\\ud800" not in out
+    if "--json" in command:
+        json.loads(out)
+    # The same U+FFFD in JSON and text (text tables shorten ids: `opus-4-8, \ufffd`).
+    shown = " ".join(c for c in command if c not in ("--breakdown", "--no-timing"))
+    if shown in MODEL_IN_JSON:
+        assert "claude-\ufffd" in out
+    elif shown in NAME_IN_TEXT:
+        assert "\ufffd" in out
+
+
+def test_a_lone_surrogate_is_replaced_in_the_html_page(broken_text, tmp_path):
+    page = tmp_path / "r.html"
+    args = ("-o", str(page), "--since", "20261101", "--until", "20261130", "--no-refresh")
+    assert run_costline(b"", "report", "html", *args).returncode == 0
+    assert "claude-\ufffd" in page.read_bytes().decode("utf-8")
+
+
+def test_printable_replaces_only_lone_surrogates(monkeypatch):
+    import io
+    import sys
+
+    from statusline.cli import _replace_unwritable, printable
+
+    doc = {"claude-\udcff": ["a\ud800b", ("\ud83d\ude00", 1.5)], "ok": "é ─"}
+    assert printable(doc) == {"claude-\ufffd": ["a\ufffdb", ["\U0001f600", 1.5]], "ok": "é ─"}
+    # The CLI's streams: U+FFFD where their encoding has it, else "?".
+    out, err = io.BytesIO(), io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(out, encoding="utf-8"))
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(err, encoding="ascii"))
+    _replace_unwritable()
+    for stream in (sys.stdout, sys.stderr):
+        stream.write("x\udcff─")
+        stream.flush()
+    assert (out.getvalue(), err.getvalue()) == ("x\ufffd─".encode(), b"x??")
