@@ -203,9 +203,12 @@ def grouped(
     project: str | None = None,
     model_filter: str | None = None,
     week_start: int = 0,
+    since: str | None = None,
+    until: str | None = None,
 ) -> dict[str, Row]:
     """Rows keyed by 'day', 'week' (its first day; `week_start` 0 = Monday … 6 = Sunday),
-    'month' or 'session'."""
+    'month' or 'session', of the local days since..until (inclusive; None: open). A range that
+    cuts a week or month counts only its days within the range, as ccusage does."""
     rows: dict[str, Row] = {}
     sums: dict[tuple[str, str, str, int, int], tuple[int, list[float]]] = {}  # -> (a qh, sums)
     projects = session_projects(store) if (project or key_of == "session") else {}
@@ -213,6 +216,8 @@ def grouped(
         if project and project not in projects.get(session, ""):
             continue
         if model_filter and model_filter not in model:
+            continue
+        if (since and date < since) or (until and date > until):
             continue
         key = session if key_of == "session" else period_of(date, key_of, week_start)
         # Buckets a price is linear over (one row, model, class and price period) are summed
@@ -309,4 +314,7 @@ def burn(block: Block, now_ms: int) -> dict[str, float] | None:
 
 
 def utc_iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    """ISO 8601 in UTC to the millisecond, as ccusage prints block times (a gap block's start
+    is a message's time + 5 h, its end the next message's time)."""
+    seconds, millis = divmod(int(ms), 1000)
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis:03d}Z"

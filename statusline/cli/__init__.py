@@ -77,8 +77,62 @@ def cli() -> None:
     """
 
 
+def printable(value: object) -> object:
+    """`value` with each lone surrogate in its strings (dict keys too) replaced by U+FFFD.
+
+    A transcript line can carry one as a JSON escape (`"model":"claude-\\udcff"`), and a folder
+    name's undecodable bytes reach Python as them; neither can be written as UTF-8. Every
+    command's output passes here: JSON through `emit_json`, text through the streams' error
+    handler (`_replace_unwritable`), so both show the same U+FFFD.
+    """
+    if isinstance(value, str):
+        if value.isascii():
+            return value
+        return value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
+def emit_json(doc: object) -> None:
+    """A command's `--json` output: indented, valid UTF-8 whatever text the index holds."""
+    import orjson
+
+    sys.stdout.buffer.write(orjson.dumps(printable(doc), option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def _unwritable(exc: UnicodeError) -> tuple[bytes, int]:
+    """Codec error handler: text the stream cannot encode becomes U+FFFD (`?` where even that
+    cannot be encoded, e.g. an ASCII terminal). Bytes, as the UTF-8 encoder takes only ASCII
+    text back from a handler."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = str(printable(exc.object[exc.start : exc.end]))
+    try:
+        return text.encode(exc.encoding), exc.end
+    except UnicodeEncodeError:
+        return b"?" * len(text), exc.end
+
+
+def _replace_unwritable() -> None:
+    """Text output never fails on, nor passes through, what is not valid Unicode."""
+    import codecs
+
+    codecs.register_error("costline.printable", _unwritable)
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="costline.printable")
+            except (ValueError, OSError):  # closed, or not a text stream we can change
+                pass
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; any failure is one line on stderr and a non-zero exit."""
+    _replace_unwritable()
     try:
         result = cli.main(args=argv, prog_name="costline", standalone_mode=False)
     except click.exceptions.Abort:

@@ -14,7 +14,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import click
-import orjson
 
 from statusline import __version__
 from statusline.cli.setup import command_for_settings, installed_command, is_ours
@@ -301,12 +300,9 @@ def doctor(as_json: bool, no_timing: bool) -> None:
         checks.append(check_render())
     failed = [c for c in checks if not c.ok]
     if as_json:
-        sys.stdout.buffer.write(
-            orjson.dumps(
-                {"ok": not failed, "checks": [asdict(c) for c in checks]}, option=orjson.OPT_INDENT_2
-            )
-            + b"\n"
-        )
+        from statusline.cli import emit_json
+
+        emit_json({"ok": not failed, "checks": [asdict(c) for c in checks]})
     else:
         for c in checks:
             mark = "✓" if c.ok else "✗"

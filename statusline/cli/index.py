@@ -7,9 +7,9 @@ import sys
 import time
 
 import click
-import orjson
 
 from statusline import bundle
+from statusline.cli import emit_json
 from statusline.index.lines import fast_parser
 from statusline.index.scan import scan
 from statusline.index.store import FORMAT, Store, try_job_lock
@@ -211,7 +211,7 @@ def status(as_json: bool) -> None:
     """
     info = collect_status(_store())
     if as_json:
-        sys.stdout.buffer.write(orjson.dumps(info, option=orjson.OPT_INDENT_2) + b"\n")
+        emit_json(info)
         return
     age = info["age_seconds"]
     rows = [

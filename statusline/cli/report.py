@@ -13,10 +13,9 @@ import time
 from collections.abc import Callable
 
 import click
-import orjson
 
 from statusline import report as rp
-from statusline.cli import LazyGroup
+from statusline.cli import LazyGroup, emit_json
 from statusline.cli.index import _loads, _Progress
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
@@ -54,10 +53,6 @@ def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, obje
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timezone") from None
     return store, rp.Pricer(load_table(cache_dir())), tz
-
-
-def emit_json(doc: object) -> None:
-    sys.stdout.buffer.write(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
 
 
 def money(usd: float, unknown: set[str]) -> str:
@@ -99,12 +94,12 @@ def _period_report(
     week_start: int = 0,
 ) -> None:
     store, pricer, tz = prepare(refresh, timezone)
-    rows = rp.grouped(store, pricer, kind, tz, project=project, model_filter=model, week_start=week_start)  # type: ignore[arg-type]
-    first = rp.period_of(since, kind, week_start) if since else None
-    last = rp.period_of(until, kind, week_start) if until else None
-    keys = sorted(k for k in rows if (not first or k >= first) and (not last or k <= last))
+    rows = rp.grouped(store, pricer, kind, tz, project, model, week_start, since, until)  # type: ignore[arg-type]
+    extra = unlogged_by_period(kind, tz, week_start, since, until) if not (project or model) else {}
+    for key in extra:  # a period whose only spend went unlogged is still in the report
+        rows.setdefault(key, rp.Row(key))
+    keys = sorted(rows)
     selected = [rows[k] for k in keys]
-    extra = unlogged_by_period(kind, tz, week_start) if not (project or model) else {}
     totals = rp.Row("Total")
     for row in selected:
         for m, v in row.models.items():
@@ -136,7 +131,7 @@ def _period_report(
         emit_json(doc)
         return
     if chart is not None:
-        _chart(selected[-chart:] if chart else selected)
+        _chart(selected[-chart:] if chart else selected, extra)
         return
     table_rows = []
     show_extra = any(extra.get(k) for k in keys)  # a column only when there is something in it
@@ -159,13 +154,19 @@ def _period_report(
         )
 
 
-def unlogged_by_period(kind: str, tz: object, week_start: int = 0) -> dict[str, float]:
-    """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day or month."""
+def unlogged_by_period(
+    kind: str, tz: object, week_start: int = 0, since: str | None = None, until: str | None = None
+) -> dict[str, float]:
+    """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day, week or
+    month, of the local days since..until (inclusive; None: open)."""
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
     for (at_ms, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
-        key = rp.period_of(rp.local_date(at_ms, tz), kind, week_start)  # type: ignore[arg-type]
+        day = rp.local_date(at_ms, tz)  # type: ignore[arg-type]
+        if (since and day < since) or (until and day > until):
+            continue
+        key = rp.period_of(day, kind, week_start)
         out[key] = out.get(key, 0.0) + usd
     return out
 
@@ -174,28 +175,30 @@ def _short(model: str) -> str:
     return model.removeprefix("claude-")
 
 
-def _chart(rows: list[rp.Row]) -> None:
-    """A horizontal bar per day, scaled to the terminal width; colour unless NO_COLOR."""
+def _chart(rows: list[rp.Row], unlogged: dict[str, float]) -> None:
+    """A horizontal bar per day (unlogged spend included, as the status line's today),
+    scaled to the terminal width; colour unless NO_COLOR."""
     if not rows:
         click.echo("no usage in this range")
         return
+    costs = [r.cost + unlogged.get(r.key, 0.0) for r in rows]
     width = shutil.get_terminal_size((80, 20)).columns
     label_w = max(len(r.key) for r in rows)
-    money_w = max(len(money(r.cost, r.unknown)) for r in rows)
+    money_w = max(len(money(c, r.unknown)) for r, c in zip(rows, costs, strict=True))
     bar_w = max(10, width - label_w - money_w - 4)
-    top = max(r.cost for r in rows) or 1.0
+    top = max(costs) or 1.0
     color = not os.environ.get("NO_COLOR") and sys.stdout.isatty()
     eighths = " ▏▎▍▌▋▊▉█"
-    for r in rows:
-        cells = r.cost / top * bar_w
+    for r, cost in zip(rows, costs, strict=True):
+        cells = cost / top * bar_w
         full = int(cells)
         bar = "█" * full + (eighths[int((cells - full) * 8)] if full < bar_w else "")
         if color:
             bar = f"\x1b[36m{bar}\x1b[39m"
-        click.echo(f"{r.key:<{label_w}} {money(r.cost, r.unknown):>{money_w}} {bar}")
+        click.echo(f"{r.key:<{label_w}} {money(cost, r.unknown):>{money_w}} {bar}")
     spark = "▁▂▃▄▅▆▇█"
-    line = "".join(spark[min(7, int(r.cost / top * 7.999))] for r in rows)
-    total = sum(r.cost for r in rows)
+    line = "".join(spark[min(7, int(c / top * 7.999))] for c in costs)
+    total = sum(costs)
     average = money(total / len(rows), set())
     click.echo(f"{line}  {len(rows)} days, {money(total, set())} total, {average}/day average")
 
@@ -347,23 +350,58 @@ def session(
     """
     store, pricer, tz = prepare(not no_refresh, timezone)
     rows = rp.grouped(store, pricer, "session", tz, project=project, model_filter=model)  # type: ignore[arg-type]
+    extra = {} if model else _add_unlogged_sessions(store, rows, project)
     chosen = []
     for row in sorted(rows.values(), key=lambda r: -r.last_ms):
         last_day = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
         if (since and last_day < since) or (until and last_day > until):
             continue
         chosen.append(row)
+    unlogged_total = sum(extra.get(r.key, 0.0) for r in chosen)
     if as_json:
         docs = []
         for row in chosen:
             doc = row.as_json("sessionId")
             doc["projectPath"] = row.project
             doc["lastActivity"] = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
+            doc["unloggedCost"] = extra.get(row.key, 0.0)
+            doc["totalCostWithUnlogged"] = row.cost + extra.get(row.key, 0.0)
             docs.append(doc)
-        emit_json({"sessions": docs, "totals": {"totalCost": sum(r.cost for r in chosen)}})
+        cost = sum(r.cost for r in chosen)
+        totals = {
+            "totalCost": cost,
+            "unloggedCost": unlogged_total,
+            "totalCostWithUnlogged": cost + unlogged_total,
+        }
+        emit_json({"sessions": docs, "totals": totals})
         return
-    table_rows = [[r.key[:36], r.project[-30:], *_cells(r), rp.local_date(r.last_ms, tz)] for r in chosen]  # type: ignore[arg-type]
-    table(["Session", "Project", *TOKEN_HEADERS, "Last activity"], table_rows)
+    show_extra = bool(unlogged_total)  # a column only when there is something in it
+    table_rows = []
+    for r in chosen:
+        more = [f"${extra.get(r.key, 0.0):,.2f}"] if show_extra else []
+        table_rows.append([r.key[:36], r.project[-30:], *_cells(r), *more, rp.local_date(r.last_ms, tz)])  # type: ignore[arg-type]
+    unlogged_header = ["Unlogged (payload)"] if show_extra else []
+    table(["Session", "Project", *TOKEN_HEADERS, *unlogged_header, "Last activity"], table_rows)
+
+
+def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str | None) -> dict[str, float]:
+    """Each session's unlogged spend (index/unlogged.py); a session whose only spend went
+    unlogged gets a row, and a session's last activity counts its unlogged spend's time."""
+    from statusline.index import unlogged
+
+    out: dict[str, float] = {}
+    projects: dict[str, str] | None = None
+    for (at_ms, session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
+        row = rows.get(session)
+        if row is None:
+            projects = rp.session_projects(store) if projects is None else projects
+            folder = projects.get(session, "")
+            if project and project not in folder:
+                continue
+            row = rows[session] = rp.Row(session, project=folder)
+        row.last_ms = max(row.last_ms, at_ms)
+        out[session] = out.get(session, 0.0) + usd
+    return out
 
 
 @report.command()
@@ -389,6 +427,7 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
             doc = {
                 "startTime": rp.utc_iso(b.start_ms),
                 "endTime": rp.utc_iso(b.end_ms),
+                "actualEndTime": None if b.gap else rp.utc_iso(b.row.last_ms),
                 "isActive": b.active,
                 "isGap": b.gap,
                 **{k: v for k, v in b.row.as_json("id").items() if k != "id"},

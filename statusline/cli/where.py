@@ -12,7 +12,8 @@ import time
 import click
 
 from statusline import report as rp
-from statusline.cli.report import day_arg, emit_json, money, prepare, table, unlogged_by_period
+from statusline.cli import emit_json
+from statusline.cli.report import day_arg, money, prepare, table, unlogged_by_period
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir
@@ -79,11 +80,7 @@ def by(
     result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
     assert attribution is None or isinstance(attribution, Attribution)
     total = result.total
-    unlogged = 0.0
-    if not project:
-        for day, usd in unlogged_by_period("day", tz).items():
-            if (not since or day >= since) and (not until or day <= until):
-                unlogged += usd
+    unlogged = sum(unlogged_by_period("day", tz, since=since, until=until).values()) if not project else 0.0
     rows = result.rows()
     unknown = set().union(*(b.unknown for b in rows)) if rows else set()
     if as_json:
@@ -109,8 +106,9 @@ def by(
             }
         )
         return
+    note = f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)"
     if not rows:
-        click.echo("no usage in this range")
+        click.echo(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
         return
     table_rows = [
         [
@@ -127,7 +125,7 @@ def by(
         [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
     )
     if unlogged:
-        click.echo(f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)")
+        click.echo(note)
     click.echo(f"method: {_METHOD[kind]}")
     if unknown:
         click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)

@@ -155,10 +155,11 @@ def test_weekly_report_by_start_of_week(config_dir, start, expected):
     doc = report("weekly", "--start-of-week", start)
     assert {row["period"]: round(row["totalCost"] / ONE) for row in doc["weekly"]} == expected
     assert doc["totals"]["totalCost"] == pytest.approx(3 * ONE)
-    # --since keeps the whole week the date falls in
+    # --since lists the week the date falls in, with only its days from that date on
     since = report("weekly", "--start-of-week", start, "--since", "20261123")
     week_of_23rd = max(k for k in expected if k <= "2026-11-23")
     assert [row["period"] for row in since["weekly"]] == [k for k in sorted(expected) if k >= week_of_23rd]
+    assert since["totals"]["totalCost"] == pytest.approx(2 * ONE)  # the 23rd and the 28th
 
 
 def test_blocks_show_anthropics_own_five_hour_window_when_seen(config_dir):
