@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
-from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
+from helpers import assistant, payload, report_json, run_costline, wait_for_refresh, write_transcript
 from index_helpers import refresh
 
 from statusline import pricing
@@ -37,6 +38,13 @@ RESOLUTION = [
     ("bedrock/us-west-2/anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku", 1.0),
     ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5", 1.0),
     ("vertex_ai/claude-opus-4-6@20260205", "claude-opus-4-6", 1.0),
+    # Vertex ids are `model@version`: the version is a date or `default` (the newest), never priced apart.
+    ("claude-opus-4-7@default", "claude-opus-4-7", 1.0),
+    ("vertex_ai/claude-sonnet-4-6@default", "claude-sonnet-4-6", 1.0),
+    ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet", 1.0),
+    ("claude-haiku-4-5@20251001", "claude-haiku-4-5", 1.0),
+    ("claude-opus-4-7@default[1m]", "claude-opus-4-7", 1.0),
+    ("claude-opus-9@default", None, 1.0),
     ("anthropic/claude-opus-4-8", "claude-opus-4-8", 1.0),
     ("openrouter/anthropic/claude-sonnet-4.6", "claude-sonnet-4-6", 1.0),
     ("claude-opus-4-8[1m]", "claude-opus-4-8", 1.0),
@@ -106,6 +114,22 @@ def test_hand_computed_cost_per_model(config_dir, model):
     expected = sum(FAMILY_PRICES[model]) * 10_000 / 1e6
     assert priced().usd == pytest.approx(expected)
     assert set(FAMILY_PRICES) <= set(pricing.MODELS)
+
+
+def test_vertex_default_version_is_priced_on_the_line_and_in_reports(config_dir):
+    # Opus 4.7 at $5 / $25 per MTok: 10,000 in + 2,000 out = $0.05 + $0.05 = $0.10.
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+    usage = {"input_tokens": 10_000, "output_tokens": 2_000}
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(model="claude-opus-4-7@default", usage=usage, ts=now)]
+    )
+    refresh()
+    line = run_costline(payload(path), env={"NO_COLOR": "1", "COLUMNS": "400"}).stdout.decode()
+    assert "$0.10 today" in line and "+?" not in line
+    doc = report_json("daily")
+    assert doc["totals"]["totalCost"] == pytest.approx(0.10)
+    status = json.loads(run_costline(b"", "index", "status", "--json").stdout)
+    assert "claude-opus-4-7@default" not in status["unknown_models"]
 
 
 def test_override_from_a_date_keeps_earlier_prices():
