@@ -36,9 +36,25 @@ def claude_config_dirs() -> list[str]:
     return seen
 
 
+def projects_dir(config_dir: str) -> str | None:
+    """A config dir's transcripts folder: its `projects/`, else the dir itself when it is a folder
+    named `projects` (CLAUDE_CONFIG_DIR given one level too deep; ccusage accepts it too)."""
+    inner = fs.join(config_dir, "projects")
+    if fs.isdir(inner):
+        return inner
+    if fs.basename(config_dir) == "projects" and fs.isdir(config_dir):
+        return config_dir
+    return None
+
+
 def projects_dirs() -> list[str]:
-    """The `projects/` folders of the config dirs that exist."""
-    return [p for p in (fs.join(d, "projects") for d in claude_config_dirs()) if fs.isdir(p)]
+    """The transcripts folders of the config dirs that have one, each once."""
+    found: list[str] = []
+    for d in claude_config_dirs():
+        folder = projects_dir(d)
+        if folder is not None and folder not in found:
+            found.append(folder)
+    return found
 
 
 def _absolute(path: str) -> str:

@@ -19,7 +19,7 @@ import orjson
 from statusline import __version__
 from statusline.cli.setup import command_for_settings, installed_command, is_ours
 from statusline.index.scan import walk_transcripts
-from statusline.paths import cache_dir, claude_config_dirs, config_path
+from statusline.paths import cache_dir, claude_config_dirs, config_path, projects_dir
 
 RENDER_BUDGET = 1.5  # × the interpreter's own start
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_payload.json"
@@ -137,16 +137,16 @@ def configured_command() -> str:
 def check_config_dirs() -> Check:
     parts, files, size = [], 0, 0
     for folder in claude_config_dirs():
-        projects = os.path.join(folder, "projects")
-        if not os.path.isdir(projects):
-            parts.append(f"{folder} (no projects/)")
+        projects = projects_dir(folder)
+        if projects is None:
+            parts.append(f"{folder} (no projects/ in it, and not a projects folder itself)")
             continue
         n = b = 0
         for _path, st in walk_transcripts([projects]):  # what the index reads, symlinks included
             n += 1
             b += st.st_size
         files, size = files + n, size + b
-        parts.append(f"{folder}: {n} transcripts, {b / 1e6:,.1f} MB")
+        parts.append(f"{projects}: {n} transcripts, {b / 1e6:,.1f} MB")  # the folder read, by name
     ok = files > 0
     return Check(
         "claude logs",
