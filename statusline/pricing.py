@@ -342,6 +342,8 @@ def load_compiled(cache: str) -> dict[str, object] | None:
     path = config_path()
     if found.get("config_path") != path or found.get("config_sig") != file_signature(path):
         return None
+    if found.get("fetched_sig") != file_signature(fs.join(cache, "pricing", "fetched.bin")):
+        return None  # a price download since: `pricing update` may not be the last to compile
     if not isinstance(found.get("models"), dict):
         return None
     found["table_sig"] = (st.st_ino, st.st_size, st.st_mtime_ns)  # in memory only: see today()

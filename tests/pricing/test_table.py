@@ -195,6 +195,85 @@ def test_new_config_reprices_without_rereading_logs(config_dir, tmp_path, monkey
     assert group_file.stat().st_mtime_ns == before  # no transcript was read again
 
 
+def _save_config(path, opus_input: float) -> None:
+    """Save the config as an editor does: a whole new file renamed over the old one."""
+    tmp = path.with_suffix(".saving")
+    tmp.write_text(
+        f'[pricing]\noffline = true\n[pricing.overrides."claude-opus-4-8"]\ninput = {opus_input}\n'
+    )
+    os.replace(tmp, path)
+
+
+def _today_on_the_line(config_dir) -> str:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now)])  # 10 in, 100 out
+    refresh()
+    line = run_costline(payload(path), env={"NO_COLOR": "1", "COLUMNS": "400"}).stdout.decode()
+    return line.split(" today")[0].rsplit(" ", 1)[-1]
+
+
+@pytest.mark.parametrize("edit", ["after the read", "before the read"])
+def test_a_config_edit_saved_during_a_compile_is_in_force_at_the_next_render(config_dir, monkeypatch, edit):
+    from pathlib import Path
+
+    from statusline import config as config_module
+    from statusline.price_table import compile_table
+
+    settings = Path(os.environ["COSTLINE_CONFIG"])
+    _save_config(settings, 5000)  # $5000/MTok input: 10 in + 100 out = $0.05 + $0.0025
+    real_load = config_module.load_config
+    edits = []
+
+    def load_while_saving(path=None):
+        if edit == "before the read" and not edits:
+            edits.append(_save_config(settings, 9000))
+        loaded = real_load(path)
+        if not edits:
+            edits.append(_save_config(settings, 9000))  # $0.09 + $0.0025
+        return loaded
+
+    monkeypatch.setattr(config_module, "load_config", load_while_saving)
+    compile_table(os.environ["COSTLINE_CACHE_DIR"])
+    monkeypatch.setattr(config_module, "load_config", real_load)
+    assert _today_on_the_line(config_dir) == "$0.09"  # was $0.05: the first save's prices
+
+
+@pytest.mark.parametrize("hook", ["fetched_history", "atomic_write"])
+def test_a_price_download_saved_during_a_compile_is_in_force_at_the_next_render(
+    config_dir, monkeypatch, hook
+):
+    """`pricing update` saves the history and compiles while a render compiles: the update lands
+    while the render reads its inputs, or after it read them, just before it stores its table."""
+    from statusline import price_table
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    fetched = {
+        "periods": {"claude-opus-4-8": [(0, 9000.0, 25.0, 6.25, 10.0, 0.5, None, 2.0, 1_000_000)]},
+        "aliases": {},
+        "etag": None,
+        "last_modified": None,
+        "fetched_ms": int(time.time() * 1000),
+    }
+    real = getattr(price_table, hook)
+
+    def update() -> None:
+        monkeypatch.setattr(price_table, hook, real)  # once; the update's own compile runs as is
+        price_table.save_history(cache, fetched)
+        price_table.compile_table(cache)
+
+    def then_update(*args):
+        if hook == "atomic_write":
+            update()
+            return real(*args)
+        found = real(*args)  # the render has read the old history
+        update()
+        return found
+
+    monkeypatch.setattr(price_table, hook, then_update)
+    price_table.compile_table(cache)  # the render's compile, ending after the update's
+    assert _today_on_the_line(config_dir) == "$0.09"  # was $0.00: the bundled $5/MTok
+
+
 def test_pricing_show_json_and_unknown(tmp_path):
     proc = run_costline(b"", "pricing", "show", "us.anthropic.claude-sonnet-4-5-20250929-v1:0", "--json")
     doc = json.loads(proc.stdout)
