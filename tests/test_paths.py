@@ -8,14 +8,17 @@ import pytest
 from helpers import ONE, assistant, run_costline, write_transcript
 from index_helpers import priced
 
-from statusline.paths import projects_dirs
+from statusline.paths import claude_config_dirs, projects_dirs
+from statusline.settings_file import settings_path
 
 
 def test_claude_config_dir_naming_the_projects_folder_is_accepted(config_dir, monkeypatch):
     write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(config_dir / "projects"))
+    assert claude_config_dirs() == [str(config_dir)]
     assert projects_dirs() == [str(config_dir / "projects")]
     assert priced().usd == pytest.approx(ONE)  # was $0: `<projects>/projects` does not exist
+    assert settings_path("user") == str(config_dir / "settings.json")  # not inside projects/
 
 
 def test_the_config_dir_and_its_projects_folder_given_together_are_one_folder(config_dir, monkeypatch):
@@ -35,7 +38,7 @@ def test_only_a_folder_named_projects_stands_in_for_one(tmp_path, monkeypatch):
     write_transcript(tmp_path, "p", "s1.jsonl", [assistant()])
     (tmp_path / "projects").rename(logs)
     monkeypatch.setenv("CLAUDE_CONFIG_DIR", str(logs))
-    assert projects_dirs() == []  # a guess at any folder of .jsonl files would read foreign logs
+    assert projects_dirs() == []  # a guess at any folder of .jsonl files could read foreign logs
 
 
 def test_doctor_names_the_folder_it_reads(config_dir):
@@ -44,6 +47,10 @@ def test_doctor_names_the_folder_it_reads(config_dir):
         proc = run_costline(b"", "doctor", "--json", "--no-timing", env={"CLAUDE_CONFIG_DIR": str(given)})
         check = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}["claude logs"]
         assert check["ok"] and check["detail"].startswith(f"{config_dir / 'projects'}: 1 transcripts")
+    assert (
+        f"CLAUDE_CONFIG_DIR names {config_dir / 'projects'}, a projects folder: read as {config_dir}"
+        in (check["detail"])
+    )
     missing = config_dir / "elsewhere"
     proc = run_costline(b"", "doctor", "--json", "--no-timing", env={"CLAUDE_CONFIG_DIR": str(missing)})
     check = {c["name"]: c for c in json.loads(proc.stdout)["checks"]}["claude logs"]
