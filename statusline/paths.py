@@ -30,7 +30,7 @@ def claude_config_dirs() -> list[str]:
         dirs = [fs.join(xdg, "claude"), fs.join(home, ".claude")]
     seen: list[str] = []
     for d in dirs:
-        d = _absolute(d)
+        d = config_dir_of(_absolute(d))
         if d not in seen:
             seen.append(d)
     return seen
@@ -39,6 +39,16 @@ def claude_config_dirs() -> list[str]:
 def projects_dirs() -> list[str]:
     """The `projects/` folders of the config dirs that exist."""
     return [p for p in (fs.join(d, "projects") for d in claude_config_dirs()) if fs.isdir(p)]
+
+
+def config_dir_of(path: str) -> str:
+    """The Claude config dir a CLAUDE_CONFIG_DIR entry names: the entry, or its parent when the
+    entry is that dir's `projects` folder (given one level too deep; ccusage accepts it too). A
+    config dir that happens to be called `projects` keeps its own `projects/`."""
+    path = path.rstrip(fs.SEP) or path
+    if fs.basename(path) == "projects" and fs.isdir(path) and not fs.isdir(fs.join(path, "projects")):
+        return fs.dirname(path)
+    return path
 
 
 def _absolute(path: str) -> str:

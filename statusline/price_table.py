@@ -10,9 +10,10 @@ Layers, lowest to highest precedence:
    fetch cannot bring them back;
 4. user overrides from the config file (negotiated or gateway rates), optionally from a date.
 
-The compiled table lives in `<cache>/pricing/table.bin` (marshal) with the stat signature of the
-config file it was built from; the render recompiles only when that file, the fetched history or
-costline's bundled table changed. Nothing here touches the network.
+The compiled table lives in `<cache>/pricing/table.bin` (marshal) with the stat signatures of the
+config file and the fetched history it was built from, taken before they were read; the render
+recompiles only when one of them or costline's bundled table changed. Nothing here touches the
+network.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ KNOWN_FIXES: dict[str, dict[str, object]] = {
     "claude-sonnet-4-5": {"tier": None},
 }
 FAMILIES = ("opus", "sonnet", "haiku", "fable", "mythos")
+# Reads of the inputs before a compile gives up storing its table (an editor saving in a loop).
+COMPILE_ATTEMPTS = 3
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -233,19 +236,37 @@ def newest_by_family(table: Table) -> dict[str, str]:
     return newest
 
 
+def input_signatures(cache: str, path: str) -> tuple[object, object]:
+    """The stat signatures of what a compile reads: the config file and the fetched history (the
+    bundled table is costline's own code, recorded as `bundled`)."""
+    return file_signature(path), file_signature(os.path.join(pricing_dir(cache), "fetched.bin"))
+
+
 def compile_table(cache: str) -> dict[str, object]:
-    """Read the config and fetched history, compile, store; return the compiled table."""
+    """Read the config and fetched history, compile, store; return the compiled table.
+
+    The inputs' signatures are taken before they are read and checked again after: a file saved
+    meanwhile is read again, and a table whose inputs kept changing is used but not stored, so a
+    stored table never carries older prices than its signatures claim.
+    """
     from statusline.config import load_config
 
     path = config_path()
-    compiled = build(load_config(path), fetched_history(cache))
-    compiled["config_sig"] = file_signature(path)
+    for _ in range(COMPILE_ATTEMPTS):
+        before = input_signatures(cache, path)
+        compiled = build(load_config(path), fetched_history(cache))
+        stable = input_signatures(cache, path) == before
+        if stable:
+            break
+    compiled["config_sig"], compiled["fetched_sig"] = before
     compiled["config_path"] = path
-    try:
-        sig = atomic_write(os.path.join(pricing_dir(cache), "table.bin"), marshal.dumps(compiled))
-    except OSError:
-        sig = None  # a read-only cache still gets the right prices, just not saved
-    compiled["table_sig"] = sig  # in memory only; None: nothing may be cached against it
+    sig = None  # in memory only; None: nothing may be cached against it
+    if stable:
+        try:
+            sig = atomic_write(os.path.join(pricing_dir(cache), "table.bin"), marshal.dumps(compiled))
+        except OSError:
+            pass  # a read-only cache still gets the right prices, just not saved
+    compiled["table_sig"] = sig
     return compiled
 
 

@@ -15,8 +15,8 @@ are billed at these rates (Anthropic's per-request rule). `fast` multiplies a me
 Model ids are matched exactly after normalisation, never by substring, so `claude-opus-4` can
 never be taken for `claude-opus-4-5`. Normalisation handles dated and undated ids, `-latest`
 aliases, Bedrock (`anthropic.…-v1:0`, regional `us.`/`eu.`/`apac.`/`au.`/`jp.`/`us-gov.`/
-`global.` profiles, ARNs), Vertex (`…@20250929`), `anthropic/` and other gateway prefixes, a
-`[1m]` suffix and dots for dashes.
+`global.` profiles, ARNs), Vertex (`…@20250929`, `…@default`: whatever follows the `@`),
+`anthropic/` and other gateway prefixes, a `[1m]` suffix and dots for dashes.
 """
 
 from __future__ import annotations
@@ -149,7 +149,7 @@ _FAMILIES = ("opus", "sonnet", "haiku", "fable", "mythos")
 
 
 def _strip_date(name: str) -> str:
-    """Drop a trailing `-YYYYMMDD` (or Vertex `@YYYYMMDD`, already turned into a dash)."""
+    """Drop a trailing `-YYYYMMDD`."""
     if len(name) > 9 and name[-9] == "-" and name[-8:].isdigit():
         return name[:-9]
     return name
@@ -195,8 +195,10 @@ def normalise(model_id: str, aliases: dict[str, str] | None = None) -> tuple[str
         name = rest
     if name.startswith("anthropic."):
         name = name[len("anthropic.") :]
+    # Vertex ids are `model@version`, the version a date or `default`: the model alone sets the price.
+    name = name.partition("@")[0]
     name = _strip_bedrock_version(name)
-    name = name.replace("@", "-").replace(".", "-").replace("_", "-")
+    name = name.replace(".", "-").replace("_", "-")
     name = _strip_date(name)
     name = _reorder_legacy(name)
     return (aliases or ALIASES).get(name, name), regional
@@ -340,6 +342,8 @@ def load_compiled(cache: str) -> dict[str, object] | None:
     path = config_path()
     if found.get("config_path") != path or found.get("config_sig") != file_signature(path):
         return None
+    if found.get("fetched_sig") != file_signature(fs.join(cache, "pricing", "fetched.bin")):
+        return None  # a price download since: `pricing update` may not be the last to compile
     if not isinstance(found.get("models"), dict):
         return None
     found["table_sig"] = (st.st_ino, st.st_size, st.st_mtime_ns)  # in memory only: see today()

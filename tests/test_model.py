@@ -441,6 +441,33 @@ class Harness:
         self.model.overrides = over
         self.note(f"overrides {over}")
 
+    def step_edit_during_compile(self) -> None:
+        """An override edit saved while a compile of the price table runs, before or after the
+        compile reads the config: the next render must price at the edit's rates. The compile is
+        the installed one, run here so that the edit lands at a chosen point of it."""
+        from statusline import config as config_module
+        from statusline.price_table import compile_table
+
+        self.step_overrides()  # the edit that makes the stored table stale
+        real_load = config_module.load_config
+        before_read = self.rng.random() < 0.5
+        saved: list[None] = []
+
+        def load_while_saving(path: str | None = None) -> object:
+            if before_read and not saved:
+                saved.append(self.step_overrides())
+            loaded = real_load(path)
+            if not saved:
+                saved.append(self.step_overrides())
+            return loaded
+
+        self.mp.setattr(config_module, "load_config", load_while_saving)
+        try:
+            compile_table(str(self.cache))
+        finally:
+            self.mp.setattr(config_module, "load_config", real_load)
+        self.note(f"compile with an edit saved {'before' if before_read else 'after'} its read")
+
     def step_zone(self) -> None:
         self.set_zone(self.rng.choice(ZONES))
         self.note(f"zone {self.zone}")
@@ -556,8 +583,10 @@ class Harness:
             self.refresh(kill=self.rng.random() < 0.4)
         elif r < 0.79:
             self.rebuild()
-        elif r < 0.84:
+        elif r < 0.82:
             self.step_overrides()
+        elif r < 0.84:
+            self.step_edit_during_compile()
         elif r < 0.89:
             self.step_zone()
         elif r < 0.92:

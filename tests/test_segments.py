@@ -74,6 +74,7 @@ def text(spans) -> str | None:
         (OLD, "Opus"),
         (START, "Opus 4.8"),
         ({"model": {"id": "claude-sonnet-4-5-20250929"}}, "Sonnet 4.5"),
+        ({"model": {"id": "claude-opus-4-7@default"}}, "Opus 4.7"),  # was "Opus 4.7.default"
         ({"model": None}, None),
         ({"model": {"display_name": "\x1b[31mEvil\x07"}}, "[31mEvil"),
     ],

@@ -18,7 +18,7 @@ import click
 from statusline import __version__
 from statusline.cli.setup import command_for_settings, installed_command, is_ours
 from statusline.index.scan import walk_transcripts
-from statusline.paths import cache_dir, claude_config_dirs, config_path
+from statusline.paths import cache_dir, claude_config_dirs, config_dir_of, config_path
 
 RENDER_BUDGET = 1.5  # × the interpreter's own start
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_payload.json"
@@ -145,7 +145,12 @@ def check_config_dirs() -> Check:
             n += 1
             b += st.st_size
         files, size = files + n, size + b
-        parts.append(f"{folder}: {n} transcripts, {b / 1e6:,.1f} MB")
+        parts.append(f"{projects}: {n} transcripts, {b / 1e6:,.1f} MB")  # the folder read, by name
+    for entry in filter(None, (p.strip() for p in os.environ.get("CLAUDE_CONFIG_DIR", "").split(","))):
+        given = os.path.abspath(os.path.expanduser(entry))
+        folder = config_dir_of(given)
+        if folder != given:  # said, so that a wrong guess is seen
+            parts.append(f"CLAUDE_CONFIG_DIR names {entry}, a projects folder: read as {folder}")
     ok = files > 0
     return Check(
         "claude logs",

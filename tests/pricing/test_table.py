@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import pytest
-from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
+from helpers import assistant, payload, report_json, run_costline, wait_for_refresh, write_transcript
 from index_helpers import refresh
 
 from statusline import pricing
@@ -37,6 +38,13 @@ RESOLUTION = [
     ("bedrock/us-west-2/anthropic.claude-3-haiku-20240307-v1:0", "claude-3-haiku", 1.0),
     ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5", 1.0),
     ("vertex_ai/claude-opus-4-6@20260205", "claude-opus-4-6", 1.0),
+    # Vertex ids are `model@version`: the version is a date or `default` (the newest), never priced apart.
+    ("claude-opus-4-7@default", "claude-opus-4-7", 1.0),
+    ("vertex_ai/claude-sonnet-4-6@default", "claude-sonnet-4-6", 1.0),
+    ("claude-3-5-sonnet-v2@20241022", "claude-3-5-sonnet", 1.0),
+    ("claude-haiku-4-5@20251001", "claude-haiku-4-5", 1.0),
+    ("claude-opus-4-7@default[1m]", "claude-opus-4-7", 1.0),
+    ("claude-opus-9@default", None, 1.0),
     ("anthropic/claude-opus-4-8", "claude-opus-4-8", 1.0),
     ("openrouter/anthropic/claude-sonnet-4.6", "claude-sonnet-4-6", 1.0),
     ("claude-opus-4-8[1m]", "claude-opus-4-8", 1.0),
@@ -108,6 +116,22 @@ def test_hand_computed_cost_per_model(config_dir, model):
     assert set(FAMILY_PRICES) <= set(pricing.MODELS)
 
 
+def test_vertex_default_version_is_priced_on_the_line_and_in_reports(config_dir):
+    # Opus 4.7 at $5 / $25 per MTok: 10,000 in + 2,000 out = $0.05 + $0.05 = $0.10.
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+    usage = {"input_tokens": 10_000, "output_tokens": 2_000}
+    path = write_transcript(
+        config_dir, "p", "s1.jsonl", [assistant(model="claude-opus-4-7@default", usage=usage, ts=now)]
+    )
+    refresh()
+    line = run_costline(payload(path), env={"NO_COLOR": "1", "COLUMNS": "400"}).stdout.decode()
+    assert "$0.10 today" in line and "+?" not in line
+    doc = report_json("daily")
+    assert doc["totals"]["totalCost"] == pytest.approx(0.10)
+    status = json.loads(run_costline(b"", "index", "status", "--json").stdout)
+    assert "claude-opus-4-7@default" not in status["unknown_models"]
+
+
 def test_override_from_a_date_keeps_earlier_prices():
     config = Config("cfg.toml")
     config.overrides = {"claude-opus-4-8": {"input": 4.0, "output": 20.0, "since": 1790000000000.0}}
@@ -169,6 +193,85 @@ def test_new_config_reprices_without_rereading_logs(config_dir, tmp_path, monkey
     repriced = run_costline(payload(path), env={"NO_COLOR": "1"}).stdout.decode()
     assert f"${(10 * 5000 + 100 * 25) / 1e6:.2f} today" in repriced and line != repriced
     assert group_file.stat().st_mtime_ns == before  # no transcript was read again
+
+
+def _save_config(path, opus_input: float) -> None:
+    """Save the config as an editor does: a whole new file renamed over the old one."""
+    tmp = path.with_suffix(".saving")
+    tmp.write_text(
+        f'[pricing]\noffline = true\n[pricing.overrides."claude-opus-4-8"]\ninput = {opus_input}\n'
+    )
+    os.replace(tmp, path)
+
+
+def _today_on_the_line(config_dir) -> str:
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - 60))
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now)])  # 10 in, 100 out
+    refresh()
+    line = run_costline(payload(path), env={"NO_COLOR": "1", "COLUMNS": "400"}).stdout.decode()
+    return line.split(" today")[0].rsplit(" ", 1)[-1]
+
+
+@pytest.mark.parametrize("edit", ["after the read", "before the read"])
+def test_a_config_edit_saved_during_a_compile_is_in_force_at_the_next_render(config_dir, monkeypatch, edit):
+    from pathlib import Path
+
+    from statusline import config as config_module
+    from statusline.price_table import compile_table
+
+    settings = Path(os.environ["COSTLINE_CONFIG"])
+    _save_config(settings, 5000)  # $5000/MTok input: 10 in + 100 out = $0.05 + $0.0025
+    real_load = config_module.load_config
+    edits = []
+
+    def load_while_saving(path=None):
+        if edit == "before the read" and not edits:
+            edits.append(_save_config(settings, 9000))
+        loaded = real_load(path)
+        if not edits:
+            edits.append(_save_config(settings, 9000))  # $0.09 + $0.0025
+        return loaded
+
+    monkeypatch.setattr(config_module, "load_config", load_while_saving)
+    compile_table(os.environ["COSTLINE_CACHE_DIR"])
+    monkeypatch.setattr(config_module, "load_config", real_load)
+    assert _today_on_the_line(config_dir) == "$0.09"  # was $0.05: the first save's prices
+
+
+@pytest.mark.parametrize("hook", ["fetched_history", "atomic_write"])
+def test_a_price_download_saved_during_a_compile_is_in_force_at_the_next_render(
+    config_dir, monkeypatch, hook
+):
+    """`pricing update` saves the history and compiles while a render compiles: the update lands
+    while the render reads its inputs, or after it read them, just before it stores its table."""
+    from statusline import price_table
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    fetched = {
+        "periods": {"claude-opus-4-8": [(0, 9000.0, 25.0, 6.25, 10.0, 0.5, None, 2.0, 1_000_000)]},
+        "aliases": {},
+        "etag": None,
+        "last_modified": None,
+        "fetched_ms": int(time.time() * 1000),
+    }
+    real = getattr(price_table, hook)
+
+    def update() -> None:
+        monkeypatch.setattr(price_table, hook, real)  # once; the update's own compile runs as is
+        price_table.save_history(cache, fetched)
+        price_table.compile_table(cache)
+
+    def then_update(*args):
+        if hook == "atomic_write":
+            update()
+            return real(*args)
+        found = real(*args)  # the render has read the old history
+        update()
+        return found
+
+    monkeypatch.setattr(price_table, hook, then_update)
+    price_table.compile_table(cache)  # the render's compile, ending after the update's
+    assert _today_on_the_line(config_dir) == "$0.09"  # was $0.00: the bundled $5/MTok
 
 
 def test_pricing_show_json_and_unknown(tmp_path):
