@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import time
 
@@ -183,7 +182,8 @@ def write_settings(path: str, old_text: str, new_text: str, backup_dir: str) -> 
             raise SettingsError(f"{path}: not writable; left untouched")
         os.makedirs(backup_dir, mode=0o700, exist_ok=True)
         backup = os.path.join(backup_dir, f"settings-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
-        shutil.copy2(real, backup)
+        with open(real, "rb") as fh:  # a new private file, never through a link planted there
+            atomic_write(backup, fh.read())
     else:
         os.makedirs(os.path.dirname(real), exist_ok=True)
     atomic_write(real, new_text.encode("utf-8"))
