@@ -23,10 +23,10 @@ class SettingsError(Exception):
 def settings_path(scope: str, cwd: str | None = None) -> str:
     """The settings file of a scope: user (~/.claude or CLAUDE_CONFIG_DIR), project or local."""
     if scope == "user":
-        from statusline.paths import home_dir
+        from statusline.paths import NOWHERE, home_dir
 
         env = os.environ.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip()
-        base = os.path.expanduser(env) if env else os.path.join(home_dir(), ".claude")
+        base = os.path.expanduser(env) if env else os.path.join(home_dir() or NOWHERE, ".claude")
         return os.path.join(base, "settings.json")
     folder = os.path.join(cwd or os.getcwd(), ".claude")
     return os.path.join(folder, "settings.json" if scope == "project" else "settings.local.json")
