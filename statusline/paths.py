@@ -12,9 +12,9 @@ NOWHERE = fs.DEVNULL
 
 
 def _is_absolute(path: str) -> bool:
-    if sys.platform == "win32":
-        return path[1:3] in (":\\", ":/") or path.startswith(("\\\\", "//"))
-    return path.startswith(fs.SEP)
+    if sys.platform == "win32" and path[1:3] in (":\\", ":/"):
+        return True
+    return path.startswith(fs.SEP) or (sys.platform == "win32" and path.startswith("\\\\"))
 
 
 def _absolute_env(name: str) -> str | None:
