@@ -64,10 +64,12 @@ def lock_file(fd: int, blocking: bool) -> bool:
         except InterruptedError:
             continue
         except OSError as exc:
+            if not blocking:
+                return False  # busy: a render's usual answer, so no import on its way
             import errno
             import time
 
-            if not blocking or exc.errno != errno.EDEADLK:  # the kernel guessed a deadlock: wait on
+            if exc.errno != errno.EDEADLK:  # the kernel guessed a deadlock: wait on
                 return False
             time.sleep(0.005)
 
