@@ -96,7 +96,7 @@ CACHE_FOLDERS = (
     "unlogged",
     "git",
 )
-_S_IFMT, _S_IFDIR = 0o170000, 0o040000
+_S_IFMT, _S_IFDIR, _S_IFLNK = 0o170000, 0o040000, 0o120000
 
 
 def cache_refusal(path: str | None) -> str | None:
@@ -107,13 +107,16 @@ def cache_refusal(path: str | None) -> str | None:
         return "no home dir"
     try:
         try:
-            st = fs.stat(path)  # a link to a folder of the user's elsewhere is fine
+            link = fs.lstat(path)
         except FileNotFoundError:
             fs.makedirs(path, mode=0o700, exist_ok=True)
-            st = fs.stat(path)
+            link = fs.lstat(path)
+        st = fs.stat(path)  # a link of the user's to a folder of the user's elsewhere is fine
     except OSError:
         return None  # cannot be made or looked at: its writes fail, and today shows `$?` for that
     problem = fs.trust_problem(st)
+    if problem is None and link.st_mode & _S_IFMT == _S_IFLNK:
+        problem = "not yours" if fs.trust_problem(link) == "not yours" else None  # links are 0777
     if problem is None:
         for sub in CACHE_FOLDERS:
             try:
@@ -121,7 +124,7 @@ def cache_refusal(path: str | None) -> str | None:
             except OSError:
                 continue
             if st.st_mode & _S_IFMT != _S_IFDIR:
-                problem = "holds a link" if st.st_mode & _S_IFMT == 0o120000 else None
+                problem = "holds a link" if st.st_mode & _S_IFMT == _S_IFLNK else None
             else:
                 problem = fs.trust_problem(st)
             if problem:

@@ -221,3 +221,25 @@ def test_a_uid_without_a_passwd_entry_and_no_home(tmp_path):
         import shutil
 
         shutil.rmtree(project)
+
+
+@needs_root
+def test_a_cache_dir_link_another_user_planted_is_refused(config_dir, tmp_path):
+    """COSTLINE_CACHE_DIR in a shared folder, where someone else made a link of that name to a
+    private folder of the user's: the link is theirs, so the dir is not used."""
+    mine = tmp_path / "private"
+    mine.mkdir(mode=0o700)
+    link = tmp_path / "shared-cache"
+    link.symlink_to(mine)
+    os.lchown(link, OTHER_UID, OTHER_UID)
+    assert "$? today (cache dir not yours)" in _render(config_dir, link)
+    assert _files(mine) == []
+
+
+def test_a_cache_dir_link_of_the_users_own_is_used(config_dir, tmp_path):
+    mine = tmp_path / "private"
+    mine.mkdir(mode=0o700)
+    link = tmp_path / "cache-link"
+    link.symlink_to(mine)
+    assert "$? today" not in _render(config_dir, link)
+    assert (mine / "index").is_dir()
