@@ -9,7 +9,7 @@ table, which records the stat signature of the config file it was built from (pr
 
 from __future__ import annotations
 
-from statusline.paths import config_path
+from statusline.paths import NOWHERE, config_location, config_path, config_refusal
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -230,6 +230,12 @@ def tpm_for_team(size: int) -> int:
 def load_config(path: str | None = None) -> Config:
     """Read and check the config file; never raises."""
     config = Config(path or config_path())
+    if config.path.startswith(NOWHERE + "/"):  # none, or one others could change: not read
+        where = config_location()
+        why = config_refusal(where)
+        if why:
+            config.warnings.append(f"{where}: not read: {why} (see costline doctor)")
+        return config
     try:
         with open(config.path, "rb") as fh:
             raw = fh.read()

@@ -116,6 +116,7 @@ class Context:
         "notes",
         "now_s",
         "payload",
+        "refused",
         "session_current",
         "store",
     )
@@ -131,6 +132,7 @@ class Context:
         self.index_partial = False
         self.limit_samples: list[tuple[float, str, float, float]] = []  # pace.py samples
         self.index_error: OSError | None = None  # the index could not be read or written
+        self.refused: str | None = None  # why the cache or config dir is not used (paths.py)
         self.session_current = False  # this session's logs are fully indexed (unlogged needs it)
         self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None

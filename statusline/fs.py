@@ -19,6 +19,9 @@ if sys.platform != "win32":
         F_TLOCK,
         O_APPEND,
         O_CREAT,
+        O_EXCL,
+        O_NOFOLLOW,
+        O_NONBLOCK,
         O_RDONLY,
         O_RDWR,
         O_TRUNC,
@@ -27,12 +30,16 @@ if sys.platform != "win32":
         WNOHANG,
         chmod,
         close,
+        fchmod,
         fstat,
         getcwd,
+        geteuid,
         getpid,
+        getuid,
         kill,
         listdir,
         lockf,
+        lstat,
         mkdir,
         open,
         posix_spawn,
@@ -41,6 +48,7 @@ if sys.platform != "win32":
         stat,
         stat_result,
         unlink,
+        urandom,
         utime,
         waitpid,
         write,
@@ -51,6 +59,7 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
     from os import (
         O_APPEND,
         O_CREAT,
+        O_EXCL,
         O_RDONLY,
         O_RDWR,
         O_TRUNC,
@@ -62,6 +71,7 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
         getpid,
         kill,
         listdir,
+        lstat,
         mkdir,
         open,
         read,
@@ -69,17 +79,28 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
         stat,
         stat_result,
         unlink,
+        urandom,
         utime,
         waitpid,
         write,
     )
     from os import _exit as exit_now
 
+    O_NOFOLLOW = O_NONBLOCK = 0  # no symbolic links to follow by accident, no FIFOs to block on
+    geteuid = getuid = None  # no owners to compare: the checks below are skipped
+
+    def fchmod(fd: int, mode: int) -> None:
+        pass  # Windows keeps no Unix permission bits
+
+
 __all__ = [
     "F_LOCK",
     "F_TLOCK",
     "O_APPEND",
     "O_CREAT",
+    "O_EXCL",
+    "O_NOFOLLOW",
+    "O_NONBLOCK",
     "O_RDONLY",
     "O_RDWR",
     "O_TRUNC",
@@ -90,14 +111,18 @@ __all__ = [
     "basename",
     "chmod",
     "close",
+    "create_new",
     "dirname",
     "environ",
     "exit_now",
     "expanduser",
+    "fchmod",
     "fstat",
     "getcwd",
+    "geteuid",
     "getpid",
     "getsize",
+    "getuid",
     "is_regular",
     "isdir",
     "isfile",
@@ -105,16 +130,22 @@ __all__ = [
     "kill",
     "listdir",
     "lockf",
+    "lstat",
     "makedirs",
     "mkdir",
     "open",
+    "open_private",
     "posix_spawn",
     "read",
     "replace",
     "set_env",
     "stat",
     "stat_result",
+    "temp_name",
+    "touch",
+    "trust_problem",
     "unlink",
+    "urandom",
     "utime",
     "waitpid",
     "write",
@@ -257,3 +288,51 @@ def makedirs(path: str, mode: int = 0o777, exist_ok: bool = False) -> None:
     except FileExistsError:
         if not (exist_ok and isdir(path)):
             raise
+
+
+# -- files in costline's own folders, never through something another user planted ----------------
+def temp_name(path: str) -> str:
+    """`<path>.<16 random hex digits>.tmp`: a temp name nobody can guess and plant beforehand."""
+    return f"{path}.{urandom(8).hex()}.tmp"
+
+
+def create_new(path: str, mode: int = 0o600) -> int:
+    """Create a file for writing that was not there: fails on anything found at `path`, a
+    symbolic link included (O_EXCL|O_NOFOLLOW), so nothing else can be written through it."""
+    return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
+
+
+def open_private(path: str, flags: int) -> int:
+    """Open (creating it 0600 if missing) a file to append to or lock: never through a symbolic
+    link, never a FIFO or device, never another user's file (OSError for those)."""
+    fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600)
+    try:
+        st = fstat(fd)
+        if not is_regular(st.st_mode) or (geteuid is not None and st.st_uid != geteuid()):
+            raise PermissionError(1, "not a private file", path)  # EPERM
+    except BaseException:
+        close(fd)
+        raise
+    return fd
+
+
+def touch(path: str, when_s: float) -> None:
+    """Create `path` if missing (see open_private) and set its times to `when_s`."""
+    fd = open_private(path, O_WRONLY)
+    try:
+        utime(fd if geteuid is not None else path, (when_s, when_s))  # the file opened, not a link
+    finally:
+        close(fd)
+
+
+def trust_problem(st: stat_result, sticky_ok: bool = False) -> str | None:
+    """Why a folder or file others may change must not be used ("not yours", "writable by
+    others"), None when only this user (or root) can change it. `sticky_ok`: a folder where
+    others may add entries but not replace this user's (like /tmp) is fine."""
+    if geteuid is None:
+        return None
+    if st.st_uid not in (geteuid(), 0):
+        return "not yours"
+    if st.st_mode & 0o022 and not (sticky_ok and st.st_mode & 0o1000):
+        return "writable by others"
+    return None

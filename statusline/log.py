@@ -25,7 +25,7 @@ def write(cache: str, message: str) -> None:
             pass
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime())
         line = f"{stamp} pid={fs.getpid()} {message}".replace("\n", " | ")[:2000] + "\n"
-        fd = fs.open(path, fs.O_WRONLY | fs.O_APPEND | fs.O_CREAT, 0o600)
+        fd = fs.open_private(path, fs.O_WRONLY | fs.O_APPEND)
         try:
             fs.write(fd, line.encode("utf-8", "replace"))
         finally:

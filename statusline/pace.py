@@ -71,7 +71,7 @@ def record(
     except OSError:
         pass
     try:
-        fd = fs.open(path, fs.O_WRONLY | fs.O_CREAT | fs.O_APPEND, 0o600)
+        fd = fs.open_private(path, fs.O_WRONLY | fs.O_APPEND)
     except OSError:
         return samples + new
     try:

@@ -2,17 +2,41 @@
 
 from __future__ import annotations
 
+import sys
+
 from statusline import fs
 
+# Where costline keeps nothing: every path under it fails with ENOTDIR, for root too. It stands
+# for a cache or config dir that cannot be used (none found, or refused: see cache_refusal).
+NOWHERE = fs.DEVNULL
 
-def home_dir() -> str:
-    home = fs.environ().get("HOME") or fs.expanduser("~")
-    if home and home != "~":
+
+def _is_absolute(path: str) -> bool:
+    if sys.platform == "win32" and path[1:3] in (":\\", ":/"):
+        return True
+    return path.startswith(fs.SEP) or (sys.platform == "win32" and path.startswith("\\\\"))
+
+
+def _absolute_env(name: str) -> str | None:
+    """A folder named by an environment variable, only when absolute: a relative one would be
+    taken from the working directory (the XDG spec calls them invalid: ignored)."""
+    value = fs.environ().get(name, "")
+    return fs.normpath(value) if _is_absolute(value) else None
+
+
+def home_dir() -> str | None:
+    """HOME when it is absolute, else this uid's passwd entry; None when neither gives one (never
+    the working directory)."""
+    home = fs.environ().get("HOME", "")
+    if _is_absolute(home):
         return home
     try:
-        return fs.getcwd()
-    except OSError:
-        return fs.SEP
+        import pwd
+
+        home = pwd.getpwuid(fs.getuid()).pw_dir
+    except (ImportError, KeyError, TypeError):  # no passwd (Windows), or no entry for this uid
+        return None
+    return home if _is_absolute(home) else None
 
 
 def claude_config_dirs() -> list[str]:
@@ -26,11 +50,13 @@ def claude_config_dirs() -> list[str]:
         dirs = [fs.expanduser(p.strip()) for p in env.split(",") if p.strip()]
     else:
         home = home_dir()
-        xdg = fs.environ().get("XDG_CONFIG_HOME") or fs.join(home, ".config")
-        dirs = [fs.join(xdg, "claude"), fs.join(home, ".claude")]
+        xdg = _absolute_env("XDG_CONFIG_HOME") or (fs.join(home, ".config") if home else "")
+        dirs = [fs.join(xdg, "claude") if xdg else "", fs.join(home, ".claude") if home else ""]
     seen: list[str] = []
     for d in dirs:
-        d = config_dir_of(_absolute(d))
+        if not _is_absolute(d):
+            continue  # never a folder of the working directory's
+        d = config_dir_of(fs.normpath(d))
         if d not in seen:
             seen.append(d)
     return seen
@@ -51,29 +77,115 @@ def config_dir_of(path: str) -> str:
     return path
 
 
-def _absolute(path: str) -> str:
-    """`fs.abspath`, except that a vanished working directory leaves the path as it is."""
+def cache_path() -> str | None:
+    """Where costline's cache dir is meant to be: `$COSTLINE_CACHE_DIR`, else
+    `$XDG_CACHE_HOME/costline`, else `~/.cache/costline`; None without an absolute choice."""
+    explicit = _absolute_env("COSTLINE_CACHE_DIR")
+    if explicit:
+        return explicit
+    xdg = _absolute_env("XDG_CACHE_HOME")
+    if xdg is None:
+        home = home_dir()
+        if home is None:
+            return None
+        xdg = fs.join(home, ".cache")
+    return fs.join(xdg, "costline")
+
+
+# The folders costline makes in its cache dir that a render writes to: each must be a folder of
+# this user's, as the cache dir itself (a link or another user's folder planted inside while it
+# was open to others would take the render's writes elsewhere).
+CACHE_FOLDERS = (
+    "index",
+    "index/v2",
+    "index/v2/groups",
+    "index/v2/packs",
+    "index/v2/hours",
+    "index/v2/days",
+    "pricing",
+    "unlogged",
+    "git",
+)
+_S_IFMT, _S_IFDIR, _S_IFLNK = 0o170000, 0o040000, 0o120000
+
+
+def cache_refusal(path: str | None) -> str | None:
+    """Why costline must not use this cache dir (a few words for the status line; `costline
+    doctor` says more), None when it may. A missing cache dir is created first (0700), so what is
+    checked is what will be used."""
+    if path is None:
+        return "no home dir"
     try:
-        return fs.abspath(path)
+        try:
+            link = fs.lstat(path)
+        except FileNotFoundError:
+            fs.makedirs(path, mode=0o700, exist_ok=True)
+            link = fs.lstat(path)
+        st = fs.stat(path)  # a link of the user's to a folder of the user's elsewhere is fine
     except OSError:
-        return path
+        return None  # cannot be made or looked at: its writes fail, and today shows `$?` for that
+    problem = fs.trust_problem(st)
+    if problem is None and link.st_mode & _S_IFMT == _S_IFLNK:
+        problem = "not yours" if fs.trust_problem(link) == "not yours" else None  # links are 0777
+    if problem is None:
+        for sub in CACHE_FOLDERS:
+            try:
+                st = fs.lstat(fs.join(path, sub))
+            except OSError:
+                continue
+            if st.st_mode & _S_IFMT != _S_IFDIR:
+                problem = "holds a link" if st.st_mode & _S_IFMT == _S_IFLNK else None
+            else:
+                problem = fs.trust_problem(st)
+            if problem:
+                break
+    return f"cache dir {problem}" if problem else None
 
 
 def cache_dir() -> str:
-    """costline's private cache dir: `$COSTLINE_CACHE_DIR`, else `$XDG_CACHE_HOME/costline`."""
-    explicit = fs.environ().get("COSTLINE_CACHE_DIR")
+    """costline's cache dir (see cache_path), or NOWHERE when it must not be used (cache_refusal)."""
+    path = cache_path()
+    return path if path is not None and cache_refusal(path) is None else NOWHERE
+
+
+def config_location() -> str | None:
+    """Where the config file is meant to be: `$COSTLINE_CONFIG`, else
+    `$XDG_CONFIG_HOME/costline/config.toml`, else `~/.config/…`; None without an absolute choice."""
+    explicit = _absolute_env("COSTLINE_CONFIG")
     if explicit:
-        return _absolute(explicit)
-    xdg = fs.environ().get("XDG_CACHE_HOME") or fs.join(home_dir(), ".cache")
-    return fs.join(_absolute(xdg), "costline")
+        return explicit
+    xdg = _absolute_env("XDG_CONFIG_HOME")
+    if xdg is None:
+        home = home_dir()
+        if home is None:
+            return None
+        xdg = fs.join(home, ".config")
+    return fs.join(xdg, "costline", "config.toml")
+
+
+def config_refusal(path: str | None) -> str | None:
+    """Why the config file must not be read: its folder or itself may be changed by others (a
+    folder like /tmp, where others may add files but not replace this user's, is fine)."""
+    if path is None:
+        return None  # no config: the defaults
+    for what, where, sticky_ok in (("dir", fs.dirname(path), True), ("file", path, False)):
+        try:
+            st = fs.stat(where)
+        except OSError:
+            return None  # not there (or not readable): nothing is read from it
+        problem = fs.trust_problem(st, sticky_ok)
+        if problem:
+            return f"config {what} {problem}"
+    return None
 
 
 def config_path() -> str:
-    explicit = fs.environ().get("COSTLINE_CONFIG")
-    if explicit:
-        return _absolute(explicit)
-    xdg = fs.environ().get("XDG_CONFIG_HOME") or fs.join(home_dir(), ".config")
-    return fs.join(_absolute(xdg), "costline", "config.toml")
+    """The config file to read: see config_location; under NOWHERE when there is none or it must
+    not be read (config_refusal), so that reading it finds nothing."""
+    path = config_location()
+    if path is None or config_refusal(path):
+        return fs.join(NOWHERE, "config.toml")
+    return path
 
 
 def file_signature(path: str) -> tuple[int, int, int] | None:

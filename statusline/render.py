@@ -15,7 +15,7 @@ import time
 
 from statusline import fs
 from statusline.look import available_width, compose, use_color
-from statusline.paths import cache_dir
+from statusline.paths import NOWHERE, cache_dir, cache_path, cache_refusal, config_location, config_refusal
 from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 
 TYPE_CHECKING = False
@@ -28,21 +28,28 @@ def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str
     from statusline.context import Context
     from statusline.segments import run_segments
 
-    cache = cache_dir()
+    # A cache or config dir others could change is not used at all: today is `$?`, saying why.
+    cache = cache_path()
+    refused = cache_refusal(cache)
+    if cache is None or refused:
+        cache = NOWHERE  # nothing is read from or written to it (see paths.NOWHERE)
+    refused = refused or config_refusal(config_location())
     payload, problem = parse_payload(raw)
     if problem:
         from statusline import log  # only when there is something to log
 
         log.write(cache, problem)
     ctx = Context(payload, now_s, env, cache)
+    ctx.refused = refused
     zone = ctx.config.get("timezone")
     if isinstance(zone, str) and zone:  # config `timezone`: the C library reads the zone files
         fs.set_env("TZ", zone)
         time.tzset()
     try:
-        ctx.refresh_index()
-        ctx.track_unlogged()
-        ctx.track_limits()
+        if cache != NOWHERE:
+            ctx.refresh_index()
+            ctx.track_unlogged()
+            ctx.track_limits()
     except Exception as exc:
         if isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
             ctx.index_error = exc

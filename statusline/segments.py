@@ -126,6 +126,8 @@ def age(seconds: float) -> str:
 
 def today(ctx: Context) -> Spans | None:
     """Today's cost across all sessions and config dirs, local calendar day; `$?` if unknown."""
+    if ctx.refused:  # a cache or config dir others could change: none of it is used
+        return [(f"$? today ({ctx.refused})", "muted")]
     priced = ctx.today()
     usd = priced.usd + ctx.unlogged_today()
     if ctx.index_error is not None:  # the index could not be kept: no figure rather than a wrong one

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
 import time
 
@@ -24,10 +23,10 @@ class SettingsError(Exception):
 def settings_path(scope: str, cwd: str | None = None) -> str:
     """The settings file of a scope: user (~/.claude or CLAUDE_CONFIG_DIR), project or local."""
     if scope == "user":
-        from statusline.paths import config_dir_of, home_dir
+        from statusline.paths import NOWHERE, config_dir_of, home_dir
 
         env = os.environ.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip()
-        base = config_dir_of(os.path.expanduser(env)) if env else os.path.join(home_dir(), ".claude")
+        base = config_dir_of(os.path.expanduser(env)) if env else os.path.join(home_dir() or NOWHERE, ".claude")
         return os.path.join(base, "settings.json")
     folder = os.path.join(cwd or os.getcwd(), ".claude")
     return os.path.join(folder, "settings.json" if scope == "project" else "settings.local.json")
@@ -183,7 +182,8 @@ def write_settings(path: str, old_text: str, new_text: str, backup_dir: str) -> 
             raise SettingsError(f"{path}: not writable; left untouched")
         os.makedirs(backup_dir, mode=0o700, exist_ok=True)
         backup = os.path.join(backup_dir, f"settings-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
-        shutil.copy2(real, backup)
+        with open(real, "rb") as fh:  # a new private file, never through a link planted there
+            atomic_write(backup, fh.read())
     else:
         os.makedirs(os.path.dirname(real), exist_ok=True)
     atomic_write(real, new_text.encode("utf-8"))

@@ -54,3 +54,32 @@ def test_isfile_and_isdir_as_os_path(tmp_path):
     for name in ("f", "broken", "fifo", "missing", ""):
         p = str(tmp_path / name)
         assert fs.isfile(p) == os.path.isfile(p) and fs.isdir(p) == os.path.isdir(p), name
+
+
+def test_open_private_refuses_links_fifos_and_other_users_files(tmp_path):
+    (tmp_path / "target").write_text("x")
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    (tmp_path / "dangling").symlink_to(tmp_path / "missing")
+    os.mkfifo(tmp_path / "fifo")  # opened for writing with no reader: refused at once, no hang
+    for name in ("link", "dangling", "fifo"):
+        with pytest.raises(OSError):
+            fs.open_private(str(tmp_path / name), fs.O_WRONLY | fs.O_APPEND)
+    assert not (tmp_path / "missing").exists() and (tmp_path / "target").read_text() == "x"
+    fd = fs.open_private(str(tmp_path / "new"), fs.O_WRONLY | fs.O_APPEND)
+    os.close(fd)
+    assert (tmp_path / "new").stat().st_mode & 0o777 == 0o600
+    if os.geteuid() == 0:  # only root can give a file to another user
+        os.chown(tmp_path / "new", 65534, 65534)
+        with pytest.raises(PermissionError):
+            fs.open_private(str(tmp_path / "new"), fs.O_RDWR)
+
+
+def test_create_new_takes_nothing_that_is_there(tmp_path):
+    (tmp_path / "dangling").symlink_to(tmp_path / "missing")
+    (tmp_path / "file").write_text("x")
+    for name in ("dangling", "file"):
+        with pytest.raises(FileExistsError):
+            fs.create_new(str(tmp_path / name))
+    assert not (tmp_path / "missing").exists() and (tmp_path / "file").read_text() == "x"
+    names = {fs.temp_name("/c/meta") for _ in range(100)}
+    assert len(names) == 100 and all(n.startswith("/c/meta.") and n.endswith(".tmp") for n in names)

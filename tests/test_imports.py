@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import COSTLINE, assistant, payload, write_transcript
+from helpers import COSTLINE, assistant, payload, wait_for_refresh, write_transcript
 
 ALLOWED_EXTRA = {"__future__", "_json"}  # no fcntl: locks use os.lockf
 FORBIDDEN = {
@@ -140,3 +140,22 @@ def test_launcher_render_imports_neither_site_nor_os(config_dir, tmp_path):
     assert "site" not in extra and "os" not in extra and "posixpath" not in extra, sorted(extra)
     unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA - STARTUP
     assert not unexpected, f"new imports on the launcher's render path: {sorted(unexpected)}"
+
+
+def test_a_render_that_finds_the_index_busy_imports_nothing_more(config_dir, tmp_path):
+    """The background refresh holds the writers' lock: the render's failed try is no import
+    (`errno` was imported on that path: test_launcher_render_imports_neither_site_nor_os then
+    failed whenever the refresh held the lock at that moment)."""
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    subprocess.run([COSTLINE], input=payload(path), capture_output=True, check=True)
+    wait_for_refresh(Path(os.environ["COSTLINE_CACHE_DIR"]))
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m2", request_id="r2")], mode="a")
+    lock = Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "lock"
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        os.lockf(fd, os.F_LOCK, 0)  # as a running refresh holds it
+        extra = launcher_imports(tmp_path, payload(path, cost={"total_cost_usd": 0.5}))
+    finally:
+        os.close(fd)
+    unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA - STARTUP
+    assert not unexpected, f"new imports when the index is busy: {sorted(unexpected)}"

@@ -21,3 +21,15 @@ def test_log_never_raises(tmp_path):
     target.write_text("not a dir")
     log.write(str(target), "cannot be written")
     log.exception(str(target), "where", ValueError("boom"))
+
+
+def test_a_planted_log_link_is_not_followed(tmp_path):
+    """`costline.log` planted as a link to another of the user's files: that file is untouched."""
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    (cache / "costline.log").symlink_to(victim)
+    log.write(str(cache), "a problem")
+    log.exception(str(cache), "where", ValueError("boom"))
+    assert victim.read_text() == "precious\n"

@@ -146,6 +146,12 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"costline: {exc.format_message()}", err=True)
         return exc.exit_code
     except OSError as exc:
+        from statusline.paths import NOWHERE, cache_path, cache_refusal
+
+        if f"{exc.filename}/".startswith(NOWHERE + "/"):  # no cache dir costline may use
+            why = cache_refusal(cache_path()) or "unusable"
+            click.echo(f"costline: no cache dir ({why}): see costline doctor", err=True)
+            return 1
         click.echo(f"costline: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         return 1
     except Exception as exc:

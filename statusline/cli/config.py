@@ -75,9 +75,10 @@ def init(force: bool) -> None:
     path = config_path()
     if os.path.exists(path) and not force:
         raise click.ClickException(f"{path} exists; use --force to overwrite it")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(STARTER)
+    from statusline.index.store import atomic_write
+
+    os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)  # see paths.config_refusal
+    atomic_write(path, STARTER.encode("utf-8"))
     click.echo(f"wrote {path}")
 
 

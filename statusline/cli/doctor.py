@@ -15,10 +15,19 @@ from pathlib import Path
 
 import click
 
-from statusline import __version__
+from statusline import __version__, fs
 from statusline.cli.setup import command_for_settings, installed_command, is_ours
 from statusline.index.scan import walk_transcripts
-from statusline.paths import cache_dir, claude_config_dirs, config_dir_of, config_path
+from statusline.paths import (
+    cache_dir,
+    cache_path,
+    cache_refusal,
+    claude_config_dirs,
+    config_dir_of,
+    config_location,
+    config_path,
+    config_refusal,
+)
 
 RENDER_BUDGET = 1.5  # × the interpreter's own start
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_payload.json"
@@ -160,11 +169,74 @@ def check_config_dirs() -> Check:
     )
 
 
+def _ignored(*names: str) -> str:
+    """`; X=rel is ignored (not absolute)` for each variable costline ignores."""
+    out = ""
+    for name in names:
+        value = os.environ.get(name)
+        if value and not os.path.isabs(value):
+            out += f"; {name}={value} is ignored (not absolute)"
+    return out
+
+
+def _untrusted(path: str, st: os.stat_result, sticky_ok: bool = False) -> str | None:
+    """What makes a folder or file one others could change, in words, or None."""
+    problem = fs.trust_problem(st, sticky_ok)
+    if problem == "not yours":
+        return f"{path} belongs to uid {st.st_uid}"
+    return f"{path} is {problem}" if problem else None
+
+
+def cache_findings(path: str, most: int = 5) -> list[str]:
+    """Everything in the cache dir others could have changed or planted: the dir itself, then
+    links, other users' entries and entries others may write, anywhere inside."""
+    found = [f for f in [_untrusted(path, os.stat(path))] if f]
+    for folder, dirs, files in os.walk(path):  # links are listed, never followed
+        for name in sorted(dirs + files):
+            full = os.path.join(folder, name)
+            try:
+                st = os.lstat(full)
+            except OSError:
+                continue
+            problem = f"{full} is a link" if os.path.islink(full) else _untrusted(full, st)
+            if problem:
+                found.append(problem)
+            if len(found) >= most:
+                return found
+    return found
+
+
 def check_cache() -> Check:
-    """Whether the index can be written: without it today is shown as `$?`."""
+    """Whether the index can be kept: a cache dir that cannot be written, or that others could
+    change (then it is not used at all), shows today as `$?`."""
     from statusline.index.store import Store, atomic_write
 
-    path = cache_dir()
+    path = cache_path()
+    ignored = _ignored("COSTLINE_CACHE_DIR", "XDG_CACHE_HOME")
+    if path is None:
+        return Check(
+            "cache",
+            False,
+            f"no home dir: HOME is unset or relative and uid {os.getuid()} has no passwd entry{ignored};"
+            " today shows $?",
+            "set HOME or COSTLINE_CACHE_DIR to an absolute path",
+        )
+    refused = cache_refusal(path)  # makes the dir when missing, as a render would
+    try:
+        findings = cache_findings(path) if os.path.isdir(path) else []
+    except OSError:
+        findings = []
+    if refused or findings:
+        first = findings[0] if findings else f"{path}: {refused}"
+        if first == f"{path} is writable by others" and len(findings) == 1:
+            fix = f"chmod 700 {shlex.quote(path)}"
+        elif first.startswith(f"{path} belongs to"):
+            fix = "set COSTLINE_CACHE_DIR to a folder of yours (absolute)"
+        else:  # something was planted inside while it was open: start afresh
+            fix = f"mv {shlex.quote(path)} {shlex.quote(path + '.suspect')} (costline rebuilds its cache)"
+        why = refused or "cache dir unsafe"
+        detail = f"{'; '.join(findings) or first}: not used, today shows $? ({why}){ignored}"
+        return Check("cache", False, detail, fix)
     probe = Store(path).path("doctor.probe")
     try:
         os.makedirs(os.path.dirname(probe), mode=0o700, exist_ok=True)
@@ -178,7 +250,7 @@ def check_cache() -> Check:
             f"{path} is not writable: {exc.strerror or exc}{where}; today shows $?",
             "make it writable (chmod u+rwx), or set COSTLINE_CACHE_DIR to a writable folder",
         )
-    return Check("cache", True, f"{path} (writable)")
+    return Check("cache", True, f"{path} (writable){ignored}")
 
 
 def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:
@@ -238,6 +310,17 @@ def check_pricing() -> list[Check]:
 def check_config() -> Check:
     from statusline.config import load_config
 
+    where = config_location()
+    refused = config_refusal(where)
+    if where is not None and refused:
+        folder = os.path.dirname(where)
+        what = folder if refused.startswith("config dir") else where
+        detail = _untrusted(what, os.stat(what), sticky_ok=what == folder) or f"{what}: {refused}"
+        if "belongs to" in detail:
+            fix = "set COSTLINE_CONFIG to a file of yours in a folder of yours (absolute)"
+        else:
+            fix = f"chmod {700 if what == folder else 600} {shlex.quote(what)}"
+        return Check("config", False, f"{detail}: not read, today shows $?", fix)
     config = load_config()
     exists = os.path.exists(config.path)
     detail = f"{config.path}" + ("" if exists else " (not present: defaults)")

@@ -8,7 +8,7 @@ import time
 
 import click
 
-from statusline import bundle
+from statusline import bundle, fs
 from statusline.cli import emit_json
 from statusline.index.lines import fast_parser
 from statusline.index.scan import scan
@@ -58,8 +58,11 @@ class _Progress:
 def _trace(cache: str, event: str) -> None:
     """With COSTLINE_TRACE_REFRESH set, note each refresh's start and end (tests check overlaps)."""
     if os.environ.get("COSTLINE_TRACE_REFRESH"):
-        with open(os.path.join(cache, "refresh.trace"), "a", encoding="utf-8") as fh:
-            fh.write(f"{event} {os.getpid()} {time.monotonic_ns()}\n")
+        fd = fs.open_private(os.path.join(cache, "refresh.trace"), os.O_WRONLY | os.O_APPEND)
+        try:
+            os.write(fd, f"{event} {os.getpid()} {time.monotonic_ns()}\n".encode())
+        finally:
+            os.close(fd)
 
 
 @click.group()

@@ -3,9 +3,9 @@
 A console script (`bin/costline`) starts the interpreter with `site`, which scans site-packages
 and imports `os`: about 2 ms of a 10 ms start, on every refresh. The launcher starts Python with
 `-I -S` (isolated, no `site`), puts the folder that holds `statusline` on the path itself, and
-renders; the render path needs nothing from `os` either (statusline/fs.py). Every other command
-(`costline report …`, the background refresh, which renders start as `python -m statusline`)
-runs with `site` as usual.
+renders; the render path needs nothing from `os` either (statusline/fs.py). The background
+refresh a render starts is isolated the same way (index/background.py); commands typed by hand
+(`costline report …`) run with `site` as usual.
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from statusline.index.store import atomic_write
 from statusline.paths import cache_dir
 from statusline.settings_file import (
     SettingsError,
@@ -147,8 +148,7 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 "written": new_text,
             }
             os.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)
-            with open(_memory(path), "w", encoding="utf-8") as fh:
-                json.dump(memory, fh)
+            atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
         _apply(path, text, new_text, dry_run)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None

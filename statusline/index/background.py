@@ -13,18 +13,22 @@ import sys
 from statusline import fs
 
 
-# The render runs in Claude Code's working directory, the user's project: with `python -m`, a
-# `statusline` package or module there would be imported instead of costline's own. `-P` keeps
-# that directory off sys.path; costline's own folder is appended (a launcher or a checkout may
-# have put it on the path by hand), after the standard library and site-packages.
+# The render runs in Claude Code's working directory, the user's project, maybe with PYTHONPATH
+# set: `-I` (no PYTHON* variables, no working directory on sys.path) and `-S` (no `site`, so no
+# sitecustomize or .pth files) keep the project's code out, as the launcher does (cli/launcher.py).
+# costline's own folder is put on sys.path explicitly; only when its dependencies are installed
+# elsewhere is `site` run (under -I: the interpreter's site-packages only). The child then leaves
+# the project folder for `/`, so nothing it does depends on where the render ran.
 def _command(*args: str) -> list[str]:
     package = sys.modules["statusline"].__file__ or ""
     parent = fs.dirname(fs.dirname(fs.abspath(package)))
     code = (
-        f"import sys; sys.path.append({parent!r}); sys.argv[0] = 'costline'; "
+        f"import sys; sys.path.append({parent!r}); sys.argv[0] = 'costline'\n"
+        "try:\n    import click, orjson\nexcept ImportError:\n    import site; site.main()\n"
+        "import os; os.chdir('/')\n"
         "from statusline.entry import main; raise SystemExit(main(sys.argv[1:]))"
     )
-    return [sys.executable, "-P", "-c", code, *args]
+    return [sys.executable, "-I", "-S", "-c", code, *args]
 
 
 def refresh_command() -> list[str]:

@@ -64,10 +64,12 @@ def lock_file(fd: int, blocking: bool) -> bool:
         except InterruptedError:
             continue
         except OSError as exc:
+            if not blocking:
+                return False  # busy: a render's usual answer, so no import on its way
             import errno
             import time
 
-            if not blocking or exc.errno != errno.EDEADLK:  # the kernel guessed a deadlock: wait on
+            if exc.errno != errno.EDEADLK:  # the kernel guessed a deadlock: wait on
                 return False
             time.sleep(0.005)
 
@@ -76,7 +78,7 @@ def try_job_lock(cache: str, name: str, wait: bool = False) -> int | None:
     """Hold `<cache>/<name>` so only one such job runs; None if another one holds it (`wait`:
     until it is done)."""
     fs.makedirs(cache, mode=0o700, exist_ok=True)
-    fd = fs.open(fs.join(cache, name), fs.O_RDWR | fs.O_CREAT, 0o600)
+    fd = fs.open_private(fs.join(cache, name), fs.O_RDWR)
     if not lock_file(fd, blocking=wait):
         fs.close(fd)
         return None
@@ -118,19 +120,19 @@ _writes = [0]
 def atomic_write(path: str, data: bytes, mode: int = 0o600) -> tuple[int, int, int]:
     """Replace `path` with `data` via a temp file (private unless `mode` says otherwise, whatever
     the umask) and rename; return its stat signature."""
-    tmp = f"{path}.{fs.getpid()}.tmp"
+    tmp = fs.temp_name(path)  # a new file of an unguessable name: never one planted there
     try:
-        fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
+        fd = fs.create_new(tmp)
     except FileNotFoundError:
         fs.makedirs(fs.dirname(path), mode=0o700, exist_ok=True)
-        fd = fs.open(tmp, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
+        fd = fs.create_new(tmp)
     try:
         try:
             write_all(fd, data)
+            if mode != 0o600:
+                fs.fchmod(fd, mode)  # before the rename: never there without it
         finally:
             fs.close(fd)
-        if mode != 0o600:
-            fs.chmod(tmp, mode)  # before the rename: never there without it
     except OSError:  # a full disk: leave no temp file behind
         try:
             fs.unlink(tmp)
@@ -449,9 +451,7 @@ class Store:
 
     def mark_refresh_started(self, now_s: float, job: str = "refresh") -> None:
         """Stamp the start of a job (callers hold the lock, so only one render does)."""
-        path = fs.join(self.cache, f"{job}.stamp")
-        fs.close(fs.open(path, fs.O_WRONLY | fs.O_CREAT, 0o600))
-        fs.utime(path, (now_s, now_s))
+        fs.touch(fs.join(self.cache, f"{job}.stamp"), now_s)
 
     def record_refresh(self, ok: bool, job: str = "refresh") -> None:
         """Reset or bump the consecutive-failure count the backoff is based on."""
@@ -460,11 +460,7 @@ class Store:
             if ok:
                 fs.unlink(path)
                 return
-            fd = fs.open(path, fs.O_WRONLY | fs.O_CREAT | fs.O_TRUNC, 0o600)
-            try:
-                fs.write(fd, str(self._failures(job) + 1).encode())
-            finally:
-                fs.close(fd)
+            atomic_write(path, str(self._failures(job) + 1).encode())
         except OSError:
             pass
 
@@ -473,7 +469,7 @@ class Store:
         """Take the writers' lock; False when `blocking` is off and someone else holds it."""
         if self._lock_fd >= 0:
             return True
-        fd = fs.open(self.path("lock"), fs.O_RDWR | fs.O_CREAT, 0o600)
+        fd = fs.open_private(self.path("lock"), fs.O_RDWR)
         if not lock_file(fd, blocking):
             fs.close(fd)
             return False

@@ -84,7 +84,7 @@ def observe(
         if change < MIN_GROWTH_USD and (change > -MIN_GROWTH_USD or not state.get("booked")):
             return 0.0  # the usual render: nothing new, no lock, no write
     fs.makedirs(folder, mode=0o700, exist_ok=True)
-    fd = fs.open(fs.join(folder, "lock"), fs.O_RDWR | fs.O_CREAT, 0o600)
+    fd = fs.open_private(fs.join(folder, "lock"), fs.O_RDWR)
     try:
         lock_file(fd, blocking=True)  # held for a few file operations at most
         return _observe(folder, session, payload_usd, logged_usd, now_ms, scale)

@@ -16,6 +16,7 @@ import os
 import select
 import signal
 
+from statusline import fs
 from statusline.index.store import write_all
 
 TYPE_CHECKING = False
@@ -58,7 +59,7 @@ def parse_in_workers(
     buffers: dict[int, bytes] = {}  # pipe fd -> bytes of an unfinished message (open pipes only)
     try:
         for number, share in enumerate(balanced_shares(sizes, workers)):
-            spool = os.path.join(folder, f"worker-{number}.tmp")
+            spool = fs.temp_name(os.path.join(folder, f"worker-{number}"))  # see fs.create_new
             read_end, write_end = os.pipe()
             try:
                 pid = os.fork()
@@ -116,7 +117,7 @@ def _work(
         import gc
 
         gc.disable()  # records are acyclic tuples and lists: collection passes only cost time
-        fd = os.open(spool, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = fs.create_new(spool)
         offset = 0
         for index in share:
             fields, blocks, count = read_group(tasks[index])

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 
+import pytest
 from helpers import run_costline
 from test_render import unwritable_caches
 
@@ -43,3 +45,81 @@ def test_doctor_says_when_the_status_line_command_is_gone(config_dir):
     )
     check = settings_checks()["settings (user)"]
     assert not check["ok"] and "not there" in check["detail"] and check["fix"] == "costline install"
+
+
+# -- a cache or config dir others could change: doctor names it and the fix ----------------------
+def _checks(**env: str) -> dict:
+    proc = run_costline(b"", "doctor", "--json", "--no-timing", env=env)
+    assert proc.returncode == 1
+    return {c["name"]: c for c in json.loads(proc.stdout)["checks"]}
+
+
+def test_doctor_names_a_cache_dir_others_may_write(tmp_path):
+    cache = tmp_path / "open"
+    cache.mkdir()
+    cache.chmod(0o777)
+    check = _checks(COSTLINE_CACHE_DIR=str(cache))["cache"]
+    assert not check["ok"] and f"{cache} is writable by others" in check["detail"], check
+    assert f"chmod 700 {cache}" in check["fix"]
+    assert sorted(cache.iterdir()) == []  # doctor's probe is not written there either
+
+
+def test_doctor_names_what_was_planted_inside(tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
+    (cache / "index" / "v2" / "hours").symlink_to(tmp_path)
+    check = _checks(COSTLINE_CACHE_DIR=str(cache))["cache"]
+    assert not check["ok"] and f"{cache}/index/v2/hours is a link" in check["detail"], check
+    assert f"mv {cache} {cache}.suspect" in check["fix"]
+
+
+def test_doctor_names_a_cache_dir_another_user_owns(tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("giving a folder to another user needs root")
+    cache = tmp_path / "theirs"
+    cache.mkdir(mode=0o755)
+    os.chown(cache, 65534, 65534)
+    check = _checks(COSTLINE_CACHE_DIR=str(cache))["cache"]
+    assert not check["ok"] and f"{cache} belongs to uid 65534" in check["detail"], check
+    assert "COSTLINE_CACHE_DIR" in check["fix"]
+
+
+def test_doctor_names_a_config_dir_others_may_write(tmp_path):
+    folder = tmp_path / "conf"
+    folder.mkdir()
+    folder.chmod(0o777)
+    (folder / "config.toml").write_text("")
+    check = _checks(COSTLINE_CONFIG=str(folder / "config.toml"))["config"]
+    assert not check["ok"] and f"{folder} is writable by others" in check["detail"], check
+    assert f"chmod 700 {folder}" in check["fix"]
+
+
+def test_doctor_says_there_is_no_home(monkeypatch, tmp_path):
+    import pwd
+
+    from statusline.cli import doctor
+
+    for name in ("HOME", "COSTLINE_CACHE_DIR", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative")
+    monkeypatch.setattr(pwd, "getpwuid", lambda uid: (_ for _ in ()).throw(KeyError(uid)))
+    project = tmp_path / "project"
+    project.mkdir()
+    monkeypatch.chdir(project)
+    check = doctor.check_cache()
+    assert not check.ok and "no home dir" in check.detail, check
+    assert "XDG_CACHE_HOME=relative is ignored (not absolute)" in check.detail
+    assert "set HOME or COSTLINE_CACHE_DIR to an absolute path" in check.fix
+    assert list(project.iterdir()) == []
+
+
+def test_commands_say_the_cache_dir_is_refused(tmp_path):
+    cache = tmp_path / "open"
+    cache.mkdir()
+    cache.chmod(0o777)
+    proc = run_costline(b"", "index", "refresh", env={"COSTLINE_CACHE_DIR": str(cache)})
+    assert proc.returncode == 1
+    assert (
+        proc.stderr.decode() == "costline: no cache dir (cache dir writable by others): see costline doctor\n"
+    )
+    assert sorted(cache.iterdir()) == []

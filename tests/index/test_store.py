@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from helpers import ONE, assistant, write_transcript
@@ -129,3 +130,58 @@ def test_a_corrupt_own_file_set_aside_in_a_scan_does_not_bring_back_the_pack_ent
     refresh()  # reads s0 again from the start: its three lines, counted once each
     assert Store(st.cache).read_group(name)["counters"]["entries"] == 3
     assert priced().usd == pytest.approx(4 * ONE)
+
+
+# -- nothing in the cache dir is opened through a planted link ------------------------------------
+def _planted(tmp_path, name: str):
+    """A store whose `name` (relative to the cache dir) is a link to another file of the user's."""
+    from statusline.index.store import Store
+
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    cache = tmp_path / "planted"
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
+    (cache / name).symlink_to(victim)
+    return Store(str(cache)), victim
+
+
+def test_atomic_write_ignores_a_link_planted_at_its_temp_name(tmp_path):
+    from statusline.index.store import atomic_write
+
+    st, victim = _planted(tmp_path, f"index/v2/meta.{os.getpid()}.tmp")
+    atomic_write(st.path("meta"), b"new")
+    assert victim.read_text() == "precious\n"
+    assert Path(st.path("meta")).read_bytes() == b"new"
+
+
+def test_the_failure_count_is_not_written_through_a_link(tmp_path):
+    st, victim = _planted(tmp_path, "refresh.failures")
+    st.record_refresh(ok=False)
+    assert victim.read_text() == "precious\n"
+
+
+def test_the_refresh_stamp_is_not_touched_through_a_link(tmp_path):
+    st, victim = _planted(tmp_path, "refresh.stamp")
+    os.utime(victim, (1_000_000, 1_000_000))
+    try:
+        st.mark_refresh_started(2_000_000.0)
+    except OSError:
+        pass  # refusing is fine; touching the other file is not
+    assert victim.stat().st_mtime == 1_000_000
+
+
+@pytest.mark.parametrize("name", ["index/v2/lock", "bg.lock"])
+def test_locks_are_not_taken_through_a_link(tmp_path, name):
+    """A lock file planted as a link to a file that does not exist yet: not created."""
+    from statusline.index.store import try_job_lock
+
+    st, victim = _planted(tmp_path, name)
+    victim.unlink()
+    try:
+        if name == "bg.lock":
+            try_job_lock(st.cache, "bg.lock")
+        else:
+            st.lock(blocking=False)
+    except OSError:
+        pass
+    assert not victim.exists()

@@ -221,3 +221,22 @@ def test_no_fork_left_means_one_process_does_it(config_dir, tmp_path, monkeypatc
     monkeypatch.setattr(os, "fork", fork)
     scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
     assert refused and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
+
+
+def test_a_planted_spool_link_is_not_truncated(config_dir, tmp_path):
+    """`worker-0.tmp` planted as a link to another file: the workers' spools are their own."""
+    from statusline.index.workers import parse_in_workers
+
+    folder = tmp_path / "spool"
+    folder.mkdir(mode=0o700)
+    victim = tmp_path / "victim"
+    victim.write_text("precious\n")
+    for n in range(3):
+        (folder / f"worker-{n}.tmp").symlink_to(victim)
+
+    def read_group(task):
+        return [task], {0: b"block"}, 1
+
+    reports = list(parse_in_workers([1, 2, 3], [1, 1, 1], 3, str(folder), read_group))
+    assert sorted(r[0] for _, r in reports) == [0, 1, 2]
+    assert victim.read_text() == "precious\n"

@@ -1,0 +1,245 @@
+"""statusline/paths.py: costline uses only folders no one else can change, and none from the cwd.
+
+A cache or config dir another user owns, or one others may write to, is refused: the line says
+`$? today` and why, and nothing is read from or written to it. Without an absolute home (HOME
+unset, no passwd entry) there is no default cache or config: never one under the working dir.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from helpers import COSTLINE, assistant, payload, run_costline, write_transcript
+from test_render import now_iso, one_line, plain
+
+from statusline import paths
+
+OTHER_UID = 65534  # "nobody" on most systems; any uid other than ours will do
+IS_ROOT = os.geteuid() == 0
+needs_root = pytest.mark.skipif(not IS_ROOT, reason="giving a folder to another user needs root")
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def _render(config_dir, cache: Path, **env: str) -> str:
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
+    proc = run_costline(
+        payload(mine, cost={"total_cost_usd": 0.25}), env={"COSTLINE_CACHE_DIR": str(cache), **env}
+    )
+    return plain(one_line(proc))
+
+
+# -- the cache dir --------------------------------------------------------------------------------
+def test_a_cache_dir_others_may_write_is_refused(config_dir, tmp_path):
+    cache = tmp_path / "open"
+    cache.mkdir()
+    cache.chmod(0o777)
+    line = _render(config_dir, cache)
+    assert "$0.25 session" in line
+    assert "$? today (cache dir writable by others)" in line, line
+    assert _files(cache) == []  # no index, no log, no samples: nothing written there
+
+
+@needs_root
+def test_a_cache_dir_another_user_owns_is_refused(config_dir, tmp_path):
+    cache = tmp_path / "theirs"
+    cache.mkdir(mode=0o755)
+    os.chown(cache, OTHER_UID, OTHER_UID)
+    line = _render(config_dir, cache)
+    assert "$? today (cache dir not yours)" in line, line
+    assert _files(cache) == []
+
+
+def test_a_group_writable_cache_dir_is_refused_even_if_sticky(config_dir, tmp_path):
+    cache = tmp_path / "sticky"
+    cache.mkdir()
+    cache.chmod(0o1770)
+    assert "$? today (cache dir writable by others)" in _render(config_dir, cache)
+    assert _files(cache) == []
+
+
+def test_a_link_planted_for_a_subfolder_is_refused(config_dir, tmp_path):
+    """`index` planted as a link (while the dir was open) to another of the user's folders."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    elsewhere = tmp_path / "project"
+    elsewhere.mkdir()
+    (cache / "index").symlink_to(elsewhere)
+    assert "$? today (cache dir holds a link)" in _render(config_dir, cache)
+    assert _files(elsewhere) == []
+
+
+@needs_root
+def test_a_subfolder_another_user_owns_is_refused(config_dir, tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
+    os.chown(cache / "index" / "v2", OTHER_UID, OTHER_UID)
+    assert "$? today (cache dir not yours)" in _render(config_dir, cache)
+
+
+def test_a_private_cache_dir_and_a_missing_one_are_used(config_dir, tmp_path):
+    for cache in (tmp_path / "private", tmp_path / "new" / "cache"):
+        if cache.name == "private":
+            cache.mkdir(mode=0o700)
+        line = _render(config_dir, cache)
+        assert "$? today" not in line and " today" in line, line
+        assert (cache / "index").is_dir() and cache.stat().st_mode & 0o777 == 0o700
+
+
+# -- the config dir -------------------------------------------------------------------------------
+def test_a_config_dir_others_may_write_is_refused(config_dir, tmp_path):
+    folder = tmp_path / "xdg" / "costline"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    (folder / "config.toml").write_text('[line]\nsegments = ["today"]\n')  # not applied
+    line = _render(config_dir, tmp_path / "cache", COSTLINE_CONFIG=str(folder / "config.toml"))
+    assert "$0.25 session" in line  # the defaults, not the planted config
+    assert "$? today (config dir writable by others)" in line, line
+
+
+def test_a_config_file_others_may_write_is_refused(config_dir, tmp_path):
+    folder = tmp_path / "conf"
+    folder.mkdir(mode=0o755)
+    config = folder / "config.toml"
+    config.write_text('[line]\nsegments = ["today"]\n')
+    config.chmod(0o666)
+    line = _render(config_dir, tmp_path / "cache", COSTLINE_CONFIG=str(config))
+    assert "$0.25 session" in line and "$? today (config file writable by others)" in line, line
+
+
+@needs_root
+def test_a_config_dir_another_user_owns_is_refused(config_dir, tmp_path):
+    folder = tmp_path / "conf"
+    folder.mkdir(mode=0o755)
+    (folder / "config.toml").write_text('[line]\nsegments = ["today"]\n')
+    os.chown(folder, OTHER_UID, OTHER_UID)
+    line = _render(config_dir, tmp_path / "cache", COSTLINE_CONFIG=str(folder / "config.toml"))
+    assert "$0.25 session" in line and "$? today (config dir not yours)" in line, line
+
+
+# -- nothing from the working directory -----------------------------------------------------------
+def _no_home(monkeypatch, cwd: Path) -> None:
+    """HOME unset and no passwd entry for this uid; a project with a config and cache of its own."""
+    import pwd
+
+    for name in ("HOME", "COSTLINE_CACHE_DIR", "COSTLINE_CONFIG", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_entry(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    (cwd / ".config" / "costline").mkdir(parents=True)
+    (cwd / ".config" / "costline" / "config.toml").write_text('[line]\nsegments = ["today"]\n')
+    monkeypatch.chdir(cwd)
+
+
+def test_without_a_home_nothing_is_taken_from_the_working_directory(monkeypatch, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    _no_home(monkeypatch, project)
+    assert paths.home_dir() is None
+    assert not paths.cache_dir().startswith(str(project))
+    assert not paths.config_path().startswith(str(project))
+    from statusline.render import build_line
+
+    line = build_line(payload(None, cost={"total_cost_usd": 0.25}), os.environ, 1.8e9, ["--no-color"])
+    assert "$0.25 session" in line and "$? today (no home dir)" in line, line
+    assert _files(project) == [".config", ".config/costline", ".config/costline/config.toml"]
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("COSTLINE_CACHE_DIR", "rel"), ("XDG_CACHE_HOME", "rel"), ("COSTLINE_CONFIG", "rel/c.toml")],
+)
+def test_relative_variables_are_ignored(monkeypatch, tmp_path, name, value):
+    """The XDG spec calls relative paths invalid: the next choice applies (here, HOME's)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("HOME", str(home))
+    for other in ("COSTLINE_CACHE_DIR", "COSTLINE_CONFIG", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.delenv(other, raising=False)
+    monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    assert paths.cache_dir() == str(home / ".cache" / "costline")
+    assert paths.config_path() == str(home / ".config" / "costline" / "config.toml")
+
+
+def test_relative_home_and_claude_dirs_are_ignored(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOME", "rel")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "rel2")
+    monkeypatch.setenv("CLAUDE_CONFIG_DIR", "rel3,/abs/claude")
+    monkeypatch.chdir(tmp_path)
+    assert paths.claude_config_dirs() == ["/abs/claude"]
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR")
+    home = paths.home_dir()
+    assert home is None or home.startswith("/")  # the passwd entry, when there is one
+    assert all(not d.startswith(str(tmp_path)) for d in paths.claude_config_dirs())
+
+
+@needs_root
+def test_a_uid_without_a_passwd_entry_and_no_home(tmp_path):
+    """The real thing, as a user the system does not know: nothing written to the working dir."""
+    uid = 54321
+    project = Path(tempfile.mkdtemp(prefix="costline-nohome-"))  # reachable by that uid
+    try:
+        (project / ".config" / "costline").mkdir(parents=True)
+        (project / ".config" / "costline" / "config.toml").write_text('[line]\nsegments = ["today"]\n')
+        for p in (project, *project.rglob("*")):
+            os.chown(p, uid, uid)
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "COSTLINE_")) and k != "HOME"}
+        env["CLAUDE_CONFIG_DIR"] = str(project / "claude")
+        try:
+            check = subprocess.run(
+                [sys.executable, "-c", "import pwd, os; pwd.getpwuid(os.getuid())"], user=uid, check=False
+            )
+        except PermissionError:
+            pytest.skip(f"uid {uid} cannot run this Python ({sys.executable} is in a private folder)")
+        if check.returncode == 0:
+            pytest.skip(f"uid {uid} has a passwd entry here")
+        proc = subprocess.run(
+            [COSTLINE],
+            input=json.dumps({"cost": {"total_cost_usd": 0.25}, "model": {"id": "claude-opus-4-8"}}).encode(),
+            capture_output=True,
+            cwd=project,
+            env=env,
+            user=uid,
+            group=uid,
+            check=False,
+        )
+        line = plain(one_line(proc))
+        assert "$0.25 session" in line and "$? today (no home dir)" in line, line
+        assert _files(project) == [".config", ".config/costline", ".config/costline/config.toml"]
+    finally:
+        import shutil
+
+        shutil.rmtree(project)
+
+
+@needs_root
+def test_a_cache_dir_link_another_user_planted_is_refused(config_dir, tmp_path):
+    """COSTLINE_CACHE_DIR in a shared folder, where someone else made a link of that name to a
+    private folder of the user's: the link is theirs, so the dir is not used."""
+    mine = tmp_path / "private"
+    mine.mkdir(mode=0o700)
+    link = tmp_path / "shared-cache"
+    link.symlink_to(mine)
+    os.lchown(link, OTHER_UID, OTHER_UID)
+    assert "$? today (cache dir not yours)" in _render(config_dir, link)
+    assert _files(mine) == []
+
+
+def test_a_cache_dir_link_of_the_users_own_is_used(config_dir, tmp_path):
+    mine = tmp_path / "private"
+    mine.mkdir(mode=0o700)
+    link = tmp_path / "cache-link"
+    link.symlink_to(mine)
+    assert "$? today" not in _render(config_dir, link)
+    assert (mine / "index").is_dir()
