@@ -26,7 +26,8 @@ def settings_path(scope: str, cwd: str | None = None) -> str:
         from statusline.paths import NOWHERE, config_dir_of, home_dir
 
         env = os.environ.get("CLAUDE_CONFIG_DIR", "").split(",")[0].strip()
-        base = config_dir_of(os.path.expanduser(env)) if env else os.path.join(home_dir() or NOWHERE, ".claude")
+        home = home_dir() or NOWHERE
+        base = config_dir_of(os.path.expanduser(env)) if env else os.path.join(home, ".claude")
         return os.path.join(base, "settings.json")
     folder = os.path.join(cwd or os.getcwd(), ".claude")
     return os.path.join(folder, "settings.json" if scope == "project" else "settings.local.json")
