@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 import orjson
 
-from statusline import __version__
+from statusline import __version__, fs
 from statusline.cli.setup import command_for_settings, installed_command, is_ours
 from statusline.index.scan import walk_transcripts
 from statusline.paths import cache_dir, claude_config_dirs, config_path
@@ -163,7 +163,7 @@ def check_cache() -> Check:
     path = cache_dir()
     probe = Store(path).path("doctor.probe")
     try:
-        os.makedirs(os.path.dirname(probe), mode=0o700, exist_ok=True)
+        fs.makedirs(os.path.dirname(probe), mode=0o700, exist_ok=True)
         atomic_write(probe, b"")
         os.unlink(probe)
     except OSError as exc:
@@ -299,6 +299,9 @@ def doctor(as_json: bool, no_timing: bool) -> None:
     ]
     if not no_timing:
         checks.append(check_render())
+    from statusline.settings_file import mask_command
+
+    checks = [Check(c.name, c.ok, mask_command(c.detail), c.fix) for c in checks]  # commands' secrets
     failed = [c for c in checks if not c.ok]
     if as_json:
         sys.stdout.buffer.write(

@@ -258,3 +258,14 @@ def test_appended_lines_are_read_on_and_a_rewrite_from_the_start(config_dir):
     fresh = rows(by("tool"))
     assert again == pytest.approx(fresh)
     assert first["Read"] < again["Read"]
+
+
+def test_the_saved_state_is_owner_only(config_dir, tmp_path):
+    # Found: attrib/ was created 0755 (os.makedirs gives missing parents 0o777 & umask).
+    write_transcript(config_dir, "-w-app", "s1.jsonl", carried_turns()[:4])
+    by("tool")
+    cache = tmp_path / "cache"
+    modes = {p.relative_to(cache).as_posix(): p.stat().st_mode & 0o777 for p in cache.rglob("*")}
+    assert modes["attrib"] == 0o700
+    assert {m for p, m in modes.items() if (cache / p).is_dir()} == {0o700}
+    assert {m for p, m in modes.items() if (cache / p).is_file()} == {0o600}
