@@ -104,14 +104,16 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
     except (OSError, EOFError, ValueError, TypeError):
         pass
     import subprocess
+    import time
 
     env = dict(fs.environ(), GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
+    deadline = time.monotonic() + GIT_TIMEOUT_S  # one budget for both processes
 
     def run(*args: str) -> subprocess.CompletedProcess[bytes]:
         return subprocess.run(
             ["git", *STATUS_OPTIONS, "-C", where, *args],
             capture_output=True,
-            timeout=GIT_TIMEOUT_S,
+            timeout=max(0.01, deadline - time.monotonic()),
             check=False,
             stdin=subprocess.DEVNULL,
             env=env,
