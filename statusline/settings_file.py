@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import stat
 import time
 
+from statusline import fs
 from statusline.index.store import atomic_write
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
 
 # Printed settings (diffs, errors, doctor) hide secrets: the value of any key, environment
 # variable or option whose name looks like one, a URL's user info, bearer and sk- keys. The
@@ -22,7 +26,7 @@ from statusline.index.store import atomic_write
 _SECRET_WORD = r"(?i:token|key|secret|passw|pwd|auth|credential|cookie)"
 # A value in JSON-escaped text: it may hold \" and \\, never ends a JSON string early.
 _VALUE = r"""(?:'[^'"]*'|\\"(?:[^"\\]|\\[^"])*\\"|\\.|[^\s"'\\])+"""
-_SECRETS = re.compile(
+_SECRETS = (
     rf'(?P<key>"[^"\\]*{_SECRET_WORD}[^"\\]*"\s*:\s*")(?:[^"\\]|\\.)+'
     rf"|(?P<assign>(?<![\w.-])[\w.-]*{_SECRET_WORD}[\w.-]*=){_VALUE}"
     rf"|(?P<option>(?<![\w-])--?[\w.-]*{_SECRET_WORD}[\w.-]*\s+)(?!-){_VALUE}"
@@ -34,7 +38,9 @@ _SECRETS = re.compile(
 
 def mask_secrets(text: str) -> str:
     """JSON text (a settings file, a diff of one) with secret-looking values replaced by `***`."""
-    return _SECRETS.sub(_masked, text)
+    import re  # only when something is printed: reading and writing settings need no regex
+
+    return re.sub(_SECRETS, _masked, text)
 
 
 def mask_command(command: str) -> str:
@@ -211,9 +217,10 @@ def write_settings(path: str, old_text: str, new_text: str, backup_dir: str) -> 
         mode = stat.S_IMODE(os.stat(real).st_mode)
         if not os.access(real, os.W_OK) or not os.access(os.path.dirname(real), os.W_OK):
             raise SettingsError(f"{path}: not writable; left untouched")
+        fs.makedirs(backup_dir, mode=0o700, exist_ok=True)  # the cache root too, when it is new
         backup = os.path.join(backup_dir, f"settings-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
-        with open(real, "rb") as fh:
-            atomic_write(backup, fh.read())  # owner-only (0600 in 0700 folders): it may hold keys
+        with open(real, "rb") as fh:  # a new private file, never through a link planted there
+            atomic_write(backup, fh.read())
     else:
         os.makedirs(os.path.dirname(real), exist_ok=True)
     atomic_write(real, new_text.encode("utf-8"))

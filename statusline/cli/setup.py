@@ -12,6 +12,7 @@ import sys
 
 import click
 
+from statusline import fs
 from statusline.index.store import atomic_write
 from statusline.paths import cache_dir
 from statusline.settings_file import (
@@ -148,7 +149,8 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 "original": text,
                 "written": new_text,
             }
-            atomic_write(_memory(path), json.dumps(memory).encode())  # 0600, folders 0700
+            fs.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)  # parents too
+            atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
         _apply(path, text, new_text, dry_run)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
