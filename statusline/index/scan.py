@@ -12,7 +12,6 @@ import os
 import shutil
 import time
 
-from statusline import fs
 from statusline.index.lines import fast_parser
 from statusline.index.store import (
     FORMAT,
@@ -305,7 +304,7 @@ class _Merge:
 
     def _spill(self) -> None:
         """Write the spool to one temp file, each hour's records as one marshal block."""
-        fs.makedirs(self.folder, mode=0o700, exist_ok=True)
+        os.makedirs(self.folder, mode=0o700, exist_ok=True)
         path = os.path.join(self.folder, f"{self.spill_files}.tmp")
         self.spill_files += 1
         blocks, offset = [], 0

@@ -16,7 +16,6 @@ import os
 import select
 import signal
 
-from statusline import fs
 from statusline.index.store import write_all
 
 TYPE_CHECKING = False
@@ -54,7 +53,7 @@ def parse_in_workers(
     Groups no worker reported are not yielded: the caller reads them itself. `read_group` runs
     in the workers and returns a group's read fields, one marshal block per UTC hour, and the count.
     """
-    fs.makedirs(folder, mode=0o700, exist_ok=True)
+    os.makedirs(folder, mode=0o700, exist_ok=True)
     children: dict[int, tuple[int, str]] = {}  # pipe fd -> pid, spool file
     buffers: dict[int, bytes] = {}  # pipe fd -> bytes of an unfinished message (open pipes only)
     try:
