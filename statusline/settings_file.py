@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     import re
 
 # Printed settings (diffs, errors, doctor) hide secrets: the value of any key, environment
-# variable or option whose name looks like one, a URL's user info, bearer and sk- keys. The
+# variable, option or header whose name looks like one, a URL's user info, bearer and sk- keys. The
 # file itself is never changed by this; a false positive only hides a value from the eyes.
 _SECRET_WORD = r"(?i:token|key|secret|passw|pwd|auth|credential|cookie)"
 # A value in JSON-escaped text: it may hold \" and \\, never ends a JSON string early.
@@ -30,6 +30,7 @@ _SECRETS = (
     rf'(?P<key>"[^"\\]*{_SECRET_WORD}[^"\\]*"\s*:\s*")(?:[^"\\]|\\.)+'
     rf"|(?P<assign>(?<![\w.-])[\w.-]*{_SECRET_WORD}[\w.-]*=){_VALUE}"
     rf"|(?P<option>(?<![\w-])--?[\w.-]*{_SECRET_WORD}[\w.-]*\s+)(?!-){_VALUE}"
+    rf"|(?P<header>(?<![\w-])[\w-]*{_SECRET_WORD}[\w-]*:[ \t]*){_VALUE}"
     r"|(?P<url>\b[a-zA-Z][\w+.-]*://)[^/\s@\"'\\]+@"
     rf"|(?P<bearer>\b(?i:bearer|basic)\s+){_VALUE}"
     r"|(?P<sk>\bsk-)(?:ant-|proj-|[A-Za-z0-9]{20})[\w-]*"

@@ -241,7 +241,7 @@ def test_a_stale_launcher_prints_one_line_and_exits_0(tmp_path):
 
 
 TOKEN = "sk-ant-oat01-SECRETSECRETSECRET"
-SECRETS = (TOKEN, "hunter2", "p4ss", "ghp_abcdef123456", "s3cr3t-value")
+SECRETS = (TOKEN, "hunter2", "p4ss", "ghp_abcdef123456", "s3cr3t-value", "hdr-s3cret")
 WITH_SECRETS = {
     "pretty": (
         "{\n"
@@ -252,13 +252,14 @@ WITH_SECRETS = {
         '    "ANTHROPIC_CUSTOM_HEADERS": "x-client: Bearer ghp_abcdef123456"\n'
         "  },\n"
         '  "apiKeyHelper": "s3cr3t-value",\n'
+        '  "headers": "X-Api-Key: hdr-s3cret\\nX-Other: 1",\n'
         '  "theme": "dark"\n'
         "}\n"
     ),
     "compact": (
         f'{{"env":{{"ANTHROPIC_AUTH_TOKEN":"{TOKEN}","DB_PASSWORD":"p4ss",'
         '"ANTHROPIC_BASE_URL":"https://me:hunter2@proxy.example/v1"},'
-        '"x":"Bearer ghp_abcdef123456","apiKeyHelper":"s3cr3t-value"}'
+        '"x":"Bearer ghp_abcdef123456","apiKeyHelper":"s3cr3t-value","h":"x-api-key: hdr-s3cret"}'
     ),
 }
 
