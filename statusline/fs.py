@@ -272,14 +272,15 @@ def getsize(path: str) -> int:
 
 
 def makedirs(path: str, mode: int = 0o777, exist_ok: bool = False) -> None:
-    """Create a folder and any missing parents (os.makedirs: `mode` is the leaf's only)."""
+    """Create a folder and any missing parents, each with `mode` (os.makedirs gives parents
+    0o777): a private folder's new parents, such as the cache root, are private too."""
     try:
         mkdir(path, mode)
     except FileNotFoundError:
         parent = dirname(path.rstrip(SEP))
         if not parent or parent == path:
             raise
-        makedirs(parent, exist_ok=True)
+        makedirs(parent, mode, exist_ok=True)
         try:
             mkdir(path, mode)
         except FileExistsError:

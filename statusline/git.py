@@ -52,10 +52,44 @@ def git_head(start: str) -> str | None:
 GIT_DIRTY_TTL_S = 10.0
 GIT_TIMEOUT_S = 0.25
 
+# `git status` would start what the repository's own config names: the core.fsmonitor hook,
+# the clean or process filter of a file whose stat changed (`filter=<driver>` in attributes),
+# the post-index-change hook when it writes the refreshed index. All are switched off, the
+# index is not locked or written (as Claude Code asks of status lines) and submodules, which
+# git would enter with their own config, are not looked into.
+STATUS_OPTIONS = (
+    "--no-optional-locks",
+    "-c",
+    "core.fsmonitor=",
+    "-c",
+    "core.hooksPath=/dev/null",
+    "-c",
+    "core.untrackedCache=false",
+)
+STATUS_ARGS = ("status", "--porcelain", "--untracked-files=no", "--ignore-submodules=all")
+FILTER_KEYS = ("clean", "smudge", "process")
+
+
+def filter_overrides(names: bytes) -> list[str] | None:
+    """`-c` options that empty every filter driver named in `git config --name-only -z` output
+    (filter.<driver>.<key>); None when a driver name could not be given to `-c`."""
+    drivers = set()
+    for name in names.decode("utf-8", "surrogateescape").split("\0"):
+        if name.count(".") >= 2:
+            drivers.add(name[len("filter.") : name.rindex(".")])
+    options = []
+    for driver in sorted(drivers):
+        if "=" in driver or "\n" in driver:
+            return None  # `-c` splits at the first "="
+        options += [item for key in FILTER_KEYS for item in ("-c", f"filter.{driver}.{key}=")]
+        options += ["-c", f"filter.{driver}.required=false"]
+    return options
+
 
 def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
-    """Whether tracked files have changes (`line.git_dirty`, opt-in): `git status`, at most
-    once per GIT_DIRTY_TTL_S per directory, with an argument list and a timeout."""
+    """Whether tracked files have changes (`line.git_dirty`, opt-in): `git status` with nothing
+    of the repository's run (see STATUS_OPTIONS), at most once per GIT_DIRTY_TTL_S per
+    directory, with argument lists and a timeout."""
     import marshal
 
     key = "".join(c if c.isalnum() else "_" for c in fs.abspath(where))[-120:]
@@ -70,15 +104,29 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
     except (OSError, EOFError, ValueError, TypeError):
         pass
     import subprocess
+    import time
 
-    try:
-        proc = subprocess.run(
-            ["git", "-C", where, "status", "--porcelain", "--untracked-files=no"],
+    env = dict(fs.environ(), GIT_OPTIONAL_LOCKS="0", GIT_TERMINAL_PROMPT="0")
+    deadline = time.monotonic() + GIT_TIMEOUT_S  # one budget for both processes
+
+    def run(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run(
+            ["git", *STATUS_OPTIONS, "-C", where, *args],
             capture_output=True,
-            timeout=GIT_TIMEOUT_S,
+            timeout=max(0.01, deadline - time.monotonic()),
             check=False,
             stdin=subprocess.DEVNULL,
+            env=env,
         )
+
+    try:
+        # Reading config runs nothing; a driver added between the two calls is a race only
+        # someone who can already write this repository's .git/config could win.
+        drivers = run("config", "-z", "--name-only", "--get-regexp", r"^filter\.")
+        overrides = filter_overrides(drivers.stdout) if drivers.returncode in (0, 1) else None
+        if overrides is None:
+            return last
+        proc = run(*overrides, *STATUS_ARGS)
     except (OSError, subprocess.SubprocessError):
         return last  # never a stall: the last known value (or nothing)
     if proc.returncode != 0:

@@ -31,13 +31,49 @@ SEPARATOR = " · "
 ELLIPSIS = "…"
 
 
-# Bidirectional overrides and isolates reorder what is shown: no place on a status line.
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+# What never reaches a terminal, as ranges of code points (unicodedata costs an import): all of
+# Unicode's Cc (C0/C1 controls, so every escape sequence), Cf (bidi embeddings, overrides,
+# isolates and marks, U+061C, zero-width and invisible characters, tags) and Zl/Zp (U+2028,
+# U+2029), checked against unicodedata by tests/test_look.py. Kept: ZWNJ and ZWJ (U+200C/D),
+# which only join or part their neighbours (Persian and Indic words, emoji sequences need them)
+# and never move or hide other text. The HTML page replaces the same list (html/svg.py).
+UNPRINTABLE = (
+    (0x00, 0x1F),
+    (0x7F, 0x9F),
+    (0xAD, 0xAD),
+    (0x600, 0x605),
+    (0x61C, 0x61C),
+    (0x6DD, 0x6DD),
+    (0x70F, 0x70F),
+    (0x890, 0x891),
+    (0x8E2, 0x8E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200B),
+    (0x200E, 0x200F),
+    (0x2028, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_drop: dict[int, None] = {}  # built on first need: most renders never need it (30 µs)
 
 
 def sanitise(value: str, limit: int = 60) -> str:
-    """Drop control characters (escape sequences cannot reach the terminal) and cap the length."""
-    out = "".join(ch for ch in value if ch >= " " and not ("\x7f" <= ch <= "\x9f") and ch not in _BIDI)
+    """Drop what a terminal would act on or show out of order (UNPRINTABLE) and cap the length;
+    only a prefix is read, so a 20,000-character name costs what a short one does."""
+    out = value[: limit * 8]
+    if not out.isprintable():  # in C; false for every UNPRINTABLE character (and a few kept)
+        if not _drop:
+            _drop.update(dict.fromkeys(cp for first, last in UNPRINTABLE for cp in range(first, last + 1)))
+        out = out.translate(_drop)
     return out if len(out) <= limit else out[: limit - 1] + ELLIPSIS
 
 

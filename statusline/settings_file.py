@@ -13,7 +13,45 @@ import os
 import stat
 import time
 
+from statusline import fs
 from statusline.index.store import atomic_write
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import re
+
+# Printed settings (diffs, errors, doctor) hide secrets: the value of any key, environment
+# variable, option or header whose name looks like one, a URL's user info, bearer and sk- keys. The
+# file itself is never changed by this; a false positive only hides a value from the eyes.
+_SECRET_WORD = r"(?i:token|key|secret|passw|pwd|auth|credential|cookie)"
+# A value in JSON-escaped text: it may hold \" and \\, never ends a JSON string early.
+_VALUE = r"""(?:'[^'"]*'|\\"(?:[^"\\]|\\[^"])*\\"|\\.|[^\s"'\\])+"""
+_SECRETS = (
+    rf'(?P<key>"[^"\\]*{_SECRET_WORD}[^"\\]*"\s*:\s*")(?:[^"\\]|\\.)+'
+    rf"|(?P<assign>(?<![\w.-])[\w.-]*{_SECRET_WORD}[\w.-]*=){_VALUE}"
+    rf"|(?P<option>(?<![\w-])--?[\w.-]*{_SECRET_WORD}[\w.-]*\s+)(?!-){_VALUE}"
+    rf"|(?P<header>(?<![\w-])[\w-]*{_SECRET_WORD}[\w-]*:[ \t]*){_VALUE}"
+    r"|(?P<url>\b[a-zA-Z][\w+.-]*://)[^/\s@\"'\\]+@"
+    rf"|(?P<bearer>\b(?i:bearer|basic)\s+){_VALUE}"
+    r"|(?P<sk>\bsk-)(?:ant-|proj-|[A-Za-z0-9]{20})[\w-]*"
+)
+
+
+def mask_secrets(text: str) -> str:
+    """JSON text (a settings file, a diff of one) with secret-looking values replaced by `***`."""
+    import re  # only when something is printed: reading and writing settings need no regex
+
+    return re.sub(_SECRETS, _masked, text)
+
+
+def mask_command(command: str) -> str:
+    """A status line command with its secrets masked (as a JSON string, so one grammar)."""
+    return str(json.loads(mask_secrets(json.dumps(command, ensure_ascii=False))))
+
+
+def _masked(match: re.Match[str]) -> str:
+    prefix = match.group(match.lastgroup or 0)
+    return prefix + ("***@" if match.lastgroup == "url" else "***")
 
 
 class SettingsError(Exception):
@@ -181,7 +219,7 @@ def write_settings(path: str, old_text: str, new_text: str, backup_dir: str) -> 
         mode = stat.S_IMODE(os.stat(real).st_mode)
         if not os.access(real, os.W_OK) or not os.access(os.path.dirname(real), os.W_OK):
             raise SettingsError(f"{path}: not writable; left untouched")
-        os.makedirs(backup_dir, mode=0o700, exist_ok=True)
+        fs.makedirs(backup_dir, mode=0o700, exist_ok=True)  # the cache root too, when it is new
         backup = os.path.join(backup_dir, f"settings-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
         with open(real, "rb") as fh:  # a new private file, never through a link planted there
             atomic_write(backup, fh.read())

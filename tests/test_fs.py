@@ -33,15 +33,16 @@ def test_path_helpers_as_os_path_on_random_paths():
             assert fs.abspath(p) == os.path.abspath(p), p
 
 
-def test_makedirs_gives_only_the_leaf_the_mode(tmp_path):
+def test_makedirs_gives_every_new_folder_the_mode(tmp_path):
+    # Unlike os.makedirs (parents 0o777): a new cache root was 0755. The XDG base directory
+    # spec asks for 0700 on folders it creates, too.
     leaf = tmp_path / "a" / "b" / "c"
     old = os.umask(0)
     try:
         fs.makedirs(str(leaf), 0o700)
     finally:
         os.umask(old)
-    assert leaf.stat().st_mode & 0o777 == 0o700
-    assert (tmp_path / "a").stat().st_mode & 0o777 == 0o777
+    assert [(p.stat().st_mode & 0o777) for p in (leaf, leaf.parent, tmp_path / "a")] == [0o700] * 3
     fs.makedirs(str(leaf), 0o700, exist_ok=True)
     with pytest.raises(FileExistsError):
         fs.makedirs(str(leaf), 0o700)

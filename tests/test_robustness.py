@@ -161,6 +161,37 @@ def test_malicious_branch_name_cannot_reach_the_terminal(tmp_path):
     assert all(part[:1] == "[" for part in line.split("\x1b")[1:])  # only our own colour codes remain
 
 
+# Format characters that reorder or hide text (bidi embeddings, overrides, isolates, marks, the
+# Arabic letter mark), line and paragraph separators, zero-width and tag characters.
+FORMAT_CHARACTERS = (
+    "\u2028\u2029\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    "\u200e\u200f\u200b\ufeff\u00ad\u2060\U000e0041\U000e0001"
+)
+
+
+@pytest.mark.parametrize("source", ["session name", "model display name", ".git/HEAD"])
+def test_format_characters_reach_the_line_from_no_source(tmp_path, source):
+    # Found: U+2028, U+2029 and U+061C reached the line from each of these.
+    config = tmp_path / "line.toml"
+    config.write_text('[pricing]\noffline = true\n[line]\nsegments = ["model", "session_name", "git"]\n')
+    evil = "\U0001f469\u200d\U0001f4bba" + "".join(f"{ch}{i}" for i, ch in enumerate(FORMAT_CHARACTERS))
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / ".git" / "HEAD").write_text(f"ref: refs/heads/{evil if source == '.git/HEAD' else 'main'}\n")
+    body = {"workspace": {"current_dir": str(repo)}, "session_name": "plain"}
+    body["model"] = {"id": "claude-opus-4-8", "display_name": "Opus"}
+    if source == "session name":
+        body["session_name"] = evil
+    elif source == "model display name":
+        body["model"]["display_name"] = evil
+    env = {"NO_COLOR": "1", "COSTLINE_CONFIG": str(config), "COLUMNS": "400"}
+    line = run_costline(payload(None, **body), env=env).stdout.decode("utf-8")
+    shown = [ch for ch in FORMAT_CHARACTERS if ch in line]
+    assert not shown, [hex(ord(ch)) for ch in shown]
+    assert "a01234" in line  # the text around them stays, in order
+    assert "\U0001f469\u200d\U0001f4bb" in line or source != "session name"  # ZWJ joins an emoji
+
+
 def test_worktree_branch_is_followed(tmp_path):
     main_git = tmp_path / "main" / ".git" / "worktrees" / "wt"
     main_git.mkdir(parents=True)

@@ -27,6 +27,7 @@ UNATTRIBUTED = "unattributed"
 OTHER_TOOLS = "other tools"
 _NO_END = 1 << 62
 _CATCH_ALL = {OTHER_TOOLS: 1, CONVERSATION: 2, UNATTRIBUTED: 3}
+CATCH_ALL = frozenset(_CATCH_ALL)  # rows a long table never folds away (they come last)
 
 
 @dataclass

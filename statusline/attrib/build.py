@@ -13,6 +13,7 @@ import marshal
 import os
 from typing import Any
 
+from statusline import fs
 from statusline.attrib.context import Transcript
 from statusline.index.lines import BOM, fast_parser, file_session_id
 from statusline.index.store import atomic_write
@@ -126,7 +127,7 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
 
 def _save(cache: str, path: str, state: dict[str, Any]) -> None:
     try:
-        os.makedirs(folder(cache), mode=0o700, exist_ok=True)
+        fs.makedirs(folder(cache), mode=0o700, exist_ok=True)
         atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
     except (OSError, ValueError):
         pass  # a cache that cannot be written: this report still has this run's figures

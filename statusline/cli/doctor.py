@@ -239,7 +239,7 @@ def check_cache() -> Check:
         return Check("cache", False, detail, fix)
     probe = Store(path).path("doctor.probe")
     try:
-        os.makedirs(os.path.dirname(probe), mode=0o700, exist_ok=True)
+        fs.makedirs(os.path.dirname(probe), mode=0o700, exist_ok=True)
         atomic_write(probe, b"")
         os.unlink(probe)
     except OSError as exc:
@@ -386,6 +386,9 @@ def doctor(as_json: bool, no_timing: bool) -> None:
     ]
     if not no_timing:
         checks.append(check_render())
+    from statusline.settings_file import mask_command
+
+    checks = [Check(c.name, c.ok, mask_command(c.detail), c.fix) for c in checks]  # commands' secrets
     failed = [c for c in checks if not c.ok]
     if as_json:
         from statusline.cli import emit_json

@@ -20,6 +20,7 @@ from statusline.cli.index import _loads, _Progress
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
 from statusline.index.store import Store
+from statusline.look import sanitise
 from statusline.paths import cache_dir
 from statusline.price_table import load_table
 
@@ -60,6 +61,7 @@ def money(usd: float, unknown: set[str]) -> str:
 
 
 def table(headers: list[str], rows: list[list[str]]) -> None:
+    rows = [[sanitise(c, CELL_CHARS) for c in r] for r in rows]  # names from the logs: no escapes
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     line = "  ".join(
         h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
@@ -70,6 +72,9 @@ def table(headers: list[str], rows: list[list[str]]) -> None:
         click.echo(
             "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
         )
+
+
+CELL_CHARS = 200
 
 
 def _cells(row: rp.Row) -> list[str]:
@@ -149,9 +154,7 @@ def _period_report(
     table_rows.append(["Total", *_cells(totals), *total_extra, ""])
     table([label, *TOKEN_HEADERS, *(["Unlogged (payload)"] if show_extra else []), "Models"], table_rows)
     if totals.unknown:
-        click.echo(
-            f"+? no price for: {', '.join(sorted(totals.unknown))} (see costline pricing show)", err=True
-        )
+        click.echo(f"+? no price for: {unpriced(totals.unknown)} (see costline pricing show)", err=True)
 
 
 def unlogged_by_period(
@@ -169,6 +172,11 @@ def unlogged_by_period(
         key = rp.period_of(day, kind, week_start)
         out[key] = out.get(key, 0.0) + usd
     return out
+
+
+def unpriced(models: set[str]) -> str:
+    """Unpriced model ids for a one-line note, as the terminal may show them."""
+    return ", ".join(sanitise(m, 60) for m in sorted(models))
 
 
 def _short(model: str) -> str:

@@ -12,10 +12,12 @@ import sys
 
 import click
 
+from statusline import fs
 from statusline.index.store import atomic_write
 from statusline.paths import cache_dir
 from statusline.settings_file import (
     SettingsError,
+    mask_secrets,
     read_settings,
     settings_path,
     with_status_line,
@@ -79,7 +81,7 @@ def _diff(path: str, old: str, new: str) -> str:
 
 
 def _apply(path: str, old: str, new: str, dry_run: bool) -> None:
-    diff = _diff(path, old, new)
+    diff = mask_secrets(_diff(path, old, new))
     click.echo(diff or f"{path}: already up to date", nl=not diff.endswith("\n"))
     if dry_run or old == new:
         return
@@ -127,7 +129,7 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
         current = data.get("statusLine")
         if current is not None and not is_ours(current) and not force:
             raise click.ClickException(
-                f"{path} already has a statusLine ({json.dumps(current)[:80]}); "
+                f"{path} already has a statusLine ({mask_secrets(json.dumps(current))[:80]}); "
                 "use --force to replace it (uninstall restores it)"
             )
         entry: dict[str, object] = dict(current) if is_ours(current) else {}  # type: ignore[call-overload]
@@ -147,7 +149,7 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 "original": text,
                 "written": new_text,
             }
-            os.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)
+            fs.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)  # parents too
             atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
         _apply(path, text, new_text, dry_run)
     except SettingsError as exc:

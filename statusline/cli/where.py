@@ -13,11 +13,12 @@ import click
 
 from statusline import report as rp
 from statusline.cli import emit_json
-from statusline.cli.report import day_arg, money, prepare, table, unlogged_by_period
+from statusline.cli.report import day_arg, money, prepare, table, unlogged_by_period, unpriced
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir
 
+TOP_ROWS = 50  # as the HTML page: a year can hold thousands of projects or MCP servers
 _BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
 _METHOD = {
     "agent": "exact: each agent's own requests",
@@ -54,6 +55,13 @@ def attribution_now() -> object:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
 @click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=0),
+    default=TOP_ROWS,
+    show_default=True,
+    help="Rows shown; the rest are summed in one row (0: every row; --json has every row).",
+)
 def by(
     kind: str,
     since: str | None,
@@ -62,6 +70,7 @@ def by(
     as_json: bool,
     timezone: str | None,
     no_refresh: bool,
+    top: int,
 ) -> None:
     """Where the money went: cost per agent, tool, MCP server, project or model.
 
@@ -73,7 +82,7 @@ def by(
       costline report by tool --since 20261101
       costline report by mcp --json
     """
-    from statusline.attrib.breakdown import Attribution, breakdown
+    from statusline.attrib.breakdown import CATCH_ALL, Attribution, breakdown
 
     store, pricer, tz = prepare(not no_refresh, timezone)
     attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
@@ -110,15 +119,15 @@ def by(
     if not rows:
         click.echo(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
         return
-    table_rows = [
-        [
-            sanitise(b.name, 60),
-            money(b.cost, b.unknown),
-            f"{b.cost / total:.1%}" if total else "–",
-            *(f"{round(t):,}" for t in b.tokens),
-        ]
-        for b in rows
-    ]
+    table_rows = [_by_row(sanitise(b.name, 60), b.cost, b.unknown, b.tokens, total) for b in rows]
+    # Costliest first, catch-alls last: past `top` named rows, the rest are summed in one row.
+    named = sum(1 for b in rows if b.name not in CATCH_ALL)
+    if top and named > top + 1:
+        rest = rows[top:named]
+        cost = sum(b.cost for b in rest)
+        tokens = [sum(b.tokens[i] for b in rest) for i in range(4)]
+        rest_unknown = set().union(*(b.unknown for b in rest))
+        table_rows[top:named] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
     sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
     table_rows.append(["Total", money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
     table(
@@ -128,7 +137,12 @@ def by(
         click.echo(note)
     click.echo(f"method: {_METHOD[kind]}")
     if unknown:
-        click.echo(f"+? no price for: {', '.join(sorted(unknown))} (see costline pricing show)", err=True)
+        click.echo(f"+? no price for: {unpriced(unknown)} (see costline pricing show)", err=True)
+
+
+def _by_row(name: str, cost: float, unknown: set[str], tokens: list[float], total: float) -> list[str]:
+    share = f"{cost / total:.1%}" if total else "–"
+    return [name, money(cost, unknown), share, *(f"{round(t):,}" for t in tokens)]
 
 
 @click.command()

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
+from statusline.attrib.breakdown import CATCH_ALL
 from statusline.html import svg
 from statusline.html.svg import esc_attr, esc_text
 
@@ -28,6 +29,9 @@ BREAKDOWNS = {
 NAME_HEADERS = {"model": "Model", "project": "Project", "agent": "Agent", "tool": "Tool", "mcp": "Server"}
 ROWS_SHOWN = 12  # the rest of a breakdown folds into a <details>, which needs no script
 COLOURS = 8  # breakdown rows past these share the "other" colour
+ROWS_MAX = 50  # a breakdown's costliest rows; the rest are summed in one "N more" row
+NAME_CHARS = 160  # longer names show their start and end: a 20,000-character title is not 20 KB
+UNKNOWN_MAX = 20  # unpriced models named in the warning
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EMPTY = '<p class="empty">No usage in this range.</p>'
 
@@ -40,6 +44,7 @@ class Bucket:
     cost: float  # USD
     share: float  # 0..1 of the breakdown's total
     tokens: int
+    folded: int = 0  # when > 0: the row that sums this many cheaper rows
 
 
 @dataclass
@@ -170,6 +175,7 @@ def count(n: int) -> str:
 
 def render(data: PageData) -> str:
     """The whole report as one HTML document."""
+    data = _capped(data)
     tz, tz_label = _zone(data.tz_name)
     title = f"Claude Code cost · {data.first_day} – {data.last_day}"
     parts = [
@@ -201,6 +207,45 @@ def render(data: PageData) -> str:
         "</main>\n</body>\n</html>\n",
     ]
     return "".join(parts)
+
+
+def _capped(data: PageData) -> PageData:
+    """The data as the page shows it, so that a year of thousands of projects and servers stays
+    under 1 MB: names shortened, each breakdown's tail summed in one row (totals still add up)."""
+
+    def short(text: str) -> str:
+        return svg.shorten(text, NAME_CHARS) if isinstance(text, str) else text
+
+    sessions = [
+        replace(s, session=short(s.session), project=short(s.project), title=short(s.title))
+        for s in data.top_sessions
+    ]
+    sessions = [replace(s, model=short(s.model)) for s in sessions]
+    breakdowns = {
+        key: _fold([replace(b, name=short(b.name)) for b in rows]) for key, rows in data.breakdowns.items()
+    }
+    unknown = [short(m) for m in data.unknown_models[:UNKNOWN_MAX]]
+    if len(data.unknown_models) > UNKNOWN_MAX:
+        unknown.append(f"and {len(data.unknown_models) - UNKNOWN_MAX:,} more")
+    return replace(data, top_sessions=sessions, breakdowns=breakdowns, unknown_models=unknown)
+
+
+def _fold(rows: list[Bucket]) -> list[Bucket]:
+    """The ROWS_MAX costliest rows, one row with the rest's summed figures, then the catch-alls
+    (rows come costliest first, catch-alls last, as `report by` gives them)."""
+    named = [b for b in rows if b.name not in CATCH_ALL]
+    if len(named) <= ROWS_MAX + 1:  # a row that sums one row would hide its name for nothing
+        return rows
+    rest = named[ROWS_MAX:]
+    count = sum(b.folded or 1 for b in rest)
+    folded = Bucket(
+        f"{count:,} more",
+        sum(svg.finite(b.cost) for b in rest),
+        sum(svg.finite(b.share) for b in rest),
+        sum(int(svg.finite(b.tokens)) for b in rest),
+        count,
+    )
+    return [*named[:ROWS_MAX], folded, *(b for b in rows if b.name in CATCH_ALL)]
 
 
 def _zone(name: str) -> tuple[tzinfo, str]:
@@ -414,16 +459,17 @@ def _breakdown(key: str, section_id: str, rows: list[Bucket], note: str | None) 
     parts = [(b.share, f"p{i}", _bucket_tip(b)) for i, b in enumerate(rows[:COLOURS])]
     rest = rows[COLOURS:]
     if rest:
-        other = Bucket(f"{len(rest)} others", sum(svg.finite(b.cost) for b in rest), 0.0, 0)
+        others = sum(b.folded or 1 for b in rest)
+        other = Bucket(f"{others:,} others", sum(svg.finite(b.cost) for b in rest), 0.0, 0)
         other.share = sum(max(0.0, svg.finite(b.share)) for b in rest)
         parts.append((other.share, "po", _bucket_tip(other)))
     strip = svg.share_strip(parts, f"Share of cost {title.lower()}")
     name = NAME_HEADERS.get(key, "Name")
     # Bars measure against the largest row, so a long tail of small shares stays readable.
-    peak = max(svg.finite(b.share) for b in rows)
+    peak = max(svg.finite(b.share) for b in rows if not b.folded)
     body = [head, strip, _bucket_table(name, rows[:ROWS_SHOWN], 0, peak, hidden_head=False)]
     if len(rows) > ROWS_SHOWN:
-        more = len(rows) - ROWS_SHOWN
+        more = sum(b.folded or 1 for b in rows[ROWS_SHOWN:])
         body.append(
             f"<details><summary>{more} more</summary>"
             f"{_bucket_table(name, rows[ROWS_SHOWN:], ROWS_SHOWN, peak, hidden_head=True)}</details>"
@@ -446,6 +492,8 @@ def _bucket_table(name: str, rows: list[Bucket], offset: int, peak: float, hidde
     ]
     for i, b in enumerate(rows, start=offset):
         label = esc_text(b.name) if b.name else '<span class="empty">(none)</span>'
+        if b.folded:
+            label = f'<span class="empty">{esc_text(b.name)}</span>'
         bar = svg.mini_bar(svg.finite(b.share) / peak if peak > 0 else 0.0, f"p{i}" if i < COLOURS else "po")
         out.append(
             f'<tr><td class="n">{label}</td><td>{bar}</td>'

@@ -12,13 +12,17 @@ import math
 import re
 from collections.abc import Callable, Sequence
 
+from statusline.look import UNPRINTABLE
+
 WIDTH = 1000.0  # viewBox width of every chart; the page scales it to the column
 LEFT = 56.0  # room for the y-axis labels; the daily bars and the block strip share it, so they line up
 RIGHT = 12.0
 
-# Controls would be invisible or break a one-line label: tab/CR/LF become a space, the rest U+FFFD.
-_CONTROLS: dict[int, str] = {c: "\ufffd" for c in (*range(0x20), *range(0x7F, 0xA0))}
-_CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " "})
+# What the terminal never gets (look.UNPRINTABLE: controls, bidi and other format characters,
+# line and paragraph separators) would be invisible, reorder a label or break a one-line one:
+# tab/CR/LF/U+2028/U+2029 become a space, the rest U+FFFD, so a tampered name shows it was.
+_CONTROLS: dict[int, str] = {c: "\ufffd" for first, last in UNPRINTABLE for c in range(first, last + 1)}
+_CONTROLS.update({0x09: " ", 0x0A: " ", 0x0D: " ", 0x2028: " ", 0x2029: " "})
 # Lone surrogates cannot be encoded as UTF-8; noncharacters are HTML parse errors.
 _INVALID = re.compile(
     "[\ud800-\udfff\ufdd0-\ufdef"
@@ -30,10 +34,20 @@ Column = tuple[str, Sequence[float], str]  # (axis label or "", stacked values b
 
 
 def clean(text: str) -> str:
-    """Replace controls, lone surrogates and noncharacters so the text is printable, valid UTF-8."""
+    """Replace controls, format characters, lone surrogates and noncharacters so the text is
+    printable, in order and valid UTF-8."""
     if not isinstance(text, str):
         text = str(text)
     return _INVALID.sub("\ufffd", text.translate(_CONTROLS))
+
+
+def shorten(text: str, limit: int) -> str:
+    """At most `limit` characters: the start and the end, joined by an ellipsis (a path keeps
+    its root and its last folder)."""
+    if len(text) <= limit:
+        return text
+    head = (limit - 1) // 2
+    return text[:head] + "…" + text[len(text) - (limit - 1 - head) :]
 
 
 def esc_text(text: str) -> str:

@@ -258,3 +258,37 @@ def test_appended_lines_are_read_on_and_a_rewrite_from_the_start(config_dir):
     fresh = rows(by("tool"))
     assert again == pytest.approx(fresh)
     assert first["Read"] < again["Read"]
+
+
+def test_the_saved_state_is_owner_only(config_dir, tmp_path):
+    # Found: attrib/ was created 0755 (os.makedirs gives missing parents 0o777 & umask).
+    write_transcript(config_dir, "-w-app", "s1.jsonl", carried_turns()[:4])
+    by("tool")
+    cache = tmp_path / "cache"
+    modes = {p.relative_to(cache).as_posix(): p.stat().st_mode & 0o777 for p in cache.rglob("*")}
+    assert modes["attrib"] == 0o700
+    assert {m for p, m in modes.items() if (cache / p).is_dir()} == {0o700}
+    assert {m for p, m in modes.items() if (cache / p).is_file()} == {0o600}
+
+
+def test_a_long_table_shows_its_top_rows_and_sums_the_rest(config_dir):
+    # Found: every one of 2,100 projects got its own row, names kept U+2028 and bidi overrides.
+    for i in range(55):  # project i spends 2,000 × (i + 1) output tokens: $0.05 × (i + 1)
+        name = f"-home-p{i:02d}" if i != 54 else "-home-\u202eevil\u2028x"
+        write_transcript(
+            config_dir, name, f"s{i}.jsonl", [say(f"m{i}", 1, session=f"s{i}", out=2000 * (i + 1))]
+        )
+    out = CliRunner().invoke(main, ["report", "by", "project", "-z", "UTC"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    body = lines[2 : lines.index(next(line for line in lines if line.startswith("Total")))]
+    assert len(body) == 51  # the 50 costliest, then one row for the rest
+    assert body[0].startswith("-home-evilx ") and "$2.75" in body[0]
+    more = body[-1].split()
+    assert more[:3] == ["5", "more", "$0.75"]  # p00..p04: $0.05 × (1 + 2 + 3 + 4 + 5)
+    assert more[-3] == f"{2000 * 15:,}"
+    assert "$77.00" in lines[lines.index(body[-1]) + 1]  # Total: $0.05 × (1 + … + 55)
+    assert not any(ch in out.stdout for ch in "\u202e\u2028")
+    every = CliRunner().invoke(main, ["report", "by", "project", "-z", "UTC", "--top", "0"])
+    assert "more" not in every.stdout and len(every.stdout.splitlines()) == 2 + 55 + 1 + 1
+    assert len(by("project")["rows"]) == 55  # JSON keeps every row

@@ -225,3 +225,20 @@ def test_a_price_change_within_a_month_prices_each_side_at_its_own_rate(config_d
     (row,) = report("monthly", "-z", "UTC")["monthly"]
     # Four messages before the 20th at the list price (ONE each), one after at 10 × $7 + 100 × $30 per MTok.
     assert row["totalCost"] == pytest.approx(4 * ONE + (10 * 7 + 100 * 30) / 1e6, abs=1e-12)
+
+
+def test_text_reports_print_no_control_or_format_character(config_dir):
+    # Found: `report daily` printed model ids and `report session` project folders as they were.
+    evil = "\x1b]0;owned\x07\u202e\u2028x"
+    write_transcript(
+        config_dir,
+        f"-home-{evil}",
+        "s1.jsonl",
+        [assistant(ts="2026-11-20T10:00:00.000Z", model=f"claude-{evil}")],
+    )
+    for args in (["daily", "--breakdown"], ["session"], ["monthly"]):
+        proc = run_costline(b"", "report", *args, "-z", "UTC")
+        assert proc.returncode == 0, proc.stderr
+        shown = (proc.stdout + proc.stderr).decode()
+        assert "owned" in shown or args == ["monthly"], (args, shown)
+        assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2028]", shown), (args, shown)

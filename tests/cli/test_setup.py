@@ -238,3 +238,84 @@ def test_a_stale_launcher_prints_one_line_and_exits_0(tmp_path):
     assert proc.returncode == 0 and proc.stderr == b""
     assert proc.stdout.decode().count("\n") == 1
     assert proc.stdout.startswith(b"costline cannot start (ModuleNotFoundError): run costline doctor")
+
+
+TOKEN = "sk-ant-oat01-SECRETSECRETSECRET"
+SECRETS = (TOKEN, "hunter2", "p4ss", "ghp_abcdef123456", "s3cr3t-value", "hdr-s3cret")
+WITH_SECRETS = {
+    "pretty": (
+        "{\n"
+        '  "env": {\n'
+        f'    "ANTHROPIC_AUTH_TOKEN": "{TOKEN}",\n'
+        '    "ANTHROPIC_BASE_URL": "https://me:hunter2@proxy.example/v1",\n'
+        '    "DB_PASSWORD": "p4ss",\n'
+        '    "ANTHROPIC_CUSTOM_HEADERS": "x-client: Bearer ghp_abcdef123456"\n'
+        "  },\n"
+        '  "apiKeyHelper": "s3cr3t-value",\n'
+        '  "headers": "X-Api-Key: hdr-s3cret\\nX-Other: 1",\n'
+        '  "theme": "dark"\n'
+        "}\n"
+    ),
+    "compact": (
+        f'{{"env":{{"ANTHROPIC_AUTH_TOKEN":"{TOKEN}","DB_PASSWORD":"p4ss",'
+        '"ANTHROPIC_BASE_URL":"https://me:hunter2@proxy.example/v1"},'
+        '"x":"Bearer ghp_abcdef123456","apiKeyHelper":"s3cr3t-value","h":"x-api-key: hdr-s3cret"}'
+    ),
+}
+
+
+def shown(proc) -> str:
+    return proc.stdout.decode() + proc.stderr.decode()
+
+
+@pytest.mark.parametrize("shape", sorted(WITH_SECRETS))
+def test_no_secret_from_the_settings_is_ever_printed(home, shape):
+    # Found: install's diff carried "ANTHROPIC_AUTH_TOKEN": "sk-ant-…" in its context lines.
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(WITH_SECRETS[shape])
+    runs = [
+        costline("install", "--dry-run"),
+        costline("install"),
+        costline("install", "--refresh-interval", "5"),  # an update: a diff inside the file
+        costline("uninstall", "--dry-run"),
+        costline("uninstall"),
+    ]
+    for proc in runs:
+        assert proc.returncode == 0, proc.stderr
+        assert not [s for s in SECRETS if s in shown(proc)], shown(proc)
+    assert '"apiKeyHelper":' in shown(runs[0]) and '"***"' in shown(runs[0])  # the key stays
+    assert path.read_text() == WITH_SECRETS[shape]  # masking is for the eyes only
+
+
+def test_no_secret_from_a_status_line_command_is_printed(home):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    command = f"ANTHROPIC_API_KEY={TOKEN} ~/bin/mine.sh --token=hunter2"
+    path.write_text(json.dumps({"statusLine": {"type": "command", "command": command}}))
+    refused = costline("install")
+    assert refused.returncode == 1 and "--force" in shown(refused)
+    ours = f"CLAUDE_TOKEN={TOKEN} /nowhere/costline --password hunter2"
+    path.write_text(json.dumps({"statusLine": {"type": "command", "command": ours}}))
+    doctor = costline("doctor", "--no-timing")
+    doctor_json = costline("doctor", "--json", "--no-timing")
+    assert "statusLine runs" in shown(doctor)
+    for proc in (refused, doctor, doctor_json):
+        assert TOKEN not in shown(proc) and "hunter2" not in shown(proc), shown(proc)
+
+
+def test_install_makes_owner_only_files_and_folders(home, tmp_path):
+    # Found: backups and install/*.json were 0644, the cache root 0755.
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{\n  "theme": "dark"\n}\n')
+    path.chmod(0o644)
+    cache = tmp_path / "cache"
+    assert not cache.exists()
+    assert costline("install").returncode == 0
+    backups = cache / "install" / "backups"
+    assert [oct(d.stat().st_mode & 0o777) for d in (cache, cache / "install", backups)] == ["0o700"] * 3
+    files = [*backups.iterdir(), *(cache / "install").glob("*.json")]
+    assert len(files) == 2
+    assert {oct(f.stat().st_mode & 0o777) for f in files} == {"0o600"}
+    assert oct(path.stat().st_mode & 0o777) == "0o644"  # the settings file keeps its own

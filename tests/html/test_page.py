@@ -10,6 +10,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -203,6 +204,43 @@ def test_year_size_is_under_a_megabyte():
     assert len(render(data).encode()) < 1_000_000
 
 
+def test_a_year_of_2100_projects_and_servers_with_huge_names_is_under_a_megabyte():
+    # Found: 2,100 projects and servers over a year made a 2.3 MB page; a 20,000-character
+    # session title and a 5,000-character server name were printed whole.
+    data = synthetic_year()
+    rnd = random.Random(11)
+    for key in ("project", "mcp"):
+        costs = [round(rnd.uniform(0.01, 40), 2) for _ in range(2100)]
+        whole = sum(costs)
+        data.breakdowns[key] = [
+            Bucket(f"/home/someone/src/{'deep-folder-' * 6}{key}-{i:04d}", c, c / whole, 1000 + i)
+            for i, c in enumerate(sorted(costs, reverse=True))
+        ]
+    data.breakdowns["mcp"][:4] = [Bucket("s" * 5000, 30.0, 0.01, 5) for _ in range(4)]
+    data.top_sessions[0].title = "t" * 20_000
+    page = render(data)
+    assert len(page.encode()) < 1_000_000
+    assert "s" * 200 not in page and "t" * 200 not in page
+    assert {t for t, _ in parse(page).tags} <= ALLOWED
+    # Every cost shown in the project table adds up to the whole (the tail in one row).
+    section = page[page.index('id="by-project"') : page.index('id="by-agent"')]
+    shown = [float(m.replace(",", "")) for m in re.findall(r'class="r">\$([\d,]+\.\d\d)<', section)]
+    assert sum(shown) == pytest.approx(sum(b.cost for b in data.breakdowns["project"]), abs=0.01 * len(shown))
+    assert re.search(r">2,05\d more<", section)
+
+
+def test_bidi_and_separators_in_names_are_replaced():
+    # Found: `-home-\u202eevil` kept its override and displayed reversed.
+    marks = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u061c\u200e\u200f\ufeff"
+    data = synthetic_year()
+    data.breakdowns["project"][0].name = "-home-\u202eevil"
+    data.breakdowns["tool"][0].name = f"tool{marks}x"
+    data.top_sessions[0].title = "one\u2028two\u2029three"
+    page = render(data)
+    assert not [hex(ord(ch)) for ch in marks + "\u2028\u2029" if ch in page]
+    assert "-home-\ufffdevil" in page and "one two three" in page
+
+
 def test_hostile_names_only_ever_appear_as_text():
     page = render(synthetic_year(hostile=True))
     raw = page.encode()  # lone surrogates would raise here
@@ -384,7 +422,9 @@ def test_escaping_helpers():
     assert svg.esc_text(hostile) == svg.esc_attr(hostile) == svg.esc_svg(hostile) == expected
     assert svg.clean("a\x00b\nc\r\td\x1b\x7f\x85\x9f") == "a\ufffdb c  d\ufffd\ufffd\ufffd\ufffd"
     assert svg.clean("x\ud800y\udfffz\ufffe\U0010ffff") == "x\ufffdy\ufffdz\ufffd\ufffd"
-    assert svg.clean("naïve 日本 🙂 \u200b") == "naïve 日本 🙂 \u200b"
+    assert svg.clean("naïve 日本 🙂 \u200d\u200c") == "naïve 日本 🙂 \u200d\u200c"  # ZWJ, ZWNJ kept
+    assert svg.clean("a\u200bb\u202ec\u2028d") == "a\ufffdb\ufffdc d"
+    assert svg.shorten("abcdefghij", 5) == "ab…ij" and svg.shorten("abc", 5) == "abc"
     assert svg.esc_text(42) == "42"  # type: ignore[arg-type]
 
 
