@@ -429,6 +429,7 @@ class _Merge:
         entries, duplicates, hours = tally.entries, tally.duplicates, tally.hours
         day = ""
         carried: dict[int, dict[str, dict[object, object]] | None] = {}
+        older: dict[int, set[object]] = {}  # per re-read group: the ids met before this window
         for window in windows:
             window_day = day_of(window * WINDOW_MS)
             if window_day != day:
@@ -458,11 +459,15 @@ class _Merge:
             # file just written.
             last = (window + 1) * HOURS_PER_BATCH - 1
             carried = {last: batch.hours[last]} if last in batch.hours else {}
-            # A re-read pass tells its own lines from their copies by the ids met so far;
-            # copies are seconds apart, so a window's ids are forgotten after it (memory
-            # would otherwise hold every message id of a cold build).
-            for index in rereading:
-                rereads[index].clear()  # type: ignore[union-attr]
+            # A re-read pass tells its own lines from their copies by the ids met so far.
+            # Copies are seconds apart and a record looks one hour back, so the next window
+            # still needs this one's ids (a copy just past its edge is not the group's own line
+            # met again), but not the ones before (memory would otherwise hold every id).
+            for index in rereading | set(older):
+                met: set[object] = rereads[index]  # type: ignore[assignment]
+                met -= older.pop(index, set())
+                if met:
+                    older[index] = set(met)
         _finish_day(store, day)
 
     def _split_point(self, windows: list[int]) -> int | None:
