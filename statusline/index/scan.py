@@ -19,6 +19,7 @@ from statusline.index.store import (
     Store,
     atomic_write,
     clear_progress,
+    day_names,
     pack_of,
     write_all,
     write_progress,
@@ -215,6 +216,14 @@ def _position(state: list[Any] | None) -> tuple[int, int]:
     return (int(state[3]), int(state[6]) if len(state) > 6 else 0)
 
 
+def _mark_unfinished(store: Store) -> None:
+    """Before a cold build merges: renders mark today `…` (and catch up sooner) until a scan
+    completes, as on a first build, should this one be killed part way."""
+    meta = store.read_meta()
+    if meta.pop("full_scan_ms", None) is not None:
+        store.write("meta", meta)
+
+
 def _finish_day(store: Store, day: str) -> None:
     """Write a merged day's summary from the hours just written (in memory), then forget them."""
     if not day:
@@ -366,6 +375,8 @@ class _Merge:
             # With no hour file yet, no copy of a group's own lines can be in one: no group is
             # re-read against the index (its copies are then just duplicates, as they are).
             cold = not store.indexed_days()
+            if cold:
+                _mark_unfinished(store)
             for index, (name, session, project, packed) in self._in_pack_order(packs):
                 group = load_group(store, name, session, project, self.epoch, packs, saved)
                 # A group another writer (a render, a second scan) read further meanwhile: its
@@ -512,9 +523,17 @@ class _Merge:
         )
 
     def _merge_in_two(self, windows: list[int], split: int, tally: _Tally) -> None:
-        """Merge windows[split:] in a forked process while this one merges the rest; should the
-        other process fail, what it wrote is removed and its windows are merged here."""
+        """Merge windows[split:] in a forked process while this one merges the rest.
+
+        Locks are not inherited: the forked process never writes to the index. It writes its
+        days' hour files and summaries to a private tree, and this process, which holds the
+        lock, moves them in once both halves are done. If this process dies first, nothing of
+        the other's reaches the index (it stops at its next write), and the next scan reads
+        every group of this build again: their offsets are saved only after the move. Should
+        the other process fail, its tree is removed and its windows are merged here."""
+        staged = os.path.join(self.folder, "later")
         read_end, write_end = os.pipe()
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:  # no memory or processes left for it: one process merges it all
@@ -526,6 +545,7 @@ class _Merge:
             code = 1
             try:
                 os.close(read_end)
+                self.store = _LaterHalf(self.store, staged, parent)
                 self._merge_windows(windows[split:], tally)
                 write_all(write_end, marshal.dumps(tally.counted()))
                 code = 0
@@ -542,15 +562,22 @@ class _Merge:
             _, status = os.waitpid(pid, 0)
         if status == 0 and chunks:
             tally.add(marshal.loads(b"".join(chunks)))
+            self._move_in(staged)
             return
-        days = sorted({day_of(window * WINDOW_MS) for window in windows[split:]})
-        for day in days:  # a cold build: nothing of these days was there before
-            shutil.rmtree(self.store.path("hours", day), ignore_errors=True)
-            try:
-                os.unlink(self.store.path("days", day))
-            except OSError:
-                pass
+        shutil.rmtree(staged, ignore_errors=True)
         self._merge_windows(windows[split:], tally)
+
+    def _move_in(self, staged: str) -> None:
+        """Move the later half's hour files, then its day summaries, into the index (their stat
+        signatures, which the summaries hold, survive a rename)."""
+        for day in day_names(os.path.join(staged, "hours")):
+            folder = os.path.join(staged, "hours", day)
+            os.makedirs(self.store.path("hours", day), mode=0o700, exist_ok=True)
+            for name in sorted(os.listdir(folder)):
+                os.replace(os.path.join(folder, name), self.store.path("hours", day, name))
+        for day in day_names(os.path.join(staged, "days")):
+            os.replace(os.path.join(staged, "days", day), self.store.path("days", day))
+        shutil.rmtree(staged, ignore_errors=True)
 
     def _in_pack_order(
         self,
@@ -577,6 +604,45 @@ class _Merge:
             os.close(fd)
         self.open_files.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class _ScanGone(Exception):
+    """The scan that forked the later half of its merge has died."""
+
+
+class _LaterHalf(Store):
+    """The index as the later half of a split merge sees it: a private tree (see
+    _Merge._merge_in_two) that it writes only while the scanning process lives."""
+
+    __slots__ = ("parent", "writes")
+
+    def __init__(self, store: Store, root: str, parent: int) -> None:
+        super().__init__(store.cache)
+        self.root, self.parent, self.writes = root, parent, 0
+
+    def locked(self) -> bool:
+        return True  # no one else writes here
+
+    def write(self, rel: str, value: object) -> tuple[int, int, int]:
+        self.writes += 1
+        _pause_for_test(self.writes)
+        if os.getppid() != self.parent:  # orphaned: whatever it would write is never used
+            raise _ScanGone
+        return super().write(rel, value)
+
+
+def _pause_for_test(writes: int) -> None:
+    """Tests: with COSTLINE_SPLIT_PAUSE=<fifo> the later half of a split merge stops before its
+    Nth write (COSTLINE_SPLIT_PAUSE_AT, default 1), says so in `<fifo>.ready` (its pid), and
+    goes on once the FIFO has been opened for writing and closed."""
+    fifo = os.environ.get("COSTLINE_SPLIT_PAUSE")
+    if not fifo or writes != int(os.environ.get("COSTLINE_SPLIT_PAUSE_AT") or 1):
+        return
+    with open(f"{fifo}.ready.tmp", "w", encoding="ascii") as fh:
+        fh.write(str(os.getpid()))
+    os.replace(f"{fifo}.ready.tmp", f"{fifo}.ready")
+    with open(fifo, "rb") as fh:
+        fh.read()
 
 
 class _Tally:
@@ -617,15 +683,21 @@ def scan(
     roots: list[str] | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
-    parallel_min_bytes: int = PARALLEL_MIN_BYTES,
+    parallel_min_bytes: int | None = None,
 ) -> ScanReport:
     """Index every changed transcript; mark the index complete as of this scan's start.
 
     Files are parsed by worker processes (one per core) and merged by this one, oldest group
     first so that a batch's hours are mostly written once; a group too large for a worker is
-    read here, chunk by chunk.
+    read here, chunk by chunk. Unless given, `workers` and `parallel_min_bytes` come from
+    COSTLINE_SCAN_WORKERS and COSTLINE_PARALLEL_MIN_BYTES (for tests of small corpora), else
+    the number of cores and PARALLEL_MIN_BYTES.
     """
     import gc
+
+    workers = workers or _env_int("COSTLINE_SCAN_WORKERS", 0) or os.cpu_count() or 1
+    if parallel_min_bytes is None:
+        parallel_min_bytes = _env_int("COSTLINE_PARALLEL_MIN_BYTES", PARALLEL_MIN_BYTES)
 
     started = time.time()
     report = ScanReport()
@@ -640,12 +712,17 @@ def scan(
             gc.enable()
 
 
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
 def _scan(
     store: Store,
     loads: Callable[[bytes], object],
     roots: list[str] | None,
     progress: Callable[[int, int], None] | None,
-    workers: int | None,
+    workers: int,
     parallel_min_bytes: int,
     started: float,
     report: ScanReport,
@@ -677,7 +754,6 @@ def _scan(
     order = sorted(groups, key=lambda n: (max(st.st_mtime_ns for _, st in groups[n]), n))
     small = [n for n in order if sum(st.st_size for _, st in groups[n]) <= WORKER_MAX_BYTES]
     large = [n for n in order if sum(st.st_size for _, st in groups[n]) > WORKER_MAX_BYTES]
-    workers = workers or os.cpu_count() or 1
     can_fork = hasattr(os, "fork")  # not on Windows: one process there
     parallel = can_fork and workers > 1 and pending >= parallel_min_bytes and len(small) > 1
     merge = _Merge(store, epoch)
@@ -812,8 +888,5 @@ def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> in
             except OSError:
                 pass
         if os.path.basename(folder).startswith("spool-"):  # a killed scan's spill folder
-            try:
-                os.rmdir(folder)  # only once empty (a running scan recreates it to spill)
-            except OSError:
-                pass
+            shutil.rmtree(folder, ignore_errors=True)  # with its split merge's unused later half
     return removed

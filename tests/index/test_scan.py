@@ -78,3 +78,15 @@ def test_a_scan_removes_older_index_formats(config_dir):
     refresh()
     assert not os.path.exists(os.path.join(cache, "index", "v1"))
     assert os.path.isdir(os.path.join(cache, "index", "v2"))
+
+
+def test_a_killed_scans_later_half_tree_is_swept(config_dir):
+    """The private tree the later half of a killed scan's split merge wrote is never moved in."""
+    st = store()
+    st.ensure()
+    hour = os.path.join(st.path("spool-999999"), "later", "hours", "2026-11-20", "05")
+    os.makedirs(os.path.dirname(hour))
+    with open(hour, "wb") as fh:
+        fh.write(b"x")
+    remove_stale_temp_files(st.cache, time.time())
+    assert _spool_folders(st.root) == []

@@ -221,3 +221,56 @@ def test_no_fork_left_means_one_process_does_it(config_dir, tmp_path, monkeypatc
     monkeypatch.setattr(os, "fork", fork)
     scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
     assert refused and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
+
+
+def test_a_worker_whose_scan_died_reads_no_further(tmp_path):
+    """A worker outliving its scan (SIGKILL, OOM) stops before its next group: nothing it would
+    read is ever merged, and it must not hold a core for a scan that is gone. Found: the first
+    worker read on, its reports taken by the pipe the second worker had inherited."""
+    import select
+    import signal
+    import time
+
+    from statusline.index.workers import parse_in_workers
+
+    read_log = tmp_path / "read"
+    first_ends_r, first_ends_w = os.pipe()  # EOF once the scan and the first worker are gone
+
+    def read_group(task):
+        name = task[0]
+        with open(read_log, "a", encoding="ascii") as fh:
+            fh.write(f"{name}\n")
+        if name in ("a", "b"):  # each worker's first group: the scan is killed meanwhile
+            if name == "b":
+                os.close(first_ends_w)  # the second worker does not hold it
+            (tmp_path / f"{name}.ready").write_text("")
+            with open(tmp_path / name, "rb") as fh:
+                fh.read()
+        return [], {}, 0
+
+    for name in ("a", "b"):
+        os.mkfifo(tmp_path / name)
+    tasks, sizes = [("a",), ("b",), ("c",), ("d",)], [1, 1, 1, 1]  # shares: a, c and b, d
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(first_ends_r)
+            list(parse_in_workers(tasks, sizes, 2, str(tmp_path / "spool"), read_group))
+        finally:
+            os._exit(0)
+    os.close(first_ends_w)
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"{n}.ready").exists() for n in ("a", "b")):  # bounded poll
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    try:
+        with open(tmp_path / "a", "wb"):
+            pass  # the first worker goes on
+        assert select.select([first_ends_r], [], [], 60)[0] and os.read(first_ends_r, 1) == b""
+    finally:
+        os.close(first_ends_r)
+        with open(tmp_path / "b", "wb"):
+            pass  # the second one too
+    assert sorted(read_log.read_text().split()) == ["a", "b"]
