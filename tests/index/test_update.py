@@ -567,20 +567,23 @@ def test_a_cold_build_counts_copies_across_a_window_edge_as_duplicates(config_di
     assert priced().usd == pytest.approx(ONE)
 
 
-def test_a_rebuild_counts_copies_across_a_window_edge_as_a_cold_read_does(config_dir):
-    """Streaming copies either side of 06:00 UTC (where a scan's two-hour windows meet): one
-    entry and one duplicate on a cold read and on every rebuild (a rebuild re-reads each group
-    against its own copies in the hour files; the copy past the edge is not its own line)."""
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("2026-11-20T05:59:59.700Z", "2026-11-20T06:00:00.100Z"),
+        ("2026-11-20T23:59:59.700Z", "2026-11-21T00:00:00.100Z"),
+    ],
+)
+def test_a_rebuild_counts_copies_across_a_window_edge_as_a_cold_read_does(config_dir, before, after):
+    """Streaming copies either side of 06:00 UTC (where a scan's two-hour windows meet) or of
+    midnight: one entry and one duplicate on a cold read and on every rebuild (a rebuild re-reads
+    each group against its own copies in the hour files; the copy past the edge is not its own
+    line)."""
     from helpers import run_costline
 
     lines = [
-        assistant(
-            msg_id="m",
-            request_id="r",
-            ts="2026-11-20T05:59:59.700Z",
-            usage={"input_tokens": 5, "output_tokens": 1},
-        ),
-        assistant(msg_id="m", request_id="r", ts="2026-11-20T06:00:00.100Z"),
+        assistant(msg_id="m", request_id="r", ts=before, usage={"input_tokens": 5, "output_tokens": 1}),
+        assistant(msg_id="m", request_id="r", ts=after),
     ]
     path = write_transcript(config_dir, "p", "s1.jsonl", lines)
     refresh()
