@@ -9,6 +9,7 @@ import pytest
 from helpers import assistant, write_transcript
 from index_helpers import loads, store
 
+import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
 from statusline.index.scan import remove_stale_temp_files, scan
 
@@ -21,7 +22,7 @@ def test_a_scan_that_fails_while_parsing_leaves_no_spill_files(config_dir, monke
     for n in range(3):
         lines = [assistant(msg_id=f"m{n}-{i}", request_id=f"r{n}-{i}", session=f"s{n}") for i in range(3)]
         write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
-    monkeypatch.setattr(scan_module, "SPILL_RECORDS", 1)  # every group's records are spilled
+    monkeypatch.setattr(merge_module, "SPILL_RECORDS", 1)  # every group's records are spilled
     real = scan_module._read_paths
     calls = []
 
