@@ -209,6 +209,7 @@ class Model:
 class Stats:
     steps: int = 0
     kills: int = 0
+    split_kills: int = 0  # scans killed while the later half of their split merge waited
     renders_compared: int = 0
     reports_compared: int = 0
     zones: set[str] = field(default_factory=set)
@@ -472,6 +473,131 @@ class Harness:
         self.set_zone(self.rng.choice(ZONES))
         self.note(f"zone {self.zone}")
 
+    def step_cold_build_killed(self) -> None:
+        """A cold build (the index gone, as on a first run) whose scanning process is killed at a
+        random point: at a random write of its own, or while the later half of its split merge
+        waits before a random write of its own; renders book new responses before that half
+        goes on (issue 18: its hour files overwrote theirs). A full refresh and report follow."""
+        import shutil
+        import signal
+        import subprocess
+
+        from helpers import COSTLINE
+
+        m = self.model
+        while len(m.sessions) < 2:  # one session is one group: nothing to share out
+            self._append_new(self.new_session(draw=False))
+        self._backfill()
+        shutil.rmtree(self.cache / "index", ignore_errors=True)
+        fifo = self.cache.parent / f"pause-{time.monotonic_ns()}"
+        ready = Path(f"{fifo}.ready")
+        os.mkfifo(fifo)
+        env = dict(os.environ, **self.env(COSTLINE_SCAN_WORKERS="2", COSTLINE_PARALLEL_MIN_BYTES="0"))
+        if self.rng.random() < 0.6:
+            pause_at = 1 if self.rng.random() < 0.7 else self.rng.randint(2, 4)
+            env.update(COSTLINE_SPLIT_PAUSE=str(fifo), COSTLINE_SPLIT_PAUSE_AT=str(pause_at))
+        else:
+            env["COSTLINE_KILL_AT_WRITE"] = str(self.rng.randint(1, 12))
+        scan = subprocess.Popen(
+            [COSTLINE, "index", "refresh"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while "COSTLINE_SPLIT_PAUSE" in env and not ready.exists() and scan.poll() is None:
+                assert time.monotonic() < deadline, "the cold build neither paused nor ended"
+                time.sleep(0.01)  # a bounded poll for the file the paused half writes
+            if ready.exists():
+                scan.send_signal(self.rng.choice([signal.SIGKILL, signal.SIGTERM]))
+            code = scan.wait(120)
+            how = "paused" if ready.exists() else f"kill at {env.get('COSTLINE_KILL_AT_WRITE', '-')}"
+            self.note(f"cold build ({how}) -> {code}")
+            assert code in (0, -signal.SIGKILL, -signal.SIGTERM), scan.communicate()[0]
+            if code == 0:
+                m.dirty.clear()
+                return
+            self.stats.kills += 1
+            self.stats.split_kills += ready.exists()
+            m.dirty |= set(m.sessions)
+            for _ in range(self.rng.randint(1, 3)):  # renders book into the hours that half holds
+                small = [s for s in m.sessions.values() if self._size(s.name) < 64 << 10]
+                s = self.rng.choice(small) if small else self.new_session()
+                self._append_new(s, self._booking_time())
+                self.render(s)
+        finally:
+            if ready.exists():
+                with open(fifo, "wb"):
+                    pass  # the later half goes on (and finds its scan gone)
+            scan.communicate(timeout=120)  # the output pipe ends once that half is gone too
+        self.report()  # a full refresh reads the killed build's sessions again
+        self._compare_days()
+
+    def _booking_time(self) -> int | None:
+        """Now, or in the hour of today's (UTC) first or of another message: the later half
+        merges today's hours, and holds the first of them when it waits before its first write."""
+        today = int(time.time() * 1000) // 86_400_000
+        times = sorted(
+            c.ts_ms for msg in self.model.msgs.values() for c in msg.copies if c.ts_ms // 86_400_000 == today
+        )
+        r = self.rng.random()
+        if not times or r < 0.2:
+            return None
+        return (times[0] if r < 0.8 else self.rng.choice(times)) + self.rng.randint(0, 999)
+
+    def _compare_days(self) -> None:
+        """Every day of `report daily --json`, not only today, against the model."""
+        done = run_costline(b"", "report", "daily", "--json", "--no-refresh", env=self.env())
+        assert done.returncode == 0, done.stderr
+        rows = {r["period"]: r for r in json.loads(done.stdout)["daily"]}
+        times = {local_date(c.ts_ms): c.ts_ms for msg in self.model.msgs.values() for c in msg.copies}
+        times.update((local_date(at), int(at)) for at, _usd in self.model.recorded)
+        for day, at in sorted(times.items()):
+            row = rows.get(day, {"totalCost": 0.0, "unloggedCost": 0.0})
+            logged, unlogged = self.model.today(at)
+            self.compare(f"report {day} totalCost", row["totalCost"], logged, 1e-6)
+            self.compare(f"report {day} unloggedCost", row["unloggedCost"], unlogged, 1e-6)
+
+    def _size(self, session: str) -> int:
+        return sum(
+            p.stat().st_size for p, tf in self.model.files.items() if tf.session == session and p.exists()
+        )
+
+    def _append_new(self, s: Session, ts: int | None = None) -> None:
+        """A new, complete message in the session's main file (at `ts`, else seconds ago)."""
+        m = self.model
+        path = s.main(self.root)
+        if m.files[path].pending is not None:
+            self.finish_partial(path)
+        self.counter += 1
+        msg_id, req = f"msg_{self.counter}", f"req_{self.counter}"
+        msg = m.msgs[(msg_id, req)] = Msg(s.name, self.rng.choice(list(LIST)), s.run)
+        tokens = (self.rng.randint(1, 20_000), self.rng.randint(1, 8_000), 0, self.rng.randint(0, 60_000))
+        ts = int(time.time() * 1000) - self.rng.randint(1000, 30_000) if ts is None else ts
+        usage = dict(
+            zip(
+                ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
+                tokens,
+                strict=True,
+            )
+        )
+        line = assistant(
+            msg_id=msg_id, request_id=req, model=msg.model, ts=iso(ts), session=s.name, usage=usage
+        )
+        msg.copies.append(Copy(tokens, ts, line, s.name, complete=True))
+        self.write(path, line.encode() + b"\n")
+        self.note(f"new {msg_id} {msg.model} {tokens} ts {iso(ts)} in {path.name}")
+
+    def _backfill(self) -> None:
+        """Messages on earlier UTC days, as many as today's, so that a cold build can split its
+        merge at a midnight (each half must hold a quarter of the records)."""
+        m = self.model
+        today = int(time.time() * 1000) // 86_400_000
+        copies = [c for msg in m.msgs.values() for c in msg.copies if c.complete]
+        missing = min(2 * sum(c.ts_ms // 86_400_000 >= today for c in copies) - len(copies) + 1, 200)
+        ago = self.rng.randint(26 * 3_600_000, 72 * 3_600_000)  # never today in any zone
+        for _ in range(missing):  # in one or two hours: the split is then at one of few midnights
+            at = int(time.time() * 1000) - ago - self.rng.randint(0, 600_000)
+            self._append_new(self.rng.choice(list(m.sessions.values())), at)
+
     # -- running costline -------------------------------------------------------------------
     def refresh(self, kill: bool) -> None:
         extra = {"COSTLINE_KILL_AT_WRITE": str(self.rng.randint(1, 6))} if kill else {}
@@ -591,6 +717,8 @@ class Harness:
             self.step_zone()
         elif r < 0.92:
             self.step_fork()
+        elif r < 0.94:
+            self.step_cold_build_killed()
         else:
             self.report()
         self.stats.steps += 1
@@ -612,12 +740,23 @@ def test_today_matches_the_model(config_dir, tmp_path, monkeypatch, seed):
     st = h.stats
     if TOTAL_STEPS:
         print(
-            f"\nseed {seed}: {st.steps} steps in {time.monotonic() - started:.1f} s, {st.kills} kills,"
+            f"\nseed {seed}: {st.steps} steps in {time.monotonic() - started:.1f} s,"
+            f" {st.kills} kills ({st.split_kills} mid split merge),"
             f" zones {sorted(st.zones)}, {st.renders_compared} renders and {st.reports_compared} reports"
             f" compared, {st.unlogged_records} unlogged recordings ({h.model.taken_back} taken back);"
             f" max deviation: report ${st.max_dev:.1e},"
             f" line ${st.max_render_dev:.4f} (rounded to the cent)"
         )
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_cold_build_killed_while_renders_run_keeps_the_model(config_dir, tmp_path, monkeypatch, seed):
+    """The step that found issue 18's lost response, after a few random steps, in every default run."""
+    h = Harness(seed, config_dir, tmp_path / "cache", Path(os.environ["COSTLINE_CONFIG"]), monkeypatch)
+    for _ in range(8):
+        h.step()
+    h.step_cold_build_killed()
+    h.step_cold_build_killed()
 
 
 # -- discrepancies the harness found, minimised -------------------------------------------------

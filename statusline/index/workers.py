@@ -55,6 +55,7 @@ def parse_in_workers(
     in the workers and returns a group's read fields, one marshal block per UTC hour, and the count.
     """
     os.makedirs(folder, mode=0o700, exist_ok=True)
+    scan = os.getpid()
     children: dict[int, tuple[int, str]] = {}  # pipe fd -> pid, spool file
     buffers: dict[int, bytes] = {}  # pipe fd -> bytes of an unfinished message (open pipes only)
     try:
@@ -68,8 +69,9 @@ def parse_in_workers(
                 os.close(write_end)
                 continue
             if pid == 0:  # the worker: never returns
-                os.close(read_end)
-                _work(share, tasks, spool, write_end, read_group)
+                for fd in [read_end, *children]:  # earlier workers' pipes end with the scan alone
+                    os.close(fd)
+                _work(share, tasks, spool, write_end, read_group, scan)
             os.close(write_end)
             children[read_end] = (pid, spool)
             buffers[read_end] = b""
@@ -110,8 +112,11 @@ def _work(
     spool: str,
     pipe: int,
     read_group: Callable[[Any], tuple[list[Any], dict[int, bytes], int]],
+    scan: int,
 ) -> None:
-    """A worker's life: read its groups, spool each one's blocks, then report it; exit."""
+    """A worker's life: read its groups, spool each one's blocks, then report it; exit.
+    It stops as soon as it finds the scan (`scan`, its parent) gone: nothing it does after
+    that could be used."""
     code = 1
     try:
         import gc
@@ -120,7 +125,11 @@ def _work(
         fd = fs.create_new(spool)
         offset = 0
         for index in share:
+            if os.getppid() != scan:
+                break
             fields, blocks, count = read_group(tasks[index])
+            if os.getppid() != scan:
+                break
             places: dict[int, tuple[int, int]] = {}
             for hour, block in blocks.items():
                 places[hour] = (offset, len(block))

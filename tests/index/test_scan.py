@@ -9,6 +9,7 @@ import pytest
 from helpers import assistant, write_transcript
 from index_helpers import loads, store
 
+import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
 from statusline.index.scan import remove_stale_temp_files, scan
 
@@ -21,7 +22,7 @@ def test_a_scan_that_fails_while_parsing_leaves_no_spill_files(config_dir, monke
     for n in range(3):
         lines = [assistant(msg_id=f"m{n}-{i}", request_id=f"r{n}-{i}", session=f"s{n}") for i in range(3)]
         write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
-    monkeypatch.setattr(scan_module, "SPILL_RECORDS", 1)  # every group's records are spilled
+    monkeypatch.setattr(merge_module, "SPILL_RECORDS", 1)  # every group's records are spilled
     real = scan_module._read_paths
     calls = []
 
@@ -78,3 +79,15 @@ def test_a_scan_removes_older_index_formats(config_dir):
     refresh()
     assert not os.path.exists(os.path.join(cache, "index", "v1"))
     assert os.path.isdir(os.path.join(cache, "index", "v2"))
+
+
+def test_a_killed_scans_later_half_tree_is_swept(config_dir):
+    """The private tree the later half of a killed scan's split merge wrote is never moved in."""
+    st = store()
+    st.ensure()
+    hour = os.path.join(st.path("spool-999999"), "later", "hours", "2026-11-20", "05")
+    os.makedirs(os.path.dirname(hour))
+    with open(hour, "wb") as fh:
+        fh.write(b"x")
+    remove_stale_temp_files(st.cache, time.time())
+    assert _spool_folders(st.root) == []

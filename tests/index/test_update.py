@@ -427,7 +427,8 @@ def test_copy_sums_kept_in_hour_files_equal_a_walk_over_their_keys(config_dir):
 
 def test_a_scan_overtaken_by_another_writer_counts_nothing_twice(config_dir):
     """A render (or a second scan) reads a session on while a scan is between parse and merge."""
-    from statusline.index.scan import _by_hour, _Merge, _read_paths, _saved_states, scan
+    from statusline.index.merge import Merge
+    from statusline.index.scan import _by_hour, _read_paths, _saved_states, scan
 
     lines = [assistant(msg_id=f"m{i}", request_id=f"r{i}") for i in range(4)]
     path = write_transcript(config_dir, "p", "s1.jsonl", lines)
@@ -435,7 +436,7 @@ def test_a_scan_overtaken_by_another_writer_counts_nothing_twice(config_dir):
     st.ensure()
     name, session, project = group_of(str(path))
     saved = _saved_states(st, name, 0)
-    merge = _Merge(st, 0)
+    merge = Merge(st, 0)
     merge.add(name, session, project, _by_hour(_read_paths((name, [str(path)], saved), loads)), saved)
     write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m9", request_id="r9")], mode="a")
     scan(st, loads)  # someone else indexes the file to its end first
@@ -448,7 +449,8 @@ def test_a_scan_overtaken_by_another_writer_counts_nothing_twice(config_dir):
 def test_a_scan_overtaken_by_a_render_that_counted_a_tail_counts_nothing_twice(config_dir):
     """A render counts an unterminated usage line provisionally (its offset stays put) while a
     scan is between parse and merge: the scan must not merge its own copy of that line."""
-    from statusline.index.scan import _by_hour, _Merge, _read_paths, _saved_states
+    from statusline.index.merge import Merge
+    from statusline.index.scan import _by_hour, _read_paths, _saved_states
 
     path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m0", request_id="r0")])
     refresh()
@@ -457,7 +459,7 @@ def test_a_scan_overtaken_by_a_render_that_counted_a_tail_counts_nothing_twice(c
     st = store()
     name, session, project = group_of(str(path))
     saved = _saved_states(st, name, 0)
-    merge = _Merge(st, 0)
+    merge = Merge(st, 0)
     merge.add(name, session, project, _by_hour(_read_paths((name, [str(path)], saved), loads)), saved)
     render = store()  # a render reads the session on, tail included
     render.lock(blocking=True)
@@ -564,4 +566,32 @@ def test_a_cold_build_counts_copies_across_a_window_edge_as_duplicates(config_di
     refresh()
     counters = counters_of(path)
     assert (counters["lines"], counters["entries"], counters["duplicates"]) == (2, 1, 1)
+    assert priced().usd == pytest.approx(ONE)
+
+
+@pytest.mark.parametrize(
+    "before, after",
+    [
+        ("2026-11-20T05:59:59.700Z", "2026-11-20T06:00:00.100Z"),
+        ("2026-11-20T23:59:59.700Z", "2026-11-21T00:00:00.100Z"),
+    ],
+)
+def test_a_rebuild_counts_copies_across_a_window_edge_as_a_cold_read_does(config_dir, before, after):
+    """Streaming copies either side of 06:00 UTC (where a scan's two-hour windows meet) or of
+    midnight: one entry and one duplicate on a cold read and on every rebuild (a rebuild re-reads
+    each group against its own copies in the hour files; the copy past the edge is not its own
+    line)."""
+    from helpers import run_costline
+
+    lines = [
+        assistant(msg_id="m", request_id="r", ts=before, usage={"input_tokens": 5, "output_tokens": 1}),
+        assistant(msg_id="m", request_id="r", ts=after),
+    ]
+    path = write_transcript(config_dir, "p", "s1.jsonl", lines)
+    refresh()
+    cold = counters_of(path)
+    assert (cold["lines"], cold["entries"], cold["duplicates"]) == (2, 1, 1)
+    for _ in range(2):
+        assert run_costline(b"", "index", "rebuild").returncode == 0
+        assert counters_of(path) == cold
     assert priced().usd == pytest.approx(ONE)

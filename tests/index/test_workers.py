@@ -9,6 +9,7 @@ import pytest
 from helpers import assistant, write_transcript
 from index_helpers import loads
 
+import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
 from statusline.index.scan import scan
 from statusline.index.store import Store
@@ -112,13 +113,13 @@ def _days_corpus(config_dir, straddle: list[int]) -> None:
 def _splits(monkeypatch) -> list[int]:
     """Record where merges split (their first later window's day of month)."""
     seen: list[int] = []
-    real = scan_module._Merge._merge_in_two
+    real = merge_module.Merge._merge_in_two
 
     def recording(self, windows, split, tally):
-        seen.append(int(scan_module.day_of(windows[split] * scan_module.WINDOW_MS)[-2:]))
+        seen.append(int(merge_module.day_of(windows[split] * merge_module.WINDOW_MS)[-2:]))
         return real(self, windows, split, tally)
 
-    monkeypatch.setattr(scan_module._Merge, "_merge_in_two", recording)
+    monkeypatch.setattr(merge_module.Merge, "_merge_in_two", recording)
     return seen
 
 
@@ -158,7 +159,7 @@ def test_no_split_on_an_index_that_has_hours(config_dir, tmp_path, monkeypatch):
 def test_a_later_half_that_fails_is_merged_here(config_dir, tmp_path, monkeypatch, how):
     _days_corpus(config_dir, [13])
     scan(Store(str(tmp_path / "one")), loads, workers=1)
-    real = scan_module._Merge._merge_windows
+    real = merge_module.Merge._merge_windows
     parent = os.getpid()
 
     def failing(self, windows, tally):
@@ -169,7 +170,7 @@ def test_a_later_half_that_fails_is_merged_here(config_dir, tmp_path, monkeypatc
             raise OSError("disk gone")
         return real(self, windows, tally)
 
-    monkeypatch.setattr(scan_module._Merge, "_merge_windows", failing)
+    monkeypatch.setattr(merge_module.Merge, "_merge_windows", failing)
     splits = _splits(monkeypatch)
     scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
     assert splits and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
@@ -191,10 +192,10 @@ def test_spills_are_counted_once_per_group_and_not_kept_open(config_dir, tmp_pat
         ]
         total += len(lines)
         write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
-    monkeypatch.setattr(scan_module, "SPILL_RECORDS", 50)
+    monkeypatch.setattr(merge_module, "SPILL_RECORDS", 50)
     spills = []
-    real = scan_module._Merge._spill
-    monkeypatch.setattr(scan_module._Merge, "_spill", lambda self: (spills.append(1), real(self))[1])
+    real = merge_module.Merge._spill
+    monkeypatch.setattr(merge_module.Merge, "_spill", lambda self: (spills.append(1), real(self))[1])
     fds_before = len(os.listdir("/proc/self/fd"))
     scan(Store(str(tmp_path / "one")), loads, workers=1)
     assert len(spills) <= total // 50 + 1
@@ -240,3 +241,56 @@ def test_a_planted_spool_link_is_not_truncated(config_dir, tmp_path):
     reports = list(parse_in_workers([1, 2, 3], [1, 1, 1], 3, str(folder), read_group))
     assert sorted(r[0] for _, r in reports) == [0, 1, 2]
     assert victim.read_text() == "precious\n"
+
+
+def test_a_worker_whose_scan_died_reads_no_further(tmp_path):
+    """A worker outliving its scan (SIGKILL, OOM) stops before its next group: nothing it would
+    read is ever merged, and it must not hold a core for a scan that is gone. Found: the first
+    worker read on, its reports taken by the pipe the second worker had inherited."""
+    import select
+    import signal
+    import time
+
+    from statusline.index.workers import parse_in_workers
+
+    read_log = tmp_path / "read"
+    first_ends_r, first_ends_w = os.pipe()  # EOF once the scan and the first worker are gone
+
+    def read_group(task):
+        name = task[0]
+        with open(read_log, "a", encoding="ascii") as fh:
+            fh.write(f"{name}\n")
+        if name in ("a", "b"):  # each worker's first group: the scan is killed meanwhile
+            if name == "b":
+                os.close(first_ends_w)  # the second worker does not hold it
+            (tmp_path / f"{name}.ready").write_text("")
+            with open(tmp_path / name, "rb") as fh:
+                fh.read()
+        return [], {}, 0
+
+    for name in ("a", "b"):
+        os.mkfifo(tmp_path / name)
+    tasks, sizes = [("a",), ("b",), ("c",), ("d",)], [1, 1, 1, 1]  # shares: a, c and b, d
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(first_ends_r)
+            list(parse_in_workers(tasks, sizes, 2, str(tmp_path / "spool"), read_group))
+        finally:
+            os._exit(0)
+    os.close(first_ends_w)
+    deadline = time.monotonic() + 60
+    while not all((tmp_path / f"{n}.ready").exists() for n in ("a", "b")):  # bounded poll
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    try:
+        with open(tmp_path / "a", "wb"):
+            pass  # the first worker goes on
+        assert select.select([first_ends_r], [], [], 60)[0] and os.read(first_ends_r, 1) == b""
+    finally:
+        os.close(first_ends_r)
+        with open(tmp_path / "b", "wb"):
+            pass  # the second one too
+    assert sorted(read_log.read_text().split()) == ["a", "b"]
