@@ -36,6 +36,18 @@ BOM = b"\xef\xbb\xbf"
 # A token count above this is not a count (and orjson turns integers past 64 bits into floats).
 MAX_TOKENS = 1 << 50
 
+# The longest line (bytes before its newline) any reader takes in. Longer ones are garbage on
+# every path, skipped without being held in memory and counted once; shorter ones are read whole
+# by every path that judges lines, whatever its byte budget (a render leaves a line longer than
+# its budget to the scan: it never judges it). A usage line holds one response: its output (at
+# most 128K tokens, about half a MiB) and the results of server tools run within it (a fetched
+# document); a `progress` line also carries the subagent's conversation so far, which the API
+# caps at 32 MB per request but the transcript can log twice (a tool result in the message and
+# in `toolUseResult`). Twice the request cap keeps every such line; one line held and parsed then
+# costs the background scan a few hundred MB once, and a render never holds one.
+MAX_LINE_BYTES = 64 << 20
+TOO_LONG = "not read: longer than MAX_LINE_BYTES"  # a garbage reason (see update._skip_counter)
+
 
 class Skip(Exception):
     """A line that has usage but is not counted; the message names the reason."""
@@ -227,6 +239,8 @@ def records_from_line(
     A line that is not JSON is garbage only if it might carry usage (`might_carry_usage`), so
     reading every line (`records_in`) and reading the pre-filtered ones give the same verdicts.
     """
+    if len(line) > MAX_LINE_BYTES:
+        raise Skip(TOO_LONG)
     if line[:3] == BOM:
         line = line[3:]
     if not candidate and not might_carry_usage(line):
@@ -251,18 +265,25 @@ def records_in(
     """Add the usage records of the complete lines in data[start:end] to `records`.
 
     Every line is parsed (a parse costs less than searching the line for a `usage` key, in both
-    parsers); a line that does not parse is judged as `records_from_line` judges it. Returns the
-    number of lines that carry usage or were skipped, and the skip reasons counted.
+    parsers); a line that does not parse is judged as `records_from_line` judges it, and so is
+    one over MAX_LINE_BYTES. Returns the number of lines that carry usage or were skipped, and the
+    skip reasons counted.
     """
     view = memoryview(data)
     find = data.find
     judged = 0
     skips: dict[str, int] = {}
+    limit = MAX_LINE_BYTES
     pos = start
     while pos < end:
         cut = find(b"\n", pos, end)
         if cut < 0:
             cut = end
+        if cut - pos > limit:  # garbage whatever it holds, as a read of a smaller budget finds it
+            pos = cut + 1
+            judged += 1
+            skips[TOO_LONG] = skips.get(TOO_LONG, 0) + 1
+            continue
         line = view[pos:cut]
         pos = cut + 1
         try:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 
 from statusline import fs
+from statusline.index import lines
 from statusline.index.lines import Skip, file_session_id, records_from_line, records_in
 from statusline.index.store import CorruptIndex, Store
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
@@ -477,30 +478,27 @@ def load_group(
     return group
 
 
-# A line longer than this is skipped (and counted) without being held in memory: real
-# transcript lines are far smaller, and parsing one this size would stall whoever reads it.
-MAX_LINE_BYTES = 32 << 20
 _SCAN_CHUNK = 1 << 20
 
 
-def _long_line(fh: io.BufferedReader, start: bytes, limit: int) -> tuple[bytes | None, int]:
-    """Finish a line that did not fit the budget: (the line, or None if over `limit`; bytes)."""
+def _long_line(fh: io.BufferedReader, start: bytes) -> tuple[bytes | None, int, bool]:
+    """Finish a line that did not fit the budget: (the line, or None when it is longer than
+    lines.MAX_LINE_BYTES, never held whole; its bytes, newline included; whether it ended)."""
+    limit = lines.MAX_LINE_BYTES
     parts = [start]
     size = len(start)
     keep = True
     while True:
         chunk = fh.read(_SCAN_CHUNK)
-        if not chunk:
-            return (b"".join(parts) if keep else None), size
         cut = chunk.find(b"\n")
         piece = chunk if cut < 0 else chunk[: cut + 1]
         size += len(piece)
         if keep:
             parts.append(piece)
-            if size > limit:
+            if size - (cut >= 0) > limit:  # its bytes before the newline
                 keep, parts = False, []
-        if cut >= 0:
-            return (b"".join(parts) if keep else None), size
+        if cut >= 0 or not chunk:
+            return (b"".join(parts) if keep else None), size, cut >= 0
 
 
 # Bytes kept from the start of a file and from just before the read offset: if either differs
@@ -565,7 +563,7 @@ def read_new_lines(
     A different inode, a file shorter than the offset, or bytes before the offset that differ
     from the fingerprint mean the file was replaced or rewritten: it is read again from the
     start (dedup keeps that from counting anything twice). At most `budget` bytes are read; a
-    line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES) only when
+    line longer than the budget is read whole (or skipped past, beyond lines.MAX_LINE_BYTES) only when
     `whole_long_lines` is set, so a render's read is bounded in bytes, whatever the file holds.
     `into`: a buffer to read into, grown as needed, and used as `data` (valid until the next
     read into it): a scan reads a gigabyte, and fresh memory for each file costs the kernel
@@ -614,8 +612,12 @@ def read_new_lines(
                 out.consumed, out.more = size, True
                 out.state[_TAIL] = tail_seen
                 return out
-            line, size = _long_line(fh, bytes(data[:size]), MAX_LINE_BYTES)
+            line, size, ended = _long_line(fh, bytes(data[:size]))
             at_eof = offset + size >= st.st_size
+            if line is None and not ended:  # too long, and still being written: judged once whole
+                out.consumed = size
+                out.state[_TAIL] = tail_seen
+                return out
             if line is None:
                 out.skipped, out.consumed, out.more = 1, size, not at_eof
                 out.state[_OFFSET] = offset + size
@@ -756,13 +758,16 @@ def ingest_group(
     start_group(batch, group)
     consumed = 0
     more = False
-    for path in paths:
+    paths = list(paths)
+    for n, path in enumerate(paths, 1):
         read = read_file(path, files.get(path), max(budget - consumed, 1), loads, whole_long_lines)
         merge_read(batch, group, read)
         consumed += read.consumed
         more = more or read.more
         if consumed >= budget:
-            more = True
+            # Files left unread are more; a read that used the budget on an unfinished last line
+            # is not (a scan reading on for it would never stop).
+            more = more or n < len(paths)
             break
     finish_group(batch, group, more)
     return consumed, more
