@@ -14,10 +14,11 @@ already named, so that too is idempotent.
 Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
 `message.id` and `requestId`, and without a request id `message.id` alone (ccusage also requires
 the same session, but a forked session replays history under its new session id); a sidechain
-copy loses to the main conversation's; otherwise the copy with the most tokens wins, then one
-that records `speed`, then the first seen. Keys are kept per UTC hour, and a new line is
-checked against its own hour and the two next to it, so a render loads only the few hours its
-new lines touch.
+copy loses to the main conversation's, and a subagent's response copied into its parent's
+`progress` line loses to both (lines.PROGRESS_COPY); otherwise the copy with the most tokens
+wins, then one that records `speed`, then the first seen. Keys are kept per UTC hour, and a new
+line is checked against its own hour and the two next to it, so a render loads only the few
+hours its new lines touch.
 """
 
 from __future__ import annotations
@@ -114,8 +115,8 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     """Whether copy `new` replaces the kept copy `old` (ccusage's order of preference)."""
     new_total, new_speed, new_side = new[6], new[7], new[8]
     old_total, old_speed, old_side = old[3], old[4], old[5]
-    if new_side != old_side:
-        return not new_side
+    if new_side != old_side:  # the main conversation's, a subagent's own, a progress line's
+        return bool(new_side < old_side)  # type: ignore[operator]
     if new_total != old_total:
         return bool(new_total > old_total)  # type: ignore[operator]
     return bool(new_speed) and not old_speed
