@@ -205,3 +205,33 @@ def test_a_line_over_the_limit_still_being_written_is_judged_once_it_ends(
         fh.write(over[55_000:] + "\n" + assistant(msg_id="b", request_id="rb") + "\n")
     scan(store(), loads, workers=1)
     assert_totals(2 * ONE, {"lines": 3, "entries": 2, "garbage": 1})
+
+
+def _write_padded(fh, msg_id: str, size: int) -> None:
+    """padded(msg_id, size) and its newline, written in pieces (never a 64 MiB string)."""
+    line = assistant(msg_id=msg_id, request_id=f"r{msg_id}")
+    head, tail = line.split('"text":"hi"')
+    fh.write(head.encode() + b'"text":"hi')
+    pad = size - len(line)
+    while pad > 0:
+        piece = min(pad, 1 << 24)
+        fh.write(b"y" * piece)
+        pad -= piece
+    fh.write(b'"' + tail.encode() + b"\n")
+
+
+def test_a_line_at_the_limit_counts_and_one_byte_more_is_garbage(config_dir):
+    """Real sizes, through the scan's chunked read (the group is past a worker's share) and the
+    attribution's."""
+    path = config_dir / "projects" / "p" / "s1.jsonl"
+    path.parent.mkdir(parents=True)
+    with open(path, "wb") as fh:
+        _write_padded(fh, "exact", lines.MAX_LINE_BYTES)
+        _write_padded(fh, "over", lines.MAX_LINE_BYTES + 1)
+        fh.write(assistant(msg_id="b", request_id="rb").encode() + b"\n")
+    assert path.stat().st_size > 2 * lines.MAX_LINE_BYTES
+    scan(store(), loads, workers=1)
+    assert_totals(2 * ONE, {"lines": 3, "entries": 2, "garbage": 1})
+    from helpers import cost_rows, report_json
+
+    assert cost_rows(report_json("by", "agent")) == pytest.approx({"main": 2 * ONE})
