@@ -33,9 +33,9 @@ CLS_GEO_US = 8
 CLS_LOGGED_COST = 16
 
 # Where a copy of a response was logged, best first: dedup keeps the best (update._better). A
-# subagent's own transcript carries its agent; the copy Claude Code 2.1 put in its parent's
-# `agent_progress` line may be a snapshot taken mid-stream. (Entries written before these ranks
-# hold False and True, which equal the first two.)
+# subagent's own transcript carries its agent; the copy some Claude Code versions also put in
+# the parent's `agent_progress` line does not, and may have been taken while the response was
+# still streaming. (Entries written before these ranks hold False and True: the first two.)
 MAIN_COPY = 0  # the conversation's own line
 SIDECHAIN_COPY = 1  # a sidechain line: a subagent's own (`isSidechain: true`)
 PROGRESS_COPY = 2  # a subagent's response copied into a `progress` line of its parent's

@@ -1,6 +1,7 @@
 """A subagent's response logged twice: in its own transcript (`subagents/agent-<id>.jsonl`) and,
-as Claude Code 2.1 did, copied into an `agent_progress` line of its parent's. The subagent file's
-copy is the one kept (it carries the agent), counted once, whichever file is read first."""
+as some Claude Code versions did, copied into an `agent_progress` line of its parent's. The
+subagent file's copy is the one kept (it carries the agent), counted once, whichever file is
+read first."""
 
 from __future__ import annotations
 
