@@ -15,12 +15,15 @@ from typing import Any
 
 from statusline import fs
 from statusline.attrib.context import Transcript
+from statusline.index import lines
 from statusline.index.lines import BOM, fast_parser, file_session_id
 from statusline.index.store import atomic_write
 from statusline.index.update import _fnv, group_of, read_new_lines
 
 FORMAT = 3
-CHUNK_BYTES = 32 << 20  # a read's bytes at a time: memory stays bounded on a huge file
+# A read's bytes at a time: memory stays bounded on a huge file. A budget, not a limit: a longer
+# line is read whole up to lines.MAX_LINE_BYTES, as the index reads it.
+CHUNK_BYTES = 32 << 20
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
 
 # Lines the attribution has no use for (snapshots, attachments, request blobs) are not parsed.
@@ -136,10 +139,13 @@ def _save(cache: str, path: str, state: dict[str, Any]) -> None:
 def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
     """The complete lines data[pos:end] (each ends with a newline), in order."""
     loads = fast_parser()
+    limit = lines.MAX_LINE_BYTES
     while pos < end:
         nl = data.find(b"\n", pos, end)
         line = data[pos:nl]
         pos = nl + 1
+        if len(line) > limit:
+            continue  # garbage to the index too
         if line[:3] == BOM:
             line = line[3:]
         if not any(word in line for word in _WANTED):

@@ -5,7 +5,8 @@ A record is a tuple:
     (msg_id, request_id, session, model, cls, vec, total, has_speed, sidechain, ts_ms)
 
 `vec` is [messages, input, output, cache_write_5m, cache_write_1h, cache_read, cost_usd];
-`cls` packs what the price depends on besides the model (see CLS_*). Lines that carry no usage
+`cls` packs what the price depends on besides the model (see CLS_*); `sidechain` says where the
+copy was logged (MAIN_COPY, SIDECHAIN_COPY, PROGRESS_COPY). Lines that carry no usage
 return an empty list; lines that carry usage but break a rule raise `Skip` with a reason, so the
 caller can count them.
 """
@@ -31,10 +32,30 @@ CLS_FAST = 4
 CLS_GEO_US = 8
 CLS_LOGGED_COST = 16
 
+# Where a copy of a response was logged, best first: dedup keeps the best (update._better). A
+# subagent's own transcript carries its agent; the copy some Claude Code versions also put in
+# the parent's `agent_progress` line does not, and may have been taken while the response was
+# still streaming. (Entries written before these ranks hold False and True: the first two.)
+MAIN_COPY = 0  # the conversation's own line
+SIDECHAIN_COPY = 1  # a sidechain line: a subagent's own (`isSidechain: true`)
+PROGRESS_COPY = 2  # a subagent's response copied into a `progress` line of its parent's
+
 SYNTHETIC_MODEL = "<synthetic>"
 BOM = b"\xef\xbb\xbf"
 # A token count above this is not a count (and orjson turns integers past 64 bits into floats).
 MAX_TOKENS = 1 << 50
+
+# The longest line (bytes before its newline) any reader takes in. Longer ones are garbage on
+# every path, skipped without being held in memory and counted once; shorter ones are read whole
+# by every path that judges lines, whatever its byte budget (a render leaves a line longer than
+# its budget to the scan: it never judges it). A usage line holds one response: its output (at
+# most 128K tokens, about half a MiB) and the results of server tools run within it (a fetched
+# document); a `progress` line also carries the subagent's conversation so far, which the API
+# caps at 32 MB per request but the transcript can log twice (a tool result in the message and
+# in `toolUseResult`). Twice the request cap keeps every such line; one line held and parsed then
+# costs the background scan a few hundred MB once, and a render never holds one.
+MAX_LINE_BYTES = 64 << 20
+TOO_LONG = "not read: longer than MAX_LINE_BYTES"  # a garbage reason (see update._skip_counter)
 
 
 class Skip(Exception):
@@ -130,9 +151,9 @@ def _usage_record(
     session: str,
     model: str,
     usage: dict[str, object],
-    envelope: dict[str, object],
     ts_ms: int,
     logged_cost: object,
+    side: int,
 ) -> tuple[object, ...]:
     # Written for speed (a cold build makes hundreds of thousands): the usual value of each
     # field is checked inline, anything else goes through the checked path.
@@ -181,12 +202,11 @@ def _usage_record(
         cls |= CLS_LOGGED_COST
     vec = [1, tokens_in, tokens_out, write_5m, write_1h, cache_read, cost]
     total = tokens_in + tokens_out + write_5m + write_1h + cache_read
-    sidechain = envelope.get("isSidechain") is True
     if not msg_id:
         # No id to deduplicate by (ccusage would count every copy): a key made of what the line
         # says keeps a re-read of the same file from counting it again.
         msg_id = f"~{session}:{ts_ms}:{model}:{tokens_in}:{tokens_out}:{write_5m}:{write_1h}:{cache_read}"
-    return (msg_id, request_id, session, model, cls, vec, total, speed is not None, sidechain, ts_ms)
+    return (msg_id, request_id, session, model, cls, vec, total, speed is not None, side, ts_ms)
 
 
 def _text(value: object, what: str) -> str:
@@ -227,6 +247,8 @@ def records_from_line(
     A line that is not JSON is garbage only if it might carry usage (`might_carry_usage`), so
     reading every line (`records_in`) and reading the pre-filtered ones give the same verdicts.
     """
+    if len(line) > MAX_LINE_BYTES:
+        raise Skip(TOO_LONG)
     if line[:3] == BOM:
         line = line[3:]
     if not candidate and not might_carry_usage(line):
@@ -251,18 +273,25 @@ def records_in(
     """Add the usage records of the complete lines in data[start:end] to `records`.
 
     Every line is parsed (a parse costs less than searching the line for a `usage` key, in both
-    parsers); a line that does not parse is judged as `records_from_line` judges it. Returns the
-    number of lines that carry usage or were skipped, and the skip reasons counted.
+    parsers); a line that does not parse is judged as `records_from_line` judges it, and so is
+    one over MAX_LINE_BYTES. Returns the number of lines that carry usage or were skipped, and the
+    skip reasons counted.
     """
     view = memoryview(data)
     find = data.find
     judged = 0
     skips: dict[str, int] = {}
+    limit = MAX_LINE_BYTES
     pos = start
     while pos < end:
         cut = find(b"\n", pos, end)
         if cut < 0:
             cut = end
+        if cut - pos > limit:  # garbage whatever it holds, as a read of a smaller budget finds it
+            pos = cut + 1
+            judged += 1
+            skips[TOO_LONG] = skips.get(TOO_LONG, 0) + 1
+            continue
         line = view[pos:cut]
         pos = cut + 1
         try:
@@ -333,17 +362,19 @@ def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, 
         msg_id = _text(msg_id, "message id")
     if envelope is obj:  # the usual case: one lookup each
         request_id, session, logged_cost = obj.get("requestId"), obj.get("sessionId"), obj.get("costUSD")
+        side = SIDECHAIN_COPY if obj.get("isSidechain") is True else MAIN_COPY
     else:  # a progress line: the inner message's envelope first for the request and the cost
         request_id = envelope.get("requestId", obj.get("requestId"))
         session = obj.get("sessionId", envelope.get("sessionId"))
         logged_cost = obj.get("costUSD", envelope.get("costUSD"))
+        side = PROGRESS_COPY
     if type(request_id) is not str:
         request_id = _text(request_id, "request id")
     if type(session) is not str:
         session = _text(session, "session id")
     # One object per distinct session and model: records hold them by the thousand.
     session, model = _intern(session or file_session), _intern(model)
-    records = [_usage_record(msg_id, request_id, session, model, usage, envelope, ts_ms, logged_cost)]
+    records = [_usage_record(msg_id, request_id, session, model, usage, ts_ms, logged_cost, side)]
     iterations = usage.get("iterations")
     if isinstance(iterations, list):
         for n, item in enumerate(iterations):
@@ -358,7 +389,7 @@ def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, 
             try:
                 records.append(
                     _usage_record(
-                        advisor_id, request_id, session, advisor_model, item_usage, envelope, ts_ms, None
+                        advisor_id, request_id, session, advisor_model, item_usage, ts_ms, None, side
                     )
                 )
             except Skip:

@@ -38,7 +38,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
-# Bytes read per lock hold: renders get the lock between chunks.
+# Bytes read per lock hold: renders get the lock between chunks (a longer line is read whole,
+# up to lines.MAX_LINE_BYTES).
 CHUNK_BYTES = 32 << 20
 
 
@@ -109,6 +110,7 @@ class ScanReport:
 # Below this many bytes to read, worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 16 << 20
 # A group with more than this to read is read by the scanning process itself, chunk by chunk.
+# (A budget, not a line limit: lines.MAX_LINE_BYTES is the one limit on every path.)
 WORKER_MAX_BYTES = 64 << 20
 
 _worker_loads: Callable[[bytes], object] | None = None

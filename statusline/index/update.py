@@ -14,10 +14,11 @@ already named, so that too is idempotent.
 Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
 `message.id` and `requestId`, and without a request id `message.id` alone (ccusage also requires
 the same session, but a forked session replays history under its new session id); a sidechain
-copy loses to the main conversation's; otherwise the copy with the most tokens wins, then one
-that records `speed`, then the first seen. Keys are kept per UTC hour, and a new line is
-checked against its own hour and the two next to it, so a render loads only the few hours its
-new lines touch.
+copy loses to the main conversation's, and a subagent's response copied into its parent's
+`progress` line loses to both (lines.PROGRESS_COPY); otherwise the copy with the most tokens
+wins, then one that records `speed`, then the first seen. Keys are kept per UTC hour, and a new
+line is checked against its own hour and the two next to it, so a render loads only the few
+hours its new lines touch.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 import io
 
 from statusline import fs
+from statusline.index import lines
 from statusline.index.lines import Skip, file_session_id, records_from_line, records_in
 from statusline.index.store import CorruptIndex, Store
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
@@ -113,8 +115,8 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     """Whether copy `new` replaces the kept copy `old` (ccusage's order of preference)."""
     new_total, new_speed, new_side = new[6], new[7], new[8]
     old_total, old_speed, old_side = old[3], old[4], old[5]
-    if new_side != old_side:
-        return not new_side
+    if new_side != old_side:  # the main conversation's, a subagent's own, a progress line's
+        return bool(new_side < old_side)  # type: ignore[operator]
     if new_total != old_total:
         return bool(new_total > old_total)  # type: ignore[operator]
     return bool(new_speed) and not old_speed
@@ -477,30 +479,27 @@ def load_group(
     return group
 
 
-# A line longer than this is skipped (and counted) without being held in memory: real
-# transcript lines are far smaller, and parsing one this size would stall whoever reads it.
-MAX_LINE_BYTES = 32 << 20
 _SCAN_CHUNK = 1 << 20
 
 
-def _long_line(fh: io.BufferedReader, start: bytes, limit: int) -> tuple[bytes | None, int]:
-    """Finish a line that did not fit the budget: (the line, or None if over `limit`; bytes)."""
+def _long_line(fh: io.BufferedReader, start: bytes) -> tuple[bytes | None, int, bool]:
+    """Finish a line that did not fit the budget: (the line, or None when it is longer than
+    lines.MAX_LINE_BYTES, never held whole; its bytes, newline included; whether it ended)."""
+    limit = lines.MAX_LINE_BYTES
     parts = [start]
     size = len(start)
     keep = True
     while True:
         chunk = fh.read(_SCAN_CHUNK)
-        if not chunk:
-            return (b"".join(parts) if keep else None), size
         cut = chunk.find(b"\n")
         piece = chunk if cut < 0 else chunk[: cut + 1]
         size += len(piece)
         if keep:
             parts.append(piece)
-            if size > limit:
+            if size - (cut >= 0) > limit:  # its bytes before the newline
                 keep, parts = False, []
-        if cut >= 0:
-            return (b"".join(parts) if keep else None), size
+        if cut >= 0 or not chunk:
+            return (b"".join(parts) if keep else None), size, cut >= 0
 
 
 # Bytes kept from the start of a file and from just before the read offset: if either differs
@@ -565,7 +564,7 @@ def read_new_lines(
     A different inode, a file shorter than the offset, or bytes before the offset that differ
     from the fingerprint mean the file was replaced or rewritten: it is read again from the
     start (dedup keeps that from counting anything twice). At most `budget` bytes are read; a
-    line longer than the budget is read whole (or skipped past, beyond MAX_LINE_BYTES) only when
+    line longer than the budget is read whole (or skipped past, beyond lines.MAX_LINE_BYTES) only when
     `whole_long_lines` is set, so a render's read is bounded in bytes, whatever the file holds.
     `into`: a buffer to read into, grown as needed, and used as `data` (valid until the next
     read into it): a scan reads a gigabyte, and fresh memory for each file costs the kernel
@@ -614,8 +613,12 @@ def read_new_lines(
                 out.consumed, out.more = size, True
                 out.state[_TAIL] = tail_seen
                 return out
-            line, size = _long_line(fh, bytes(data[:size]), MAX_LINE_BYTES)
+            line, size, ended = _long_line(fh, bytes(data[:size]))
             at_eof = offset + size >= st.st_size
+            if line is None and not ended:  # too long, and still being written: judged once whole
+                out.consumed = size
+                out.state[_TAIL] = tail_seen
+                return out
             if line is None:
                 out.skipped, out.consumed, out.more = 1, size, not at_eof
                 out.state[_OFFSET] = offset + size
@@ -756,13 +759,16 @@ def ingest_group(
     start_group(batch, group)
     consumed = 0
     more = False
-    for path in paths:
+    paths = list(paths)
+    for n, path in enumerate(paths, 1):
         read = read_file(path, files.get(path), max(budget - consumed, 1), loads, whole_long_lines)
         merge_read(batch, group, read)
         consumed += read.consumed
         more = more or read.more
         if consumed >= budget:
-            more = True
+            # Files left unread are more; a read that used the budget on an unfinished last line
+            # is not (a scan reading on for it would never stop).
+            more = more or n < len(paths)
             break
     finish_group(batch, group, more)
     return consumed, more
