@@ -13,6 +13,7 @@ from index_helpers import loads, store
 
 import statusline.attrib.build as attrib_build
 import statusline.context as context_module
+import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
 from statusline.index import lines
 from statusline.index.scan import scan
@@ -113,7 +114,7 @@ def test_the_chunked_read_of_a_group_a_render_moved_meanwhile(corpus, monkeypatc
     path, _other = corpus
     monkeypatch.setattr(scan_module, "CHUNK_BYTES", chunk)
     monkeypatch.setattr(scan_module, "WORKER_MAX_BYTES", 1 << 20)
-    real_commit = scan_module._Merge.commit
+    real_commit = merge_module.Merge.commit
     moved = []
 
     def render_first(self, parallel=False):
@@ -132,7 +133,7 @@ def test_the_chunked_read_of_a_group_a_render_moved_meanwhile(corpus, monkeypatc
         moved.extend(left)
         return left
 
-    monkeypatch.setattr(scan_module._Merge, "commit", render_first)
+    monkeypatch.setattr(merge_module.Merge, "commit", render_first)
     scan(store(), loads, workers=1)
     assert moved == [group_of(str(path))[0]]  # s1 was read on chunk by chunk
     assert_totals(*EXPECTED)
