@@ -97,11 +97,11 @@ def cache_path() -> str | None:
 # was open to others would take the render's writes elsewhere).
 CACHE_FOLDERS = (
     "index",
-    "index/v2",
-    "index/v2/groups",
-    "index/v2/packs",
-    "index/v2/hours",
-    "index/v2/days",
+    "index/v3",
+    "index/v3/groups",
+    "index/v3/packs",
+    "index/v3/hours",
+    "index/v3/days",
     "pricing",
     "unlogged",
     "git",

@@ -80,8 +80,8 @@ def test_a_link_planted_for_a_subfolder_is_refused(config_dir, tmp_path):
 @needs_root
 def test_a_subfolder_another_user_owns_is_refused(config_dir, tmp_path):
     cache = tmp_path / "cache"
-    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
-    os.chown(cache / "index" / "v2", OTHER_UID, OTHER_UID)
+    (cache / "index" / "v3").mkdir(parents=True, mode=0o700)
+    os.chown(cache / "index" / "v3", OTHER_UID, OTHER_UID)
     assert "$? today (cache dir not yours)" in _render(config_dir, cache)
 
 
@@ -243,3 +243,12 @@ def test_a_cache_dir_link_of_the_users_own_is_used(config_dir, tmp_path):
     link.symlink_to(mine)
     assert "$? today" not in _render(config_dir, link)
     assert (mine / "index").is_dir()
+
+
+def test_the_folders_checked_are_the_index_format_in_use():
+    """A format bump moves the index: the trust check must follow it, or it checks a folder no
+    render writes in."""
+    from statusline.index.store import FORMAT
+
+    index_folders = [f for f in paths.CACHE_FOLDERS if f.startswith("index/")]
+    assert index_folders and all(f.startswith(f"index/v{FORMAT}") for f in index_folders)

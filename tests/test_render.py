@@ -317,7 +317,7 @@ def test_default_cache_dir_follows_xdg(config_dir, tmp_path):
     del_env.update(env)
     proc = subprocess_run_without_cache_override(payload(path), del_env)
     one_line(proc)
-    assert (tmp_path / "xdg" / "costline" / "index" / "v2").is_dir()
+    assert (tmp_path / "xdg" / "costline" / "index" / "v3").is_dir()
     wait_for_refresh(tmp_path / "xdg" / "costline")
 
 

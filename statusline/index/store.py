@@ -1,6 +1,6 @@
 """On-disk layout of the index: versioned, private, written atomically, locked for writers.
 
-    <cache>/index/v2/
+    <cache>/index/v3/
         meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms", ...}
         lock                  flock()ed by whoever writes (renders try, never wait)
         groups/<group>        one session's files: offsets, inode, size; counters
@@ -23,7 +23,7 @@ import marshal
 
 from statusline import fs
 
-FORMAT = 2
+FORMAT = 3  # 3: a progress line's copy of a subagent response ranks below the subagent's own
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
