@@ -86,3 +86,17 @@ def test_a_planted_fifo_does_not_hang_the_render(config_dir, tmp_path):
     except subprocess.TimeoutExpired:
         pytest.fail("the render hung on the FIFO")
     assert proc.returncode == 0 and proc.stdout.count(b"\n") == 1
+
+
+@pytest.mark.xfail(strict=True, reason="review: read_samples reads the oldest 128 KB, not the newest")
+def test_a_samples_file_past_the_read_cap_gives_its_newest_samples(tmp_path):
+    """A file past 128 KB (a trim that could not write its temp file on a full disk or quota,
+    so appends went on): read_samples reads its first 128 KB, the oldest samples. The newest
+    reading is never seen, so every render appends again (the file only grows) and the pace is
+    measured from samples hours old."""
+    cache, _victim = _cache(tmp_path)
+    resets = NOW + 3600
+    old = "".join(f"{NOW - 9000 + i:.3f} five_hour {resets:.0f} {10 + i / 1000:.2f}\n" for i in range(4000))
+    assert len(old) > 2 * pace.MAX_BYTES
+    (cache / "limits.samples").write_text(old + f"{NOW - 60:.3f} five_hour {resets:.0f} 60.00\n")
+    assert pace.read_samples(str(cache))[-1] == (NOW - 60, "five_hour", resets, 60.0)
