@@ -136,9 +136,14 @@ def zone(name: str | None) -> tzinfo | None:
 
 
 def local_date(ms: int, tz: tzinfo | None) -> str:
+    return local_time(ms, tz, "%Y-%m-%d")
+
+
+def local_time(ms: int, tz: tzinfo | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in `tz` (None: the system's zone, honouring TZ)."""
     if tz is None:
-        return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d")
-    return datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d")
+        return datetime.fromtimestamp(ms / 1000).strftime(fmt)
+    return datetime.fromtimestamp(ms / 1000, tz).strftime(fmt)
 
 
 def all_hours(store: Store) -> list[str]:

@@ -13,7 +13,8 @@ import click
 
 from statusline import report as rp
 from statusline.cli import emit_json
-from statusline.cli.report import day_arg, money, prepare, table, unlogged_by_period, unpriced
+from statusline.cli.report import day_arg, money, prepare, unlogged_by_period, unpriced
+from statusline.cli.tables import COMPACT, TEXT, Column, table
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir
@@ -130,8 +131,18 @@ def by(
         table_rows[top:named] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
     sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
     table_rows.append(["Total", money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
+    name = Column(kind.capitalize(), TEXT, least=12, middle=kind == "project")
+    caches = [Column(h, drop=COMPACT) for h in ("Cache write", "Cache read")]
     table(
-        [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
+        [
+            name,
+            Column("Cost (USD)", short="Cost"),
+            Column("Share"),
+            Column("Input"),
+            Column("Output"),
+            *caches,
+        ],
+        table_rows,
     )
     if unlogged:
         click.echo(note)
