@@ -18,7 +18,7 @@ import click
 from statusline import report as rp
 from statusline.cli import LazyGroup, emit_json
 from statusline.cli.index import _loads, _Progress
-from statusline.cli.tables import COMPACT, KEEP, NARROW, TEXT, Column, table
+from statusline.cli.tables import COMPACT, KEEP, NARROW, TEXT, Column, echo_fitted, table
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
 from statusline.index.store import Store
@@ -148,7 +148,7 @@ def _period_report(
     columns = [Column(label, TEXT, least=10), *TOKEN_COLUMNS, *([UNLOGGED_COLUMN] if show_extra else [])]
     table([*columns, Column("Models", TEXT, least=8)], table_rows)
     if totals.unknown:
-        click.echo(f"+? no price for: {unpriced(totals.unknown)} (see costline pricing show)", err=True)
+        echo_fitted(f"+? no price for: {unpriced(totals.unknown)} (see costline pricing show)", err=True)
 
 
 def unlogged_by_period(
@@ -364,7 +364,8 @@ def session(
         docs = []
         for row in chosen:
             doc = row.as_json("sessionId")
-            doc["projectPath"] = row.project
+            doc["projectPath"] = row.folder  # as ccusage: the folder's name
+            doc["project"] = row.project  # its path (README: project names)
             doc["lastActivity"] = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
             doc["unloggedCost"] = extra.get(row.key, 0.0)
             doc["totalCostWithUnlogged"] = row.cost + extra.get(row.key, 0.0)
@@ -392,7 +393,7 @@ def session(
     )
     columns = [
         Column("Session", TEXT, least=9),
-        Column("Project", TEXT, least=12, middle=True),
+        Column("Project", TEXT, least=12, middle=True, rank=1),
         # Input and output go before a session's name is cut short: its name and cost matter more.
         *(
             replace(c, drop=NARROW) if c.drop == KEEP and c.header != "Cost (USD)" else c
@@ -403,7 +404,7 @@ def session(
     ]
     table(columns, table_rows)
     if total_row.unknown:
-        click.echo(f"+? no price for: {unpriced(total_row.unknown)} (see costline pricing show)", err=True)
+        echo_fitted(f"+? no price for: {unpriced(total_row.unknown)} (see costline pricing show)", err=True)
 
 
 def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str | None) -> dict[str, float]:
@@ -412,15 +413,15 @@ def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str |
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
-    projects: dict[str, str] | None = None
+    projects = None
     for (at_ms, session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
         row = rows.get(session)
         if row is None:
             projects = rp.session_projects(store) if projects is None else projects
-            folder = projects.get(session, "")
-            if project and project not in folder:
+            if project and not projects.matches(session, project):
                 continue
-            row = rows[session] = rp.Row(session, project=folder)
+            row = rows[session] = rp.Row(session, project=projects.name(session))
+            row.folder = projects.folder_of.get(session, "")
         row.last_ms = max(row.last_ms, at_ms)
         out[session] = out.get(session, 0.0) + usd
     return out
@@ -480,7 +481,7 @@ def blocks(
         _blocks_table(found, tz, now_ms)
     if official is not None:
         resets, pct, seen = official
-        click.echo(
+        echo_fitted(
             f"Anthropic's own 5-hour window: {pct:.0f}% used, resets "
             f"{time.strftime('%H:%M', time.localtime(resets))} "
             f"(seen {time.strftime('%H:%M', time.localtime(seen))} in a status line payload)"
@@ -534,7 +535,7 @@ def _blocks_table(found: list[rp.Block], tz: object, now_ms: int) -> None:
         rows,
     )
     if status_note:
-        click.echo(status_note)
+        echo_fitted(status_note)
 
 
 def span(ms: int) -> str:

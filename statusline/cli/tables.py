@@ -36,6 +36,7 @@ class Column:
     least: int = 0  # > 0: a name that may be cut down to this many columns
     middle: bool = False  # cut in the middle (a path: its head and its last folder stay)
     short: str = ""  # the header in the compact layout
+    rank: int = 0  # names of a lower rank are cut first
 
 
 def terminal_width() -> int | None:
@@ -107,15 +108,16 @@ def layout(
     for level in (KEEP, COMPACT, NARROW):
         shown = [i for i in every if columns[i].drop == KEEP or columns[i].drop > level]
         widths = natural(shown, level > KEEP)
-        # Every column kept: names are cut, but not below FULL_LEAST (then columns go instead).
+        # Names are cut no shorter than FULL_LEAST while a column could go instead.
         least = {n: columns[i].least for n, i in enumerate(shown) if columns[i].least}
-        if level == KEEP:
+        if level < NARROW:
             least = {n: max(m, min(widths[n], FULL_LEAST)) for n, m in least.items()}
         over = _span(widths) - width
         if over <= sum(widths[n] - m for n, m in least.items()) or level == NARROW:
             while over > 0 and any(widths[n] > m for n, m in least.items()):
-                n = max((n for n, m in least.items() if widths[n] > m), key=lambda n: widths[n])
-                widths[n] -= 1  # the widest name first
+                cuttable = (n for n, m in least.items() if widths[n] > m)
+                n = max(cuttable, key=lambda n: (-columns[shown[n]].rank, widths[n]))
+                widths[n] -= 1  # the lowest rank's widest name first
                 over -= 1
             return shown, widths, level > KEEP
     raise AssertionError("unreachable")
@@ -147,6 +149,15 @@ def table(columns: list[Column], rows: Sequence[list[str] | str], width: int | N
     if compact:
         full = _span(layout(columns, cells, None)[1])
         click.echo(muted(cut(f"compact layout; {full} columns show every column", width or full)))
+
+
+def echo_fitted(text: str, width: int | None = None, err: bool = False) -> None:
+    """A sentence wrapped to the terminal's width (as the table's: unlimited off a terminal)."""
+    import textwrap
+
+    width = terminal_width() if width is None else width
+    for part in textwrap.wrap(text, width, break_on_hyphens=False) if width else [text]:
+        click.echo(part, err=err)
 
 
 def _line(texts: list[str], columns: list[Column], widths: list[int]) -> str:
