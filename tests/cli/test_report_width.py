@@ -127,3 +127,27 @@ def test_cut_counts_wide_characters_and_keeps_a_paths_end():
     assert width(cut("~/作業/プロジェクト-アプリ", 12, middle=True)) <= 12
     assert cut("claude-3-5-sonnet-20241022", 10) == "claude-3-…"
     assert cut("short", 10) == "short"
+
+
+def test_layout_cuts_the_lower_rank_first_and_drops_columns_before_cutting_names_short():
+    from statusline.cli.tables import COMPACT, NARROW, TEXT, Column, layout
+
+    columns = [
+        Column("Session", TEXT, least=9),
+        Column("Project", TEXT, least=12, middle=True, rank=1),
+        Column("Input", drop=NARROW),
+        Column("Cache", drop=COMPACT),
+        Column("Cost"),
+    ]
+    rows = [["s" * 36, "p" * 30, "1" * 9, "2" * 9, "$1.00"]]
+    # 36 + 30 + 9 + 9 + 5 + 4 gaps of 2 = 97: every column fits 100.
+    assert layout(columns, rows, 100) == ([0, 1, 2, 3, 4], [36, 30, 9, 9, 5], False)
+    # At 90 the names can give 7 (the session first) and stay ≥ 24: every column stays.
+    assert layout(columns, rows, 90) == ([0, 1, 2, 3, 4], [29, 30, 9, 9, 5], False)
+    # At 70 the cache column goes: 36 + 30 + 9 + 5 + 6 = 86, 16 over; names may give 12 + 6 down
+    # to 24, the session first: 24 and 26, Input kept.
+    assert layout(columns, rows, 70) == ([0, 1, 2, 4], [24, 26, 9, 5], True)
+    # At 60 that is not enough: Input goes too (36 + 30 + 5 + 4 = 75), the session gives the 15.
+    assert layout(columns, rows, 60) == ([0, 1, 4], [21, 30, 5], True)
+    # At 30 everything is cut to its least: 9 + 12 + 5 + 4 = 30.
+    assert layout(columns, rows, 30) == ([0, 1, 4], [9, 12, 5], True)
