@@ -28,12 +28,24 @@ from statusline.index.store import Store, atomic_write, read_marshal
 HEAD_BYTES = 256 << 10  # a transcript's first lines say its cwd and session; no more is read
 LINE_BYTES = 64 << 10  # of a line, only its start is searched (the envelope comes before content)
 FILES_PER_FOLDER = 8  # the most recent transcripts asked before a folder is decoded instead
+NAME_LIMIT = 200  # Claude Code's longest folder name before it shortens one
 _FIELD = re.compile(rb'"(cwd|sessionId)"\s*:\s*("(?:[^"\\]|\\.)*")')
 
 
 def encode(path: str) -> str:
     """The folder name Claude Code gives a directory's transcripts."""
     return "".join(c if c.isascii() and c.isalnum() else "-" for c in path)
+
+
+def names_folder(cwd: str, folder: str) -> bool:
+    """Whether Claude Code keeps a directory's transcripts in `folder`: past NAME_LIMIT
+    characters it keeps that many and adds `-` and a hash of the path (whose function has
+    changed between versions, so only the kept part is compared)."""
+    name = encode(cwd)
+    if name == folder:
+        return True
+    limit = NAME_LIMIT
+    return len(name) > limit and len(folder) > limit + 1 and folder[: limit + 1] == name[:limit] + "-"
 
 
 def home_relative(path: str) -> str:
@@ -128,7 +140,7 @@ def projects(store: Store) -> Projects:
     for folder, found in files.items():
         if folder not in cwds:
             for _mtime, path in sorted(found, reverse=True)[:FILES_PER_FOLDER]:
-                cwd = next((c for c in head_fields(path)[0] if encode(c) == folder), None)
+                cwd = next((c for c in head_fields(path)[0] if names_folder(c, folder)), None)
                 if cwd:
                     cwds[folder] = cwd
                     changed = True

@@ -9,7 +9,7 @@ import json
 import pytest
 from helpers import ONE, assistant, report_json, run_costline, write_transcript
 
-from statusline.projects import decoded, encode, head_fields
+from statusline.projects import decoded, encode, head_fields, names_folder
 
 HOME = "/home/u"
 
@@ -102,6 +102,10 @@ def test_the_page_uses_the_same_names(config_dir, home, tmp_path):
 def test_helpers(tmp_path, home):
     assert encode("/home/u/my_app.v2") == "-home-u-my-app-v2"
     assert encode("/home/u/作業") == "-home-u---"
+    assert names_folder("/home/u/a.b", "-home-u-a-b") and not names_folder("/home/u/a", "-home-u-a-b")
+    deep = "/home/u/" + "d" * 250  # past 200 characters: the first 200, "-" and a hash of the path
+    assert names_folder(deep, encode(deep)[:200] + "-1x2y3z")
+    assert not names_folder(deep, encode(deep)[:200])
     assert decoded("-home-u-lib") == "~/lib"
     assert decoded("C--Users-x-proj") == "C:\\Users\\x\\proj"
     transcript = tmp_path / "t.jsonl"
