@@ -21,6 +21,7 @@ import json
 import marshal
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 
 from statusline.index.store import Store, atomic_write, read_marshal
@@ -66,10 +67,15 @@ def decoded(folder: str) -> str:
 def head_fields(path: str) -> tuple[list[str], str]:
     """(the cwds, in order, and the first session id) of a transcript's first lines."""
     try:
-        with open(path, "rb") as fh:
-            data = fh.read(HEAD_BYTES)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO must not hang a report
     except OSError:
         return [], ""
+    try:
+        data = os.read(fd, HEAD_BYTES) if stat.S_ISREG(os.fstat(fd).st_mode) else b""
+    except OSError:
+        data = b""
+    finally:
+        os.close(fd)
     cwds: list[str] = []
     session = ""
     for line in data.split(b"\n"):

@@ -5,6 +5,7 @@ folder's project."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from helpers import ONE, assistant, report_json, run_costline, write_transcript
@@ -119,3 +120,6 @@ def test_helpers(tmp_path, home):
     )
     assert head_fields(str(transcript)) == (["/a b"], "s9")
     assert head_fields(str(tmp_path / "missing.jsonl")) == ([], "")
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    assert head_fields(str(fifo)) == ([], "")  # read nothing, and did not wait for a writer
