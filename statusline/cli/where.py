@@ -120,9 +120,8 @@ def by(
     if not rows:
         echo_fitted(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
         return
-    shown = [
-        cut(sanitise(b.name, CELL_CHARS), 60, middle=kind == "project") for b in rows
-    ]  # a path's end stays
+    # Names are cut at 60 characters; a project's path in the middle, so its last folder stays.
+    shown = [cut(sanitise(b.name, CELL_CHARS), 60, middle=kind == "project") for b in rows]
     table_rows = [
         _by_row(name, b.cost, b.unknown, b.tokens, total) for name, b in zip(shown, rows, strict=True)
     ]
