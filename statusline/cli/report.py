@@ -400,7 +400,7 @@ def session(
             for c in TOKEN_COLUMNS
         ),
         *([UNLOGGED_COLUMN] if show_extra else []),
-        Column("Last activity", TEXT, short="Last"),
+        Column("Last activity", TEXT, short="Last used"),
     ]
     table(columns, table_rows)
     if total_row.unknown:
