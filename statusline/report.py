@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
     from statusline.pricing import Table
+    from statusline.projects import Projects
 
 BLOCK_MS = 5 * HOUR_MS
 TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens")
@@ -46,7 +47,8 @@ class Row:
     unknown: set[str] = field(default_factory=set)
     first_ms: int = 0
     last_ms: int = 0
-    project: str = ""
+    project: str = ""  # its name (projects.py)
+    folder: str = ""  # the folder Claude Code keeps its transcripts in
 
     def add(self, model: str, vec: list[float], usd: float | None) -> None:
         tokens = (int(vec[1]), int(vec[2]), int(vec[3] + vec[4]), int(vec[5]))
@@ -136,9 +138,14 @@ def zone(name: str | None) -> tzinfo | None:
 
 
 def local_date(ms: int, tz: tzinfo | None) -> str:
+    return local_time(ms, tz, "%Y-%m-%d")
+
+
+def local_time(ms: int, tz: tzinfo | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A time in `tz` (None: the system's zone, honouring TZ)."""
     if tz is None:
-        return datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d")
-    return datetime.fromtimestamp(ms / 1000, tz).strftime("%Y-%m-%d")
+        return datetime.fromtimestamp(ms / 1000).strftime(fmt)
+    return datetime.fromtimestamp(ms / 1000, tz).strftime(fmt)
 
 
 def all_hours(store: Store) -> list[str]:
@@ -152,9 +159,11 @@ def all_hours(store: Store) -> list[str]:
     return out
 
 
-def session_projects(store: Store) -> dict[str, str]:
-    """Session id → project folder, from the index's file groups."""
-    return {str(g.get("session", "")): str(g.get("project", "")) for g in store.groups()}
+def session_projects(store: Store) -> Projects:
+    """Each session's project folder and name (projects.py)."""
+    from statusline.projects import projects
+
+    return projects(store)
 
 
 def session_buckets_all(store: Store) -> list[tuple[int, str, str, int, list[float]]]:
@@ -211,9 +220,9 @@ def grouped(
     cuts a week or month counts only its days within the range, as ccusage does."""
     rows: dict[str, Row] = {}
     sums: dict[tuple[str, str, str, int, int], tuple[int, list[float]]] = {}  # -> (a qh, sums)
-    projects = session_projects(store) if (project or key_of == "session") else {}
+    projects = session_projects(store) if (project or key_of == "session") else None
     for date, qh, session, model, cls, vec in dated_buckets(store, tz, key_of == "session" or bool(project)):
-        if project and project not in projects.get(session, ""):
+        if project and projects and not projects.matches(session, project):
             continue
         if model_filter and model_filter not in model:
             continue
@@ -222,7 +231,8 @@ def grouped(
         key = session if key_of == "session" else period_of(date, key_of, week_start)
         # Buckets a price is linear over (one row, model, class and price period) are summed
         # first and priced once: a year holds hundreds of thousands of quarter-hour buckets.
-        group = (key, projects.get(session, ""), model, cls, pricer.price_period(model, qh))
+        folder = projects.folder_of.get(session, "") if projects else ""
+        group = (key, folder, model, cls, pricer.price_period(model, qh))
         total = sums.get(group)
         if total is None:
             sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
@@ -231,8 +241,12 @@ def grouped(
         for i in range(7):
             summed[i] += vec[i]
         summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
-    for (key, project_name, model, cls, _period), (qh, summed) in sums.items():
-        _row(rows, key, project_name).add(model, summed, pricer.usd(qh, model, cls, summed))
+    for (key, folder, model, cls, _period), (qh, summed) in sums.items():
+        row = rows.get(key)
+        if row is None:
+            name = projects.names.get(folder, folder) if projects else ""
+            row = rows[key] = Row(key, project=name, folder=folder)
+        row.add(model, summed, pricer.usd(qh, model, cls, summed))
     return rows
 
 
@@ -250,13 +264,6 @@ def qh_date(qh: int, tz: tzinfo | None) -> str | None:
     """The local date of a whole quarter-hour; None when a local day starts inside it."""
     first = local_date(qh * QUARTER_HOUR_MS, tz)
     return first if local_date(qh * QUARTER_HOUR_MS + QUARTER_HOUR_MS - 1, tz) == first else None
-
-
-def _row(rows: dict[str, Row], key: str, project: str) -> Row:
-    row = rows.get(key)
-    if row is None:
-        row = rows[key] = Row(key, project=project)
-    return row
 
 
 @dataclass

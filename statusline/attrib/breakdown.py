@@ -193,14 +193,14 @@ def breakdowns(
     def wanted(day: str, session: str) -> bool:
         if (since and day < since) or (until and day > until):
             return False
-        return not project or project in projects.get(session, "")
+        return not project or projects.matches(session, project)
 
     exact = [kind for kind in kinds if kind in ("model", "project")]
     if exact:
         for day, qh, session, model, cls, vec in dated_buckets(store, tz):
             if wanted(day, session):
                 for kind in exact:
-                    name = model if kind == "model" else projects.get(session) or "(unknown project)"
+                    name = model if kind == "model" else projects.name(session) or "(unknown project)"
                     add(kind, qh, model, cls, name, vec)
     split_kinds = [kind for kind in kinds if kind not in ("model", "project")]
     if split_kinds:

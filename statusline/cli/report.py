@@ -11,12 +11,14 @@ import shutil
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
 import click
 
 from statusline import report as rp
 from statusline.cli import LazyGroup, emit_json
 from statusline.cli.index import _loads, _Progress
+from statusline.cli.tables import COMPACT, KEEP, NARROW, TEXT, Column, echo_fitted, table
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
 from statusline.index.store import Store
@@ -60,28 +62,19 @@ def money(usd: float, unknown: set[str]) -> str:
     return f"${usd:,.2f}" + ("+?" if unknown else "")
 
 
-def table(headers: list[str], rows: list[list[str]]) -> None:
-    rows = [[sanitise(c, CELL_CHARS) for c in r] for r in rows]  # names from the logs: no escapes
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    line = "  ".join(
-        h.rjust(w) if i else h.ljust(w) for i, (h, w) in enumerate(zip(headers, widths, strict=True))
-    )
-    click.echo(line)
-    click.echo("  ".join("─" * w for w in widths))
-    for r in rows:
-        click.echo(
-            "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-        )
-
-
-CELL_CHARS = 200
-
-
 def _cells(row: rp.Row) -> list[str]:
     return [f"{n:,}" for n in row.tokens] + [f"{sum(row.tokens):,}", money(row.cost, row.unknown)]
 
 
-TOKEN_HEADERS = ["Input", "Output", "Cache write", "Cache read", "Total tokens", "Cost (USD)"]
+TOKEN_COLUMNS = [
+    Column("Input"),
+    Column("Output"),
+    Column("Cache write", drop=COMPACT),
+    Column("Cache read", drop=COMPACT),
+    Column("Total tokens", drop=COMPACT),
+    Column("Cost (USD)", short="Cost"),
+]
+UNLOGGED_COLUMN = Column("Unlogged (payload)", short="Unlogged")
 
 
 def _period_report(
@@ -152,9 +145,10 @@ def _period_report(
                 )
     total_extra = [f"${sum(extra.get(k, 0.0) for k in keys):,.2f}"] if show_extra else []
     table_rows.append(["Total", *_cells(totals), *total_extra, ""])
-    table([label, *TOKEN_HEADERS, *(["Unlogged (payload)"] if show_extra else []), "Models"], table_rows)
+    columns = [Column(label, TEXT, least=10), *TOKEN_COLUMNS, *([UNLOGGED_COLUMN] if show_extra else [])]
+    table([*columns, Column("Models", TEXT, least=8)], table_rows)
     if totals.unknown:
-        click.echo(f"+? no price for: {unpriced(totals.unknown)} (see costline pricing show)", err=True)
+        echo_fitted(f"+? no price for: {unpriced(totals.unknown)} (see costline pricing show)", err=True)
 
 
 def unlogged_by_period(
@@ -370,7 +364,8 @@ def session(
         docs = []
         for row in chosen:
             doc = row.as_json("sessionId")
-            doc["projectPath"] = row.project
+            doc["projectPath"] = row.folder  # as ccusage: the folder's name
+            doc["project"] = row.project  # its path (README: project names)
             doc["lastActivity"] = rp.local_date(row.last_ms, tz)  # type: ignore[arg-type]
             doc["unloggedCost"] = extra.get(row.key, 0.0)
             doc["totalCostWithUnlogged"] = row.cost + extra.get(row.key, 0.0)
@@ -387,9 +382,29 @@ def session(
     table_rows = []
     for r in chosen:
         more = [f"${extra.get(r.key, 0.0):,.2f}"] if show_extra else []
-        table_rows.append([r.key[:36], r.project[-30:], *_cells(r), *more, rp.local_date(r.last_ms, tz)])  # type: ignore[arg-type]
-    unlogged_header = ["Unlogged (payload)"] if show_extra else []
-    table(["Session", "Project", *TOKEN_HEADERS, *unlogged_header, "Last activity"], table_rows)
+        table_rows.append([r.key, r.project, *_cells(r), *more, rp.local_date(r.last_ms, tz)])  # type: ignore[arg-type]
+    total_row = rp.Row("Total")
+    for r in chosen:
+        total_row.tokens = [a + b for a, b in zip(total_row.tokens, r.tokens, strict=True)]
+        total_row.cost += r.cost
+        total_row.unknown |= r.unknown
+    table_rows.append(
+        ["Total", "", *_cells(total_row), *([f"${unlogged_total:,.2f}"] if show_extra else []), ""]
+    )
+    columns = [
+        Column("Session", TEXT, least=9),
+        Column("Project", TEXT, least=12, middle=True, rank=1),
+        # Input and output go before a session's name is cut short: its name and cost matter more.
+        *(
+            replace(c, drop=NARROW) if c.drop == KEEP and c.header != "Cost (USD)" else c
+            for c in TOKEN_COLUMNS
+        ),
+        *([UNLOGGED_COLUMN] if show_extra else []),
+        Column("Last activity", TEXT, short="Last used"),
+    ]
+    table(columns, table_rows)
+    if total_row.unknown:
+        echo_fitted(f"+? no price for: {unpriced(total_row.unknown)} (see costline pricing show)", err=True)
 
 
 def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str | None) -> dict[str, float]:
@@ -398,15 +413,15 @@ def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str |
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
-    projects: dict[str, str] | None = None
+    projects = None
     for (at_ms, session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
         row = rows.get(session)
         if row is None:
             projects = rp.session_projects(store) if projects is None else projects
-            folder = projects.get(session, "")
-            if project and project not in folder:
+            if project and not projects.matches(session, project):
                 continue
-            row = rows[session] = rp.Row(session, project=folder)
+            row = rows[session] = rp.Row(session, project=projects.name(session))
+            row.folder = projects.folder_of.get(session, "")
         row.last_ms = max(row.last_ms, at_ms)
         out[session] = out.get(session, 0.0) + usd
     return out
@@ -414,18 +429,26 @@ def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str |
 
 @report.command()
 @click.option("--active", is_flag=True, help="Only the active block.")
+@click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day a block starts on (YYYYMMDD).")
+@click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day a block starts on (YYYYMMDD).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
 @click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
-def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
+def blocks(
+    active: bool, since: str | None, until: str | None, as_json: bool, timezone: str | None, no_refresh: bool
+) -> None:
     """5-hour billing blocks, with the active block's time left, burn rate and projection.
 
     \b
-    Example:
+    Examples:
       costline report blocks --active
+      costline report blocks --since 20261101
     """
-    store, pricer, _tz = prepare(not no_refresh, None)
+    if since and until and since > until:
+        raise click.BadParameter(f"--since {since} is after --until {until}")
+    store, pricer, tz = prepare(not no_refresh, timezone)
     now_ms = int(time.time() * 1000)
-    found = rp.blocks(store, pricer, now_ms)
+    found = in_days(rp.blocks(store, pricer, now_ms), tz, since, until)
     if active:
         found = [b for b in found if b.active]
     official = _official_five_hour(now_ms / 1000)
@@ -452,28 +475,76 @@ def blocks(active: bool, as_json: bool, no_refresh: bool) -> None:
             }
         emit_json(out)
         return
-    rows = []
-    for b in found:
-        start = time.strftime("%Y-%m-%d %H:%M", time.localtime(b.start_ms / 1000))
-        if b.gap:
-            rows.append([start, "(gap)", "", ""])
-            continue
-        status = ""
-        if b.active:
-            left = int(max(0, b.end_ms - now_ms) // 60000)
-            rate = rp.burn(b, now_ms)
-            status = f"active, {left // 60}h {left % 60}m left"
-            if rate:
-                status += f", ${rate['costPerHour']:,.2f}/h → ${rate['projectedCost']:,.2f}"
-        rows.append([start, f"{sum(b.row.tokens):,}", money(b.row.cost, b.row.unknown), status])
-    table(["Block start", "Tokens", "Cost (USD)", ""], rows)
+    if not found:
+        click.echo("no usage in this range")
+    else:
+        _blocks_table(found, tz, now_ms)
     if official is not None:
         resets, pct, seen = official
-        click.echo(
+        echo_fitted(
             f"Anthropic's own 5-hour window: {pct:.0f}% used, resets "
             f"{time.strftime('%H:%M', time.localtime(resets))} "
             f"(seen {time.strftime('%H:%M', time.localtime(seen))} in a status line payload)"
         )
+
+
+def in_days(found: list[rp.Block], tz: object, since: str | None, until: str | None) -> list[rp.Block]:
+    """The blocks that start on the local days since..until (inclusive; None: open), with the gaps
+    between them (none before the first or after the last)."""
+
+    def wanted(block: rp.Block) -> bool:
+        day = rp.local_date(block.start_ms, tz)  # type: ignore[arg-type]
+        return not ((since and day < since) or (until and day > until))
+
+    kept = [b for b in found if wanted(b)]
+    while kept and kept[0].gap:
+        kept.pop(0)
+    while kept and kept[-1].gap:
+        kept.pop()
+    return kept
+
+
+def _blocks_table(found: list[rp.Block], tz: object, now_ms: int) -> None:
+    """A row per block; a gap is one muted line with the idle time between the two blocks' messages."""
+    rows: list[list[str] | str] = []
+    status_note = ""
+    for n, b in enumerate(found):
+        if b.gap:
+            if 0 < n < len(found) - 1:
+                rows.append(f"  · {span(found[n + 1].row.first_ms - found[n - 1].row.last_ms)} idle")
+            continue
+        status = ""
+        if b.active:
+            left = int(max(0, b.end_ms - now_ms) // 60000)
+            status = f"active, {left // 60}h {left % 60}m left"
+            rate = rp.burn(b, now_ms)
+            if rate:
+                status_note = (
+                    f"active block: ${rate['costPerHour']:,.2f}/h, "
+                    f"${rate['projectedCost']:,.2f} projected at its end"
+                )
+        start = rp.local_time(b.start_ms, tz)  # type: ignore[arg-type]
+        rows.append([start, f"{sum(b.row.tokens):,}", money(b.row.cost, b.row.unknown), status])
+    table(
+        [
+            Column("Block start", TEXT),
+            Column("Tokens"),
+            Column("Cost (USD)", short="Cost"),
+            Column("Status", TEXT),
+        ],
+        rows,
+    )
+    if status_note:
+        echo_fitted(status_note)
+
+
+def span(ms: int) -> str:
+    """A length of time for people: `9h 12m`, `1d 11h` past a day."""
+    minutes = max(0, ms) // 60000
+    hours, minutes = divmod(minutes, 60)
+    if hours >= 24:
+        return f"{hours // 24}d {hours % 24}h"
+    return f"{hours}h {minutes}m"
 
 
 def _official_five_hour(now_s: float) -> tuple[float, float, float] | None:

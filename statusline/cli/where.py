@@ -13,7 +13,8 @@ import click
 
 from statusline import report as rp
 from statusline.cli import emit_json
-from statusline.cli.report import day_arg, money, prepare, table, unlogged_by_period, unpriced
+from statusline.cli.report import day_arg, money, prepare, unlogged_by_period, unpriced
+from statusline.cli.tables import CELL_CHARS, COMPACT, TEXT, Column, cut, echo_fitted, table
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir
@@ -117,9 +118,13 @@ def by(
         return
     note = f"plus ${unlogged:,.2f} that Claude Code charged without logging it (not attributable)"
     if not rows:
-        click.echo(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
+        echo_fitted(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
         return
-    table_rows = [_by_row(sanitise(b.name, 60), b.cost, b.unknown, b.tokens, total) for b in rows]
+    # Names are cut at 60 characters; a project's path in the middle, so its last folder stays.
+    shown = [cut(sanitise(b.name, CELL_CHARS), 60, middle=kind == "project") for b in rows]
+    table_rows = [
+        _by_row(name, b.cost, b.unknown, b.tokens, total) for name, b in zip(shown, rows, strict=True)
+    ]
     # Costliest first, catch-alls last: past `top` named rows, the rest are summed in one row.
     named = sum(1 for b in rows if b.name not in CATCH_ALL)
     if top and named > top + 1:
@@ -130,14 +135,24 @@ def by(
         table_rows[top:named] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
     sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
     table_rows.append(["Total", money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
+    name = Column(_BY_HEADER[kind], TEXT, least=12, middle=kind == "project")
+    caches = [Column(h, drop=COMPACT) for h in ("Cache write", "Cache read")]
     table(
-        [kind.capitalize(), "Cost (USD)", "Share", "Input", "Output", "Cache write", "Cache read"], table_rows
+        [
+            name,
+            Column("Cost (USD)", short="Cost"),
+            Column("Share"),
+            Column("Input"),
+            Column("Output"),
+            *caches,
+        ],
+        table_rows,
     )
     if unlogged:
-        click.echo(note)
-    click.echo(f"method: {_METHOD[kind]}")
+        echo_fitted(note)
+    echo_fitted(f"method: {_METHOD[kind]}")
     if unknown:
-        click.echo(f"+? no price for: {unpriced(unknown)} (see costline pricing show)", err=True)
+        echo_fitted(f"+? no price for: {unpriced(unknown)} (see costline pricing show)", err=True)
 
 
 def _by_row(name: str, cost: float, unknown: set[str], tokens: list[float], total: float) -> list[str]:

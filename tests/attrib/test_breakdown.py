@@ -218,8 +218,8 @@ def test_project_and_model_rows_and_ranges_add_up_to_daily(config_dir):
             assert sum(rows(doc).values()) == pytest.approx(daily_total(*window), abs=1e-9), (kind, window)
             assert "unattributed" not in rows(doc)
     projects = rows(by("project"))
-    assert set(projects) == {"-w-app", "-w-lib"}
-    assert projects["-w-lib"] == pytest.approx(cost(out=100, write=10) + 10 * 15 / 1e6)
+    assert set(projects) == {"/w/app", "/w/lib"}  # decoded: the lines' cwd (/w) names neither folder
+    assert projects["/w/lib"] == pytest.approx(cost(out=100, write=10) + 10 * 15 / 1e6)
     assert set(rows(by("model"))) == {"claude-opus-4-8", "claude-sonnet-4-6"}
 
 
@@ -283,7 +283,7 @@ def test_a_long_table_shows_its_top_rows_and_sums_the_rest(config_dir):
     lines = out.stdout.splitlines()
     body = lines[2 : lines.index(next(line for line in lines if line.startswith("Total")))]
     assert len(body) == 51  # the 50 costliest, then one row for the rest
-    assert body[0].startswith("-home-evilx ") and "$2.75" in body[0]
+    assert body[0].startswith("/home/evilx ") and "$2.75" in body[0]  # the folder decoded
     more = body[-1].split()
     assert more[:3] == ["5", "more", "$0.75"]  # p00..p04: $0.05 × (1 + 2 + 3 + 4 + 5)
     assert more[-3] == f"{2000 * 15:,}"

@@ -1,0 +1,74 @@
+"""`report blocks`: one muted line per gap, no empty column, --since/--until in local days."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import assistant, run_costline, write_transcript
+
+# Three blocks (all long past: none active), 11 h 30 m then 35 h idle between them (UTC).
+TIMES = (
+    "2026-11-20T10:00:00.000Z",
+    "2026-11-20T10:30:00.000Z",
+    "2026-11-20T22:00:00.000Z",
+    "2026-11-22T09:00:00.000Z",
+)
+
+
+@pytest.fixture
+def three_blocks(config_dir):
+    lines = [assistant(msg_id=f"m{i}", request_id=f"r{i}", ts=ts) for i, ts in enumerate(TIMES)]
+    write_transcript(config_dir, "-w", "s1.jsonl", lines)
+    return config_dir
+
+
+def blocks_json(*args: str) -> list[dict]:
+    proc = run_costline(b"", "report", "blocks", "--json", *args)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)["blocks"]
+
+
+def blocks_text(*args: str) -> list[str]:
+    proc = run_costline(b"", "report", "blocks", *args)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode().splitlines()
+
+
+def test_a_gap_is_one_line_with_its_idle_time(three_blocks):
+    lines = blocks_text("-z", "UTC")
+    assert not any("(gap)" in line for line in lines)
+    assert [line for line in lines if "idle" in line] == ["  · 11h 30m idle", "  · 1d 11h idle"]
+    starts = [line[:16] for line in lines[2:] if not line.startswith("  ·")]
+    assert starts == ["2026-11-20 10:00", "2026-11-20 22:00", "2026-11-22 09:00"]
+    assert len(lines) == 2 + 3 + 2  # header, rule, three blocks, two gaps
+
+
+def test_no_empty_column_when_no_block_is_active(three_blocks):
+    lines = blocks_text("-z", "UTC")
+    assert lines[0].split()[-2:] == ["Cost", "(USD)"]  # no blank status column after it
+    assert all(line == line.rstrip() for line in lines)
+
+
+def test_since_and_until_pick_blocks_by_their_local_start_day(three_blocks):
+    on_20th = blocks_json("--since", "20261120", "--until", "2026-11-20", "-z", "UTC")
+    assert [(b["startTime"][:16], b["isGap"]) for b in on_20th] == [
+        ("2026-11-20T10:00", False),
+        ("2026-11-20T15:30", True),  # the gap between them stays; none after the last
+        ("2026-11-20T22:00", False),
+    ]
+    later = blocks_json("--since", "20261121", "-z", "UTC")
+    assert [b["startTime"][:16] for b in later] == ["2026-11-22T09:00"]  # no gap before the first
+    # In Tokyo (+9) the 22:00Z block starts on the 21st.
+    tokyo = blocks_json("--since", "20261121", "--until", "20261121", "-z", "Asia/Tokyo")
+    assert [b["startTime"][:16] for b in tokyo] == ["2026-11-20T22:00"]
+    text = blocks_text("--since", "20261121", "-z", "Asia/Tokyo")
+    assert [line[:16] for line in text[2:] if not line.startswith("  ·")] == [
+        "2026-11-21 07:00",
+        "2026-11-22 18:00",
+    ]
+
+
+def test_since_after_until_is_a_one_line_error(three_blocks):
+    proc = run_costline(b"", "report", "blocks", "--since", "20261122", "--until", "20261120")
+    assert proc.returncode == 2 and proc.stderr.decode().strip().count("\n") == 0
