@@ -127,7 +127,6 @@ def test_the_colour_follows_the_percentage_shown(pct, label, style):
     assert segments.block(c) == [(f"5h {label} 1h left", style)]
 
 
-@pytest.mark.xfail(strict=True, reason="review: a stale reading from an idle session is taken as the start")
 def test_a_stale_reading_from_an_idle_session_is_no_pace():
     """Two sessions in the same 5-hour window. The active one reads 78 % at 09:28:20 and 09:30:10
     and 80 % at 10:00; an idle one, whose last response was an hour ago, still sends 40 % on
