@@ -452,3 +452,28 @@ def test_renders_read_on_where_the_last_one_stopped(config_dir):
     assert seen == [False, True, True]  # the second render read the rest of the file
     usd, source, _ = ctx.session_cost(force_computed=True)
     assert source == "computed" and usd == pytest.approx(2 * (10 * 5 + 100 * 25) / 1e6)
+
+
+@pytest.mark.xfail(strict=True, reason="review: today unmarked while a set-aside hour is re-read")
+def test_today_is_marked_unfinished_while_a_set_aside_hour_is_read_again(config_dir, tmp_path):
+    """A render that finds an hour file unreadable sets it aside and asks for every log to be
+    read again (a new rescan epoch), but the index still says its last full scan is complete:
+    until that re-read is done, today shows a confident figure without the hour's messages.
+    Here the re-read has not run yet (another refresh holds bg.lock): today is $0.00, unmarked."""
+    if time.gmtime().tm_mday != time.gmtime(time.time() + 60).tm_mday or time.gmtime().tm_min < 1:
+        pytest.skip("too close to the edge of a UTC day or hour")
+    write_transcript(config_dir, "p", "s2.jsonl", [assistant(ts=now_iso(-30), session="s2")])
+    mine = write_transcript(config_dir, "p", "s1.jsonl", [user("hi", ts=now_iso(-20))])
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    env = {"NO_COLOR": "1", "COLUMNS": "400"}
+    assert f"${ONE:.2f} today" in plain(one_line(run_costline(payload(mine), env=env)))
+    hour = time.strftime("%Y-%m-%d/%H", time.gmtime())
+    (tmp_path / "cache" / "index" / "v3" / "hours" / f"{hour}").write_bytes(b"\x00garbage")
+    fd = os.open(tmp_path / "cache" / "bg.lock", os.O_RDWR)
+    os.lockf(fd, os.F_LOCK, 0)  # the re-read waits behind a refresh that is still running
+    try:
+        run_costline(payload(mine), env=env)  # finds the damage
+        line = plain(one_line(run_costline(payload(mine), env=env)))
+    finally:
+        os.close(fd)
+    assert "… today" in line, line
