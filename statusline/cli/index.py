@@ -12,7 +12,7 @@ from statusline import bundle, fs
 from statusline.cli import emit_json
 from statusline.index.lines import fast_parser
 from statusline.index.scan import scan
-from statusline.index.store import FORMAT, Store, try_job_lock
+from statusline.index.store import FORMAT, Store, new_generation, try_job_lock
 from statusline.index.update import COUNTERS, day_totals
 from statusline.paths import cache_dir, claude_config_dirs
 
@@ -80,15 +80,9 @@ def refresh(background: bool) -> None:
       costline index refresh
     """
     cache = cache_dir()
-    fd = try_job_lock(cache, "bg.lock")
+    fd = try_job_lock(cache, "bg.lock") if background else hold_refresh_lock(cache)
     if fd is None:
-        if background:
-            return
-        # A refresh a render started is running: wait for it, then read what it left.
-        click.echo("waiting for the refresh that is running…", err=True)
-        fd = try_job_lock(cache, "bg.lock", wait=True)
-        if fd is None:
-            raise click.ClickException("cannot take the refresh lock")
+        return
     progress = _Progress(quiet=background)
     _trace(cache, "start")
     try:
@@ -107,6 +101,18 @@ def refresh(background: bool) -> None:
             f"indexed {report.bytes_read / 1e6:,.1f} MB from {report.files_read} of {report.files} files "
             f"in {report.seconds:.2f} s"
         )
+
+
+def hold_refresh_lock(cache: str) -> int:
+    """Take bg.lock, waiting for a running refresh to end (refreshes never overlap); its fd."""
+    fd = try_job_lock(cache, "bg.lock")
+    if fd is None:
+        # A refresh a render started is running: wait for it, then read what it left.
+        click.echo("waiting for the refresh that is running…", err=True)
+        fd = try_job_lock(cache, "bg.lock", wait=True)
+        if fd is None:
+            raise click.ClickException("cannot take the refresh lock")
+    return fd
 
 
 def background_fail(cache: str, exc: Exception) -> None:
@@ -131,24 +137,31 @@ def rebuild(discard_history: bool) -> None:
     """
     store = _store()
     store.ensure()
-    store.lock(blocking=True)
+    fd = hold_refresh_lock(store.cache)  # no refresh runs beside it, from the old index's offsets
     try:
-        if discard_history:
-            aside = f"{store.root}.discarded-{int(time.time())}"
-            os.replace(store.root, aside)
-            click.echo(f"previous index kept at {aside}", err=True)
-            store.ensure()
-            meta: dict[str, object] = {"format": FORMAT, "rescan_epoch": 0}
-        else:
-            meta = store.read_meta()
-            meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1  # type: ignore[call-overload]
-            meta.pop("full_scan_ms", None)
-        store.write("meta", meta)
+        store.lock(blocking=True)
+        try:
+            if discard_history:
+                aside = f"{store.root}.discarded-{int(time.time())}"
+                os.replace(store.root, aside)
+                click.echo(f"previous index kept at {aside}", err=True)
+                store.ensure()
+                # A new generation (bg.lock's backstop): a scan begun on the old index writes
+                # nothing into this one.
+                meta: dict[str, object] = {"format": FORMAT, "rescan_epoch": 0}
+                meta["generation"] = new_generation()
+            else:
+                meta = store.read_meta()
+                meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1  # type: ignore[call-overload]
+                meta.pop("full_scan_ms", None)
+            store.write("meta", meta)
+        finally:
+            store.unlock()
+        progress = _Progress(quiet=False)
+        report = scan(store, _loads, progress=progress)
+        progress.finish()
     finally:
-        store.unlock()
-    progress = _Progress(quiet=False)
-    report = scan(store, _loads, progress=progress)
-    progress.finish()
+        os.close(fd)
     click.echo(
         f"rebuilt from {report.files} files, {report.bytes_read / 1e6:,.1f} MB in {report.seconds:.2f} s"
     )

@@ -17,7 +17,7 @@ import click
 
 from statusline import report as rp
 from statusline.cli import LazyGroup, emit_json
-from statusline.cli.index import _loads, _Progress
+from statusline.cli.index import _loads, _Progress, hold_refresh_lock
 from statusline.cli.tables import COMPACT, KEEP, NARROW, TEXT, Column, echo_fitted, table
 from statusline.config import WEEKDAYS
 from statusline.index.scan import scan
@@ -45,9 +45,13 @@ def day_arg(value: str | None) -> str | None:
 def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, object]:
     store = Store(cache_dir())
     if refresh:
-        progress = _Progress(quiet=False)
-        scan(store, _loads, progress=progress)
-        progress.finish()
+        fd = hold_refresh_lock(store.cache)  # refreshes never overlap
+        try:
+            progress = _Progress(quiet=False)
+            scan(store, _loads, progress=progress)
+            progress.finish()
+        finally:
+            os.close(fd)
     if timezone is None:
         configured = load_table(cache_dir()).get("timezone")
         timezone = configured if isinstance(configured, str) else None

@@ -105,9 +105,13 @@ class Merge:
     day is (offsets last).
     """
 
-    def __init__(self, store: Store, epoch: int) -> None:
+    def __init__(self, store: Store, epoch: int, generation: str | None = None) -> None:
         self.store = store
         self.epoch = epoch
+        # The generation of the index the reads were made against (None: not checked), and
+        # whether commit found the index made anew since, and so wrote nothing.
+        self.generation = generation
+        self.replaced = False
         # Per group (by its place in the scan's order): name, session, project, and its reads
         # (without records) with where they began, packed (_pack): ten thousand sessions' read
         # states as objects cost 15 MB.
@@ -204,6 +208,9 @@ class Merge:
         store = self.store
         store.lock(blocking=True)
         try:
+            if self.generation is not None and store.generation() != self.generation:
+                self.replaced = True  # its offsets are the old index's: the next scan reads on
+                return []
             # Group states are loaded here only to learn three facts, and again one by one at the
             # end: ten thousand sessions' states need not all be in memory at once.
             count = max(self.groups, default=-1) + 1

@@ -96,9 +96,12 @@ def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, FileStat]]:
 class ScanReport:
     """What one scan did."""
 
-    __slots__ = ("bytes_read", "bytes_total", "files", "files_read", "groups_read", "seconds")
+    __slots__ = ("bytes_read", "bytes_total", "files", "files_read", "groups_read", "replaced", "seconds")
 
     def __init__(self) -> None:
+        # The index was made anew meanwhile (`rebuild --discard-history`): this scan stopped
+        # writing, and left its files for the next scan to read.
+        self.replaced = False
         self.files = 0
         self.bytes_total = 0
         self.files_read = 0
@@ -244,7 +247,14 @@ def _scan(
     report: ScanReport,
 ) -> ScanReport:
     roots = projects_dirs() if roots is None else roots
-    meta = store.read_meta()
+    store.lock(blocking=True)
+    try:
+        # Checked again before each write: a scan never writes into an index that replaced the
+        # one it began on (its offsets, its parse, belong to the old one).
+        generation = store.start_generation()
+        meta = store.read_meta()
+    finally:
+        store.unlock()
     epoch = int(meta.get("rescan_epoch", 0))  # type: ignore[call-overload]
     try:
         seen = store.read("scan")
@@ -272,7 +282,7 @@ def _scan(
     large = [n for n in order if sum(st.st_size for _, st in groups[n]) > WORKER_MAX_BYTES]
     can_fork = hasattr(os, "fork")  # not on Windows: one process there
     parallel = can_fork and workers > 1 and pending >= parallel_min_bytes and len(small) > 1
-    merge = Merge(store, epoch)
+    merge = Merge(store, epoch, generation)
     done = 0
     try:
         packs: dict[str, object] = {}
@@ -304,13 +314,17 @@ def _scan(
         merge.discard()  # spooled records that will not be merged
         raise
     large.extend(merge.commit(parallel))  # a file that grew while being read: finish it below
+    report.replaced = merge.replaced
     for name in large:
         files = groups[name]
         session, project = owners[name]
-        more = True
+        more = not report.replaced
         while more:
             store.lock(blocking=True)
             try:
+                if store.generation() != generation:
+                    report.replaced = True
+                    break
                 group = load_group(store, name, session, project, epoch)
                 batch = Batch(store)
                 used, more = ingest_group(store, batch, group, [p for p, _ in files], loads, CHUNK_BYTES)
@@ -337,11 +351,14 @@ def _scan(
     store.lock(blocking=True)
     try:
         meta = store.read_meta()
-        if int(meta.get("rescan_epoch", 0)) == epoch:  # type: ignore[call-overload]
-            meta["full_scan_ms"] = int(started * 1000)
-            store.write("scan", seen)
-        meta.setdefault("created_ms", int(started * 1000))
-        store.write("meta", meta)
+        if meta.get("generation") != generation:
+            report.replaced = True  # nothing of this scan was written: the next one reads it
+        else:
+            if int(meta.get("rescan_epoch", 0)) == epoch:  # type: ignore[call-overload]
+                meta["full_scan_ms"] = int(started * 1000)
+                store.write("scan", seen)
+            meta.setdefault("created_ms", int(started * 1000))
+            store.write("meta", meta)
     finally:
         store.unlock()
     clear_progress(store)

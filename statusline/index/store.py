@@ -1,7 +1,8 @@
 """On-disk layout of the index: versioned, private, written atomically, locked for writers.
 
     <cache>/index/v3/
-        meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms", ...}
+        meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms",
+                              "generation", ...}
         lock                  flock()ed by whoever writes (renders try, never wait)
         groups/<group>        one session's files: offsets, inode, size; counters
         packs/<xx>            groups a scan wrote, up to 256 files of many groups each (a file
@@ -193,6 +194,11 @@ def read_progress(store: Store) -> float | None:
     if not isinstance(done, int) or not isinstance(total, int) or total <= 0:
         return None
     return min(max(done / total, 0.0), 1.0)
+
+
+def new_generation() -> str:
+    """A fresh id for an index made anew: a scan started on another one never writes into it."""
+    return fs.urandom(8).hex()
 
 
 class CorruptIndex(Exception):
@@ -431,6 +437,20 @@ class Store:
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
             return {"format": FORMAT, "rescan_epoch": 0}
         return meta
+
+    def generation(self) -> str:
+        """The index's generation id (see new_generation; "" when it has none)."""
+        value = self.read_meta().get("generation")
+        return value if isinstance(value, str) else ""
+
+    def start_generation(self) -> str:
+        """Under the writers' lock: the index's generation id, given one if it has none."""
+        meta = self.read_meta()
+        value = meta.get("generation")
+        if not isinstance(value, str):
+            meta["generation"] = value = new_generation()
+            self.write("meta", meta)
+        return value
 
     # -- refresh schedule -----------------------------------------------------------------
     def _failures(self, job: str) -> int:

@@ -244,7 +244,6 @@ def test_text_reports_print_no_control_or_format_character(config_dir):
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e\u2028]", shown), (args, shown)
 
 
-@pytest.mark.xfail(strict=True, reason="review: a report's refresh runs beside a background one")
 def test_a_reports_refresh_never_runs_beside_another_refresh(config_dir, monkeypatch):
     """The README: refreshes never overlap (`index refresh` holds bg.lock). `report daily`
     scans without it, so on a first run it parses every transcript a second time beside the

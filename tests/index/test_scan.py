@@ -6,7 +6,7 @@ import os
 import time
 
 import pytest
-from helpers import assistant, write_transcript
+from helpers import assistant, report_json, write_transcript
 from index_helpers import loads, store
 
 import statusline.index.merge as merge_module
@@ -96,7 +96,6 @@ def test_a_killed_scans_later_half_tree_is_swept(config_dir):
 OPUS = {"input_tokens": 1000, "output_tokens": 2000}  # Opus 4.8 at list price: $0.055
 
 
-@pytest.mark.xfail(strict=True, reason="review: rebuild --discard-history races a background refresh")
 def test_a_refresh_committing_during_a_discarding_rebuild_loses_no_history(config_dir, monkeypatch):
     """`index rebuild` takes no bg.lock, so a render's background refresh can run beside it. The
     refresh parses (its offsets from the old index), the rebuild sets the old index aside, and
@@ -137,3 +136,65 @@ def test_a_refresh_committing_during_a_discarding_rebuild_loses_no_history(confi
     scan(store(), loads)  # and the next one: nothing is left to read
     rows = report_json("daily")["daily"]
     assert sum(row["totalCost"] for row in rows) == pytest.approx(5 * 0.055)
+
+
+def test_a_scan_whose_index_is_made_anew_before_it_ends_marks_nothing_complete(config_dir, monkeypatch):
+    """The generation check before the final meta: a scan whose merge committed into the old
+    index, which is then discarded, neither marks the new one complete (`full_scan_ms`) nor
+    saves its stat cache there (the next scan would skip every file). The next scan reads all."""
+    from statusline.index.store import FORMAT
+
+    write_transcript(
+        config_dir,
+        "p",
+        "s0.jsonl",
+        [assistant(msg_id=f"m{i}", request_id=f"r{i}", usage=OPUS, session="s0") for i in range(3)],
+    )
+    real_commit = merge_module.Merge.commit
+
+    def commit_then_discard(self, parallel=False):
+        out = real_commit(self, parallel)
+        st = self.store
+        os.replace(st.root, f"{st.root}.discarded")  # what `rebuild --discard-history` does
+        st.ensure()
+        st.write("meta", {"format": FORMAT, "rescan_epoch": 0, "generation": "made anew"})
+        return out
+
+    monkeypatch.setattr(merge_module.Merge, "commit", commit_then_discard)
+    st = store()
+    assert scan(st, loads).replaced
+    meta = st.read_meta()
+    assert "full_scan_ms" not in meta and meta["generation"] == "made anew"
+    assert st.read("scan") is None
+    monkeypatch.setattr(merge_module.Merge, "commit", real_commit)
+    assert not scan(store(), loads).replaced
+    assert "full_scan_ms" in store().read_meta()
+    rows = report_json("daily")["daily"]
+    assert sum(row["totalCost"] for row in rows) == pytest.approx(3 * 0.055)
+
+
+def test_a_rebuild_holds_the_refresh_lock_while_it_scans(config_dir, monkeypatch):
+    """Refreshes never overlap: a rebuild holds bg.lock for its whole scan (checked from another
+    process, as a render's background refresh would try it)."""
+    import subprocess
+    import sys
+
+    from click.testing import CliRunner
+
+    import statusline.cli.index as cli_index
+
+    write_transcript(config_dir, "p", "s0.jsonl", [assistant(usage=OPUS, session="s0")])
+    scan(store(), loads)
+    lock = os.path.join(os.environ["COSTLINE_CACHE_DIR"], "bg.lock")
+    probe = "import os,sys; fd=os.open(sys.argv[1], os.O_RDWR|os.O_CREAT, 0o600); os.lockf(fd, os.F_TLOCK, 0)"
+    real_scan, free = cli_index.scan, []
+
+    def watched(*args, **kwargs):
+        free.append(subprocess.run([sys.executable, "-c", probe, lock], capture_output=True).returncode == 0)
+        return real_scan(*args, **kwargs)
+
+    monkeypatch.setattr(cli_index, "scan", watched)
+    for args in ([], ["--discard-history"]):
+        done = CliRunner().invoke(cli_index.rebuild, args)
+        assert done.exit_code == 0, done.output
+    assert free == [False, False]
