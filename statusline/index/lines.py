@@ -363,8 +363,9 @@ def records_of(obj: dict[str, object], file_session: str) -> list[tuple[object, 
     if envelope is obj:  # the usual case: one lookup each
         request_id, session, logged_cost = obj.get("requestId"), obj.get("sessionId"), obj.get("costUSD")
         side = SIDECHAIN_COPY if obj.get("isSidechain") is True else MAIN_COPY
-    else:  # a progress line: the inner message's envelope first for the request and the cost
-        request_id = envelope.get("requestId", obj.get("requestId"))
+    else:  # a progress line: the inner message's envelope first for the cost
+        # Its own request id only: the outer line's is the parent's request, not this response's.
+        request_id = envelope.get("requestId")
         session = obj.get("sessionId", envelope.get("sessionId"))
         logged_cost = obj.get("costUSD", envelope.get("costUSD"))
         side = PROGRESS_COPY

@@ -12,8 +12,8 @@ entry names the other sessions that hold a copy (see `_others`); a re-read finds
 already named, so that too is idempotent.
 
 Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
-`message.id` and `requestId`, and without a request id `message.id` alone (ccusage also requires
-the same session, but a forked session replays history under its new session id); a sidechain
+`message.id` and `requestId`, and when either copy has no request id `message.id` alone, in any
+session (ccusage then matches only two copies without one, or a sidechain copy); a sidechain
 copy loses to the main conversation's, and a subagent's response copied into its parent's
 `progress` line loses to both (lines.PROGRESS_COPY); otherwise the copy with the most tokens
 wins, then one that records `speed`, then the first seen. Keys are kept per UTC hour, and a new
@@ -280,11 +280,11 @@ class Batch:
         for i, old in enumerate(entries):
             old_req: object = old[0]
             old_key: tuple[int, str, str, int] = old[1]  # type: ignore[assignment]
-            same = (
-                (req and req == old_req)
-                or (not req and not old_req)
-                or (old_key[1] == session and side != old[5])
-            )
+            # Without a request id on either copy, the message id alone identifies the response
+            # (in any session: a fork replays it under its own). A copy of another rank in the
+            # same session matches whatever its request id (older indexes hold progress copies
+            # that took their outer line's).
+            same = not req or not old_req or req == old_req or (old_key[1] == session and side != old[5])
             if not same:
                 continue
             self.touched.add(h)

@@ -200,6 +200,18 @@ def test_progress_lines_carry_subagent_usage():
     assert rec[0] == "msg_p" and rec[1] == "req_p"
 
 
+def test_a_progress_lines_inner_message_never_takes_the_outer_request_id():
+    """The outer line's requestId is the parent's request: the subagent's response copied inside
+    has its own or none (then its message id alone matches the subagent file's copy)."""
+    inner = json.loads(assistant(msg_id="msg_p", request_id=None))
+    line = json.dumps(
+        {"type": "progress", "sessionId": "s1", "requestId": "req_parent", "data": {"message": inner}},
+        separators=(",", ":"),
+    )
+    (rec,) = parse(line)
+    assert rec[0] == "msg_p" and not rec[1]
+
+
 def test_advisor_iterations_are_separate_records():
     usage = {
         "iterations": [

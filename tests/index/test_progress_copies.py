@@ -44,8 +44,9 @@ def subagent_line(ts: str) -> str:
     )
 
 
-def progress_line(ts: str, output_tokens: int, with_request_id: bool) -> str:
-    """The parent's `agent_progress` line carrying the subagent's response as it stood then."""
+def progress_line(ts: str, output_tokens: int, with_request_id: bool, outer_request_id: str = "") -> str:
+    """The parent's `agent_progress` line carrying the subagent's response as it stood then
+    (`outer_request_id`: the parent's request, on the outer line)."""
     own = json.loads(
         assistant(msg_id="msg_sub", request_id="req_sub", ts=ts, usage={"output_tokens": output_tokens})
     )
@@ -73,6 +74,8 @@ def progress_line(ts: str, output_tokens: int, with_request_id: bool) -> str:
         "uuid": "u-progress",
         "timestamp": ts,
     }
+    if outer_request_id:
+        outer["requestId"] = outer_request_id
     return dump(outer)
 
 
@@ -162,15 +165,15 @@ def test_the_subagent_files_copy_is_kept(config_dir, how, times, progress_tokens
     assert (counters["entries"], counters["duplicates"]) == (2, 1)
 
 
-@pytest.mark.xfail(strict=True, reason="review: a fork's progress copy without a request id is counted again")
-def test_a_forks_progress_copy_without_a_request_id_is_not_counted_again(config_dir):
+@pytest.mark.parametrize("outer_request_id", ["", "req_main"], ids=["no outer id", "outer id"])
+def test_a_forks_progress_copy_without_a_request_id_is_not_counted_again(config_dir, outer_request_id):
     """`--fork-session` copies the parent's lines, its `agent_progress` line included, under the
     new session id; the subagent's own file stays with the original session. A progress copy
     without a request id matches the subagent's copy (which has one) only in the same session
     (update._match): in the fork it is a new message. The README: without a request id,
     `message.id` alone identifies a response. Found: the subagent's response counted twice."""
     sub_ts, progress_ts = TIMES["same time"]
-    write_parent(config_dir, progress_line(progress_ts, 300, with_request_id=False))
+    write_parent(config_dir, progress_line(progress_ts, 300, False, outer_request_id))
     write_subagent(config_dir, sub_ts)
     fork = [
         line.replace('"sessionId":"s1"', '"sessionId":"s2"')

@@ -81,6 +81,18 @@ def test_without_request_id_copies_count_once_across_sessions(config_dir):
     assert priced().usd == pytest.approx(ONE)
 
 
+@pytest.mark.parametrize("first", ["with", "without"])
+def test_a_copy_without_a_request_id_matches_one_with_it_in_any_session(config_dir, first):
+    """When either copy has no request id, the message id alone identifies the response (a
+    gateway that sends none, a fork's progress copy): counted once, whichever is read first."""
+    with_id = assistant(request_id="r1", usage={"output_tokens": 200})
+    without = assistant(request_id=None, session="s2")
+    lines = {"with": with_id, "without": without}
+    write_transcript(config_dir, "p", "a.jsonl", [lines[first]])
+    write_transcript(config_dir, "p", "b.jsonl", [lines["without" if first == "with" else "with"]])
+    assert priced().usd == pytest.approx(10 * 5 / 1e6 + 200 * 25 / 1e6)  # the larger copy, once
+
+
 def test_real_forked_session_replays_history_once(config_dir, monkeypatch):
     """Captured from Claude Code 2.1.197: `--continue --fork-session` copies the history into a new
     file with the original message ids and timestamps but the new session id (and, against the
