@@ -454,7 +454,6 @@ def test_renders_read_on_where_the_last_one_stopped(config_dir):
     assert source == "computed" and usd == pytest.approx(2 * (10 * 5 + 100 * 25) / 1e6)
 
 
-@pytest.mark.xfail(strict=True, reason="review: today unmarked while a set-aside hour is re-read")
 def test_today_is_marked_unfinished_while_a_set_aside_hour_is_read_again(config_dir, tmp_path):
     """A render that finds an hour file unreadable sets it aside and asks for every log to be
     read again (a new rescan epoch), but the index still says its last full scan is complete:

@@ -285,7 +285,8 @@ class Store:
             fs.replace(self.path(rel), f"{target}.{fs.getpid()}")
         except OSError:
             pass
-        # Whatever that file held must be re-derived from the logs: re-read them all, soon.
+        # Whatever that file held must be re-derived from the logs: re-read them all, soon; until
+        # then the index is not complete (renders mark today `…`).
         try:
             fs.unlink(fs.join(self.cache, "refresh.stamp"))
         except OSError:
@@ -293,6 +294,7 @@ class Store:
         try:
             meta = self.read_meta()
             meta["rescan_epoch"] = meta_int(meta, "rescan_epoch") + 1
+            meta.pop("full_scan_ms", None)
             self.write("meta", meta)
         except (OSError, CorruptIndex):
             pass

@@ -10,7 +10,7 @@ import pytest
 from helpers import ONE, assistant, write_transcript
 from index_helpers import loads, priced, refresh, store
 
-from statusline.index.store import PACKS, Store, pack_of
+from statusline.index.store import PACKS, CorruptIndex, Store, pack_of
 from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
 
 
@@ -109,6 +109,24 @@ def test_a_corrupt_pack_is_set_aside_and_its_sessions_read_again(config_dir):
     assert sorted(g["counters"]["entries"] for g in Store(st.cache).groups()) == [1] * 5 + [2]
 
 
+def test_setting_a_file_aside_marks_the_index_unfinished_until_a_scan_reads_everything(config_dir):
+    """Whatever the file held is missing until every log is read again: the index no longer says
+    a full scan is complete (renders mark today `…`), and the next full scan says so again."""
+    paths = _sessions(config_dir, 2)
+    st = refresh()
+    assert "full_scan_ms" in st.read_meta()
+    hours = st.path("hours", st.indexed_days()[0])
+    with open(os.path.join(hours, sorted(os.listdir(hours))[0]), "wb") as fh:
+        fh.write(b"\x00garbage")
+    with pytest.raises(CorruptIndex):
+        st.read(f"hours/{st.indexed_days()[0]}/{sorted(os.listdir(hours))[0]}")
+    meta = st.read_meta()
+    assert "full_scan_ms" not in meta and meta["rescan_epoch"] == 1
+    refresh()
+    assert "full_scan_ms" in st.read_meta()
+    assert priced().usd == pytest.approx(len(paths) * ONE)
+
+
 def test_a_corrupt_own_file_does_not_bring_back_the_older_pack_entry(config_dir):
     paths = _sessions(config_dir, 2)
     st = refresh()
@@ -116,8 +134,6 @@ def test_a_corrupt_own_file_does_not_bring_back_the_older_pack_entry(config_dir)
     name = group_of(str(paths[0]))[0]
     with open(st.path("groups", name), "wb") as fh:
         fh.write(b"\x00garbage")
-    from statusline.index.store import CorruptIndex
-
     with pytest.raises(CorruptIndex):
         st.read_group(name)
 
