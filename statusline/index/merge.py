@@ -12,7 +12,8 @@ import marshal
 import os
 import shutil
 
-from statusline.index.store import Store, atomic_write, day_names, pack_of, write_all
+from statusline import fs
+from statusline.index.store import Store, atomic_write, day_names, lock_file, pack_of, write_all
 from statusline.index.update import (
     Batch,
     FileRead,
@@ -40,6 +41,8 @@ SPLIT_MIN_SHARE = 0.25
 SPLIT_TRIES = 8
 # Parsed records held in memory before they wait in temp files for their day to be merged.
 SPILL_RECORDS = 10_000
+# In a scan's spool folder: the file its scan holds locked while it runs (see Merge.__init__).
+SPOOL_LOCK = "lock"
 
 # What a group's read hands the merge: its reads' fields (records taken out, see scan._fields), the
 # records of each UTC hour as one marshal block (in read order), and how many records there
@@ -126,7 +129,12 @@ class Merge:
         # How far each file of a merged group is now read (for the scan's stat cache).
         self.read_to: dict[str, int] = {}
         self.spill_files = 0
-        self.folder = store.path(f"spool-{os.getpid()}")
+        # A folder of its own, never one a killed scan left (a pid is reused, a random name is
+        # not), locked while this scan runs: a sweep removes it only once that lock is free.
+        self.folder = store.path(f"spool-{fs.urandom(8).hex()}")
+        fs.makedirs(self.folder, mode=0o700)
+        self._folder_lock = fs.open_private(os.path.join(self.folder, SPOOL_LOCK), fs.O_RDWR)
+        lock_file(self._folder_lock, blocking=False)
 
     def add(
         self,
@@ -379,6 +387,7 @@ class Merge:
         every group of this build again: their offsets are saved only after the move. Should
         the other process fail, its tree is removed and its windows are merged here."""
         staged = os.path.join(self.folder, "later")
+        shutil.rmtree(staged, ignore_errors=True)  # only what this merge's later half writes
         read_end, write_end = os.pipe()
         parent = os.getpid()
         try:
@@ -451,6 +460,9 @@ class Merge:
             os.close(fd)
         self.open_files.clear()
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self._folder_lock >= 0:
+            os.close(self._folder_lock)  # after the removal: a sweep never sees it unlocked
+            self._folder_lock = -1
 
 
 class _ScanGone(Exception):

@@ -13,12 +13,13 @@ import shutil
 import time
 
 from statusline.index.lines import fast_parser
-from statusline.index.merge import GroupRead, Merge, ReadFields
+from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
 from statusline.index.store import (
     FORMAT,
     CorruptIndex,
     Store,
     clear_progress,
+    lock_file,
     write_progress,
 )
 from statusline.index.update import (
@@ -390,25 +391,42 @@ def _report_progress(
     write_progress(store, done, total, started)
 
 
-def _live_spool(folder: str) -> bool:
-    """Whether `folder` is the spill folder of a scan whose process still runs."""
+def _live_spool(folder: str, now_s: float, age_s: float) -> bool:
+    """Whether `folder` is the spill folder of a scan that still runs: its lock is held (see
+    Merge.__init__). The caller must hold no spool lock itself (a process's own lock is free to
+    it, and closing the probe would release it)."""
     name = os.path.basename(folder)
-    if not name.startswith("spool-") or not name[6:].isdigit():
+    if not name.startswith("spool-"):
+        return False
+    suffix = name[6:]
+    if suffix.isdigit() and len(suffix) <= 10:  # an older costline's `spool-<pid>`
+        try:
+            os.kill(int(suffix), 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            return True  # it exists (another user's process would be EPERM)
+        return True
+    try:
+        fd = os.open(os.path.join(folder, SPOOL_LOCK), os.O_RDWR | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:  # a scan creating it this instant, or one killed before that
+        try:
+            return now_s - os.stat(folder).st_mtime < age_s
+        except OSError:
+            return False
+    except OSError:
         return False
     try:
-        os.kill(int(name[6:]), 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # it exists (another user's process would be EPERM)
-    return True
+        return not lock_file(fd, blocking=False)
+    finally:
+        os.close(fd)
 
 
 def remove_stale_temp_files(cache: str, now_s: float, age_s: float = 60.0) -> int:
     """Delete temp files a killed writer left behind (never read; renamed files are complete)."""
     removed = 0
     for folder, _dirs, names in os.walk(cache, topdown=False):
-        if _live_spool(folder):
+        if _live_spool(folder, now_s, age_s):
             continue  # a running scan's spilled records (a long rebuild's can be minutes old)
         for name in names:
             if not name.endswith(".tmp"):

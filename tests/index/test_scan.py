@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 import pytest
 from helpers import assistant, report_json, write_transcript
@@ -66,6 +67,42 @@ def test_a_running_scans_spilled_records_are_not_swept(tmp_path):
     (dead / "0.tmp").write_bytes(b"x")
     assert remove_stale_temp_files(str(tmp_path), time.time() + 3600) == 1
     assert (live / "0.tmp").exists() and not dead.exists()
+
+
+def test_a_spool_folder_lives_as_long_as_the_lock_its_scan_holds(config_dir):
+    """A scan's spool folder has a random name, not its pid (pids are reused), and is kept by a
+    sweep while the lock in it is held, however old, and removed once its holder is gone."""
+    import subprocess
+    import sys
+
+    from statusline.index.merge import SPOOL_LOCK, Merge
+
+    st = store()
+    st.ensure()
+    first, second = Merge(st, 0), Merge(st, 0)
+    assert first.folder != second.folder and str(os.getpid()) not in os.path.basename(first.folder)
+    first.discard()
+    second.discard()
+    folder = st.path("spool-0123456789abcdef")  # another scan's, seen from here
+    os.makedirs(folder)
+    (Path(folder) / "0.tmp").write_bytes(b"x")
+    hold = (
+        "import os,sys; fd=os.open(sys.argv[1], os.O_RDWR|os.O_CREAT, 0o600); "
+        "os.lockf(fd, os.F_LOCK, 0); print(1, flush=True); sys.stdin.read()"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", hold, os.path.join(folder, SPOOL_LOCK)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert holder.stdout.readline() == b"1\n"  # it holds the lock
+        remove_stale_temp_files(st.cache, time.time() + 3600)
+        assert _spool_folders(st.root) == ["spool-0123456789abcdef"]
+    finally:
+        holder.communicate(b"")  # it ends: the lock is free
+    remove_stale_temp_files(st.cache, time.time())
+    assert _spool_folders(st.root) == []
 
 
 def test_a_scan_removes_older_index_formats(config_dir):

@@ -135,7 +135,6 @@ def test_a_cold_build_killed_part_way_leaves_the_line_marked_unfinished(config_d
     assert "$0.22… today" in _render(paths[0], "s0")  # s0's own four messages so far
 
 
-@pytest.mark.xfail(strict=True, reason="review: a reused pid's leftover later-half tree is moved in")
 def test_a_split_merge_moves_in_only_what_its_own_later_half_wrote(config_dir, tmp_path):
     """A killed build's later half leaves its tree in `spool-<pid>/later` (it stops at its next
     write, and the tree is swept only once no process has that pid). A scan that gets the same
