@@ -26,8 +26,6 @@ UNTYPED_AGENT = "subagent"
 UNATTRIBUTED = "unattributed"
 OTHER_TOOLS = "other tools"
 _NO_END = 1 << 62
-_CATCH_ALL = {OTHER_TOOLS: 1, CONVERSATION: 2, UNATTRIBUTED: 3}
-CATCH_ALL = frozenset(_CATCH_ALL)  # rows a long table never folds away (they come last)
 
 
 @dataclass
@@ -49,8 +47,9 @@ class Breakdown:
         return sum(b.cost for b in self.buckets.values())
 
     def rows(self) -> list[Bucket]:
-        """Most expensive first, the catch-all buckets last."""
-        return sorted(self.buckets.values(), key=lambda b: (_CATCH_ALL.get(b.name, 0), -b.cost, b.name))
+        """Most expensive first, whatever the kind: `conversation` or `other tools` is often the
+        largest and must not sink to the end of a long table."""
+        return sorted(self.buckets.values(), key=lambda b: (-b.cost, b.name))
 
     def add(self, name: str, model: str, usd: float | None, vec: list[float]) -> None:
         name = clean_name(name, "(none)")  # model ids and folders can hold lone surrogates too

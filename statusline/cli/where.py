@@ -82,7 +82,7 @@ def by(
       costline report by tool --since 20261101
       costline report by mcp --json
     """
-    from statusline.attrib.breakdown import CATCH_ALL, Attribution, breakdown
+    from statusline.attrib.breakdown import Attribution, breakdown
 
     store, pricer, tz = prepare(not no_refresh, timezone)
     attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
@@ -120,14 +120,13 @@ def by(
         click.echo(f"no logged usage in this range; {note[5:]}" if unlogged else "no usage in this range")
         return
     table_rows = [_by_row(sanitise(b.name, 60), b.cost, b.unknown, b.tokens, total) for b in rows]
-    # Costliest first, catch-alls last: past `top` named rows, the rest are summed in one row.
-    named = sum(1 for b in rows if b.name not in CATCH_ALL)
-    if top and named > top + 1:
-        rest = rows[top:named]
+    # Costliest first: past `top` rows, the cheaper tail is summed in one row.
+    if top and len(rows) > top + 1:  # a row that sums one row would hide its name for nothing
+        rest = rows[top:]
         cost = sum(b.cost for b in rest)
         tokens = [sum(b.tokens[i] for b in rest) for i in range(4)]
         rest_unknown = set().union(*(b.unknown for b in rest))
-        table_rows[top:named] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
+        table_rows[top:] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
     sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
     table_rows.append(["Total", money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
     table(

@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from statusline.attrib.breakdown import CATCH_ALL
 from statusline.html import svg
 from statusline.html.svg import esc_attr, esc_text
 
@@ -222,7 +221,8 @@ def _capped(data: PageData) -> PageData:
     ]
     sessions = [replace(s, model=short(s.model)) for s in sessions]
     breakdowns = {
-        key: _fold([replace(b, name=short(b.name)) for b in rows]) for key, rows in data.breakdowns.items()
+        key: _fold(sorted((replace(b, name=short(b.name)) for b in rows), key=lambda b: -svg.finite(b.cost)))
+        for key, rows in data.breakdowns.items()
     }
     unknown = [short(m) for m in data.unknown_models[:UNKNOWN_MAX]]
     if len(data.unknown_models) > UNKNOWN_MAX:
@@ -231,12 +231,11 @@ def _capped(data: PageData) -> PageData:
 
 
 def _fold(rows: list[Bucket]) -> list[Bucket]:
-    """The ROWS_MAX costliest rows, one row with the rest's summed figures, then the catch-alls
-    (rows come costliest first, catch-alls last, as `report by` gives them)."""
-    named = [b for b in rows if b.name not in CATCH_ALL]
-    if len(named) <= ROWS_MAX + 1:  # a row that sums one row would hide its name for nothing
+    """The ROWS_MAX costliest rows (rows come costliest first, whatever their kind), then one
+    row with the rest's summed figures."""
+    if len(rows) <= ROWS_MAX + 1:  # a row that sums one row would hide its name for nothing
         return rows
-    rest = named[ROWS_MAX:]
+    rest = rows[ROWS_MAX:]
     count = sum(b.folded or 1 for b in rest)
     folded = Bucket(
         f"{count:,} more",
@@ -245,7 +244,7 @@ def _fold(rows: list[Bucket]) -> list[Bucket]:
         sum(int(svg.finite(b.tokens)) for b in rest),
         count,
     )
-    return [*named[:ROWS_MAX], folded, *(b for b in rows if b.name in CATCH_ALL)]
+    return [*rows[:ROWS_MAX], folded]
 
 
 def _zone(name: str) -> tuple[tzinfo, str]:

@@ -433,3 +433,29 @@ def test_svg_numbers_and_ticks():
     assert svg.nice_ticks(0) == [0.0]
     assert svg.nice_ticks(19.3) == [0, 5, 10, 15, 20]
     assert svg.nice_ticks(9)[-1] >= 9
+
+
+def _tool_section(page: str) -> str:
+    section = page[page.index('id="by-tool"') :]
+    return section[: section.index("</section>")]
+
+
+@pytest.mark.parametrize("tools", [16, 60])
+def test_the_costliest_row_is_shown_first_whatever_its_kind(tools):
+    # Found (issue 19 item 2): `conversation`, 60 % of the money, came last (catch-alls were
+    # pinned after the named rows), folded under "▸ 5 more" and lumped into "9 others".
+    data = synthetic_year()
+    rows = [Bucket(f"Tool{i:02d}", float(tools - i), 0.0, 100) for i in range(tools)]
+    rows.append(Bucket("conversation", 3.0 * sum(b.cost for b in rows), 0.0, 100))  # the old order
+    whole = sum(b.cost for b in rows)
+    for b in rows:
+        b.share = b.cost / whole
+    data.breakdowns["tool"] = rows
+    section = _tool_section(render(data))
+    first_row = section[section.index("<tbody>") :]
+    assert first_row.startswith('<tbody><tr><td class="n">conversation</td>')
+    assert section.index("conversation") < section.index("<details>")
+    strip = section[section.index('class="chart strip"') :]
+    assert strip[strip.index("<rect") :].startswith('<rect class="p0"')
+    assert "<title>conversation: " in strip[: strip.index("</rect>")]
+    assert "75.0%" in first_row[: first_row.index("</tr>")]
