@@ -107,15 +107,17 @@ section{background:var(--card);border:1px solid var(--line);border-radius:8px;pa
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:10px;
 background:none;border:0;padding:0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px}
-.card b{display:block;font-size:1.45rem;font-variant-numeric:tabular-nums}
+.card b{display:block;font-size:1.45rem;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .card span{color:var(--muted);font-size:.85rem}
 .big{font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums;margin:0}
 .legend{list-style:none;padding:0;margin:0 0 6px;display:flex;flex-wrap:wrap;gap:14px;font-size:.85rem}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .sw.b{background:var(--bar)}.sw.u{background:var(--unl)}.sw.proj{background:var(--proj)}
 .sw.ref,.sw.bud{background:var(--ref);height:3px;vertical-align:3px}.sw.bud{background:var(--bud)}
-.chart{display:block;width:100%;height:auto;overflow:visible}
-.chart text{font-size:11px;fill:var(--muted)}
+.plot{display:grid;grid-template-columns:3.6em minmax(0,1fr)}.plot>.chart{grid-column:2}
+.chart,.yax{display:block;width:100%;overflow:visible}
+.chart text,.yax text{font-size:11px;fill:var(--muted)}
+.chart line{vector-effect:non-scaling-stroke}
 .chart .rl{fill:var(--ref);font-weight:600;paint-order:stroke;stroke:var(--card);stroke-width:3px}
 .chart .ml{fill:var(--fg);font-weight:600}
 .grid{stroke:var(--grid);stroke-width:1}.axis,.tick{stroke:var(--line);stroke-width:1}
@@ -140,6 +142,18 @@ th{font-weight:600;color:var(--muted)}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 details{margin-top:6px}summary{cursor:pointer;color:var(--muted)}
 footer{font-size:.85rem;margin-top:18px}
+.st .s,.st .l{white-space:normal}
+@media (max-width:800px){main{padding:12px 8px 32px}section{padding:12px 10px}h1{font-size:1.3rem}
+.cards{grid-template-columns:repeat(auto-fit,minmax(150px,1fr))}.card b{font-size:1.3rem}
+table,thead,tbody{display:block}colgroup{display:none}
+tr{display:grid;border-bottom:1px solid var(--line);padding:3px 0}th,td{border:0;padding:2px 4px}
+.bt tr{grid-template-columns:minmax(0,1fr) 4.4em 7.8em;grid-template-areas:"n n c" "b s k"}
+.bt tr>:nth-child(1){grid-area:n}.bt tr>:nth-child(2){grid-area:b}.bt tr>:nth-child(3){grid-area:c}
+.bt tr>:nth-child(4){grid-area:s}.bt tr>:nth-child(5){grid-area:k}
+.st tr{grid-template-columns:minmax(0,1fr) auto 7em;grid-template-areas:"t t c" "p p p" "m s l"}
+.st .t{grid-area:t}.st .c{grid-area:c}.st .p{grid-area:p}.st .m{grid-area:m}.st .s{grid-area:s}
+.st .l{grid-area:l}}
+@media (max-width:900px){.chart .minor{display:none}}
 """
 # A hash rather than 'unsafe-inline': only this exact stylesheet may apply, injected ones may not.
 _CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
@@ -484,7 +498,7 @@ def _bucket_tip(b: Bucket) -> str:
 def _bucket_table(name: str, rows: list[Bucket], offset: int, peak: float, hidden_head: bool) -> str:
     cls = ' class="vh"' if hidden_head else ""
     out = [
-        '<table><colgroup><col><col class="w-bar"><col class="w-cost"><col class="w-share">'
+        '<table class="bt"><colgroup><col><col class="w-bar"><col class="w-cost"><col class="w-share">'
         '<col class="w-tok"></colgroup>',
         f'<thead{cls}><tr><th>{name}</th><th>Relative cost</th><th class="r">Cost</th>'
         '<th class="r">Share</th><th class="r">Tokens</th></tr></thead><tbody>',
@@ -509,18 +523,18 @@ def _sessions(rows: list[SessionRow], tz: tzinfo) -> str:
         return f'{head}<p class="empty">No sessions in this range.</p></section>\n'
     out = [
         head,
-        '<table><colgroup><col class="w-cost"><col><col class="w-proj"><col class="w-model">'
+        '<table class="st"><colgroup><col class="w-cost"><col><col class="w-proj"><col class="w-model">'
         '<col class="w-time"><col class="w-len"></colgroup>'
-        '<thead><tr><th class="r">Cost</th><th>Session</th><th>Project</th><th>Model</th>'
-        '<th class="r">Started</th><th class="r">Length</th></tr></thead><tbody>',
+        '<thead><tr><th class="r c">Cost</th><th class="t">Session</th><th class="p">Project</th>'
+        '<th class="m">Model</th><th class="r s">Started</th><th class="r l">Length</th></tr></thead><tbody>',
     ]
     for s in rows:
         title = esc_text(s.title) if s.title else '<span class="empty">(untitled)</span>'
         out.append(
-            f'<tr><td class="r">{esc_text(money(s.cost))}</td><td class="n">{title}<br>'
-            f'<span class="id">{esc_text(s.session)}</span></td><td class="n">{esc_text(s.project)}</td>'
-            f'<td class="n">{esc_text(s.model)}</td><td class="r">{esc_text(_clock(s.first_ms, tz))}</td>'
-            f'<td class="r">{_length(s.first_ms, s.last_ms)}</td></tr>'
+            f'<tr><td class="r c">{esc_text(money(s.cost))}</td><td class="n t">{title}<br>'
+            f'<span class="id">{esc_text(s.session)}</span></td><td class="n p">{esc_text(s.project)}</td>'
+            f'<td class="n m">{esc_text(s.model)}</td><td class="r s">{esc_text(_clock(s.first_ms, tz))}</td>'
+            f'<td class="r l">{_length(s.first_ms, s.last_ms)}</td></tr>'
         )
     out.append("</tbody></table></section>\n")
     return "".join(out)

@@ -459,3 +459,31 @@ def test_the_costliest_row_is_shown_first_whatever_its_kind(tools):
     assert strip[strip.index("<rect") :].startswith('<rect class="p0"')
     assert "<title>conversation: " in strip[: strip.index("</rect>")]
     assert "75.0%" in first_row[: first_row.index("</tr>")]
+
+
+def test_chart_text_is_never_scaled_with_the_chart():
+    # Found (issue 19 item 3): labels sat in a 1,000-wide viewBox, so a phone's 354 px column drew
+    # 11 px text at 3.9 px. Shapes may stretch; text must sit in an SVG without a viewBox.
+    class Svgs(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[dict[str, str | None]] = []
+            self.scaled: list[str] = []
+            self.texts = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "svg":
+                self.open.append(dict(attrs))
+            elif tag == "text":
+                self.texts += 1
+                if "viewbox" in self.open[-1]:
+                    self.scaled.append(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag):
+            if tag == "svg":
+                self.open.pop()
+
+    found = Svgs()
+    found.feed(render(synthetic_year(hostile=True)))
+    assert found.texts > 20
+    assert found.scaled == []
