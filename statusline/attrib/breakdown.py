@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name
+from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name, session_title
 from statusline.index.edges import Message, shard_messages
 from statusline.index.store import CorruptIndex, Store
 from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
@@ -96,13 +96,12 @@ class Attribution:
     def __init__(self, states: list[dict[str, Any]]) -> None:
         # key → [(session, agent label, split, from a subagent's own transcript)]
         self.rows: dict[str, list[tuple[str, str, dict[str, list[float]], bool]]] = {}
-        self.titles: dict[str, str] = {}  # session → its name (/rename, else Claude Code's)
+        self.titles: dict[str, str] = {}  # session → its name (context.session_title)
         spawned: dict[str, dict[str, str]] = {}
         for state in states:
             if not state.get("agent_id"):
                 spawned.setdefault(state["session"], {}).update(state["transcript"].get("spawned") or {})
-                titles = state["transcript"].get("titles") or {}
-                title = titles.get("custom-title") or titles.get("ai-title")
+                title = session_title(state["transcript"].get("titles") or {})
                 if title:
                     self.titles[state["session"]] = title
         for state in states:

@@ -146,7 +146,11 @@ def _by_row(name: str, cost: float, unknown: set[str], tokens: list[float], tota
 
 @click.command()
 @click.option("-o", "--output", default="costline-report.html", show_default=True, help="File to write.")
-@click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (default: a year ago).")
+@click.option(
+    "--since",
+    callback=lambda c, p, v: day_arg(v),
+    help="First day (default: the first day with usage, at most a year ago).",
+)
 @click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (default: today).")
 @click.option("--open", "open_it", is_flag=True, help="Open the file in the default browser.")
 @click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
@@ -170,9 +174,7 @@ def html(
     store, pricer, tz = prepare(not no_refresh, timezone)
     now_ms = int(time.time() * 1000)
     until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
-    if not since:
-        since = rp.local_date(now_ms - 364 * 86_400_000, tz)  # type: ignore[arg-type]
-    if since > until:
+    if since and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}")
     attribution = attribution_now()
     assert isinstance(attribution, Attribution)
@@ -186,7 +188,9 @@ def html(
             fh.write(page)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {since} – {until}, ${data.total:,.2f})")
+    left_out = f"; ${data.outside_total:,.2f} outside the range" if data.outside_days else ""
+    range_ = f"{data.first_day} – {data.last_day}"
+    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {range_}, ${data.total:,.2f}{left_out})")
     if open_it:
         import webbrowser
 

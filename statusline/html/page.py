@@ -33,6 +33,7 @@ NAME_CHARS = 160  # longer names show their start and end: a 20,000-character ti
 UNKNOWN_MAX = 20  # unpriced models named in the warning
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EMPTY = '<p class="empty">No usage in this range.</p>'
+REF_REACH = 1.5  # a reference line is drawn when within this many times the busiest day
 
 
 @dataclass
@@ -80,6 +81,9 @@ class PageData:
     total: float = 0.0  # transcript cost in range
     unlogged_total: float = 0.0  # reported by Claude Code but never logged: shown apart
     unknown_models: list[str] = field(default_factory=list)
+    # Transcript cost on days before or after the range (`report daily` counts it), and those days.
+    outside_total: float = 0.0
+    outside_days: list[str] = field(default_factory=list)
 
 
 CSS = """\
@@ -117,7 +121,8 @@ background:none;border:0;padding:0}
 .plot{display:grid;grid-template-columns:3.6em minmax(0,1fr)}.plot>.chart{grid-column:2}
 .chart,.yax{display:block;width:100%;overflow:visible}
 .chart text,.yax text{font-size:11px;fill:var(--muted)}
-.chart line{vector-effect:non-scaling-stroke}
+.chart line,.chart rect{vector-effect:non-scaling-stroke}
+.chart .b{stroke:var(--bar)}.chart .u{stroke:var(--unl)}
 .chart .rl{fill:var(--ref);font-weight:600;paint-order:stroke;stroke:var(--card);stroke-width:3px}
 .chart .ml{fill:var(--fg);font-weight:600}
 .grid{stroke:var(--grid);stroke-width:1}.axis,.tick{stroke:var(--line);stroke-width:1}
@@ -201,6 +206,7 @@ def render(data: PageData) -> str:
         f"{esc_text(data.last_day)} · days and times in {esc_text(tz_label)} · generated "
         f"{esc_text(data.generated)}</p></header>\n",
         _unknown(data.unknown_models),
+        _outside(data),
         _totals(data),
         _daily(data),
         _unlogged(data),
@@ -327,6 +333,28 @@ def _unknown(models: list[str]) -> str:
     )
 
 
+def _outside(data: PageData) -> str:
+    """Usage this page leaves out, said plainly: its total must not pass for the whole history."""
+    days = sorted(data.outside_days)
+    if not days:
+        return ""
+    n = len(days)
+    when = f"from {days[0]}" if n == 1 else f"from {days[0]} to {days[-1]}"
+    flags = []
+    if days[0] < data.first_day:
+        flags.append(f"--since {days[0].replace('-', '')}")
+    if days[-1] > data.last_day:
+        flags.append(f"--until {days[-1].replace('-', '')}")
+    hint = (
+        f" `costline report html {' '.join(flags)}` includes {'it' if n == 1 else 'them'}." if flags else ""
+    )
+    return (
+        f'<p class="warn" role="note">{esc_text(money(data.outside_total))} of transcript cost on {n:,} '
+        f"day{'' if n == 1 else 's'} outside this page's range ({esc_text(when)}); `report daily` counts "
+        f"{'it' if n == 1 else 'them'}.{esc_text(hint)}</p>\n"
+    )
+
+
 def _card(value: str, caption: str) -> str:
     return f'<div class="card"><b>{esc_text(value)}</b><span>{esc_text(caption)}</span></div>'
 
@@ -335,9 +363,10 @@ def _totals(data: PageData) -> str:
     active = [d for d in data.days if svg.finite(d[1]) > 0 or svg.finite(d[2]) > 0]
     cards = [
         _card(money(data.total), "transcript cost in range"),
-        _card(money(data.unlogged_total), "unlogged spend, shown apart"),
         _card(f"{len(active)} of {len(data.days)}", "days with usage"),
     ]
+    if svg.finite(data.unlogged_total) > 0:  # else an empty card: the Unlogged section says none
+        cards.insert(1, _card(money(data.unlogged_total), "unlogged spend, shown apart"))
     if active:
         cards.append(_card(money(svg.finite(data.total) / len(active)), "per day with usage"))
         day, cost, _ = max(active, key=lambda d: svg.finite(d[1]))
@@ -358,10 +387,18 @@ def _daily(data: PageData) -> str:
         (label, (t, u), _day_tip(day, t, u))
         for (day, t, u), label in zip(data.days, _axis([d[0] for d in data.days]), strict=True)
     ]
-    legend = [("b", "transcript cost"), ("u", "unlogged (reported, not in transcripts)")]
-    legend += [("ref", text) for text, _ in data.reference_lines]
+    # The scale fits the data: a reference line far above the bars would flatten them to slivers.
+    peak = max(max(0.0, svg.finite(t)) + max(0.0, svg.finite(u)) for _, t, u in data.days)
+    refs = [(text, v) for text, v in data.reference_lines if svg.finite(v) <= REF_REACH * peak]
+    legend = [("b", "transcript cost")]
+    if any(svg.finite(u) > 0 for _, _, u in data.days):
+        legend.append(("u", "unlogged (reported, not in transcripts)"))
+    legend += [
+        ("ref", text if (text, v) in refs else f"{text} (above this scale)")
+        for text, v in data.reference_lines
+    ]
     chart = svg.bar_chart(
-        columns, ("b", "u"), "Daily spend in USD, transcript and unlogged", money_tick, data.reference_lines
+        columns, ("b", "u"), "Daily spend in USD, transcript and unlogged", money_tick, refs
     )
     return f"{head}{_legend(legend)}{chart}</section>\n"
 
@@ -400,6 +437,14 @@ def _month(data: PageData) -> str:
     mtd = svg.finite(data.month_to_date)
     proj = None if data.month_projection is None else svg.finite(data.month_projection)
     budget = None if data.monthly_budget is None else svg.finite(data.monthly_budget)
+    if mtd <= 0 and not proj and budget is None:  # $0.00 over an empty bar says nothing
+        used = [day for day, t, u in data.days if svg.finite(t) > 0 or svg.finite(u) > 0]
+        last = f"; the last day with usage was {used[-1]}" if used else ""
+        month = f"in {data.month}" if data.month else "this month"
+        return (
+            f'<section id="month"><h2>This month</h2><p class="empty">No spend yet '
+            f"{esc_text(month)}{esc_text(last)}.</p></section>\n"
+        )
     facts = [f"<b>{esc_text(money(mtd))}</b> so far in {esc_text(data.month)}"]
     facts.append(
         f"projected {esc_text(money(proj))} by month end" if proj is not None else "no projection yet"

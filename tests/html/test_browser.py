@@ -19,7 +19,7 @@ import zlib
 from html.parser import HTMLParser
 
 import pytest
-from test_page import HOSTILE, VOID, synthetic_year
+from test_page import HOSTILE, VOID, sparse_days, synthetic_year
 
 from statusline.html.page import render
 
@@ -225,7 +225,8 @@ MEASURE = r"""(async () => {
   const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
     (e.className && typeof e.className === "string" ? "." + e.className : "") +
     " " + JSON.stringify(e.textContent.slice(0, 40));
-  const out = {inner: innerWidth, scroll: document.documentElement.scrollWidth, over: [], texts: []};
+  const bars = [...document.querySelectorAll("#daily rect.b")].map(r => r.getBoundingClientRect().width);
+  const out = {inner: innerWidth, scroll: document.documentElement.scrollWidth, over: [], texts: [], bars};
   for (const e of document.querySelectorAll("body, body *:not(svg *):not(.vh, .vh *)")) {
     if (e.tagName.toLowerCase() === "svg" || !e.clientWidth) continue;  // inline boxes have none
     if (e.scrollWidth > e.clientWidth) out.over.push([e.scrollWidth - e.clientWidth, name(e)]);
@@ -272,12 +273,20 @@ def overlaps(texts: list[dict]) -> list[tuple[str, str]]:
     return found
 
 
+@pytest.fixture(scope="module")
+def sparse_url(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sparse") / "report.html"
+    path.write_bytes(render(sparse_days()).encode())
+    return path.as_uri()
+
+
 @pytest.mark.parametrize("width", [420, 1280])
-def test_the_page_reads_at_a_phones_width_and_a_laptops(tmp_path, page_url, width):
+@pytest.mark.parametrize("history", ["year", "sparse"])
+def test_the_page_reads_at_a_phones_width_and_a_laptops(tmp_path, page_url, sparse_url, history, width):
     # Found (issue 19 item 3): at 420 px the page was 24 px wider than the window, the Started
     # cells overflowed by 83 px and chart labels were drawn 3.9 px tall (11 px in a 1,000-wide
     # viewBox shrunk to 354 px).
-    got = measure(tmp_path, page_url, width)
+    got = measure(tmp_path, page_url if history == "year" else sparse_url, width)
     assert got["inner"] == width  # a phone's viewport widens to what overflows it
     assert got["scroll"] <= width
     assert got["over"] == []  # no cell, card or line of text spills out of its box
@@ -289,3 +298,6 @@ def test_the_page_reads_at_a_phones_width_and_a_laptops(tmp_path, page_url, widt
     ]
     assert outside == []
     assert overlaps(got["texts"]) == []
+    assert got["bars"]
+    if history == "sparse":  # three days: bars, not 1 px slivers (issue 19 item 8)
+        assert min(got["bars"]) >= 8

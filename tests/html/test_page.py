@@ -337,7 +337,7 @@ def test_empty_data_still_renders_a_page():
             assert doc.by_id(ident), ident
         assert page.count("No usage in this range.") >= 7
         assert "No sessions in this range." in page
-    assert "no budget set" in render(empty)
+    assert "No spend yet this month." in render(empty)  # and no empty bar
     assert "days and times in UTC" in render(empty)  # an unknown zone falls back, and says so
 
 
@@ -487,3 +487,60 @@ def test_chart_text_is_never_scaled_with_the_chart():
     found.feed(render(synthetic_year(hostile=True)))
     assert found.texts > 20
     assert found.scaled == []
+
+
+def sparse_days() -> PageData:
+    """Three days of use, as a new user has them: $0.40, nothing, $1.20, $2.10 (issue 19 item 8)."""
+    days = [
+        ("2026-11-28", 0.4, 0.0),
+        ("2026-11-29", 0.0, 0.0),
+        ("2026-11-30", 1.2, 0.0),
+        ("2026-12-01", 2.1, 0.0),
+    ]
+    return PageData(
+        "2026-11-28",
+        "2026-12-01",
+        "2026-12-01 18:00 UTC",
+        "UTC",
+        days=days,
+        reference_lines=[("$6 average day", 6.0), ("$12 90th-percentile day", 12.0)],
+        month="2026-12",
+        month_to_date=2.1,
+        month_projection=65.1,
+        breakdowns={"model": [Bucket("claude-opus-4-6", 3.7, 1.0, 1000)]},
+        top_sessions=[SessionRow("abc", "/w/app", "Fix the login", "Opus 4.6", 3.7, 0, 60_000)],
+        total=3.7,
+    )
+
+
+def test_the_daily_scale_fits_the_data_not_reference_lines_far_above_it():
+    # Found (issue 19 item 8): $2 days were 1 px slivers on a $0–15 axis set by the $12 line.
+    doc = parse(render(sparse_days()))
+    labels = doc.text_in("text")
+    assert "$3" in labels and "$15" not in labels and "$5" not in labels  # ticks up to the data
+    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 0
+    legend = " ".join(doc.text_in("li"))
+    assert (
+        "$6 average day (above this scale)" in legend
+        and "$12 90th-percentile day (above this scale)" in legend
+    )
+    data = sparse_days()
+    data.days[-1] = ("2026-12-01", 4.5, 0.0)  # within 1.5× of the $6 line: drawn; $12 is not
+    doc = parse(render(data))
+    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 1
+    assert "$6 average day" in doc.text_in("text") and "$12" not in " ".join(doc.text_in("text"))
+
+
+def test_an_empty_month_says_so_instead_of_an_empty_bar():
+    # Found (issue 19 item 8): "This month" showed $0.00 so far, $0.00 projected, over an empty bar.
+    data = sparse_days()
+    data.month, data.month_to_date, data.month_projection = "2027-01", 0.0, 0.0
+    page = render(data)
+    section = page[page.index('id="month"') :]
+    section = section[: section.index("</section>")]
+    assert "<svg" not in section
+    assert "No spend yet in 2027-01; the last day with usage was 2026-12-01." in section
+    cards = page[page.index('id="totals"') :]
+    assert "unlogged" not in cards[: cards.index("</section>")]  # an empty card is left out
+    data.monthly_budget = 50.0
+    assert "<svg" in render(data).split('id="month"')[1].split("</section>")[0]  # a budget to show
