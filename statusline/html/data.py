@@ -16,6 +16,7 @@ from statusline.attrib.breakdown import Attribution, day_start_ms
 from statusline.attrib.breakdown import breakdowns as all_breakdowns
 from statusline.html.page import Bucket, PageData, SessionRow
 from statusline.index.store import Store
+from statusline.pricing import normalise
 from statusline.segments import short_model_name
 from statusline.timeutil import DAY_MS
 
@@ -114,7 +115,7 @@ def collect(
         last_day = rp.local_date(row.last_ms, tz)
         if since <= last_day <= until:
             top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
-            top_model = short_model_name(None, top_model) or top_model  # Opus 4.6, as on the line
+            top_model = model_name(top_model)
             when = (row.first_ms, row.last_ms)
             title = attribution.titles.get(row.key, "")
             sessions.append(SessionRow(row.key, row.project, title, top_model, row.cost, *when))
@@ -141,6 +142,13 @@ def collect(
         outside_total=sum(per_day[d].cost for d in outside),
         outside_days=outside,
     )
+
+
+def model_name(model_id: str) -> str:
+    """A Claude model as the status line names it (`claude-opus-4-6` → Opus 4.6); any other id
+    as it is, not dressed up as a name it is not."""
+    name, _ = normalise(model_id)
+    return (short_model_name(None, model_id) or model_id) if name.startswith("claude-") else model_id
 
 
 def first_day(per_day: dict[str, rp.Row], unlogged_by_day: dict[str, float], until: str) -> str:
