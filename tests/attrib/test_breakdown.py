@@ -322,3 +322,35 @@ def test_the_costliest_row_comes_first_whatever_its_kind(config_dir):
         ["2", "more", "$0.03"],
     ]
     assert "$0.31" in lines[lines.index(body[-1]) + 1]
+
+
+def test_states_read_before_sessions_were_named_are_read_again_and_kept_when_gone(config_dir):
+    # A state saved before summary lines and first prompts were kept would leave its session
+    # "(untitled)" until the transcript changed: it is read again once. A deleted transcript's
+    # old state cannot be read again, so it is kept as it is (its splits still count).
+    import marshal
+    import os
+
+    from statusline.attrib.breakdown import Attribution
+    from statusline.attrib.build import update_all
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    kept = write_transcript(
+        config_dir, "-w-app", "s1.jsonl", [ask("Name me by this prompt", 0), *carried_turns()[1:4]]
+    )
+    gone = write_transcript(config_dir, "-w-app", "s2.jsonl", [call("b1", 1, "Bash", "t9", out=40)])
+    paths = [str(kept), str(gone)]
+    assert rows(by("tool"))["Bash"] == pytest.approx(40 * OUT)  # indexed and split
+    folder = os.path.join(cache, "attrib", "v3")
+    for name in os.listdir(folder):  # as an older costline saved them
+        with open(os.path.join(folder, name), "rb") as fh:
+            state = marshal.loads(fh.read())
+        del state["transcript"]["named"]
+        state["transcript"]["titles"] = {}
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write(marshal.dumps(state))
+    gone.unlink()
+    states = update_all(cache, paths, workers=1)
+    assert Attribution(states).titles == {"s1": "Name me by this prompt"}
+    assert {s["session"] for s in states} == {"s1", "s2"}
+    assert rows(by("tool"))["Bash"] == pytest.approx(40 * OUT)  # the deleted transcript's split stays
