@@ -27,7 +27,7 @@ CHUNK_BYTES = 32 << 20
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
 
 # Lines the attribution has no use for (snapshots, attachments, request blobs) are not parsed.
-_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00", b"-title")
+_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00", b"-title", b'"summary"')
 
 
 def folder(cache: str) -> str:
@@ -68,6 +68,11 @@ def load(cache: str, path: str) -> dict[str, Any] | None:
     return state
 
 
+def _named(state: dict[str, Any]) -> bool:
+    """Whether the state kept what names a session (summary lines, the first prompt)."""
+    return bool(state["transcript"].get("named"))
+
+
 def _unchanged(state: dict[str, Any] | None, st: os.stat_result) -> bool:
     """Read to its end, and not changed since (by inode, size and mtime)."""
     known = state["file"] if state else None
@@ -81,6 +86,8 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
         st = os.stat(path)
     except OSError:
         return state
+    if state is not None and not _named(state):
+        state = None  # read before summaries and first prompts were kept: read it again
     agent_id, agent_type = _agent_of(path)
     agent_type = agent_type or (state or {}).get("agent_type", "")
     if _unchanged(state, st):
@@ -195,7 +202,8 @@ def update_all(cache: str, paths: list[str], workers: int | None = None) -> list
             if state is not None:
                 states.append(_slim(state))
             continue
-        if state is not None and _unchanged(state, st) and (state["agent_type"] or not state["agent_id"]):
+        fresh = state is not None and _named(state) and _unchanged(state, st)
+        if fresh and state is not None and (state["agent_type"] or not state["agent_id"]):
             states.append(_slim(state))  # nothing to read (a subagent's late .meta.json aside)
             continue
         tasks.append((cache, path))
