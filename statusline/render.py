@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
-def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str]) -> str:
-    """Render one status line from raw payload bytes."""
+def build_line(
+    raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str], record: bool = True
+) -> str:
+    """Render one status line from raw payload bytes. `record` off (a preview): the line is
+    the same, but nothing of the payload is kept (see Context.record)."""
     from statusline.context import Context
     from statusline.segments import run_segments
 
@@ -35,21 +38,25 @@ def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str
         cache = NOWHERE  # nothing is read from or written to it (see paths.NOWHERE)
     refused = refused or config_refusal(config_location())
     payload, problem = parse_payload(raw)
-    if problem:
+    if problem and record:
         from statusline import log  # only when there is something to log
 
         log.write(cache, problem)
     ctx = Context(payload, now_s, env, cache)
     ctx.refused = refused
+    ctx.record = record
     zone = ctx.config.get("timezone")
     if isinstance(zone, str) and zone:  # config `timezone`: the C library reads the zone files
         fs.set_env("TZ", zone)
         time.tzset()
     try:
-        if cache != NOWHERE:
+        if cache != NOWHERE and record:
             ctx.refresh_index()
             ctx.track_unlogged()
             ctx.track_limits()
+        elif cache != NOWHERE:
+            ctx.index_state()
+            ctx.track_limits()  # reads the samples only
     except Exception as exc:
         if isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
             ctx.index_error = exc

@@ -113,7 +113,7 @@ def preview(theme: str | None, each: bool, payload: str | None) -> None:
         return
     for name in [theme] if theme else ["default", "plain", "powerline"]:
         env = dict(os.environ, COSTLINE_THEME=name)
-        click.echo(f"{name:>9}  {build_line(raw, env, time.time(), [])}")
+        click.echo(f"{name:>9}  {build_line(raw, env, time.time(), [], record=False)}")
 
 
 def _preview_each(raw: bytes, theme: str) -> None:
@@ -129,6 +129,12 @@ def _preview_each(raw: bytes, theme: str) -> None:
 
     payload, _problem = parse_payload(raw)
     ctx = Context(payload, time.time(), os.environ, cache_dir())
+    ctx.record = False
+    try:
+        ctx.index_state()
+    except OSError:  # no cache dir costline may use: figures show as the render shows them
+        pass
+    ctx.track_limits()  # the samples renders recorded, for the pace
     color = use_color(os.environ, [])
     for name in SEGMENTS:
         shown = [(spans, priority) for spans, priority, _ in run_segments(ctx, [name])]
