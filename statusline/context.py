@@ -486,7 +486,7 @@ class Context:
         seen = {}
         for window in ("five_hour", "seven_day"):
             pct, resets = self.rate_window(window)
-            if pct is not None and resets is not None:
+            if pct is not None and resets is not None and resets > self.now_s:  # past: stale
                 seen[window] = (resets, pct)
         if seen:
             from statusline import pace
