@@ -561,7 +561,7 @@ def test_preview_each_shows_every_segment(config_dir):
 
     sample = Path(__file__).resolve().parent.parent / "samples" / "payload-2.1.332.json"
     out = run_costline(b"", "preview", "--each", str(sample), env={"NO_COLOR": "1"}).stdout.decode()
-    rows = dict(line.strip().split("  ", 1) for line in out.splitlines())
+    rows = dict(line.strip().split("  ", 1) for line in out.splitlines() if not line.startswith("note: "))
     assert set(rows) == set(segments.SEGMENTS)
     assert rows["spend"] == "spend $42/$100 wk" and rows["pr"] == "PR #123 ✓" and rows["repo"] == "acme/app"
     assert rows["model"] == "Opus 4.8"

@@ -81,3 +81,24 @@ def test_preview_keeps_no_git_memo(tmp_path, config_dir):
     assert not (Path(os.environ["COSTLINE_CACHE_DIR"]) / "git").exists()
     run_costline((tmp_path / "p.json").read_bytes())  # a render keeps it
     assert (Path(os.environ["COSTLINE_CACHE_DIR"]) / "git").is_dir()
+
+
+def test_preview_says_once_what_the_ellipsis_and_api_eq_mean(config_dir):
+    """First run: `$0.00… today` and `API-eq` are explained, each once, after the rows."""
+    sample = Path(__file__).resolve().parents[2] / "samples" / "payload-subscription.json"
+    for args in (["--each"], ["--theme", "plain"], []):
+        out = run_costline(b"", "preview", *args, str(sample), env={"NO_COLOR": "1"}).stdout.decode()
+        notes = [line for line in out.splitlines() if line.startswith("note: ")]
+        assert "API-eq" in out and ("$0.00… today" in out or "$0.00... today" in out)
+        assert len(notes) == 3, out
+        assert notes[0].startswith("note: a figure ending in … is still being computed")
+        assert notes[1].startswith("note: API-eq: Pro/Max usage at API prices")
+        assert notes[2].startswith("note: session is the payload's own figure, today your own logs'")
+    # Nothing to explain, nothing said: an indexed history, an API user, no today segment.
+    run_costline(b"", "index", "refresh")
+    (config_dir.parent / "p.json").write_bytes(payload(None, cost={"total_cost_usd": 1.0}))
+    out = run_costline(b"", "preview", "--theme", "plain", str(config_dir.parent / "p.json")).stdout.decode()
+    assert [line for line in out.splitlines() if line.startswith("note: ")] == [
+        "note: session is the payload's own figure, today your own logs' (a preview adds nothing"
+        " of the payload to it)"
+    ]
