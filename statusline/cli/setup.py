@@ -335,10 +335,13 @@ def removal_command() -> str:
     return f"{shlex.quote(sys.executable)} -m pip uninstall costline"  # a venv shared with others
 
 
+SHELLS = ("bash", "zsh", "fish")
+
+
 @click.command()
-@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
-def completion(shell: str) -> None:
-    """Print the shell completion script.
+@click.argument("shell", type=click.Choice(SHELLS), required=False)
+def completion(shell: str | None) -> None:
+    """Print the shell completion script (for the shell $SHELL names, when not given).
 
     \b
     Examples:
@@ -349,6 +352,13 @@ def completion(shell: str) -> None:
 
     from statusline.cli import cli
 
+    if shell is None:
+        login = os.path.basename(os.environ.get("SHELL", ""))
+        if login not in SHELLS:
+            raise click.UsageError(
+                f"which shell? costline completion bash|zsh|fish (SHELL is {login or 'unset'})"
+            )
+        shell = login
     cls = get_completion_class(shell)
     assert cls is not None
     click.echo(cls(cli, {}, "costline", "_COSTLINE_COMPLETE").source())
