@@ -114,3 +114,5 @@ def test_readme_install_and_quick_start_run_verbatim_in_a_clean_home(tmp_path):
     assert os.path.realpath(link) == str(home / ".local" / "share" / "costline" / "bin" / "costline")
     assert (home / ".claude" / "settings.json").exists()
     assert "✗" not in proc.stdout  # doctor: nothing failed on a machine with no logs yet
+    if FULL:  # the demo's line: today includes the sample session (tests/test_demo.py)
+        assert "$0.51 session · $1.37 today" in proc.stdout
