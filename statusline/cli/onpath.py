@@ -34,6 +34,16 @@ def console_script() -> str | None:
     return script if os.path.isfile(script) and os.access(script, os.X_OK) else None
 
 
+def tool_manager() -> str | None:
+    """`pipx` or `uv` when this install is one of their tools (they make and remove its link)."""
+    parts = os.path.abspath(sys.prefix).split(os.sep)
+    if "pipx" in parts and "venvs" in parts:
+        return "pipx"
+    if "uv" in parts and "tools" in parts:
+        return "uv"
+    return None
+
+
 def _same(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
@@ -110,7 +120,7 @@ def unlink(dry_run: bool) -> str | None:
     if folder is None:
         return None
     target = os.path.join(folder, NAME)
-    if not is_our_link(target, console_script()):
+    if not is_our_link(target, console_script()) or tool_manager():  # pipx's or uv's own link
         return None
     if dry_run:
         return f"would remove {target}"

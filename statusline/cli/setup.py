@@ -319,17 +319,17 @@ def _purge_cache(dry_run: bool) -> None:
         click.echo(f"would remove the cache dir {path}")
         return
     shutil.rmtree(path)  # links inside are removed, never followed
-    click.echo(f"removed the cache dir {path}")
+    click.echo(f"removed the cache dir {path} (index, prices, settings backups)")
 
 
 def removal_command() -> str:
     """The one command that removes this install: its tool's uninstall, else its venv folder."""
+    from statusline.cli.onpath import tool_manager
+
     prefix = os.path.abspath(sys.prefix)
-    parts = prefix.split(os.sep)
-    if "pipx" in parts and "venvs" in parts:
-        return "pipx uninstall costline"
-    if "uv" in parts and "tools" in parts:
-        return "uv tool uninstall costline"
+    manager = tool_manager()
+    if manager:
+        return f"{'uv tool' if manager == 'uv' else manager} uninstall costline"
     if sys.prefix != sys.base_prefix and "costline" in os.path.basename(prefix):
         return f"rm -rf {shlex.quote(prefix)}"  # a venv of its own, as the README makes
     return f"{shlex.quote(sys.executable)} -m pip uninstall costline"  # a venv shared with others

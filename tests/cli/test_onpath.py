@@ -155,7 +155,7 @@ def test_purge_removes_status_line_link_and_cache_and_says_how_to_remove_the_ven
     assert not cache.exists()
     assert not os.path.lexists(home / ".local" / "bin" / "costline")
     assert not (home / ".claude" / "settings.json").exists()  # costline had created it
-    assert f"removed the cache dir {cache}" in proc.stdout
+    assert f"removed the cache dir {cache} (index, prices, settings backups)" in proc.stdout
     assert proc.stdout.splitlines()[-1].startswith("to remove costline itself: ")
 
 
@@ -181,9 +181,10 @@ def test_purge_keeps_a_cache_dir_others_may_write(home, tmp_path, monkeypatch):
 
 
 def test_removal_command(monkeypatch):
-    from statusline.cli import setup
+    from statusline.cli import onpath, setup
 
     monkeypatch.setattr(setup.sys, "base_prefix", "/usr")
+    assert onpath.sys is setup.sys
     for prefix, expected in (
         ("/home/u/.local/share/pipx/venvs/costline", "pipx uninstall costline"),
         ("/home/u/.local/share/uv/tools/costline", "uv tool uninstall costline"),
@@ -192,3 +193,17 @@ def test_removal_command(monkeypatch):
     ):
         monkeypatch.setattr(setup.sys, "prefix", prefix)
         assert setup.removal_command() == expected
+
+
+def test_uninstall_leaves_the_link_pipx_made(home, monkeypatch):
+    """Under pipx (or uv) the link is the tool's: `pipx uninstall` removes it, not costline."""
+    from statusline.cli import onpath
+
+    link = home / ".local" / "bin" / "costline"
+    link.parent.mkdir(parents=True)
+    link.symlink_to(SCRIPT)
+    monkeypatch.setattr(onpath.sys, "prefix", str(home / ".local" / "share" / "pipx" / "venvs" / "costline"))
+    monkeypatch.setattr(onpath, "console_script", lambda: SCRIPT)
+    assert onpath.link(dry_run=False)[0] == f"{link} already runs this costline"
+    assert onpath.unlink(dry_run=False) is None
+    assert link.is_symlink()
