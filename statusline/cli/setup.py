@@ -165,10 +165,12 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
 NEXT_STEP = "next: restart Claude Code or send it a message to see the line; `costline doctor` checks it"
 
 
-def _still_running_costline() -> str | None:
-    """A settings file (any scope) whose status line still runs costline, else None."""
+def _still_running_costline(skip: str = "") -> str | None:
+    """A settings file (any scope but the one at `skip`) whose status line runs costline."""
     for scope in SCOPES:
         path = settings_path(scope)
+        if path == skip:
+            continue
         try:
             _, data = read_settings(path)
         except SettingsError:
@@ -178,12 +180,12 @@ def _still_running_costline() -> str | None:
     return None
 
 
-def _remove_link(dry_run: bool) -> None:
+def _remove_link(uninstalled: str, dry_run: bool) -> None:
     """Uninstall's last step: the link in the bin folder goes, unless a status line still needs it."""
     from statusline.cli import onpath
 
-    user = _still_running_costline()
-    if user is not None and not dry_run:
+    user = _still_running_costline(skip=uninstalled)
+    if user is not None:
         folder = onpath.bin_dir()
         if folder and onpath.is_our_link(os.path.join(folder, onpath.NAME), onpath.console_script()):
             click.echo(f"kept {os.path.join(folder, onpath.NAME)}: {user} still runs costline", err=True)
@@ -217,9 +219,9 @@ def uninstall(scope: str, dry_run: bool, purge: bool) -> None:
         _remove_status_line(path, dry_run)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    _remove_link(dry_run)
+    _remove_link(path, dry_run)
     if purge:
-        _purge(dry_run)
+        _purge(path, dry_run)
 
 
 def _remove_status_line(path: str, dry_run: bool) -> None:
@@ -283,15 +285,15 @@ def _made_by_costline(name: str) -> bool:
     return name in CACHE_ENTRIES
 
 
-def _purge(dry_run: bool) -> None:
+def _purge(uninstalled: str, dry_run: bool) -> None:
     _purge_cache(dry_run)
     from statusline.paths import config_location
 
     config = config_location()
     if config and os.path.exists(config):
         click.echo(f"kept your config file {config}")
-    still = _still_running_costline()
-    if still and not dry_run:
+    still = _still_running_costline(skip=uninstalled)
+    if still:
         click.echo(f"note: {still} still runs costline: uninstall that scope before removing costline")
     click.echo(f"to remove costline itself: {removal_command()}")
 
@@ -318,7 +320,10 @@ def _purge_cache(dry_run: bool) -> None:
     if dry_run:
         click.echo(f"would remove the cache dir {path}")
         return
-    shutil.rmtree(path)  # links inside are removed, never followed
+    shutil.rmtree(path, ignore_errors=True)  # links inside are removed, never followed
+    if os.path.lexists(path):  # written meanwhile (a refresh a render started)
+        click.echo(f"could not remove all of the cache dir {path}: run costline uninstall --purge again")
+        return
     click.echo(f"removed the cache dir {path} (index, prices, settings backups)")
 
 

@@ -119,9 +119,12 @@ def test_uninstall_keeps_the_link_while_another_scope_runs_costline(home, tmp_pa
     link = home / ".local" / "bin" / "costline"
     subprocess.run([COSTLINE, "install", "--scope", "project"], cwd=project, check=True, capture_output=True)
     costline("install")
-    proc = subprocess.run([COSTLINE, "uninstall"], cwd=project, capture_output=True, text=True, check=False)
-    assert f"kept {link}: {project}/.claude/settings.json still runs costline" in proc.stderr
-    assert os.path.islink(link)
+    for args in (["--dry-run"], []):
+        proc = subprocess.run(
+            [COSTLINE, "uninstall", *args], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert f"kept {link}: {project}/.claude/settings.json still runs costline" in proc.stderr
+        assert os.path.islink(link)
 
 
 def test_dry_run_links_nothing(home):
