@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import sys
 
 NAME = "costline"
@@ -81,8 +82,6 @@ def path_hint(folder: str) -> list[str]:
 
 def _shadowed(script: str) -> list[str]:
     """A note when `costline` by name runs another install (one earlier on PATH)."""
-    import shutil
-
     found = shutil.which(NAME)
     return [] if found is None or _same(found, script) else [f"note: costline on your PATH is {found}"]
 
@@ -93,6 +92,9 @@ def link(dry_run: bool) -> list[str]:
     if script is None or folder is None:
         return ["no costline script or bin folder to link: run costline by its full path"]
     target = os.path.join(folder, NAME)
+    found = shutil.which(NAME)
+    if not os.path.lexists(target) and found is not None and _same(found, script):
+        return [f"costline is on your PATH already ({found})"]  # pipx's or uv's link, a venv's bin
     if os.path.lexists(target):
         if _same(target, script):
             said = f"{target} already runs this costline"

@@ -210,3 +210,10 @@ def test_uninstall_leaves_the_link_pipx_made(home, monkeypatch):
     assert onpath.link(dry_run=False)[0] == f"{link} already runs this costline"
     assert onpath.unlink(dry_run=False) is None
     assert link.is_symlink()
+
+
+def test_no_link_when_costline_already_runs_by_name(home):
+    """pipx or uv linked it elsewhere on PATH (PIPX_BIN_DIR), or the venv's bin is on PATH."""
+    proc = costline("install", path=f"{os.path.dirname(SCRIPT)}:{SYSTEM_PATH}")
+    assert f"costline is on your PATH already ({SCRIPT})" in proc.stderr
+    assert not os.path.lexists(home / ".local" / "bin" / "costline")
