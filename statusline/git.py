@@ -86,10 +86,11 @@ def filter_overrides(names: bytes) -> list[str] | None:
     return options
 
 
-def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
+def git_dirty(where: str, cache: str, now_s: float, remember: bool = True) -> bool | None:
     """Whether tracked files have changes (`line.git_dirty`, opt-in): `git status` with nothing
     of the repository's run (see STATUS_OPTIONS), at most once per GIT_DIRTY_TTL_S per
-    directory, with argument lists and a timeout."""
+    directory, with argument lists and a timeout. `remember`: keep the answer in the cache (a
+    preview does not)."""
     import marshal
 
     key = "".join(c if c.isalnum() else "_" for c in fs.abspath(where))[-120:]
@@ -132,6 +133,8 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
     if proc.returncode != 0:
         return last
     dirty = bool(proc.stdout.strip())
+    if not remember:
+        return dirty
     try:
         from statusline.index.store import atomic_write
 

@@ -218,8 +218,11 @@ def time_spent(ctx: Context) -> Spans | None:
 
 def window_used(ctx: Context, window: str, label: str) -> tuple[str, str, float | None] | None:
     """A subscriber window's `5h 62%` and its style (from the whole percentage shown), with the
-    percentage; `5h ?%` for a reading no window gives (negative, NaN, absurd); None without one."""
-    pct, _ = ctx.rate_window(window)
+    percentage; `5h ?%` for a reading no window gives (negative, NaN, absurd) or one taken before
+    the window reset (its `resets_at` is past: what is used now is unknown); None without one."""
+    pct, resets = ctx.rate_window(window)
+    if resets is not None and resets <= ctx.now_s:
+        return f"{label} ?%", "muted", None
     if pct is None:
         given = is_number(ctx.get("rate_limits", window, "used_percentage"))
         return (f"{label} ?%", "muted", None) if given else None

@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except click.UsageError as exc:
         hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        click.echo(f"costline: {exc.format_message()}{hint}", err=True)
+        message = " ".join(exc.format_message().split())  # click lists choices one per line
+        click.echo(f"costline: {message}{hint}", err=True)
         return exc.exit_code
     except click.ClickException as exc:
         click.echo(f"costline: {exc.format_message()}", err=True)

@@ -89,6 +89,8 @@ def refresh(background: bool) -> None:
         fd = try_job_lock(cache, "bg.lock", wait=True)
         if fd is None:
             raise click.ClickException("cannot take the refresh lock")
+    if not background:  # renders need not start another refresh for a minute (a render's does this)
+        _store().mark_refresh_started(time.time())
     progress = _Progress(quiet=background)
     _trace(cache, "start")
     try:

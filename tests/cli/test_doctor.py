@@ -123,3 +123,18 @@ def test_commands_say_the_cache_dir_is_refused(tmp_path):
         proc.stderr.decode() == "costline: no cache dir (cache dir writable by others): see costline doctor\n"
     )
     assert sorted(cache.iterdir()) == []
+
+
+def test_doctor_on_a_machine_with_no_claude_code_logs_yet_warns_and_exits_0():
+    """Installed, nothing used yet: no transcripts and an index never built are ⚠, not ✗."""
+    assert run_costline(b"", "install").returncode == 0
+    proc = run_costline(b"", "doctor", "--no-timing")
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, out
+    assert proc.stderr == b""  # no stray "config file:" line
+    marks = {line.split(" ", 2)[1].rstrip(":"): line[0] for line in out.splitlines()}
+    assert marks["claude"] == "⚠" and marks["index"] == "⚠"
+    assert "✗" not in marks.values()
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    logs = next(c for c in doc["checks"] if c["name"] == "claude logs")
+    assert doc["ok"] and not logs["ok"] and logs["warning"]
