@@ -27,8 +27,7 @@ def _path(cache: str) -> str:
 def read_samples(cache: str) -> list[tuple[float, str, float, float]]:
     """(time, window, resets_at, used %) of every well-formed sample, oldest first."""
     try:
-        with open(_path(cache), "rb") as fh:
-            data = fh.read(MAX_BYTES * 2)
+        data = fs.read_private(_path(cache), MAX_BYTES * 2)  # never a FIFO, link or other's file
     except OSError:
         return []
     out = []

@@ -323,7 +323,6 @@ def test_install_makes_owner_only_files_and_folders(home, tmp_path):
 
 # -- found in review ------------------------------------------------------------------------------
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
-@pytest.mark.xfail(strict=True, reason="review: cache/install is not among the folders cache_refusal checks")
 def test_uninstall_never_restores_a_status_line_planted_through_the_cache(home, tmp_path):
     """`install` in the cache dir planted (while the dir was open) as a link to another user's
     folder: install writes its backup of settings.json (secrets and all) and its memory there;
@@ -350,7 +349,6 @@ def test_uninstall_never_restores_a_status_line_planted_through_the_cache(home, 
     assert list(theirs.rglob("*")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="review: launcher._folders takes a relative XDG_DATA_HOME or HOME")
 @pytest.mark.parametrize(("name", "value"), [("XDG_DATA_HOME", "rel"), ("HOME", "relhome")])
 def test_the_launcher_command_is_never_relative(monkeypatch, tmp_path, name, value):
     """With the venv's bin not writable (a system Python) the launcher goes to the data dir. A
