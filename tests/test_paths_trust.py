@@ -331,3 +331,26 @@ def test_the_attrib_folder_checked_is_the_format_in_use():
 
     assert f"attrib/v{FORMAT}" in paths.CACHE_FOLDERS
     assert folder("/c") == f"/c/attrib/v{FORMAT}"
+
+
+def test_a_refused_hour_file_makes_today_a_lower_bound_not_a_figure(config_dir, tmp_path):
+    """An hour file of today replaced by a hard link (a second name of a file elsewhere): it is
+    not read, it is set aside and the logs are read again; meanwhile today says `…`."""
+    import shutil
+
+    cache = tmp_path / "cache"
+    _render(config_dir, cache)
+    refresh = run_costline(b"", "index", "refresh", env={"COSTLINE_CACHE_DIR": str(cache)})
+    assert refresh.returncode == 0, refresh
+    first = _render(config_dir, cache)
+    assert "… today" not in first and "$? today" not in first and " today" in first, first
+    hour_files = [p for p in (cache / "index" / "v3" / "hours").rglob("*") if p.is_file()]
+    assert hour_files
+    for hour in hour_files:
+        outside = tmp_path / f"outside-{hour.parent.name}-{hour.name}"
+        shutil.copy(hour, outside)
+        hour.unlink()
+        os.link(outside, hour)
+    line = _render(config_dir, cache)
+    assert "… today" in line, line
+    assert list((cache / "index" / "v3" / "corrupt").iterdir())  # set aside, not lost
