@@ -67,12 +67,17 @@ def is_ours(entry: object) -> bool:
     return isinstance(command, str) and ("costline" in command or "-m statusline" in command)
 
 
+_warned: list[bool] = []
+
+
 def _install_dir() -> str | None:
     """`<cache>/install`, None when the cache dir is refused (paths.cache_refusal): then no
     memory and no backup are kept, rather than written where someone else may read them."""
     cache = cache_dir()
     if cache == NOWHERE:
-        click.echo(f"costline: {cache_refusal(cache_path())}: no backup or memory kept", err=True)
+        if not _warned:  # said once per command
+            _warned.append(True)
+            click.echo(f"costline: {cache_refusal(cache_path())}: no backup or memory kept", err=True)
         return None
     return os.path.join(cache, "install")
 

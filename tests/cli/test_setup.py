@@ -349,6 +349,20 @@ def test_uninstall_never_restores_a_status_line_planted_through_the_cache(home, 
     assert list(theirs.rglob("*")) == []
 
 
+def test_install_with_a_refused_cache_dir_keeps_no_backup_and_says_so(home, tmp_path):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{\n  "env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}\n}\n')
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o777)  # refused: writable by others
+    proc = costline("install")
+    assert proc.returncode == 0, shown(proc)
+    assert shown(proc).count("cache dir writable by others: no backup or memory kept") == 1, shown(proc)
+    assert list(cache.rglob("*")) == []
+    assert "costline" in path.read_text()
+
+
 @pytest.mark.parametrize(("name", "value"), [("XDG_DATA_HOME", "rel"), ("HOME", "relhome")])
 def test_the_launcher_command_is_never_relative(monkeypatch, tmp_path, name, value):
     """With the venv's bin not writable (a system Python) the launcher goes to the data dir. A
