@@ -43,6 +43,7 @@ if sys.platform != "win32":
         mkdir,
         open,
         posix_spawn,
+        pread,
         read,
         readlink,
         replace,
@@ -94,6 +95,10 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
     def fchmod(fd: int, mode: int) -> None:
         pass  # Windows keeps no Unix permission bits
 
+    def pread(fd: int, n: int, offset: int) -> bytes:
+        _native.lseek(fd, offset, 0)
+        return read(fd, n)
+
 
 __all__ = [
     "F_LOCK",
@@ -141,6 +146,7 @@ __all__ = [
     "open",
     "open_private",
     "posix_spawn",
+    "pread",
     "private_folder",
     "read",
     "read_private",
@@ -362,19 +368,21 @@ def open_private(path: str, flags: int) -> int:
     return fd
 
 
-def read_private(path: str, limit: int = -1) -> bytes:
-    """The bytes of a file costline made (up to `limit`): FileNotFoundError when missing, Refused
-    for anything else found there (see open_private), without blocking on a FIFO. Costs what
-    open() + read() cost: one open, one fstat, one or two reads."""
-    return read_private_stat(path, limit)[0]
+def read_private(path: str, limit: int = -1, last: bool = False) -> bytes:
+    """The bytes of a file costline made (its first `limit` bytes; `last`: its last ones):
+    FileNotFoundError when missing, Refused for anything else found there (see open_private),
+    without blocking on a FIFO. Costs what open() + read() cost: an open, an fstat, a read."""
+    return read_private_stat(path, limit, last)[0]
 
 
-def read_private_stat(path: str, limit: int = -1) -> tuple[bytes, stat_result]:
+def read_private_stat(path: str, limit: int = -1, last: bool = False) -> tuple[bytes, stat_result]:
     """read_private, with the stat of the file read (whatever replaces it meanwhile)."""
     fd = _open_nofollow(path, O_RDONLY)
     st = _checked(fd, path)
     try:
         want = st.st_size + 1 if limit < 0 else limit  # one byte more: sees a file that grew
+        if last and 0 <= limit < st.st_size:
+            return pread(fd, limit, st.st_size - limit), st
         data = read(fd, want)
         if limit < 0 and len(data) == want:
             chunks = [data]

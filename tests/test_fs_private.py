@@ -98,3 +98,11 @@ def test_ancestors_are_checked_through_links(tmp_path):
     said = f"{shared} writable by others"
     assert fs.ancestor_problem(str(tmp_path / "mine" / "cache" / "costline")) == said
     assert fs.ancestor_problem(str(tmp_path / "mine" / "cache")) == said
+
+
+def test_the_last_bytes_of_a_private_file_can_be_read(tmp_path):
+    cache, _ = _victim(tmp_path)
+    (cache / "f").write_bytes(b"0123456789")
+    assert fs.read_private(str(cache / "f"), 4, last=True) == b"6789"
+    assert fs.read_private(str(cache / "f"), 40, last=True) == b"0123456789"
+    assert fs.read_private(str(cache / "f"), 4) == b"0123"
