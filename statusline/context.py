@@ -32,7 +32,7 @@ from statusline.timeutil import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from statusline.pricing import Bucket, Table
 
@@ -261,10 +261,10 @@ class Context:
 
                 if due:
                     store.mark_refresh_started(self.now_s)
-                    background.spawn()
+                    self._spawn(background.spawn, None)
                 if pricing_due:
                     store.mark_refresh_started(self.now_s, job="pricing")
-                    background.spawn(background.pricing_command())
+                    self._spawn(background.spawn, background.pricing_command())
         finally:
             store.unlock()
 
@@ -284,6 +284,17 @@ class Context:
         else:
             self.index_age_s = max(0.0, self.now_s - full_scan / 1000)
         return meta
+
+    def _spawn(self, spawn: Callable[[list[str] | None], int], argv: list[str] | None) -> None:
+        """Start a background job; a process that cannot be started (EAGAIN at the user's
+        process limit) is logged and tried again at the next due time, and this render goes on:
+        the index it read is fine, so it is no reason for `$? today`."""
+        try:
+            spawn(argv)
+        except OSError as exc:
+            from statusline import log
+
+            log.exception(self.cache, "background job not started", exc)
 
     def _unfinished(self, files: list[str]) -> bool:
         group = self._group
@@ -343,8 +354,7 @@ class Context:
             return self.price(day_buckets(store, start, end))
         key = [start, end, table, sorted(hours.items())]
         try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
-            with open(store.path("today"), "rb") as fh:
-                saved = marshal.loads(fh.read())
+            saved = marshal.loads(fs.read_private(store.path("today")))
         except (OSError, EOFError, ValueError, TypeError):
             saved = None
         if isinstance(saved, dict) and saved.get("key") == key:

@@ -97,8 +97,7 @@ def git_dirty(where: str, cache: str, now_s: float, remember: bool = True) -> bo
     memo = fs.join(cache, "git", key)
     last: bool | None = None  # the last known answer, used when git is slow or fails
     try:
-        with open(memo, "rb") as fh:
-            stamp, dirty = marshal.loads(fh.read())
+        stamp, dirty = marshal.loads(fs.read_private(memo))
         last = bool(dirty)
         if 0 <= now_s - stamp < GIT_DIRTY_TTL_S:
             return last

@@ -58,7 +58,9 @@ def build_line(
             ctx.index_state()
             ctx.track_limits()  # reads the samples only
     except Exception as exc:
-        if isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
+        if isinstance(exc, fs.Refused) and str(exc.strerror).startswith("cache dir"):
+            ctx.refused = ctx.refused or str(exc.strerror)  # a folder planted inside: say which
+        elif isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
             ctx.index_error = exc
         from statusline import log
 

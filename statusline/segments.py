@@ -137,7 +137,8 @@ def today(ctx: Context) -> Spans | None:
         (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
     )
     style = "cost.ok" if usd < warn_at else "cost.warn" if usd < alert_at else "cost.alert"
-    spans = [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
+    partial = ctx.index_partial or ctx.store.lost  # a file set aside: its spend is read again
+    spans = [(f"{money(usd, bool(priced.unknown), partial)} today", style)]
     share = ctx.indexing_share() if ctx.index_partial else None
     if share is not None:  # the first build is running: say how far it has come
         spans.append((f" (indexing {int(share * 100)}%)", "muted"))

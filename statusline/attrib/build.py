@@ -57,8 +57,7 @@ def _agent_of(path: str) -> tuple[str, str]:
 
 def load(cache: str, path: str) -> dict[str, Any] | None:
     try:
-        with open(os.path.join(folder(cache), state_name(path)), "rb") as fh:
-            state = marshal.loads(fh.read())
+        state = marshal.loads(fs.read_private(os.path.join(folder(cache), state_name(path))))
     except (OSError, EOFError, ValueError, TypeError):
         return None  # missing or unreadable: read the transcript again from the start
     if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("path") != path:
@@ -137,7 +136,7 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
 
 def _save(cache: str, path: str, state: dict[str, Any]) -> None:
     try:
-        fs.makedirs(folder(cache), mode=0o700, exist_ok=True)
+        fs.make_private_folder(folder(cache))  # never a link planted there
         atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
     except (OSError, ValueError):
         pass  # a cache that cannot be written: this report still has this run's figures
@@ -232,8 +231,7 @@ def retired(cache: str, present: list[str]) -> list[dict[str, Any]]:
             continue
         full = os.path.join(folder(cache), name)
         try:
-            with open(full, "rb") as fh:
-                state = marshal.loads(fh.read())
+            state = marshal.loads(fs.read_private(full))
             if not isinstance(state, dict) or state.get("format") != FORMAT:
                 raise ValueError("not a state")
             if not state.get("gone"):

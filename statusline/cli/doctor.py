@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import platform
 import shlex
+import stat
 import statistics
 import subprocess
 import sys
@@ -202,6 +203,11 @@ def cache_findings(path: str, most: int = 5) -> list[str]:
             except OSError:
                 continue
             problem = f"{full} is a link" if os.path.islink(full) else _untrusted(full, st)
+            if problem is None and not stat.S_ISDIR(st.st_mode):
+                if not stat.S_ISREG(st.st_mode):
+                    problem = f"{full} is a FIFO, socket or device (a read would block or fail)"
+                elif st.st_nlink != 1:
+                    problem = f"{full} is hard-linked ({st.st_nlink} names: writes would reach another file)"
             if problem:
                 found.append(problem)
             if len(found) >= most:
@@ -229,6 +235,16 @@ def check_cache() -> Check:
         findings = cache_findings(path) if os.path.isdir(path) else []
     except OSError:
         findings = []
+    if refused and refused.startswith("cache dir in "):  # a parent others could change
+        where = refused.removeprefix("cache dir in ")
+        return Check(
+            "cache",
+            False,
+            f"{path}: a folder above it, {where}: others could put their own folder in its place;"
+            f" not used, today shows $? ({refused}){ignored}",
+            "set COSTLINE_CACHE_DIR to a folder whose parents only you or root can change"
+            " (or chmod o-w,g-w that parent, or chmod +t for a shared one like /tmp)",
+        )
     if refused or findings:
         first = findings[0] if findings else f"{path}: {refused}"
         if first == f"{path} is writable by others" and len(findings) == 1:

@@ -14,7 +14,7 @@ import click
 
 from statusline import fs
 from statusline.index.store import atomic_write
-from statusline.paths import cache_dir
+from statusline.paths import NOWHERE, cache_dir, cache_path, cache_refusal
 from statusline.settings_file import (
     SettingsError,
     mask_secrets,
@@ -67,6 +67,21 @@ def is_ours(entry: object) -> bool:
     return isinstance(command, str) and ("costline" in command or "-m statusline" in command)
 
 
+_warned: list[bool] = []
+
+
+def _install_dir() -> str | None:
+    """`<cache>/install`, None when the cache dir is refused (paths.cache_refusal): then no
+    memory and no backup are kept, rather than written where someone else may read them."""
+    cache = cache_dir()
+    if cache == NOWHERE:
+        if not _warned:  # said once per command
+            _warned.append(True)
+            click.echo(f"costline: {cache_refusal(cache_path())}: no backup or memory kept", err=True)
+        return None
+    return os.path.join(cache, "install")
+
+
 def _memory(path: str) -> str:
     """Where install remembers what it replaced in one settings file."""
     digest = hashlib.sha256(os.path.realpath(path).encode()).hexdigest()[:16]
@@ -85,7 +100,8 @@ def _apply(path: str, old: str, new: str, dry_run: bool) -> None:
     click.echo(diff or f"{path}: already up to date", nl=not diff.endswith("\n"))
     if dry_run or old == new:
         return
-    backup = write_settings(path, old, new, os.path.join(cache_dir(), "install", "backups"))
+    install = _install_dir()
+    backup = write_settings(path, old, new, os.path.join(install, "backups") if install else None)
     if backup:
         click.echo(f"backup of the previous file: {backup}", err=True)
 
@@ -149,8 +165,9 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 "original": text,
                 "written": new_text,
             }
-            fs.makedirs(os.path.dirname(_memory(path)), mode=0o700, exist_ok=True)  # parents too
-            atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
+            if _install_dir() is not None:
+                fs.make_private_folder(os.path.dirname(_memory(path)))  # never a link planted there
+                atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
         _apply(path, text, new_text, dry_run)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
@@ -233,9 +250,12 @@ def _remove_status_line(path: str, dry_run: bool) -> None:
     if not is_ours(current):
         raise click.ClickException(f"{path}: the status line is not costline's; left untouched")
     try:
-        with open(_memory(path), encoding="utf-8") as fh:
-            memory = json.load(fh)
+        # Only a file this user made: regular, theirs, one name (fs.read_private). A memory
+        # planted by someone else would restore their command as the status line.
+        memory = json.loads(fs.read_private(_memory(path)))
     except (OSError, ValueError):
+        memory = {}
+    if not isinstance(memory, dict):
         memory = {}
     previous = memory.get("previous")
     if memory.get("written") == text and isinstance(memory.get("original"), str):

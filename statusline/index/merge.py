@@ -12,6 +12,7 @@ import marshal
 import os
 import shutil
 
+from statusline import fs
 from statusline.index.store import Store, atomic_write, day_names, pack_of, write_all
 from statusline.index.update import (
     Batch,
@@ -153,7 +154,7 @@ class Merge:
 
     def _spill(self) -> None:
         """Write the spool to one temp file, each hour's records as one marshal block."""
-        os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        fs.make_private_folder(self.folder)  # never through a link planted there
         path = os.path.join(self.folder, f"{self.spill_files}.tmp")
         self.spill_files += 1
         blocks, offset = [], 0
@@ -412,7 +413,7 @@ class Merge:
         signatures, which the summaries hold, survive a rename)."""
         for day in day_names(os.path.join(staged, "hours")):
             folder = os.path.join(staged, "hours", day)
-            os.makedirs(self.store.path("hours", day), mode=0o700, exist_ok=True)
+            fs.make_private_folder(self.store.path("hours", day))
             for name in sorted(os.listdir(folder)):
                 os.replace(os.path.join(folder, name), self.store.path("hours", day, name))
         for day in day_names(os.path.join(staged, "days")):

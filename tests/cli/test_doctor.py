@@ -73,6 +73,34 @@ def test_doctor_names_what_was_planted_inside(tmp_path):
     assert f"mv {cache} {cache}.suspect" in check["fix"]
 
 
+@pytest.mark.parametrize("kind", ["hard link", "fifo"])
+def test_doctor_names_hard_links_and_fifos_planted_inside(tmp_path, kind):
+    """Both pass the folder checks (they are files); doctor names them and the fix."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    if kind == "fifo":
+        os.mkfifo(cache / "limits.samples")
+        said = f"{cache}/limits.samples is a FIFO"
+    else:
+        (tmp_path / "bashrc").write_text("precious\n")
+        os.link(tmp_path / "bashrc", cache / "costline.log")
+        said = f"{cache}/costline.log is hard-linked (2 names"
+    check = _checks(COSTLINE_CACHE_DIR=str(cache))["cache"]
+    assert not check["ok"] and said in check["detail"], check
+    assert f"mv {cache} {cache}.suspect" in check["fix"]
+    assert (tmp_path / "bashrc").read_text() == "precious\n" if kind != "fifo" else True
+
+
+def test_doctor_names_a_parent_others_may_write(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "costline").mkdir(mode=0o700)
+    check = _checks(COSTLINE_CACHE_DIR=str(shared / "costline"))["cache"]
+    assert not check["ok"] and f"{shared} writable by others" in check["detail"], check
+    assert "COSTLINE_CACHE_DIR" in check["fix"] and "chmod +t" in check["fix"]
+
+
 def test_doctor_names_a_cache_dir_another_user_owns(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("giving a folder to another user needs root")
