@@ -68,8 +68,8 @@ def cli() -> None:
     """costline: Claude Code's status line with this session's and today's cost.
 
     \b
-    Configure it in ~/.claude/settings.json:
-      {"statusLine": {"type": "command", "command": "costline"}}
+    Set it up with `costline install`: it points the statusLine in
+    ~/.claude/settings.json at this install's launcher (--dry-run shows it).
     \b
     Examples:
       costline < samples/payload-opus.json     render one status line
