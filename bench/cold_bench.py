@@ -243,6 +243,7 @@ def main() -> None:
     corpus = ensure_corpus(root, args.files, args.mb, args.days, args.seed)
     ccusage_version = subprocess.run([args.ccusage, "--version"], capture_output=True, text=True).stdout
     results: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),  # quoted by the README
         "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
         f"Python {platform.python_version()}",
         "costline": costline,

@@ -2,7 +2,8 @@
 
 Measures, side by side in one run (runs interleaved, medians reported):
   warm   a render after a turn was appended to the live transcript, index otherwise current,
-         over a corpus of --files transcripts / --mb MB, through the installed console script
+         over a corpus of --files transcripts / --mb MB, through the command `costline install`
+         writes (the launcher), and through the console script beside it
   cold   the first render with no index at all over --cold-mb MB of logs (must answer at once)
   index  `costline index refresh` over the warm corpus: MB/s and peak RSS, against the raw
          cost of reading the same bytes
@@ -139,6 +140,7 @@ def main() -> None:
     costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
     work = tempfile.mkdtemp(prefix="costline-bench-")
     results: dict[str, object] = {
+        "date": time.strftime("%Y-%m-%d", time.gmtime()),  # quoted by the README
         "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
         f"Python {platform.python_version()}",
         "command": costline,

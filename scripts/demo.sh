@@ -1,8 +1,9 @@
 #!/bin/sh
 # Set up .venv with costline (a regular install) and render a status line from a shipped sample
-# payload; "today" reads your own Claude Code logs, if any.
+# payload against a made-up history of today (samples/demo.py): none of your logs are read and
+# nothing is written into your cache.
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/venv.sh
 .venv/bin/python -m pip install -q .
-.venv/bin/costline < samples/payload-opus.json
+.venv/bin/python samples/demo.py samples/payload-opus.json

@@ -32,7 +32,7 @@ from statusline.timeutil import (
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from statusline.pricing import Bucket, Table
 
@@ -116,6 +116,7 @@ class Context:
         "notes",
         "now_s",
         "payload",
+        "record",
         "refused",
         "session_current",
         "store",
@@ -133,6 +134,9 @@ class Context:
         self.limit_samples: list[tuple[float, str, float, float]] = []  # pace.py samples
         self.index_error: OSError | None = None  # the index could not be read or written
         self.refused: str | None = None  # why the cache or config dir is not used (paths.py)
+        # False for a preview: it shows the payload and keeps nothing of it (no index of its
+        # transcript, no limit sample, no unlogged spend, no git memo, no background job).
+        self.record = True
         self.session_current = False  # this session's logs are fully indexed (unlogged needs it)
         self.index_age_s = 0.0  # how old the last full scan of all logs is
         self._group: dict[str, object] | None = None
@@ -214,19 +218,10 @@ class Context:
         Takes the writers' lock only when there is something to do, and never waits for it.
         """
         store = self.store
-        meta: dict[str, object] | None
-        try:
-            meta = store.read("meta")  # type: ignore[assignment]
-        except CorruptIndex:
-            meta = None
-        if not isinstance(meta, dict):
+        meta = self.index_state()
+        if meta is None:
             store.ensure()
             meta = {"rescan_epoch": 0}
-        full_scan = meta.get("full_scan_ms")
-        if not isinstance(full_scan, int):
-            self.index_partial = True
-        else:
-            self.index_age_s = max(0.0, self.now_s - full_scan / 1000)
         epoch = meta_int(meta, "rescan_epoch")
         transcript = self.transcript_path
         files: list[str] = []
@@ -266,12 +261,40 @@ class Context:
 
                 if due:
                     store.mark_refresh_started(self.now_s)
-                    background.spawn()
+                    self._spawn(background.spawn, None)
                 if pricing_due:
                     store.mark_refresh_started(self.now_s, job="pricing")
-                    background.spawn(background.pricing_command())
+                    self._spawn(background.spawn, background.pricing_command())
         finally:
             store.unlock()
+
+    def index_state(self) -> dict[str, object] | None:
+        """The index's meta (None when there is none yet); notes whether the first full scan is
+        done and how old the last one is. Reads only: all a preview does with the index."""
+        try:
+            meta = self.store.read("meta")
+        except CorruptIndex:
+            meta = None
+        if not isinstance(meta, dict):
+            self.index_partial = True
+            return None
+        full_scan = meta.get("full_scan_ms")
+        if not isinstance(full_scan, int):
+            self.index_partial = True
+        else:
+            self.index_age_s = max(0.0, self.now_s - full_scan / 1000)
+        return meta
+
+    def _spawn(self, spawn: Callable[[list[str] | None], int], argv: list[str] | None) -> None:
+        """Start a background job; a process that cannot be started (EAGAIN at the user's
+        process limit) is logged and tried again at the next due time, and this render goes on:
+        the index it read is fine, so it is no reason for `$? today`."""
+        try:
+            spawn(argv)
+        except OSError as exc:
+            from statusline import log
+
+            log.exception(self.cache, "background job not started", exc)
 
     def _unfinished(self, files: list[str]) -> bool:
         group = self._group
@@ -331,8 +354,7 @@ class Context:
             return self.price(day_buckets(store, start, end))
         key = [start, end, table, sorted(hours.items())]
         try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
-            with open(store.path("today"), "rb") as fh:
-                saved = marshal.loads(fh.read())
+            saved = marshal.loads(fs.read_private(store.path("today")))
         except (OSError, EOFError, ValueError, TypeError):
             saved = None
         if isinstance(saved, dict) and saved.get("key") == key:
@@ -474,12 +496,15 @@ class Context:
         seen = {}
         for window in ("five_hour", "seven_day"):
             pct, resets = self.rate_window(window)
-            if pct is not None and resets is not None:
+            if pct is not None and resets is not None and resets > self.now_s:  # past: stale
                 seen[window] = (resets, pct)
         if seen:
             from statusline import pace
 
-            self.limit_samples = pace.record(self.cache, self.now_s, seen)
+            if self.record:
+                self.limit_samples = pace.record(self.cache, self.now_s, seen)
+            else:  # a preview: the pace from what renders recorded, this payload's not added
+                self.limit_samples = pace.read_samples(self.cache)
 
     def track_unlogged(self) -> None:
         """Compare this session's payload cost with its logged cost; record any growth.
@@ -596,7 +621,7 @@ class Context:
             return False
         from statusline.git import git_dirty
 
-        return bool(git_dirty(where, self.cache, self.now_s))
+        return bool(git_dirty(where, self.cache, self.now_s, remember=self.record))
 
     def context_window_for_model(self) -> int | None:
         """The context window of the payload's model, from the price table."""

@@ -42,7 +42,7 @@ def render_command() -> click.Command:
     """`costline render [--no-color]`: the render as a subcommand."""
     import click
 
-    @click.command()
+    @click.command(hidden=True)  # `costline` alone does this: not a command to list or complete
     @click.option("--no-color", is_flag=True, help="Plain text, no ANSI colours.")
     @click.option("--color", is_flag=True, hidden=True)
     def render(no_color: bool, color: bool) -> None:

@@ -43,7 +43,9 @@ if sys.platform != "win32":
         mkdir,
         open,
         posix_spawn,
+        pread,
         read,
+        readlink,
         replace,
         stat,
         stat_result,
@@ -88,9 +90,14 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
 
     O_NOFOLLOW = O_NONBLOCK = 0  # no symbolic links to follow by accident, no FIFOs to block on
     geteuid = getuid = None  # no owners to compare: the checks below are skipped
+    readlink = None  # no ancestors to check either
 
     def fchmod(fd: int, mode: int) -> None:
         pass  # Windows keeps no Unix permission bits
+
+    def pread(fd: int, n: int, offset: int) -> bytes:
+        _native.lseek(fd, offset, 0)
+        return read(fd, n)
 
 
 __all__ = [
@@ -107,7 +114,9 @@ __all__ = [
     "O_WRONLY",
     "POSIX_SPAWN_OPEN",
     "WNOHANG",
+    "Refused",
     "abspath",
+    "ancestor_problem",
     "basename",
     "chmod",
     "close",
@@ -131,12 +140,17 @@ __all__ = [
     "listdir",
     "lockf",
     "lstat",
+    "make_private_folder",
     "makedirs",
     "mkdir",
     "open",
     "open_private",
     "posix_spawn",
+    "pread",
+    "private_folder",
     "read",
+    "read_private",
+    "read_private_stat",
     "replace",
     "set_env",
     "stat",
@@ -153,7 +167,7 @@ __all__ = [
 
 SEP = "/"
 DEVNULL = "/dev/null"
-_S_IFMT, _S_IFREG, _S_IFDIR = 0o170000, 0o100000, 0o040000
+_S_IFMT, _S_IFREG, _S_IFDIR, _S_IFLNK = 0o170000, 0o100000, 0o040000, 0o120000
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -303,18 +317,110 @@ def create_new(path: str, mode: int = 0o600) -> int:
     return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
 
 
-def open_private(path: str, flags: int) -> int:
-    """Open (creating it 0600 if missing) a file to append to or lock: never through a symbolic
-    link, never a FIFO or device, never another user's file (OSError for those)."""
-    fd = open(path, flags | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600)
+class Refused(PermissionError):
+    """A file in costline's folders that is not one costline made: a symbolic link, a FIFO or
+    device, another user's file, or a hard link (a second name of a file kept elsewhere)."""
+
+
+def _private_problem(st: stat_result) -> str | None:
+    if not is_regular(st.st_mode):
+        return "not a regular file"
+    if geteuid is not None and st.st_uid != geteuid():
+        return "not yours"
+    if st.st_nlink != 1 and geteuid is not None:  # Windows reports 1 or the real count: skipped
+        return "hard-linked"
+    return None
+
+
+def _checked(fd: int, path: str) -> stat_result:
+    """fstat of an open file, closing it and raising Refused unless it is a private file."""
     try:
         st = fstat(fd)
-        if not is_regular(st.st_mode) or (geteuid is not None and st.st_uid != geteuid()):
-            raise PermissionError(1, "not a private file", path)  # EPERM
+        problem = _private_problem(st)
+        if problem:
+            raise Refused(1, problem, path)  # EPERM
     except BaseException:
         close(fd)
         raise
+    return st
+
+
+def _open_nofollow(path: str, flags: int, mode: int = 0o600) -> int:
+    try:
+        return open(path, flags | O_NOFOLLOW | O_NONBLOCK, mode)
+    except (FileNotFoundError, PermissionError):
+        raise
+    except OSError:  # a symbolic link gives ELOOP (EMLINK on BSD): say so the same way everywhere
+        try:
+            if lstat(path).st_mode & _S_IFMT == _S_IFLNK:
+                raise Refused(1, "a symbolic link", path) from None
+        except (FileNotFoundError, ValueError):
+            pass
+        raise
+
+
+def open_private(path: str, flags: int) -> int:
+    """Open (creating it 0600 if missing) a file to append to or lock: never through a symbolic
+    link, never a FIFO or device, never another user's file or a hard link to any file (Refused
+    for those: a link planted while the folder was open would take the writes elsewhere)."""
+    fd = _open_nofollow(path, flags | O_CREAT)
+    _checked(fd, path)
     return fd
+
+
+def read_private(path: str, limit: int = -1, last: bool = False) -> bytes:
+    """The bytes of a file costline made (its first `limit` bytes; `last`: its last ones):
+    FileNotFoundError when missing, Refused for anything else found there (see open_private),
+    without blocking on a FIFO. Costs what open() + read() cost: an open, an fstat, a read."""
+    return read_private_stat(path, limit, last)[0]
+
+
+def read_private_stat(path: str, limit: int = -1, last: bool = False) -> tuple[bytes, stat_result]:
+    """read_private, with the stat of the file read (whatever replaces it meanwhile)."""
+    fd = _open_nofollow(path, O_RDONLY)
+    st = _checked(fd, path)
+    try:
+        want = st.st_size + 1 if limit < 0 else limit  # one byte more: sees a file that grew
+        if last and 0 <= limit < st.st_size:
+            return pread(fd, limit, st.st_size - limit), st
+        data = read(fd, want)
+        if limit < 0 and len(data) == want:
+            chunks = [data]
+            while chunk := read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+    finally:
+        close(fd)
+    return data, st
+
+
+def private_folder(path: str) -> str | None:
+    """Why a folder inside costline's cache dir must not be used ("holds a link", "not yours",
+    "writable by others", "not a folder"), None when it is one of this user's own or missing.
+    One lstat: it is never followed, so a link planted in its place is seen."""
+    try:
+        st = lstat(path)
+    except (FileNotFoundError, ValueError):
+        return None
+    kind = st.st_mode & _S_IFMT
+    if kind == _S_IFLNK:
+        return "holds a link"
+    if kind != _S_IFDIR:
+        return "holds a file in a folder's place"
+    if geteuid is not None and st.st_uid != geteuid():
+        return "not yours"
+    return trust_problem(st)
+
+
+def make_private_folder(path: str) -> None:
+    """Make a folder of the cache dir (and missing parents, 0700) or find one; Refused when what
+    is there is a link or not this user's private folder (see private_folder)."""
+    problem = private_folder(path)
+    if problem is None:
+        makedirs(path, mode=0o700, exist_ok=True)
+        problem = private_folder(path)  # made now, or by someone else meanwhile
+    if problem:
+        raise Refused(1, f"cache dir {problem}", path)
 
 
 def touch(path: str, when_s: float) -> None:
@@ -336,4 +442,47 @@ def trust_problem(st: stat_result, sticky_ok: bool = False) -> str | None:
         return "not yours"
     if st.st_mode & 0o022 and not (sticky_ok and st.st_mode & 0o1000):
         return "writable by others"
+    return None
+
+
+def ancestor_problem(path: str) -> str | None:
+    """Why a folder above `path` (absolute) lets others put something else in its place: a
+    folder on the way (a link's target's included) that is not this user's or root's, or that
+    others may write without the sticky bit. One lstat per component (4-5 for
+    ~/.cache/costline); a missing component ends the walk (what is made below it is private)."""
+    if geteuid is None or readlink is None:
+        return None
+    try:
+        problem = trust_problem(lstat(SEP), sticky_ok=True)
+    except OSError:
+        return None
+    if problem:
+        return f"{SEP} {problem}"
+    todo = [part for part in path.split(SEP) if part][::-1]  # components left, next one last
+    done, hops = "", 0
+    while todo:
+        part = todo.pop()
+        if part in (".", ".."):
+            done = dirname(done).rstrip(SEP) if part == ".." else done
+            continue
+        here = done + SEP + part
+        try:
+            st = lstat(here)
+        except (OSError, ValueError):
+            return None
+        if st.st_mode & _S_IFMT == _S_IFLNK:
+            hops += 1
+            if hops > 40:
+                return None  # a loop: nothing can be made there, so nothing is written
+            if todo and trust_problem(st) == "not yours":  # links are 0777: their owner counts
+                return f"{here} not yours"
+            target = readlink(here)
+            todo.extend(p for p in target.split(SEP)[::-1] if p)
+            done = "" if target.startswith(SEP) else done
+            continue
+        if todo:  # the cache dir itself is checked by its caller, stricter (no sticky bit)
+            problem = trust_problem(st, sticky_ok=True)
+            if problem:
+                return f"{here} {problem}"
+        done = here
     return None

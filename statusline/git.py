@@ -86,18 +86,18 @@ def filter_overrides(names: bytes) -> list[str] | None:
     return options
 
 
-def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
+def git_dirty(where: str, cache: str, now_s: float, remember: bool = True) -> bool | None:
     """Whether tracked files have changes (`line.git_dirty`, opt-in): `git status` with nothing
     of the repository's run (see STATUS_OPTIONS), at most once per GIT_DIRTY_TTL_S per
-    directory, with argument lists and a timeout."""
+    directory, with argument lists and a timeout. `remember`: keep the answer in the cache (a
+    preview does not)."""
     import marshal
 
     key = "".join(c if c.isalnum() else "_" for c in fs.abspath(where))[-120:]
     memo = fs.join(cache, "git", key)
     last: bool | None = None  # the last known answer, used when git is slow or fails
     try:
-        with open(memo, "rb") as fh:
-            stamp, dirty = marshal.loads(fh.read())
+        stamp, dirty = marshal.loads(fs.read_private(memo))
         last = bool(dirty)
         if 0 <= now_s - stamp < GIT_DIRTY_TTL_S:
             return last
@@ -132,6 +132,8 @@ def git_dirty(where: str, cache: str, now_s: float) -> bool | None:
     if proc.returncode != 0:
         return last
     dirty = bool(proc.stdout.strip())
+    if not remember:
+        return dirty
     try:
         from statusline.index.store import atomic_write
 

@@ -36,11 +36,10 @@ def read_samples(cache: str) -> list[tuple[float, str, float, float]]:
     """(time, window, resets_at, used %) of every well-formed sample in the newest READ_CAP
     bytes, in file order (oldest first)."""
     try:
-        with open(_path(cache), "rb") as fh:
-            size = fh.seek(0, 2)
-            # One byte before the cap too: if it ends a line, the first line read is whole.
-            fh.seek(max(0, size - READ_CAP - 1))
-            data = fh.read(READ_CAP + 1)
+        # Never a FIFO, a link or another's file (fs.read_private). One byte before the cap too:
+        # if it ends a line, the first line read is whole.
+        data, st = fs.read_private_stat(_path(cache), READ_CAP + 1, last=True)
+        size = st.st_size
     except OSError:
         return []
     if size > READ_CAP:

@@ -92,9 +92,10 @@ def cache_path() -> str | None:
     return fs.join(xdg, "costline")
 
 
-# The folders costline makes in its cache dir that a render writes to: each must be a folder of
-# this user's, as the cache dir itself (a link or another user's folder planted inside while it
-# was open to others would take the render's writes elsewhere).
+# The folders costline makes in its cache dir: each must be a folder of this user's, as the
+# cache dir itself (a link or another user's folder planted inside while it was open to others
+# would take the writes elsewhere). Folders made on the way (`hours/<day>`, `spool-<pid>`) are
+# made and entered through fs.make_private_folder, which checks them the same way.
 CACHE_FOLDERS = (
     "index",
     "index/v3",
@@ -102,11 +103,17 @@ CACHE_FOLDERS = (
     "index/v3/packs",
     "index/v3/hours",
     "index/v3/days",
+    "index/v3/corrupt",
     "pricing",
     "unlogged",
     "git",
+    "install",
+    "install/backups",
+    "attrib",
+    "attrib/v3",
 )
-_S_IFMT, _S_IFDIR, _S_IFLNK = 0o170000, 0o040000, 0o120000
+DAY_S = 86400.0
+_S_IFMT, _S_IFLNK = 0o170000, 0o120000
 
 
 def cache_refusal(path: str | None) -> str | None:
@@ -115,6 +122,9 @@ def cache_refusal(path: str | None) -> str | None:
     checked is what will be used."""
     if path is None:
         return "no home dir"
+    unsafe = fs.ancestor_problem(path)
+    if unsafe:  # someone else could swap the dir between this check and the writes
+        return f"cache dir in {unsafe}"
     try:
         try:
             link = fs.lstat(path)
@@ -128,18 +138,22 @@ def cache_refusal(path: str | None) -> str | None:
     if problem is None and link.st_mode & _S_IFMT == _S_IFLNK:
         problem = "not yours" if fs.trust_problem(link) == "not yours" else None  # links are 0777
     if problem is None:
-        for sub in CACHE_FOLDERS:
-            try:
-                st = fs.lstat(fs.join(path, sub))
-            except OSError:
-                continue
-            if st.st_mode & _S_IFMT != _S_IFDIR:
-                problem = "holds a link" if st.st_mode & _S_IFMT == _S_IFLNK else None
-            else:
-                problem = fs.trust_problem(st)
+        for sub in (*CACHE_FOLDERS, *_day_folders()):
+            problem = fs.private_folder(fs.join(path, sub))
+            if problem == "holds a file in a folder's place":
+                problem = None  # a stray file: making the folder fails, and today shows `$?`
             if problem:
                 break
     return f"cache dir {problem}" if problem else None
+
+
+def _day_folders() -> list[str]:
+    """The hour-file folders of the UTC days a local today can touch (yesterday to tomorrow):
+    a render writes and reads there."""
+    import time
+
+    now = time.time()
+    return [f"index/v3/hours/{time.strftime('%Y-%m-%d', time.gmtime(now + d))}" for d in (-DAY_S, 0, DAY_S)]
 
 
 def cache_dir() -> str:

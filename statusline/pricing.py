@@ -328,9 +328,8 @@ def price_buckets(
 def load_compiled(cache: str) -> dict[str, object] | None:
     """The compiled price table (price_table.py), or None when it must be rebuilt."""
     try:
-        with open(fs.join(cache, "pricing", "table.bin"), "rb") as fh:
-            st = fs.fstat(fh.fileno())  # the file read, whatever replaces it meanwhile
-            found = marshal.loads(fh.read())
+        data, st = fs.read_private_stat(fs.join(cache, "pricing", "table.bin"))  # the file read
+        found = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if (

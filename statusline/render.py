@@ -23,8 +23,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
-def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str]) -> str:
-    """Render one status line from raw payload bytes."""
+def build_line(
+    raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str], record: bool = True
+) -> str:
+    """Render one status line from raw payload bytes. `record` off (a preview): the line is
+    the same, but nothing of the payload is kept (see Context.record)."""
     from statusline.context import Context
     from statusline.segments import run_segments
 
@@ -35,33 +38,40 @@ def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str
         cache = NOWHERE  # nothing is read from or written to it (see paths.NOWHERE)
     refused = refused or config_refusal(config_location())
     payload, problem = parse_payload(raw)
-    if problem:
+    if problem and record:
         from statusline import log  # only when there is something to log
 
         log.write(cache, problem)
     ctx = Context(payload, now_s, env, cache)
     ctx.refused = refused
+    ctx.record = record
     zone = ctx.config.get("timezone")
     if isinstance(zone, str) and zone:  # config `timezone`: the C library reads the zone files
         fs.set_env("TZ", zone)
         time.tzset()
     try:
-        if cache != NOWHERE:
+        if cache != NOWHERE and record:
             ctx.refresh_index()
             ctx.track_unlogged()
             ctx.track_limits()
+        elif cache != NOWHERE:
+            ctx.index_state()
+            ctx.track_limits()  # reads the samples only
     except Exception as exc:
-        if isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
+        if isinstance(exc, fs.Refused) and str(exc.strerror).startswith("cache dir"):
+            ctx.refused = ctx.refused or str(exc.strerror)  # a folder planted inside: say which
+        elif isinstance(exc, OSError):  # e.g. a cache dir that cannot be written: today is unknown
             ctx.index_error = exc
         from statusline import log
 
         log.exception(cache, "index refresh", exc)
-    parts = [(spans, priority) for spans, priority, _ in run_segments(ctx)]
-    if ctx.is_subscription and parts:
-        for spans, _ in parts:
-            if spans[0][1].startswith("cost"):
-                spans.insert(0, ("API-eq ", "muted"))
-                break
+    rows = [run_segments(ctx)]
+    second = ctx.config.get("second_line")
+    if isinstance(second, list) and second:  # Claude Code shows each output line as a row
+        rows.append(run_segments(ctx, second))
+    if ctx.is_subscription:
+        label_api_equivalent(rows)
+    parts = [(spans, priority) for spans, priority, _ in rows[0]]
     if problem:
         parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
     theme = env.get("COSTLINE_THEME") or ctx.config.get("theme")
@@ -69,14 +79,26 @@ def build_line(raw: bytes, env: Mapping[str, str], now_s: float, flags: list[str
     padding = ctx.config.get("padding")
     color, width = use_color(env, flags), available_width(env, padding if isinstance(padding, int) else 0)
     line = compose(parts, color, width, theme) or "costline"
-    second = ctx.config.get("second_line")
-    if isinstance(second, list) and second:  # Claude Code shows each output line as a row
-        from statusline.segments import run_segments as run
-
-        row = compose([(s, p) for s, p, _ in run(ctx, second)], color, width, theme)
+    if len(rows) > 1:
+        row = compose([(s, p) for s, p, _ in rows[1]], color, width, theme)
         if row:
             line += "\n" + row
     return line
+
+
+# Segments whose dollar figures are token counts at API prices: for a subscriber, API-equivalents
+# (a gateway's `spend` is a bill, never one of them).
+API_EQUIVALENT = frozenset({"session", "today", "block", "cache", "next", "week", "month"})
+
+
+def label_api_equivalent(rows: list[list[tuple[list[tuple[str, str]], int, str]]]) -> None:
+    """Say `API-eq` once, before the first dollar figure of the line (the second row's when the
+    first has none): it covers every dollar figure shown (README, Pro/Max)."""
+    for row in rows:
+        for spans, _priority, name in row:
+            if name in API_EQUIVALENT and any("$" in t for t, _ in spans):
+                spans.insert(0, ("API-eq ", "muted"))
+                return
 
 
 def render_main(flags: list[str], exit_now: bool = False) -> int:

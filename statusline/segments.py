@@ -137,7 +137,8 @@ def today(ctx: Context) -> Spans | None:
         (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
     )
     style = "cost.ok" if usd < warn_at else "cost.warn" if usd < alert_at else "cost.alert"
-    spans = [(f"{money(usd, bool(priced.unknown), ctx.index_partial)} today", style)]
+    partial = ctx.index_partial or ctx.store.lost  # a file set aside: its spend is read again
+    spans = [(f"{money(usd, bool(priced.unknown), partial)} today", style)]
     share = ctx.indexing_share() if ctx.index_partial else None
     if share is not None:  # the first build is running: say how far it has come
         spans.append((f" (indexing {int(share * 100)}%)", "muted"))
@@ -218,8 +219,11 @@ def time_spent(ctx: Context) -> Spans | None:
 
 def window_used(ctx: Context, window: str, label: str) -> tuple[str, str, float | None] | None:
     """A subscriber window's `5h 62%` and its style (from the whole percentage shown), with the
-    percentage; `5h ?%` for a reading no window gives (negative, NaN, absurd); None without one."""
-    pct, _ = ctx.rate_window(window)
+    percentage; `5h ?%` for a reading no window gives (negative, NaN, absurd) or one taken before
+    the window reset (its `resets_at` is past: what is used now is unknown); None without one."""
+    pct, resets = ctx.rate_window(window)
+    if resets is not None and resets <= ctx.now_s:
+        return f"{label} ?%", "muted", None
     if pct is None:
         given = is_number(ctx.get("rate_limits", window, "used_percentage"))
         return (f"{label} ?%", "muted", None) if given else None

@@ -210,8 +210,9 @@ def read_settings(path: str) -> tuple[str, dict[str, object]]:
     return text, (_parse(text, path) if text.strip() else {})
 
 
-def write_settings(path: str, old_text: str, new_text: str, backup_dir: str) -> str | None:
-    """Replace the file atomically, keeping its mode; return the backup's path (if any)."""
+def write_settings(path: str, old_text: str, new_text: str, backup_dir: str | None) -> str | None:
+    """Replace the file atomically, keeping its mode; return the backup's path (if any: none
+    without a `backup_dir`, i.e. when the cache dir is refused)."""
     real = os.path.realpath(path)  # edit the target of a symlink, keep the link
     backup = None
     mode = 0o644
@@ -219,11 +220,16 @@ def write_settings(path: str, old_text: str, new_text: str, backup_dir: str) -> 
         mode = stat.S_IMODE(os.stat(real).st_mode)
         if not os.access(real, os.W_OK) or not os.access(os.path.dirname(real), os.W_OK):
             raise SettingsError(f"{path}: not writable; left untouched")
-        fs.makedirs(backup_dir, mode=0o700, exist_ok=True)  # the cache root too, when it is new
+    if os.path.exists(real) and backup_dir is not None:
+        try:  # install/ and its backups/ (the cache root too, when new): never a link planted there
+            fs.make_private_folder(fs.dirname(backup_dir))
+            fs.make_private_folder(backup_dir)
+        except fs.Refused as exc:
+            raise SettingsError(f"{exc.filename}: {exc.strerror}; left untouched") from None
         backup = os.path.join(backup_dir, f"settings-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.json")
         with open(real, "rb") as fh:  # a new private file, never through a link planted there
             atomic_write(backup, fh.read())
-    else:
+    if not os.path.exists(real):
         os.makedirs(os.path.dirname(real), exist_ok=True)
     atomic_write(real, new_text.encode("utf-8"))
     os.chmod(real, mode)

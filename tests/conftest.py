@@ -21,6 +21,7 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("COSTLINE_PLAN", raising=False)
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    monkeypatch.delenv("XDG_BIN_HOME", raising=False)  # install links costline there
     monkeypatch.setenv("TZ", "UTC0")
     time.tzset()
     # Tests never reach the internet: prices are offline unless a test serves them on 127.0.0.1.

@@ -7,8 +7,9 @@ Default run (about 15 s on 2 cores, most of it in the fixtures and the test mark
 - a fresh venv with that wheel: `costline install --dry-run` prints the settings it would write
   and writes nothing; the command it prints, run through `sh -c` as Claude Code runs it, prints
   one status line; `costline install` then writes that same text and the command still works;
-- the README's Install command, run verbatim in a fresh HOME (skipped, with the reason, when pip
-  cannot reach its package index: the command upgrades pip from it).
+- the README's Install commands, run verbatim in a fresh HOME with the system PATH (skipped, with
+  the reason, when pip cannot reach its package index: the command upgrades pip from it); with
+  COSTLINE_README_ALL=1 its Quick start commands too (the demo, and the whole suite in the copy).
 
 Network: building the wheel needs the build backend (setuptools) from the package index, as
 `scripts/test.sh` does for `.venv` itself. costline's dependencies go into the fresh venv from
@@ -357,37 +358,109 @@ def test_dry_run_prints_a_command_that_works_and_install_writes_it(venv, tmp_pat
     assert Path(where.stdout.strip()).is_relative_to(venv)
 
 
-# --- the README's command, verbatim --------------------------------------------------------------
+# --- the README's commands, verbatim -------------------------------------------------------------
+# Every command of the Install section (and, with COSTLINE_README_ALL=1, of Quick start) is read
+# from README.md and run as written, one after the other in one shell, in a fresh HOME with the
+# system's PATH alone: nothing beyond what the README tells the user to do. A README change that
+# stops them working fails here. Quick start's `sh scripts/test.sh` runs the whole suite again
+# inside the copy, where this test runs the Install part only (so it does not recurse).
+
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+README_ALL = bool(os.environ.get("COSTLINE_README_ALL"))
+STEP_DONE = "@@costline-readme-step-done"
 
 
-def readme_install_command() -> str:
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
-    section = readme.split("\n## Install\n", 1)[1].split("\n## ", 1)[0]
-    commands = [line[4:] for line in section.splitlines() if line.startswith("    ") and line.strip()]
-    assert len(commands) == 1, commands
-    return commands[0]
+def section(text: str, title: str) -> str:
+    """The body of the `## <title>…` section, up to the next `## ` header."""
+    lines = text.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"## {title}"))
+    rest = lines[start + 1 :]
+    end = next((i for i, line in enumerate(rest) if line.startswith("## ")), len(rest))
+    return "\n".join(rest[:end])
 
 
-def test_readme_install_command_works_verbatim(tmp_path, index):
-    """SLOW (about 10 s: a venv, pip upgraded, costline built and installed from the index)."""
-    command = readme_install_command()
-    assert command.startswith("python3 -m venv ~/.local/share/costline && ")
+def code_lines(body: str) -> list[str]:
+    """The lines of a section's shell code blocks: indented by four spaces after a blank line, or
+    fenced as ``` / ```sh / ```bash (a ```json block is data, not commands)."""
+    out: list[str] = []
+    fenced = indented = False
+    previous = ""
+    for line in body.splitlines():
+        if line.startswith("```"):
+            fenced = not fenced and line.strip() in ("```", "```sh", "```bash", "```shell")
+            continue
+        if fenced:
+            out.append(line)
+        elif line.startswith("    ") and (indented or not previous.strip()):
+            indented = True
+            out.append(line[4:])
+        else:
+            indented = False
+        previous = line
+    return [c for c in out if c.strip()]
+
+
+def readme_commands() -> list[tuple[str, str]]:
+    """(section, command) of the README's Install and Quick start sections, in order."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    return [(title, c) for title in ("Install", "Quick start") for c in code_lines(section(text, title))]
+
+
+def test_the_readme_gives_the_commands_a_newcomer_needs():
+    found = readme_commands()
+    install = [c for t, c in found if t == "Install"]
+    assert install[0].startswith("python3 -m venv ~/.local/share/costline && ")
+    assert install[0].endswith("/costline install")
+    assert 'export PATH="$HOME/.local/bin:$PATH"' in install  # what install prints, too
+    assert "costline doctor" in install  # by name, after install
+    assert [c.split("#")[0].strip() for t, c in found if t == "Quick start"] == [
+        "sh scripts/demo.sh",
+        "sh scripts/test.sh",
+    ]
+
+
+@pytest.mark.skipif(not shutil.which("python3", path=SYSTEM_PATH), reason="no python3 on the system PATH")
+def test_readme_commands_run_verbatim_in_a_fresh_home(tmp_path, index):
+    """SLOW (about 10 s: a venv, pip upgraded, costline built and installed from the index; with
+    COSTLINE_README_ALL=1 minutes: the demo's venv and the whole suite in the copy)."""
     if index:
         pytest.skip(f"the README's command installs from the package index, unreachable: {index}")
     home = tmp_path / "fresh-home"
     home.mkdir()
     env = clean_env(tmp_path, home)
+    env.update(PATH=SYSTEM_PATH, NO_COLOR="1")
     checkout = copy_checkout(tmp_path / "checkout")
-    run(["sh", "-c", command], env, cwd=checkout, timeout=600)
-
-    costline = home / ".local" / "share" / "costline" / "bin" / "costline"
-    assert os.access(costline, os.X_OK)
+    steps = [c for t, c in readme_commands() if README_ALL or t == "Install"]
+    # One shell, as a user types them: what one command sets (PATH) holds for the next.
+    script = "".join(f"{c}\necho '{STEP_DONE}'\n" for c in steps)
+    proc = subprocess.run(
+        ["bash", "-e", "-c", script],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800 if README_ALL else 600,
+        check=False,
+    )
+    done = proc.stdout.count(STEP_DONE + "\n")
+    failed = steps[min(done, len(steps) - 1)]
+    assert proc.returncode == 0 and done == len(steps), (
+        f"README command failed: {failed}\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    )
+    venv_bin = home / ".local" / "share" / "costline" / "bin"
+    link = home / ".local" / "bin" / "costline"  # what makes `costline doctor` work by name
+    assert link.is_symlink() and os.path.realpath(link) == str(venv_bin / "costline")
+    doctor = proc.stdout.split(STEP_DONE)[2]  # after install and the PATH line
+    assert "✓ settings (user)" in doctor and "✗" not in doctor  # a machine with no logs yet: ⚠ only
     settings = json.loads((home / ".claude" / "settings.json").read_text(encoding="utf-8"))
-    assert settings["statusLine"]["command"] == str(costline.parent / "costline-statusline")
+    assert settings["statusLine"]["command"] == str(venv_bin / "costline-statusline")
     render_through_shell(settings["statusLine"]["command"], env, tmp_path)
-    python = str(costline.parent / "python")
-    where = run([python, "-c", "import statusline; print(statusline.__file__)"], env, cwd=tmp_path)
-    assert Path(where.stdout.strip()).is_relative_to(costline.parent.parent)
+    where = run(
+        [str(venv_bin / "python"), "-c", "import statusline; print(statusline.__file__)"], env, cwd=tmp_path
+    )
+    assert Path(where.stdout.strip()).is_relative_to(venv_bin.parent)
+    if README_ALL:  # the demo's line: today includes the sample session (tests/test_demo.py)
+        assert "$0.51 session · $1.37 today" in proc.stdout
 
 
 # --- opt-in: pipx --------------------------------------------------------------------------------

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 
-import pytest
-
 from statusline import log
 
 
@@ -37,7 +35,6 @@ def test_a_planted_log_link_is_not_followed(tmp_path):
     assert victim.read_text() == "precious\n"
 
 
-@pytest.mark.xfail(strict=True, reason="review: open_private takes a hard link to the user's file")
 def test_a_planted_hard_link_is_not_appended_to(tmp_path):
     """`costline.log` planted as a hard link (while the cache dir was open) to the user's
     ~/.bashrc: a regular file of the user's, so open_private takes it and the log line, with

@@ -206,8 +206,8 @@ def test_a_window_that_resets_starts_a_series_of_its_own():
     """The 5-hour window read 90 % until it reset at 09:50; the new one (resets 14:50) reads 2 %
     at 09:51 and 12 % at 10:00. The old series' 90 % is neither its start nor a highest that
     refuses its readings: 10 points in 540 s, the 88 left take 88 × 54 = 4752 s, 11:19, yellow.
-    An idle session still sending the old window's 90 % shows it with no reset (past) and no
-    pace, and appends nothing (its series has read 90 %)."""
+    An idle session still sending the old window's 90 % shows `5h ?%` (a reading whose reset has
+    passed is stale) and appends nothing."""
     old, new = T0 - 600, T0 - 600 + 5 * 3600
     render(T0 - 3000, 85.0, 5.0, old, T0 + 86400)
     render(T0 - 2400, 90.0, 5.0, old, T0 + 86400)
@@ -216,7 +216,7 @@ def test_a_window_that_resets_starts_a_series_of_its_own():
     assert segments.limits(c)[0] == ("5h 12% → full 11:19", "ctx.warn")
     assert pace.time_to_full(c.limit_samples, "five_hour", new, T0, 12.0) == pytest.approx(4752.0)
     idle = render(T0, 90.0, 5.0, old, T0 + 86400)
-    assert shown(idle) == "5h 90% · 7d 5%"
+    assert shown(idle) == "5h ?% · 7d 5%"
     assert idle.limit_samples == c.limit_samples
 
 

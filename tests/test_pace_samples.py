@@ -44,7 +44,6 @@ def test_a_planted_temp_name_is_not_truncated(tmp_path):
     assert kept == [top, f"{NOW:.3f} five_hour {NOW + 3600:.0f} 40.00"]
 
 
-@pytest.mark.xfail(strict=True, reason="review: open_private takes a hard link to the user's file")
 def test_a_planted_hard_link_is_not_appended_to(tmp_path):
     """`limits.samples` planted as a hard link to the user's own file while the cache dir was
     open (then chmodded 0700, as doctor advises): the render appends a sample to that file."""
@@ -71,7 +70,6 @@ def test_a_trim_keeps_the_percentage_in_force(tmp_path):
     assert ttf is None or NOW + ttf >= resets, ttf
 
 
-@pytest.mark.xfail(strict=True, reason="review: a FIFO at limits.samples blocks the render forever")
 def test_a_planted_fifo_does_not_hang_the_render(config_dir, tmp_path):
     """read_samples opens the samples file with a plain open(): a FIFO planted there (while the
     cache dir was open) blocks until a writer comes, so the status line never answers."""

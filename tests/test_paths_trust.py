@@ -256,7 +256,6 @@ def test_the_folders_checked_are_the_index_format_in_use():
 
 # -- found in review ------------------------------------------------------------------------------
 @needs_root
-@pytest.mark.xfail(strict=True, reason="review: hours/<day> folders are not among CACHE_FOLDERS")
 def test_a_link_planted_for_a_day_of_hour_files_is_refused(config_dir, tmp_path):
     """`index/v3/hours/<today>` planted (while the dir was open) as a link to another user's
     folder: the render writes this session's hour file there (they read the user's spend) and
@@ -278,7 +277,6 @@ def test_a_link_planted_for_a_day_of_hour_files_is_refused(config_dir, tmp_path)
     assert "$? today (cache dir holds a link)" in line
 
 
-@pytest.mark.xfail(strict=True, reason="review: the cache dir's parent is not checked")
 def test_a_cache_dir_in_a_folder_others_may_write_is_refused(config_dir, tmp_path):
     """COSTLINE_CACHE_DIR=/shared/costline with /shared 0777 and not sticky: anyone may rename the
     user's private folder away and put a link or a folder of theirs in its place between the
@@ -292,7 +290,6 @@ def test_a_cache_dir_in_a_folder_others_may_write_is_refused(config_dir, tmp_pat
     assert "$? today (cache dir" in _render(config_dir, cache)
 
 
-@pytest.mark.xfail(strict=True, reason="review: index files are read with open(), a FIFO blocks")
 def test_a_fifo_planted_in_the_cache_does_not_hang_the_render(config_dir, tmp_path):
     """`index/v3/meta` planted as a FIFO (while the dir was open): Store.read opens it with a
     plain open() and waits for a writer forever; the status line never answers."""
@@ -310,7 +307,6 @@ def test_a_fifo_planted_in_the_cache_does_not_hang_the_render(config_dir, tmp_pa
 
 
 @needs_root
-@pytest.mark.xfail(strict=True, reason="review: files inside the cache dir are read whoever owns them")
 def test_a_file_another_user_planted_inside_is_not_counted(config_dir, tmp_path):
     """While the cache dir was open, another user planted `unlogged/<a day>` (theirs: doctor
     lists it as `belongs to uid 65534`, and says today shows $?). Once the dir is 0700 the
@@ -328,3 +324,33 @@ def test_a_file_another_user_planted_inside_is_not_counted(config_dir, tmp_path)
     os.chown(planted, OTHER_UID, OTHER_UID)
     line = _render(config_dir, cache)
     assert "$100" not in line, line
+
+
+def test_the_attrib_folder_checked_is_the_format_in_use():
+    from statusline.attrib.build import FORMAT, folder
+
+    assert f"attrib/v{FORMAT}" in paths.CACHE_FOLDERS
+    assert folder("/c") == f"/c/attrib/v{FORMAT}"
+
+
+def test_a_refused_hour_file_makes_today_a_lower_bound_not_a_figure(config_dir, tmp_path):
+    """An hour file of today replaced by a hard link (a second name of a file elsewhere): it is
+    not read, it is set aside and the logs are read again; meanwhile today says `…`."""
+    import shutil
+
+    cache = tmp_path / "cache"
+    _render(config_dir, cache)
+    refresh = run_costline(b"", "index", "refresh", env={"COSTLINE_CACHE_DIR": str(cache)})
+    assert refresh.returncode == 0, refresh
+    first = _render(config_dir, cache)
+    assert "… today" not in first and "$? today" not in first and " today" in first, first
+    hour_files = [p for p in (cache / "index" / "v3" / "hours").rglob("*") if p.is_file()]
+    assert hour_files
+    for hour in hour_files:
+        outside = tmp_path / f"outside-{hour.parent.name}-{hour.name}"
+        shutil.copy(hour, outside)
+        hour.unlink()
+        os.link(outside, hour)
+    line = _render(config_dir, cache)
+    assert "… today" in line, line
+    assert list((cache / "index" / "v3" / "corrupt").iterdir())  # set aside, not lost

@@ -107,6 +107,31 @@ def test_width_drops_least_important_first():
 def test_subscription_is_labelled_api_equivalent():
     line = plain(one_line(run_costline((SAMPLES / "payload-subscription.json").read_bytes())))
     assert line.startswith("Sonnet 4.6 · API-eq $0.51 session")
+    assert line.count("API-eq") == 1  # once for the line: it covers today's figure too (README)
+
+
+@pytest.mark.parametrize(
+    ("segments", "expected"),
+    [
+        # Found: the label went before the first segment styled as a cost: a gateway's bill.
+        (["spend", "session", "today"], "spend $42/$100 wk · API-eq $0.51 session · $0.00… today"),
+        (["model", "today", "session"], "Sonnet 4.6 · API-eq $0.00… today · $0.51 session"),
+        (["model", "limits"], "Sonnet 4.6 · 5h 24% · 7d 41%"),
+    ],
+)
+def test_api_eq_is_said_once_before_the_first_api_priced_figure(segments, expected):
+    body = json.loads((SAMPLES / "payload-subscription.json").read_bytes())
+    body["rate_limits"]["spend_limit"] = {"used_usd": 42, "limit_usd": 100, "period": "weekly"}
+    config = Path(os.environ["COSTLINE_CONFIG"])
+    config.write_text(config.read_text() + f"[line]\nsegments = {json.dumps(segments)}\n")
+    assert plain(one_line(run_costline(json.dumps(body).encode(), env={"NO_COLOR": "1"}))) == expected
+
+
+def test_api_eq_goes_on_the_second_row_when_the_first_has_no_dollar_figure():
+    config = Path(os.environ["COSTLINE_CONFIG"])
+    config.write_text(config.read_text() + '[line]\nsegments = ["model"]\nsecond_line = ["session"]\n')
+    out = run_costline((SAMPLES / "payload-subscription.json").read_bytes(), env={"NO_COLOR": "1"})
+    assert out.stdout.decode() == "Sonnet 4.6\nAPI-eq $0.51 session\n"
 
 
 def test_session_cost_computed_from_transcript_when_payload_has_none(config_dir):

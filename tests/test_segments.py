@@ -109,8 +109,13 @@ def test_lines_and_time():
 
 
 def test_limits_and_mode_for_subscribers():
-    spans = segments.limits(ctx(SUBSCRIBER))
+    now = time.time()
+    fresh = {"five_hour": {"used_percentage": 23.5, "resets_at": 4102444800}}  # (too far: no time)
+    fresh["seven_day"] = {"used_percentage": 91.2, "resets_at": now + 86400}
+    spans = segments.limits(ctx({"rate_limits": fresh}))
     assert text(spans) == "5h 24% · 7d 91%" and spans[-1][1] == "ctx.alert"
+    # SUBSCRIBER's windows reset in 1970: readings from before a reset say nothing of now.
+    assert segments.limits(ctx(SUBSCRIBER)) == [("5h ?%", "muted"), (" · ", "muted"), ("7d ?%", "muted")]
     assert segments.limits(ctx(OLD)) is None
     assert text(segments.mode(ctx(SUBSCRIBER))) == "NORMAL reviewer Explanatory"
     assert segments.mode(ctx({"output_style": {"name": "default"}})) is None
@@ -527,8 +532,12 @@ def test_pace_in_a_non_utc_zone_and_odd_fields(monkeypatch):
     )
     odd.track_limits()
     assert segments.limits(odd) is None
-    past = limits_at(t0, 30.0, 10.0, t0 - 60, t0 - 60)  # resets_at in the past: no time shown
-    assert text(segments.limits(past)) == "5h 30% · 7d 10%"
+    # resets_at in the past: the window reset since this reading, what is used now is unknown.
+    # (Found: `5h 30%` was shown from a window that had already reset.)
+    past = limits_at(t0, 30.0, 10.0, t0 - 60, t0 - 60)
+    assert text(segments.limits(past)) == "5h ?% · 7d ?%"
+    assert text(segments.block(past)) == "5h ?%"
+    assert text(segments.limits(limits_at(t0, 30.0, 10.0, t0, t0 + 60))) == "5h ?% · 7d 10%"  # at the reset
 
 
 def test_implausible_times_are_not_shown():
@@ -552,7 +561,7 @@ def test_preview_each_shows_every_segment(config_dir):
 
     sample = Path(__file__).resolve().parent.parent / "samples" / "payload-2.1.332.json"
     out = run_costline(b"", "preview", "--each", str(sample), env={"NO_COLOR": "1"}).stdout.decode()
-    rows = dict(line.strip().split("  ", 1) for line in out.splitlines())
+    rows = dict(line.strip().split("  ", 1) for line in out.splitlines() if not line.startswith("note: "))
     assert set(rows) == set(segments.SEGMENTS)
     assert rows["spend"] == "spend $42/$100 wk" and rows["pr"] == "PR #123 ✓" and rows["repo"] == "acme/app"
     assert rows["model"] == "Opus 4.8"

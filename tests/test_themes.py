@@ -46,7 +46,7 @@ def test_preview_command():
     from helpers import run_costline
 
     out = run_costline(b"", "preview").stdout.decode()
-    lines = out.splitlines()
+    lines = [line for line in out.splitlines() if not line.startswith("note: ")]
     assert len(lines) == 3 and "plain  Opus 4.6 | $0.51 session" in lines[1]
     assert "\ue0b0" in lines[2]
 

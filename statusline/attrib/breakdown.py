@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name
+from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name, session_title
 from statusline.index.edges import Message, shard_messages
 from statusline.index.store import CorruptIndex, Store
 from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
@@ -26,8 +26,6 @@ UNTYPED_AGENT = "subagent"
 UNATTRIBUTED = "unattributed"
 OTHER_TOOLS = "other tools"
 _NO_END = 1 << 62
-_CATCH_ALL = {OTHER_TOOLS: 1, CONVERSATION: 2, UNATTRIBUTED: 3}
-CATCH_ALL = frozenset(_CATCH_ALL)  # rows a long table never folds away (they come last)
 
 
 @dataclass
@@ -49,8 +47,9 @@ class Breakdown:
         return sum(b.cost for b in self.buckets.values())
 
     def rows(self) -> list[Bucket]:
-        """Most expensive first, the catch-all buckets last."""
-        return sorted(self.buckets.values(), key=lambda b: (_CATCH_ALL.get(b.name, 0), -b.cost, b.name))
+        """Most expensive first, whatever the kind: `conversation` or `other tools` is often the
+        largest and must not sink to the end of a long table."""
+        return sorted(self.buckets.values(), key=lambda b: (-b.cost, b.name))
 
     def add(self, name: str, model: str, usd: float | None, vec: list[float]) -> None:
         name = clean_name(name, "(none)")  # model ids and folders can hold lone surrogates too
@@ -97,13 +96,12 @@ class Attribution:
     def __init__(self, states: list[dict[str, Any]]) -> None:
         # key → [(session, agent label, split, from a subagent's own transcript)]
         self.rows: dict[str, list[tuple[str, str, dict[str, list[float]], bool]]] = {}
-        self.titles: dict[str, str] = {}  # session → its name (/rename, else Claude Code's)
+        self.titles: dict[str, str] = {}  # session → its name (context.session_title)
         spawned: dict[str, dict[str, str]] = {}
         for state in states:
             if not state.get("agent_id"):
                 spawned.setdefault(state["session"], {}).update(state["transcript"].get("spawned") or {})
-                titles = state["transcript"].get("titles") or {}
-                title = titles.get("custom-title") or titles.get("ai-title")
+                title = session_title(state["transcript"].get("titles") or {})
                 if title:
                     self.titles[state["session"]] = title
         for state in states:

@@ -27,7 +27,7 @@ CHUNK_BYTES = 32 << 20
 PARALLEL_MIN_BYTES = 8 << 20  # below this, starting workers costs more than it saves
 
 # Lines the attribution has no use for (snapshots, attachments, request blobs) are not parsed.
-_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00", b"-title")
+_WANTED = (b'"user"', b'"assistant"', b"compact_boundary", b"usage", b"\\u00", b"-title", b'"summary"')
 
 
 def folder(cache: str) -> str:
@@ -57,8 +57,7 @@ def _agent_of(path: str) -> tuple[str, str]:
 
 def load(cache: str, path: str) -> dict[str, Any] | None:
     try:
-        with open(os.path.join(folder(cache), state_name(path)), "rb") as fh:
-            state = marshal.loads(fh.read())
+        state = marshal.loads(fs.read_private(os.path.join(folder(cache), state_name(path))))
     except (OSError, EOFError, ValueError, TypeError):
         return None  # missing or unreadable: read the transcript again from the start
     if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("path") != path:
@@ -66,6 +65,11 @@ def load(cache: str, path: str) -> dict[str, Any] | None:
     if state.get("gone"):  # the transcript is back: read it again
         return None
     return state
+
+
+def _named(state: dict[str, Any]) -> bool:
+    """Whether the state kept what names a session (summary lines, the first prompt)."""
+    return bool(state["transcript"].get("named"))
 
 
 def _unchanged(state: dict[str, Any] | None, st: os.stat_result) -> bool:
@@ -81,6 +85,8 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
         st = os.stat(path)
     except OSError:
         return state
+    if state is not None and not _named(state):
+        state = None  # read before summaries and first prompts were kept: read it again
     agent_id, agent_type = _agent_of(path)
     agent_type = agent_type or (state or {}).get("agent_type", "")
     if _unchanged(state, st):
@@ -130,7 +136,7 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
 
 def _save(cache: str, path: str, state: dict[str, Any]) -> None:
     try:
-        fs.makedirs(folder(cache), mode=0o700, exist_ok=True)
+        fs.make_private_folder(folder(cache))  # never a link planted there
         atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
     except (OSError, ValueError):
         pass  # a cache that cannot be written: this report still has this run's figures
@@ -195,7 +201,8 @@ def update_all(cache: str, paths: list[str], workers: int | None = None) -> list
             if state is not None:
                 states.append(_slim(state))
             continue
-        if state is not None and _unchanged(state, st) and (state["agent_type"] or not state["agent_id"]):
+        fresh = state is not None and _named(state) and _unchanged(state, st)
+        if fresh and state is not None and (state["agent_type"] or not state["agent_id"]):
             states.append(_slim(state))  # nothing to read (a subagent's late .meta.json aside)
             continue
         tasks.append((cache, path))
@@ -224,8 +231,7 @@ def retired(cache: str, present: list[str]) -> list[dict[str, Any]]:
             continue
         full = os.path.join(folder(cache), name)
         try:
-            with open(full, "rb") as fh:
-                state = marshal.loads(fh.read())
+            state = marshal.loads(fs.read_private(full))
             if not isinstance(state, dict) or state.get("format") != FORMAT:
                 raise ValueError("not a state")
             if not state.get("gone"):

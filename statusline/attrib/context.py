@@ -29,6 +29,8 @@ CONVERSATION = "conversation"
 CHARS_PER_TOKEN = 4
 IMAGE_TOKENS = 1600  # Anthropic's cost of an image of about 1.15 megapixels, the usual cap
 AGENT_TOOLS = ("Task", "Agent")  # the tool that starts a subagent (renamed Agent in 2.x)
+TITLE_ORDER = ("custom-title", "ai-title", "summary", "prompt")  # what names a session, best first
+PROMPT_CHARS = 80  # a first prompt as a session's name is cut to this
 
 # Token kinds of a split, in the order of a usage vector's token fields.
 IN, W5, W1, READ, OUT = range(5)
@@ -226,6 +228,31 @@ def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
     return out
 
 
+def session_title(titles: dict[str, str]) -> str:
+    """A session's name from what its transcript held (Transcript.titles), or ""."""
+    return next((titles[kind] for kind in TITLE_ORDER if titles.get(kind)), "")
+
+
+def _prompt(line: dict[str, Any]) -> str:
+    """A prompt the user typed, on one line and cut to PROMPT_CHARS; "" for any other user line
+    (a tool result, a slash command or its output, a meta or compaction line, a subagent's)."""
+    if line.get("isMeta") or line.get("isCompactSummary") or line.get("isSidechain") is True:
+        return ""
+    message = line.get("message")
+    content = message.get("content") if isinstance(message, dict) else None
+    if isinstance(content, list):
+        blocks = [b for b in content if isinstance(b, dict)]
+        if any(b.get("type") == "tool_result" for b in blocks):
+            return ""
+        content = next((b.get("text") for b in blocks if b.get("type") == "text"), None)
+    if not isinstance(content, str):
+        return ""
+    text = clean_name(" ".join(content.split()), "")
+    if not text or text.startswith(("<", "Caveat:")):  # <command-name>, <local-command-stdout>, …
+        return ""
+    return text if len(text) <= PROMPT_CHARS else text[: PROMPT_CHARS - 1] + "…"
+
+
 def _agent_id(env: dict[str, Any], outer: dict[str, Any]) -> str:
     """The subagent a sidechain line belongs to (its `agentId`, or a progress line's)."""
     for holder in (env, outer, outer.get("data")):
@@ -249,8 +276,11 @@ class Transcript:
         # subagent id → type, from this transcript's agent tool calls and their results
         self.spawned: dict[str, str] = saved.get("spawned") or {}
         self.agent_calls: dict[str, str] = saved.get("agent_calls") or {}
-        # The session's name: the latest `/rename` (custom-title), else Claude Code's (ai-title).
+        # What can name the session, by line type: the latest `/rename` (custom-title), Claude
+        # Code's name (ai-title), the latest `summary` line, the first prompt ("prompt").
         self.titles: dict[str, str] = saved.get("titles") or {}
+        # Read since `summary` and the first prompt were kept (older states are read again).
+        self.named = bool(saved.get("named")) or not saved
 
     def saved(self) -> dict[str, Any]:
         return {
@@ -260,6 +290,7 @@ class Transcript:
             "spawned": self.spawned,
             "agent_calls": self.agent_calls,
             "titles": self.titles,
+            "named": self.named,
         }
 
     def feed(self, obj: object) -> None:
@@ -272,6 +303,15 @@ class Transcript:
             if isinstance(title, str) and title.strip():
                 self.titles[kind] = clean_name(title.strip(), "")
             return
+        if kind == "summary":
+            summary = obj.get("summary")
+            if isinstance(summary, str) and summary.strip():
+                self.titles["summary"] = clean_name(" ".join(summary.split()), "")
+            return
+        if kind == "user" and "prompt" not in self.titles:
+            prompt = _prompt(obj)
+            if prompt:
+                self.titles["prompt"] = prompt
         if kind == "progress":  # older Claude Code: a subagent's line in the parent's
             data = obj.get("data")
             inner = data.get("message") if isinstance(data, dict) else None

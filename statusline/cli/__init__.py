@@ -68,8 +68,8 @@ def cli() -> None:
     """costline: Claude Code's status line with this session's and today's cost.
 
     \b
-    Configure it in ~/.claude/settings.json:
-      {"statusLine": {"type": "command", "command": "costline"}}
+    Set it up with `costline install`: it points the statusLine in
+    ~/.claude/settings.json at this install's launcher (--dry-run shows it).
     \b
     Examples:
       costline < samples/payload-opus.json     render one status line
@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except click.UsageError as exc:
         hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-        click.echo(f"costline: {exc.format_message()}{hint}", err=True)
+        message = " ".join(exc.format_message().split())  # click lists choices one per line
+        click.echo(f"costline: {message}{hint}", err=True)
         return exc.exit_code
     except click.ClickException as exc:
         click.echo(f"costline: {exc.format_message()}", err=True)

@@ -109,15 +109,43 @@ def preview(theme: str | None, each: bool, payload: str | None) -> None:
     source = Path(payload) if payload else Path(__file__).resolve().parent.parent / "sample_payload.json"
     raw = source.read_bytes()
     if each:
-        _preview_each(raw, theme or "default")
-        return
-    for name in [theme] if theme else ["default", "plain", "powerline"]:
-        env = dict(os.environ, COSTLINE_THEME=name)
-        click.echo(f"{name:>9}  {build_line(raw, env, time.time(), [])}")
+        shown = _preview_each(raw, theme or "default")
+    else:
+        shown = []
+        for name in [theme] if theme else ["default", "plain", "powerline"]:
+            env = dict(os.environ, COSTLINE_THEME=name)
+            shown.append(build_line(raw, env, time.time(), [], record=False))
+            click.echo(f"{name:>9}  {shown[-1]}")
+    for note in notes(shown):
+        click.echo(f"note: {note}")
 
 
-def _preview_each(raw: bytes, theme: str) -> None:
-    """Each segment of the registry alone, as it would show for this payload (or `(nothing)`)."""
+def notes(shown: list[str]) -> list[str]:
+    """What a first look at the line may not tell: each said once, when the preview shows it."""
+    text = "\n".join(shown)
+    found = []
+    if "…" in text or "... " in text:  # (the plain theme's)
+        found.append(
+            "a figure ending in … is still being computed, a floor until then: the status line's"
+            " first run indexes your Claude Code logs in the background (costline index refresh:"
+            " now)"
+        )
+    if "API-eq" in text:
+        found.append(
+            "API-eq: Pro/Max usage at API prices (no per-token bill); said once, it covers every"
+            " dollar figure on the line"
+        )
+    if " session" in text and " today" in text:
+        found.append(
+            "session is the payload's own figure, today your own logs' (a preview adds nothing"
+            " of the payload to it)"
+        )
+    return found
+
+
+def _preview_each(raw: bytes, theme: str) -> list[str]:
+    """Each segment of the registry alone, as it would show for this payload (or `(nothing)`);
+    the rows printed."""
     import os
     import time
 
@@ -125,11 +153,24 @@ def _preview_each(raw: bytes, theme: str) -> None:
     from statusline.look import compose, use_color
     from statusline.paths import cache_dir
     from statusline.payload import parse_payload
+    from statusline.render import label_api_equivalent
     from statusline.segments import SEGMENTS, run_segments
 
     payload, _problem = parse_payload(raw)
     ctx = Context(payload, time.time(), os.environ, cache_dir())
+    ctx.record = False
+    try:
+        ctx.index_state()
+    except OSError:  # no cache dir costline may use: figures show as the render shows them
+        pass
+    ctx.track_limits()  # the samples renders recorded, for the pace
     color = use_color(os.environ, [])
+    rows = []
     for name in SEGMENTS:
-        shown = [(spans, priority) for spans, priority, _ in run_segments(ctx, [name])]
-        click.echo(f"{name:>12}  {compose(shown, color, None, theme) if shown else '(nothing)'}")
+        shown = run_segments(ctx, [name])
+        if ctx.is_subscription:
+            label_api_equivalent([shown])
+        parts = [(spans, priority) for spans, priority, _ in shown]
+        rows.append(compose(parts, color, None, theme) if parts else "(nothing)")
+        click.echo(f"{name:>12}  {rows[-1]}")
+    return rows

@@ -1,10 +1,12 @@
-"""`costline doctor`: one line per check, ✓ or ✗ with the fix; non-zero exit when one fails."""
+"""`costline doctor`: one line per check, ✓, ⚠ (worth knowing, nothing broken) or ✗ with the fix;
+non-zero exit when one fails."""
 
 from __future__ import annotations
 
 import os
 import platform
 import shlex
+import stat
 import statistics
 import subprocess
 import sys
@@ -25,7 +27,6 @@ from statusline.paths import (
     claude_config_dirs,
     config_dir_of,
     config_location,
-    config_path,
     config_refusal,
 )
 
@@ -39,6 +40,8 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+    # Not ok, but nothing is broken (no Claude Code logs yet): ⚠, and doctor still exits 0.
+    warning: bool = False
 
 
 def check_versions() -> Check:
@@ -165,7 +168,8 @@ def check_config_dirs() -> Check:
         "claude logs",
         ok,
         "; ".join(parts),
-        "" if ok else "no transcripts yet: use Claude Code, or set CLAUDE_CONFIG_DIR",
+        "" if ok else "none yet: today counts them once Claude Code writes some (or set CLAUDE_CONFIG_DIR)",
+        warning=not ok,  # a machine that has not used Claude Code yet: nothing to fix
     )
 
 
@@ -199,6 +203,11 @@ def cache_findings(path: str, most: int = 5) -> list[str]:
             except OSError:
                 continue
             problem = f"{full} is a link" if os.path.islink(full) else _untrusted(full, st)
+            if problem is None and not stat.S_ISDIR(st.st_mode):
+                if not stat.S_ISREG(st.st_mode):
+                    problem = f"{full} is a FIFO, socket or device (a read would block or fail)"
+                elif st.st_nlink != 1:
+                    problem = f"{full} is hard-linked ({st.st_nlink} names: writes would reach another file)"
             if problem:
                 found.append(problem)
             if len(found) >= most:
@@ -226,6 +235,16 @@ def check_cache() -> Check:
         findings = cache_findings(path) if os.path.isdir(path) else []
     except OSError:
         findings = []
+    if refused and refused.startswith("cache dir in "):  # a parent others could change
+        where = refused.removeprefix("cache dir in ")
+        return Check(
+            "cache",
+            False,
+            f"{path}: a folder above it, {where}: others could put their own folder in its place;"
+            f" not used, today shows $? ({refused}){ignored}",
+            "set COSTLINE_CACHE_DIR to a folder whose parents only you or root can change"
+            " (or chmod o-w,g-w that parent, or chmod +t for a shared one like /tmp)",
+        )
     if refused or findings:
         first = findings[0] if findings else f"{path}: {refused}"
         if first == f"{path} is writable by others" and len(findings) == 1:
@@ -262,7 +281,7 @@ def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]
     return found if isinstance(found, list) else [found]
 
 
-def check_index() -> Check:
+def check_index(has_logs: bool = True) -> Check:
     from statusline.cli.index import collect_status
     from statusline.index.store import Store
 
@@ -276,6 +295,8 @@ def check_index() -> Check:
         f"{info['unreadable']} unreadable files, last full scan {when}"
     )
     ok = isinstance(age, float) and age < 86400
+    if not ok and not has_logs:  # nothing to index yet: the first render builds it
+        return Check("index", False, detail, "nothing to index yet", warning=True)
     return Check("index", ok, detail, "" if ok else "costline index refresh")
 
 
@@ -374,12 +395,13 @@ def doctor(as_json: bool, no_timing: bool) -> None:
     Example:
       costline doctor
     """
+    logs = check_config_dirs()
     checks = [
         check_versions(),
         *check_settings(),
-        check_config_dirs(),
+        logs,
         check_cache(),
-        *_guarded("index", check_index),
+        *_guarded("index", lambda: check_index(has_logs=logs.ok)),
         *_guarded("pricing", check_pricing),
         check_config(),
         check_color(),
@@ -388,16 +410,17 @@ def doctor(as_json: bool, no_timing: bool) -> None:
         checks.append(check_render())
     from statusline.settings_file import mask_command
 
-    checks = [Check(c.name, c.ok, mask_command(c.detail), c.fix) for c in checks]  # commands' secrets
-    failed = [c for c in checks if not c.ok]
+    checks = [  # commands' secrets masked
+        Check(c.name, c.ok, mask_command(c.detail), c.fix, c.warning) for c in checks
+    ]
+    failed = [c for c in checks if not c.ok and not c.warning]
     if as_json:
         from statusline.cli import emit_json
 
         emit_json({"ok": not failed, "checks": [asdict(c) for c in checks]})
     else:
         for c in checks:
-            mark = "✓" if c.ok else "✗"
+            mark = "✓" if c.ok else "⚠" if c.warning else "✗"
             click.echo(f"{mark} {c.name}: {c.detail}" + (f"  → {c.fix}" if c.fix else ""))
-        click.echo(f"config file: {config_path()}", err=True)
     if failed:
         sys.exit(1)

@@ -83,6 +83,8 @@ def refresh(background: bool) -> None:
     fd = try_job_lock(cache, "bg.lock") if background else hold_refresh_lock(cache)
     if fd is None:
         return
+    if not background:  # renders need not start another refresh for a minute (a render's does this)
+        _store().mark_refresh_started(time.time())
     progress = _Progress(quiet=background)
     _trace(cache, "start")
     try:

@@ -43,9 +43,14 @@ def script(python: str, parent: str) -> str:
 
 
 def _folders() -> list[str]:
-    """Where a launcher may go: beside this Python (a venv's bin), else the user's data dir."""
-    data = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
-    return [os.path.dirname(sys.executable), os.path.join(data, "costline", "bin")]
+    """Where a launcher may go: beside this Python (a venv's bin), else the user's data dir;
+    never a relative one (Claude Code would run it from each project's folder)."""
+    from statusline.paths import _absolute_env, home_dir
+
+    home = home_dir()
+    data = _absolute_env("XDG_DATA_HOME") or (os.path.join(home, ".local", "share") if home else None)
+    folders = [os.path.dirname(os.path.abspath(sys.executable))]
+    return [*folders, os.path.join(data, "costline", "bin")] if data else folders
 
 
 def plan() -> tuple[str, str, str] | None:

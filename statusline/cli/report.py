@@ -133,7 +133,7 @@ def _period_report(
         emit_json(doc)
         return
     if chart is not None:
-        _chart(selected[-chart:] if chart else selected, extra)
+        _chart(calendar_days(rows, chart, since, until, tz), extra)
         return
     table_rows = []
     show_extra = any(extra.get(k) for k in keys)  # a column only when there is something in it
@@ -181,13 +181,30 @@ def _short(model: str) -> str:
     return model.removeprefix("claude-")
 
 
+def calendar_days(
+    rows: dict[str, rp.Row], n: int, since: str | None, until: str | None, tz: object
+) -> list[rp.Row]:
+    """The last `n` calendar days to --until (default today), days without usage as $0 rows, none
+    before --since; `n` 0: from the first day with usage."""
+    from datetime import date, timedelta
+
+    end = date.fromisoformat(until or rp.local_date(int(time.time() * 1000), tz))  # type: ignore[arg-type]
+    first = end - timedelta(days=n - 1) if n else date.fromisoformat(min(rows, default=end.isoformat()))
+    if since:
+        first = max(first, date.fromisoformat(since))
+    days = [(first + timedelta(days=i)).isoformat() for i in range((end - first).days + 1)]
+    return [rows.get(day) or rp.Row(day) for day in days]
+
+
 def _chart(rows: list[rp.Row], unlogged: dict[str, float]) -> None:
     """A horizontal bar per day (unlogged spend included, as the status line's today),
     scaled to the terminal width; colour unless NO_COLOR."""
-    if not rows:
-        click.echo("no usage in this range")
-        return
     costs = [r.cost + unlogged.get(r.key, 0.0) for r in rows]
+    if not any(costs):
+        click.echo(
+            f"no usage in the {len(rows)} days to {rows[-1].key}" if rows else "no usage in this range"
+        )
+        return
     width = shutil.get_terminal_size((80, 20)).columns
     label_w = max(len(r.key) for r in rows)
     money_w = max(len(money(c, r.unknown)) for r, c in zip(rows, costs, strict=True))
@@ -247,7 +264,8 @@ def report() -> None:
     default=None,
     is_flag=False,
     flag_value=30,
-    help="Bar chart of the last N days (default 30) instead of a table.",
+    help="Bar chart of the last N calendar days to --until or today (default 30; 0: since the first"
+    " day with usage) instead of a table.",
 )
 def daily(
     since: str | None,

@@ -83,7 +83,7 @@ def by(
       costline report by tool --since 20261101
       costline report by mcp --json
     """
-    from statusline.attrib.breakdown import CATCH_ALL, Attribution, breakdown
+    from statusline.attrib.breakdown import Attribution, breakdown
 
     store, pricer, tz = prepare(not no_refresh, timezone)
     attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
@@ -125,14 +125,13 @@ def by(
     table_rows = [
         _by_row(name, b.cost, b.unknown, b.tokens, total) for name, b in zip(shown, rows, strict=True)
     ]
-    # Costliest first, catch-alls last: past `top` named rows, the rest are summed in one row.
-    named = sum(1 for b in rows if b.name not in CATCH_ALL)
-    if top and named > top + 1:
-        rest = rows[top:named]
+    # Costliest first: past `top` rows, the cheaper tail is summed in one row.
+    if top and len(rows) > top + 1:  # a row that sums one row would hide its name for nothing
+        rest = rows[top:]
         cost = sum(b.cost for b in rest)
         tokens = [sum(b.tokens[i] for b in rest) for i in range(4)]
         rest_unknown = set().union(*(b.unknown for b in rest))
-        table_rows[top:named] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
+        table_rows[top:] = [_by_row(f"{len(rest):,} more", cost, rest_unknown, tokens, total)]
     sums = [sum(b.tokens[i] for b in rows) for i in range(4)]
     table_rows.append(["Total", money(total, unknown), "100.0%", *(f"{round(t):,}" for t in sums)])
     name = Column(_BY_HEADER[kind], TEXT, least=12, middle=kind == "project")
@@ -162,7 +161,11 @@ def _by_row(name: str, cost: float, unknown: set[str], tokens: list[float], tota
 
 @click.command()
 @click.option("-o", "--output", default="costline-report.html", show_default=True, help="File to write.")
-@click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (default: a year ago).")
+@click.option(
+    "--since",
+    callback=lambda c, p, v: day_arg(v),
+    help="First day (default: the first day with usage, at most a year ago).",
+)
 @click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (default: today).")
 @click.option("--open", "open_it", is_flag=True, help="Open the file in the default browser.")
 @click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
@@ -186,9 +189,7 @@ def html(
     store, pricer, tz = prepare(not no_refresh, timezone)
     now_ms = int(time.time() * 1000)
     until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
-    if not since:
-        since = rp.local_date(now_ms - 364 * 86_400_000, tz)  # type: ignore[arg-type]
-    if since > until:
+    if since and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}")
     attribution = attribution_now()
     assert isinstance(attribution, Attribution)
@@ -202,7 +203,9 @@ def html(
             fh.write(page)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {since} – {until}, ${data.total:,.2f})")
+    left_out = f"; ${data.outside_total:,.2f} outside the range" if data.outside_days else ""
+    range_ = f"{data.first_day} – {data.last_day}"
+    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {range_}, ${data.total:,.2f}{left_out})")
     if open_it:
         import webbrowser
 

@@ -16,11 +16,14 @@ from statusline.attrib.breakdown import Attribution, day_start_ms
 from statusline.attrib.breakdown import breakdowns as all_breakdowns
 from statusline.html.page import Bucket, PageData, SessionRow
 from statusline.index.store import Store
+from statusline.pricing import normalise
+from statusline.segments import short_model_name
 from statusline.timeutil import DAY_MS
 
 AVERAGE_DAY_USD = 6.0  # Anthropic: Claude Code averages about $6 per developer per day
 P90_DAY_USD = 12.0  # and stays under $12 on 90% of days
 TOP_SESSIONS = 20
+RANGE_DAYS = 365  # the default range's most days
 NOTES = {
     "agent": "Exact: each agent's own requests.",
     "tool": "Estimate: a tool's calls by their characters, its results by the context they occupy"
@@ -53,7 +56,7 @@ def collect(
     store: Store,
     pricer: rp.Pricer,
     tz: tzinfo | None,
-    since: str,
+    since: str | None,
     until: str,
     unlogged_by_day: dict[str, float],
     attribution: Attribution,
@@ -61,9 +64,13 @@ def collect(
     monthly_budget: float | None,
     now_ms: int | None = None,
 ) -> PageData:
-    """The page for the local days since..until (inclusive)."""
+    """The page for the local days since..until (inclusive); since None: from the first day
+    with usage, at most RANGE_DAYS before until (3 days of use are not a year of empty days)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     per_day = rp.grouped(store, pricer, "day", tz)
+    if since is None:
+        since = first_day(per_day, unlogged_by_day, until)
+    outside = sorted(d for d, r in per_day.items() if (d < since or d > until) and r.cost > 0)
     days = [
         (day, per_day[day].cost if day in per_day else 0.0, unlogged_by_day.get(day, 0.0))
         for day in _days_between(since, until)
@@ -108,6 +115,7 @@ def collect(
         last_day = rp.local_date(row.last_ms, tz)
         if since <= last_day <= until:
             top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
+            top_model = model_name(top_model)
             when = (row.first_ms, row.last_ms)
             title = attribution.titles.get(row.key, "")
             sessions.append(SessionRow(row.key, row.project, title, top_model, row.cost, *when))
@@ -131,4 +139,22 @@ def collect(
         total=sum(cost for _d, cost, _u in days),
         unlogged_total=sum(u for _d, _c, u in days),
         unknown_models=sorted(unknown),
+        outside_total=sum(per_day[d].cost for d in outside),
+        outside_days=outside,
     )
+
+
+def model_name(model_id: str) -> str:
+    """A Claude model as the status line names it (`claude-opus-4-6` → Opus 4.6); any other id
+    as it is, not dressed up as a name it is not."""
+    name, _ = normalise(model_id)
+    return (short_model_name(None, model_id) or model_id) if name.startswith("claude-") else model_id
+
+
+def first_day(per_day: dict[str, rp.Row], unlogged_by_day: dict[str, float], until: str) -> str:
+    """The first day with usage up to `until`, but not more than RANGE_DAYS before it."""
+    earliest = datetime.fromordinal(datetime.strptime(until, "%Y-%m-%d").toordinal() - RANGE_DAYS + 1)
+    floor = earliest.strftime("%Y-%m-%d")
+    used = [d for d, r in per_day.items() if r.cost > 0 or sum(r.tokens) > 0]
+    used += [d for d, usd in unlogged_by_day.items() if usd > 0]
+    return max(floor, min((d for d in used if d <= until), default=until))

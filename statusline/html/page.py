@@ -14,7 +14,6 @@ import math
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from statusline.attrib.breakdown import CATCH_ALL
 from statusline.html import svg
 from statusline.html.svg import esc_attr, esc_text
 
@@ -34,6 +33,7 @@ NAME_CHARS = 160  # longer names show their start and end: a 20,000-character ti
 UNKNOWN_MAX = 20  # unpriced models named in the warning
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 EMPTY = '<p class="empty">No usage in this range.</p>'
+REF_REACH = 1.5  # a reference line is drawn when within this many times the busiest day
 
 
 @dataclass
@@ -81,6 +81,9 @@ class PageData:
     total: float = 0.0  # transcript cost in range
     unlogged_total: float = 0.0  # reported by Claude Code but never logged: shown apart
     unknown_models: list[str] = field(default_factory=list)
+    # Transcript cost on days before or after the range (`report daily` counts it), and those days.
+    outside_total: float = 0.0
+    outside_days: list[str] = field(default_factory=list)
 
 
 CSS = """\
@@ -108,15 +111,18 @@ section{background:var(--card);border:1px solid var(--line);border-radius:8px;pa
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:10px;
 background:none;border:0;padding:0}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:10px 14px}
-.card b{display:block;font-size:1.45rem;font-variant-numeric:tabular-nums}
+.card b{display:block;font-size:1.45rem;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 .card span{color:var(--muted);font-size:.85rem}
 .big{font-size:1.6rem;font-weight:600;font-variant-numeric:tabular-nums;margin:0}
 .legend{list-style:none;padding:0;margin:0 0 6px;display:flex;flex-wrap:wrap;gap:14px;font-size:.85rem}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .sw.b{background:var(--bar)}.sw.u{background:var(--unl)}.sw.proj{background:var(--proj)}
 .sw.ref,.sw.bud{background:var(--ref);height:3px;vertical-align:3px}.sw.bud{background:var(--bud)}
-.chart{display:block;width:100%;height:auto;overflow:visible}
-.chart text{font-size:11px;fill:var(--muted)}
+.plot{display:grid;grid-template-columns:3.6em minmax(0,1fr)}.plot>.chart{grid-column:2}
+.chart,.yax{display:block;width:100%;overflow:visible}
+.chart text,.yax text{font-size:11px;fill:var(--muted)}
+.chart line,.chart rect{vector-effect:non-scaling-stroke}
+.chart .b{stroke:var(--bar)}.chart .u{stroke:var(--unl)}
 .chart .rl{fill:var(--ref);font-weight:600;paint-order:stroke;stroke:var(--card);stroke-width:3px}
 .chart .ml{fill:var(--fg);font-weight:600}
 .grid{stroke:var(--grid);stroke-width:1}.axis,.tick{stroke:var(--line);stroke-width:1}
@@ -141,6 +147,18 @@ th{font-weight:600;color:var(--muted)}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 details{margin-top:6px}summary{cursor:pointer;color:var(--muted)}
 footer{font-size:.85rem;margin-top:18px}
+.st .s,.st .l{white-space:normal}
+@media (max-width:800px){main{padding:12px 8px 32px}section{padding:12px 10px}h1{font-size:1.3rem}
+.cards{grid-template-columns:repeat(auto-fit,minmax(150px,1fr))}.card b{font-size:1.3rem}
+table,thead,tbody{display:block}colgroup{display:none}
+tr{display:grid;border-bottom:1px solid var(--line);padding:3px 0}th,td{border:0;padding:2px 4px}
+.bt tr{grid-template-columns:minmax(0,1fr) 4.4em 7.8em;grid-template-areas:"n n c" "b s k"}
+.bt tr>:nth-child(1){grid-area:n}.bt tr>:nth-child(2){grid-area:b}.bt tr>:nth-child(3){grid-area:c}
+.bt tr>:nth-child(4){grid-area:s}.bt tr>:nth-child(5){grid-area:k}
+.st tr{grid-template-columns:minmax(0,1fr) auto 7em;grid-template-areas:"t t c" "p p p" "m s l"}
+.st .t{grid-area:t}.st .c{grid-area:c}.st .p{grid-area:p}.st .m{grid-area:m}.st .s{grid-area:s}
+.st .l{grid-area:l}}
+@media (max-width:900px){.chart .minor{display:none}}
 """
 # A hash rather than 'unsafe-inline': only this exact stylesheet may apply, injected ones may not.
 _CSS_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
@@ -188,6 +206,7 @@ def render(data: PageData) -> str:
         f"{esc_text(data.last_day)} · days and times in {esc_text(tz_label)} · generated "
         f"{esc_text(data.generated)}</p></header>\n",
         _unknown(data.unknown_models),
+        _outside(data),
         _totals(data),
         _daily(data),
         _unlogged(data),
@@ -222,7 +241,8 @@ def _capped(data: PageData) -> PageData:
     ]
     sessions = [replace(s, model=short(s.model)) for s in sessions]
     breakdowns = {
-        key: _fold([replace(b, name=short(b.name)) for b in rows]) for key, rows in data.breakdowns.items()
+        key: _fold(sorted((replace(b, name=short(b.name)) for b in rows), key=lambda b: -svg.finite(b.cost)))
+        for key, rows in data.breakdowns.items()
     }
     unknown = [short(m) for m in data.unknown_models[:UNKNOWN_MAX]]
     if len(data.unknown_models) > UNKNOWN_MAX:
@@ -231,12 +251,11 @@ def _capped(data: PageData) -> PageData:
 
 
 def _fold(rows: list[Bucket]) -> list[Bucket]:
-    """The ROWS_MAX costliest rows, one row with the rest's summed figures, then the catch-alls
-    (rows come costliest first, catch-alls last, as `report by` gives them)."""
-    named = [b for b in rows if b.name not in CATCH_ALL]
-    if len(named) <= ROWS_MAX + 1:  # a row that sums one row would hide its name for nothing
+    """The ROWS_MAX costliest rows (rows come costliest first, whatever their kind), then one
+    row with the rest's summed figures."""
+    if len(rows) <= ROWS_MAX + 1:  # a row that sums one row would hide its name for nothing
         return rows
-    rest = named[ROWS_MAX:]
+    rest = rows[ROWS_MAX:]
     count = sum(b.folded or 1 for b in rest)
     folded = Bucket(
         f"{count:,} more",
@@ -245,7 +264,7 @@ def _fold(rows: list[Bucket]) -> list[Bucket]:
         sum(int(svg.finite(b.tokens)) for b in rest),
         count,
     )
-    return [*named[:ROWS_MAX], folded, *(b for b in rows if b.name in CATCH_ALL)]
+    return [*rows[:ROWS_MAX], folded]
 
 
 def _zone(name: str) -> tuple[tzinfo, str]:
@@ -314,6 +333,28 @@ def _unknown(models: list[str]) -> str:
     )
 
 
+def _outside(data: PageData) -> str:
+    """Usage this page leaves out, said plainly: its total must not pass for the whole history."""
+    days = sorted(data.outside_days)
+    if not days:
+        return ""
+    n = len(days)
+    when = f"from {days[0]}" if n == 1 else f"from {days[0]} to {days[-1]}"
+    flags = []
+    if days[0] < data.first_day:
+        flags.append(f"--since {days[0].replace('-', '')}")
+    if days[-1] > data.last_day:
+        flags.append(f"--until {days[-1].replace('-', '')}")
+    hint = (
+        f" `costline report html {' '.join(flags)}` includes {'it' if n == 1 else 'them'}." if flags else ""
+    )
+    return (
+        f'<p class="warn" role="note">{esc_text(money(data.outside_total))} of transcript cost on {n:,} '
+        f"day{'' if n == 1 else 's'} outside this page's range ({esc_text(when)}); `report daily` counts "
+        f"{'it' if n == 1 else 'them'}.{esc_text(hint)}</p>\n"
+    )
+
+
 def _card(value: str, caption: str) -> str:
     return f'<div class="card"><b>{esc_text(value)}</b><span>{esc_text(caption)}</span></div>'
 
@@ -322,9 +363,10 @@ def _totals(data: PageData) -> str:
     active = [d for d in data.days if svg.finite(d[1]) > 0 or svg.finite(d[2]) > 0]
     cards = [
         _card(money(data.total), "transcript cost in range"),
-        _card(money(data.unlogged_total), "unlogged spend, shown apart"),
         _card(f"{len(active)} of {len(data.days)}", "days with usage"),
     ]
+    if svg.finite(data.unlogged_total) > 0:  # else an empty card: the Unlogged section says none
+        cards.insert(1, _card(money(data.unlogged_total), "unlogged spend, shown apart"))
     if active:
         cards.append(_card(money(svg.finite(data.total) / len(active)), "per day with usage"))
         day, cost, _ = max(active, key=lambda d: svg.finite(d[1]))
@@ -345,10 +387,18 @@ def _daily(data: PageData) -> str:
         (label, (t, u), _day_tip(day, t, u))
         for (day, t, u), label in zip(data.days, _axis([d[0] for d in data.days]), strict=True)
     ]
-    legend = [("b", "transcript cost"), ("u", "unlogged (reported, not in transcripts)")]
-    legend += [("ref", text) for text, _ in data.reference_lines]
+    # The scale fits the data: a reference line far above the bars would flatten them to slivers.
+    peak = max(max(0.0, svg.finite(t)) + max(0.0, svg.finite(u)) for _, t, u in data.days)
+    refs = [(text, v) for text, v in data.reference_lines if svg.finite(v) <= REF_REACH * peak]
+    legend = [("b", "transcript cost")]
+    if any(svg.finite(u) > 0 for _, _, u in data.days):
+        legend.append(("u", "unlogged (reported, not in transcripts)"))
+    legend += [
+        ("ref", text if (text, v) in refs else f"{text} (above this scale)")
+        for text, v in data.reference_lines
+    ]
     chart = svg.bar_chart(
-        columns, ("b", "u"), "Daily spend in USD, transcript and unlogged", money_tick, data.reference_lines
+        columns, ("b", "u"), "Daily spend in USD, transcript and unlogged", money_tick, refs
     )
     return f"{head}{_legend(legend)}{chart}</section>\n"
 
@@ -387,6 +437,14 @@ def _month(data: PageData) -> str:
     mtd = svg.finite(data.month_to_date)
     proj = None if data.month_projection is None else svg.finite(data.month_projection)
     budget = None if data.monthly_budget is None else svg.finite(data.monthly_budget)
+    if mtd <= 0 and not proj and budget is None:  # $0.00 over an empty bar says nothing
+        used = [day for day, t, u in data.days if svg.finite(t) > 0 or svg.finite(u) > 0]
+        last = f"; the last day with usage was {used[-1]}" if used else ""
+        month = f"in {data.month}" if data.month else "this month"
+        return (
+            f'<section id="month"><h2>This month</h2><p class="empty">No spend yet '
+            f"{esc_text(month)}{esc_text(last)}.</p></section>\n"
+        )
     facts = [f"<b>{esc_text(money(mtd))}</b> so far in {esc_text(data.month)}"]
     facts.append(
         f"projected {esc_text(money(proj))} by month end" if proj is not None else "no projection yet"
@@ -485,7 +543,7 @@ def _bucket_tip(b: Bucket) -> str:
 def _bucket_table(name: str, rows: list[Bucket], offset: int, peak: float, hidden_head: bool) -> str:
     cls = ' class="vh"' if hidden_head else ""
     out = [
-        '<table><colgroup><col><col class="w-bar"><col class="w-cost"><col class="w-share">'
+        '<table class="bt"><colgroup><col><col class="w-bar"><col class="w-cost"><col class="w-share">'
         '<col class="w-tok"></colgroup>',
         f'<thead{cls}><tr><th>{name}</th><th>Relative cost</th><th class="r">Cost</th>'
         '<th class="r">Share</th><th class="r">Tokens</th></tr></thead><tbody>',
@@ -510,18 +568,18 @@ def _sessions(rows: list[SessionRow], tz: tzinfo) -> str:
         return f'{head}<p class="empty">No sessions in this range.</p></section>\n'
     out = [
         head,
-        '<table><colgroup><col class="w-cost"><col><col class="w-proj"><col class="w-model">'
+        '<table class="st"><colgroup><col class="w-cost"><col><col class="w-proj"><col class="w-model">'
         '<col class="w-time"><col class="w-len"></colgroup>'
-        '<thead><tr><th class="r">Cost</th><th>Session</th><th>Project</th><th>Model</th>'
-        '<th class="r">Started</th><th class="r">Length</th></tr></thead><tbody>',
+        '<thead><tr><th class="r c">Cost</th><th class="t">Session</th><th class="p">Project</th>'
+        '<th class="m">Model</th><th class="r s">Started</th><th class="r l">Length</th></tr></thead><tbody>',
     ]
     for s in rows:
         title = esc_text(s.title) if s.title else '<span class="empty">(untitled)</span>'
         out.append(
-            f'<tr><td class="r">{esc_text(money(s.cost))}</td><td class="n">{title}<br>'
-            f'<span class="id">{esc_text(s.session)}</span></td><td class="n">{esc_text(s.project)}</td>'
-            f'<td class="n">{esc_text(s.model)}</td><td class="r">{esc_text(_clock(s.first_ms, tz))}</td>'
-            f'<td class="r">{_length(s.first_ms, s.last_ms)}</td></tr>'
+            f'<tr><td class="r c">{esc_text(money(s.cost))}</td><td class="n t">{title}<br>'
+            f'<span class="id">{esc_text(s.session)}</span></td><td class="n p">{esc_text(s.project)}</td>'
+            f'<td class="n m">{esc_text(s.model)}</td><td class="r s">{esc_text(_clock(s.first_ms, tz))}</td>'
+            f'<td class="r l">{_length(s.first_ms, s.last_ms)}</td></tr>'
         )
     out.append("</tbody></table></section>\n")
     return "".join(out)

@@ -14,9 +14,8 @@ from collections.abc import Callable, Sequence
 
 from statusline.look import UNPRINTABLE
 
-WIDTH = 1000.0  # viewBox width of every chart; the page scales it to the column
-LEFT = 56.0  # room for the y-axis labels; the daily bars and the block strip share it, so they line up
-RIGHT = 12.0
+WIDTH = 1000.0  # viewBox width of a chart's shapes, stretched to the column; its text is not
+AXIS = 6.0  # px between a y label and the plot
 
 # What the terminal never gets (look.UNPRINTABLE: controls, bidi and other format characters,
 # line and paragraph separators) would be invisible, reorder a label or break a one-line one:
@@ -96,10 +95,32 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
 
 
 def _svg(height: float, label: str, body: list[str], cls: str = "chart") -> str:
+    """A bar as wide as its column: shapes in a WIDTH-wide box stretched to fit, `height` px tall."""
     return (
-        f'<svg class="{cls}" viewBox="0 0 {num(WIDTH)} {num(height)}" role="img" '
-        f'aria-label="{esc_attr(label)}"><title>{esc_svg(label)}</title>{"".join(body)}</svg>'
+        f'<svg class="{cls}" width="100%" height="{num(height)}" viewBox="0 0 {num(WIDTH)} {num(height)}" '
+        f'preserveAspectRatio="none" role="img" aria-label="{esc_attr(label)}">'
+        f"<title>{esc_svg(label)}</title>{''.join(body)}</svg>"
     )
+
+
+def _chart(height: float, label: str, shapes: list[str], texts: list[str]) -> str:
+    """A chart as wide as its column and `height` px tall. Its shapes are drawn in a WIDTH-wide
+    box stretched to that width, its text over them in CSS pixels (x as a percentage): a phone
+    narrows the bars but does not shrink the labels to 4 px, as one scaled viewBox did."""
+    h = num(height)
+    return (
+        f'<svg class="chart" width="100%" height="{h}" role="img" aria-label="{esc_attr(label)}">'
+        f"<title>{esc_svg(label)}</title>"
+        f'<svg width="100%" height="{h}" viewBox="0 0 {num(WIDTH)} {h}" preserveAspectRatio="none" '
+        f'aria-hidden="true">{"".join(shapes)}</svg>{"".join(texts)}</svg>'
+    )
+
+
+def _y_axis(height: float, labels: list[tuple[float, str]]) -> str:
+    """The y labels, right-aligned in the gutter left of a chart (`.plot` lays the two out)."""
+    at = f'class="ax" x="100%" dx="-{num(AXIS)}" text-anchor="end"'
+    body = "".join(f'<text {at} y="{num(y + 4)}">{esc_svg(text)}</text>' for y, text in labels)
+    return f'<svg class="yax" width="100%" height="{num(height)}" aria-hidden="true">{body}</svg>'
 
 
 def _rect(cls: str, x: float, y: float, w: float, h: float, tip: str = "") -> str:
@@ -110,12 +131,16 @@ def _rect(cls: str, x: float, y: float, w: float, h: float, tip: str = "") -> st
     return f"{shape}><title>{esc_svg(tip)}</title></rect>" if tip else shape + "/>"
 
 
-def _label(cls: str, x: float, y: float, text: str, anchor: str = "start") -> str:
+def _label(cls: str, x: float, y: float, text: str, anchor: str = "start", dx: float = 0.0) -> str:
+    """Text at x (in WIDTH units, written as a percentage of the chart's width) and y (px)."""
     where = "" if anchor == "start" else f' text-anchor="{anchor}"'
-    return f'<text class="{cls}" x="{num(x)}" y="{num(y)}"{where}>{esc_svg(text)}</text>'
+    shift = f' dx="{num(dx)}"' if dx else ""
+    return (
+        f'<text class="{cls}" x="{num(100 * x / WIDTH)}%"{shift} y="{num(y)}"{where}>{esc_svg(text)}</text>'
+    )
 
 
-def _hline(cls: str, y: float, x1: float = LEFT, x2: float = WIDTH - RIGHT) -> str:
+def _hline(cls: str, y: float, x1: float = 0.0, x2: float = WIDTH) -> str:
     return f'<line class="{cls}" x1="{num(x1)}" x2="{num(x2)}" y1="{num(y)}" y2="{num(y)}"/>'
 
 
@@ -123,8 +148,31 @@ def _vline(cls: str, x: float, y1: float, y2: float) -> str:
     return f'<line class="{cls}" x1="{num(x)}" x2="{num(x)}" y1="{num(y1)}" y2="{num(y2)}"/>'
 
 
-def ref_lines(refs: Sequence[tuple[str, float]], y_of: Callable[[float], float], top: float) -> list[str]:
-    """Dashed horizontal lines with their labels; a label that would overlap the one below moves left."""
+def _ticks(
+    ticks: Sequence[tuple[float, float, str]], bottom: float, height: float
+) -> tuple[list[str], list[str]]:
+    """Tick marks at x and their labels, for (x, end of what is labelled, text) in WIDTH units.
+    A label starts at its tick, or near the right edge ends at the end of its day. A narrow
+    screen hides the labels of class `minor` and keeps at most 5."""
+    shapes, texts = [], []
+    step = math.ceil(len(ticks) / 5)
+    for k, (x, end, text) in enumerate(ticks):
+        shapes.append(_vline("tick", x, bottom, bottom + 4))
+        cls = "ax minor" if k % step else "ax"
+        if x > WIDTH * 0.88:
+            texts.append(_label(cls, end, height - 6, text, "end", -2))
+        else:
+            texts.append(_label(cls, x, height - 6, text, "start", 2))
+    return shapes, texts
+
+
+def ref_lines(refs: Sequence[tuple[str, float]], y_of: Callable[[float], float]) -> list[str]:
+    """Dashed horizontal lines across the chart (their labels: ref_labels)."""
+    return [_hline("ref", y_of(finite(v))) for _, v in refs if finite(v) >= 0]
+
+
+def ref_labels(refs: Sequence[tuple[str, float]], y_of: Callable[[float], float], top: float) -> list[str]:
+    """The labels of reference lines, at the right; one that would overlap the one below moves left."""
     out: list[str] = []
     right: list[float] = []
     for text, value in sorted(refs, key=lambda r: finite(r[1])):
@@ -132,13 +180,12 @@ def ref_lines(refs: Sequence[tuple[str, float]], y_of: Callable[[float], float],
         if v < 0:
             continue
         y = y_of(v)
-        out.append(_hline("ref", y))
         ty = y - 4 if y - 4 >= top + 9 else y + 12
         if any(abs(ty - other) < 13 for other in right):
-            out.append(_label("rl", LEFT + 4, ty, text))
+            out.append(_label("rl", 0, ty, text, "start", 4))
         else:
             right.append(ty)
-            out.append(_label("rl", WIDTH - RIGHT - 2, ty, text, "end"))
+            out.append(_label("rl", WIDTH, ty, text, "end", -2))
     return out
 
 
@@ -159,14 +206,12 @@ def bar_chart(
     def y_of(v: float) -> float:
         return bottom - (bottom - top) * v / scale
 
-    out: list[str] = []
-    for t in ticks:
-        out.append(_hline("grid", y_of(t)))
-        out.append(_label("ax", LEFT - 6, y_of(t) + 4, fmt(t), "end"))
-    slot = (WIDTH - LEFT - RIGHT) / max(1, len(columns))
+    shapes = [_hline("grid", y_of(t)) for t in ticks]
+    slot = WIDTH / max(1, len(columns))
     width = min(slot * 0.8, 48.0) if slot >= 2.5 else slot  # a gap when there is room; no slabs
-    for i, (axis, values, tip) in enumerate(columns):
-        x = LEFT + i * slot
+    axis: list[tuple[float, float, str]] = []
+    for i, (text, values, tip) in enumerate(columns):
+        x = i * slot
         parts = [f"<g><title>{esc_svg(tip)}</title>", _rect("hit", x, top, slot, bottom - top)] if tip else []
         base = 0.0
         for value, cls in zip(values, classes, strict=False):
@@ -178,14 +223,15 @@ def bar_chart(
                 base += v
         if tip:
             parts.append("</g>")
-        out.extend(parts)
-        if axis:
-            out.append(_vline("tick", x, bottom, bottom + 4))
-            anchor = "end" if x > WIDTH - RIGHT - 40 else "start"
-            out.append(_label("ax", x + (2 if anchor == "start" else slot), height - 6, axis, anchor))
-    out.append(_hline("axis", bottom))
-    out.extend(ref_lines(refs, y_of, top))
-    return _svg(height, label, out)
+        shapes.extend(parts)
+        if text:
+            axis.append((x, x + slot, text))
+    shapes.append(_hline("axis", bottom))
+    shapes.extend(ref_lines(refs, y_of))
+    tick_shapes, texts = _ticks(axis, bottom, height)
+    texts.extend(ref_labels(refs, y_of, top))
+    chart = _chart(height, label, shapes + tick_shapes, texts)
+    return f'<div class="plot">{_y_axis(height, [(y_of(t), fmt(t)) for t in ticks])}{chart}</div>'
 
 
 def strip_chart(
@@ -197,28 +243,28 @@ def strip_chart(
     height: float = 70.0,
 ) -> str:
     """A thin timeline over [lo, hi]: each (start, end, value, tooltip) span is a bar whose height
-    and shade (classes k0…k5) grow with its value."""
+    and shade (classes k0…k5) grow with its value. It sits under the daily bars' plot, past the
+    same y-axis gutter, so that days line up."""
     top, bottom = 4.0, height - 20.0
-    k = (WIDTH - LEFT - RIGHT) / (hi - lo) if hi > lo else 0.0
+    k = WIDTH / (hi - lo) if hi > lo else 0.0
     peak = max((finite(v) for _, _, v, _ in spans), default=0.0)
-    out = [_hline("axis", bottom)]
+    shapes = [_hline("axis", bottom)]
     for start, end, value, tip in spans:
-        x0 = LEFT + (finite(start) - lo) * k
-        x1 = LEFT + (finite(end) - lo) * k
-        if x1 < LEFT or x0 > WIDTH - RIGHT:
+        x0 = (finite(start) - lo) * k
+        x1 = (finite(end) - lo) * k
+        if x1 < 0 or x0 > WIDTH:
             continue
-        x0, x1 = max(x0, LEFT), min(x1, WIDTH - RIGHT)
+        x0, x1 = max(x0, 0.0), min(x1, WIDTH)
         share = max(0.0, finite(value)) / peak if peak > 0 else 0.0
         level = min(5, 1 + int(share * 5)) if share > 0 else 0
         h = max(1.5, (bottom - top) * share)
-        out.append(_rect(f"k{level}", x0, bottom - h, max(0.6, x1 - x0), h, tip))
-    for at, text in ticks:
-        x = LEFT + (finite(at) - lo) * k
-        if LEFT <= x <= WIDTH - RIGHT:
-            out.append(_vline("tick", x, bottom, bottom + 4))
-            anchor = "end" if x > WIDTH - RIGHT - 40 else "start"
-            out.append(_label("ax", x + (2 if anchor == "start" else 0), height - 6, text, anchor))
-    return _svg(height, label, out)
+        shapes.append(_rect(f"k{level}", x0, bottom - h, max(0.6, x1 - x0), h, tip))
+    day = 86_400_000 * k  # a tick is a day's start; near the right edge its label ends with the day
+    at = [((finite(t) - lo) * k, text) for t, text in ticks]
+    tick_shapes, texts = _ticks(
+        [(x, min(x + day, WIDTH), text) for x, text in at if 0 <= x <= WIDTH], bottom, height
+    )
+    return f'<div class="plot">{_chart(height, label, shapes + tick_shapes, texts)}</div>'
 
 
 def gauge(
@@ -229,24 +275,26 @@ def gauge(
 ) -> str:
     """One horizontal track from zero: (value, class, tooltip) bars, drawn longest first so the
     shorter stay visible, and (value, class, label) marks such as a budget."""
-    pad = 4.0
     peak = max([finite(v) for v, _, _ in bars] + [finite(v) for v, _, _ in marks] + [0.0])
     scale = peak * 1.08 if peak > 0 else 1.0
     y, h = 26.0, 22.0
 
     def x_of(v: float) -> float:
-        return pad + (WIDTH - 2 * pad) * max(0.0, finite(v)) / scale
+        return WIDTH * max(0.0, finite(v)) / scale
 
-    out = [_rect("track", pad, y, WIDTH - 2 * pad, h)]
+    shapes = [_rect("track", 0, y, WIDTH, h)]
     for value, cls, tip in sorted(bars, key=lambda b: -finite(b[0])):
         if finite(value) > 0:
-            out.append(_rect(cls, pad, y, x_of(value) - pad, h, tip))
+            shapes.append(_rect(cls, 0, y, x_of(value), h, tip))
+    texts = []
     for value, cls, text in marks:
         x = x_of(value)
-        out.append(_vline(cls, x, y - 6, y + h + 6))
-        anchor = "end" if x > WIDTH * 0.75 else "start"
-        out.append(_label("ml", x + (-4 if anchor == "end" else 4), y - 9, text, anchor))
-    return _svg(height, label, out)
+        shapes.append(_vline(cls, x, y - 6, y + h + 6))
+        if x > WIDTH * 0.5:  # toward the right, the label ends at its mark
+            texts.append(_label("ml", x, y - 9, text, "end", -4))
+        else:
+            texts.append(_label("ml", x, y - 9, text, "start", 4))
+    return _chart(height, label, shapes, texts)
 
 
 def share_strip(parts: Sequence[tuple[float, str, str]], label: str, height: float = 16.0) -> str:

@@ -132,7 +132,7 @@ class Merge:
         # A folder of its own, never one a killed scan left (a pid is reused, a random name is
         # not), locked while this scan runs: a sweep removes it only once that lock is free.
         self.folder = store.path(f"spool-{fs.urandom(8).hex()}")
-        fs.makedirs(self.folder, mode=0o700)
+        fs.mkdir(self.folder, 0o700)  # a new folder (never one found there)
         self._folder_lock = fs.open_private(os.path.join(self.folder, SPOOL_LOCK), fs.O_RDWR)
         lock_file(self._folder_lock, blocking=False)
 
@@ -165,7 +165,7 @@ class Merge:
 
     def _spill(self) -> None:
         """Write the spool to one temp file, each hour's records as one marshal block."""
-        os.makedirs(self.folder, mode=0o700, exist_ok=True)
+        fs.make_private_folder(self.folder)  # never through a link planted there
         path = os.path.join(self.folder, f"{self.spill_files}.tmp")
         self.spill_files += 1
         blocks, offset = [], 0
@@ -428,7 +428,7 @@ class Merge:
         signatures, which the summaries hold, survive a rename)."""
         for day in day_names(os.path.join(staged, "hours")):
             folder = os.path.join(staged, "hours", day)
-            os.makedirs(self.store.path("hours", day), mode=0o700, exist_ok=True)
+            fs.make_private_folder(self.store.path("hours", day))
             for name in sorted(os.listdir(folder)):
                 os.replace(os.path.join(folder, name), self.store.path("hours", day, name))
         for day in day_names(os.path.join(staged, "days")):

@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 
+from statusline import fs
 from statusline.index.lines import fast_parser
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
 from statusline.index.store import (
@@ -170,8 +171,7 @@ def _saved_states(
     `packs`: the packs read so far, by path."""
     packs = {} if packs is None else packs
     try:
-        with open(store.path("groups", name), "rb") as fh:
-            group: object = marshal.loads(fh.read())
+        group: object = marshal.loads(fs.read_private(store.path("groups", name)))
     except FileNotFoundError:  # in its pack, if anywhere
         group = store.pack_entry(name, packs, peek=True)
     except (OSError, EOFError, ValueError, TypeError):

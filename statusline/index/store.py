@@ -98,10 +98,9 @@ def day_names(folder: str) -> list[str]:
 def read_marshal(path: str) -> dict[str, object] | None:
     """A marshal-dumped dict from `path`; None when missing, unreadable or not a dict."""
     try:
-        with open(path, "rb") as fh:
-            value = marshal.loads(fh.read())
+        value = marshal.loads(fs.read_private(path))
     except (OSError, EOFError, ValueError, TypeError):
-        return None
+        return None  # a file costline did not make (fs.read_private) is not read
     return value if isinstance(value, dict) else None
 
 
@@ -187,8 +186,7 @@ def clear_progress(store: Store) -> None:
 def read_progress(store: Store) -> float | None:
     """The running scan's share done (0..1), None when no scan has reported."""
     try:
-        with open(store.path("progress"), "rb") as fh:
-            done, total, _started = marshal.loads(fh.read())
+        done, total, _started = marshal.loads(fs.read_private(store.path("progress")))
     except (OSError, EOFError, ValueError, TypeError):
         return None
     if not isinstance(done, int) or not isinstance(total, int) or total <= 0:
@@ -222,7 +220,7 @@ def pack_of(name: str) -> str:
 class Store:
     """Paths and primitive reads and writes of one index directory."""
 
-    __slots__ = ("_lock_fd", "cache", "fresh_hours", "root", "set_aside_groups")
+    __slots__ = ("_lock_fd", "cache", "fresh_hours", "lost", "root", "set_aside_groups")
 
     def __init__(self, cache: str) -> None:
         self.cache = cache
@@ -234,6 +232,9 @@ class Store:
         # Groups whose own file this process set aside: their pack entry is older than what was
         # lost, so it is not read in their place (the epoch bump has every log read again).
         self.set_aside_groups: set[str] = set()
+        # Whether this process set a file aside: what it held is not counted until the logs are
+        # read again, so a figure made now is a lower bound (shown with `…`), never confident.
+        self.lost = False
 
     # -- paths ----------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -245,7 +246,7 @@ class Store:
     def ensure(self) -> None:
         """Create the private directory tree (0700)."""
         for sub in ("groups", "packs", "hours", "days"):
-            fs.makedirs(self.path(sub), mode=0o700, exist_ok=True)
+            fs.make_private_folder(self.path(sub))
         for d in (self.cache, fs.join(self.cache, "index"), self.root):
             try:
                 fs.chmod(d, 0o700)
@@ -257,11 +258,10 @@ class Store:
         """Load one file; None if missing; CorruptIndex (after setting it aside) if unreadable."""
         path = self.path(rel)
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = fs.read_private(path)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
+        except fs.Refused:  # a link, FIFO, folder, hard link or another user's file planted there
             self.set_aside(rel)
             raise CorruptIndex(rel) from None
         try:
@@ -274,13 +274,20 @@ class Store:
         return value
 
     def write(self, rel: str, value: object) -> tuple[int, int, int]:
-        """Atomically replace one file (0600); return its stat signature."""
+        """Atomically replace one file (0600); return its stat signature. Its folders below the
+        index root are made or entered only when they are this user's own (fs.Refused if not:
+        `hours/<day>` planted as a link would take the write elsewhere): one lstat each."""
+        folder = self.root
+        for part in rel.split("/")[:-1]:
+            folder = fs.join(folder, part)
+            fs.make_private_folder(folder)
         return atomic_write(self.path(rel), marshal.dumps(value))  # type: ignore[arg-type]
 
     def set_aside(self, rel: str) -> None:
         """Move an unreadable file to `corrupt/` so nothing is lost and it is not read again."""
+        self.lost = True
         try:
-            fs.makedirs(self.path("corrupt"), mode=0o700, exist_ok=True)
+            fs.make_private_folder(self.path("corrupt"))
             target = self.path("corrupt", rel.replace("/", "_").replace(fs.SEP, "_"))
             fs.replace(self.path(rel), f"{target}.{fs.getpid()}")
         except OSError:
@@ -457,8 +464,7 @@ class Store:
     # -- refresh schedule -----------------------------------------------------------------
     def _failures(self, job: str) -> int:
         try:
-            with open(fs.join(self.cache, f"{job}.failures"), "rb") as fh:
-                return int(fh.read(16) or b"0")
+            return int(fs.read_private(fs.join(self.cache, f"{job}.failures"), 16) or b"0")
         except (OSError, ValueError):
             return 0
 

@@ -54,7 +54,7 @@ def parse_in_workers(
     Groups no worker reported are not yielded: the caller reads them itself. `read_group` runs
     in the workers and returns a group's read fields, one marshal block per UTC hour, and the count.
     """
-    os.makedirs(folder, mode=0o700, exist_ok=True)
+    fs.make_private_folder(folder)  # never through a link planted there
     scan = os.getpid()
     children: dict[int, tuple[int, str]] = {}  # pipe fd -> pid, spool file
     buffers: dict[int, bytes] = {}  # pipe fd -> bytes of an unfinished message (open pipes only)

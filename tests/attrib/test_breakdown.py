@@ -292,3 +292,65 @@ def test_a_long_table_shows_its_top_rows_and_sums_the_rest(config_dir):
     every = CliRunner().invoke(main, ["report", "by", "project", "-z", "UTC", "--top", "0"])
     assert "more" not in every.stdout and len(every.stdout.splitlines()) == 2 + 55 + 1 + 1
     assert len(by("project")["rows"]) == 55  # JSON keeps every row
+
+
+def test_the_costliest_row_comes_first_whatever_its_kind(config_dir):
+    # Found (issue 19 item 2): `conversation`, 60 % of the money, was the last row, after every
+    # tool, because catch-all rows were pinned last; with many tools it sank out of sight.
+    lines = [
+        ask("go", 0),
+        call("a1", 1, "Read", "t1", out=400),  # each call's output is its tool's: $0.01
+        result("t1", "ok", 1),
+        call("a2", 2, "Bash", "t2", out=800),  # $0.02
+        result("t2", "ok", 2),
+        call("a3", 3, "Grep", "t3", out=1200),  # $0.03
+        result("t3", "ok", 3),
+        say("a4", 4, "done", out=10_000),  # text only: $0.25 of conversation
+    ]
+    write_transcript(config_dir, "-w-app", "s1.jsonl", lines)
+    doc = by("tool")
+    assert [r["name"] for r in doc["rows"]] == ["conversation", "Grep", "Bash", "Read"]
+    assert [round(r["cost"], 6) for r in doc["rows"]] == [0.25, 0.03, 0.02, 0.01]
+    out = CliRunner().invoke(main, ["report", "by", "tool", "-z", "UTC", "--top", "2", "--no-refresh"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    body = lines[2 : lines.index(next(line for line in lines if line.startswith("Total")))]
+    # Strictly by cost, then only the tail is summed: the catch-all is not kept out of the fold.
+    assert [row.split()[:3] for row in body] == [
+        ["conversation", "$0.25", "80.6%"],
+        ["Grep", "$0.03", "9.7%"],
+        ["2", "more", "$0.03"],
+    ]
+    assert "$0.31" in lines[lines.index(body[-1]) + 1]
+
+
+def test_states_read_before_sessions_were_named_are_read_again_and_kept_when_gone(config_dir):
+    # A state saved before summary lines and first prompts were kept would leave its session
+    # "(untitled)" until the transcript changed: it is read again once. A deleted transcript's
+    # old state cannot be read again, so it is kept as it is (its splits still count).
+    import marshal
+    import os
+
+    from statusline.attrib.breakdown import Attribution
+    from statusline.attrib.build import update_all
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    kept = write_transcript(
+        config_dir, "-w-app", "s1.jsonl", [ask("Name me by this prompt", 0), *carried_turns()[1:4]]
+    )
+    gone = write_transcript(config_dir, "-w-app", "s2.jsonl", [call("b1", 1, "Bash", "t9", out=40)])
+    paths = [str(kept), str(gone)]
+    assert rows(by("tool"))["Bash"] == pytest.approx(40 * OUT)  # indexed and split
+    folder = os.path.join(cache, "attrib", "v3")
+    for name in os.listdir(folder):  # as an older costline saved them
+        with open(os.path.join(folder, name), "rb") as fh:
+            state = marshal.loads(fh.read())
+        del state["transcript"]["named"]
+        state["transcript"]["titles"] = {}
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write(marshal.dumps(state))
+    gone.unlink()
+    states = update_all(cache, paths, workers=1)
+    assert Attribution(states).titles == {"s1": "Name me by this prompt"}
+    assert {s["session"] for s in states} == {"s1", "s2"}
+    assert rows(by("tool"))["Bash"] == pytest.approx(40 * OUT)  # the deleted transcript's split stays

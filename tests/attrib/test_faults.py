@@ -311,3 +311,39 @@ def test_a_sessions_name_is_its_rename_else_claude_codes():
     t.feed({"type": "custom-title", "customTitle": "parser \ud800 work", "sessionId": "s1"})
     state = {"session": "s1", "agent_id": "", "agent_type": "", "transcript": t.saved()}
     assert Attribution([state]).titles == {"s1": "parser \ufffd work"}
+
+
+def test_a_session_without_a_name_is_named_by_its_summary_else_its_first_prompt():
+    # Found (issue 19 item 8): on real history every session was "(untitled)": older Claude Code
+    # writes no ai-title, only `summary` lines, and many sessions have neither.
+    from statusline.attrib.breakdown import Attribution
+
+    def named(*lines: dict) -> str:
+        t = Transcript("s1")
+        for line in lines:
+            t.feed(line)
+        state = {"session": "s1", "agent_id": "", "agent_type": "", "transcript": t.saved()}
+        return Attribution([state]).titles.get("s1", "")
+
+    def prompt(content: object, **envelope: object) -> dict:
+        return {
+            "type": "user",
+            "sessionId": "s1",
+            "message": {"role": "user", "content": content},
+            **envelope,
+        }
+
+    meta = prompt("<command-name>/clear</command-name>", isMeta=True)
+    command = prompt("<command-name>/model</command-name>")
+    first = prompt([{"type": "text", "text": "  Fix the\nflaky login test " + "and more " * 20}])
+    summary = {"type": "summary", "summary": "Login test repair", "leafUuid": "u1"}
+    later = {"type": "summary", "summary": "Login test repaired", "leafUuid": "u2"}
+    assert named(meta, command, first, prompt("second prompt")) == named(first)  # commands are no prompt
+    assert named(first).startswith("Fix the flaky login test and more") and named(first).endswith("…")
+    assert len(named(first)) == 80
+    assert named(prompt([{"type": "tool_result", "tool_use_id": "t", "content": "x"}])) == ""
+    assert named(first, summary, later) == "Login test repaired"
+    ai = {"type": "ai-title", "aiTitle": "Fix the parser", "sessionId": "s1"}
+    custom = {"type": "custom-title", "customTitle": "my name", "sessionId": "s1"}
+    assert named(first, later, ai) == "Fix the parser"
+    assert named(custom, first, later, ai) == "my name"

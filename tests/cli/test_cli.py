@@ -13,6 +13,7 @@ def test_help_lists_every_command():
     out = run_costline(b"", "--help").stdout.decode()
     for name in ("report", "index", "pricing", "config", "preview", "install", "uninstall", "doctor"):
         assert f"  {name} " in out
+    assert "\n  render" not in out  # hidden: `costline` alone renders (found: listed, with no help)
     report = run_costline(b"", "report", "--help").stdout.decode()
     for name in ("daily", "weekly", "monthly", "by", "html"):
         assert f"  {name} " in report
@@ -43,7 +44,7 @@ def test_a_report_loads_neither_the_doctor_nor_setup_nor_the_price_fetcher():
     ("words", "cword", "expected"),
     [
         ("costline rep", "1", {"report"}),
-        ("costline ", "1", {"report", "index", "doctor", "install", "render"}),
+        ("costline ", "1", {"report", "index", "doctor", "install"}),
         ("costline report ", "2", {"daily", "weekly", "by", "html"}),
     ],
 )
@@ -53,3 +54,32 @@ def test_the_shell_gets_completions_not_a_status_line(words, cword, expected):
     proc = run_costline(b"", env=env)
     offered = {line.split(",", 1)[1] for line in proc.stdout.decode().splitlines() if "," in line}
     assert proc.returncode == 0 and expected <= offered
+    assert "render" not in offered  # hidden (found: offered)
+
+
+@pytest.mark.parametrize(
+    ("login", "marker"), [("/bin/zsh", "#compdef costline"), ("/usr/bin/fish", "complete")]
+)
+def test_completion_without_a_shell_takes_it_from_SHELL(login, marker):
+    proc = run_costline(b"", "completion", env={"SHELL": login})
+    assert (
+        proc.returncode == 0
+        and marker in proc.stdout.decode()
+        and "_COSTLINE_COMPLETE" in proc.stdout.decode()
+    )
+
+
+def test_completion_for_an_unknown_shell_is_one_line():
+    """Found: four lines (click's list of choices, one per line)."""
+    proc = run_costline(b"", "completion", env={"SHELL": "/bin/tcsh"})
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert proc.stderr.decode().splitlines() == [
+        "costline: which shell? costline completion bash|zsh|fish (SHELL is tcsh)"
+        " (try 'costline completion --help')"
+    ]
+
+
+@pytest.mark.parametrize("args", [["completion", "tcsh"], ["report", "by"], ["install", "--scope", "x"]])
+def test_usage_errors_are_one_line(args):
+    proc = run_costline(b"", *args)
+    assert proc.returncode == 2 and len(proc.stderr.decode().splitlines()) == 1, proc.stderr

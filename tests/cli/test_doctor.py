@@ -73,6 +73,34 @@ def test_doctor_names_what_was_planted_inside(tmp_path):
     assert f"mv {cache} {cache}.suspect" in check["fix"]
 
 
+@pytest.mark.parametrize("kind", ["hard link", "fifo"])
+def test_doctor_names_hard_links_and_fifos_planted_inside(tmp_path, kind):
+    """Both pass the folder checks (they are files); doctor names them and the fix."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    if kind == "fifo":
+        os.mkfifo(cache / "limits.samples")
+        said = f"{cache}/limits.samples is a FIFO"
+    else:
+        (tmp_path / "bashrc").write_text("precious\n")
+        os.link(tmp_path / "bashrc", cache / "costline.log")
+        said = f"{cache}/costline.log is hard-linked (2 names"
+    check = _checks(COSTLINE_CACHE_DIR=str(cache))["cache"]
+    assert not check["ok"] and said in check["detail"], check
+    assert f"mv {cache} {cache}.suspect" in check["fix"]
+    assert (tmp_path / "bashrc").read_text() == "precious\n" if kind != "fifo" else True
+
+
+def test_doctor_names_a_parent_others_may_write(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    (shared / "costline").mkdir(mode=0o700)
+    check = _checks(COSTLINE_CACHE_DIR=str(shared / "costline"))["cache"]
+    assert not check["ok"] and f"{shared} writable by others" in check["detail"], check
+    assert "COSTLINE_CACHE_DIR" in check["fix"] and "chmod +t" in check["fix"]
+
+
 def test_doctor_names_a_cache_dir_another_user_owns(tmp_path):
     if os.geteuid() != 0:
         pytest.skip("giving a folder to another user needs root")
@@ -123,3 +151,18 @@ def test_commands_say_the_cache_dir_is_refused(tmp_path):
         proc.stderr.decode() == "costline: no cache dir (cache dir writable by others): see costline doctor\n"
     )
     assert sorted(cache.iterdir()) == []
+
+
+def test_doctor_on_a_machine_with_no_claude_code_logs_yet_warns_and_exits_0():
+    """Installed, nothing used yet: no transcripts and an index never built are ⚠, not ✗."""
+    assert run_costline(b"", "install").returncode == 0
+    proc = run_costline(b"", "doctor", "--no-timing")
+    out = proc.stdout.decode()
+    assert proc.returncode == 0, out
+    assert proc.stderr == b""  # no stray "config file:" line
+    marks = {line.split(" ", 2)[1].rstrip(":"): line[0] for line in out.splitlines()}
+    assert marks["claude"] == "⚠" and marks["index"] == "⚠"
+    assert "✗" not in marks.values()
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    logs = next(c for c in doc["checks"] if c["name"] == "claude logs")
+    assert doc["ok"] and not logs["ok"] and logs["warning"]

@@ -119,9 +119,10 @@ def test_blocks(config_dir):
 
 
 def test_chart_fits_and_respects_no_color(corpus):
-    proc = run_costline(b"", "report", "daily", "--chart", "7", env={"NO_COLOR": "1", "COLUMNS": "50"})
+    args = ("report", "daily", "--chart", "7", "--until", "20261121")
+    proc = run_costline(b"", *args, env={"NO_COLOR": "1", "COLUMNS": "50"})
     out = proc.stdout.decode()
-    assert "\x1b" not in out and "█" in out and "2 days" in out
+    assert "\x1b" not in out and "█" in out and "7 days" in out
     assert all(len(line) <= 50 for line in out.splitlines())
 
 
@@ -273,3 +274,30 @@ def test_a_reports_refresh_never_runs_beside_another_refresh(config_dir, monkeyp
     out = CliRunner().invoke(cli, ["report", "daily", "--json", "-z", "UTC"])
     assert out.exit_code == 0, out.output
     assert free == [False]  # another refresh could not start while this one ran
+
+
+def test_chart_n_is_n_calendar_days(corpus):
+    """Found: `--chart 7` was the last 7 days with usage, whatever their dates."""
+    out = run_costline(b"", "report", "daily", "--chart", "4", "--until", "20261122", env={"NO_COLOR": "1"})
+    lines = out.stdout.decode().splitlines()
+    assert [line.split()[0] for line in lines[:-1]] == [
+        "2026-11-19",
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-22",
+    ]
+    assert lines[0].split()[1] == "$0.00" and lines[3].split()[1] == "$0.00"
+    sonnet = (10 * 3 + 100 * 15) / 1e6
+    assert lines[-1].endswith(
+        f"4 days, ${2 * ONE + sonnet:.2f} total, ${(2 * ONE + sonnet) / 4:.2f}/day average"
+    )
+    since = run_costline(b"", "report", "daily", "--chart", "4", "--since", "20261121", "--until", "20261122")
+    assert [line.split()[0] for line in since.stdout.decode().splitlines()[:-1]] == [
+        "2026-11-21",
+        "2026-11-22",
+    ]
+    # The default ends today: the corpus's days are long past.
+    today = run_costline(b"", "report", "daily", "--chart", "3").stdout.decode()
+    assert today.startswith("no usage in the 3 days to ")
+    every = run_costline(b"", "report", "daily", "--chart", "0", "--until", "20261121").stdout.decode()
+    assert "2 days" in every.splitlines()[-1]

@@ -89,7 +89,8 @@ def test_html_since_counts_only_the_days_in_range(spread, tmp_path):
     page = tmp_path / "r.html"
     args = ("report", "html", "-o", str(page), "--since", "20261110", "--until", "20261130", "-z", "UTC")
     out = run_costline(b"", *args).stdout.decode()
-    assert re.search(r"\$([0-9.]+)\)$", out.strip()).group(1) == f"{THREE:.2f}"
+    found = re.search(r"\$([0-9.]+); \$([0-9.]+) outside the range\)$", out.strip())
+    assert found and found.groups() == (f"{THREE:.2f}", f"{ONE + TWO:.2f}")  # Oct 28 and Nov 5 are named
 
 
 def test_gap_blocks_keep_their_messages_milliseconds(config_dir):

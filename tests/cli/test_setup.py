@@ -323,7 +323,6 @@ def test_install_makes_owner_only_files_and_folders(home, tmp_path):
 
 # -- found in review ------------------------------------------------------------------------------
 @pytest.mark.skipif(os.geteuid() != 0, reason="giving a folder to another user needs root")
-@pytest.mark.xfail(strict=True, reason="review: cache/install is not among the folders cache_refusal checks")
 def test_uninstall_never_restores_a_status_line_planted_through_the_cache(home, tmp_path):
     """`install` in the cache dir planted (while the dir was open) as a link to another user's
     folder: install writes its backup of settings.json (secrets and all) and its memory there;
@@ -350,7 +349,20 @@ def test_uninstall_never_restores_a_status_line_planted_through_the_cache(home, 
     assert list(theirs.rglob("*")) == []
 
 
-@pytest.mark.xfail(strict=True, reason="review: launcher._folders takes a relative XDG_DATA_HOME or HOME")
+def test_install_with_a_refused_cache_dir_keeps_no_backup_and_says_so(home, tmp_path):
+    path = settings(home)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{\n  "env": {"ANTHROPIC_API_KEY": "sk-ant-secret"}\n}\n')
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    cache.chmod(0o777)  # refused: writable by others
+    proc = costline("install")
+    assert proc.returncode == 0, shown(proc)
+    assert shown(proc).count("cache dir writable by others: no backup or memory kept") == 1, shown(proc)
+    assert list(cache.rglob("*")) == []
+    assert "costline" in path.read_text()
+
+
 @pytest.mark.parametrize(("name", "value"), [("XDG_DATA_HOME", "rel"), ("HOME", "relhome")])
 def test_the_launcher_command_is_never_relative(monkeypatch, tmp_path, name, value):
     """With the venv's bin not writable (a system Python) the launcher goes to the data dir. A

@@ -1,13 +1,17 @@
 """The report in a real browser (opt-in: COSTLINE_BROWSER=1 and `chromium` on PATH).
 
 Headless Chromium screenshots the hostile synthetic year in the light and the dark theme, and
-dumps the DOM it built, which must hold no element that came from the data. Set
-COSTLINE_BROWSER_OUT to a directory to keep the screenshots.
+dumps the DOM it built, which must hold no element that came from the data. The layout is
+measured at a phone's 420 px and a laptop's 1280 px by JavaScript run through the DevTools
+protocol (over a pipe: no port; the page itself still runs no script). Set COSTLINE_BROWSER_OUT
+to a directory to keep the screenshots.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import select
 import shutil
 import struct
 import subprocess
@@ -15,7 +19,7 @@ import zlib
 from html.parser import HTMLParser
 
 import pytest
-from test_page import HOSTILE, VOID, synthetic_year
+from test_page import HOSTILE, VOID, sparse_days, synthetic_year
 
 from statusline.html.page import render
 
@@ -152,3 +156,148 @@ def test_hostile_names_build_no_elements(tmp_path, page_url):
     text = "".join(dom.text)
     for name in HOSTILE[:4]:
         assert name in text
+
+
+class DevTools:
+    """Chromium driven over --remote-debugging-pipe: commands on fd 3, answers on fd 4, each a
+    JSON message ended by a NUL byte."""
+
+    def __init__(self, tmp_path, url: str) -> None:
+        assert CHROMIUM is not None
+        to_child, self._out = os.pipe()
+        self._in, from_child = os.pipe()
+
+        def on_fds_3_and_4() -> None:  # the pipe's ends where Chromium looks for them
+            os.dup2(to_child, 3)
+            os.dup2(from_child, 4)
+
+        self.proc = subprocess.Popen(
+            [CHROMIUM, *FLAGS, "--remote-debugging-pipe", f"--user-data-dir={tmp_path / 'profile'}", url],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=on_fds_3_and_4,
+            pass_fds=(3, 4),
+        )
+        os.close(to_child)
+        os.close(from_child)
+        self._buffer = b""
+        self._next = 0
+        page = next(t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page")
+        attached = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)
+        self.session = attached["sessionId"]
+
+    def call(self, method: str, session: str | None = None, **params: object) -> dict:
+        self._next += 1
+        message: dict[str, object] = {"id": self._next, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._out, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buffer:
+                ready, _, _ = select.select([self._in], [], [], 60)
+                assert ready, f"no answer to {method} in 60 s"
+                chunk = os.read(self._in, 1 << 20)
+                assert chunk, "the browser went away"
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            answer = json.loads(raw)
+            if answer.get("id") == self._next:  # events and other answers are skipped
+                assert "error" not in answer, answer
+                return dict(answer["result"])
+
+    def page(self, method: str, **params: object) -> dict:
+        return self.call(method, self.session, **params)
+
+    def close(self) -> None:
+        try:
+            self.call("Browser.close")
+        finally:
+            self.proc.wait(60)
+            os.close(self._out)
+            os.close(self._in)
+
+
+# Run in the loaded page at one width: every <details> opened, then what overflows and how big
+# each chart label is drawn (its font size times the scale of the SVG it sits in).
+MEASURE = r"""(async () => {
+  if (document.readyState !== "complete") await new Promise(r => addEventListener("load", r));
+  for (const d of document.querySelectorAll("details")) d.open = true;
+  const name = e => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "") +
+    (e.className && typeof e.className === "string" ? "." + e.className : "") +
+    " " + JSON.stringify(e.textContent.slice(0, 40));
+  const bars = [...document.querySelectorAll("#daily rect.b")].map(r => r.getBoundingClientRect().width);
+  const out = {inner: innerWidth, scroll: document.documentElement.scrollWidth, over: [], texts: [], bars};
+  for (const e of document.querySelectorAll("body, body *:not(svg *):not(.vh, .vh *)")) {
+    if (e.tagName.toLowerCase() === "svg" || !e.clientWidth) continue;  // inline boxes have none
+    if (e.scrollWidth > e.clientWidth) out.over.push([e.scrollWidth - e.clientWidth, name(e)]);
+  }
+  for (const t of document.querySelectorAll("svg text")) {
+    const box = t.getBoundingClientRect();
+    if (!box.width) continue;  // hidden at this width
+    const m = t.getScreenCTM(), svg = t.ownerSVGElement.getBoundingClientRect();
+    const px = parseFloat(getComputedStyle(t).fontSize) * Math.min(Math.abs(m.a), Math.abs(m.d));
+    out.texts.push({text: t.textContent, px: px, chart: t.closest("section").id,
+                    box: [box.left, box.top, box.right, box.bottom], svg: [svg.left, svg.right]});
+  }
+  return JSON.stringify(out);
+})()"""
+
+
+def measure(tmp_path, url: str, width: int) -> dict:
+    browser = DevTools(tmp_path, url)
+    try:
+        # A phone's viewport (mobile: the page's viewport meta applies) or a laptop's window.
+        metrics = {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 800}
+        browser.page("Emulation.setDeviceMetricsOverride", **metrics)
+        browser.page("Page.reload")
+        done = browser.page("Runtime.evaluate", expression=MEASURE, awaitPromise=True, returnByValue=True)
+        return dict(json.loads(done["result"]["value"]))
+    finally:
+        browser.close()
+
+
+def overlaps(texts: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of chart labels in one chart whose boxes intersect."""
+    found = []
+    for i, a in enumerate(texts):
+        for b in texts[i + 1 :]:
+            (l1, t1, r1, b1), (l2, t2, r2, b2) = a["box"], b["box"]
+            if (
+                a["chart"] == b["chart"]
+                and l1 < r2 - 0.5
+                and l2 < r1 - 0.5
+                and t1 < b2 - 0.5
+                and t2 < b1 - 0.5
+            ):
+                found.append((a["text"], b["text"]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def sparse_url(tmp_path_factory):
+    path = tmp_path_factory.mktemp("sparse") / "report.html"
+    path.write_bytes(render(sparse_days()).encode())
+    return path.as_uri()
+
+
+@pytest.mark.parametrize("width", [420, 1280])
+@pytest.mark.parametrize("history", ["year", "sparse"])
+def test_the_page_reads_at_a_phones_width_and_a_laptops(tmp_path, page_url, sparse_url, history, width):
+    # Found (issue 19 item 3): at 420 px the page was 24 px wider than the window, the Started
+    # cells overflowed by 83 px and chart labels were drawn 3.9 px tall (11 px in a 1,000-wide
+    # viewBox shrunk to 354 px).
+    got = measure(tmp_path, page_url if history == "year" else sparse_url, width)
+    assert got["inner"] == width  # a phone's viewport widens to what overflows it
+    assert got["scroll"] <= width
+    assert got["over"] == []  # no cell, card or line of text spills out of its box
+    assert got["texts"]
+    small = [(t["text"], round(t["px"], 1)) for t in got["texts"] if t["px"] < 9]
+    assert small == []
+    outside = [
+        t["text"] for t in got["texts"] if t["box"][0] < t["svg"][0] - 1 or t["box"][2] > t["svg"][1] + 1
+    ]
+    assert outside == []
+    assert overlaps(got["texts"]) == []
+    assert got["bars"]
+    if history == "sparse":  # three days: bars, not 1 px slivers (issue 19 item 8)
+        assert min(got["bars"]) >= 8

@@ -337,7 +337,7 @@ def test_empty_data_still_renders_a_page():
             assert doc.by_id(ident), ident
         assert page.count("No usage in this range.") >= 7
         assert "No sessions in this range." in page
-    assert "no budget set" in render(empty)
+    assert "No spend yet this month." in render(empty)  # and no empty bar
     assert "days and times in UTC" in render(empty)  # an unknown zone falls back, and says so
 
 
@@ -433,3 +433,114 @@ def test_svg_numbers_and_ticks():
     assert svg.nice_ticks(0) == [0.0]
     assert svg.nice_ticks(19.3) == [0, 5, 10, 15, 20]
     assert svg.nice_ticks(9)[-1] >= 9
+
+
+def _tool_section(page: str) -> str:
+    section = page[page.index('id="by-tool"') :]
+    return section[: section.index("</section>")]
+
+
+@pytest.mark.parametrize("tools", [16, 60])
+def test_the_costliest_row_is_shown_first_whatever_its_kind(tools):
+    # Found (issue 19 item 2): `conversation`, 60 % of the money, came last (catch-alls were
+    # pinned after the named rows), folded under "▸ 5 more" and lumped into "9 others".
+    data = synthetic_year()
+    rows = [Bucket(f"Tool{i:02d}", float(tools - i), 0.0, 100) for i in range(tools)]
+    rows.append(Bucket("conversation", 3.0 * sum(b.cost for b in rows), 0.0, 100))  # the old order
+    whole = sum(b.cost for b in rows)
+    for b in rows:
+        b.share = b.cost / whole
+    data.breakdowns["tool"] = rows
+    section = _tool_section(render(data))
+    first_row = section[section.index("<tbody>") :]
+    assert first_row.startswith('<tbody><tr><td class="n">conversation</td>')
+    assert section.index("conversation") < section.index("<details>")
+    strip = section[section.index('class="chart strip"') :]
+    assert strip[strip.index("<rect") :].startswith('<rect class="p0"')
+    assert "<title>conversation: " in strip[: strip.index("</rect>")]
+    assert "75.0%" in first_row[: first_row.index("</tr>")]
+
+
+def test_chart_text_is_never_scaled_with_the_chart():
+    # Found (issue 19 item 3): labels sat in a 1,000-wide viewBox, so a phone's 354 px column drew
+    # 11 px text at 3.9 px. Shapes may stretch; text must sit in an SVG without a viewBox.
+    class Svgs(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.open: list[dict[str, str | None]] = []
+            self.scaled: list[str] = []
+            self.texts = 0
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "svg":
+                self.open.append(dict(attrs))
+            elif tag == "text":
+                self.texts += 1
+                if "viewbox" in self.open[-1]:
+                    self.scaled.append(self.get_starttag_text() or "")
+
+        def handle_endtag(self, tag):
+            if tag == "svg":
+                self.open.pop()
+
+    found = Svgs()
+    found.feed(render(synthetic_year(hostile=True)))
+    assert found.texts > 20
+    assert found.scaled == []
+
+
+def sparse_days() -> PageData:
+    """Three days of use, as a new user has them: $0.40, nothing, $1.20, $2.10 (issue 19 item 8)."""
+    days = [
+        ("2026-11-28", 0.4, 0.0),
+        ("2026-11-29", 0.0, 0.0),
+        ("2026-11-30", 1.2, 0.0),
+        ("2026-12-01", 2.1, 0.0),
+    ]
+    return PageData(
+        "2026-11-28",
+        "2026-12-01",
+        "2026-12-01 18:00 UTC",
+        "UTC",
+        days=days,
+        reference_lines=[("$6 average day", 6.0), ("$12 90th-percentile day", 12.0)],
+        month="2026-12",
+        month_to_date=2.1,
+        month_projection=65.1,
+        breakdowns={"model": [Bucket("claude-opus-4-6", 3.7, 1.0, 1000)]},
+        top_sessions=[SessionRow("abc", "/w/app", "Fix the login", "Opus 4.6", 3.7, 0, 60_000)],
+        total=3.7,
+    )
+
+
+def test_the_daily_scale_fits_the_data_not_reference_lines_far_above_it():
+    # Found (issue 19 item 8): $2 days were 1 px slivers on a $0–15 axis set by the $12 line.
+    doc = parse(render(sparse_days()))
+    labels = doc.text_in("text")
+    assert "$3" in labels and "$15" not in labels and "$5" not in labels  # ticks up to the data
+    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 0
+    legend = " ".join(doc.text_in("li"))
+    assert (
+        "$6 average day (above this scale)" in legend
+        and "$12 90th-percentile day (above this scale)" in legend
+    )
+    data = sparse_days()
+    data.days[-1] = ("2026-12-01", 4.5, 0.0)  # within 1.5× of the $6 line: drawn; $12 is not
+    doc = parse(render(data))
+    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 1
+    assert "$6 average day" in doc.text_in("text") and "$12" not in " ".join(doc.text_in("text"))
+
+
+def test_an_empty_month_says_so_instead_of_an_empty_bar():
+    # Found (issue 19 item 8): "This month" showed $0.00 so far, $0.00 projected, over an empty bar.
+    data = sparse_days()
+    data.month, data.month_to_date, data.month_projection = "2027-01", 0.0, 0.0
+    page = render(data)
+    section = page[page.index('id="month"') :]
+    section = section[: section.index("</section>")]
+    assert "<svg" not in section
+    assert "No spend yet in 2027-01; the last day with usage was 2026-12-01." in section
+    cards = page[page.index('id="totals"') :]
+    assert "unlogged" not in cards[: cards.index("</section>")]  # an empty card is left out
+    data.monthly_budget = 50.0
+    assert "<svg" in render(data).split('id="month"')[1].split("</section>")[0]  # a budget to show

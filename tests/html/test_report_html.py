@@ -7,6 +7,7 @@ import json
 import re
 from html.parser import HTMLParser
 
+import pytest
 from click.testing import CliRunner
 from helpers import assistant, write_transcript
 from test_page import CHART_IDS
@@ -45,6 +46,12 @@ class Texts(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
+
+
+def _texts(page: str) -> list[str]:
+    parsed = Texts()
+    parsed.feed(page)
+    return parsed.text
 
 
 def test_page_from_a_corpus_with_hostile_names(config_dir, tmp_path):
@@ -119,3 +126,46 @@ def test_the_sample_corpus_fills_every_breakdown(config_dir, tmp_path):
         doc = json.loads(run("by", kind, "--json", "-z", "UTC", "--no-refresh"))
         assert abs(sum(r["cost"] for r in doc["rows"]) - daily) < 1e-9
         assert "unattributed" not in {r["name"] for r in doc["rows"]}
+
+
+def test_sparse_history_fills_the_page_and_says_what_it_leaves_out(config_dir, tmp_path):
+    # Found (issue 19 item 8): 3 days of use drew a 365-day page of 1 px bars, older usage was
+    # left out with only the subtitle's dates to say so ($6.13 on the page, $36.52 in `report
+    # daily`), sessions were all "(untitled)" and models were ids.
+    from datetime import UTC, datetime, timedelta
+
+    today = datetime.now(UTC).date()
+
+    def day(n: int) -> str:
+        return (today - timedelta(days=n)).isoformat()
+
+    def session(sid: str, n: int, out: int, *extra: str) -> None:
+        line = assistant(msg_id=f"m{sid}", request_id=f"r{sid}", session=sid, ts=f"{day(n)}T10:00:00.000Z",
+                         usage={"input_tokens": 0, "output_tokens": out})  # fmt: skip
+        write_transcript(config_dir, "-w-app", f"{sid}.jsonl", [*extra, line])
+
+    prompt = json.dumps(
+        {"type": "user", "sessionId": "s1", "message": {"role": "user", "content": "Fix the login"}}
+    )
+    summary = json.dumps({"type": "summary", "summary": "Parser refactor", "leafUuid": "x"})
+    session("s1", 20, 40_000, prompt)  # Opus 4.8 output at $25/MTok: $1.00
+    session("s2", 19, 20_000, summary)  # $0.50
+    session("s3", 5, 10_000)  # $0.25
+    out = tmp_path / "r.html"
+    said = run("html", "-o", str(out), "-z", "UTC")
+    page = out.read_text("utf-8")
+    assert f"{day(20)} – {day(0)} · days and times in UTC" in page  # from the first day with usage
+    assert "$1.75" in said and "outside" not in page
+    sessions = page[page.index('id="sessions"') :]
+    assert "Fix the login" in sessions and "Parser refactor" in sessions
+    assert "Opus 4.8" in sessions and "claude-opus-4-8" not in sessions
+    session("s0", 400, 80_000)  # $2.00, more than a year ago: past the default range
+    said = run("html", "-o", str(out), "-z", "UTC")
+    page = out.read_text("utf-8")
+    assert f"{day(364)} – {day(0)}" in page
+    daily = json.loads(run("daily", "--json", "-z", "UTC", "--no-refresh"))["totals"]["totalCost"]
+    assert daily == pytest.approx(3.75)
+    text = "".join(_texts(page))
+    assert f"$2.00 of transcript cost on 1 day outside this page's range (from {day(400)})" in text
+    assert f"--since {day(400).replace('-', '')}" in text
+    assert "$1.75" in said and "$2.00 outside the range" in said
