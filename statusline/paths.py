@@ -80,16 +80,22 @@ def config_dir_of(path: str) -> str:
 def cache_path() -> str | None:
     """Where costline's cache dir is meant to be: `$COSTLINE_CACHE_DIR`, else
     `$XDG_CACHE_HOME/costline`, else `~/.cache/costline`; None without an absolute choice."""
-    explicit = _absolute_env("COSTLINE_CACHE_DIR")
+    return _xdg_location("COSTLINE_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "costline")
+
+
+def _xdg_location(explicit_var: str, xdg_var: str, home_default: str, *below: str) -> str | None:
+    """`$explicit_var`, else `$xdg_var/<below>`, else `~/<home_default>/<below>`: absolute
+    values only, and None without a home (never a path of the working directory's)."""
+    explicit = _absolute_env(explicit_var)
     if explicit:
         return explicit
-    xdg = _absolute_env("XDG_CACHE_HOME")
+    xdg = _absolute_env(xdg_var)
     if xdg is None:
         home = home_dir()
         if home is None:
             return None
-        xdg = fs.join(home, ".cache")
-    return fs.join(xdg, "costline")
+        xdg = fs.join(home, home_default)
+    return fs.join(xdg, *below)
 
 
 # The folders costline makes in its cache dir: each must be a folder of this user's, as the
@@ -165,16 +171,7 @@ def cache_dir() -> str:
 def config_location() -> str | None:
     """Where the config file is meant to be: `$COSTLINE_CONFIG`, else
     `$XDG_CONFIG_HOME/costline/config.toml`, else `~/.config/…`; None without an absolute choice."""
-    explicit = _absolute_env("COSTLINE_CONFIG")
-    if explicit:
-        return explicit
-    xdg = _absolute_env("XDG_CONFIG_HOME")
-    if xdg is None:
-        home = home_dir()
-        if home is None:
-            return None
-        xdg = fs.join(home, ".config")
-    return fs.join(xdg, "costline", "config.toml")
+    return _xdg_location("COSTLINE_CONFIG", "XDG_CONFIG_HOME", ".config", "costline", "config.toml")
 
 
 def config_refusal(path: str | None) -> str | None:
