@@ -172,6 +172,8 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
         _apply(path, text, new_text, dry_run)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+    if scope == "project" and command is None:
+        click.echo(PROJECT_NOTE, err=True)
     _link(dry_run)
     if not dry_run:
         click.echo(NEXT_STEP, err=True)
@@ -184,6 +186,11 @@ def _link(dry_run: bool) -> None:
         click.echo(line, err=True)
 
 
+# .claude/settings.json is usually committed; settings.local.json is not.
+PROJECT_NOTE = (
+    "note: .claude/settings.json is usually committed and this is an absolute path on this "
+    "machine: --scope local keeps it out of git"
+)
 NEXT_STEP = "next: restart Claude Code or send it a message to see the line; `costline doctor` checks it"
 
 
