@@ -72,7 +72,8 @@ def cli() -> None:
     ~/.claude/settings.json at this install's launcher (--dry-run shows it).
     \b
     Examples:
-      costline < samples/payload-opus.json     render one status line
+      costline preview                         the line on a bundled sample (records nothing)
+      costline preview payload.json            the line on a payload you saved
       costline index status                    what the log index holds
     """
 
