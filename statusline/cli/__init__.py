@@ -139,6 +139,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("costline: aborted", err=True)
         return 130
+    except click.exceptions.NoArgsIsHelpError as exc:  # a group alone: its help, as click shows it
+        exc.show()
+        return exc.exit_code
     except click.UsageError as exc:
         hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
         message = " ".join(exc.format_message().split())  # click lists choices one per line
