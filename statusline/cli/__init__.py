@@ -131,6 +131,14 @@ def _replace_unwritable() -> None:
                 pass
 
 
+class _NeverRaised(click.UsageError):
+    pass
+
+
+# click >= 8.2 raises it for a group given no subcommand (8.1 prints the help itself).
+_NO_ARGS_IS_HELP: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError", _NeverRaised)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; any failure is one line on stderr and a non-zero exit."""
     _replace_unwritable()
@@ -139,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("costline: aborted", err=True)
         return 130
-    except click.exceptions.NoArgsIsHelpError as exc:  # a group alone: its help, as click shows it
+    except _NO_ARGS_IS_HELP as exc:  # a group alone: its help, as click shows it
         exc.show()
         return exc.exit_code
     except click.UsageError as exc:
