@@ -394,3 +394,13 @@ def test_project_scope_warns_of_a_machine_specific_path(home, tmp_path, scope, w
     assert len(lines) == (1 if warned else 0)
     if warned:
         assert lines[0].startswith("note: ") and "absolute path" in lines[0]
+
+
+def test_dry_run_when_installed_prints_the_entry_to_copy(home):
+    assert costline("install").returncode == 0
+    written = json.loads(settings(home).read_text())["statusLine"]
+    proc = costline("install", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0].endswith("settings.json: already up to date")
+    assert json.loads("{" + lines[-1] + "}") == {"statusLine": written}
