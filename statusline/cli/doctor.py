@@ -281,6 +281,9 @@ def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]
     return found if isinstance(found, list) else [found]
 
 
+NOT_INDEXED = "not indexed yet: run costline index refresh (or wait for the first render)"
+
+
 def check_index(has_logs: bool = True) -> Check:
     from statusline.cli.index import collect_status
     from statusline.index.store import Store
@@ -297,6 +300,8 @@ def check_index(has_logs: bool = True) -> Check:
     ok = isinstance(age, float) and age < 86400
     if not ok and not has_logs:  # nothing to index yet: the first render builds it
         return Check("index", False, detail, "nothing to index yet", warning=True)
+    if has_logs and not info["files"]:  # a scan from before the logs came: a render indexes them
+        return Check("index", False, detail, NOT_INDEXED, warning=True)
     return Check("index", ok, detail, "" if ok else "costline index refresh")
 
 

@@ -166,3 +166,18 @@ def test_doctor_on_a_machine_with_no_claude_code_logs_yet_warns_and_exits_0():
     doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
     logs = next(c for c in doc["checks"] if c["name"] == "claude logs")
     assert doc["ok"] and not logs["ok"] and logs["warning"]
+
+
+def test_doctor_warns_when_logs_exist_but_the_index_holds_none(config_dir):
+    """A full scan ran before the logs were copied in: 0 files is not ✓, it is not indexed yet."""
+    from helpers import assistant, write_transcript
+
+    assert run_costline(b"", "index", "refresh").returncode == 0  # scans an empty config dir
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    index = next(c for c in doc["checks"] if c["name"] == "index")
+    assert not index["ok"] and index["warning"], index
+    assert index["fix"] == "not indexed yet: run costline index refresh (or wait for the first render)"
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    assert next(c for c in doc["checks"] if c["name"] == "index")["ok"]
