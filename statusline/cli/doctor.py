@@ -305,6 +305,24 @@ def check_index(has_logs: bool = True) -> Check:
     return Check("index", ok, detail, "" if ok else "costline index refresh")
 
 
+FETCH_FIX = "costline pricing update"
+
+
+def _failed_fetches() -> tuple[int, str] | None:
+    """How many price fetches in a row failed (pricing.failures) and the last one's error."""
+    from statusline.cli.pricing import ERROR_FILE
+
+    try:
+        count = int(fs.read_private(os.path.join(cache_dir(), "pricing.failures"), 16) or b"0")
+    except (OSError, ValueError):
+        return None
+    try:
+        error = fs.read_private(os.path.join(cache_dir(), ERROR_FILE), 500).decode("utf-8", "replace")
+    except OSError:
+        error = "see costline.log"
+    return (count, error.strip() or "unknown error") if count > 0 else None
+
+
 def check_pricing() -> list[Check]:
     from statusline.cli.index import unknown_models
     from statusline.index.store import Store
@@ -320,7 +338,12 @@ def check_pricing() -> list[Check]:
         age_text, fix = f"fetched {hours:,.1f} h ago", "" if ok else "costline pricing update"
     else:
         age_text, ok, fix = "bundled snapshot only (never fetched)", True, ""
-    checks = [Check("pricing", ok, f"{len(compiled['models'])} models, {age_text}", fix)]  # type: ignore[arg-type]
+    failed = _failed_fetches()
+    if failed and ok:  # the table in force is fine, but the fetches that should update it fail
+        age_text += f"; last fetch failed ({failed[0]}×): {failed[1]}"
+        checks = [Check("pricing", False, f"{len(compiled['models'])} models, {age_text}", FETCH_FIX, True)]  # type: ignore[arg-type]
+    else:
+        checks = [Check("pricing", ok, f"{len(compiled['models'])} models, {age_text}", fix)]  # type: ignore[arg-type]
     unknown = sorted(unknown_models(Store(cache_dir())))
     checks.append(
         Check(

@@ -320,6 +320,7 @@ CACHE_ENTRIES = frozenset(
         "refresh.failures",
         "pricing.stamp",
         "pricing.failures",
+        "pricing.error",
     }
 )
 
