@@ -170,7 +170,7 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 fs.make_private_folder(os.path.dirname(_memory(path)))  # never a link planted there
                 atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
         _apply(path, text, new_text, dry_run)
-        if dry_run:  # what to copy when setting it by hand
+        if dry_run and text == new_text:  # no diff to copy from: the entry itself
             click.echo(mask_secrets(f'"statusLine": {json.dumps(entry)}'))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
