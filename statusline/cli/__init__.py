@@ -72,7 +72,8 @@ def cli() -> None:
     ~/.claude/settings.json at this install's launcher (--dry-run shows it).
     \b
     Examples:
-      costline < samples/payload-opus.json     render one status line
+      costline preview                         the line on a bundled sample (records nothing)
+      costline preview payload.json            the line on a payload you saved
       costline index status                    what the log index holds
     """
 
@@ -130,6 +131,14 @@ def _replace_unwritable() -> None:
                 pass
 
 
+class _NeverRaised(click.UsageError):
+    pass
+
+
+# click >= 8.2 raises it for a group given no subcommand (8.1 prints the help itself).
+_NO_ARGS_IS_HELP: type[click.UsageError] = getattr(click.exceptions, "NoArgsIsHelpError", _NeverRaised)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; any failure is one line on stderr and a non-zero exit."""
     _replace_unwritable()
@@ -138,6 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("costline: aborted", err=True)
         return 130
+    except _NO_ARGS_IS_HELP as exc:  # a group alone: its help, as click shows it
+        exc.show()
+        return exc.exit_code
     except click.UsageError as exc:
         hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
         message = " ".join(exc.format_message().split())  # click lists choices one per line

@@ -26,7 +26,10 @@ def check() -> None:
         click.echo(warning, err=True)
     if config.warnings:
         raise click.ClickException(f"{len(config.warnings)} problem(s) in {config.path}")
-    click.echo(f"{config_path()}: ok")
+    import os
+
+    exists = os.path.exists(config.path)
+    click.echo(f"{config.path}: {'ok' if exists else 'not present: defaults'}")
 
 
 STARTER = """# costline configuration — every key is optional; delete what you do not need.

@@ -281,6 +281,9 @@ def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]
     return found if isinstance(found, list) else [found]
 
 
+NOT_INDEXED = "not indexed yet: run costline index refresh (or wait for the first render)"
+
+
 def check_index(has_logs: bool = True) -> Check:
     from statusline.cli.index import collect_status
     from statusline.index.store import Store
@@ -297,7 +300,27 @@ def check_index(has_logs: bool = True) -> Check:
     ok = isinstance(age, float) and age < 86400
     if not ok and not has_logs:  # nothing to index yet: the first render builds it
         return Check("index", False, detail, "nothing to index yet", warning=True)
+    if has_logs and not info["files"]:  # a scan from before the logs came: a render indexes them
+        return Check("index", False, detail, NOT_INDEXED, warning=True)
     return Check("index", ok, detail, "" if ok else "costline index refresh")
+
+
+FETCH_FIX = "costline pricing update"
+
+
+def _failed_fetches() -> tuple[int, str] | None:
+    """How many price fetches in a row failed (pricing.failures) and the last one's error."""
+    from statusline.cli.pricing import ERROR_FILE
+
+    try:
+        count = int(fs.read_private(os.path.join(cache_dir(), "pricing.failures"), 16) or b"0")
+    except (OSError, ValueError):
+        return None
+    try:
+        error = fs.read_private(os.path.join(cache_dir(), ERROR_FILE), 500).decode("utf-8", "replace")
+    except OSError:
+        error = "see costline.log"
+    return (count, error.strip() or "unknown error") if count > 0 else None
 
 
 def check_pricing() -> list[Check]:
@@ -315,7 +338,12 @@ def check_pricing() -> list[Check]:
         age_text, fix = f"fetched {hours:,.1f} h ago", "" if ok else "costline pricing update"
     else:
         age_text, ok, fix = "bundled snapshot only (never fetched)", True, ""
-    checks = [Check("pricing", ok, f"{len(compiled['models'])} models, {age_text}", fix)]  # type: ignore[arg-type]
+    failed = _failed_fetches()
+    if failed and ok:  # the table in force is fine, but the fetches that should update it fail
+        age_text += f"; last fetch failed ({failed[0]}×): {failed[1]}"
+        checks = [Check("pricing", False, f"{len(compiled['models'])} models, {age_text}", FETCH_FIX, True)]  # type: ignore[arg-type]
+    else:
+        checks = [Check("pricing", ok, f"{len(compiled['models'])} models, {age_text}", fix)]  # type: ignore[arg-type]
     unknown = sorted(unknown_models(Store(cache_dir())))
     checks.append(
         Check(

@@ -12,7 +12,7 @@ from cachetools import LRUCache, cached
 
 from statusline import litellm, price_table, pricing
 from statusline.config import load_config
-from statusline.index.store import Store, try_job_lock
+from statusline.index.store import Store, atomic_write, try_job_lock
 from statusline.paths import cache_dir
 
 FIELD_LABELS = ("input", "output", "5m write", "1h write", "read")
@@ -94,17 +94,20 @@ def update(background: bool, url: str | None) -> None:
             price_table.save_history(cache, history)
             price_table.compile_table(cache)
             store.record_refresh(ok=True, job="pricing")
+            _remember_error(cache, None)
             if not background:
                 click.echo("prices unchanged (the server's copy is the one we have)")
             return
         except litellm.FetchError as exc:
             store.record_refresh(ok=False, job="pricing")
+            _remember_error(cache, str(exc))  # for doctor: a background fetch has no terminal
             raise click.ClickException(f"price update rejected: {exc}; keeping the current table") from None
         changes = price_table.record_fetch(history, prices, aliases, now_ms)
         history.update(etag=etag, last_modified=modified, fetched_ms=now_ms)
         price_table.save_history(cache, history)
         price_table.compile_table(cache)
         store.record_refresh(ok=True, job="pricing")
+        _remember_error(cache, None)
     finally:
         os.close(fd)
     if background:
@@ -116,6 +119,22 @@ def update(background: bool, url: str | None) -> None:
             assert old is not None
             click.echo(f"changed  {model} from {_day(new[0])}: {_describe(old)}  →  {_describe(new)}")
     click.echo(f"{len(prices)} Claude models checked, {len(changes)} changed or added")
+
+
+ERROR_FILE = "pricing.error"  # the last failed fetch's error, beside pricing.failures
+
+
+def _remember_error(cache: str, error: str | None) -> None:
+    """Keep the last fetch error (None: a fetch succeeded, forget it). Never raises."""
+    path = os.path.join(cache, ERROR_FILE)
+    try:
+        if error is None:
+            if os.path.lexists(path):
+                os.unlink(path)
+        else:
+            atomic_write(path, error.encode("utf-8", "replace")[:500])
+    except OSError:
+        pass
 
 
 @pricing_group.command()

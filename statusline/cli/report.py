@@ -81,6 +81,9 @@ TOKEN_COLUMNS = [
 UNLOGGED_COLUMN = Column("Unlogged (payload)", short="Unlogged")
 
 
+NO_USAGE = "no usage in this range"
+
+
 def _period_report(
     kind: str,
     label: str,
@@ -134,6 +137,9 @@ def _period_report(
         return
     if chart is not None:
         _chart(calendar_days(rows, chart, since, until, tz), extra)
+        return
+    if not selected:  # not an empty table with a $0.00 total
+        echo_fitted(NO_USAGE)
         return
     table_rows = []
     show_extra = any(extra.get(k) for k in keys)  # a column only when there is something in it
@@ -399,6 +405,9 @@ def session(
             "totalCostWithUnlogged": cost + unlogged_total,
         }
         emit_json({"sessions": docs, "totals": totals})
+        return
+    if not chosen:
+        echo_fitted(NO_USAGE)
         return
     show_extra = bool(unlogged_total)  # a column only when there is something in it
     table_rows = []

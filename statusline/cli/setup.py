@@ -144,9 +144,10 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
         text, data = read_settings(path)
         current = data.get("statusLine")
         if current is not None and not is_ours(current) and not force:
+            _link(dry_run)  # `costline doctor` and the rest still run by name
             raise click.ClickException(
-                f"{path} already has a statusLine ({mask_secrets(json.dumps(current))[:80]}); "
-                "use --force to replace it (uninstall restores it)"
+                f"{path} already has a statusLine ({mask_secrets(json.dumps(current))[:80]}): "
+                "left alone; `costline install --force` replaces it (uninstall restores it)"
             )
         entry: dict[str, object] = dict(current) if is_ours(current) else {}  # type: ignore[call-overload]
         entry.update(type="command", command=command or _fast_command(dry_run))
@@ -169,16 +170,29 @@ def install(scope: str, refresh_interval: int, force: bool, dry_run: bool, comma
                 fs.make_private_folder(os.path.dirname(_memory(path)))  # never a link planted there
                 atomic_write(_memory(path), json.dumps(memory).encode("utf-8"))
         _apply(path, text, new_text, dry_run)
+        if dry_run and text == new_text:  # no diff to copy from: the entry itself
+            click.echo(mask_secrets(f'"statusLine": {json.dumps(entry)}'))
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
-    from statusline.cli import onpath
-
-    for line in onpath.link(dry_run):
-        click.echo(line, err=True)
+    if scope == "project" and command is None:
+        click.echo(PROJECT_NOTE, err=True)
+    _link(dry_run)
     if not dry_run:
         click.echo(NEXT_STEP, err=True)
 
 
+def _link(dry_run: bool) -> None:
+    from statusline.cli import onpath
+
+    for line in onpath.link(dry_run):
+        click.echo(line, err=True)
+
+
+# .claude/settings.json is usually committed; settings.local.json is not.
+PROJECT_NOTE = (
+    "note: .claude/settings.json is usually committed and this is an absolute path on this "
+    "machine: --scope local keeps it out of git"
+)
 NEXT_STEP = "next: restart Claude Code or send it a message to see the line; `costline doctor` checks it"
 
 
@@ -239,6 +253,18 @@ def uninstall(scope: str, dry_run: bool, purge: bool) -> None:
     _remove_link(path, dry_run)
     if purge:
         _purge(path, dry_run)
+    else:  # by its full path: the link to run it by name may just have gone
+        click.echo(
+            f"to also remove the cache dir and costline itself: {_self_command()} uninstall --purge", err=True
+        )
+
+
+def _self_command() -> str:
+    """This install's `costline` by its full path (never through PATH)."""
+    from statusline.cli.onpath import console_script
+
+    script = console_script()
+    return shlex.quote(script) if script else f"{shlex.quote(sys.executable)} -P -m statusline"
 
 
 def _remove_status_line(path: str, dry_run: bool) -> None:
@@ -294,6 +320,7 @@ CACHE_ENTRIES = frozenset(
         "refresh.failures",
         "pricing.stamp",
         "pricing.failures",
+        "pricing.error",
     }
 )
 

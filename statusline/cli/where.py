@@ -48,8 +48,23 @@ def attribution_now() -> object:
     return Attribution(update_all(cache_dir(), sorted(paths)))
 
 
+class NearestChoice(click.Choice):  # type: ignore[type-arg]
+    """A choice whose error names the nearest valid value (`tools`: did you mean 'tool'?)."""
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> object:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter as exc:
+            import difflib
+
+            near = difflib.get_close_matches(str(value), [str(c) for c in self.choices], n=1)
+            if not near:
+                raise
+            raise click.BadParameter(f"{exc.message} Did you mean '{near[0]}'?", ctx, param) from None
+
+
 @click.command(name="by")
-@click.argument("kind", type=click.Choice(["agent", "tool", "mcp", "project", "model"]))
+@click.argument("kind", type=NearestChoice(["agent", "tool", "mcp", "project", "model"]))
 @click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (YYYYMMDD).")
 @click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (YYYYMMDD).")
 @click.option("--project", default=None, help="Only sessions whose project folder contains this.")

@@ -83,3 +83,21 @@ def test_completion_for_an_unknown_shell_is_one_line():
 def test_usage_errors_are_one_line(args):
     proc = run_costline(b"", *args)
     assert proc.returncode == 2 and len(proc.stderr.decode().splitlines()) == 1, proc.stderr
+
+
+def test_help_examples_record_nothing_and_run_from_anywhere():
+    """A render for real writes to the unlogged ledger; the examples point at `preview` instead,
+    whose bundled sample needs no checkout."""
+    out = run_costline(b"", "--help").stdout.decode()
+    examples = out.split("Examples:")[1].split("\n\n")[0]
+    assert "costline <" not in examples and "samples/" not in examples
+    assert "  costline preview " in examples
+
+
+@pytest.mark.parametrize("group", ["report", "index", "pricing", "config"])
+def test_a_group_without_a_subcommand_prints_its_help(group):
+    """As click does by default: the help, as it reads with --help, on stderr, exit 2."""
+    proc = run_costline(b"", group)
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == run_costline(b"", group, "--help").stdout.decode()
+    assert proc.stderr.decode().startswith(f"Usage: costline {group} ")

@@ -166,3 +166,51 @@ def test_doctor_on_a_machine_with_no_claude_code_logs_yet_warns_and_exits_0():
     doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
     logs = next(c for c in doc["checks"] if c["name"] == "claude logs")
     assert doc["ok"] and not logs["ok"] and logs["warning"]
+
+
+def test_doctor_warns_when_logs_exist_but_the_index_holds_none(config_dir):
+    """A full scan ran before the logs were copied in: 0 files is not ✓, it is not indexed yet."""
+    from helpers import assistant, write_transcript
+
+    assert run_costline(b"", "index", "refresh").returncode == 0  # scans an empty config dir
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    index = next(c for c in doc["checks"] if c["name"] == "index")
+    assert not index["ok"] and index["warning"], index
+    assert index["fix"] == "not indexed yet: run costline index refresh (or wait for the first render)"
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    assert next(c for c in doc["checks"] if c["name"] == "index")["ok"]
+
+
+def test_doctor_warns_with_the_error_of_a_failed_price_fetch(tmp_path, monkeypatch):
+    """A background fetch that failed is ⚠ with its error, not ✓ "never fetched"."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Unavailable(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Unavailable)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/prices.json"
+        config = tmp_path / "online.toml"
+        config.write_text(f'[pricing]\nurl = "{url}"\ntimeout_seconds = 2\n')
+        monkeypatch.setenv("COSTLINE_CONFIG", str(config))
+        failed = run_costline(b"", "pricing", "update", "--background")
+        assert failed.returncode != 0
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    pricing = next(c for c in doc["checks"] if c["name"] == "pricing")
+    assert not pricing["ok"] and pricing["warning"], pricing
+    assert "never fetched" in pricing["detail"] and "last fetch failed (1×): " in pricing["detail"]
+    assert "503" in pricing["detail"] and pricing["fix"] == "costline pricing update"

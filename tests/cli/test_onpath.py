@@ -217,3 +217,34 @@ def test_no_link_when_costline_already_runs_by_name(home):
     proc = costline("install", path=f"{os.path.dirname(SCRIPT)}:{SYSTEM_PATH}")
     assert f"costline is on your PATH already ({SCRIPT})" in proc.stderr
     assert not os.path.lexists(home / ".local" / "bin" / "costline")
+
+
+def test_plain_uninstall_prints_the_full_path_purge_command(home):
+    """Once the link is gone `costline` no longer runs by name: the purge command it prints works."""
+    assert costline("install").returncode == 0
+    proc = costline("uninstall")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[-1] == (
+        f"to also remove the cache dir and costline itself: {SCRIPT} uninstall --purge"
+    )
+    purged = subprocess.run(
+        ["sh", "-c", proc.stderr.splitlines()[-1].split(": ", 1)[1]],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PATH=SYSTEM_PATH),
+        timeout=60,
+        check=False,
+    )
+    assert purged.returncode == 0, purged.stderr
+    assert purged.stdout.splitlines()[-1].startswith("to remove costline itself: ")
+
+
+def test_a_foreign_status_line_still_gets_the_link_and_the_force_hint(home):
+    path = home / ".claude" / "settings.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text('{"statusLine": {"type": "command", "command": "~/bin/mine.sh"}}\n')
+    proc = costline("install")
+    assert proc.returncode == 1
+    assert os.readlink(home / ".local" / "bin" / "costline") == SCRIPT
+    assert "costline install --force" in proc.stderr.splitlines()[-1]
+    assert path.read_text() == '{"statusLine": {"type": "command", "command": "~/bin/mine.sh"}}\n'

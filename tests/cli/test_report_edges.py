@@ -240,3 +240,19 @@ def test_printable_replaces_only_lone_surrogates(monkeypatch):
         stream.write("x\udcff─")
         stream.flush()
     assert (out.getvalue(), err.getvalue()) == ("x\ufffd─".encode(), b"x??")
+
+
+@pytest.mark.parametrize("kind", ["daily", "weekly", "monthly", "session"])
+def test_a_range_with_no_usage_says_so(spread, kind):
+    proc = run_costline(b"", "report", kind, "--since", "20261203", "-z", "UTC")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.decode() == "no usage in this range\n"
+    doc = report(kind, "--since", "20261203")  # JSON unchanged: empty rows, zero totals
+    assert doc["totals"]["totalCost"] == 0
+
+
+def test_a_near_miss_of_a_kind_gets_the_nearest_name():
+    proc = run_costline(b"", "report", "by", "tools")
+    assert proc.returncode == 2
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and "Did you mean 'tool'?" in lines[0]

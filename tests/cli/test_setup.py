@@ -382,3 +382,25 @@ def test_the_launcher_command_is_never_relative(monkeypatch, tmp_path, name, val
     planned = launcher.plan()
     assert planned is not None
     assert os.path.isabs(planned[0]) and planned[2].startswith("/"), planned[2]
+
+
+@pytest.mark.parametrize(("scope", "warned"), [("project", True), ("local", False), ("user", False)])
+def test_project_scope_warns_of_a_machine_specific_path(home, tmp_path, scope, warned):
+    project = tmp_path / "proj"
+    project.mkdir()
+    proc = costline("install", "--scope", scope, "--dry-run", cwd=project)
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.decode().splitlines() if "--scope local" in line]
+    assert len(lines) == (1 if warned else 0)
+    if warned:
+        assert lines[0].startswith("note: ") and "absolute path" in lines[0]
+
+
+def test_dry_run_when_installed_prints_the_entry_to_copy(home):
+    assert costline("install").returncode == 0
+    written = json.loads(settings(home).read_text())["statusLine"]
+    proc = costline("install", "--dry-run")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.decode().splitlines()
+    assert lines[0].endswith("settings.json: already up to date")
+    assert json.loads("{" + lines[-1] + "}") == {"statusLine": written}
