@@ -611,8 +611,8 @@ SEGMENTS: dict[str, tuple[Render, int]] = {
     "context": (context, 20),
     "lines": (lines, 10),
     "git": (git, 5),
-    "limits": (limits, 25),
-    "spend": (spend, 24),
+    "limits": (limits, 33),  # a subscriber's windows outlast the model's name (README: COLUMNS)
+    "spend": (spend, 32),  # as a gateway's spend limit does
     "time": (time_spent, 8),
     "mode": (mode, 6),
     "dir": (directory, 7),

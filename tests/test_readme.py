@@ -154,3 +154,28 @@ def test_help_recommends_what_install_writes() -> None:
     out = run_costline(b"", "--help").stdout.decode()
     assert '"command": "costline"' not in out
     assert "costline install" in out
+
+
+def fitting_text() -> str:
+    start = README.index("| `COLUMNS` |")
+    return README[start : README.index("\n", start)]
+
+
+def test_the_fitting_order_is_the_segments_priorities() -> None:
+    from statusline.segments import DEFAULT_LINE, SEGMENTS
+
+    text = fitting_text()
+    stated = re.search(r"the order is ((?:`\w+`, )+`\w+`)", text)
+    assert stated, text
+    order = re.findall(r"`(\w+)`", stated.group(1))
+    priority = {name: p for name, (_render, p) in SEGMENTS.items()}
+    assert order == sorted(DEFAULT_LINE, key=priority.__getitem__)  # dropped first, first
+    # Each opt-in group is said to go before a default segment: above the one before that.
+    opt_in = text[text.index("opt-in ones") :]
+    said = set()
+    for names, before in re.findall(r"((?:`\w+`(?:, | and )?)+) before `(\w+)`", opt_in):
+        floor = priority[order[order.index(before) - 1]] if order.index(before) else 0
+        for name in re.findall(r"`(\w+)`", names):
+            assert floor < priority[name] < priority[before], (name, before)
+            said.add(name)
+    assert said == set(SEGMENTS) - set(DEFAULT_LINE)  # every opt-in segment placed

@@ -104,6 +104,21 @@ def test_width_drops_least_important_first():
     assert "session" in line and "today" in line and "+156" not in line
 
 
+def test_a_narrow_line_keeps_a_subscribers_limits_before_the_model():
+    # 58 columns hold "API-eq $0.51 session · $0.00… today · 5h 24% · 7d 41%" (53) but not the
+    # model too (66): the 5-hour and 7-day windows matter more to a subscriber than its name.
+    body = (SAMPLES / "payload-subscription.json").read_bytes()
+    line = plain(one_line(run_costline(body, env={"COLUMNS": "60", "NO_COLOR": "1"})))
+    assert line == "API-eq $0.51 session · $0.00… today · 5h 24% · 7d 41%"
+
+
+def test_a_narrow_line_keeps_a_gateways_spend_limit_before_ctx_and_the_model():
+    body = json.loads((SAMPLES / "payload-opus.json").read_bytes())
+    body["rate_limits"] = {"spend_limit": {"used_usd": 42, "limit_usd": 100, "period": "weekly"}}
+    line = plain(one_line(run_costline(json.dumps(body).encode(), env={"COLUMNS": "58", "NO_COLOR": "1"})))
+    assert "spend $42/$100 wk" in line and "ctx" not in line and "Opus" not in line, line
+
+
 def test_subscription_is_labelled_api_equivalent():
     line = plain(one_line(run_costline((SAMPLES / "payload-subscription.json").read_bytes())))
     assert line.startswith("Sonnet 4.6 · API-eq $0.51 session")

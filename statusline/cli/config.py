@@ -119,8 +119,10 @@ def preview(theme: str | None, each: bool, payload: str | None) -> None:
             env = dict(os.environ, COSTLINE_THEME=name)
             shown.append(build_line(raw, env, time.time(), [], record=False))
             click.echo(f"{name:>9}  {shown[-1]}")
+    from statusline.cli.tables import echo_fitted
+
     for note in notes(shown):
-        click.echo(f"note: {note}")
+        echo_fitted(f"note: {note}", indent="      ")
 
 
 def notes(shown: list[str]) -> list[str]:

@@ -19,6 +19,7 @@ import click
 
 from statusline import __version__, fs
 from statusline.cli.setup import command_for_settings, installed_command, is_ours
+from statusline.cli.tables import echo_fitted
 from statusline.index.scan import walk_transcripts
 from statusline.paths import (
     cache_dir,
@@ -449,6 +450,6 @@ def doctor(as_json: bool, no_timing: bool) -> None:
     else:
         for c in checks:
             mark = "✓" if c.ok else "⚠" if c.warning else "✗"
-            click.echo(f"{mark} {c.name}: {c.detail}" + (f"  → {c.fix}" if c.fix else ""))
+            echo_fitted(f"{mark} {c.name}: {c.detail}" + (f"  → {c.fix}" if c.fix else ""), indent="  ")
     if failed:
         sys.exit(1)

@@ -247,5 +247,7 @@ def status(as_json: bool) -> None:
         ("unknown models", ", ".join(info["unknown_models"]) or "none"),  # type: ignore[arg-type]
         ("last full scan", "never" if age is None else f"{age:,.0f} s ago"),
     ]
-    for label, value in rows:
-        click.echo(f"{label:>20}  {value}")
+    from statusline.cli.tables import echo_fitted
+
+    for label, value in rows:  # a long value (a path, many models) goes on under its column
+        echo_fitted(f"{label:>20}  {value}", indent=" " * 22)

@@ -151,12 +151,14 @@ def table(columns: list[Column], rows: Sequence[list[str] | str], width: int | N
         click.echo(muted(cut(f"compact layout; {full} columns show every column", width or full)))
 
 
-def echo_fitted(text: str, width: int | None = None, err: bool = False) -> None:
-    """A sentence wrapped to the terminal's width (as the table's: unlimited off a terminal)."""
+def echo_fitted(text: str, width: int | None = None, err: bool = False, indent: str = "") -> None:
+    """A sentence wrapped to the terminal's width (as the table's: unlimited off a terminal), its
+    later lines after `indent` so a line's mark or label stays alone at the start."""
     import textwrap
 
     width = terminal_width() if width is None else width
-    for part in textwrap.wrap(text, width, break_on_hyphens=False) if width else [text]:
+    parts = textwrap.wrap(text, width, break_on_hyphens=False, subsequent_indent=indent) if width else [text]
+    for part in parts:
         click.echo(part, err=err)
 
 

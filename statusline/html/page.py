@@ -26,6 +26,7 @@ BREAKDOWNS = {
     "mcp": "By MCP server",
 }
 NAME_HEADERS = {"model": "Model", "project": "Project", "agent": "Agent", "tool": "Tool", "mcp": "Server"}
+TOP_BLOCKS = 10  # the blocks listed under the strip, for a screen with no pointer
 ROWS_SHOWN = 12  # the rest of a breakdown folds into a <details>, which needs no script
 COLOURS = 8  # breakdown rows past these share the "other" colour
 ROWS_MAX = 50  # a breakdown's costliest rows; the rest are summed in one "N more" row
@@ -117,16 +118,18 @@ background:none;border:0;padding:0}
 .legend{list-style:none;padding:0;margin:0 0 6px;display:flex;flex-wrap:wrap;gap:14px;font-size:.85rem}
 .sw{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .sw.b{background:var(--bar)}.sw.u{background:var(--unl)}.sw.proj{background:var(--proj)}
-.sw.ref,.sw.bud{background:var(--ref);height:3px;vertical-align:3px}.sw.bud{background:var(--bud)}
+.sw.bud{background:var(--bud);height:3px;vertical-align:3px}
+.sw.ref{width:18px;height:0;border-radius:0;border-top:3px dashed var(--ref);vertical-align:3px}
+.sw.r1{border-top-style:dotted}.sw.r2{border-top-style:solid}.legend .rl{color:var(--ref)}
 .plot{display:grid;grid-template-columns:3.6em minmax(0,1fr)}.plot>.chart{grid-column:2}
 .chart,.yax{display:block;width:100%;overflow:visible}
 .chart text,.yax text{font-size:11px;fill:var(--muted)}
 .chart line,.chart rect{vector-effect:non-scaling-stroke}
 .chart .b{stroke:var(--bar)}.chart .u{stroke:var(--unl)}
-.chart .rl{fill:var(--ref);font-weight:600;paint-order:stroke;stroke:var(--card);stroke-width:3px}
 .chart .ml{fill:var(--fg);font-weight:600}
 .grid{stroke:var(--grid);stroke-width:1}.axis,.tick{stroke:var(--line);stroke-width:1}
-.ref{stroke:var(--ref);stroke-width:1.5;stroke-dasharray:6 4}
+.ref{stroke:var(--ref);stroke-width:1.5;stroke-dasharray:6 4}.ref.r1{stroke-dasharray:1.5 3}
+.ref.r2{stroke-dasharray:none}
 .bud{stroke:var(--bud);stroke-width:2.5}
 .hit{fill:transparent}.hit:hover{fill:var(--grid)}
 .b{fill:var(--bar)}.u{fill:var(--unl)}.track{fill:var(--track)}.proj{fill:var(--proj)}.proj.over{fill:var(--over)}
@@ -146,6 +149,7 @@ th{font-weight:600;color:var(--muted)}
 .id{font:.78rem ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",monospace;overflow-wrap:anywhere}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}
 details{margin-top:6px}summary{cursor:pointer;color:var(--muted)}
+.bl{margin:4px 0;padding-left:1.2em;font-variant-numeric:tabular-nums}
 footer{font-size:.85rem;margin-top:18px}
 .st .s,.st .l{white-space:normal}
 @media (max-width:800px){main{padding:12px 8px 32px}section{padding:12px 10px}h1{font-size:1.3rem}
@@ -375,7 +379,14 @@ def _totals(data: PageData) -> str:
 
 
 def _legend(items: list[tuple[str, str]]) -> str:
-    li = "".join(f'<li><span class="sw {cls}"></span>{esc_text(text)}</li>' for cls, text in items)
+    """Swatch and name of each series; a reference line's name (class ref) is its label, kept off
+    the chart where it would cover bars."""
+    li = "".join(
+        f'<li><span class="sw {cls}"></span>'
+        + (f'<span class="rl">{esc_text(text)}</span>' if "ref" in cls.split() else esc_text(text))
+        + "</li>"
+        for cls, text in items
+    )
     return f'<ul class="legend">{li}</ul>'
 
 
@@ -393,8 +404,11 @@ def _daily(data: PageData) -> str:
     legend = [("b", "transcript cost")]
     if any(svg.finite(u) > 0 for _, _, u in data.days):
         legend.append(("u", "unlogged (reported, not in transcripts)"))
+    drawn = [(text, v) for text, v in refs if svg.finite(v) >= 0]  # as svg.ref_lines draws them
     legend += [
-        ("ref", text if (text, v) in refs else f"{text} (above this scale)")
+        (f"ref r{drawn.index((text, v)) % 3}" if (text, v) in drawn else "ref", text)
+        if (text, v) in refs
+        else ("ref", f"{text} (above this scale)")
         for text, v in data.reference_lines
     ]
     chart = svg.bar_chart(
@@ -496,9 +510,18 @@ def _blocks(data: PageData, tz: tzinfo, tz_label: str) -> str:
         f"<p>{len(blocks)} blocks · average {esc_text(money(sum(b[2] for b in blocks) / len(blocks)))} · "
         f"costliest {esc_text(money(costliest[2]))} from {esc_text(_clock(costliest[0], tz))}</p>"
     )
-    note = '<p class="note">Bar height and shade follow the block\'s cost; hover a bar for details.</p>'
+    note = (
+        '<p class="note">Bar height and shade follow the block\'s cost; a mouse pointed at a bar'
+        " shows its times and cost, and the list below has the costliest.</p>"
+    )
     chart = svg.strip_chart(spans, lo, hi, "Cost of each 5-hour block over the range", ticks)
-    return f"{head}{summary}{note}{chart}</section>\n"
+    # A phone has no pointer to rest on a bar: the details a bar's title holds, for the costliest.
+    top = sorted(spans, key=lambda b: -b[2])[:TOP_BLOCKS]
+    items = "".join(f"<li>{esc_text(tip)}</li>" for _, _, _, tip in top)
+    listed = (
+        f'<details><summary>The {len(top)} costliest blocks</summary><ul class="bl">{items}</ul></details>'
+    )
+    return f"{head}{summary}{note}{chart}{listed}</section>\n"
 
 
 def _block_tip(start: int, end: int, cost: float, tz: tzinfo, tz_label: str) -> str:

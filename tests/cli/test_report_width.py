@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from pathlib import Path
 
 import pytest
 from helpers import assistant, run_costline, write_transcript
@@ -151,3 +152,24 @@ def test_layout_cuts_the_lower_rank_first_and_drops_columns_before_cutting_names
     assert layout(columns, rows, 60) == ([0, 1, 4], [21, 30, 5], True)
     # At 30 everything is cut to its least: 9 + 12 + 5 + 4 = 30.
     assert layout(columns, rows, 30) == ([0, 1, 4], [9, 12, 5], True)
+
+
+SAMPLE = str(Path(__file__).resolve().parents[2] / "samples" / "payload-2.1.332.json")
+COMMANDS = [
+    ["preview"],
+    ["preview", "--each", SAMPLE],
+    ["doctor", "--no-timing"],
+    ["index", "status"],
+    ["config", "check"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a[:2]))
+def test_every_commands_text_fits_80_columns(corpus, args):
+    # The status line a preview shows fits by itself; its notes, doctor's checks and the index's
+    # status are sentences wrapped to the terminal (checks with a hanging indent).
+    proc = run_costline(b"", *args, env={"COLUMNS": "80"})
+    lines = proc.stdout.decode().splitlines()
+    assert lines and max(map(width, lines)) <= 80, "\n".join(lines)
+    if args[0] == "doctor":
+        assert all(row.startswith(("✓ ", "⚠ ", "✗ ", "  ")) for row in lines), lines

@@ -226,7 +226,13 @@ MEASURE = r"""(async () => {
     (e.className && typeof e.className === "string" ? "." + e.className : "") +
     " " + JSON.stringify(e.textContent.slice(0, 40));
   const bars = [...document.querySelectorAll("#daily rect.b")].map(r => r.getBoundingClientRect().width);
-  const out = {inner: innerWidth, scroll: document.documentElement.scrollWidth, over: [], texts: [], bars};
+  const boxes = sel => [...document.querySelectorAll(sel)].map(e => {
+    const b = e.getBoundingClientRect();
+    return {text: e.textContent, box: [b.left, b.top, b.right, b.bottom]};
+  }).filter(b => b.box[2] > b.box[0]);
+  const out = {inner: innerWidth, scroll: document.documentElement.scrollWidth, over: [], texts: [], bars,
+               barBoxes: boxes("#daily rect.b, #daily rect.u"), refLabels: boxes("#daily .rl"),
+               blocksNote: (document.querySelector("#blocks") || {textContent: ""}).textContent};
   for (const e of document.querySelectorAll("body, body *:not(svg *):not(.vh, .vh *)")) {
     if (e.tagName.toLowerCase() === "svg" || !e.clientWidth) continue;  // inline boxes have none
     if (e.scrollWidth > e.clientWidth) out.over.push([e.scrollWidth - e.clientWidth, name(e)]);
@@ -301,3 +307,24 @@ def test_the_page_reads_at_a_phones_width_and_a_laptops(tmp_path, page_url, spar
     assert got["bars"]
     if history == "sparse":  # three days: bars, not 1 px slivers (issue 19 item 8)
         assert min(got["bars"]) >= 8
+
+
+def intersect(a: list[float], b: list[float]) -> bool:
+    return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
+
+
+@pytest.mark.parametrize("width", [420, 1280])
+def test_reference_labels_sit_where_no_bar_is(tmp_path, page_url, width):
+    # Found (issue 19 walk, stumble 17): "$6 average day" and "$12 90th-percentile day" were drawn
+    # over the right-most bars at 1100 and 420 px; and the blocks strip said "hover" on a phone.
+    got = measure(tmp_path, page_url, width)
+    lines = synthetic_year(hostile=True).reference_lines
+    assert got["barBoxes"] and len(got["refLabels"]) == len(lines) >= 2  # each line labelled
+    hit = [
+        (r["text"], b["box"])
+        for r in got["refLabels"]
+        for b in got["barBoxes"]
+        if intersect(r["box"], b["box"])
+    ]
+    assert hit == []
+    assert "hover" not in got["blocksNote"]

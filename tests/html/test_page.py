@@ -263,8 +263,8 @@ def test_hostile_names_only_ever_appear_as_text():
     # In SVG too: tooltips of the share strips and the labels of reference lines.
     svg_titles = [t for path, t in doc.texts if "svg" in path and path[-1] == "title"]
     assert any(HOSTILE[0] in t for t in svg_titles)
-    svg_texts = [t for path, t in doc.texts if "svg" in path and path[-1] == "text"]
-    assert HOSTILE[0] in svg_texts and HOSTILE[2] in svg_texts
+    legend = [t for path, t in doc.texts if path[-2:] == ("li", "span")]  # reference lines' names
+    assert HOSTILE[0] in legend and HOSTILE[2] in legend
     (title,) = [t for path, t in doc.texts if path[-2:] == ("head", "title")]
     assert title == "Claude Code cost · 2026-01-01 – 2026-12-31"
 
@@ -365,9 +365,11 @@ def test_non_finite_numbers_do_not_leak():
 
 def test_reference_lines_are_drawn_and_labelled():
     doc = parse(render(synthetic_year()))
-    labels = doc.text_in("text")
+    labels = doc.text_in("span")  # in the legend, not over the bars (browser test)
     assert "$9 average day" in labels and "$18 90th percentile day" in labels
-    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 2
+    assert "$9 average day" not in doc.text_in("text")
+    lines = [a.get("class") for t, a in doc.tags if t == "line" and "ref" in a.get("class", "").split()]
+    assert lines == ["ref r0", "ref r1"]  # each its own dash, as its swatch
 
 
 def test_unlogged_spend_is_shown_apart():
@@ -518,8 +520,8 @@ def test_the_daily_scale_fits_the_data_not_reference_lines_far_above_it():
     doc = parse(render(sparse_days()))
     labels = doc.text_in("text")
     assert "$3" in labels and "$15" not in labels and "$5" not in labels  # ticks up to the data
-    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 0
-    legend = " ".join(doc.text_in("li"))
+    assert sum("ref" in a.get("class", "").split() for t, a in doc.tags if t == "line") == 0
+    legend = " ".join(t for path, t in doc.texts if "li" in path)
     assert (
         "$6 average day (above this scale)" in legend
         and "$12 90th-percentile day (above this scale)" in legend
@@ -527,8 +529,9 @@ def test_the_daily_scale_fits_the_data_not_reference_lines_far_above_it():
     data = sparse_days()
     data.days[-1] = ("2026-12-01", 4.5, 0.0)  # within 1.5× of the $6 line: drawn; $12 is not
     doc = parse(render(data))
-    assert sum(a.get("class") == "ref" for t, a in doc.tags if t == "line") == 1
-    assert "$6 average day" in doc.text_in("text") and "$12" not in " ".join(doc.text_in("text"))
+    assert sum("ref" in a.get("class", "").split() for t, a in doc.tags if t == "line") == 1
+    legend = [t for path, t in doc.texts if "li" in path]
+    assert "$6 average day" in legend and "$12 90th-percentile day (above this scale)" in legend
 
 
 def test_an_empty_month_says_so_instead_of_an_empty_bar():
