@@ -451,7 +451,10 @@ def test_readme_commands_run_verbatim_in_a_fresh_home(tmp_path, index):
     link = home / ".local" / "bin" / "costline"  # what makes `costline doctor` work by name
     assert link.is_symlink() and os.path.realpath(link) == str(venv_bin / "costline")
     doctor = proc.stdout.split(STEP_DONE)[2]  # after install and the PATH line
-    assert "✓ settings (user)" in doctor and "✗" not in doctor  # a machine with no logs yet: ⚠ only
+    # A machine with no logs yet: ⚠ only. The render timing is left out: it measures this
+    # machine's load (a busy CI core can put it past its budget), not the install.
+    failed_checks = [line for line in doctor.splitlines() if "✗" in line and "render:" not in line]
+    assert "✓ settings (user)" in doctor and not failed_checks, doctor
     settings = json.loads((home / ".claude" / "settings.json").read_text(encoding="utf-8"))
     assert settings["statusLine"]["command"] == str(venv_bin / "costline-statusline")
     render_through_shell(settings["statusLine"]["command"], env, tmp_path)
