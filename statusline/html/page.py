@@ -366,7 +366,10 @@ def _totals(data: PageData) -> str:
         _card(f"{len(active)} of {len(data.days)}", "days with usage"),
     ]
     if svg.finite(data.unlogged_total) > 0:  # else an empty card: the Unlogged section says none
-        cards.insert(1, _card(money(data.unlogged_total), "unlogged spend, shown apart"))
+        # The headline is what the status line and `report daily`'s Total count: both together.
+        spent = svg.finite(data.total) + svg.finite(data.unlogged_total)
+        cards[:0] = [_card(money(spent), "spent in range, unlogged included")]
+        cards.insert(2, _card(money(data.unlogged_total), "unlogged spend, shown apart"))
     if active:
         cards.append(_card(money(svg.finite(data.total) / len(active)), "per day with usage"))
         day, cost, _ = max(active, key=lambda d: svg.finite(d[1]))
