@@ -512,12 +512,23 @@ def blocks(
     else:
         _blocks_table(found, tz, now_ms)
     if official is not None:
-        resets, pct, seen = official
-        echo_fitted(
-            f"Anthropic's own 5-hour window: {pct:.0f}% used, resets "
-            f"{time.strftime('%H:%M', time.localtime(resets))} "
-            f"(seen {time.strftime('%H:%M', time.localtime(seen))} in a status line payload)"
-        )
+        echo_fitted(_official_line(*official, now_ms / 1000))
+
+
+def _official_line(resets: float, pct: float, seen: float, now_s: float) -> str:
+    """The latest 5-hour window a payload showed, its times as the limits segment writes them
+    (`15:40`, `Thu 15:40`, `Dec 2 15:40`); a reset further after the reading than a 5-hour
+    window allows is marked rather than trusted (a made-up or broken payload)."""
+    from statusline.segments import WINDOW_S, clock
+
+    line = (
+        f"Anthropic's own 5-hour window: {pct:.0f}% used, resets {clock(resets, now_s)} "
+        f"(seen {clock(seen, now_s)} in a status line payload)"
+    )
+    if resets - seen > WINDOW_S["five_hour"]:
+        ahead = span(int((resets - seen) * 1000))
+        line += f"; implausible: a 5-hour window resets within 5 h, this one {ahead} later"
+    return line
 
 
 def in_days(found: list[rp.Block], tz: object, since: str | None, until: str | None) -> list[rp.Block]:
