@@ -166,3 +166,26 @@ def test_doctor_on_a_machine_with_no_claude_code_logs_yet_warns_and_exits_0():
     doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
     logs = next(c for c in doc["checks"] if c["name"] == "claude logs")
     assert doc["ok"] and not logs["ok"] and logs["warning"]
+
+
+def test_the_render_is_timed_against_the_interpreter_started_as_the_command_starts_it(tmp_path):
+    """Found (walk stumble 15): `25.9 ms vs 27.2 ms for the bare interpreter = 0.95×`: the
+    launcher runs `python -I -S`, the baseline was `python -I -c pass` (with `site`)."""
+    from statusline.cli.doctor import interpreter_flags
+
+    launcher = tmp_path / "costline-statusline"
+    launcher.write_text("#!/venv/bin/python -IS\nimport sys\n")
+    assert interpreter_flags([str(launcher)]) == ["-I", "-S"]
+    # A shebang too long for a `#!` line: install runs the interpreter explicitly.
+    assert interpreter_flags(["/venv/bin/python3.12", "-IS", str(launcher)]) == ["-I", "-S"]
+    script = tmp_path / "costline"
+    script.write_text("#!/venv/bin/python\nimport sys\n")  # a console script: `site` runs
+    assert interpreter_flags([str(script), "render"]) == []
+    assert interpreter_flags([str(tmp_path / "missing")]) == []
+
+
+def test_doctor_names_the_baseline_it_timed_the_render_against(config_dir):
+    assert run_costline(b"", "install").returncode == 0
+    proc = run_costline(b"", "doctor", "--json")
+    (render,) = [c for c in json.loads(proc.stdout)["checks"] if c["name"] == "render"]
+    assert "python -I -S -c pass" in render["detail"], render
