@@ -369,11 +369,12 @@ def _totals(data: PageData) -> str:
         # The headline is what the status line and `report daily`'s Total count: both together.
         spent = svg.finite(data.total) + svg.finite(data.unlogged_total)
         cards[:0] = [_card(money(spent), "spent in range, unlogged included")]
-        cards.insert(2, _card(money(data.unlogged_total), "unlogged spend, shown apart"))
-    if active:
-        cards.append(_card(money(svg.finite(data.total) / len(active)), "per day with usage"))
-        day, cost, _ = max(active, key=lambda d: svg.finite(d[1]))
-        cards.append(_card(money(cost), f"busiest day, {day}"))
+        cards.insert(2, _card(money(data.unlogged_total), "unlogged spend, in no transcript"))
+    if active:  # a day's spend as its bar and the line's today: unlogged included
+        spent = svg.finite(data.total) + max(0.0, svg.finite(data.unlogged_total))
+        cards.append(_card(money(spent / len(active)), "per day with usage"))
+        day, cost, extra = max(active, key=lambda d: svg.finite(d[1]) + max(0.0, svg.finite(d[2])))
+        cards.append(_card(money(svg.finite(cost) + max(0.0, svg.finite(extra))), f"busiest day, {day}"))
     return f'<section class="cards" id="totals" aria-label="Totals">{"".join(cards)}</section>\n'
 
 

@@ -265,10 +265,10 @@ def test_period_tables_total_cost_and_unlogged_as_the_line_does(with_unlogged, c
     totalCostWithUnlogged, kept in the compact layout too."""
     with_all = report("daily")["totals"]["totalCostWithUnlogged"]
     assert with_all == pytest.approx(ONE + TWO + THREE + 0.75)
-    for kind in ("daily", "weekly", "monthly"):
+    for kind in ("daily", "weekly", "monthly", "session"):
         out = _table(kind, columns=columns)
         head = out.splitlines()[0]
-        assert ("Total (USD)" if columns == "200" else "Total  Models") in head, (kind, out)
+        assert "Total (USD)" in head if columns == "200" else "Total" in head.split(), (kind, out)
         assert all(len(r) <= int(columns) for r in out.splitlines()), out
         total = next(r for r in out.splitlines() if r.startswith("Total"))
         assert f"${with_all:,.2f}" in total.split(), (kind, out)
