@@ -203,7 +203,8 @@ def html(
             fh.write(page)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    left_out = f"; ${data.outside_total:,.2f} outside the range" if data.outside_days else ""
+    outside = data.outside_total + data.outside_unlogged
+    left_out = f"; ${outside:,.2f} outside the range" if data.outside_days else ""
     range_ = f"{data.first_day} – {data.last_day}"
     # The total `report daily` gives with unlogged spend (its totalCostWithUnlogged), as the page's headline.
     spent = data.total + data.unlogged_total

@@ -69,7 +69,9 @@ def collect(
     per_day = rp.grouped(store, pricer, "day", tz)
     if since is None:
         since = first_day(per_day, unlogged_by_day, until)
-    outside = sorted(d for d, r in per_day.items() if (d < since or d > until) and r.cost > 0)
+    # Spend outside the range is named, unlogged too, so the page and `report daily` reconcile.
+    used = {d for d, r in per_day.items() if r.cost > 0} | {d for d, u in unlogged_by_day.items() if u > 0}
+    outside = sorted(d for d in used if d < since or d > until)
     days = [
         (day, per_day[day].cost if day in per_day else 0.0, unlogged_by_day.get(day, 0.0))
         for day in _days_between(since, until)
@@ -132,7 +134,8 @@ def collect(
         total=sum(cost for _d, cost, _u in days),
         unlogged_total=sum(u for _d, _c, u in days),
         unknown_models=sorted(unknown),
-        outside_total=sum(per_day[d].cost for d in outside),
+        outside_total=sum(per_day[d].cost for d in outside if d in per_day),
+        outside_unlogged=sum(unlogged_by_day.get(d, 0.0) for d in outside),
         outside_days=outside,
     )
 

@@ -83,6 +83,7 @@ class PageData:
     unknown_models: list[str] = field(default_factory=list)
     # Transcript cost on days before or after the range (`report daily` counts it), and those days.
     outside_total: float = 0.0
+    outside_unlogged: float = 0.0  # unlogged spend on those days
     outside_days: list[str] = field(default_factory=list)
 
 
@@ -348,8 +349,14 @@ def _outside(data: PageData) -> str:
     hint = (
         f" `costline report html {' '.join(flags)}` includes {'it' if n == 1 else 'them'}." if flags else ""
     )
+    extra = (
+        f" and {esc_text(money(data.outside_unlogged))} unlogged"
+        if svg.finite(data.outside_unlogged) > 0
+        else ""
+    )
     return (
-        f'<p class="warn" role="note">{esc_text(money(data.outside_total))} of transcript cost on {n:,} '
+        f'<p class="warn" role="note">{esc_text(money(data.outside_total))} of transcript cost{extra} '
+        f"on {n:,} "
         f"day{'' if n == 1 else 's'} outside this page's range ({esc_text(when)}); `report daily` counts "
         f"{'it' if n == 1 else 'them'}.{esc_text(hint)}</p>\n"
     )

@@ -291,3 +291,14 @@ def test_html_total_is_report_dailys_total_with_unlogged(with_unlogged, tmp_path
     cards = cards[cards.index('id="totals"') :]
     first = cards[: cards.index("</div>")]
     assert f"${with_all:,.2f}" in first, first  # the headline card
+
+
+def test_html_in_range_and_outside_add_up_to_report_dailys_total_with_unlogged(with_unlogged, tmp_path):
+    """Nov 10–20 holds THREE + $0.25 unlogged; outside: ONE, TWO and Nov 21's $0.50 unlogged."""
+    page = tmp_path / "r.html"
+    out = _table("html", "-o", str(page), "--since", "20261110", "--until", "20261120").strip()
+    assert out.endswith(
+        f"${THREE + 0.25:,.2f} incl. $0.25 unlogged; ${ONE + TWO + 0.5:,.2f} outside the range)"
+    ), out
+    text = page.read_text()
+    assert f"${ONE + TWO:,.2f} of transcript cost and $0.50 unlogged on 3 days outside" in text
