@@ -504,6 +504,7 @@ def blocks(
                 "usedPercentage": official[1],
                 "resetsAt": rp.utc_iso(int(official[0] * 1000)),
                 "seenAt": rp.utc_iso(int(official[2] * 1000)),
+                "plausible": _plausible(official[0], official[2]),
             }
         emit_json(out)
         return
@@ -515,17 +516,24 @@ def blocks(
         echo_fitted(_official_line(*official, now_ms / 1000))
 
 
+def _plausible(resets: float, seen: float) -> bool:
+    """Whether a 5-hour window seen at `seen` could reset at `resets` (its length and a minute)."""
+    from statusline.segments import WINDOW_S
+
+    return resets - seen <= WINDOW_S["five_hour"]
+
+
 def _official_line(resets: float, pct: float, seen: float, now_s: float) -> str:
     """The latest 5-hour window a payload showed, its times as the limits segment writes them
     (`15:40`, `Thu 15:40`, `Dec 2 15:40`); a reset further after the reading than a 5-hour
     window allows is marked rather than trusted (a made-up or broken payload)."""
-    from statusline.segments import WINDOW_S, clock
+    from statusline.segments import clock
 
     line = (
         f"Anthropic's own 5-hour window: {pct:.0f}% used, resets {clock(resets, now_s)} "
         f"(seen {clock(seen, now_s)} in a status line payload)"
     )
-    if resets - seen > WINDOW_S["five_hour"]:
+    if not _plausible(resets, seen):
         ahead = span(int((resets - seen) * 1000))
         line += f"; implausible: a 5-hour window resets within 5 h, this one {ahead} later"
     return line

@@ -95,6 +95,8 @@ def test_an_official_reset_on_another_day_has_its_date_and_an_implausible_one_sa
     out = _official(config_dir, 4102444800.0, now - 60)  # 2100-01-01T00:00Z (TZ is UTC)
     assert "62% used, resets Jan 1 00:00" in out, out
     assert "implausible" in out, out
+    proc = run_costline(b"", "report", "blocks", "--json")
+    assert json.loads(proc.stdout)["officialFiveHour"]["plausible"] is False
 
 
 def test_a_plausible_official_reset_is_not_marked(config_dir):
@@ -107,3 +109,5 @@ def test_a_plausible_official_reset_is_not_marked(config_dir):
     out = _official(config_dir, resets, now - 60)
     assert f"62% used, resets {when} " in out, out
     assert "implausible" not in out, out
+    proc = run_costline(b"", "report", "blocks", "--json")
+    assert json.loads(proc.stdout)["officialFiveHour"]["plausible"] is True
