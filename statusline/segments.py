@@ -8,7 +8,7 @@ module because each module on the render path costs about 0.1 ms to import (READ
 
 from __future__ import annotations
 
-from statusline import fs
+from statusline import fs, timeutil
 from statusline.look import sanitise
 from statusline.payload import is_number, number, text, within
 from statusline.pricing import normalise
@@ -582,8 +582,7 @@ def week(ctx: Context) -> Spans | None:
 def _to_date(ctx: Context, start: int, end: int, label: str, budget: object) -> Spans:
     """Cost since `start` and its straight-line projection to `end`, coloured against a budget."""
     usd = ctx.cost_since(start * 1000)
-    elapsed = max(ctx.now_s - start, 3600.0)
-    projected = usd / elapsed * (end - start)
+    projected = timeutil.projected(usd, start, end, ctx.now_s)  # as the report page's
     style = "cost.ok"
     if isinstance(budget, float):
         style = "cost.alert" if projected > budget else "cost.warn" if projected > 0.8 * budget else "cost.ok"

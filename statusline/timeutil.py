@@ -203,3 +203,12 @@ def local_day_start_s(year: int, month: int, day: int) -> int:
     year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
     guess = int(time.mktime((year, month, day, 0, 0, 0, 0, 0, -1)))
     return _first_second_of(days_from_civil(year, month, day), guess, guess)
+
+
+def projected(usd: float, start_s: float, end_s: float, now_s: float) -> float:
+    """Spend since `start_s` carried on in a straight line to `end_s`: `usd` over the elapsed
+    fraction of [start, end), in seconds (whole days would over-weight the start of today). The
+    line and the page's month and week projections both use it. The first hour counts as a
+    full hour, so a cent at 00:06 is not a fortune; a period already over is its spend."""
+    elapsed = min(max(now_s - start_s, 3600.0), end_s - start_s)
+    return usd / elapsed * (end_s - start_s) if elapsed > 0 else usd

@@ -200,3 +200,14 @@ def test_remembered_minutes_give_the_full_parsers_answer():
             + "Z"
         )
         assert timeutil.parse_iso_ms(text) == timeutil._parse_iso_ms(text), text
+
+
+def test_projection_scales_spend_by_the_elapsed_fraction_of_the_period():
+    from statusline.timeutil import projected
+
+    start, end = 1_793_491_200, 1_793_491_200 + 30 * 86400  # 2026-11-01T00:00Z, a 30-day month
+    # $0.30 in the first 4.5 days: 0.30 / 4.5 * 30 = $2.00 (not 0.30 / 5 days * 30 = $1.80).
+    assert projected(0.30, start, end, start + 4.5 * 86400) == pytest.approx(2.00)
+    # The first minutes count as an hour: $0.01 at 00:06 is not $72 by month end.
+    assert projected(0.01, start, end, start + 360) == pytest.approx(0.01 * 720)
+    assert projected(6.0, start, end, end + 5) == pytest.approx(6.0)  # a period already over: as is

@@ -379,6 +379,29 @@ def check_config() -> Check:
     return Check("config", True, detail)
 
 
+BENCH_FLAGS = ["-I"]  # the README's Speed table times renders against `python -I -c pass`
+
+
+def interpreter_flags(command: list[str]) -> list[str]:
+    """The options the command starts Python with (`-IS` as `-I`, `-S`): those after the
+    interpreter when it is named, else those on the script's `#!` line; [] when unknown."""
+    if command and os.path.basename(command[0]).startswith("python"):
+        given = [a for a in command[1:] if a.startswith("-")]
+    else:
+        try:
+            with open(command[0], "rb") as fh:
+                first = fh.readline(256)
+        except (OSError, IndexError):
+            return []
+        given = first[2:].decode(errors="replace").split()[1:] if first.startswith(b"#!") else []
+    flags = []
+    for arg in given:
+        if not arg.startswith("-") or arg.startswith("--") or not arg[1:].isalpha():
+            break
+        flags += [f"-{c}" for c in arg[1:]]
+    return flags
+
+
 def check_render(runs: int = 7) -> Check:
     try:
         command = shlex.split(configured_command())
@@ -386,11 +409,19 @@ def check_render(runs: int = 7) -> Check:
         command = shlex.split(installed_command())
     payload = SAMPLE.read_bytes()
     env = dict(os.environ)
-    base, ours = [], []
+    # Like with like: the interpreter started as the command starts it (the launcher's `-I -S`
+    # skips `site`), so the ratio is what costline adds; and the README's bench baseline.
+    own = interpreter_flags(command)
+    baselines = [own] if own == BENCH_FLAGS else [own, BENCH_FLAGS]
+    base: list[list[float]] = [[] for _ in baselines]
+    ours = []
     for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-I", "-c", "pass"], capture_output=True, check=False, timeout=30)
-        base.append(time.perf_counter() - start)
+        for flags, times in zip(baselines, base, strict=True):
+            start = time.perf_counter()
+            subprocess.run(
+                [sys.executable, *flags, "-c", "pass"], capture_output=True, check=False, timeout=30
+            )
+            times.append(time.perf_counter() - start)
         start = time.perf_counter()
         try:
             proc = subprocess.run(command, input=payload, capture_output=True, env=env, timeout=30)
@@ -399,10 +430,20 @@ def check_render(runs: int = 7) -> Check:
         ours.append(time.perf_counter() - start)
     if proc.stdout.startswith(b"costline cannot start"):  # the launcher's own one-line failure
         return Check("render", False, proc.stdout.decode(errors="replace").strip(), "costline install")
-    b, o = statistics.median(base), statistics.median(ours)
-    ok = proc.returncode == 0 and proc.stdout.count(b"\n") == 1 and o / b <= RENDER_BUDGET * 1.5
-    detail = f"median {o * 1000:.1f} ms vs {b * 1000:.1f} ms for the bare interpreter = {o / b:.2f}×"
-    return Check("render", ok, detail, "" if ok else "reinstall with a current pip; see README, Speed")
+    o = statistics.median(ours)
+    b = [statistics.median(times) for times in base]
+    # The budget is the README's, against its bench's baseline (the last one timed).
+    works = proc.returncode == 0 and proc.stdout.count(b"\n") == 1
+    ok = works and o / b[-1] <= RENDER_BUDGET * 1.5
+    named = " ".join(["python", *own, "-c", "pass"])
+    detail = f"median {o * 1000:.1f} ms vs {b[0] * 1000:.1f} ms for `{named}` (as the command starts Python)"
+    detail += f" = {o / b[0]:.2f}×"
+    if len(b) > 1:
+        detail += f"; {b[1] * 1000:.1f} ms for `python -I -c pass` (the README's bench) = {o / b[1]:.2f}×"
+    # A render that works but is slow is worth knowing, not a failure: a busy machine's load
+    # alone can put it past the budget, and doctor's exit status is for what is broken.
+    fix = "" if ok else "reinstall with a current pip; see README, Speed"
+    return Check("render", ok, detail, fix, warning=works and not ok)
 
 
 def check_color() -> Check:

@@ -79,6 +79,14 @@ TOKEN_COLUMNS = [
     Column("Cost (USD)", short="Cost"),
 ]
 UNLOGGED_COLUMN = Column("Unlogged (payload)", short="Unlogged")
+# Cost plus unlogged: the figure the status line shows (--json's totalCostWithUnlogged).
+WITH_UNLOGGED_COLUMN = Column("Total (USD)", short="Total")
+UNLOGGED_COLUMNS = [UNLOGGED_COLUMN, WITH_UNLOGGED_COLUMN]
+
+
+def _with_unlogged(row: rp.Row, unlogged: float) -> list[str]:
+    """The Unlogged and Total cells of a row."""
+    return [f"${unlogged:,.2f}", money(row.cost + unlogged, row.unknown)]
 
 
 NO_USAGE = "no usage in this range"
@@ -144,18 +152,18 @@ def _period_report(
     table_rows = []
     show_extra = any(extra.get(k) for k in keys)  # a column only when there is something in it
     for row in selected:
-        more = [f"${extra.get(row.key, 0.0):,.2f}"] if show_extra else []
+        more = _with_unlogged(row, extra.get(row.key, 0.0)) if show_extra else []
         table_rows.append([row.key, *_cells(row), *more, ", ".join(_short(m) for m in sorted(row.models))])
         if breakdown:
             for m, v in sorted(row.models.items(), key=lambda kv: -kv[1][4]):
                 sub = [f"{int(n):,}" for n in v[:4]]
-                blank = [""] if show_extra else []
+                blank = ["", ""] if show_extra else []
                 table_rows.append(
                     [f"  └ {_short(m)}", *sub, f"{int(sum(v[:4])):,}", f"${v[4]:,.2f}", *blank, ""]
                 )
-    total_extra = [f"${sum(extra.get(k, 0.0) for k in keys):,.2f}"] if show_extra else []
+    total_extra = _with_unlogged(totals, sum(extra.get(k, 0.0) for k in keys)) if show_extra else []
     table_rows.append(["Total", *_cells(totals), *total_extra, ""])
-    columns = [Column(label, TEXT, least=10), *TOKEN_COLUMNS, *([UNLOGGED_COLUMN] if show_extra else [])]
+    columns = [Column(label, TEXT, least=10), *TOKEN_COLUMNS, *(UNLOGGED_COLUMNS if show_extra else [])]
     table([*columns, Column("Models", TEXT, least=8)], table_rows)
     if totals.unknown:
         echo_fitted(f"+? no price for: {unpriced(totals.unknown)} (see costline pricing show)", err=True)
@@ -229,7 +237,10 @@ def _chart(rows: list[rp.Row], unlogged: dict[str, float]) -> None:
     line = "".join(spark[min(7, int(c / top * 7.999))] for c in costs)
     total = sum(costs)
     average = money(total / len(rows), set())
-    click.echo(f"{line}  {len(rows)} days, {money(total, set())} total, {average}/day average")
+    extra = sum(unlogged.get(r.key, 0.0) for r in rows)
+    # The bars are the status line's today, which counts unlogged spend: say so where there is any.
+    with_extra = f" (incl. {money(extra, set())} unlogged)" if extra else ""
+    click.echo(f"{line}  {len(rows)} days, {money(total, set())} total{with_extra}, {average}/day average")
 
 
 def _common(f: Callable[..., None]) -> Callable[..., None]:
@@ -412,16 +423,15 @@ def session(
     show_extra = bool(unlogged_total)  # a column only when there is something in it
     table_rows = []
     for r in chosen:
-        more = [f"${extra.get(r.key, 0.0):,.2f}"] if show_extra else []
+        more = _with_unlogged(r, extra.get(r.key, 0.0)) if show_extra else []
         table_rows.append([r.key, r.project, *_cells(r), *more, rp.local_date(r.last_ms, tz)])  # type: ignore[arg-type]
     total_row = rp.Row("Total")
     for r in chosen:
         total_row.tokens = [a + b for a, b in zip(total_row.tokens, r.tokens, strict=True)]
         total_row.cost += r.cost
         total_row.unknown |= r.unknown
-    table_rows.append(
-        ["Total", "", *_cells(total_row), *([f"${unlogged_total:,.2f}"] if show_extra else []), ""]
-    )
+    total_extra = _with_unlogged(total_row, unlogged_total) if show_extra else []
+    table_rows.append(["Total", "", *_cells(total_row), *total_extra, ""])
     columns = [
         Column("Session", TEXT, least=9),
         Column("Project", TEXT, least=12, middle=True, rank=1),
@@ -430,7 +440,7 @@ def session(
             replace(c, drop=NARROW) if c.drop == KEEP and c.header != "Cost (USD)" else c
             for c in TOKEN_COLUMNS
         ),
-        *([UNLOGGED_COLUMN] if show_extra else []),
+        *(UNLOGGED_COLUMNS if show_extra else []),
         Column("Last activity", TEXT, short="Last used"),
     ]
     table(columns, table_rows)
@@ -503,6 +513,7 @@ def blocks(
                 "usedPercentage": official[1],
                 "resetsAt": rp.utc_iso(int(official[0] * 1000)),
                 "seenAt": rp.utc_iso(int(official[2] * 1000)),
+                "plausible": _plausible(official[0], official[2]),
             }
         emit_json(out)
         return
@@ -511,12 +522,30 @@ def blocks(
     else:
         _blocks_table(found, tz, now_ms)
     if official is not None:
-        resets, pct, seen = official
-        echo_fitted(
-            f"Anthropic's own 5-hour window: {pct:.0f}% used, resets "
-            f"{time.strftime('%H:%M', time.localtime(resets))} "
-            f"(seen {time.strftime('%H:%M', time.localtime(seen))} in a status line payload)"
-        )
+        echo_fitted(_official_line(*official, now_ms / 1000))
+
+
+def _plausible(resets: float, seen: float) -> bool:
+    """Whether a 5-hour window seen at `seen` could reset at `resets` (its length and a minute)."""
+    from statusline.segments import WINDOW_S
+
+    return resets - seen <= WINDOW_S["five_hour"]
+
+
+def _official_line(resets: float, pct: float, seen: float, now_s: float) -> str:
+    """The latest 5-hour window a payload showed, its times as the limits segment writes them
+    (`15:40`, `Thu 15:40`, `Dec 2 15:40`); a reset further after the reading than a 5-hour
+    window allows is marked rather than trusted (a made-up or broken payload)."""
+    from statusline.segments import clock
+
+    line = (
+        f"Anthropic's own 5-hour window: {pct:.0f}% used, resets {clock(resets, now_s)} "
+        f"(seen {clock(seen, now_s)} in a status line payload)"
+    )
+    if not _plausible(resets, seen):
+        ahead = span(int((resets - seen) * 1000))
+        line += f"; implausible: a 5-hour window resets within 5 h, this one {ahead} later"
+    return line
 
 
 def in_days(found: list[rp.Block], tz: object, since: str | None, until: str | None) -> list[rp.Block]:

@@ -218,9 +218,13 @@ def html(
             fh.write(page)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror or exc}") from None
-    left_out = f"; ${data.outside_total:,.2f} outside the range" if data.outside_days else ""
+    outside = data.outside_total + data.outside_unlogged
+    left_out = f"; ${outside:,.2f} outside the range" if data.outside_days else ""
     range_ = f"{data.first_day} – {data.last_day}"
-    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {range_}, ${data.total:,.2f}{left_out})")
+    # The total `report daily` gives with unlogged spend (its totalCostWithUnlogged), as the page's headline.
+    spent = data.total + data.unlogged_total
+    with_extra = f" incl. ${data.unlogged_total:,.2f} unlogged" if data.unlogged_total else ""
+    click.echo(f"wrote {output} ({len(page) / 1024:,.0f} KB, {range_}, ${spent:,.2f}{with_extra}{left_out})")
     if open_it:
         import webbrowser
 

@@ -6,7 +6,6 @@ daily`, the breakdowns `report by`, the blocks `report blocks`, the sessions `re
 
 from __future__ import annotations
 
-import calendar
 import os
 import time
 from datetime import datetime, tzinfo
@@ -18,7 +17,7 @@ from statusline.html.page import Bucket, PageData, SessionRow
 from statusline.index.store import Store
 from statusline.pricing import normalise
 from statusline.segments import short_model_name
-from statusline.timeutil import DAY_MS
+from statusline.timeutil import DAY_MS, projected
 
 AVERAGE_DAY_USD = 6.0  # Anthropic: Claude Code averages about $6 per developer per day
 P90_DAY_USD = 12.0  # and stays under $12 on 90% of days
@@ -70,7 +69,9 @@ def collect(
     per_day = rp.grouped(store, pricer, "day", tz)
     if since is None:
         since = first_day(per_day, unlogged_by_day, until)
-    outside = sorted(d for d, r in per_day.items() if (d < since or d > until) and r.cost > 0)
+    # Spend outside the range is named, unlogged too, so the page and `report daily` reconcile.
+    used = {d for d, r in per_day.items() if r.cost > 0} | {d for d, u in unlogged_by_day.items() if u > 0}
+    outside = sorted(d for d in used if d < since or d > until)
     days = [
         (day, per_day[day].cost if day in per_day else 0.0, unlogged_by_day.get(day, 0.0))
         for day in _days_between(since, until)
@@ -84,13 +85,7 @@ def collect(
     else:
         lines = [("$6 average day", AVERAGE_DAY_USD), ("$12 90th-percentile day", P90_DAY_USD)]
 
-    today = rp.local_date(now_ms, tz)
-    month = today[:7]
-    to_date = sum(r.cost for key, r in per_day.items() if key.startswith(month) and key <= today)
-    to_date += sum(usd for key, usd in unlogged_by_day.items() if key.startswith(month) and key <= today)
-    year, mon, day_no = int(today[:4]), int(today[5:7]), int(today[8:10])
-    month_days = calendar.monthrange(year, mon)[1]
-    projection = to_date / day_no * month_days if day_no else None
+    month, to_date, projection = month_figures(per_day, unlogged_by_day, tz, now_ms)
 
     first_ms = day_start_ms(since, tz)
     end_ms = day_start_ms(until, tz) + DAY_MS
@@ -139,9 +134,25 @@ def collect(
         total=sum(cost for _d, cost, _u in days),
         unlogged_total=sum(u for _d, _c, u in days),
         unknown_models=sorted(unknown),
-        outside_total=sum(per_day[d].cost for d in outside),
+        outside_total=sum(per_day[d].cost for d in outside if d in per_day),
+        outside_unlogged=sum(unlogged_by_day.get(d, 0.0) for d in outside),
         outside_days=outside,
     )
+
+
+def month_figures(
+    per_day: dict[str, rp.Row], unlogged_by_day: dict[str, float], tz: tzinfo | None, now_ms: int
+) -> tuple[str, float, float]:
+    """(this month, its spend so far with unlogged, its projection by month end), projected as
+    the status line's `month` segment does (timeutil.projected: the elapsed share in seconds)."""
+    today = rp.local_date(now_ms, tz)
+    month = today[:7]
+    to_date = sum(r.cost for key, r in per_day.items() if key.startswith(month) and key <= today)
+    to_date += sum(usd for key, usd in unlogged_by_day.items() if key.startswith(month) and key <= today)
+    year, mon = int(today[:4]), int(today[5:7])
+    start = day_start_ms(f"{month}-01", tz) / 1000
+    end = day_start_ms(f"{year + mon // 12:04d}-{mon % 12 + 1:02d}-01", tz) / 1000
+    return month, to_date, projected(to_date, start, end, now_ms / 1000)
 
 
 def model_name(model_id: str) -> str:

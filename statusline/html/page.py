@@ -84,6 +84,7 @@ class PageData:
     unknown_models: list[str] = field(default_factory=list)
     # Transcript cost on days before or after the range (`report daily` counts it), and those days.
     outside_total: float = 0.0
+    outside_unlogged: float = 0.0  # unlogged spend on those days
     outside_days: list[str] = field(default_factory=list)
 
 
@@ -352,8 +353,14 @@ def _outside(data: PageData) -> str:
     hint = (
         f" `costline report html {' '.join(flags)}` includes {'it' if n == 1 else 'them'}." if flags else ""
     )
+    extra = (
+        f" and {esc_text(money(data.outside_unlogged))} unlogged"
+        if svg.finite(data.outside_unlogged) > 0
+        else ""
+    )
     return (
-        f'<p class="warn" role="note">{esc_text(money(data.outside_total))} of transcript cost on {n:,} '
+        f'<p class="warn" role="note">{esc_text(money(data.outside_total))} of transcript cost{extra} '
+        f"on {n:,} "
         f"day{'' if n == 1 else 's'} outside this page's range ({esc_text(when)}); `report daily` counts "
         f"{'it' if n == 1 else 'them'}.{esc_text(hint)}</p>\n"
     )
@@ -370,11 +377,15 @@ def _totals(data: PageData) -> str:
         _card(f"{len(active)} of {len(data.days)}", "days with usage"),
     ]
     if svg.finite(data.unlogged_total) > 0:  # else an empty card: the Unlogged section says none
-        cards.insert(1, _card(money(data.unlogged_total), "unlogged spend, shown apart"))
-    if active:
-        cards.append(_card(money(svg.finite(data.total) / len(active)), "per day with usage"))
-        day, cost, _ = max(active, key=lambda d: svg.finite(d[1]))
-        cards.append(_card(money(cost), f"busiest day, {day}"))
+        # The headline is what the status line and `report daily`'s Total count: both together.
+        spent = svg.finite(data.total) + svg.finite(data.unlogged_total)
+        cards[:0] = [_card(money(spent), "spent in range, unlogged included")]
+        cards.insert(2, _card(money(data.unlogged_total), "unlogged spend, in no transcript"))
+    if active:  # a day's spend as its bar and the line's today: unlogged included
+        spent = svg.finite(data.total) + max(0.0, svg.finite(data.unlogged_total))
+        cards.append(_card(money(spent / len(active)), "per day with usage"))
+        day, cost, extra = max(active, key=lambda d: svg.finite(d[1]) + max(0.0, svg.finite(d[2])))
+        cards.append(_card(money(svg.finite(cost) + max(0.0, svg.finite(extra))), f"busiest day, {day}"))
     return f'<section class="cards" id="totals" aria-label="Totals">{"".join(cards)}</section>\n'
 
 

@@ -214,3 +214,41 @@ def test_doctor_warns_with_the_error_of_a_failed_price_fetch(tmp_path, monkeypat
     assert not pricing["ok"] and pricing["warning"], pricing
     assert "never fetched" in pricing["detail"] and "last fetch failed (1×): " in pricing["detail"]
     assert "503" in pricing["detail"] and pricing["fix"] == "costline pricing update"
+
+
+def test_the_render_is_timed_against_the_interpreter_started_as_the_command_starts_it(tmp_path):
+    """Found (walk stumble 15): `25.9 ms vs 27.2 ms for the bare interpreter = 0.95×`: the
+    launcher runs `python -I -S`, the baseline was `python -I -c pass` (with `site`)."""
+    from statusline.cli.doctor import interpreter_flags
+
+    launcher = tmp_path / "costline-statusline"
+    launcher.write_text("#!/venv/bin/python -IS\nimport sys\n")
+    assert interpreter_flags([str(launcher)]) == ["-I", "-S"]
+    # A shebang too long for a `#!` line: install runs the interpreter explicitly.
+    assert interpreter_flags(["/venv/bin/python3.12", "-IS", str(launcher)]) == ["-I", "-S"]
+    script = tmp_path / "costline"
+    script.write_text("#!/venv/bin/python\nimport sys\n")  # a console script: `site` runs
+    assert interpreter_flags([str(script), "render"]) == []
+    assert interpreter_flags([str(tmp_path / "missing")]) == []
+
+
+def test_doctor_names_the_baseline_it_timed_the_render_against(config_dir):
+    assert run_costline(b"", "install").returncode == 0
+    proc = run_costline(b"", "doctor", "--json")
+    (render,) = [c for c in json.loads(proc.stdout)["checks"] if c["name"] == "render"]
+    assert "python -I -S -c pass" in render["detail"], render
+
+
+def test_a_slow_but_working_render_is_a_warning_not_a_failure(config_dir, monkeypatch):
+    """Found: under load (a busy CI core) the render went past its budget, doctor exited 1 and
+    the README's `costline doctor` step failed although nothing was broken."""
+    import statusline.cli.doctor as doctor
+
+    assert run_costline(b"", "install").returncode == 0
+    monkeypatch.setattr(doctor, "RENDER_BUDGET", 1e-9)  # every render is over it
+    check = doctor.check_render(runs=1)
+    assert not check.ok and check.warning and check.fix, check
+    monkeypatch.setattr(doctor, "configured_command", lambda: "/nonexistent/costline-statusline")
+    monkeypatch.setattr(doctor, "installed_command", lambda: "/nonexistent/costline-statusline")
+    broken = doctor.check_render(runs=1)
+    assert not broken.ok and not broken.warning, broken

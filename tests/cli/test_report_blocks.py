@@ -72,3 +72,42 @@ def test_since_and_until_pick_blocks_by_their_local_start_day(three_blocks):
 def test_since_after_until_is_a_one_line_error(three_blocks):
     proc = run_costline(b"", "report", "blocks", "--since", "20261122", "--until", "20261120")
     assert proc.returncode == 2 and proc.stderr.decode().strip().count("\n") == 0
+
+
+def _official(config_dir, resets: float, seen: float) -> str:
+    import os
+
+    from statusline.pace import record
+
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    os.makedirs(cache, exist_ok=True)
+    record(cache, seen, {"five_hour": (resets, 62.0)})
+    out = "\n".join(blocks_text("-z", "UTC"))
+    return out[out.index("Anthropic's own") :].replace("\n", " ")
+
+
+def test_an_official_reset_on_another_day_has_its_date_and_an_implausible_one_says_so(config_dir):
+    """Found (walk stumble 12): `resets 00:00` for a reset in the year 2100 (a sample's made-up
+    payload): a time with no day, and no word that no 5-hour window resets 75 years ahead."""
+    import time
+
+    now = time.time()
+    out = _official(config_dir, 4102444800.0, now - 60)  # 2100-01-01T00:00Z (TZ is UTC)
+    assert "62% used, resets Jan 1 00:00" in out, out
+    assert "implausible" in out, out
+    proc = run_costline(b"", "report", "blocks", "--json")
+    assert json.loads(proc.stdout)["officialFiveHour"]["plausible"] is False
+
+
+def test_a_plausible_official_reset_is_not_marked(config_dir):
+    import time
+
+    now = time.time()
+    resets = now + 3 * 3600
+    same_day = time.strftime("%Y-%m-%d", time.gmtime(resets)) == time.strftime("%Y-%m-%d", time.gmtime(now))
+    when = time.strftime("%H:%M" if same_day else "%a %H:%M", time.gmtime(resets))  # TZ is UTC
+    out = _official(config_dir, resets, now - 60)
+    assert f"62% used, resets {when} " in out, out
+    assert "implausible" not in out, out
+    proc = run_costline(b"", "report", "blocks", "--json")
+    assert json.loads(proc.stdout)["officialFiveHour"]["plausible"] is True

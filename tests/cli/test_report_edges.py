@@ -256,3 +256,65 @@ def test_a_near_miss_of_a_kind_gets_the_nearest_name():
     assert proc.returncode == 2
     lines = proc.stderr.decode().splitlines()
     assert len(lines) == 1 and "Did you mean 'tool'?" in lines[0]
+
+
+@pytest.fixture
+def with_unlogged(spread):
+    """`spread` plus $0.50 unlogged on Nov 21 (a day with no transcript) and $0.25 on Nov 20."""
+    cache = os.environ["COSTLINE_CACHE_DIR"]
+    at = parse_iso_ms
+    unlogged.observe(cache, "s9", 0.0, 0.0, at("2026-11-20T09:00:00.000Z"))  # baseline
+    unlogged.observe(cache, "s9", 0.25, 0.0, at("2026-11-20T10:00:00.000Z"))
+    unlogged.observe(cache, "s9", 0.75, 0.0, at("2026-11-21T10:00:00.000Z"))
+    return spread
+
+
+def _table(*args: str, columns: str = "200") -> str:
+    proc = run_costline(b"", "report", *args, "-z", "UTC", env={"COLUMNS": columns, "NO_COLOR": "1"})
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode()
+
+
+@pytest.mark.parametrize("columns", ["200", "80"])
+def test_period_tables_total_cost_and_unlogged_as_the_line_does(with_unlogged, columns):
+    """One figure for the same thing: a Total column (cost + unlogged) whose last row is --json's
+    totalCostWithUnlogged, kept in the compact layout too."""
+    with_all = report("daily")["totals"]["totalCostWithUnlogged"]
+    assert with_all == pytest.approx(ONE + TWO + THREE + 0.75)
+    for kind in ("daily", "weekly", "monthly", "session"):
+        out = _table(kind, columns=columns)
+        head = out.splitlines()[0]
+        assert "Total (USD)" in head if columns == "200" else "Total" in head.split(), (kind, out)
+        assert all(len(r) <= int(columns) for r in out.splitlines()), out
+        total = next(r for r in out.splitlines() if r.startswith("Total"))
+        assert f"${with_all:,.2f}" in total.split(), (kind, out)
+    day = next(r for r in _table("daily", columns=columns).splitlines() if r.startswith("2026-11-20"))
+    assert f"${THREE + 0.25:,.2f}" in day.split()
+
+
+def test_the_chart_says_its_bars_include_unlogged_spend(with_unlogged):
+    out = _table("daily", "--chart", "3", "--until", "20261121")
+    assert f"${THREE + 0.25:,.2f}" in out and "$0.75" in out
+    assert "unlogged" in out.splitlines()[-1], out  # the summary names it
+
+
+def test_html_total_is_report_dailys_total_with_unlogged(with_unlogged, tmp_path):
+    page = tmp_path / "r.html"
+    out = _table("html", "-o", str(page), "--since", "20261001", "--until", "20261130")
+    with_all = report("daily")["totals"]["totalCostWithUnlogged"]
+    assert f"${with_all:,.2f}" in out.split("(", 1)[1].split(",")[2], out  # wrote … (KB, range, $X …)
+    cards = page.read_text()
+    cards = cards[cards.index('id="totals"') :]
+    first = cards[: cards.index("</div>")]
+    assert f"${with_all:,.2f}" in first, first  # the headline card
+
+
+def test_html_in_range_and_outside_add_up_to_report_dailys_total_with_unlogged(with_unlogged, tmp_path):
+    """Nov 10–20 holds THREE + $0.25 unlogged; outside: ONE, TWO and Nov 21's $0.50 unlogged."""
+    page = tmp_path / "r.html"
+    out = _table("html", "-o", str(page), "--since", "20261110", "--until", "20261120").strip()
+    assert out.endswith(
+        f"${THREE + 0.25:,.2f} incl. $0.25 unlogged; ${ONE + TWO + 0.5:,.2f} outside the range)"
+    ), out
+    text = page.read_text()
+    assert f"${ONE + TWO:,.2f} of transcript cost and $0.50 unlogged on 3 days outside" in text

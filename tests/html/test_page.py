@@ -547,3 +547,19 @@ def test_an_empty_month_says_so_instead_of_an_empty_bar():
     assert "unlogged" not in cards[: cards.index("</section>")]  # an empty card is left out
     data.monthly_budget = 50.0
     assert "<svg" in render(data).split('id="month"')[1].split("</section>")[0]  # a budget to show
+
+
+def test_the_headline_cards_count_unlogged_spend_as_the_bars_and_report_daily_do():
+    """Found (walk stumble 5): the line's today counts unlogged spend; the page's headline did not.
+    Days $0.40, –, $1.20, $2.10 + $1.50 unlogged on Nov 29 and $0.80 on Dec 1."""
+    data = sparse_days()
+    data.days[1] = ("2026-11-29", 0.0, 1.5)
+    data.days[3] = ("2026-12-01", 2.1, 0.8)
+    data.unlogged_total = 2.3
+    page = render(data)
+    cards = page[page.index('id="totals"') :]
+    cards = " ".join(re.sub(r"</?(b|span)>", " ", cards[: cards.index("</section>")]).split())
+    assert "$6.00 spent in range, unlogged included" in cards  # 3.70 + 2.30: totalCostWithUnlogged
+    assert "$3.70 transcript cost in range" in cards and "$2.30 unlogged spend" in cards
+    assert "$1.50 per day with usage" in cards  # 6.00 over the 4 days with usage
+    assert "$2.90 busiest day, 2026-12-01" in cards  # 2.10 + 0.80
