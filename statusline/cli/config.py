@@ -132,8 +132,8 @@ def notes(shown: list[str]) -> list[str]:
     if "…" in text or "... " in text:  # (the plain theme's)
         found.append(
             "a figure ending in … is still being computed, a floor until then: the status line's"
-            " first run indexes your Claude Code logs in the background (costline index refresh:"
-            " now)"
+            " first run indexes your Claude Code logs in the background; a preview starts nothing"
+            " (costline index refresh: now)"
         )
     if "API-eq" in text:
         found.append(

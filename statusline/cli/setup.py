@@ -95,12 +95,12 @@ def _diff(path: str, old: str, new: str) -> str:
     return "".join(lines)
 
 
-def _apply(path: str, old: str, new: str, dry_run: bool) -> None:
+def _apply(path: str, old: str, new: str, dry_run: bool, keep_backup: bool = True) -> None:
     diff = mask_secrets(_diff(path, old, new))
     click.echo(diff or f"{path}: already up to date", nl=not diff.endswith("\n"))
     if dry_run or old == new:
         return
-    install = _install_dir()
+    install = _install_dir() if keep_backup else None
     backup = write_settings(path, old, new, os.path.join(install, "backups") if install else None)
     if backup:
         click.echo(f"backup of the previous file: {backup}", err=True)
@@ -247,7 +247,8 @@ def uninstall(scope: str, dry_run: bool, purge: bool) -> None:
     """
     path = settings_path(scope)
     try:
-        _remove_status_line(path, dry_run)
+        # --purge removes the cache dir, backups included: none is made only to go with it.
+        _remove_status_line(path, dry_run, keep_backup=not purge)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
     _remove_link(path, dry_run)
@@ -267,7 +268,7 @@ def _self_command() -> str:
     return shlex.quote(script) if script else f"{shlex.quote(sys.executable)} -P -m statusline"
 
 
-def _remove_status_line(path: str, dry_run: bool) -> None:
+def _remove_status_line(path: str, dry_run: bool, keep_backup: bool = True) -> None:
     text, data = read_settings(path)
     current = data.get("statusLine")
     if current is None:
@@ -288,7 +289,7 @@ def _remove_status_line(path: str, dry_run: bool) -> None:
         new_text = memory["original"]  # untouched since install: byte for byte what it was
     else:
         new_text = with_status_line(text, path, previous)
-    _apply(path, text, new_text, dry_run)
+    _apply(path, text, new_text, dry_run, keep_backup)
     if dry_run:
         return
     if previous is None and memory.get("created") and not json.loads(new_text or "{}"):

@@ -92,6 +92,7 @@ def test_preview_says_once_what_the_ellipsis_and_api_eq_mean(config_dir):
         assert "API-eq" in out and ("$0.00… today" in out or "$0.00... today" in out)
         assert len(notes) == 3, out
         assert notes[0].startswith("note: a figure ending in … is still being computed")
+        assert "a preview starts nothing" in notes[0]  # found: it said "indexed in the background"
         assert notes[1].startswith("note: API-eq: Pro/Max usage at API prices")
         assert notes[2].startswith("note: session is the payload's own figure, today your own logs'")
     # Nothing to explain, nothing said: an indexed history, an API user, no today segment.
