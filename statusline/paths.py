@@ -104,12 +104,12 @@ def _xdg_location(explicit_var: str, xdg_var: str, home_default: str, *below: st
 # made and entered through fs.make_private_folder, which checks them the same way.
 CACHE_FOLDERS = (
     "index",
-    "index/v3",
-    "index/v3/groups",
-    "index/v3/packs",
-    "index/v3/hours",
-    "index/v3/days",
-    "index/v3/corrupt",
+    "index/v2",
+    "index/v2/groups",
+    "index/v2/packs",
+    "index/v2/hours",
+    "index/v2/days",
+    "index/v2/corrupt",
     "pricing",
     "unlogged",
     "git",
@@ -159,7 +159,7 @@ def _day_folders() -> list[str]:
     import time
 
     now = time.time()
-    return [f"index/v3/hours/{time.strftime('%Y-%m-%d', time.gmtime(now + d))}" for d in (-DAY_S, 0, DAY_S)]
+    return [f"index/v2/hours/{time.strftime('%Y-%m-%d', time.gmtime(now + d))}" for d in (-DAY_S, 0, DAY_S)]
 
 
 def cache_dir() -> str:

@@ -107,7 +107,7 @@ def wait_for_refresh(cache: Path) -> None:
 
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        meta = cache / "index" / "v3" / "meta"
+        meta = cache / "index" / "v2" / "meta"
         lock = cache / "bg.lock"
         if meta.exists() and lock.exists():
             fd = os.open(lock, os.O_RDWR)

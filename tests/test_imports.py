@@ -150,7 +150,7 @@ def test_a_render_that_finds_the_index_busy_imports_nothing_more(config_dir, tmp
     subprocess.run([COSTLINE], input=payload(path), capture_output=True, check=True)
     wait_for_refresh(Path(os.environ["COSTLINE_CACHE_DIR"]))
     write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m2", request_id="r2")], mode="a")
-    lock = Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v3" / "lock"
+    lock = Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "lock"
     fd = os.open(lock, os.O_RDWR)
     try:
         os.lockf(fd, os.F_LOCK, 0)  # as a running refresh holds it

@@ -80,8 +80,8 @@ def test_a_link_planted_for_a_subfolder_is_refused(config_dir, tmp_path):
 @needs_root
 def test_a_subfolder_another_user_owns_is_refused(config_dir, tmp_path):
     cache = tmp_path / "cache"
-    (cache / "index" / "v3").mkdir(parents=True, mode=0o700)
-    os.chown(cache / "index" / "v3", OTHER_UID, OTHER_UID)
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
+    os.chown(cache / "index" / "v2", OTHER_UID, OTHER_UID)
     assert "$? today (cache dir not yours)" in _render(config_dir, cache)
 
 
@@ -257,15 +257,15 @@ def test_the_folders_checked_are_the_index_format_in_use():
 # -- found in review ------------------------------------------------------------------------------
 @needs_root
 def test_a_link_planted_for_a_day_of_hour_files_is_refused(config_dir, tmp_path):
-    """`index/v3/hours/<today>` planted (while the dir was open) as a link to another user's
+    """`index/v2/hours/<today>` planted (while the dir was open) as a link to another user's
     folder: the render writes this session's hour file there (they read the user's spend) and
     reads today's figure from whatever they put there."""
     import time
 
     cache = tmp_path / "cache"
-    hours = cache / "index" / "v3" / "hours"
+    hours = cache / "index" / "v2" / "hours"
     hours.mkdir(parents=True)
-    for folder in (cache, cache / "index", cache / "index" / "v3", hours):
+    for folder in (cache, cache / "index", cache / "index" / "v2", hours):
         folder.chmod(0o700)
     theirs = tmp_path / "theirs"
     theirs.mkdir()
@@ -291,13 +291,13 @@ def test_a_cache_dir_in_a_folder_others_may_write_is_refused(config_dir, tmp_pat
 
 
 def test_a_fifo_planted_in_the_cache_does_not_hang_the_render(config_dir, tmp_path):
-    """`index/v3/meta` planted as a FIFO (while the dir was open): Store.read opens it with a
+    """`index/v2/meta` planted as a FIFO (while the dir was open): Store.read opens it with a
     plain open() and waits for a writer forever; the status line never answers."""
     cache = tmp_path / "cache"
-    (cache / "index" / "v3").mkdir(parents=True, mode=0o700)
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
     for folder in (cache, cache / "index"):
         folder.chmod(0o700)
-    os.mkfifo(cache / "index" / "v3" / "meta")
+    os.mkfifo(cache / "index" / "v2" / "meta")
     mine = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now_iso(-5))])
     try:
         proc = run_costline(payload(mine), env={"COSTLINE_CACHE_DIR": str(cache)}, timeout=5)
@@ -344,7 +344,7 @@ def test_a_refused_hour_file_makes_today_a_lower_bound_not_a_figure(config_dir, 
     assert refresh.returncode == 0, refresh
     first = _render(config_dir, cache)
     assert "… today" not in first and "$? today" not in first and " today" in first, first
-    hour_files = [p for p in (cache / "index" / "v3" / "hours").rglob("*") if p.is_file()]
+    hour_files = [p for p in (cache / "index" / "v2" / "hours").rglob("*") if p.is_file()]
     assert hour_files
     for hour in hour_files:
         outside = tmp_path / f"outside-{hour.parent.name}-{hour.name}"
@@ -353,4 +353,4 @@ def test_a_refused_hour_file_makes_today_a_lower_bound_not_a_figure(config_dir, 
         os.link(outside, hour)
     line = _render(config_dir, cache)
     assert "… today" in line, line
-    assert list((cache / "index" / "v3" / "corrupt").iterdir())  # set aside, not lost
+    assert list((cache / "index" / "v2" / "corrupt").iterdir())  # set aside, not lost

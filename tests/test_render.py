@@ -357,7 +357,7 @@ def test_default_cache_dir_follows_xdg(config_dir, tmp_path):
     del_env.update(env)
     proc = subprocess_run_without_cache_override(payload(path), del_env)
     one_line(proc)
-    assert (tmp_path / "xdg" / "costline" / "index" / "v3").is_dir()
+    assert (tmp_path / "xdg" / "costline" / "index" / "v2").is_dir()
     wait_for_refresh(tmp_path / "xdg" / "costline")
 
 
@@ -507,7 +507,7 @@ def test_today_is_marked_unfinished_while_a_set_aside_hour_is_read_again(config_
     env = {"NO_COLOR": "1", "COLUMNS": "400"}
     assert f"${ONE:.2f} today" in plain(one_line(run_costline(payload(mine), env=env)))
     hour = time.strftime("%Y-%m-%d/%H", time.gmtime())
-    (tmp_path / "cache" / "index" / "v3" / "hours" / f"{hour}").write_bytes(b"\x00garbage")
+    (tmp_path / "cache" / "index" / "v2" / "hours" / f"{hour}").write_bytes(b"\x00garbage")
     fd = os.open(tmp_path / "cache" / "bg.lock", os.O_RDWR)
     os.lockf(fd, os.F_LOCK, 0)  # the re-read waits behind a refresh that is still running
     try:

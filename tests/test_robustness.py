@@ -54,7 +54,7 @@ PAYLOADS = st.dictionaries(PAYLOAD_KEYS, JSON, max_size=8) | JSON
 def prepared_cache() -> None:
     """An index that is complete and a refresh just done, so renders start no background job."""
     cache = Path(os.environ["COSTLINE_CACHE_DIR"])
-    (cache / "index" / "v3").mkdir(parents=True, exist_ok=True)
+    (cache / "index" / "v2").mkdir(parents=True, exist_ok=True)
     from statusline.index.store import Store
 
     store = Store(str(cache))

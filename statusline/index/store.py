@@ -1,6 +1,6 @@
 """On-disk layout of the index: versioned, private, written atomically, locked for writers.
 
-    <cache>/index/v3/
+    <cache>/index/v2/
         meta                  {"format", "created_ms", "rescan_epoch", "full_scan_ms",
                               "generation", ...}
         lock                  flock()ed by whoever writes (renders try, never wait)
@@ -24,7 +24,10 @@ import marshal
 
 from statusline import fs
 
-FORMAT = 3  # 3: a progress line's copy of a subagent response ranks below the subagent's own
+# Not bumped for the progress-copy rank (records stored before it keep ranking a progress copy as
+# a main copy): a new format drops the old folder, and with it the history of transcripts Claude
+# Code has since deleted, which no rebuild can bring back.
+FORMAT = 2
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -66,10 +66,10 @@ def test_doctor_names_a_cache_dir_others_may_write(tmp_path):
 
 def test_doctor_names_what_was_planted_inside(tmp_path):
     cache = tmp_path / "cache"
-    (cache / "index" / "v3").mkdir(parents=True, mode=0o700)
-    (cache / "index" / "v3" / "hours").symlink_to(tmp_path)
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
+    (cache / "index" / "v2" / "hours").symlink_to(tmp_path)
     check = _checks(COSTLINE_CACHE_DIR=str(cache))["cache"]
-    assert not check["ok"] and f"{cache}/index/v3/hours is a link" in check["detail"], check
+    assert not check["ok"] and f"{cache}/index/v2/hours is a link" in check["detail"], check
     assert f"mv {cache} {cache}.suspect" in check["fix"]
 
 

@@ -17,8 +17,8 @@ def _snapshot(cache: Path) -> dict[str, bytes]:
     for folder, _dirs, files in os.walk(cache):
         for name in files:
             rel = os.path.relpath(os.path.join(folder, name), cache)
-            # (index/v3/today is today's total kept from the index itself, whoever asks.)
-            if rel.startswith(("limits.samples", "unlogged", "git", "index")) and rel != "index/v3/today":
+            # (index/v2/today is today's total kept from the index itself, whoever asks.)
+            if rel.startswith(("limits.samples", "unlogged", "git", "index")) and rel != "index/v2/today":
                 out[rel] = (cache / rel).read_bytes()
     return out
 

@@ -29,7 +29,7 @@ def installed_parent() -> str:
 def refresh_done(cache: Path) -> bool:
     """The refresh has written the index and released bg.lock."""
     lock = cache / "bg.lock"
-    if not ((cache / "index" / "v3" / "meta").exists() and lock.exists()):
+    if not ((cache / "index" / "v2" / "meta").exists() and lock.exists()):
         return False
     fd = os.open(lock, os.O_RDWR)
     try:
@@ -75,7 +75,7 @@ def test_refresh_ignores_pythonpath_and_the_working_directory(config_dir, tmp_pa
         assert time.monotonic() < deadline, "the background refresh did not finish"
         time.sleep(0.02)
     assert not marker.exists(), marker.read_text()
-    assert (cache / "index" / "v3" / "meta").exists()  # costline's own refresh ran
+    assert (cache / "index" / "v2" / "meta").exists()  # costline's own refresh ran
 
 
 def test_a_refresh_that_cannot_be_started_leaves_today_and_the_limits_alone(config_dir, monkeypatch):

@@ -115,7 +115,7 @@ def test_a_scan_removes_older_index_formats(config_dir):
     os.makedirs(old)
     refresh()
     assert not os.path.exists(os.path.join(cache, "index", "v1"))
-    assert os.path.isdir(os.path.join(cache, "index", "v3"))
+    assert os.path.isdir(os.path.join(cache, "index", "v2"))
 
 
 def test_a_killed_scans_later_half_tree_is_swept(config_dir):

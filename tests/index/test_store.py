@@ -156,7 +156,7 @@ def _planted(tmp_path, name: str):
     victim = tmp_path / "victim"
     victim.write_text("precious\n")
     cache = tmp_path / "planted"
-    (cache / "index" / "v3").mkdir(parents=True, mode=0o700)
+    (cache / "index" / "v2").mkdir(parents=True, mode=0o700)
     (cache / name).symlink_to(victim)
     return Store(str(cache)), victim
 
@@ -164,7 +164,7 @@ def _planted(tmp_path, name: str):
 def test_atomic_write_ignores_a_link_planted_at_its_temp_name(tmp_path):
     from statusline.index.store import atomic_write
 
-    st, victim = _planted(tmp_path, f"index/v3/meta.{os.getpid()}.tmp")
+    st, victim = _planted(tmp_path, f"index/v2/meta.{os.getpid()}.tmp")
     atomic_write(st.path("meta"), b"new")
     assert victim.read_text() == "precious\n"
     assert Path(st.path("meta")).read_bytes() == b"new"
@@ -186,7 +186,7 @@ def test_the_refresh_stamp_is_not_touched_through_a_link(tmp_path):
     assert victim.stat().st_mtime == 1_000_000
 
 
-@pytest.mark.parametrize("name", ["index/v3/lock", "bg.lock"])
+@pytest.mark.parametrize("name", ["index/v2/lock", "bg.lock"])
 def test_locks_are_not_taken_through_a_link(tmp_path, name):
     """A lock file planted as a link to a file that does not exist yet: not created."""
     from statusline.index.store import try_job_lock

@@ -33,7 +33,7 @@ def one_message(config_dir: Path) -> Path:
 
 
 def cache_file() -> Path:
-    return Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v3" / "today"
+    return Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "today"
 
 
 def test_closed_hours_come_from_the_cache_and_stay_exact(config_dir):

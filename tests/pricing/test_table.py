@@ -183,7 +183,7 @@ def test_new_config_reprices_without_rereading_logs(config_dir, tmp_path, monkey
     run_costline(payload(path))
     wait_for_refresh(tmp_path / "cache")
     line = run_costline(payload(path), env={"NO_COLOR": "1"}).stdout.decode()
-    group_file = next((tmp_path / "cache" / "index" / "v3" / "groups").iterdir())
+    group_file = next((tmp_path / "cache" / "index" / "v2" / "groups").iterdir())
     before = group_file.stat().st_mtime_ns
     settings = tmp_path / "override.toml"
     settings.write_text(
