@@ -137,3 +137,18 @@ def report_json(*args: str) -> dict:
 def cost_rows(doc: dict) -> dict[str, float]:
     """A `report by` document's rows as name → cost."""
     return {r["name"]: r["cost"] for r in doc["rows"]}
+
+
+def installed_parent() -> str:
+    """The folder the installed `statusline` is imported from (as the launcher is written)."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-I",
+            "-c",
+            "import os, statusline; print(os.path.dirname(os.path.dirname(statusline.__file__)))",
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    ).stdout.strip()

@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import COSTLINE, assistant, payload, wait_for_refresh, write_transcript
+from helpers import COSTLINE, assistant, installed_parent, payload, wait_for_refresh, write_transcript
 
 ALLOWED_EXTRA = {"__future__", "_json"}  # no fcntl: locks use os.lockf
 FORBIDDEN = {
@@ -100,17 +100,7 @@ STARTUP = {"encodings", "encodings.aliases", "encodings.utf_8", "codecs", "io", 
 def launcher_imports(tmp_path: Path, stdin: bytes) -> set[str]:
     """Modules a render through the launcher imports beyond the interpreter's own start."""
     python = sys.executable
-    parent = subprocess.run(
-        [
-            python,
-            "-I",
-            "-c",
-            "import os, statusline; print(os.path.dirname(os.path.dirname(statusline.__file__)))",
-        ],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout.strip()
+    parent = installed_parent()
     from statusline.cli.launcher import script
 
     path = tmp_path / "costline-statusline"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from test_segments import limits_at
 
 from statusline import pace, segments
 from statusline.context import Context
@@ -15,18 +16,7 @@ from statusline.context import Context
 T0 = 1_795_600_800.0
 
 
-def render(now: float, five: object, seven: object, resets5: object, resets7: object) -> Context:
-    """One render at `now`: its payload's windows, its sample kept as the status line keeps it."""
-    body = {
-        "rate_limits": {
-            "five_hour": {"used_percentage": five, "resets_at": resets5},
-            "seven_day": {"used_percentage": seven, "resets_at": resets7},
-        }
-    }
-    c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
-    os.makedirs(os.environ["COSTLINE_CACHE_DIR"], exist_ok=True)
-    c.track_limits()
-    return c
+render = limits_at  # one render at `now`: its windows, its sample kept as the line keeps it
 
 
 def shown(c: Context) -> str | None:

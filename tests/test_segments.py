@@ -457,7 +457,7 @@ def test_week_to_date_and_projection(config_dir, tmp_path, monkeypatch, start, e
 
 
 # -- pace to the limit: samples across renders (statusline/pace.py) ---------------------------
-def limits_at(now: float, five: float, seven: float, resets5: float, resets7: float) -> Context:
+def limits_at(now: float, five: object, seven: object, resets5: object, resets7: object) -> Context:
     body = {
         "rate_limits": {
             "five_hour": {"used_percentage": five, "resets_at": resets5},

@@ -8,22 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from helpers import assistant, payload, write_transcript
-
-
-def installed_parent() -> str:
-    """The folder the installed `statusline` is imported from (as the launcher is written)."""
-    return subprocess.run(
-        [
-            sys.executable,
-            "-I",
-            "-c",
-            "import os, statusline; print(os.path.dirname(os.path.dirname(statusline.__file__)))",
-        ],
-        capture_output=True,
-        check=True,
-        text=True,
-    ).stdout.strip()
+from helpers import assistant, installed_parent, payload, write_transcript
 
 
 def refresh_done(cache: Path) -> bool:
