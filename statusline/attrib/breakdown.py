@@ -9,7 +9,7 @@ line appended between the two reads) goes to `unattributed`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name, session_title
 from statusline.index.edges import Message, shard_messages
 from statusline.index.store import CorruptIndex, Store
+from statusline.index.update import Batch
 from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
 from statusline.timeutil import DAY_MS, QUARTER_HOUR_MS, utc_day_name
 
@@ -132,12 +133,16 @@ class Attribution:
         return best[1], best[2]
 
 
-def _messages(store: Store, first_ms: int, last_ms: int) -> Iterator[Message]:
+def _messages(
+    store: Store, first_ms: int, last_ms: int, hours: Iterable[int] | None = None
+) -> Iterator[Message]:
     """Every counted message of the hour files between two UTC times, a day either side (local
-    days in any zone), with its dedup key; what no key accounts for comes back with key ""."""
+    days in any zone), with its dedup key; what no key accounts for comes back with key "".
+    `hours`: only these hour files (a session's, from its index group)."""
     first_day = utc_day_name(max(first_ms - DAY_MS, 0))
     last_day = utc_day_name(last_ms + DAY_MS) if last_ms < _NO_END else None
-    for rel in all_hours(store):
+    rels = all_hours(store) if hours is None else [Batch.hour_rel(h) for h in sorted(hours)]
+    for rel in rels:
         day = rel.split("/")[1]
         if day < first_day or (last_day and day > last_day):
             continue
@@ -170,11 +175,14 @@ def breakdowns(
     until: str | None = None,
     project: str | None = None,
     attribution: Attribution | None = None,
+    session: str | None = None,
+    hours: Iterable[int] | None = None,
 ) -> dict[str, Breakdown]:
     """Several kinds in one pass over the index (the HTML page shows all five).
 
     Token sums are gathered per (quarter-hour, model, class, bucket) and priced once each, as
-    the daily report prices its buckets.
+    the daily report prices its buckets. `session`: only that session's messages (`hours`: the
+    hour files its lines touched, so the others need not be read; attrib/session.py).
     """
     projects = session_projects(store)
     sums: dict[str, dict[tuple[int, str, int, str], list[float]]] = {kind: {} for kind in kinds}
@@ -188,29 +196,31 @@ def breakdowns(
             for i in range(7):
                 got[i] += vec[i]
 
-    def wanted(day: str, session: str) -> bool:
-        if (since and day < since) or (until and day > until):
+    def wanted(day: str, sess: str) -> bool:
+        if (since and day < since) or (until and day > until) or (session and sess != session):
             return False
-        return not project or projects.matches(session, project)
+        return not project or projects.matches(sess, project)
 
     exact = [kind for kind in kinds if kind in ("model", "project")]
     if exact:
-        for day, qh, session, model, cls, vec in dated_buckets(store, tz):
-            if wanted(day, session):
+        for day, qh, sess, model, cls, vec in dated_buckets(store, tz):
+            if wanted(day, sess):
                 for kind in exact:
-                    name = model if kind == "model" else projects.name(session) or "(unknown project)"
+                    name = model if kind == "model" else projects.name(sess) or "(unknown project)"
                     add(kind, qh, model, cls, name, vec)
     split_kinds = [kind for kind in kinds if kind not in ("model", "project")]
     if split_kinds:
         first_ms = day_start_ms(since, tz) if since else 0
         last_ms = day_start_ms(until, tz) + DAY_MS if until else _NO_END
         dates: dict[int, str | None] = {}
-        for ts, key, session, model, cls, vec in _messages(store, first_ms, last_ms):
+        for ts, key, sess, model, cls, vec in _messages(store, first_ms, last_ms, hours):
+            if session and sess != session:
+                continue  # before its date is worked out: most of an hour is other sessions'
             qh = ts // QUARTER_HOUR_MS
             whole = dates[qh] if qh in dates else dates.setdefault(qh, qh_date(qh, tz))
-            if not wanted(whole or local_date(ts, tz), session):
+            if not wanted(whole or local_date(ts, tz), sess):
                 continue
-            found = attribution.find(key, session) if (attribution and key) else None
+            found = attribution.find(key, sess) if (attribution and key) else None
             for kind in split_kinds:
                 if found is None:
                     add(kind, qh, model, cls, UNATTRIBUTED, vec)

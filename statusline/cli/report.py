@@ -170,16 +170,21 @@ def _period_report(
 
 
 def unlogged_by_period(
-    kind: str, tz: object, week_start: int = 0, since: str | None = None, until: str | None = None
+    kind: str,
+    tz: object,
+    week_start: int = 0,
+    since: str | None = None,
+    until: str | None = None,
+    session: str | None = None,
 ) -> dict[str, float]:
     """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day, week or
-    month, of the local days since..until (inclusive; None: open)."""
+    month, of the local days since..until (inclusive; None: open); `session`: that one's only."""
     from statusline.index import unlogged
 
     out: dict[str, float] = {}
-    for (at_ms, _session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
+    for (at_ms, sess), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
         day = rp.local_date(at_ms, tz)  # type: ignore[arg-type]
-        if (since and day < since) or (until and day > until):
+        if (since and day < since) or (until and day > until) or (session and sess != session):
             continue
         key = rp.period_of(day, kind, week_start)
         out[key] = out.get(key, 0.0) + usd

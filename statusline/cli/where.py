@@ -19,6 +19,10 @@ from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from statusline.attrib.breakdown import Breakdown
+
 TOP_ROWS = 50  # as the HTML page: a year can hold thousands of projects or MCP servers
 _BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
 _METHOD = {
@@ -68,6 +72,7 @@ class NearestChoice(click.Choice):  # type: ignore[type-arg]
 @click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (YYYYMMDD).")
 @click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (YYYYMMDD).")
 @click.option("--project", default=None, help="Only sessions whose project folder contains this.")
+@click.option("--session", "session_id", default=None, help="Only this session (its id or a unique prefix).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.option("-z", "--timezone", default=None, help="IANA time zone for days (default: local).")
 @click.option("--no-refresh", "no_refresh", is_flag=True, help="Do not index new log lines first.")
@@ -83,6 +88,7 @@ def by(
     since: str | None,
     until: str | None,
     project: str | None,
+    session_id: str | None,
     as_json: bool,
     timezone: str | None,
     no_refresh: bool,
@@ -93,19 +99,30 @@ def by(
     Rows add up to `report daily`'s total for the same days. Agent, project and model rows are
     exact; tool and MCP rows are an estimate (see the README).
 
+    With --session, one session's rows: what the status line's `agents` and `tools` segments
+    show for it.
+
     \b
     Examples:
       costline report by tool --since 20261101
       costline report by mcp --json
+      costline report by agent --session 3f2a
     """
     from statusline.attrib.breakdown import Attribution, breakdown
 
     store, pricer, tz = prepare(not no_refresh, timezone)
-    attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
-    result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
-    assert attribution is None or isinstance(attribution, Attribution)
+    if session_id is not None:
+        session_id, result = _one_session(store, pricer, kind, session_id, tz, since, until, project)
+    else:
+        attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
+        assert attribution is None or isinstance(attribution, Attribution)
+        result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
     total = result.total
-    unlogged = sum(unlogged_by_period("day", tz, since=since, until=until).values()) if not project else 0.0
+    unlogged = (
+        sum(unlogged_by_period("day", tz, since=since, until=until, session=session_id).values())
+        if not project
+        else 0.0
+    )
     rows = result.rows()
     unknown = set().union(*(b.unknown for b in rows)) if rows else set()
     if as_json:
@@ -167,6 +184,27 @@ def by(
     echo_fitted(f"method: {_METHOD[kind]}")
     if unknown:
         echo_fitted(f"+? no price for: {unpriced(unknown)} (see costline pricing show)", err=True)
+
+
+def _one_session(
+    store: Store,
+    pricer: rp.Pricer,
+    kind: str,
+    text: str,
+    tz: object,
+    since: str | None,
+    until: str | None,
+    project: str | None,
+) -> tuple[str, Breakdown]:
+    """(session id, its breakdown) (attrib/session.py), as the status line's segments show it."""
+    from statusline.attrib.session import NoSuchSession, resolve_session, session_breakdowns
+
+    try:
+        session = resolve_session(store, text)
+    except NoSuchSession as exc:
+        raise click.ClickException(str(exc)) from None
+    found = session_breakdowns(store, pricer, session, (kind,), tz, since, until, project)  # type: ignore[arg-type]
+    return session, found[kind]
 
 
 def _by_row(name: str, cost: float, unknown: set[str], tokens: list[float], total: float) -> list[str]:
