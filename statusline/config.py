@@ -10,6 +10,7 @@ table, which records the stat signature of the config file it was built from (pr
 from __future__ import annotations
 
 from statusline.paths import NOWHERE, config_location, config_path, config_refusal
+from statusline.render import MAX_ROWS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class Config:
         self.pricing: dict[str, object] = {name: spec[1] for name, spec in PRICING_KEYS.items()}
         self.overrides: dict[str, dict[str, float]] = {}
         self.warnings: list[str] = []
+        # What is worth knowing but not wrong (`config check` prints them and still succeeds).
+        self.notes: list[str] = []
         # IANA zone for "today" and reports; None = the system's local time (or TZ).
         self.timezone: str | None = None
         # [line] segments: which segments, in which order (None = the default line).
@@ -57,6 +60,8 @@ class Config:
         self.theme = "default"
         # [line] second_line: segments for an optional second row (empty = one row).
         self.second_line: list[str] = []
+        # [line] rows: the rows of segment names, first to last (None = segments + second_line).
+        self.rows: list[list[str]] | None = None
         # [line] icons: "none", "unicode" or "emoji" before each segment.
         self.icons = "none"
         # [line] model_effort: show the effort level (and ✻ when thinking) after the model.
@@ -156,7 +161,30 @@ LINE_CHOICES = {
 }
 
 
-def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
+def _segment_names(value: list[str], where: str, key: str, warn: Callable[[str, str], None]) -> list[str]:
+    """The known segment names of a list, in order; the unknown ones are warned about."""
+    unknown = [v for v in value if v not in SEGMENT_NAMES]
+    if unknown:
+        warn(key, f"{where}: unknown {', '.join(unknown)} (known: {', '.join(SEGMENT_NAMES)})")
+    return [v for v in value if v in SEGMENT_NAMES]
+
+
+def _load_rows(value: object, config: Config, warn: Callable[[str, str], None]) -> None:
+    """`line.rows`: a list of rows, each a list of segment names (an empty row is dropped)."""
+    if not isinstance(value, list) or not all(
+        isinstance(row, list) and all(isinstance(v, str) for v in row) for row in value
+    ):
+        warn("rows", 'line.rows must be a list of rows of segment names, e.g. [["model", "today"], ["ctx"]]')
+        return
+    if len(value) > MAX_ROWS:
+        warn("rows", f"line.rows: {len(value)} rows, at most {MAX_ROWS} are shown")
+    rows = [_segment_names(row, f"line.rows[{i}]", "rows", warn) for i, row in enumerate(value[:MAX_ROWS])]
+    config.rows = [row for row in rows if row] or None  # no row with a segment: the shorthand's
+
+
+def _load_line_and_budget(
+    data: dict[str, object], config: Config, warn: Callable[[str, str], None], text: str
+) -> None:
     line = data.get("line", {})
     if isinstance(line, dict):
         for key, value in line.items():
@@ -185,16 +213,19 @@ def _load_line_and_budget(data: dict[str, object], config: Config, warn: Callabl
                     config.model_aliases = {str(k): v for k, v in value.items()}
                 else:
                     warn(key, "line.model_aliases must map model names to short labels")
+            elif key == "rows":
+                _load_rows(value, config, warn)
             elif key not in ("segments", "second_line"):
                 warn(key, f"unknown key 'line.{key}'")
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 warn(key, f"line.{key} must be a list of segment names")
             else:
-                unknown = [v for v in value if v not in SEGMENT_NAMES]
-                if unknown:
-                    known = ", ".join(SEGMENT_NAMES)
-                    warn(key, f"line.{key}: unknown {', '.join(unknown)} (known: {known})")
-                setattr(config, key, [v for v in value if v in SEGMENT_NAMES])
+                setattr(config, key, _segment_names(value, f"line.{key}", key, warn))
+        if config.rows is not None and ("segments" in line or "second_line" in line):
+            config.notes.append(
+                f"{config.path}:{_line_of(text, 'rows')}: line.rows is set, so line.segments and"
+                " line.second_line are not used"
+            )
     budget = data.get("budget", {})
     if isinstance(budget, dict):
         for key, value in budget.items():
@@ -265,7 +296,7 @@ def load_config(path: str | None = None) -> Config:
             warn("timezone", f"timezone {zone!r} is not a known IANA zone; using local time")
         else:
             config.timezone = zone
-    _load_line_and_budget(data, config, warn)
+    _load_line_and_budget(data, config, warn, text)
     pricing = data.get("pricing", {})
     if not isinstance(pricing, dict):
         warn("pricing", "'pricing' must be a table")

@@ -205,6 +205,7 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "dir_style": config.dir_style,
         "theme": config.theme,
         "second_line": config.second_line,
+        "rows": config.rows,
         "icons": config.icons,
         "model_effort": config.model_effort,
         "git_dirty": config.git_dirty,

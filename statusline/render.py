@@ -18,6 +18,10 @@ from statusline.look import available_width, compose, use_color
 from statusline.paths import NOWHERE, cache_dir, cache_path, cache_refusal, config_location, config_refusal
 from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 
+# Claude Code shows each line of the output as a row; `line.rows` has at most this many (as
+# config.MAX_ROWS, which the render does not import).
+MAX_ROWS = 10
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -65,25 +69,32 @@ def build_line(
         from statusline import log
 
         log.exception(cache, "index refresh", exc)
-    rows = [run_segments(ctx)]
-    second = ctx.config.get("second_line")
-    if isinstance(second, list) and second:  # Claude Code shows each output line as a row
-        rows.append(run_segments(ctx, second))
+    rows = [run_segments(ctx, names) for names in row_names(ctx.config)]
     if ctx.is_subscription:
         label_api_equivalent(rows)
-    parts = [(spans, priority) for spans, priority, _ in rows[0]]
     if problem:
-        parts.append(([(problem if parts else f"costline: {problem}", "error")], 5))
+        rows[0].append(([(problem if rows[0] else f"costline: {problem}", "error")], 5, "problem"))
     theme = env.get("COSTLINE_THEME") or ctx.config.get("theme")
     theme = theme if isinstance(theme, str) else "default"
     padding = ctx.config.get("padding")
     color, width = use_color(env, flags), available_width(env, padding if isinstance(padding, int) else 0)
-    line = compose(parts, color, width, theme) or "costline"
-    if len(rows) > 1:
-        row = compose([(s, p) for s, p, _ in rows[1]], color, width, theme)
-        if row:
-            line += "\n" + row
-    return line
+    # Each row is fitted to the width on its own; a row with nothing to show is dropped.
+    shown = [compose([(spans, priority) for spans, priority, _ in row], color, width, theme) for row in rows]
+    return "\n".join(row for row in shown if row) or "costline"
+
+
+def row_names(config: Mapping[str, object]) -> list[list[str] | None]:
+    """The segment names of each row: `line.rows` when set, else `line.segments` (None: the
+    default line) and `line.second_line` (Claude Code shows each output line as a row)."""
+    rows = config.get("rows")
+    if isinstance(rows, list) and rows:
+        return [row for row in rows[:MAX_ROWS] if isinstance(row, list)]
+    chosen = config.get("segments")
+    second = config.get("second_line")
+    out: list[list[str] | None] = [chosen if isinstance(chosen, list) else None]
+    if isinstance(second, list) and second:
+        out.append(second)
+    return out
 
 
 # Segments whose dollar figures are token counts at API prices: for a subscriber, API-equivalents
@@ -102,7 +113,7 @@ def label_api_equivalent(rows: list[list[tuple[list[tuple[str, str]], int, str]]
 
 
 def render_main(flags: list[str], exit_now: bool = False) -> int:
-    """Read the payload, print the line; never raises, exit 0, one line (two with line.second_line)."""
+    """Read the payload, print the line; never raises, exit 0, one line (or the configured rows)."""
     try:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
         if stdin is None or stdin.isatty():
@@ -117,8 +128,8 @@ def render_main(flags: list[str], exit_now: bool = False) -> int:
             log.exception(cache_dir(), "render", exc)
         except BaseException:
             pass
-    # At most the two rows build_line made; nothing from outside can add one (texts are sanitised).
-    rows = line.split("\n")[:2]
+    # At most the rows build_line made; nothing from outside can add one (texts are sanitised).
+    rows = line.split("\n")[:MAX_ROWS]
     data = ("\n".join(rows) + "\n").encode("utf-8", "replace")
     try:
         while data:

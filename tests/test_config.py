@@ -123,9 +123,39 @@ def test_readme_documents_every_key():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for key in PRICING_KEYS:
         assert f"`pricing.{key}`" in readme, key
-    for key in (*LINE_CHOICES, "segments", "second_line"):
+    for key in (*LINE_CHOICES, "segments", "second_line", "rows"):
         assert f"`line.{key}`" in readme, key
     for key in ("`budget.daily_usd`", "`timezone`", "[pricing.overrides.", "[line.model_aliases]"):
         assert key in readme, key
     for name in SEGMENT_NAMES:
         assert f"**{name}**" in readme or f'"{name}"' in readme, name
+
+
+def test_rows_are_read_unknown_names_warned_about_and_empty_rows_dropped(tmp_path):
+    config = load_config(write(tmp_path, '[line]\nrows = [["model", "nope"], [], ["context"]]\n'))
+    assert config.rows == [["model"], ["context"]]
+    assert len(config.warnings) == 1 and "line.rows[0]: unknown nope" in config.warnings[0]
+    assert config.warnings[0].startswith(f"{tmp_path / 'config.toml'}:2:")
+
+
+@pytest.mark.parametrize("value", ['["model"]', '[["model"], "today"]', "3", "[[1]]"])
+def test_rows_that_are_not_rows_of_names_are_refused(tmp_path, value):
+    config = load_config(write(tmp_path, f"[line]\nrows = {value}\n"))
+    assert config.rows is None and "line.rows must be a list of rows" in config.warnings[0]
+
+
+def test_more_than_ten_rows_are_warned_about_and_cut(tmp_path):
+    rows = ", ".join('["model"]' for _ in range(12))
+    config = load_config(write(tmp_path, f"[line]\nrows = [{rows}]\n"))
+    assert config.rows is not None and len(config.rows) == 10
+    assert "12 rows, at most 10" in config.warnings[0]
+
+
+def test_config_check_says_rows_win_over_segments_and_still_passes(tmp_path, monkeypatch):
+    path = write(tmp_path, '[line]\nsegments = ["model"]\nrows = [["model"], ["today"]]\n')
+    monkeypatch.setenv("COSTLINE_CONFIG", path)
+    out = run_costline(b"", "config", "check")
+    assert out.returncode == 0, out.stderr
+    assert f"note: {path}:3: line.rows is set, so line.segments and line.second_line are not used" in (
+        out.stdout.decode()
+    )

@@ -516,3 +516,48 @@ def test_today_is_marked_unfinished_while_a_set_aside_hour_is_read_again(config_
     finally:
         os.close(fd)
     assert "… today" in line, line
+
+
+# -- line.rows: any number of rows, each fitted on its own ------------------------------------
+def with_config(text: str) -> None:
+    config = Path(os.environ["COSTLINE_CONFIG"])
+    config.write_text(config.read_text() + text)
+
+
+def test_three_rows_render_as_three_lines_and_an_empty_row_is_dropped():
+    with_config('[line]\nrows = [["model", "session"], ["context"], [], ["lines", "time"]]\n')
+    out = run_costline((SAMPLES / "payload-opus.json").read_bytes(), env={"NO_COLOR": "1"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.decode() == "Opus 4.6 · $0.51 session\nctx 42%\n+156 −23 · 22m · api 31%\n"
+
+
+def test_a_row_whose_segments_all_hide_is_dropped_and_rows_win_over_the_shorthand():
+    # `pr` shows nothing for this payload: its row is no blank line; line.segments is not used.
+    with_config(
+        '[line]\nsegments = ["git"]\nsecond_line = ["dir"]\nrows = [["pr"], ["model"], ["pr"], ["context"]]\n'
+    )
+    out = run_costline((SAMPLES / "payload-opus.json").read_bytes(), env={"NO_COLOR": "1"})
+    assert out.returncode == 0 and out.stdout.decode() == "Opus 4.6\nctx 42%\n"
+
+
+def test_each_row_is_fitted_to_the_width_on_its_own():
+    # 30 columns: the first row drops its least important segments; the second, short, keeps all.
+    with_config('[line]\nrows = [["model", "session", "context", "lines", "time"], ["model", "context"]]\n')
+    out = run_costline((SAMPLES / "payload-opus.json").read_bytes(), env={"NO_COLOR": "1", "COLUMNS": "30"})
+    first, second = out.stdout.decode().splitlines()
+    assert second == "Opus 4.6 · ctx 42%"
+    assert len(first) <= 28 and "$0.51 session" in first and "api" not in first
+
+
+def test_ten_rows_at_most_reach_the_status_bar():
+    rows = ", ".join('["model"]' for _ in range(14))
+    with_config(f"[line]\nrows = [{rows}]\n")
+    out = run_costline((SAMPLES / "payload-opus.json").read_bytes(), env={"NO_COLOR": "1"})
+    assert out.returncode == 0 and out.stdout.decode() == "Opus 4.6\n" * 10
+
+
+def test_a_bad_payload_still_gives_the_rows_and_exit_0():
+    with_config('[line]\nrows = [["model"], ["session"], ["context"]]\n')
+    out = run_costline(b"\xffnot json", env={"NO_COLOR": "1"})
+    assert out.returncode == 0 and out.stdout.decode().count("\n") == 1
+    assert out.stdout.decode().startswith("costline: ")

@@ -22,6 +22,8 @@ def check() -> None:
       costline config check
     """
     config = load_config()
+    for note in config.notes:
+        click.echo(f"note: {note}")
     for warning in config.warnings:
         click.echo(warning, err=True)
     if config.warnings:
@@ -45,6 +47,9 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # Which segments, in which order: model, session, today, context, lines, git, and also
 # limits (Pro/Max 5-hour and 7-day usage), time (duration and API share), mode (vim, agent, style).
 # segments = ["model", "session", "today", "limits", "spend", "context", "lines", "git"]
+# Or any number of rows (up to 10), each fitted to the width on its own; when set, `segments`
+# and `second_line` are not used:
+# rows = [["model", "session", "today"], ["context", "git"], ["limits"]]
 
 [budget]
 # Today's figure turns yellow at half this and red above it (default: $6 / $12, Anthropic's
