@@ -131,7 +131,9 @@ def generate(
     now: float | None = None,
     models: list[tuple[str, float]] = MODELS,
 ) -> dict[str, object]:
-    """Write the corpus under `root/projects`; return where the live session is."""
+    """Write the corpus under `root/projects`; return where the live session is. Its sessions
+    end up to about an hour before `now`: a corpus generated today holds as much of today as of
+    any other day, one reused days later holds nothing of it (see render_bench --through-today)."""
     rng = random.Random(seed)
     now = time.time() if now is None else now
     per_file = int(total_mb * 1e6 / max(files, 1))
@@ -163,6 +165,42 @@ def generate(
     return {"live_path": live[0], "live_session": live[1], "bytes": written}
 
 
+def dense_today(
+    root: str, start: float, now: float, per_hour: int = 1000, sessions: int = 50, seed: int = 3
+) -> dict[str, object]:
+    """Today's hours so far filled by other sessions: `per_hour` responses in every hour from
+    `start` (the local midnight) to `now`, spread over `sessions` session files of one project,
+    and a live session of its own with one turn. Written under `root/projects`."""
+    rng = random.Random(seed)
+    folder = os.path.join(root, "projects", "-home-dev-src-dense")
+    os.makedirs(folder, exist_ok=True)
+    names = [f"{rng.getrandbits(128):032x}" for _ in range(sessions)]
+    names = [f"{n[:8]}-{n[8:12]}-{n[12:16]}-{n[16:20]}-{n[20:]}" for n in names]
+    lines: dict[str, list[tuple[float, list[str]]]] = {n: [] for n in names}
+    hour = start
+    count = 0
+    while hour < now - 60:
+        top = min(hour + 3600, now - 60)
+        for _ in range(int(per_hour * (top - hour) / 3600)):
+            session = names[count % sessions]
+            ts = rng.uniform(hour, top - 2)
+            lines[session].append((ts, [user_line(rng, session, ts), *assistant_lines(rng, session, ts + 1)]))
+            count += 1
+        hour += 3600
+    written = 0
+    for session, turns in lines.items():
+        turns.sort(key=lambda turn: turn[0])
+        body = "".join(line + "\n" for _, turn in turns for line in turn)
+        with open(os.path.join(folder, f"{session}.jsonl"), "w") as fh:
+            fh.write(body)
+        written += len(body)
+    live = f"{rng.getrandbits(128):032x}"
+    live = f"{live[:8]}-{live[8:12]}-{live[12:16]}-{live[16:20]}-{live[20:]}"
+    path = os.path.join(folder, f"{live}.jsonl")
+    append_turn(path, live, rng)
+    return {"live_path": path, "live_session": live, "bytes": written, "responses": count}
+
+
 def append_turn(path: str, session: str, rng: random.Random) -> None:
     """What Claude Code writes after one prompt: a user line and a streamed response."""
     now = time.time()
@@ -179,7 +217,17 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    print(json.dumps(generate(args.root, args.files, args.mb, args.days, args.seed)))
+    now = time.time()
+    info = dict(
+        generate(args.root, args.files, args.mb, args.days, args.seed, now=now),
+        files=args.files,
+        seed=args.seed,
+    )
+    info["generated"] = now  # the bench's through-today mode checks the corpus is today's
+    info["days"] = args.days
+    with open(os.path.join(args.root, "corpus.json"), "w") as fh:
+        json.dump(info, fh)
+    print(json.dumps(info))
 
 
 if __name__ == "__main__":

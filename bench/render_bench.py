@@ -7,7 +7,12 @@ Measures, side by side in one run (runs interleaved, medians reported):
   cold   the first render with no index at all over --cold-mb MB of logs (must answer at once)
   index  `costline index refresh` over the warm corpus: MB/s and peak RSS, against the raw
          cost of reading the same bytes
+  before (--compare VENV) the same warm renders through another install (say main's, before a
+         change), each install with its own index of the same corpus, interleaved in the same run
+  dense  (--dense-today) the corpus plus today's hours so far filled by 50 other sessions (1,000
+         responses an hour), the live session a new one appending at the current time
 Usage: python bench/render_bench.py [--venv .venv] [--files 500] [--mb 300] [--runs 40]
+       python bench/render_bench.py --corpus DIR [--through-today] [--dense-today] [--compare VENV]
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # bench/ is not a package
-from corpus import append_turn, generate
+from corpus import append_turn, dense_today, generate
 
 
 def timed(argv: list[str], stdin: bytes, env: dict[str, str]) -> float:
@@ -124,6 +129,31 @@ def compare_ccusage(ccusage: str, costline: str, env: dict[str, str]) -> dict[st
     }
 
 
+def install(costline: str, env: dict[str, str], home: str) -> list[str]:
+    """The status line command `costline install` writes (the launcher), installed into `home`."""
+    settings_env = dict(env, CLAUDE_CONFIG_DIR=os.path.join(home, ".claude"), HOME=home)  # not the corpus
+    subprocess.run([costline, "install"], env=settings_env, capture_output=True, check=True)
+    with open(os.path.join(home, ".claude", "settings.json")) as fh:
+        return shlex.split(json.load(fh)["statusLine"]["command"])
+
+
+def local_midnight(now: float) -> float:
+    day = time.localtime(now)
+    return time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
+
+
+def dense_corpus(base: str, work: str, now: float) -> dict[str, object]:
+    """`base` (its project folders linked, not copied) plus a dense today (corpus.dense_today)."""
+    root = os.path.join(work, "dense")
+    os.makedirs(os.path.join(root, "projects"))
+    for name in os.listdir(os.path.join(base, "projects")):
+        os.symlink(os.path.join(base, "projects", name), os.path.join(root, "projects", name))
+    start = local_midnight(now)
+    info = dense_today(root, start, now)
+    info["hours_so_far"] = round((now - start) / 3600, 2)
+    return info
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--venv", default=".venv")
@@ -134,7 +164,18 @@ def main() -> None:
     parser.add_argument("--out", default="bench/out/results.json")
     parser.add_argument("--ccusage", default=None, help="a ccusage binary to compare totals and time with")
     parser.add_argument("--corpus", default=None, help="reuse a corpus bench/corpus.py wrote")
+    parser.add_argument(
+        "--through-today",
+        action="store_true",
+        help="a reused corpus not generated today (its days end before today) is generated again",
+    )
+    parser.add_argument("--dense-today", action="store_true", help="add today's hours from 50 busy sessions")
+    parser.add_argument("--compare", default=None, help="another venv to time side by side (before a change)")
+    parser.add_argument("--tz", default=None, help="TZ for the renders (where the local day starts)")
     args = parser.parse_args()
+    if args.tz:
+        os.environ["TZ"] = args.tz
+        time.tzset()
 
     python = os.path.abspath(os.path.join(args.venv, "bin", "python"))
     costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
@@ -150,6 +191,27 @@ def main() -> None:
             corpus = os.path.abspath(args.corpus)
             with open(os.path.join(corpus, "corpus.json")) as fh:
                 info = json.load(fh)
+            if args.through_today and time.localtime(info["generated"])[:3] != time.localtime()[:3]:
+                shutil.rmtree(os.path.join(corpus, "projects"))
+                now = time.time()
+                old = info
+                info = generate(corpus, old["files"], old["bytes"] / 1e6, old["days"], old["seed"], now=now)
+                info.update(files=old["files"], generated=now, seed=old["seed"], days=old["days"])
+                with open(os.path.join(corpus, "corpus.json"), "w") as fh:
+                    json.dump(info, fh)
+            results["corpus"] = {
+                "files": info["files"],
+                "mb": round(info["bytes"] / 1e6, 1),
+                "generated": time.strftime("%Y-%m-%d %H:%M", time.localtime(info["generated"])),
+            }
+            if args.dense_today:
+                dense = dense_corpus(corpus, work, time.time())
+                results["dense_today"] = {
+                    k: v for k, v in dense.items() if k not in ("live_path", "live_session")
+                }
+                info = dict(info, live_path=dense["live_path"], live_session=dense["live_session"])
+                info["bytes"] += dense["bytes"]
+                corpus = os.path.join(work, "dense")
         else:
             corpus = os.path.join(work, "claude")
             info = generate(corpus, args.files, args.mb, days=30)
@@ -159,10 +221,7 @@ def main() -> None:
         env.pop("NO_COLOR", None)
         mb = info["bytes"] / 1e6  # type: ignore[operator]
         # The status line command as `costline install` writes it (the launcher), as users run it.
-        settings_env = dict(env, CLAUDE_CONFIG_DIR=os.path.join(work, ".claude"))  # not the corpus
-        subprocess.run([costline, "install"], env=settings_env, capture_output=True, check=True)
-        with open(os.path.join(work, ".claude", "settings.json")) as fh:
-            render = shlex.split(json.load(fh)["statusLine"]["command"])
+        render = install(costline, env, work)
         results["command"] = " ".join(render)
 
         # index: cold build throughput and memory
@@ -176,23 +235,53 @@ def main() -> None:
             "raw_read_mb_per_s": round(mb / raw, 1),
             "peak_rss_mb": round(rss_kib / 1024, 1),
         }
+        # The console script renders with an index of its own (a copy), so every render below
+        # reads exactly one new turn.
+        console_env = dict(env, COSTLINE_CACHE_DIR=os.path.join(work, "cache-console"))
+        shutil.copytree(env["COSTLINE_CACHE_DIR"], console_env["COSTLINE_CACHE_DIR"], symlinks=True)
+        before_render: list[str] = []
+        before_env = dict(env, COSTLINE_CACHE_DIR=os.path.join(work, "cache-before"))
+        if args.compare:
+            home = os.path.join(work, "before-home")
+            os.makedirs(home)
+            before_render = install(os.path.abspath(os.path.join(args.compare, "bin", "costline")), env, home)
+            subprocess.run(
+                [os.path.abspath(os.path.join(args.compare, "bin", "costline")), "index", "refresh"],
+                env=before_env,
+                capture_output=True,
+                check=True,
+            )
 
-        # warm: one turn appended before each render. Seeded by the live file's size, so a bench
+        # warm: one turn appended before each round of renders (one through each install, each
+        # with its own index, in alternating order). Seeded by the live file's size, so a bench
         # run on a reused corpus appends new message ids: the same ids again hours later would be
         # copies costline does not match (its dedup looks one hour around) and ccusage does.
         rng = random.Random(f"7:{os.path.getsize(info['live_path'])}")  # type: ignore[arg-type]
         body = payload(info["live_path"], info["live_session"])  # type: ignore[arg-type]
-        base, warm, console = [], [], []
+        base: list[float] = []
+        warm: list[float] = []
+        console: list[float] = []
+        before: list[float] = []
         for i in range(args.runs + 5):
             append_turn(info["live_path"], info["live_session"], rng)  # type: ignore[arg-type]
-            w = timed(render, body, env)
-            b = timed([python, "-I", "-c", "pass"], b"", env)
-            append_turn(info["live_path"], info["live_session"], rng)  # type: ignore[arg-type]
-            c = timed([costline], body, env)
+            runs = [
+                ("warm", render, env),
+                ("base", [python, "-I", "-c", "pass"], env),
+                ("console", [costline], console_env),
+            ]
+            if before_render:
+                runs.append(("before", before_render, before_env))
+            if i % 2:
+                runs.reverse()
+            times = {
+                name: timed(argv, b"" if name == "base" else body, run_env) for name, argv, run_env in runs
+            }
             if i >= 5:
-                warm.append(w)
-                base.append(b)
-                console.append(c)
+                warm.append(times["warm"])
+                base.append(times["base"])
+                console.append(times["console"])
+                if before_render:
+                    before.append(times["before"])
         results["warm"] = {
             "runs": args.runs,
             "python_I_pass_ms": round(statistics.median(base) * 1000, 2),
@@ -201,6 +290,16 @@ def main() -> None:
             "console_script_ms": round(statistics.median(console) * 1000, 2),
             "console_script_ratio": round(statistics.median(console) / statistics.median(base), 3),
         }
+        if before:
+            results["before"] = {
+                "venv": args.compare,
+                "render_ms": round(statistics.median(before) * 1000, 2),
+                "ratio": round(statistics.median(before) / statistics.median(base), 3),
+            }
+            line = subprocess.run(
+                [*before_render, "--no-color"], input=body, capture_output=True, env=before_env
+            )
+            results["before"]["line"] = line.stdout.decode().strip()
         line = subprocess.run([*render, "--no-color"], input=body, capture_output=True, env=env, check=False)
         results["line"] = line.stdout.decode().strip()
 

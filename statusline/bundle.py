@@ -35,6 +35,7 @@ RENDER_MODULES = (
     "statusline.index",
     "statusline.index.store",
     "statusline.index.lines",
+    "statusline.index.readback",
     "statusline.index.update",
     "statusline.index.unlogged",
     "statusline.index.edges",

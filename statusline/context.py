@@ -2,32 +2,30 @@
 
 from __future__ import annotations
 
-import marshal
-
 from statusline import fs
 from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
+from statusline.index.readback import (
+    day_buckets,
+    range_buckets,
+    session_buckets,
+    session_logged_sums,
+    today_total,
+)
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
 from statusline.index.update import (
     Batch,
     commit_groups,
     file_changed,
     group_of,
-    hour_part,
     ingest_group,
     load_group,
-    range_buckets,
-    session_buckets,
-    session_logged_sums,
 )
 from statusline.payload import field, number, text, within
 from statusline.pricing import Priced, load_compiled, price_buckets, resolve
 from statusline.timeutil import (
-    DAY_MS,
     HOUR_MS,
     QUARTER_HOUR_MS,
-    days_from_civil,
     local_day_bounds_ms,
-    utc_days_in,
 )
 
 TYPE_CHECKING = False
@@ -78,21 +76,6 @@ def _unfinished(states: dict[str, list[object]], paths: list[str]) -> bool:
         if state is not None and len(state) > 6 and state[2] > state[3] and not state[6]:  # type: ignore[operator]
             return True
     return False
-
-
-def day_buckets(store: Store, start: int, end: int) -> list[Bucket]:
-    """The buckets of [start, end): whole quarter-hours from the day files, and when a bound
-    falls inside a quarter-hour (an offset like +05:20), that quarter-hour message by message."""
-    if not (start % QUARTER_HOUR_MS or end % QUARTER_HOUR_MS):
-        return range_buckets(store, start, end)  # nearly every zone: nothing more to read
-    from statusline.index.edges import buckets_between
-
-    first, last = -(-start // QUARTER_HOUR_MS), end // QUARTER_HOUR_MS  # whole ones: [first, last)
-    out = range_buckets(store, first * QUARTER_HOUR_MS, last * QUARTER_HOUR_MS) if last > first else []
-    for qh in {start // QUARTER_HOUR_MS, end // QUARTER_HOUR_MS}:
-        if qh * QUARTER_HOUR_MS not in (start, end):
-            out.extend(buckets_between(store, qh, start, end))
-    return out
 
 
 class Context:
@@ -323,65 +306,15 @@ class Context:
                 if start % HOUR_MS or end % HOUR_MS:  # a zone off the hour: from the day files
                     self._today = self.price(day_buckets(self.store, start, end))
                 else:
-                    self._today = self._today_by_hours(start, end)
+                    now_hour = int(self.now_s * 1000) // HOUR_MS
+                    # the signature of the table this render prices with, taken when it was read
+                    # or written: one taken now could belong to a table compiled since
+                    table = self.config.get("table_sig")
+                    self._today = today_total(self.store, start, end, now_hour, table, self.price)
             except OSError as exc:
                 self.index_error = exc
                 self._today = Priced()
         return self._today
-
-    def _today_by_hours(self, start: int, end: int) -> Priced:
-        """Today as the priced total of its closed hours, kept in `today` with every hour file's
-        signature and the price table's, plus the hour now being written.
-
-        A render's today otherwise reads and prices the day's summaries: over a history of
-        thousands of sessions, hundreds of buckets on every refresh. The total is used only while
-        every closed hour's file and the compiled table are exactly those it was made from.
-        """
-        store = self.store
-        now_hour = int(self.now_s * 1000) // HOUR_MS
-        now_rel = Batch.hour_rel(now_hour)
-        hours: dict[str, object] = {}
-        for day in utc_days_in(start, end, store.indexed_days):
-            first = days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * DAY_MS
-            for hh, sig in store.hour_signatures(day).items():
-                if start <= first + int(hh) * HOUR_MS < end:
-                    hours[f"hours/{day}/{hh}"] = sig
-        current = hours.pop(now_rel, None)
-        # The signature of the table this render prices with, taken when it was read or written:
-        # one taken now could belong to a table another process compiled since.
-        table = self.config.get("table_sig")
-        if table is None:
-            return self.price(day_buckets(store, start, end))
-        key = [start, end, table, sorted(hours.items())]
-        try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
-            saved = marshal.loads(fs.read_private(store.path("today")))
-        except (OSError, EOFError, ValueError, TypeError):
-            saved = None
-        if isinstance(saved, dict) and saved.get("key") == key:
-            usd, unknown, estimated, messages = saved["priced"]
-            closed = Priced()
-            closed.usd, closed.messages = usd, messages
-            closed.unknown, closed.estimated = set(unknown), set(estimated)
-        else:
-            buckets = day_buckets(store, start, end)
-            closed = self.price([b for b in buckets if b[0] * QUARTER_HOUR_MS // HOUR_MS != now_hour])
-            priced = (closed.usd, sorted(closed.unknown), sorted(closed.estimated), closed.messages)
-            try:
-                store.write("today", {"key": key, "priced": priced})
-            except OSError:
-                pass  # a cache that cannot be written: this render still has its figure
-        if current is None:
-            return closed
-        part, _ = hour_part(store, now_rel, current)
-        first_qh, last_qh = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
-        now = self.price(
-            [(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh]  # type: ignore[misc,operator]
-        )
-        now.usd += closed.usd
-        now.unknown |= closed.unknown
-        now.estimated |= closed.estimated
-        now.messages += closed.messages
-        return now
 
     def active_block(self) -> tuple[float, int, int, int] | None:
         """(cost, start, first, last entry ms) of the active 5-hour block, as ccusage infers it."""

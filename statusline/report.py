@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
 from statusline.index.lines import CLS_GEO_US
+from statusline.index.readback import hour_sums, range_buckets
 from statusline.index.store import Store
-from statusline.index.update import hour_sums, range_buckets
 from statusline.pricing import (
     US_ONLY_PREMIUM,
     US_ONLY_PREMIUM_MODELS,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 
 from statusline import payload as jsonfast
+from statusline.index.readback import range_buckets
 from statusline.index.scan import scan
 from statusline.index.store import Store
-from statusline.index.update import range_buckets
 from statusline.pricing import MODELS, Priced, price_buckets
 from statusline.timeutil import parse_iso_ms
 

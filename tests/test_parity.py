@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from index_helpers import refresh
 
-from statusline.index.update import range_buckets
+from statusline.index.readback import range_buckets
 from statusline.pricing import MODELS, price_buckets
 
 ROOT = Path(__file__).resolve().parent.parent

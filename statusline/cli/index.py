@@ -11,9 +11,10 @@ import click
 from statusline import bundle, fs
 from statusline.cli import emit_json
 from statusline.index.lines import fast_parser
+from statusline.index.readback import day_totals
 from statusline.index.scan import scan
 from statusline.index.store import FORMAT, Store, new_generation, try_job_lock
-from statusline.index.update import COUNTERS, day_totals
+from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
 # orjson with the render's parser as referee: both paths give every line the same verdict.

@@ -13,12 +13,12 @@ import os
 import shutil
 
 from statusline import fs
+from statusline.index.readback import day_totals
 from statusline.index.store import Store, atomic_write, day_names, lock_file, pack_of, write_all
 from statusline.index.update import (
     Batch,
     FileRead,
     day_of,
-    day_totals,
     end_group_pass,
     group_origin,
     load_group,

@@ -1,4 +1,4 @@
-"""Incremental indexing and reading back: new transcript bytes in, token buckets out.
+"""Incremental indexing: new transcript bytes in, hour files out (readback.py reads them back).
 
 Crash safety comes from ordering and idempotence rather than a journal: hour files (dedup keys
 and sums together, so they always agree) are written first, day summaries next, and a group's
@@ -8,7 +8,7 @@ kept as a running total beside the hour files: a session's logged sums (which th
 ledger compares with Claude Code's cost) are read back from the hour files its lines touched
 (`session_logged_sums`), so no crash point can leave the two disagreeing. They include the
 messages whose kept copy is another session's (a fork indexed before its source): each kept
-entry names the other sessions that hold a copy (see `_others`); a re-read finds its session
+entry names the other sessions that hold a copy (see `others_of`); a re-read finds its session
 already named, so that too is idempotent.
 
 Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one response share
@@ -28,17 +28,25 @@ import io
 from statusline import fs
 from statusline.index import lines
 from statusline.index.lines import Skip, file_session_id, records_from_line, records_in
+from statusline.index.readback import (
+    SessionSums,
+    accumulate,
+    collapse,
+    copy_sums,
+    day_totals,
+    file_shard,
+    hour_rel,
+    others_of,
+    sums_of,
+)
 from statusline.index.store import CorruptIndex, Store
-from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name, utc_days_in
+from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
     from typing import Any
 
-    from statusline.pricing import Bucket
-
-SessionSums = dict[tuple[str, int], list[float]]  # (model, cls) -> token vector
 COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates", "unreadable")
 
 
@@ -83,19 +91,6 @@ def day_of(ts: int) -> str:
     return name
 
 
-def _accumulate(table: dict[Any, list[float]], key: object, vec: list[float]) -> None:
-    """Add a token vector into `table[key]`: sums, and first/last times when it carries them."""
-    cur = table.get(key)
-    if cur is None:
-        table[key] = list(vec)
-        return
-    for i in range(7):
-        cur[i] += vec[i]
-    if len(vec) > 8:
-        cur[7] = min(cur[7], vec[7])
-        cur[8] = max(cur[8], vec[8])
-
-
 def _subtract(agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...], vec: list[float]) -> None:
     cur = agg.get(key)
     if cur is None:
@@ -122,20 +117,8 @@ def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
     return bool(new_speed) and not old_speed
 
 
-# Sessions whose files hold a copy of a kept message: a kept entry is
-# (request id, (qh, session, model, cls), vec, total, speed, sidechain, origin, others, time);
-# `others` names the other sessions with a copy (entries written before it existed have none and
-# count for their kept session only; the index format is unchanged).
-# Each of them counts the message in its logged sums (session_logged_sums), which the unlogged
-# ledger compares with that session's own running cost, whichever copy dedup kept: a fork indexed
-# before its source must not make the source's own message look unlogged. Day totals and
-# reports count it once, under the kept copy's session.
-def _others(entry: tuple[object, ...]) -> tuple[object, ...]:
-    return entry[7] if len(entry) > 8 and isinstance(entry[7], tuple) else ()
-
-
 def _copy_of_another(entry: tuple[object, ...], session: object) -> bool:
-    return entry[1][1] != session and session not in _others(entry)  # type: ignore[index]
+    return entry[1][1] != session and session not in others_of(entry)  # type: ignore[index]
 
 
 class Batch:
@@ -169,10 +152,7 @@ class Batch:
         self.reread: set[object] | None = None
         self.added = 0  # records merged: a scan writes the batch out past a bound
 
-    @staticmethod
-    def hour_rel(hour: int) -> str:
-        day = utc_day_name(hour * HOUR_MS)
-        return f"hours/{day}/{hour % 24:02d}"
+    hour_rel = staticmethod(hour_rel)
 
     def hour(self, hour: int, create: bool) -> dict[str, dict[object, object]] | None:
         if hour in self.hours:
@@ -190,7 +170,7 @@ class Batch:
                 shard = None
             self.hours[hour] = shard
         if shard is not None and "copies" not in shard:  # written before copies were summed
-            shard["copies"] = _copy_sums(shard)  # type: ignore[assignment]
+            shard["copies"] = copy_sums(shard)  # type: ignore[assignment]
         if shard is None and create:
             shard = {"keys": {}, "agg": {}, "copies": {}}
             self.hours[hour] = shard
@@ -219,7 +199,7 @@ class Batch:
             else:
                 entries.append(entry)  # type: ignore[attr-defined]
         for other in others:
-            _accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
+            accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
         agg = shard["agg"]
         cur: list[float] | None = agg.get(key)  # type: ignore[assignment]
         if cur is None:  # sums and first/last times (this runs for every message a build keeps)
@@ -292,18 +272,18 @@ class Batch:
             self.counters[counted] += 1
             if not _better(rec, old):
                 if _copy_of_another(old, session):  # count it for this session too
-                    entries[i] = (*old[:7], tuple(sorted({*_others(old), session}, key=str)), old[-1])
-                    _accumulate(shard["copies"], (session, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
+                    entries[i] = (*old[:7], tuple(sorted({*others_of(old), session}, key=str)), old[-1])
+                    accumulate(shard["copies"], (session, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
                     self.dirty.add(h)
                 return counted
             entries.pop(i)
             if not entries:
                 del shard["keys"][msg_id]
             _subtract(shard["agg"], old_key, old[2])  # type: ignore[arg-type]
-            for other in _others(old):
+            for other in others_of(old):
                 _subtract(shard["copies"], (other, old_key[2], old_key[3]), old[2])  # type: ignore[arg-type]
             self.dirty.add(h)
-            was = _others(old)
+            was = others_of(old)
             if old_key[1] == session and not was:  # a later line of the same response, usually
                 self._insert(rec, hour, (), shard if h == hour else None)
             else:
@@ -339,101 +319,6 @@ class Batch:
             for day in sorted(days):
                 day_totals(self.store, day, rewrite=True)
         self.dirty.clear()
-
-
-def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
-    """The token sums of one hour file ({} when missing or unreadable)."""
-    try:
-        shard = store.read(rel)
-    except CorruptIndex:
-        return {}
-    agg = shard.get("agg") if isinstance(shard, dict) else None
-    return agg if isinstance(agg, dict) else {}
-
-
-def collapse(agg: dict[tuple[Any, ...], list[float]]) -> dict[tuple[object, ...], list[float]]:
-    """An hour's sums without the session: per (quarter-hour, model, cls)."""
-    tot: dict[tuple[object, ...], list[float]] = {}
-    for (qh, _session, model, cls), vec in agg.items():
-        _accumulate(tot, (qh, model, cls), vec)
-    return tot
-
-
-def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[object, ...], list[float]]:
-    """A UTC day's sums per (quarter-hour, model, cls), from its summary and its hour files.
-
-    The summary (`days/<day>`) keeps each hour's sums with the stat signature of the hour file
-    they came from; an hour whose file has another signature is summed from that file (or from
-    memory, in the process that just wrote it). When a file had to be read, or with `rewrite`,
-    the summary is written back if the writers' lock is free. Signatures are taken before
-    reading, so a summary can only be behind its files, and is then corrected, never trusted.
-    """
-    rel = f"days/{day}"
-    try:
-        summary = store.read(rel)
-    except CorruptIndex:
-        summary = None
-    sigs = store.hour_signatures(day)
-    known_sigs: dict[str, object] = {}
-    known: dict[str, dict[tuple[object, ...], list[float]]] = {}
-    if (
-        isinstance(summary, dict)
-        and isinstance(summary.get("sig"), dict)
-        and isinstance(summary.get("hours"), dict)
-    ):
-        known_sigs, known = summary["sig"], summary["hours"]
-    parts: dict[str, dict[tuple[object, ...], list[float]]] = {}
-    read_any = False
-    for hh, sig in sigs.items():
-        part = known.get(hh) if known_sigs.get(hh) == sig else None
-        if part is None:
-            part, was_read = hour_part(store, f"hours/{day}/{hh}", sig)
-            read_any = read_any or was_read
-        parts[hh] = part
-    # Each part holds its own hour's quarter-hours, so the parts are joined, not added up (a
-    # render reads a day of many sessions this way: hundreds of keys).
-    tot: dict[tuple[object, ...], list[float]] = {}
-    for hh in sorted(parts):
-        tot.update(parts[hh])
-    if len(tot) != sum(len(part) for part in parts.values()):  # not so: add them up after all
-        tot = {}
-        for hh in sorted(parts):
-            for tkey, vec in parts[hh].items():
-                _accumulate(tot, tkey, vec)
-    if (read_any or rewrite) and (known_sigs != sigs or set(known) != set(parts)):
-        _write_summary(store, rel, {"sig": sigs, "hours": _float_times(parts)})
-    return tot
-
-
-def hour_part(store: Store, rel: str, sig: object) -> tuple[dict[tuple[object, ...], list[float]], bool]:
-    """An hour's sums without the session, and whether its file had to be read: from memory in
-    the process that just wrote it (while its signature is still `sig`), else from the file."""
-    fresh = store.fresh_hours.get(rel)
-    if fresh is not None and fresh[0] == sig:
-        return fresh[1], False
-    return collapse(hour_sums(store, rel)), True
-
-
-def _float_times(parts: dict[str, dict[tuple[object, ...], list[float]]]) -> dict[str, object]:
-    """The parts with each bucket's first and last time as floats (exact below 2**53): marshal
-    reads floats faster than integers past 32 bits, and a render reads a summary every time."""
-    out: dict[str, object] = {}
-    for hh, part in parts.items():
-        out[hh] = {k: [*v[:7], float(v[7]), float(v[8])] if len(v) > 8 else v for k, v in part.items()}
-    return out
-
-
-def _write_summary(store: Store, rel: str, summary: dict[str, object]) -> None:
-    held = store.locked()
-    if not held and not store.lock(blocking=False):
-        return  # a writer is busy: it will bring the summary up to date
-    try:
-        store.write(rel, summary)
-    except OSError:
-        pass
-    finally:
-        if not held:
-            store.unlock()
 
 
 def _new_group(session: str, project: str) -> dict[str, object]:
@@ -797,11 +682,11 @@ def commit_groups(
         per_session: dict[object, SessionSums] = {}
         for (_qh, sess, model, cls), vec in agg.items():
             if sess in sessions:
-                _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
+                accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
         copies: dict[tuple[Any, ...], list[float]] = shard.get("copies", {}) if shard else {}  # type: ignore[assignment]
         for (sess, model, cls), vec in copies.items():
             if sess in sessions:
-                _accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
+                accumulate(per_session.setdefault(sess, {}), (model, cls), vec[:7])
         by_hour[hour] = per_session
     for name, group in groups.items():
         cache: dict[int, object] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
@@ -814,102 +699,6 @@ def commit_groups(
                 sig = store.signature(rel)
                 cached = cache.get(hour)
                 if cached is None or cached[0] != sig:  # type: ignore[index]
-                    cache[hour] = (sig, _sums_of(_hour_shard(store, rel), session))
+                    cache[hour] = (sig, sums_of(file_shard(store, rel), session))
         store.write(f"groups/{name}", group)
     batch.written.clear()
-
-
-def _copies(shard: dict[str, Any] | None) -> Iterable[tuple[object, tuple[Any, ...], list[float], int]]:
-    """(other session, kept key, kept vec, time) per kept message other sessions hold copies of."""
-    keys = shard.get("keys") if isinstance(shard, dict) else None
-    for entries in keys.values() if isinstance(keys, dict) else ():
-        for entry in entries:
-            for sess in _others(entry):
-                yield sess, entry[1], entry[2], entry[-1]
-
-
-def _sums_of(shard: dict[str, Any] | None, session: object) -> SessionSums:
-    """One hour's token sums of a session: its kept messages and its copies of others' kept ones."""
-    mine: SessionSums = {}
-    agg = shard.get("agg") if isinstance(shard, dict) else None
-    for (_qh, sess, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
-        if sess == session:
-            _accumulate(mine, (model, cls), vec[:7])
-    copies = shard.get("copies") if isinstance(shard, dict) else None
-    if not isinstance(copies, dict):
-        copies = _copy_sums(shard)
-    for (sess, model, cls), vec in copies.items():
-        if sess == session:
-            _accumulate(mine, (model, cls), vec[:7])
-    return mine
-
-
-def _copy_sums(shard: dict[str, Any] | None) -> dict[tuple[object, ...], list[float]]:
-    """Per (other session, model, cls): the sums of kept messages that session holds copies of.
-
-    Kept in the hour file beside `agg` and changed with the entries' `others`, so a session's
-    logged sums never need a walk over every key of an hour.
-    """
-    sums: dict[tuple[object, ...], list[float]] = {}
-    for sess, key, vec, _ts in _copies(shard):
-        _accumulate(sums, (sess, key[2], key[3]), vec[:7])
-    return sums
-
-
-def _hour_shard(store: Store, rel: str) -> dict[str, Any] | None:
-    try:
-        shard = store.read(rel)
-    except CorruptIndex:
-        return None
-    return shard if isinstance(shard, dict) else None
-
-
-def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
-    """Token sums per (model, cls) of everything the index holds for the group's session.
-
-    Read back from the hour files the session's lines touched, never kept as a running total:
-    an hour file is the one place where a message is counted, so a writer killed between files
-    cannot leave these sums and the index disagreeing. Each hour's share is cached in the group
-    with the hour file's signature and read again only when that file changed.
-    """
-    cache: dict[int, tuple[object, SessionSums]] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
-    session = group.get("session")
-    out: SessionSums = {}
-    for hour in group.get("hours", ()):  # type: ignore[attr-defined]
-        rel = Batch.hour_rel(hour)
-        sig = store.signature(rel)
-        cached = cache.get(hour)
-        if cached is None or cached[0] != sig:
-            cached = cache[hour] = (sig, _sums_of(_hour_shard(store, rel), session))
-        for skey, vec in cached[1].items():
-            _accumulate(out, skey, vec)
-    return out
-
-
-# -- reading ---------------------------------------------------------------------------------
-def range_buckets(store: Store, start_ms: int, end_ms: int) -> list[Bucket]:
-    """Buckets whose quarter-hour lies in [start_ms, end_ms)."""
-    first_qh = start_ms // QUARTER_HOUR_MS
-    last_qh = (end_ms - 1) // QUARTER_HOUR_MS
-    out: list[Bucket] = []
-    for day in utc_days_in(start_ms, end_ms, store.indexed_days):
-        for (qh, model, cls), vec in day_totals(store, day).items():
-            if first_qh <= qh <= last_qh:  # type: ignore[operator]
-                out.append((qh, model, cls, vec))  # type: ignore[arg-type]
-    return out
-
-
-def session_buckets(store: Store, hours: set[int], session: str, copies: bool = False) -> list[Bucket]:
-    """Every bucket of one session, from the hours its files touched (`copies`: also the kept
-    messages of other sessions that this session's files hold a copy of, as in its logged sums)."""
-    out: list[Bucket] = []
-    for hour in sorted(hours):
-        shard = _hour_shard(store, Batch.hour_rel(hour))
-        agg = shard.get("agg") if shard is not None else None
-        for (qh, sess, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
-            if sess == session:
-                out.append((qh, model, cls, vec))
-        for sess, key, vec, ts in _copies(shard) if copies else ():
-            if sess == session:
-                out.append((key[0], key[2], key[3], [*vec[:7], ts, ts]))
-    return out

@@ -8,7 +8,7 @@ import pytest
 from helpers import assistant, write_transcript
 from index_helpers import refresh
 
-from statusline.index.update import range_buckets
+from statusline.index.readback import range_buckets
 from statusline.pricing import MODELS, price_buckets
 from statusline.timeutil import local_day_bounds_ms, parse_iso_ms
 

@@ -34,7 +34,7 @@ def padded(msg_id: str, size: int, ts: str = "2026-11-20T10:00:00.000Z") -> str:
 def totals() -> tuple[float, dict[str, int]]:
     """The index's total over all time, and its counters summed over every group."""
     st = store()
-    from statusline.index.update import range_buckets
+    from statusline.index.readback import range_buckets
 
     usd = price_buckets(range_buckets(st, 0, 1 << 50), MODELS).usd
     counters: dict[str, int] = {}

@@ -409,7 +409,7 @@ def test_parallel_scan_equals_one_process(config_dir, tmp_path):
     for name, workers in (("one", 1), ("two", 2)):
         st = Store(str(tmp_path / name))
         scan(st, loads, workers=workers, parallel_min_bytes=0)
-        from statusline.index.update import range_buckets
+        from statusline.index.readback import range_buckets
 
         buckets = sorted((qh, m, c, tuple(v[:7])) for qh, m, c, v in range_buckets(st, 0, 1 << 62))
         counters = sorted((g["session"], tuple(sorted(g["counters"].items()))) for g in st.groups())
@@ -421,7 +421,7 @@ def test_copy_sums_kept_in_hour_files_equal_a_walk_over_their_keys(config_dir):
     """The per-session sums of copies are kept incrementally; a walk over the keys is the model."""
     import random
 
-    from statusline.index.update import _copy_sums
+    from statusline.index.readback import copy_sums
 
     rng = random.Random(11)
     for n in range(6):  # sessions replaying each other's messages, with better and worse copies
@@ -434,7 +434,7 @@ def test_copy_sums_kept_in_hour_files_equal_a_walk_over_their_keys(config_dir):
         write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
     st = refresh()
     shard = st.read("hours/2026-11-20/10")
-    assert shard["copies"] and shard["copies"] == _copy_sums(shard)
+    assert shard["copies"] and shard["copies"] == copy_sums(shard)
 
 
 def test_a_scan_overtaken_by_another_writer_counts_nothing_twice(config_dir):

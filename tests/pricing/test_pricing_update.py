@@ -140,7 +140,7 @@ def test_changed_price_applies_from_the_fetch_on(server, config_dir, tmp_path):
     path = write_transcript(config_dir, "p", "s1.jsonl", [new_line], mode="a")
     from index_helpers import refresh
 
-    from statusline.index.update import range_buckets
+    from statusline.index.readback import range_buckets
     from statusline.price_table import load_table
     from statusline.pricing import price_buckets
 

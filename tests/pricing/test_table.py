@@ -162,7 +162,7 @@ def test_unknown_model_by_family_only_when_opted_in(config_dir, tmp_path, monkey
     from statusline.context import Context
 
     ctx = Context({}, 1795600000.0, os.environ, os.environ["COSTLINE_CACHE_DIR"])
-    from statusline.index.update import range_buckets
+    from statusline.index.readback import range_buckets
 
     buckets = range_buckets(ctx.store, 0, 1795700000000)
     assert ctx.price(buckets).unknown == {"claude-opus-9"}
