@@ -86,6 +86,8 @@ class Config:
         self.compact_hint = False
         # [budget] tpm or team_size: the throughput segment's per-user tokens-per-minute allowance.
         self.tpm: float | None = None
+        # [sync]: the folder several machines share (statusline/sync); only the keys given.
+        self.sync: dict[str, object] = {}
 
 
 def _line_of(text: str, key: str) -> int:
@@ -247,6 +249,34 @@ def _load_line_and_budget(
                 config.tpm = float(tpm_for_team(int(value)))
 
 
+# [sync] keys: name → (type, documentation); the defaults live in sync/settings.py.
+SYNC_KEYS: dict[str, tuple[type, str]] = {
+    "dir": (str, "the folder a sync tool keeps in step between machines; empty: sync off"),
+    "machine": (str, "this machine's name as others see it (default: the host name)"),
+    "share_names": (bool, "false: project names are published as hashes"),
+    "stale_minutes": (int, "a machine whose share is older is marked stale"),
+}
+
+
+def _load_sync(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
+    sync = data.get("sync", {})
+    if not isinstance(sync, dict):
+        warn("sync", "'sync' must be a table")
+        return
+    for key, value in sync.items():
+        spec = SYNC_KEYS.get(key)
+        if spec is None:
+            warn(key, f"unknown key 'sync.{key}' (known: {', '.join(SYNC_KEYS)})")
+        elif type(value) is not spec[0]:
+            warn(key, f"sync.{key} must be {'true or false' if spec[0] is bool else spec[0].__name__}")
+        elif key == "stale_minutes" and not 1 <= value <= 10080:  # type: ignore[operator]
+            warn(key, "sync.stale_minutes must be 1-10080")
+        elif key == "machine" and not 0 < len(value.strip()) <= 64:  # type: ignore[attr-defined]
+            warn(key, "sync.machine must be 1-64 characters")
+        else:
+            config.sync[key] = value
+
+
 # Anthropic's recommended tokens-per-minute per user by team size (upper end of each range).
 TEAM_TPM = ((5, 300_000), (20, 150_000), (50, 75_000), (100, 35_000), (500, 20_000))
 
@@ -288,7 +318,7 @@ def load_config(path: str | None = None) -> Config:
         config.warnings.append(f"{config.path}:{_line_of(text, key)}: {message}")
 
     for section in data:
-        if section not in ("pricing", "timezone", "line", "budget"):
+        if section not in ("pricing", "timezone", "line", "budget", "sync"):
             warn(section, f"unknown section or key '{section}'")
     zone = data.get("timezone")
     if zone is not None:
@@ -297,6 +327,7 @@ def load_config(path: str | None = None) -> Config:
         else:
             config.timezone = zone
     _load_line_and_budget(data, config, warn, text)
+    _load_sync(data, config, warn)
     pricing = data.get("pricing", {})
     if not isinstance(pricing, dict):
         warn("pricing", "'pricing' must be a table")

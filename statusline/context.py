@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import marshal
+
 from statusline import fs
 from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
 from statusline.index.readback import (
@@ -315,6 +317,32 @@ class Context:
                 self.index_error = exc
                 self._today = Priced()
         return self._today
+
+    def other_machines(self) -> tuple[float, int, int, str] | None:
+        """Other machines' spend today, from the one small file the background sync step folds
+        them into (`<cache>/sync/line`; the render never reads the sync folder): (usd, machines
+        that spent today, how many of those are stale, the folder's problem). None: sync is off."""
+        try:
+            doc = marshal.loads(fs.read_private(fs.join(self.cache, "sync", "line")))
+        except (OSError, EOFError, ValueError, TypeError):
+            return None
+        if not isinstance(doc, dict):
+            return None
+        start, end, _ = local_day_bounds_ms(self.now_s)
+        first, last = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
+        usd, count, stale = 0.0, 0, 0
+        try:
+            stale_s = float(doc.get("stale_s", 600.0))
+            for _name, seen_s, qhs in doc.get("machines", ()):
+                part = sum(v for q, v in qhs.items() if first <= q <= last)
+                if part > 0:
+                    usd += part
+                    count += 1
+                    stale += self.now_s - float(seen_s) > stale_s
+            problem = doc.get("problem")
+        except (TypeError, ValueError, AttributeError):
+            return None
+        return usd, count, stale, problem if isinstance(problem, str) else ""
 
     def active_block(self) -> tuple[float, int, int, int] | None:
         """(cost, start, first, last entry ms) of the active 5-hour block, as ccusage infers it."""

@@ -132,6 +132,11 @@ def today(ctx: Context) -> Spans | None:
     usd = priced.usd + ctx.unlogged_today()
     if ctx.index_error is not None:  # the index could not be kept: no figure rather than a wrong one
         return [("$? today", "muted")]
+    others = ctx.other_machines()  # [sync]: what the other machines spent today
+    machines = 1 if usd > 0 else 0
+    if others is not None:
+        usd += others[0]
+        machines += others[1]
     budget = ctx.config.get("daily_budget")
     warn_at, alert_at = (
         (float(budget) / 2, float(budget)) if isinstance(budget, float) else (TYPICAL_DAY_USD, HEAVY_DAY_USD)
@@ -139,6 +144,13 @@ def today(ctx: Context) -> Spans | None:
     style = "cost.ok" if usd < warn_at else "cost.warn" if usd < alert_at else "cost.alert"
     partial = ctx.index_partial or ctx.store.lost  # a file set aside: its spend is read again
     spans = [(f"{money(usd, bool(priced.unknown), partial)} today", style)]
+    if others is not None:
+        if machines > 1:
+            spans.append((f" ×{machines}", "muted"))
+        if others[2]:
+            spans.append((f" ({others[2]} stale)", "muted"))
+        if others[3]:
+            spans.append((f" ({others[3]})", "muted"))
     share = ctx.indexing_share() if ctx.index_partial else None
     if share is not None:  # the first build is running: say how far it has come
         spans.append((f" (indexing {int(share * 100)}%)", "muted"))

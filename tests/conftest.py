@@ -6,6 +6,7 @@ import os
 import time
 
 import pytest
+from sync_helpers import boxes, folder  # noqa: F401 (fixtures: several machines, one sync folder)
 
 
 @pytest.fixture(autouse=True)

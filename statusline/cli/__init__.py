@@ -61,6 +61,7 @@ class DefaultRenderGroup(LazyGroup):
         "uninstall": ("statusline.cli.setup", "uninstall"),
         "completion": ("statusline.cli.setup", "completion"),
         "doctor": ("statusline.cli.doctor", "doctor"),
+        "sync": ("statusline.cli.sync", "sync_group"),
     },
 )
 @click.version_option(__version__, prog_name="costline")

@@ -446,6 +446,22 @@ def check_render(runs: int = 7) -> Check:
     return Check("render", ok, detail, fix, warning=works and not ok)
 
 
+def check_sync() -> list[Check]:
+    """The [sync] folder: there, readable, writable, and how far behind the other machines are."""
+    from statusline.sync import fold, view
+    from statusline.sync.machine import machine_id
+    from statusline.sync.settings import load
+
+    settings = load()
+    if not settings.enabled:
+        return []
+    now = time.time()
+    result = fold.fold(cache_dir(), settings, machine_id(), now)
+    ok, detail = view.summary(result, settings, now)
+    fix = "mount or create the folder, or fix [sync] dir" if result.problem else "costline sync status"
+    return [Check("sync", ok, detail, "" if ok else fix, warning=not ok and not result.problem)]
+
+
 def check_color() -> Check:
     if os.environ.get("NO_COLOR"):
         return Check("color", True, "NO_COLOR is set: plain text")
@@ -474,6 +490,7 @@ def doctor(as_json: bool, no_timing: bool) -> None:
         *_guarded("index", lambda: check_index(has_logs=logs.ok)),
         *_guarded("pricing", check_pricing),
         check_config(),
+        *_guarded("sync", check_sync),
         check_color(),
     ]
     if not no_timing:

@@ -98,6 +98,9 @@ def refresh(background: bool) -> None:
         _trace(cache, "end")
         os.close(fd)
     _store().record_refresh(ok=True)
+    from statusline.sync.step import after_refresh
+
+    after_refresh(cache)  # this machine's share out, the other machines' in (when sync is on)
     bundle.refresh()  # the render's modules in one file, current with the installed sources
     if not background:
         click.echo(

@@ -252,3 +252,20 @@ def test_a_slow_but_working_render_is_a_warning_not_a_failure(config_dir, monkey
     monkeypatch.setattr(doctor, "installed_command", lambda: "/nonexistent/costline-statusline")
     broken = doctor.check_render(runs=1)
     assert not broken.ok and not broken.warning, broken
+
+
+def test_doctor_checks_the_sync_folder(tmp_path):
+    env = {
+        "COSTLINE_SYNC_DIR": str(tmp_path / "unmounted" / "costline"),
+        "COSTLINE_STATE_DIR": str(tmp_path / "st"),
+    }
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing", env=env).stdout)
+    (sync,) = [c for c in doc["checks"] if c["name"] == "sync"]
+    assert not sync["ok"] and "sync folder missing" in sync["detail"] and not sync["warning"]
+    (tmp_path / "Sync").mkdir()
+    env["COSTLINE_SYNC_DIR"] = str(tmp_path / "Sync")
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing", env=env).stdout)
+    (sync,) = [c for c in doc["checks"] if c["name"] == "sync"]
+    assert sync["ok"] and sync["detail"].endswith("1 machines, largest lag 0s")
+    doc = json.loads(run_costline(b"", "doctor", "--json", "--no-timing").stdout)
+    assert not [c for c in doc["checks"] if c["name"] == "sync"]  # off: no check

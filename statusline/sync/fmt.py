@@ -1,0 +1,131 @@
+"""The files in the sync folder, format 1 (documented in the README, "Several machines").
+
+    <dir>/m-<machine id>/machine.json       the manifest: {"format", "id", "name", "written",
+                                            "costline", "days": {"YYYY-MM-DD": sha256 of the file}}
+    <dir>/m-<machine id>/days/<UTC day>.json one UTC day of that machine's index
+
+A day file holds (every list positional, to stay small):
+
+    "sessions": [[session id, project (or "h:" + its hash)], ...]
+    "buckets":  [[quarter-hour, session index, model, price class, messages, input, output,
+                  5m cache writes, 1h cache writes, cache reads, logged cost, first ms, last ms,
+                  cost at the writer's prices or null], ...]
+    "keys":     [[message key hash, bucket index, ms, messages, input, output, 5m writes,
+                  1h writes, cache reads, logged cost], ...]
+    "unlogged": [[ms, session index, usd], ...]
+
+A quarter-hour is epoch ms // 900000 (UTC). Unknown fields are ignored; a format above FORMAT is
+not read (the machine is marked "newer costline"). Every file is written under a temp name in its
+own folder, fsynced and renamed, so a sync tool copies whole files; what it leaves half-arrived
+is caught by the manifest's sha256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+
+from statusline import fs
+
+FORMAT = 1
+MANIFEST = "machine.json"
+DAYS = "days"
+PREFIX = "m-"
+MAX_FILE_BYTES = 64 << 20  # a day file past this is no file of ours
+
+
+def ignored(name: str) -> bool:
+    """A name a sync tool uses for a file still arriving or for a conflict copy, or a temp name."""
+    low = name.lower()
+    return (
+        name.startswith((".", "~"))
+        or low.endswith(".tmp")
+        or ".sync-conflict-" in low
+        or "conflicted copy" in low
+        or "conflict copy" in low
+    )
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def encode(doc: dict[str, object]) -> bytes:
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode() + b"\n"
+
+
+def read_file(path: str) -> bytes:
+    """A file another machine (or a sync tool) wrote: never through a link, never a FIFO, and
+    never past MAX_FILE_BYTES (OSError for all three)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    try:
+        st = os.fstat(fd)
+        if not fs.is_regular(st.st_mode) or st.st_size > MAX_FILE_BYTES:
+            raise OSError(f"{path}: not a file of costline's")
+        chunks = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def decode(data: bytes) -> dict[str, object] | None:
+    """A JSON object, or None (truncated, not JSON, not an object)."""
+    try:
+        doc = json.loads(data)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
+def write(path: str, data: bytes) -> None:
+    """Replace `path` whole: a temp name in its folder (`.<name>.<random>.tmp`, which readers
+    skip), written, fsynced, renamed; 0600 whatever the umask."""
+    folder, name = os.path.split(path)
+    tmp = os.path.join(folder, f".{name}.{os.urandom(6).hex()}.tmp")
+    fd = fs.create_new(tmp)
+    try:
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:  # the rename itself, on disk
+        dfd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dfd)
+    except OSError:
+        pass
+    finally:
+        os.close(dfd)
+
+
+def make_folder(path: str, below: str) -> None:
+    """`path` and the folders between it and `below` (which must exist), each 0700."""
+    if os.path.isdir(path):
+        return
+    parent = os.path.dirname(path)
+    if parent != below:
+        make_folder(parent, below)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    os.chmod(path, 0o700)  # whatever the umask
+
+
+def number(value: object) -> float | None:
+    return float(value) if type(value) in (int, float) else None  # type: ignore[arg-type]
