@@ -85,6 +85,26 @@ def payload(path: str, session: str) -> bytes:
     ).encode()
 
 
+def with_live_segments(
+    env: dict[str, str], work: str, render: list[str], body: bytes, costline: str
+) -> dict[str, str]:
+    """The environment of a line that also shows this session's agents and tools: a copy of the
+    index (a cache compiles one config at a time), its live file written."""
+    cache = os.path.join(work, "cache-live")
+    stop_refreshes(env["COSTLINE_CACHE_DIR"])
+    shutil.copytree(env["COSTLINE_CACHE_DIR"], cache, symlinks=True)
+    config = os.path.join(work, "live.toml")
+    with open(config, "w") as fh:
+        fh.write(
+            '[line]\nsegments = ["model", "session", "today", "context", "lines", "git", "agents", "tools"]\n'
+        )
+    live_env = dict(env, COSTLINE_CONFIG=config, COSTLINE_CACHE_DIR=cache)
+    subprocess.run(render, input=body, capture_output=True, env=live_env, check=False)
+    stop_refreshes(live_env["COSTLINE_CACHE_DIR"])
+    subprocess.run([costline, "index", "refresh"], capture_output=True, env=live_env, check=True)
+    return live_env
+
+
 def raw_read_seconds(root: str) -> float:
     start = time.perf_counter()
     for folder, _dirs, files in os.walk(root):
@@ -172,6 +192,11 @@ def main() -> None:
     parser.add_argument("--dense-today", action="store_true", help="add today's hours from 50 busy sessions")
     parser.add_argument("--compare", default=None, help="another venv to time side by side (before a change)")
     parser.add_argument("--tz", default=None, help="TZ for the renders (where the local day starts)")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also time the line with the agents and tools segments on (interleaved)",
+    )
     args = parser.parse_args()
     if args.tz:
         os.environ["TZ"] = args.tz
@@ -300,6 +325,29 @@ def main() -> None:
                 [*before_render, "--no-color"], input=body, capture_output=True, env=before_env
             )
             results["before"]["line"] = line.stdout.decode().strip()
+        if args.live:  # interleaved with the line above, in a copy of the index: one config per cache
+            live_env = with_live_segments(env, work, render, body, costline)
+            plain, live, live_base = [], [], []
+            for i in range(args.runs + 5):
+                append_turn(info["live_path"], info["live_session"], rng)  # type: ignore[arg-type]
+                w = timed(render, body, env)
+                lw = timed(render, body, live_env)
+                b = timed([python, "-I", "-c", "pass"], b"", env)
+                if i >= 5:
+                    plain.append(w)
+                    live.append(lw)
+                    live_base.append(b)
+            shown = subprocess.run([*render, "--no-color"], input=body, capture_output=True, env=live_env)
+            base_s = statistics.median(live_base)
+            results["warm_live"] = {
+                "runs": args.runs,
+                "python_I_pass_ms": round(base_s * 1000, 2),
+                "render_ms": round(statistics.median(plain) * 1000, 2),
+                "ratio": round(statistics.median(plain) / base_s, 3),
+                "live_render_ms": round(statistics.median(live) * 1000, 2),
+                "live_ratio": round(statistics.median(live) / base_s, 3),
+                "line": shown.stdout.decode().strip(),
+            }
         line = subprocess.run([*render, "--no-color"], input=body, capture_output=True, env=env, check=False)
         results["line"] = line.stdout.decode().strip()
 

@@ -88,6 +88,10 @@ class Config:
         self.tpm: float | None = None
         # [sync]: the folder several machines share (statusline/sync); only the keys given.
         self.sync: dict[str, object] = {}
+        # [agents] items, [tools] items and min_pct: this session's split (segments agents, tools).
+        self.agents_items = 3
+        self.tools_items = 2
+        self.tools_min_pct = 5.0
 
 
 def _line_of(text: str, key: str) -> int:
@@ -153,6 +157,8 @@ SEGMENT_NAMES = (
     "month",
     "week",
     "throughput",
+    "agents",
+    "tools",
 )
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LINE_CHOICES = {
@@ -277,6 +283,37 @@ def _load_sync(data: dict[str, object], config: Config, warn: Callable[[str, str
             config.sync[key] = value
 
 
+# [agents] and [tools] keys: name → (attribute of Config, type, lowest, highest, what it is)
+LIVE_KEYS: dict[str, dict[str, tuple[str, type, float, float, str]]] = {
+    "agents": {"items": ("agents_items", int, 1, 20, "agents shown before the rest is folded")},
+    "tools": {
+        "items": ("tools_items", int, 1, 20, "tools shown"),
+        "min_pct": ("tools_min_pct", float, 0, 100, "no tool under this share of the session's cost"),
+    },
+}
+
+
+def _load_live(data: dict[str, object], config: Config, warn: Callable[[str, str], None]) -> None:
+    """[agents] items, [tools] items and min_pct (segments.agents, segments.tools)."""
+    for section, keys in LIVE_KEYS.items():
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            warn(section, f"'{section}' must be a table")
+            continue
+        for key, value in table.items():
+            spec = keys.get(key)
+            if spec is None:
+                warn(key, f"unknown key '{section}.{key}' (known: {', '.join(keys)})")
+                continue
+            attr, kind, low, high, _doc = spec
+            ok = type(value) is int or (kind is float and type(value) is float)
+            if not ok or not low <= value <= high:
+                what = "a whole number" if kind is int else "a number"
+                warn(key, f"{section}.{key} must be {what} from {low:g} to {high:g}")
+                continue
+            setattr(config, attr, kind(value))
+
+
 # Anthropic's recommended tokens-per-minute per user by team size (upper end of each range).
 TEAM_TPM = ((5, 300_000), (20, 150_000), (50, 75_000), (100, 35_000), (500, 20_000))
 
@@ -318,7 +355,7 @@ def load_config(path: str | None = None) -> Config:
         config.warnings.append(f"{config.path}:{_line_of(text, key)}: {message}")
 
     for section in data:
-        if section not in ("pricing", "timezone", "line", "budget", "sync"):
+        if section not in ("pricing", "timezone", "line", "budget", "sync", *LIVE_KEYS):
             warn(section, f"unknown section or key '{section}'")
     zone = data.get("timezone")
     if zone is not None:
@@ -328,6 +365,7 @@ def load_config(path: str | None = None) -> Config:
             config.timezone = zone
     _load_line_and_budget(data, config, warn, text)
     _load_sync(data, config, warn)
+    _load_live(data, config, warn)
     pricing = data.get("pricing", {})
     if not isinstance(pricing, dict):
         warn("pricing", "'pricing' must be a table")

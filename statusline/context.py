@@ -13,7 +13,7 @@ from statusline.index.readback import (
     session_logged_sums,
     today_total,
 )
-from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int
+from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int, read_marshal
 from statusline.index.update import (
     Batch,
     commit_groups,
@@ -53,6 +53,8 @@ TAIL_BYTES = 256 * 1024
 # completes, so a little more can be a real reading. Past double the limit it is a broken
 # payload: shown as unknown, never printed.
 MAX_WINDOW_PCT = 200.0
+# The live split's file format (attrib/live.py FORMAT, which the refresh writes).
+LIVE_FORMAT = 1
 
 
 def _any_changed(paths: list[str], states: dict[str, list[object]]) -> bool:
@@ -89,6 +91,7 @@ class Context:
     __slots__ = (
         "_config",
         "_group",
+        "_live",
         "_logged",
         "_session",
         "_today",
@@ -128,6 +131,7 @@ class Context:
         self._today: Priced | None = None
         self._logged: tuple[float, float] | None = None
         self._session: tuple[float, str, Priced | None] | None = None
+        self._live: dict[str, object] | None = None
 
     # -- the compiled configuration ---------------------------------------------------------
     @property
@@ -498,6 +502,26 @@ class Context:
                 )
                 self._session = (priced.usd, "computed", priced)
         return self._session
+
+    def live_split(self) -> dict[str, object]:
+        """This session's cost by agent and tool as the background refresh last wrote it
+        (attrib/live.py), plus `behind_s`: when the session's logs changed since, how long ago
+        the last refresh ran; {} when there is none (yet) or it cannot be read."""
+        if self._live is None:
+            self._live = {}
+            transcript = self.transcript_path
+            if transcript:
+                name = group_of(transcript)[0]
+                value = read_marshal(self.store.path("live", name))  # None when missing or garbled
+                key = value.get("key") if isinstance(value, dict) else None
+                if isinstance(value, dict) and value.get("format") == LIVE_FORMAT and isinstance(key, list):
+                    # Behind the logs, by as long as the background refresh that would catch up
+                    # has not run (as `today` counts other sessions' lag).
+                    seen = key[1] if len(key) > 1 and isinstance(key[1], list) else []
+                    current = str(self.store.group_signature(name)) in seen
+                    value["behind_s"] = 0.0 if current else self.index_age_s
+                    self._live = value
+        return self._live
 
     def last_response(self) -> dict[str, object] | None:
         """The transcript's last assistant line that carries usage (read from its tail)."""

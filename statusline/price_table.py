@@ -218,6 +218,9 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "week_start": config.week_start,
         "compact_hint": config.compact_hint,
         "tpm": config.tpm,
+        "agents_items": config.agents_items,
+        "tools_items": config.tools_items,
+        "tools_min_pct": config.tools_min_pct,
     }
 
 

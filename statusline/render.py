@@ -99,7 +99,7 @@ def row_names(config: Mapping[str, object]) -> list[list[str] | None]:
 
 # Segments whose dollar figures are token counts at API prices: for a subscriber, API-equivalents
 # (a gateway's `spend` is a bill, never one of them).
-API_EQUIVALENT = frozenset({"session", "today", "block", "cache", "next", "week", "month"})
+API_EQUIVALENT = frozenset({"session", "today", "block", "cache", "next", "week", "month", "agents"})
 
 
 def label_api_equivalent(rows: list[list[tuple[list[tuple[str, str]], int, str]]]) -> None:

@@ -58,6 +58,11 @@ since = 2026-01-01
             "unknown key 'pricing.overrides.claude-opus-4-8.inptu'",
         ),
         ("[segmnts]\nx = 1\n", 1, "unknown section"),
+        ("[agents]\nitem = 2\n", 2, "unknown key 'agents.item' (known: items)"),
+        ("[agents]\nitems = 0\n", 2, "agents.items must be a whole number from 1 to 20"),
+        ("[tools]\nitems = true\n", 2, "tools.items must be a whole number from 1 to 20"),
+        ('[tools]\nmin_pct = "5"\n', 2, "tools.min_pct must be a number from 0 to 100"),
+        ("agents = 3\n", 1, "'agents' must be a table"),
     ],
 )
 def test_mistakes_are_reported_with_file_and_line_and_ignored(tmp_path, text, line, message):
@@ -65,6 +70,13 @@ def test_mistakes_are_reported_with_file_and_line_and_ignored(tmp_path, text, li
     config = load_config(path)
     assert len(config.warnings) == 1
     assert config.warnings[0].startswith(f"{path}:{line}: ") and message in config.warnings[0]
+
+
+def test_this_sessions_split_keys(tmp_path):
+    config = load_config(write(tmp_path, "[agents]\nitems = 5\n[tools]\nitems = 4\nmin_pct = 2.5\n"))
+    assert not config.warnings
+    assert (config.agents_items, config.tools_items, config.tools_min_pct) == (5, 4, 2.5)
+    assert load_config(write(tmp_path, "[tools]\nmin_pct = 0\n")).tools_min_pct == 0.0
 
 
 def test_broken_toml_is_one_warning(tmp_path):
@@ -125,7 +137,15 @@ def test_readme_documents_every_key():
         assert f"`pricing.{key}`" in readme, key
     for key in (*LINE_CHOICES, "segments", "second_line", "rows"):
         assert f"`line.{key}`" in readme, key
-    for key in ("`budget.daily_usd`", "`timezone`", "[pricing.overrides.", "[line.model_aliases]"):
+    for key in (
+        "`budget.daily_usd`",
+        "`timezone`",
+        "[pricing.overrides.",
+        "[line.model_aliases]",
+        "`agents.items`",
+        "`tools.items`",
+        "`tools.min_pct`",
+    ):
         assert key in readme, key
     for name in SEGMENT_NAMES:
         assert f"**{name}**" in readme or f'"{name}"' in readme, name

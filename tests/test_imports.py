@@ -149,3 +149,24 @@ def test_a_render_that_finds_the_index_busy_imports_nothing_more(config_dir, tmp
         os.close(fd)
     unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA - STARTUP
     assert not unexpected, f"new imports when the index is busy: {sorted(unexpected)}"
+
+
+def test_a_render_showing_this_sessions_split_imports_nothing_more(config_dir, tmp_path):
+    """`agents` and `tools` read the one live file the refresh wrote: no attribution code, no
+    report code on the render path."""
+    Path(os.environ["COSTLINE_CONFIG"]).write_text(
+        '[pricing]\noffline = true\n\n[line]\nsegments = ["model", "session", "agents", "tools"]\n'
+    )
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
+    subprocess.run([COSTLINE], input=payload(path), capture_output=True, check=True)
+    wait_for_refresh(Path(os.environ["COSTLINE_CACHE_DIR"]))
+    subprocess.run([COSTLINE, "index", "refresh"], capture_output=True, check=True)
+    assert list((Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "live").iterdir())
+    shown = subprocess.run([COSTLINE], input=payload(path), capture_output=True, check=True).stdout
+    assert b"main " in shown
+    write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id="m2", request_id="r2")], mode="a")
+    check(payload(path, cost={"total_cost_usd": 0.5}))
+    extra = launcher_imports(tmp_path, payload(path, cost={"total_cost_usd": 0.5}))
+    assert not {m for m in extra if m.startswith(("statusline.attrib", "statusline.report"))}, sorted(extra)
+    unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA - STARTUP
+    assert not unexpected, f"new imports with the live segments on: {sorted(unexpected)}"

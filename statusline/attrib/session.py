@@ -28,11 +28,14 @@ class NoSuchSession(LookupError):
     """A session id (or prefix) that names no session, or more than one; the message says which."""
 
 
-def session_groups(store: Store, session: str) -> list[dict[str, Any]]:
+def session_groups(
+    store: Store, session: str, among: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """The index groups that can hold one session's messages: its own (usually one; a session id
     seen under two project folders has two), and in its project folders the old-style
-    `agent-<id>.jsonl` ones, whose lines carry their parent's session id."""
-    groups = list(store.groups())
+    `agent-<id>.jsonl` ones, whose lines carry their parent's session id. `among`: look only
+    at these groups (default: every group of the index)."""
+    groups = list(store.groups()) if among is None else among
     mine = [g for g in groups if g.get("session") == session]
     folders = {g.get("project") for g in mine}
     old = [g for g in groups if str(g.get("session")).startswith("agent-") and g.get("project") in folders]

@@ -90,6 +90,7 @@ def refresh(background: bool) -> None:
     _trace(cache, "start")
     try:
         report = scan(_store(), _loads, progress=progress)
+        live_split(cache)  # under the same lock: one writer of the live files at a time
     except Exception as exc:
         background_fail(cache, exc)
         raise click.ClickException(f"refresh failed: {exc}") from None
@@ -107,6 +108,22 @@ def refresh(background: bool) -> None:
             f"indexed {report.bytes_read / 1e6:,.1f} MB from {report.files_read} of {report.files} files "
             f"in {report.seconds:.2f} s"
         )
+
+
+def live_split(cache: str) -> None:
+    """Active sessions' cost by agent and tool for the status line, when it shows them
+    (attrib/live.py); a failure there is logged, never the refresh's."""
+    from statusline.attrib import live
+    from statusline.price_table import load_table
+
+    try:
+        compiled = load_table(cache)
+        if live.wanted(compiled):
+            live.refresh(_store(), compiled)
+    except Exception as exc:
+        from statusline import log
+
+        log.exception(cache, "live split", exc)
 
 
 def hold_refresh_lock(cache: str) -> int:

@@ -1,61 +1,19 @@
 """One session's money: `report by KIND --session ID` on hand-built sessions, hand-computed.
 
-Session A: the main thread reads a 50,000-token result and carries it for ten turns (the case of
-test_breakdown.py), then an Explore subagent (typed by its .meta.json) makes a Grep call and
-answers. Session B, in the same project at the same times, must not leak into A's figures.
+The sessions are attrib_helpers.build_sessions': A, a main thread carrying a Read result for ten
+turns and an Explore subagent with a Grep call; B, beside it, with no subagent.
 """
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from attrib_helpers import OUT, READ, W5, call, carried_turns, cost, say
+from attrib_helpers import EXPLORE, GREP_COST, MAIN, READ_COST, A, B, cost
+from attrib_helpers import build_sessions as build
 from click.testing import CliRunner
 from helpers import cost_rows as rows
-from helpers import report_json, write_transcript
+from helpers import report_json
 
 from statusline.cli import cli
-
-A = "3f2a1111-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
-B = "3f2b2222-bbbb-4bbb-8bbb-bbbbbbbbbbbb"
-
-# The main thread: a1 and a2 bring the Read call and its result in, a3..a12 carry them.
-MAIN = [
-    cost(out=40, write=1000),
-    cost(out=1, write=50_020, read=1000),
-    *(cost(out=1, write=20, read=51_020 + 20 * (k - 3)) for k in range(3, 13)),
-]
-READ_COST = 40 * OUT + 50_001.5 * W5 + 10 * 50_001.5 * READ  # its call, then its result in writes, reads
-# The subagent: e1's output is all its Grep call's; e2's prompt ends with that call (6
-# characters, 1.5 tokens), which lies in its writes.
-EXPLORE = [cost(out=100, write=2000), cost(out=50, write=10, read=2000)]
-GREP_COST = 100 * OUT + 1.5 * W5
-
-
-def of(session: str, lines: list[str]) -> list[str]:
-    """Lines as Claude Code writes them for `session` (the index keys messages by sessionId)."""
-    return [line.replace('"sessionId":"s1"', f'"sessionId":"{session}"') for line in lines]
-
-
-def explore_lines() -> list[str]:
-    lines = [
-        call("e1", 13, "Grep", "g1", out=100, write=2000),
-        say("e2", 14, "found", out=50, write=10, read=2000),
-    ]
-    return [line.replace('"isSidechain":false', '"isSidechain":true') for line in lines]
-
-
-def build(config_dir, garbage: bool = False) -> None:
-    main = carried_turns()
-    if garbage:
-        main[3:3] = ["not json at all", '{"type": "assistant", "message": {"usage": ', "\x00\x1b[31m"]
-    write_transcript(config_dir, "-w-app", f"{A}.jsonl", of(A, main))
-    write_transcript(config_dir, "-w-app", f"{A}/subagents/agent-abc.jsonl", of(A, explore_lines()))
-    meta = config_dir / "projects" / "-w-app" / A / "subagents" / "agent-abc.meta.json"
-    meta.write_text(json.dumps({"agentType": "Explore"}))
-    other = [call("b1", 5, "Bash", "t9", out=4000, write=500), say("b2", 6, "ok", out=10, read=500)]
-    write_transcript(config_dir, "-w-app", f"{B}.jsonl", of(B, other))
 
 
 def by(kind: str, session: str, *more: str) -> dict:
