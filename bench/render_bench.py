@@ -157,6 +157,22 @@ def install(costline: str, env: dict[str, str], home: str) -> list[str]:
         return shlex.split(json.load(fh)["statusLine"]["command"])
 
 
+def instructions(argv: list[str], stdin: bytes, env: dict[str, str]) -> int:
+    """Instructions one run executes (valgrind's callgrind): unlike wall time, not moved by the
+    other work of a shared machine."""
+    run = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        input=stdin,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    for line in run.stderr.decode(errors="replace").splitlines():
+        if "Collected :" in line:
+            return int(line.rsplit(":", 1)[1])
+    raise RuntimeError(run.stderr.decode(errors="replace")[-500:])
+
+
 def local_midnight(now: float) -> float:
     day = time.localtime(now)
     return time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
@@ -196,6 +212,9 @@ def main() -> None:
         "--live",
         action="store_true",
         help="also time the line with the agents and tools segments on (interleaved)",
+    )
+    parser.add_argument(
+        "--callgrind", type=int, default=0, help="count instructions of this many renders each (valgrind)"
     )
     args = parser.parse_args()
     if args.tz:
@@ -347,6 +366,18 @@ def main() -> None:
                 "live_render_ms": round(statistics.median(live) * 1000, 2),
                 "live_ratio": round(statistics.median(live) / base_s, 3),
                 "line": shown.stdout.decode().strip(),
+            }
+        if args.callgrind:
+            counts: dict[str, list[int]] = {"python_I_pass": [], "render": [], "before": []}
+            for _ in range(args.callgrind):
+                append_turn(info["live_path"], info["live_session"], rng)  # type: ignore[arg-type]
+                counts["python_I_pass"].append(instructions([python, "-I", "-c", "pass"], b"", env))
+                counts["render"].append(instructions(render, body, env))
+                if before_render:
+                    counts["before"].append(instructions(before_render, body, before_env))
+            results["instructions"] = {
+                "runs": args.callgrind,
+                **{f"{k}_millions": round(statistics.median(v) / 1e6, 2) for k, v in counts.items() if v},
             }
         line = subprocess.run([*render, "--no-color"], input=body, capture_output=True, env=env, check=False)
         results["line"] = line.stdout.decode().strip()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshal
 
 from statusline import fs
+from statusline.index.book import read_session
 from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
 from statusline.index.readback import (
     day_buckets,
@@ -15,11 +16,8 @@ from statusline.index.readback import (
 )
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int, read_marshal
 from statusline.index.update import (
-    Batch,
-    commit_groups,
     file_changed,
     group_of,
-    ingest_group,
     load_group,
 )
 from statusline.payload import field, number, text, within
@@ -237,10 +235,8 @@ class Context:
                 group = self._group
                 if group is None or store.group_signature(name) != group_sig:  # changed meanwhile
                     group = load_group(store, name, session, project, epoch)
-                batch = Batch(store)
                 budget = FIRST_RUN_READ_BUDGET if self.index_partial else RENDER_READ_BUDGET
-                _, more = ingest_group(store, batch, group, files, parse_lean, budget, whole_long_lines=False)
-                commit_groups(store, batch, {name: group}, summaries=False, all_session_sums=True)
+                more = read_session(store, name, group, files, budget)
                 self._group = group
                 self.session_current = not more and not self._unfinished(files)
                 if more:

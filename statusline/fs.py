@@ -32,6 +32,7 @@ if sys.platform != "win32":
         close,
         fchmod,
         fstat,
+        ftruncate,
         getcwd,
         geteuid,
         getpid,
@@ -69,6 +70,7 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
         chmod,
         close,
         fstat,
+        ftruncate,
         getcwd,
         getpid,
         kill,
@@ -127,6 +129,7 @@ __all__ = [
     "expanduser",
     "fchmod",
     "fstat",
+    "ftruncate",
     "getcwd",
     "geteuid",
     "getpid",
@@ -373,6 +376,13 @@ def read_private(path: str, limit: int = -1, last: bool = False) -> bytes:
     FileNotFoundError when missing, Refused for anything else found there (see open_private),
     without blocking on a FIFO. Costs what open() + read() cost: an open, an fstat, a read."""
     return read_private_stat(path, limit, last)[0]
+
+
+def open_private_read(path: str) -> tuple[int, stat_result]:
+    """An open file descriptor to read a file costline made, and its stat (Refused, as
+    read_private, for a link, FIFO, folder, hard link or another user's file); the caller closes it."""
+    fd = _open_nofollow(path, O_RDONLY)
+    return fd, _checked(fd, path)  # (which closes it when it refuses it)
 
 
 def read_private_stat(path: str, limit: int = -1, last: bool = False) -> tuple[bytes, stat_result]:

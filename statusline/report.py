@@ -149,13 +149,14 @@ def local_time(ms: int, tz: tzinfo | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 
 def all_hours(store: Store) -> list[str]:
-    """Every hour file of the index, as `hours/<day>/<HH>` paths, oldest first."""
+    """Every hour of the index (with a file, or only a delta renders booked), as
+    `hours/<day>/<HH>` paths, oldest first."""
     root = store.path("hours")
-    out = []
+    out: list[str] = []
     for day in sorted(os.listdir(root)) if os.path.isdir(root) else []:
-        for hh in sorted(os.listdir(os.path.join(root, day))):
-            if len(hh) == 2 and hh.isdigit():
-                out.append(f"hours/{day}/{hh}")
+        names = os.listdir(os.path.join(root, day))
+        hours = {n[:2] for n in names if (len(n) == 2 or n[2:] == ".new") and n[:2].isdigit()}
+        out.extend(f"hours/{day}/{hh}" for hh in sorted(hours))
     return out
 
 

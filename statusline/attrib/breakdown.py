@@ -16,6 +16,7 @@ from typing import Any
 
 from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name, session_title
 from statusline.index.edges import Message, shard_messages
+from statusline.index.readback import read_hour
 from statusline.index.store import CorruptIndex, Store
 from statusline.index.update import Batch
 from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
@@ -147,7 +148,7 @@ def _messages(
         if day < first_day or (last_day and day > last_day):
             continue
         try:
-            yield from shard_messages(store.read(rel))
+            yield from shard_messages(read_hour(store, rel))
         except CorruptIndex:
             continue
 

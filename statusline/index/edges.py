@@ -9,13 +9,15 @@ ever import this module; nearly all zones' days are whole quarter-hours.
 
 from __future__ import annotations
 
-from statusline.index.store import CorruptIndex, Store
-from statusline.index.update import Batch
+from statusline.index.readback import hour_rel, read_hour
+from statusline.index.store import CorruptIndex
 from statusline.timeutil import QUARTER_HOUR_MS
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
+
+    from statusline.index.store import Store
 
 
 # (ts, key, session, model, cls, vec[:7]); key = message id NUL request id, as dedup keys them,
@@ -52,7 +54,7 @@ def shard_messages(shard: object) -> Iterator[Message]:
 def messages_in(store: Store, qh: int) -> list[tuple[int, str, str, int, list[float]]]:
     """(ts_ms, session, model, cls, vec) of every message in one UTC quarter-hour."""
     try:
-        shard = store.read(Batch.hour_rel(qh * QUARTER_HOUR_MS // 3_600_000))
+        shard = read_hour(store, hour_rel(qh * QUARTER_HOUR_MS // 3_600_000))
     except CorruptIndex:
         return []
     return [

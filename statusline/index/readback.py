@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from statusline.pricing import Bucket, Priced
 
 SessionSums = dict[tuple[str, int], list[float]]  # (model, cls) -> token vector
+Booked = list[tuple[int, tuple[object, ...]]]  # a delta's records: (origin, record), in order
 
 
 def hour_rel(hour: int) -> str:
@@ -59,12 +60,18 @@ def others_of(entry: tuple[object, ...]) -> tuple[object, ...]:
 
 
 def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
-    """The token sums of one hour file ({} when missing or unreadable)."""
+    """The token sums of one hour, its pending delta included ({} when missing or unreadable)."""
     try:
-        shard = store.read(rel)
+        shard = read_hour(store, rel)
     except CorruptIndex:
         return {}
-    agg = shard.get("agg") if isinstance(shard, dict) else None
+    return shard["agg"] if shard is not None else {}
+
+
+def _file_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
+    """The token sums of one hour file alone ({} when missing or unreadable)."""
+    shard = file_shard(store, rel)
+    agg = shard.get("agg") if shard is not None else None
     return agg if isinstance(agg, dict) else {}
 
 
@@ -76,8 +83,11 @@ def collapse(agg: dict[tuple[Any, ...], list[float]]) -> dict[tuple[object, ...]
     return tot
 
 
-def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[object, ...], list[float]]:
-    """A UTC day's sums per (quarter-hour, model, cls), from its summary and its hour files.
+def day_totals(
+    store: Store, day: str, rewrite: bool = False, deltas: bool = True
+) -> dict[tuple[object, ...], list[float]]:
+    """A UTC day's sums per (quarter-hour, model, cls), from its summary and its hour files, and
+    (unless `deltas` is off) what renders booked since in the hours' deltas.
 
     The summary (`days/<day>`) keeps each hour's sums with the stat signature of the hour file
     they came from; an hour whose file has another signature is summed from that file (or from
@@ -90,7 +100,7 @@ def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[obje
         summary = store.read(rel)
     except CorruptIndex:
         summary = None
-    sigs = store.hour_signatures(day)
+    sigs, pending = day_listing(store, day)
     known_sigs: dict[str, object] = {}
     known: dict[str, dict[tuple[object, ...], list[float]]] = {}
     if (
@@ -119,6 +129,12 @@ def day_totals(store: Store, day: str, rewrite: bool = False) -> dict[tuple[obje
                 accumulate(tot, tkey, vec)
     if (read_any or rewrite) and (known_sigs != sigs or set(known) != set(parts)):
         _write_summary(store, rel, {"sig": sigs, "hours": _float_times(parts)})
+    for hh in sorted(pending) if deltas else ():  # never in the summary: it holds files' sums
+        delta = delta_shard(store, f"hours/{day}/{hh}", sigs.get(hh))
+        for tkey, vec in collapse(delta["agg"]).items() if delta is not None else ():
+            if tkey in tot:
+                tot[tkey] = list(tot[tkey])  # shared with the parts (and the summary): copied
+            accumulate(tot, tkey, vec)
     return tot
 
 
@@ -128,7 +144,7 @@ def hour_part(store: Store, rel: str, sig: object) -> tuple[dict[tuple[object, .
     fresh = store.fresh_hours.get(rel)
     if fresh is not None and fresh[0] == sig:
         return fresh[1], False
-    return collapse(hour_sums(store, rel)), True
+    return collapse(_file_sums(store, rel)), True
 
 
 def _float_times(parts: dict[str, dict[tuple[object, ...], list[float]]]) -> dict[str, object]:
@@ -191,6 +207,7 @@ def copy_sums(shard: dict[str, Any] | None) -> dict[tuple[object, ...], list[flo
 
 
 def file_shard(store: Store, rel: str) -> dict[str, Any] | None:
+    """An hour file alone, without its delta (None when missing or unreadable)."""
     try:
         shard = store.read(rel)
     except CorruptIndex:
@@ -203,8 +220,9 @@ def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
 
     Read back from the hour files the session's lines touched, never kept as a running total:
     an hour file is the one place where a message is counted, so a writer killed between files
-    cannot leave these sums and the index disagreeing. Each hour's share is cached in the group
-    with the hour file's signature and read again only when that file changed.
+    cannot leave these sums and the index disagreeing. Each hour file's share is cached in the
+    group with the file's signature and read again only when that file changed; an hour's
+    pending delta (small) is added on top each time.
     """
     cache: dict[int, tuple[object, SessionSums]] = group.setdefault("hour_sums", {})  # type: ignore[assignment]
     session = group.get("session")
@@ -217,16 +235,19 @@ def session_logged_sums(store: Store, group: dict[str, object]) -> SessionSums:
             cached = cache[hour] = (sig, sums_of(file_shard(store, rel), session))
         for skey, vec in cached[1].items():
             accumulate(out, skey, vec)
+        delta = delta_shard(store, rel, sig)
+        for skey, vec in sums_of(delta, session).items() if delta is not None else ():
+            accumulate(out, skey, vec)
     return out
 
 
-def range_buckets(store: Store, start_ms: int, end_ms: int) -> list[Bucket]:
-    """Buckets whose quarter-hour lies in [start_ms, end_ms)."""
+def range_buckets(store: Store, start_ms: int, end_ms: int, deltas: bool = True) -> list[Bucket]:
+    """Buckets whose quarter-hour lies in [start_ms, end_ms) (`deltas`: see day_totals)."""
     first_qh = start_ms // QUARTER_HOUR_MS
     last_qh = (end_ms - 1) // QUARTER_HOUR_MS
     out: list[Bucket] = []
     for day in utc_days_in(start_ms, end_ms, store.indexed_days):
-        for (qh, model, cls), vec in day_totals(store, day).items():
+        for (qh, model, cls), vec in day_totals(store, day, deltas=deltas).items():
             if first_qh <= qh <= last_qh:  # type: ignore[operator]
                 out.append((qh, model, cls, vec))  # type: ignore[arg-type]
     return out
@@ -237,7 +258,10 @@ def session_buckets(store: Store, hours: set[int], session: str, copies: bool = 
     messages of other sessions that this session's files hold a copy of, as in its logged sums)."""
     out: list[Bucket] = []
     for hour in sorted(hours):
-        shard = file_shard(store, hour_rel(hour))
+        try:
+            shard = read_hour(store, hour_rel(hour))
+        except CorruptIndex:
+            shard = None
         agg = shard.get("agg") if shard is not None else None
         for (qh, sess, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
             if sess == session:
@@ -248,11 +272,12 @@ def session_buckets(store: Store, hours: set[int], session: str, copies: bool = 
     return out
 
 
-def day_buckets(store: Store, start: int, end: int) -> list[Bucket]:
+def day_buckets(store: Store, start: int, end: int, deltas: bool = True) -> list[Bucket]:
     """The buckets of [start, end): whole quarter-hours from the day files, and when a bound
-    falls inside a quarter-hour (an offset like +05:20), that quarter-hour message by message."""
+    falls inside a quarter-hour (an offset like +05:20), that quarter-hour message by message.
+    `deltas` off: the hour files' alone (only for whole quarter-hours)."""
     if not (start % QUARTER_HOUR_MS or end % QUARTER_HOUR_MS):
-        return range_buckets(store, start, end)  # nearly every zone: nothing more to read
+        return range_buckets(store, start, end, deltas)  # nearly every zone: nothing more to read
     from statusline.index.edges import buckets_between
 
     first, last = -(-start // QUARTER_HOUR_MS), end // QUARTER_HOUR_MS  # whole ones: [first, last)
@@ -271,51 +296,339 @@ def today_total(
     table: object,
     price: Callable[[list[Bucket]], Priced],
 ) -> Priced:
-    """Today ([start, end), whole hours) as the priced total of its closed hours, kept in `today`
-    with every hour file's signature and the price table's (`table`), plus the hour now being
-    written.
+    """Today ([start, end), whole hours) from `today`, a cache of priced totals, plus the hours'
+    pending deltas, priced on top (they hold what renders booked since a refresh: a few dozen
+    messages).
 
-    A render's today otherwise reads and prices the day's summaries: over a history of
-    thousands of sessions, hundreds of buckets on every refresh. The total is used only while
-    every closed hour's file and the compiled table are exactly those it was made from.
+    The cache keeps the priced total of today's closed hour files with every one's signature
+    and the price table's (`table`), and the hour file now being written, priced, with its own
+    signature. A render's today otherwise reads and prices the day's summaries: over a history
+    of thousands of sessions, hundreds of buckets on every refresh; and the hour now being
+    written is the day's largest file. A part is used only while its files and the table are
+    exactly those it was made from; the writer of an hour file prices it from memory.
     """
-    from statusline.pricing import Priced
-
     now_rel = hour_rel(now_hour)
     hours: dict[str, object] = {}
+    pending: list[str] = []
     for day in utc_days_in(start, end, store.indexed_days):
         first = days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * DAY_MS
-        for hh, sig in store.hour_signatures(day).items():
+        sigs, deltas = day_listing(store, day)
+        for hh, sig in sigs.items():
             if start <= first + int(hh) * HOUR_MS < end:
                 hours[f"hours/{day}/{hh}"] = sig
-    current = hours.pop(now_rel, None)
+        pending.extend(
+            f"hours/{day}/{hh}" for hh in sorted(deltas) if start <= first + int(hh) * HOUR_MS < end
+        )
     if table is None:
         return price(day_buckets(store, start, end))
+    current = hours.pop(now_rel, None)
     key = [start, end, table, sorted(hours.items())]
     try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
         saved = marshal.loads(fs.read_private(store.path("today")))
     except (OSError, EOFError, ValueError, TypeError):
         saved = None
-    if isinstance(saved, dict) and saved.get("key") == key:
-        usd, unknown, estimated, messages = saved["priced"]
-        closed = Priced()
-        closed.usd, closed.messages = usd, messages
-        closed.unknown, closed.estimated = set(unknown), set(estimated)
+    if not isinstance(saved, dict):
+        saved = {}
+    write = False
+    if saved.get("key") == key:
+        total = _thawed(saved["priced"])
     else:
-        buckets = day_buckets(store, start, end)
-        closed = price([b for b in buckets if b[0] * QUARTER_HOUR_MS // HOUR_MS != now_hour])
-        priced = (closed.usd, sorted(closed.unknown), sorted(closed.estimated), closed.messages)
+        buckets = day_buckets(store, start, end, deltas=False)
+        total = price([b for b in buckets if b[0] * QUARTER_HOUR_MS // HOUR_MS != now_hour])
+        saved = {"key": key, "priced": _frozen(total)}
+        write = True
+    first_qh, last_qh = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
+    if current is not None:
+        fresh = store.fresh_hours.get(now_rel)
+        now_key = [table, now_rel, current, start, end]
+        if fresh is not None and fresh[0] == current:  # this process wrote it: priced from memory
+            now = price([(qh, m, c, v) for (qh, m, c), v in fresh[1].items() if first_qh <= qh <= last_qh])  # type: ignore[misc,operator]
+        elif saved.get("now_key") == now_key:
+            now = _thawed(saved["now"])
+        else:
+            part, _ = hour_part(store, now_rel, current)
+            now = price([(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh])  # type: ignore[misc,operator]
+            saved["now_key"], saved["now"] = now_key, _frozen(now)
+            write = True
+        _add(total, now)
+    if write:
         try:
-            store.write("today", {"key": key, "priced": priced})
+            store.write("today", saved)
         except OSError:
             pass  # a cache that cannot be written: this render still has its figure
-    if current is None:
-        return closed
-    part, _ = hour_part(store, now_rel, current)
-    first_qh, last_qh = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
-    now = price([(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh])  # type: ignore[misc,operator]
-    now.usd += closed.usd
-    now.unknown |= closed.unknown
-    now.estimated |= closed.estimated
-    now.messages += closed.messages
-    return now
+    for rel in pending:
+        delta = delta_shard(store, rel, current if rel == now_rel else hours.get(rel))
+        if delta is not None:
+            part = collapse(delta["agg"])
+            _add(total, price([(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh]))  # type: ignore[misc,operator]
+    return total
+
+
+def _frozen(priced: Priced) -> tuple[object, ...]:
+    return (priced.usd, sorted(priced.unknown), sorted(priced.estimated), priced.messages)
+
+
+def _thawed(saved: object) -> Priced:
+    from statusline.pricing import Priced
+
+    usd: float
+    unknown: list[str]
+    estimated: list[str]
+    messages: int
+    usd, unknown, estimated, messages = saved  # type: ignore[misc]
+    out = Priced()
+    out.usd, out.messages = usd, messages
+    out.unknown, out.estimated = set(unknown), set(estimated)
+    return out
+
+
+def _add(total: Priced, part: Priced) -> None:
+    total.usd += part.usd
+    total.unknown |= part.unknown
+    total.estimated |= part.estimated
+    total.messages += part.messages
+
+
+# -- an hour's id index and pending delta ---------------------------------------------------
+# Beside an hour file, for the render's sake (see book.py):
+#   <HH>.ids  the hour file's message ids, each as ID_BYTES fixed-width bytes (id_key), sorted,
+#             after a header naming the hour file's stat signature: a render finds whether its
+#             new messages may be in the hour with a binary search of a few 16-byte reads, not
+#             a load of every session's keys. Used only while the signature matches.
+#   <HH>.new  messages renders booked since the hour file was last written: the hour file's
+#             signature when the delta began, then each render's records, appended. What an hour
+#             holds is its file plus this delta (`read_hour`), while the delta's signature is
+#             the file's; the next writer of the hour file folds it in (update.Batch.hour).
+IDS_MAGIC = b"costline ids v1\n"
+IDS_HEADER = len(IDS_MAGIC) + 32  # signature (inode, size, mtime) and count, 8 bytes each
+ID_BYTES = 16
+DELTA_MAGIC = b"costline new v1\n"
+
+
+def id_key(msg_id: object) -> bytes:
+    """A message id as ID_BYTES bytes: its last ones (message ids end in random characters). Two
+    ids with one key only send a render the exact way (reading the hour file), never astray."""
+    raw = str(msg_id).encode("utf-8", "surrogatepass")
+    return raw[-ID_BYTES:] if len(raw) >= ID_BYTES else raw.rjust(ID_BYTES, b"\0")
+
+
+def ids_bytes(keys: Iterable[object], sig: tuple[int, int, int]) -> bytes:
+    """An hour file's id index: header (magic, the file's signature, count), then sorted keys."""
+    hashed = sorted({id_key(k) for k in keys})
+    head = b"".join(n.to_bytes(8, "little") for n in (*sig, len(hashed)))
+    return IDS_MAGIC + head + b"".join(hashed)
+
+
+def ids_hit(store: Store, rel: str, sig: object, keys: list[bytes]) -> bool | None:
+    """Whether any of `keys` may be in the hour file whose signature is `sig` (True), surely is
+    not (False), or None when its id index is missing, unreadable or another file's."""
+    try:
+        fd, st = fs.open_private_read(store.path(f"{rel}.ids"))
+    except OSError:
+        return None
+    try:
+        head = fs.pread(fd, IDS_HEADER, 0)
+        if len(head) != IDS_HEADER or not head.startswith(IDS_MAGIC):
+            return None
+        at = len(IDS_MAGIC)
+        numbers = [int.from_bytes(head[at + 8 * i : at + 8 * i + 8], "little") for i in range(4)]
+        if not isinstance(sig, tuple) or tuple(numbers[:3]) != sig:
+            return None
+        count = numbers[3]
+        if st.st_size != IDS_HEADER + ID_BYTES * count:
+            return None
+        for key in keys:
+            lo, hi = 0, count
+            while lo < hi:
+                mid = (lo + hi) // 2
+                found = fs.pread(fd, ID_BYTES, IDS_HEADER + ID_BYTES * mid)
+                if found < key:
+                    lo = mid + 1
+                elif found > key:
+                    hi = mid
+                else:
+                    return True
+        return False
+    except OSError:
+        return None
+    finally:
+        fs.close(fd)
+
+
+class Delta:
+    """An hour's pending delta as read: the hour file signature it applies to (`base`), its
+    records as (origin, record), the length of its whole frames (`size`: a torn last append is
+    cut there by the next one), and, once asked for, the records replayed (`shard`)."""
+
+    __slots__ = ("_shard", "base", "hour", "records", "size")
+
+    def __init__(
+        self, base: object, hour: int, records: Booked, size: int, shard: dict[str, Any] | None = None
+    ) -> None:
+        self.base, self.hour, self.records, self.size = base, hour, records, size
+        self._shard = shard
+
+    def shard(self, store: Store) -> dict[str, Any]:
+        if self._shard is None:
+            self._shard = replay(store, self.hour, self.records)
+        return self._shard
+
+
+# The deltas this process read or appended to, by path: (the file's stat signature, the delta).
+# A render reads its hour's delta to book, to price today and to sum its session: once.
+_deltas: dict[str, tuple[tuple[int, int, int], Delta]] = {}
+
+
+def remember_delta(path: str, sig: tuple[int, int, int], delta: Delta | None) -> None:
+    """Note what a delta file of signature `sig` holds (None: forget it, it is gone)."""
+    if delta is None:
+        _deltas.pop(path, None)
+    else:
+        _deltas[path] = (sig, delta)
+
+
+def frame(value: object) -> bytes:
+    """One frame of a delta file: length (4 bytes, little-endian), then the marshal dump."""
+    data = marshal.dumps(value)  # type: ignore[arg-type]
+    return len(data).to_bytes(4, "little") + data
+
+
+def read_delta(store: Store, rel: str) -> Delta | None:
+    """An hour's pending delta; None when there is none, or when it is unreadable: then it is
+    set aside (to `corrupt/`, and every log is read again, so nothing it held is lost)."""
+    path = f"{rel}.new"
+    full = store.path(path)
+    try:
+        known = _deltas.get(full)
+        if known is not None and known[0] == store.stat_signature(full):
+            return known[1]
+        data, st = fs.read_private_stat(full)
+    except FileNotFoundError:
+        _deltas.pop(full, None)
+        return None
+    except OSError:  # a link, FIFO or another user's file planted there, or unreadable
+        _deltas.pop(full, None)
+        store.set_aside(path)
+        return None
+    hour = hour_of(rel)
+    base: object = None
+    records: list[tuple[int, tuple[object, ...]]] = []
+    at = len(DELTA_MAGIC)
+    ok = data.startswith(DELTA_MAGIC)
+    first = True
+    while ok and at + 4 <= len(data):
+        size = int.from_bytes(data[at : at + 4], "little")
+        if at + 4 + size > len(data):
+            break  # a torn append (its render was killed before it saved its offsets)
+        try:
+            value = marshal.loads(data[at + 4 : at + 4 + size])
+        except (EOFError, ValueError, TypeError):
+            ok = False
+            break
+        if first:
+            ok = type(value) is tuple and len(value) == 2 and value[0] == "base"
+            base = value[1] if ok else None
+            first = False
+        else:
+            ok = type(value) is list and all(_booked(item, hour) for item in value)
+            if ok:
+                records.extend(value)
+        at += 4 + size
+    if not ok or first:
+        _deltas.pop(full, None)
+        store.set_aside(path)
+        return None
+    delta = Delta(base, hour, records, at)
+    _deltas[full] = ((st.st_ino, st.st_size, st.st_mtime_ns), delta)
+    return delta
+
+
+def _booked(item: object, hour: int) -> bool:
+    """Whether a delta's item is (origin, record) as a render books it, in the delta's hour."""
+    if type(item) is not tuple or len(item) != 2 or type(item[0]) is not int:
+        return False
+    rec = item[1]
+    return (
+        type(rec) is tuple
+        and len(rec) == 10
+        and type(rec[9]) is int
+        and rec[9] // HOUR_MS == hour
+        and type(rec[5]) is list
+        and len(rec[5]) >= 7
+    )
+
+
+def hour_of(rel: str) -> int:
+    """The hour (from the epoch) of `hours/<YYYY-MM-DD>/<HH>`."""
+    day = rel[6:16]
+    return days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * 24 + int(rel[17:19])
+
+
+def replay(store: Store, hour: int, records: Booked) -> dict[str, Any]:
+    """A delta's records deduplicated among themselves, as the render that booked them did:
+    the keys and sums they add to the hour (none of their ids is in the hour file, or in the
+    hours next to it, or the render would have gone the exact way)."""
+    from statusline.index.update import Batch
+
+    batch = Batch(store)
+    shard: dict[str, Any] = {"keys": {}, "agg": {}, "copies": {}}
+    batch.hours.update({hour - 1: None, hour: shard, hour + 1: None})
+    for origin, rec in records:
+        batch.origin = origin
+        batch.add(rec)
+    return shard
+
+
+def delta_shard(store: Store, rel: str, sig: object) -> dict[str, Any] | None:
+    """What an hour's pending delta adds to its file of signature `sig`; None when nothing does
+    (no delta, or one the file no longer carries: its writer folded it in)."""
+    delta = read_delta(store, rel)
+    if delta is None or delta.base != sig or not delta.records:
+        return None
+    return delta.shard(store)
+
+
+def join(shard: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
+    """An hour file's contents with its delta's (their message ids never overlap)."""
+    shard["keys"].update(delta["keys"])
+    for key, vec in delta["agg"].items():
+        accumulate(shard["agg"], key, vec)
+    copies = shard["copies"] if isinstance(shard.get("copies"), dict) else copy_sums(shard)
+    for key, vec in delta["copies"].items():
+        accumulate(copies, key, vec)
+    shard["copies"] = copies
+    return shard
+
+
+def read_hour(store: Store, rel: str) -> dict[str, Any] | None:
+    """What one hour holds: its file plus the delta renders booked since it was written. THE
+    reader of hour files (sums, messages, keys): None when there is neither; CorruptIndex when
+    the file cannot be read (it has been set aside)."""
+    found = store.read_signed(rel)
+    shard, sig = found if found is not None else (None, None)
+    if shard is not None and not (isinstance(shard.get("keys"), dict) and isinstance(shard.get("agg"), dict)):
+        shard, sig = None, store.signature(rel)
+    delta = delta_shard(store, rel, sig)
+    if delta is None:
+        return shard
+    return delta if shard is None else join(shard, delta)
+
+
+def day_listing(store: Store, day: str) -> tuple[dict[str, tuple[int, int, int]], set[str]]:
+    """A UTC day's hour files (their stat signatures) and the hours with a pending delta."""
+    folder = store.path("hours", day)
+    try:
+        names = fs.listdir(folder)
+    except OSError:
+        return {}, set()
+    sigs: dict[str, tuple[int, int, int]] = {}
+    deltas: set[str] = set()
+    for name in names:
+        if len(name) == 2 and name.isdigit():
+            try:
+                sigs[name] = store.stat_signature(fs.join(folder, name))
+            except OSError:
+                pass
+        elif len(name) == 6 and name.endswith(".new") and name[:2].isdigit():
+            deltas.add(name[:2])
+    return sigs, deltas

@@ -27,6 +27,7 @@ from statusline.index.update import (
     Batch,
     FileRead,
     commit_groups,
+    fold_pending,
     group_of,
     ingest_group,
     load_group,
@@ -355,6 +356,9 @@ def _scan(
         if meta.get("generation") != generation:
             report.replaced = True  # nothing of this scan was written: the next one reads it
         else:
+            # What renders booked since the last refresh goes into the hour files: deltas stay
+            # a minute's bookings, and the hour files whole for the readers that load them.
+            fold_pending(store)
             if int(meta.get("rescan_epoch", 0)) == epoch:  # type: ignore[call-overload]
                 meta["full_scan_ms"] = int(started * 1000)
                 store.write("scan", seen)

@@ -259,9 +259,14 @@ class Store:
     # -- files ----------------------------------------------------------------------------
     def read(self, rel: str, kind: type = dict) -> object | None:
         """Load one file; None if missing; CorruptIndex (after setting it aside) if unreadable."""
+        found = self.read_signed(rel, kind)
+        return None if found is None else found[0]
+
+    def read_signed(self, rel: str, kind: type = dict) -> tuple[Any, tuple[int, int, int]] | None:
+        """`read`, with the stat signature of the very file it read (not one replaced since)."""
         path = self.path(rel)
         try:
-            data = fs.read_private(path)
+            data, st = fs.read_private_stat(path)
         except FileNotFoundError:
             return None
         except fs.Refused:  # a link, FIFO, folder, hard link or another user's file planted there
@@ -274,7 +279,7 @@ class Store:
         if type(value) is not kind:
             self.set_aside(rel)
             raise CorruptIndex(rel)
-        return value
+        return value, _sig(st)
 
     def write(self, rel: str, value: object) -> tuple[int, int, int]:
         """Atomically replace one file (0600); return its stat signature. Its folders below the
@@ -314,6 +319,11 @@ class Store:
             return _sig(fs.stat(self.path(rel)))
         except OSError:
             return None
+
+    @staticmethod
+    def stat_signature(path: str) -> tuple[int, int, int]:
+        """A file's stat signature (inode, size, mtime); OSError when it cannot be stat'ed."""
+        return _sig(fs.stat(path))
 
     def hour_signatures(self, day: str) -> dict[str, tuple[int, int, int]]:
         """Stat signature of every hour file of a UTC day."""

@@ -24,6 +24,7 @@ hours its new lines touch.
 from __future__ import annotations
 
 import io
+import time
 
 from statusline import fs
 from statusline.index import lines
@@ -35,11 +36,15 @@ from statusline.index.readback import (
     copy_sums,
     day_totals,
     file_shard,
+    hour_of,
     hour_rel,
+    ids_bytes,
     others_of,
+    read_delta,
+    remember_delta,
     sums_of,
 )
-from statusline.index.store import CorruptIndex, Store
+from statusline.index.store import CorruptIndex, Store, atomic_write
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name
 
 TYPE_CHECKING = False
@@ -48,6 +53,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 COUNTERS = ("lines", "entries", "garbage", "invalid", "synthetic", "duplicates", "unreadable")
+# An hour file written within this many hours of now gets an id index (readback.ids_hit): renders
+# book into the hours of lines being written now, and a cold build need not index every hour.
+IDS_HOURS = 48
 
 
 def group_of(path: str) -> tuple[str, str, str]:
@@ -128,6 +136,7 @@ class Batch:
         "added",
         "counters",
         "dirty",
+        "folded",
         "hours",
         "origin",
         "reread",
@@ -140,6 +149,7 @@ class Batch:
         self.store = store
         self.hours: dict[int, dict[str, dict[object, object]] | None] = {}
         self.dirty: set[int] = set()
+        self.folded: set[int] = set()  # hours whose pending delta this batch folded in
         self.counters = dict.fromkeys(COUNTERS, 0)
         # Hours holding a copy of a record read in this batch (inserted or matched): a session's
         # logged sums are read back from these, so a re-read after a crash still finds them.
@@ -169,11 +179,42 @@ class Batch:
                 self.store.set_aside(rel)
                 shard = None
             self.hours[hour] = shard
+            if shard is not None and "copies" not in shard:  # written before copies were summed
+                shard["copies"] = copy_sums(shard)  # type: ignore[assignment]
+            delta = read_delta(self.store, rel)
+            if delta is not None:
+                shard = self._fold(hour, shard, delta.records)
         if shard is not None and "copies" not in shard:  # written before copies were summed
             shard["copies"] = copy_sums(shard)  # type: ignore[assignment]
         if shard is None and create:
             shard = {"keys": {}, "agg": {}, "copies": {}}
             self.hours[hour] = shard
+        return shard
+
+    def _fold(
+        self,
+        hour: int,
+        shard: dict[str, dict[object, object]] | None,
+        records: list[tuple[int, tuple[object, ...]]],
+    ) -> dict[str, dict[object, object]] | None:
+        """Fold an hour's pending delta into the hour just loaded: its records merged again, in
+        the order renders booked them, whatever the file holds now (a delta its file already
+        holds, from a writer killed before it removed the delta, is recognised copy by copy).
+        The hour is then written, and the delta removed (commit)."""
+        self.folded.add(hour)
+        if not records:
+            return shard
+        if shard is None:
+            shard = self.hours[hour] = {"keys": {}, "agg": {}, "copies": {}}
+        kept = (self.origin, self.reread, self.touched, dict(self.counters), self.added)
+        self.reread, self.touched = None, set()
+        try:
+            for origin, rec in records:
+                self.origin = origin
+                self.add(rec)
+        finally:
+            self.origin, self.reread, self.touched, self.counters, self.added = kept
+        self.dirty.add(hour)
         return shard
 
     def _insert(
@@ -306,19 +347,52 @@ class Batch:
         from disk writes the summary back. So a render writes two files, not three.
         """
         days: set[str] = set()
-        fresh = self.store.fresh_hours
-        for hour in sorted(self.dirty):
-            shard = self.hours[hour]
+        store = self.store
+        fresh = store.fresh_hours
+        recent = int(time.time()) // 3600 - IDS_HOURS
+        for hour in sorted(self.dirty | self.folded):
+            shard = self.hours.get(hour)
             rel = self.hour_rel(hour)
-            if shard is None:
-                continue
-            sig = self.written[hour] = self.store.write(rel, shard)
-            fresh[rel] = (sig, collapse(shard["agg"]))  # type: ignore[arg-type]
-            days.add(rel.split("/")[1])
+            if shard is not None and hour in self.dirty:
+                # The id index goes first: never one naming a file it does not index.
+                _remove(store.path(f"{rel}.ids"))
+                sig = self.written[hour] = store.write(rel, shard)
+                if hour >= recent:  # where renders book: the hours of lines being written now
+                    atomic_write(store.path(f"{rel}.ids"), ids_bytes(shard["keys"], sig))
+                fresh[rel] = (sig, collapse(shard["agg"]))  # type: ignore[arg-type]
+                days.add(rel.split("/")[1])
+            if hour in self.folded:  # in the file now (or nothing to fold): readers skip it anyway
+                _remove(store.path(f"{rel}.new"))
+                remember_delta(store.path(f"{rel}.new"), (0, 0, 0), None)
+        self.folded.clear()
         if summaries:
             for day in sorted(days):
                 day_totals(self.store, day, rewrite=True)
         self.dirty.clear()
+
+
+def _remove(path: str) -> None:
+    try:
+        fs.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def fold_pending(store: Store) -> int:
+    """Fold every hour's pending delta into its hour file (the background refresh does, under the
+    writers' lock, so deltas stay a minute's bookings); return how many hours were folded."""
+    batch = Batch(store)
+    for day in store.indexed_days():
+        try:
+            names = fs.listdir(store.path("hours", day))
+        except OSError:
+            continue
+        for name in names:
+            if len(name) == 6 and name.endswith(".new") and name[:2].isdigit():
+                batch.hour(hour_of(f"hours/{day}/{name[:2]}"), create=False)
+    folded = len(batch.folded)
+    batch.commit(summaries=True)
+    return folded
 
 
 def _new_group(session: str, project: str) -> dict[str, object]:
@@ -640,14 +714,31 @@ def ingest_group(
     whole_long_lines: bool = True,
 ) -> tuple[int, bool]:
     """Read new lines of a group's files into `batch`; return (bytes read, more left)."""
-    files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
+    reads, consumed, more = read_group(group, paths, loads, budget, whole_long_lines)
     start_group(batch, group)
+    for read in reads:
+        merge_read(batch, group, read)
+    finish_group(batch, group, more)
+    return consumed, more
+
+
+def read_group(
+    group: dict[str, object],
+    paths: Iterable[str],
+    loads: Callable[[bytes], object],
+    budget: int,
+    whole_long_lines: bool = True,
+) -> tuple[list[FileRead], int, bool]:
+    """Read and parse the new lines of a group's files, up to `budget` bytes, without touching
+    the index or the group: (the reads, bytes read, more left)."""
+    files: dict[str, list[Any]] = group["files"]  # type: ignore[assignment]
     consumed = 0
     more = False
     paths = list(paths)
+    reads = []
     for n, path in enumerate(paths, 1):
         read = read_file(path, files.get(path), max(budget - consumed, 1), loads, whole_long_lines)
-        merge_read(batch, group, read)
+        reads.append(read)
         consumed += read.consumed
         more = more or read.more
         if consumed >= budget:
@@ -655,8 +746,7 @@ def ingest_group(
             # is not (a scan reading on for it would never stop).
             more = more or n < len(paths)
             break
-    finish_group(batch, group, more)
-    return consumed, more
+    return reads, consumed, more
 
 
 def commit_groups(

@@ -14,8 +14,8 @@ import os
 import time
 
 from statusline import __version__, fs
-from statusline.index.readback import file_shard
-from statusline.index.store import Store, atomic_write, day_names, read_marshal
+from statusline.index.readback import day_listing, read_hour
+from statusline.index.store import CorruptIndex, Store, atomic_write, day_names, read_marshal
 from statusline.sync import fmt
 from statusline.sync.settings import Settings
 
@@ -83,8 +83,12 @@ def day_doc(store: Store, day: str, names: Names, pricer: Pricer | None) -> dict
             sessions[sid] = len(sessions)
         return sessions[sid]
 
-    for hh in sorted(store.hour_signatures(day)):
-        shard = file_shard(store, f"hours/{day}/{hh}")
+    sigs, pending = day_listing(store, day)
+    for hh in sorted(set(sigs) | pending):  # an hour file plus what renders booked since
+        try:
+            shard = read_hour(store, f"hours/{day}/{hh}")
+        except CorruptIndex:
+            shard = None
         if shard is None:
             continue
         agg = shard.get("agg")
