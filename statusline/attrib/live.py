@@ -30,6 +30,9 @@ FOLDER = "live"
 ACTIVE_S = 3600.0
 KEPT_ROWS = 22  # per kind: up to 20 shown (config.LIVE_KEYS), besides conversation and unattributed
 FORGET_S = 7 * 86400.0  # a live file not rewritten for this long is removed
+# Sessions whose split one refresh computes at most: the first for a session reads its
+# transcripts' attribution from the start (a second or so for 50 MB), later ones what was appended.
+MOST_PER_REFRESH = 8
 SEGMENTS = ("agents", "tools")  # the segments that read these files
 
 
@@ -69,15 +72,16 @@ def summary(found: dict[str, Breakdown]) -> dict[str, Any]:
 
 
 def _recent(store: Store, now_s: float) -> list[str]:
-    """Index groups with a transcript changed in the last ACTIVE_S seconds: from the file list
-    of the scan that just ran, and the groups renders keep in files of their own."""
-    names = set()
+    """Index groups with a transcript changed in the last ACTIVE_S seconds, most recent first:
+    from the file list of the scan that just ran, and the groups renders keep in files of their
+    own (a render writes its session's whenever it reads new lines)."""
+    latest: dict[str, float] = {}
     seen = read_marshal(store.path("scan"))
     files = seen.get("files") if seen is not None else None
-    cutoff_ns = (now_s - ACTIVE_S) * 1e9
     for path, sig in files.items() if isinstance(files, dict) else ():
-        if isinstance(path, str) and isinstance(sig, tuple) and len(sig) == 3 and sig[2] >= cutoff_ns:
-            names.add(group_of(path)[0])
+        if isinstance(path, str) and isinstance(sig, tuple) and len(sig) == 3 and isinstance(sig[2], int):
+            name = group_of(path)[0]
+            latest[name] = max(latest.get(name, 0.0), sig[2] / 1e9)
     folder = store.path("groups")
     try:
         own = fs.listdir(folder)
@@ -85,16 +89,21 @@ def _recent(store: Store, now_s: float) -> list[str]:
         own = []
     for name in own:
         try:
-            if not name.endswith(".tmp") and now_s - fs.stat(fs.join(folder, name)).st_mtime <= ACTIVE_S:
-                names.add(name)
+            if not name.endswith(".tmp"):
+                latest[name] = max(latest.get(name, 0.0), fs.stat(fs.join(folder, name)).st_mtime)
         except OSError:
             continue
-    return sorted(names)
+    recent = [(-when, name) for name, when in latest.items() if now_s - when <= ACTIVE_S]
+    return [name for _, name in sorted(recent)]
 
 
-def refresh(store: Store, compiled: dict[str, object], now_s: float | None = None) -> int:
+def refresh(
+    store: Store, compiled: dict[str, object], now_s: float | None = None, most: int = MOST_PER_REFRESH
+) -> int:
     """Write the live file of every recently active session whose figures changed; the number
-    written. Run by the background refresh after its scan, under its lock."""
+    written. Run by the background refresh after its scan, under its lock. At most `most`
+    sessions are computed, the most recently active first (a history copied in an hour ago is all
+    "recent"): the others wait for the next refresh."""
     now_s = time.time() if now_s is None else now_s
     pricer = Pricer(compiled)
     recent: dict[str, dict[str, Any]] = {}
@@ -106,7 +115,7 @@ def refresh(store: Store, compiled: dict[str, object], now_s: float | None = Non
             continue
         if isinstance(group, dict) and isinstance(group.get("session"), str):
             recent[name] = group
-    written = 0
+    written = computed = 0
     for name, group in recent.items():
         session = group["session"]
         if session.startswith("agent-"):
@@ -118,6 +127,9 @@ def refresh(store: Store, compiled: dict[str, object], now_s: float | None = Non
         old = read_marshal(store.path(rel(name)))
         if old is not None and old.get("key") == key and old.get("format") == FORMAT:
             continue  # nothing the figures depend on changed: not even computed
+        if computed >= most:
+            break
+        computed += 1
         data = {**summary(session_breakdowns(store, pricer, session, groups=groups)), "key": key}
         if data != old:
             store.write(rel(name), data)

@@ -232,3 +232,32 @@ def test_a_subagent_call_in_the_parent_names_its_type(config_dir, tmp_path):
     write_transcript(config_dir, "-w-app", f"{A}/subagents/agent-xyz.jsonl", sub)
     refresh(config_dir, A)
     assert line(config_dir, A).startswith("Plan $0.05 · main $0.00")
+
+
+def test_one_refresh_computes_a_few_sessions_the_most_recent_first(config_dir, tmp_path):
+    # Found: a history copied in within the hour is all "recent", and the first refresh read
+    # every session's attribution from the start (300 sessions, 100 MB: 40 s under its lock).
+    from statusline.price_table import load_table
+
+    build_sessions(config_dir)
+    now = time.time()
+    subagent = config_dir / "projects" / "-w-app" / A / "subagents" / "agent-abc.jsonl"
+    for path, ago in ((transcript(config_dir, A), 600), (subagent, 600), (transcript(config_dir, B), 60)):
+        os.utime(path, (now - ago, now - ago))
+    refresh()  # indexed, no split: the line shows neither segment yet
+    configure(tmp_path, ["agents"])
+    store = Store(os.environ["COSTLINE_CACHE_DIR"])
+    compiled = load_table(store.cache)
+    assert live.refresh(store, compiled, now, most=1) == 1
+    assert [n.split("~")[1] for n in live_files()] == [B]  # B's transcript changed last
+    assert live.refresh(store, compiled, now, most=1) == 1  # B is current: A's turn
+    assert sorted(n.split("~")[1] for n in live_files()) == [A, B]
+    assert live.refresh(store, compiled, now, most=1) == 0
+    # Past the hour, a session is no longer computed.
+    for path in (transcript(config_dir, A), subagent):
+        os.utime(path, (now - 7200, now - 7200))
+    refresh()
+    (gone,) = [n for n in live_files() if A in n]
+    Path(store.path(live.rel(gone))).unlink()
+    assert live.refresh(store, compiled, now + 10, most=1) == 0
+    assert [n.split("~")[1] for n in live_files()] == [B]
