@@ -43,6 +43,7 @@ RENDER_MODULES = (
     "statusline.index.background",
     "statusline.pace",
     "statusline.git",
+    "statusline.commands",
 )
 
 

@@ -92,6 +92,9 @@ class Config:
         self.agents_items = 3
         self.tools_items = 2
         self.tools_min_pct = 5.0
+        # [commands.NAME]: your own commands, shown by `cmd:NAME` segments (runner.py runs them):
+        # name → {"run": shell command, "every": seconds between runs, "timeout": seconds}.
+        self.commands: dict[str, dict[str, object]] = {}
 
 
 def _line_of(text: str, key: str) -> int:
@@ -169,12 +172,70 @@ LINE_CHOICES = {
 }
 
 
-def _segment_names(value: list[str], where: str, key: str, warn: Callable[[str, str], None]) -> list[str]:
-    """The known segment names of a list, in order; the unknown ones are warned about."""
-    unknown = [v for v in value if v not in SEGMENT_NAMES]
-    if unknown:
-        warn(key, f"{where}: unknown {', '.join(unknown)} (known: {', '.join(SEGMENT_NAMES)})")
-    return [v for v in value if v in SEGMENT_NAMES]
+def _segment_names(
+    value: list[str], where: str, key: str, config: Config, warn: Callable[[str, str], None]
+) -> list[str]:
+    """The known segment names of a list, in order (`cmd:NAME` for each [commands.NAME]); the
+    unknown ones are warned about."""
+    known = [v for v in value if v in SEGMENT_NAMES or v.removeprefix(COMMAND_PREFIX) in config.commands]
+    unknown = [v for v in value if v not in known]
+    commands = [v for v in unknown if v.startswith(COMMAND_PREFIX)]
+    if commands:
+        missing = ", ".join(f"[commands.{v.removeprefix(COMMAND_PREFIX)}]" for v in commands)
+        warn(key, f"{where}: {', '.join(commands)} needs {missing} with `run`")
+    others = [v for v in unknown if not v.startswith(COMMAND_PREFIX)]
+    if others:
+        warn(key, f"{where}: unknown {', '.join(others)} (known: {', '.join(SEGMENT_NAMES)}, cmd:NAME)")
+    return known
+
+
+# [commands.NAME] keys: name → (default, documentation). Names are what a file name may hold.
+COMMAND_PREFIX = "cmd:"
+COMMAND_KEYS: dict[str, tuple[object, str]] = {
+    "run": (None, "the command, run through the shell in the session's working directory"),
+    "every": (30.0, "seconds between runs (at least 1)"),
+    "timeout": (2.0, "seconds; killed after, and shown as failed (at most 60)"),
+}
+MAX_COMMANDS = 16
+MAX_COMMAND_TIMEOUT_S = 60.0
+COMMAND_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+
+
+def _load_commands(value: object, config: Config, warn: Callable[[str, str], None]) -> None:
+    """`[commands.NAME]` tables: `run` (required), `every` and `timeout` in seconds."""
+    if not isinstance(value, dict):
+        warn("commands", "'commands' must be a table of [commands.NAME] tables")
+        return
+    for name, spec in value.items():
+        if not (0 < len(name) <= 32 and set(name) <= COMMAND_NAME_CHARS):
+            warn(name, f"commands.{name}: a name is 1-32 letters, digits, _ or -")
+            continue
+        if len(config.commands) >= MAX_COMMANDS:
+            warn(name, f"commands.{name}: at most {MAX_COMMANDS} commands")
+            continue
+        if not isinstance(spec, dict):
+            warn(name, f"commands.{name} must be a table with run, every and timeout")
+            continue
+        entry: dict[str, object] = {"every": COMMAND_KEYS["every"][0], "timeout": COMMAND_KEYS["timeout"][0]}
+        for key, item in spec.items():
+            if key not in COMMAND_KEYS:
+                warn(key, f"unknown key 'commands.{name}.{key}' (known: {', '.join(COMMAND_KEYS)})")
+            elif key == "run":
+                if isinstance(item, str) and item.strip():
+                    entry["run"] = item
+                else:
+                    warn(key, f"commands.{name}.run must be a command line")
+            elif type(item) not in (int, float) or not (
+                1 <= item <= 86400 if key == "every" else 0 < item <= MAX_COMMAND_TIMEOUT_S
+            ):
+                bounds = "1 to 86400" if key == "every" else f"above 0, at most {MAX_COMMAND_TIMEOUT_S:g}"
+                warn(key, f"commands.{name}.{key} must be a number of seconds ({bounds})")
+            else:
+                entry[key] = float(item)
+        if "run" not in entry:
+            warn(name, f"commands.{name} has no run: not used")
+            continue
+        config.commands[name] = entry
 
 
 def _load_rows(value: object, config: Config, warn: Callable[[str, str], None]) -> None:
@@ -186,7 +247,9 @@ def _load_rows(value: object, config: Config, warn: Callable[[str, str], None]) 
         return
     if len(value) > MAX_ROWS:
         warn("rows", f"line.rows: {len(value)} rows, at most {MAX_ROWS} are shown")
-    rows = [_segment_names(row, f"line.rows[{i}]", "rows", warn) for i, row in enumerate(value[:MAX_ROWS])]
+    rows = [
+        _segment_names(row, f"line.rows[{i}]", "rows", config, warn) for i, row in enumerate(value[:MAX_ROWS])
+    ]
     config.rows = [row for row in rows if row] or None  # no row with a segment: the shorthand's
 
 
@@ -228,7 +291,7 @@ def _load_line_and_budget(
             elif not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 warn(key, f"line.{key} must be a list of segment names")
             else:
-                setattr(config, key, _segment_names(value, f"line.{key}", key, warn))
+                setattr(config, key, _segment_names(value, f"line.{key}", key, config, warn))
         if config.rows is not None and ("segments" in line or "second_line" in line):
             config.notes.append(
                 f"{config.path}:{_line_of(text, 'rows')}: line.rows is set, so line.segments and"
@@ -355,7 +418,7 @@ def load_config(path: str | None = None) -> Config:
         config.warnings.append(f"{config.path}:{_line_of(text, key)}: {message}")
 
     for section in data:
-        if section not in ("pricing", "timezone", "line", "budget", "sync", *LIVE_KEYS):
+        if section not in ("pricing", "timezone", "line", "budget", "sync", "commands", *LIVE_KEYS):
             warn(section, f"unknown section or key '{section}'")
     zone = data.get("timezone")
     if zone is not None:
@@ -363,6 +426,8 @@ def load_config(path: str | None = None) -> Config:
             warn("timezone", f"timezone {zone!r} is not a known IANA zone; using local time")
         else:
             config.timezone = zone
+    if "commands" in data:  # before [line], whose `cmd:NAME` segments name them
+        _load_commands(data["commands"], config, warn)
     _load_line_and_budget(data, config, warn, text)
     _load_sync(data, config, warn)
     _load_live(data, config, warn)

@@ -89,7 +89,7 @@ def display_width(value: str) -> int:
     )
 
 
-def _truncate(value: str, width: int) -> str:
+def truncate(value: str, width: int) -> str:
     if display_width(value) <= width:
         return value
     if width <= 1:
@@ -151,7 +151,7 @@ def compose(
             weakest = min(range(len(parts)), key=lambda i: (parts[i][1], -i))
             parts.pop(weakest)
         if parts and display_width(plain(parts[0][0])) > width:
-            parts = [([(_truncate(plain(parts[0][0]), width), parts[0][0][0][1])], parts[0][1])]
+            parts = [([(truncate(plain(parts[0][0]), width), parts[0][0][0][1])], parts[0][1])]
     if not color:
         return (" | " if theme == "plain" else SEPARATOR).join(plain(p[0]) for p in parts)
     if theme == "powerline":

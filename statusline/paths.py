@@ -117,6 +117,7 @@ CACHE_FOLDERS = (
     "install/backups",
     "attrib",
     "attrib/v3",
+    "commands",
 )
 DAY_S = 86400.0
 _S_IFMT, _S_IFLNK = 0o170000, 0o120000

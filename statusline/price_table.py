@@ -206,6 +206,8 @@ def build(config: Config, history: dict[str, object]) -> dict[str, object]:
         "theme": config.theme,
         "second_line": config.second_line,
         "rows": config.rows,
+        # What the render needs of [commands.NAME]: when each is due and when it is stale.
+        "commands": {name: (spec["every"], spec["timeout"]) for name, spec in config.commands.items()},
         "icons": config.icons,
         "model_effort": config.model_effort,
         "git_dirty": config.git_dirty,

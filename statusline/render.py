@@ -69,7 +69,18 @@ def build_line(
         from statusline import log
 
         log.exception(cache, "index refresh", exc)
-    rows = [run_segments(ctx, names) for names in row_names(ctx.config)]
+    names = row_names(ctx.config)
+    rows = [run_segments(ctx, row) for row in names]
+    commands = [n[4:] for row in names if row for n in row if n.startswith("cmd:")]
+    if commands:  # your own commands: the runner is started when one is due (commands.py)
+        from statusline.commands import start_runner
+
+        try:
+            start_runner(ctx, commands, raw)
+        except OSError as exc:
+            from statusline import log
+
+            log.exception(cache, "commands runner not started", exc)
     if ctx.is_subscription:
         label_api_equivalent(rows)
     if problem:

@@ -785,10 +785,16 @@ def run_segments(
         chosen = ctx.config.get("segments")
         names = chosen if isinstance(chosen, list) else DEFAULT_LINE
     out = []
+    render: Render
     for name in names:
-        if name not in SEGMENTS:
+        if name.startswith("cmd:"):  # your own command's kept output (commands.py)
+            from statusline import commands
+
+            render, priority = commands.renderer(name[4:]), commands.PRIORITY
+        elif name in SEGMENTS:
+            render, priority = SEGMENTS[name]
+        else:
             continue
-        render, priority = SEGMENTS[name]
         try:
             shown = render(ctx)
         except Exception as exc:

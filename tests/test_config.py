@@ -179,3 +179,42 @@ def test_config_check_says_rows_win_over_segments_and_still_passes(tmp_path, mon
     assert f"note: {path}:3: line.rows is set, so line.segments and line.second_line are not used" in (
         out.stdout.decode()
     )
+
+
+def test_commands_are_read_with_their_defaults_and_named_by_cmd_segments(tmp_path):
+    config = load_config(
+        write(
+            tmp_path,
+            '[line]\nrows = [["model", "cmd:k8s"], ["cmd:git-x"]]\n'
+            '[commands.k8s]\nrun = "kubectl config current-context"\nevery = 10\ntimeout = 1.5\n'
+            '[commands.git-x]\nrun = "git log -1 --format=%s"\n',
+        )
+    )
+    assert not config.warnings
+    assert config.commands == {
+        "k8s": {"run": "kubectl config current-context", "every": 10.0, "timeout": 1.5},
+        "git-x": {"run": "git log -1 --format=%s", "every": 30.0, "timeout": 2.0},
+    }
+    assert config.rows == [["model", "cmd:k8s"], ["cmd:git-x"]]
+
+
+@pytest.mark.parametrize(
+    ("text", "warning"),
+    [
+        ("[commands.k8s]\nevery = 5\n", "commands.k8s has no run: not used"),
+        ('[commands.k8s]\nrun = ""\n', "commands.k8s.run must be a command line"),
+        (
+            '[commands.k8s]\nrun = "x"\nevery = 0\n',
+            "commands.k8s.every must be a number of seconds (1 to 86400)",
+        ),
+        ('[commands.k8s]\nrun = "x"\ntimeout = 61\n', "commands.k8s.timeout must be a number of seconds"),
+        ('[commands.k8s]\nrun = "x"\nshell = "zsh"\n', "unknown key 'commands.k8s.shell'"),
+        ('[commands."a/b"]\nrun = "x"\n', "commands.a/b: a name is 1-32 letters, digits, _ or -"),
+        ('[line]\nsegments = ["cmd:nope"]\n', "line.segments: cmd:nope needs [commands.nope] with `run`"),
+        ("commands = 3\n", "'commands' must be a table"),
+    ],
+)
+def test_command_mistakes_are_reported(tmp_path, text, warning):
+    config = load_config(write(tmp_path, text))
+    assert any(warning in w for w in config.warnings), config.warnings
+    assert "k8s" not in config.commands or config.commands["k8s"]["run"] == "x"

@@ -170,3 +170,19 @@ def test_a_render_showing_this_sessions_split_imports_nothing_more(config_dir, t
     assert not {m for m in extra if m.startswith(("statusline.attrib", "statusline.report"))}, sorted(extra)
     unexpected = {m for m in extra if not m.startswith("statusline")} - ALLOWED_EXTRA - STARTUP
     assert not unexpected, f"new imports with the live segments on: {sorted(unexpected)}"
+
+
+def test_a_render_with_command_segments_that_starts_the_runner_imports_nothing_more(tmp_path):
+    """`cmd:NAME` segments read kept files; a due command starts the runner detached: neither
+    brings subprocess, json or anything else onto the render path."""
+    config = Path(os.environ["COSTLINE_CONFIG"])
+    config.write_text(
+        config.read_text()
+        + '[line]\nrows = [["model"], ["cmd:one", "cmd:two"]]\n'
+        + '[commands.one]\nrun = "echo 1"\n[commands.two]\nrun = "echo 2"\n'
+    )
+    body = payload(None, cwd=str(tmp_path))
+    subprocess.run([COSTLINE], input=b"{}", capture_output=True, check=True)  # compile the config once
+    check(body)  # due: writes the payload, starts the runner
+    kept = [p.read_bytes() for p in (Path(os.environ["COSTLINE_CACHE_DIR"]) / "commands").glob("*.payload")]
+    assert body in kept

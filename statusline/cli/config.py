@@ -34,6 +34,19 @@ def check() -> None:
     click.echo(f"{config.path}: {'ok' if exists else 'not present: defaults'}")
 
 
+@config_group.command("run-commands", hidden=True)
+@click.argument("key")
+@click.option("--wait", is_flag=True, help="Wait for a runner already at work, then run.")
+def run_commands(key: str, wait: bool) -> None:
+    """Run one session's due [commands.NAME] and keep their output (renders start this)."""
+    from statusline.paths import cache_dir
+    from statusline.runner import HEX, run_due
+
+    if len(key) != 16 or not set(key) <= HEX:
+        raise click.ClickException(f"not a session key: {key[:40]!r}")
+    run_due(cache_dir(), key, wait=wait)
+
+
 STARTER = """# costline configuration — every key is optional; delete what you do not need.
 # Check it with: costline config check
 
@@ -66,6 +79,13 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # input = 4.5
 # output = 22.5
 # since = 2026-06-01
+
+# Your own commands, shown by a `cmd:NAME` segment in a row (e.g. rows = [["model"], ["cmd:k8s"]]).
+# They run off the render path, through the shell in the session's folder, payload on stdin:
+# [commands.k8s]
+# run = "kubectl config current-context"
+# every = 30               # seconds between runs
+# timeout = 2              # seconds; killed after, shown as `k8s ?`
 """
 
 

@@ -379,6 +379,57 @@ def check_config() -> Check:
     return Check("config", True, detail)
 
 
+def check_commands() -> list[Check]:
+    """Your [commands.NAME]: each one's last run (from any session), and why it failed."""
+    from statusline.config import load_config
+    from statusline.look import sanitise
+    from statusline.runner import latest_results, project_refusal, shown_commands
+    from statusline.segments import age
+
+    config = load_config()
+    if not config.commands:
+        return [Check("commands", True, "none configured ([commands.NAME], shown by cmd:NAME)")]
+    checks = []
+    here = project_refusal(config.path, [os.getcwd()])
+    if here:
+        fix = "keep commands in your own config (~/.config/costline/config.toml)"
+        checks.append(Check("commands", False, f"for a session here, {here}", fix, warning=True))
+    shown, results = (
+        shown_commands(config.rows, config.segments, config.second_line),
+        latest_results(cache_dir()),
+    )
+    for name, spec in config.commands.items():
+        result = results.get(name)
+        if name not in shown:
+            fix = f'add "cmd:{name}" to a row of line.rows'
+            checks.append(Check("commands", False, f"{name}: no row shows cmd:{name}", fix, warning=True))
+        elif result is None:
+            detail = f"{name}: not run yet (a render that shows cmd:{name} starts it)"
+            checks.append(Check("commands", False, detail, warning=True))
+        else:
+            when = f"{age(max(0.0, time.time() - float(result['at'])))} ago"  # type: ignore[arg-type]
+            where = sanitise(str(result.get("cwd", "")), 200)
+            failed = result.get("failed")
+            if not failed:
+                shown_text = sanitise(str(result.get("text") or ""), 40)
+                checks.append(
+                    Check("commands", True, f"{name}: {shown_text!r} ({when}, {result.get('took')} s)")
+                )
+                continue
+            err = sanitise(str(result.get("err") or ""), 120)
+            detail = (
+                f"{name}: {sanitise(str(failed), 400)}" + (f", stderr: {err}" if err else "") + f" ({when})"
+            )
+            if str(failed).startswith("timed out"):
+                fix = f"make it faster or raise commands.{name}.timeout ({float(spec['timeout']):g} s)"  # type: ignore[arg-type]
+            elif "project folder" in str(failed):
+                fix = "keep commands in your own config (~/.config/costline/config.toml)"
+            else:
+                fix = f"run it in {where}: {sanitise(str(spec['run']), 120)}"
+            checks.append(Check("commands", False, detail, fix))
+    return checks
+
+
 BENCH_FLAGS = ["-I"]  # the README's Speed table times renders against `python -I -c pass`
 
 
@@ -491,6 +542,7 @@ def doctor(as_json: bool, no_timing: bool) -> None:
         *_guarded("pricing", check_pricing),
         check_config(),
         *_guarded("sync", check_sync),
+        *_guarded("commands", check_commands),
         check_color(),
     ]
     if not no_timing:

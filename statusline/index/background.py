@@ -39,6 +39,11 @@ def pricing_command() -> list[str]:
     return _command("pricing", "update", "--background")
 
 
+def commands_command(key: str) -> list[str]:
+    """The runner of your [commands.NAME] for one session's payload (runner.py)."""
+    return _command("config", "run-commands", key)
+
+
 def spawn(argv: list[str] | None = None) -> int:
     """Start `argv` (default: an index refresh) fully detached; return its pid."""
     argv = argv or refresh_command()
