@@ -261,3 +261,18 @@ def test_one_refresh_computes_a_few_sessions_the_most_recent_first(config_dir, t
     Path(store.path(live.rel(gone))).unlink()
     assert live.refresh(store, compiled, now + 10, most=1) == 0
     assert [n.split("~")[1] for n in live_files()] == [B]
+
+
+def test_a_row_of_its_own_under_line_rows(config_dir, tmp_path):
+    Path(os.environ["COSTLINE_CONFIG"]).write_text(
+        '[pricing]\noffline = true\n\n[line]\nrows = [["model"], ["agents", "tools"]]\n'
+    )
+    build_sessions(config_dir)
+    refresh(config_dir, A)
+    proc = run_costline(payload(transcript(config_dir, A), session=A), env=WIDE)
+    main, explore = sum(MAIN), sum(EXPLORE)
+    read_pct = 100 * READ_COST / (main + explore)
+    assert proc.stdout.decode().splitlines() == [
+        "Opus 4.8",
+        f"main {usd(main)} · Explore {usd(explore)} · Read ~{read_pct:.0f}%",
+    ]
