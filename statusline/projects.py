@@ -121,6 +121,9 @@ def projects(store: Store) -> Projects:
     known = read_marshal(store.path("projects")) or {}
     cwds: dict[str, str] = dict(known.get("cwd") or {})  # type: ignore[call-overload]
     parents: dict[str, str] = dict(known.get("parent") or {})  # type: ignore[call-overload]
+    # Folders none of whose newest transcripts said a cwd, with those transcripts (mtime, path):
+    # not asked again until that list changes (each ask reads the heads of up to 8 files).
+    silent: dict[str, list[tuple[int, str]]] = dict(known.get("silent") or {})  # type: ignore[call-overload]
     changed = False
     out = Projects()
     files: dict[str, list[tuple[int, str]]] = {}  # folder → (mtime, path) of its transcripts
@@ -144,17 +147,23 @@ def projects(store: Store) -> Projects:
         if parent:
             out.folder_of.setdefault(parent, folder)
     for folder, found in files.items():
-        if folder not in cwds:
-            for _mtime, path in sorted(found, reverse=True)[:FILES_PER_FOLDER]:
+        newest = sorted(found, reverse=True)[:FILES_PER_FOLDER]
+        if folder not in cwds and silent.get(folder) != newest:
+            for _mtime, path in newest:
                 cwd = next((c for c in head_fields(path)[0] if names_folder(c, folder)), None)
                 if cwd:
                     cwds[folder] = cwd
-                    changed = True
                     break
+            if folder not in cwds:
+                silent[folder] = newest
+            changed = True
         out.names[folder] = home_relative(cwds[folder]) if folder in cwds else decoded(folder)
     if changed:
         try:
-            atomic_write(store.path("projects"), marshal.dumps({"cwd": cwds, "parent": parents}))
+            silent = {folder: files for folder, files in silent.items() if folder not in cwds}
+            atomic_write(
+                store.path("projects"), marshal.dumps({"cwd": cwds, "parent": parents, "silent": silent})
+            )
         except (OSError, ValueError):
             pass  # a cache that cannot be written: this report still has its names
     return out

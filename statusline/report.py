@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
+from typing import Any
 
 from statusline.index.lines import CLS_GEO_US
 from statusline.index.readback import hour_sums, range_buckets
@@ -100,6 +101,11 @@ class Pricer:
                 hit = (stand_in, hit[1]) if stand_in else hit
             self._memo[model] = hit
         return hit
+
+    def period_starts(self, model: str) -> tuple[int, ...]:
+        """Where the model's price periods start (none when it has no price)."""
+        key = self._resolved(model)[0]
+        return tuple(int(p[0]) for p in self.models[key]) if key is not None else ()  # type: ignore[call-overload]
 
     def price_period(self, model: str, qh: int) -> int:
         """Which of the model's price periods is in force in a quarter-hour (its start; 0 when
@@ -276,31 +282,66 @@ class Block:
     active: bool = False
 
 
-def blocks(store: Store, pricer: Pricer, now_ms: int, length_ms: int = BLOCK_MS) -> list[Block]:
+# A block as block_sums gives it: start, end, whether a gap, and its buckets summed per (model,
+# class, price period) → (a quarter-hour of that period, [7 sums, first ms, last ms]).
+BlockSums = tuple[int, int, bool, dict[tuple[str, int, int], tuple[int, list[float]]]]
+
+
+def blocks(
+    store: Store, pricer: Pricer, now_ms: int, length_ms: int = BLOCK_MS, sums: list[BlockSums] | None = None
+) -> list[Block]:
     """ccusage's 5-hour blocks: start at the first entry's UTC hour; a new block after 5 h from
-    its start or a 5 h gap since the previous entry; gaps become gap blocks."""
-    per_qh: dict[int, list[tuple[str, int, list[float]]]] = {}
-    for qh, model, cls, vec in range_buckets(store, 0, 1 << 62):
-        per_qh.setdefault(qh, []).append((model, cls, vec))
+    its start or a 5 h gap since the previous entry; gaps become gap blocks. `sums`: what
+    block_sums gave (kept by the caller), else it is called."""
     out: list[Block] = []
-    current: Block | None = None
-    last_entry = 0
-    for qh in sorted(per_qh):
-        items = per_qh[qh]
-        first = min(int(v[7]) for _, _, v in items)
-        last = max(int(v[8]) for _, _, v in items)
-        if current is None or first - current.start_ms > length_ms or first - last_entry > length_ms:
-            if current is not None and first - last_entry > length_ms:
-                out.append(Block(last_entry + length_ms, first, Row("gap"), gap=True))
-            start = first - first % HOUR_MS
-            current = Block(start, start + length_ms, Row(str(start)))
-            out.append(current)
-        for model, cls, vec in items:
-            current.row.add(model, vec, pricer.usd(qh, model, cls, vec))
-        last_entry = max(last_entry, last)
-    for block in out:
-        if not block.gap:
+    for start, end, gap, groups in block_sums(store, pricer, length_ms) if sums is None else sums:
+        block = Block(start, end, Row("gap" if gap else str(start)), gap=gap)
+        for (model, cls, _period), (qh, summed) in groups.items():
+            block.row.add(model, summed, pricer.usd(qh, model, cls, summed))
+        if not gap:
             block.active = now_ms - block.row.last_ms < length_ms and now_ms < block.end_ms
+        out.append(block)
+    return out
+
+
+def block_sums(store: Store, pricer: Pricer, length_ms: int = BLOCK_MS) -> list[BlockSums]:
+    """The blocks' bounds and token sums. A block's buckets are summed per (model, class, price
+    period) and priced once each, as grouped() does: a month holds tens of thousands of
+    quarter-hour buckets."""
+    per_qh: dict[int, list[Any]] = {}  # qh → [first ms, last ms, (model, cls, vec), …]
+    for qh, model, cls, vec in range_buckets(store, 0, 1 << 62):
+        got = per_qh.get(qh)
+        if got is None:
+            per_qh[qh] = [int(vec[7]), int(vec[8]), (model, cls, vec)]
+        else:
+            got[0], got[1] = min(got[0], int(vec[7])), max(got[1], int(vec[8]))
+            got.append((model, cls, vec))
+    out: list[BlockSums] = []
+    start = -1
+    last_entry = 0
+    sums: dict[tuple[str, int, int], tuple[int, list[float]]] = {}
+    several: dict[str, bool] = {}  # model → whether it has more than one price period
+    for qh in sorted(per_qh):
+        first, last, *items = per_qh[qh]
+        if start < 0 or first - start > length_ms or first - last_entry > length_ms:
+            if start >= 0 and first - last_entry > length_ms:
+                out.append((last_entry + length_ms, first, True, {}))
+            start = first - first % HOUR_MS
+            sums = {}
+            out.append((start, start + length_ms, False, sums))
+        for model, cls, vec in items:
+            if model not in several:
+                several[model] = len(pricer.period_starts(model)) > 1
+            group = (model, cls, pricer.price_period(model, qh) if several[model] else 0)
+            total = sums.get(group)
+            if total is None:
+                sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
+                continue
+            summed = total[1]
+            for i in range(7):
+                summed[i] += vec[i]
+            summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
+        last_entry = max(last_entry, last)
     return out
 
 

@@ -63,6 +63,22 @@ def test_a_folder_no_transcript_names_is_decoded(config_dir, home):
     assert set(by_project()) == {"~/lib", "/srv/tools"}
 
 
+def test_a_folder_no_transcript_names_is_asked_again_only_when_its_transcripts_change(
+    config_dir, home, monkeypatch
+):
+    import statusline.projects
+
+    write_transcript(config_dir, "-home-u-my-lib", "s1.jsonl", [turn(1, "s1", None)])
+    assert set(by_project()) == {"~/my/lib"}  # decoded
+    asked = []
+    real = statusline.projects.head_fields
+    monkeypatch.setattr(statusline.projects, "head_fields", lambda path: asked.append(path) or real(path))
+    assert set(by_project()) == {"~/my/lib"} and asked == []  # heads read once, not on every report
+    write_transcript(config_dir, "-home-u-my-lib", "s2.jsonl", [turn(2, "s2", "/home/u/my-lib")])
+    assert set(by_project()) == {"~/my-lib"} and asked  # a new transcript: asked again, and it says
+    assert report_json("by", "project")["rows"][0]["cost"] == pytest.approx(2 * ONE)
+
+
 def test_an_old_top_level_agent_file_lands_in_its_folders_project(config_dir, home):
     # Old Claude Code: the subagent's lines carry the parent's session id; the parent's
     # transcript is gone (or was never kept).

@@ -56,14 +56,26 @@ def _agent_of(path: str) -> tuple[str, str]:
 
 
 def load(cache: str, path: str) -> dict[str, Any] | None:
-    try:
-        state = marshal.loads(fs.read_private(os.path.join(folder(cache), state_name(path))))
-    except (OSError, EOFError, ValueError, TypeError):
-        return None  # missing or unreadable: read the transcript again from the start
-    if not isinstance(state, dict) or state.get("format") != FORMAT or state.get("path") != path:
+    """A transcript's saved state, with the stat signature of the file it came from under
+    `sig` (not saved: catalog.py compares it); None when missing, unreadable or retired."""
+    state = read_state(os.path.join(folder(cache), state_name(path)))
+    if state is None or state.get("path") != path:
         return None
     if state.get("gone"):  # the transcript is back: read it again
         return None
+    return state
+
+
+def read_state(full: str) -> dict[str, Any] | None:
+    """The state in one file of the folder, with `sig` as load gives it; None if not a state."""
+    try:
+        data, st = fs.read_private_stat(full)
+        state = marshal.loads(data)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None  # missing or unreadable: read the transcript again from the start
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        return None
+    state["sig"] = (st.st_ino, st.st_size, st.st_mtime_ns)
     return state
 
 
@@ -128,18 +140,24 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
     if tail.strip():
         # A last line without its newline yet: the index counts it once it is whole JSON, so this
         # report splits it too, without saving it (it is read again when it is finished).
+        kept = transcript.rows
         transcript = Transcript(session, marshal.loads(marshal.dumps(saved["transcript"])))
         _feed(transcript, tail + b"\n", 0, len(tail) + 1)
+        # What the file does not hold, for catalog.py: the rows the tail added or changed.
+        saved["tail_rows"] = {k: v for k, v in transcript.rows.items() if kept.get(k) != v}
         saved["transcript"] = transcript.saved()
     return saved
 
 
 def _save(cache: str, path: str, state: dict[str, Any]) -> None:
+    """Write a state; its file's signature goes in `sig` (None when it could not be written)."""
+    state.pop("sig", None)
     try:
         fs.make_private_folder(folder(cache))  # never a link planted there
-        atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
+        sig = atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
     except (OSError, ValueError):
-        pass  # a cache that cannot be written: this report still has this run's figures
+        sig = None  # a cache that cannot be written: this report still has this run's figures
+    state["sig"] = sig
 
 
 def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:

@@ -21,6 +21,7 @@ up to the whole message.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from typing import Any
 
 from statusline.index.lines import Skip, records_from_line
@@ -86,7 +87,7 @@ def _content_tokens(content: object) -> float:
 class Context:
     """One conversation's context (a transcript, or the sidechain lines of an old one)."""
 
-    __slots__ = ("items", "pending", "tools", "totals")
+    __slots__ = ("ends", "items", "pending", "places", "tools", "totals")
 
     def __init__(self, saved: list[Any] | None = None) -> None:
         # items: [bucket, estimated tokens] in order, neighbours of one bucket merged.
@@ -101,8 +102,16 @@ class Context:
         # Estimated tokens per bucket over all items: a request's read range is nearly all of
         # the context, so it is found from these less the short tail past it (see split).
         self.totals: dict[str, float] = {}
-        for bucket, tokens in self.items:
+        # Where each item ends (ends[i]: the tokens of items[:i]) and, per bucket, its items'
+        # indexes and running sums: a long tail is split by bisection, not walked (see split).
+        self.ends: list[float] = [0.0]
+        self.places: dict[str, tuple[list[int], list[float]]] = {}
+        for n, (bucket, tokens) in enumerate(self.items):
             self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
+            self.ends.append(self.ends[-1] + tokens)
+            where = self.places.setdefault(bucket, ([], [0.0]))
+            where[0].append(n)
+            where[1].append(where[1][-1] + tokens)
 
     def saved(self) -> list[Any]:
         return [self.items, self.tools, self.pending]
@@ -112,8 +121,14 @@ class Context:
             return
         if self.items and self.items[-1][0] == bucket:
             self.items[-1][1] += tokens
+            self.ends[-1] += tokens
+            self.places[bucket][1][-1] += tokens
         else:
             self.items.append([bucket, tokens])
+            self.ends.append(self.ends[-1] + tokens)
+            where = self.places.setdefault(bucket, ([], [0.0]))
+            where[0].append(len(self.items) - 1)
+            where[1].append(where[1][-1] + tokens)
         self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
 
     def settle(self) -> None:
@@ -129,6 +144,8 @@ class Context:
         self.settle()
         self.items = []
         self.totals = {}
+        self.ends = [0.0]
+        self.places = {}
 
     def split(self, usage: list[int], blocks: list[list[Any]]) -> Split:
         """Fractions per bucket of one request's token kinds (conversation left implied)."""
@@ -137,31 +154,17 @@ class Context:
         prompt = tokens_in + write + read
         estimated = sum(self.totals.values())
         scale = prompt / estimated if estimated > prompt else 1.0
-        out: Split = {}
         # Layout: the unseen prefix (conversation's), then the items; the real counts cover it
-        # in order: [0, read) read, [read, read + write) written, the rest uncached input. Walk
-        # back from the end through the write and input ranges only; what each bucket has
-        # before them is in the read range.
-        past_read: dict[str, float] = {}
-        end = float(prompt)
-        for bucket, size in reversed(self.items):
-            if end <= read:
-                break
-            start = end - size * scale
-            if bucket != CONVERSATION:
-                fr = out.get(bucket)
-                for lo, hi, kinds, total in (
-                    (read, read + write, (W5, W1), write),
-                    (read + write, prompt, (IN,), tokens_in),
-                ):
-                    overlap = min(end, hi) - max(start, lo)
-                    if overlap > 0 and total:
-                        if fr is None:
-                            fr = out[bucket] = [0.0] * 5
-                        for kind in kinds:
-                            fr[kind] += overlap / total
-                past_read[bucket] = past_read.get(bucket, 0.0) + end - max(start, read)
-            end = start
+        # in order: [0, read) read, [read, read + write) written, the rest uncached input. What
+        # each bucket has before the write range is in the read range.
+        ends = self.ends
+        # The first item the write and input ranges reach, in the items' own tokens.
+        write_from = ends[-1] - (write + tokens_in) / scale if scale else ends[-1]
+        first = max(0, bisect_right(ends, write_from) - 1)
+        if len(ends) - first > 2 * len(self.totals) + 8:
+            out, past_read = self._bisected(tokens_in, write, scale)
+        else:
+            out, past_read = self._walked(first, tokens_in, write, read, prompt, scale)
         if read:
             for bucket, tokens in self.totals.items():
                 if bucket == CONVERSATION:
@@ -180,6 +183,62 @@ class Context:
                 if n:
                     out.setdefault(bucket, [0.0] * 5)[OUT] = n / all_chars
         return out
+
+    def _walked(
+        self, first: int, tokens_in: int, write: int, read: int, prompt: int, scale: float
+    ) -> tuple[Split, dict[str, float]]:
+        """The write and input ranges' shares, walking back from the last item (a short tail)."""
+        out: Split = {}
+        past_read: dict[str, float] = {}
+        end = float(prompt)
+        for bucket, size in reversed(self.items[first:]):
+            if end <= read:
+                break
+            start = end - size * scale
+            if bucket != CONVERSATION:
+                fr = out.get(bucket)
+                for lo, hi, kinds, total in (
+                    (read, read + write, (W5, W1), write),
+                    (read + write, prompt, (IN,), tokens_in),
+                ):
+                    overlap = min(end, hi) - max(start, lo)
+                    if overlap > 0 and total:
+                        if fr is None:
+                            fr = out[bucket] = [0.0] * 5
+                        for kind in kinds:
+                            fr[kind] += overlap / total
+                past_read[bucket] = past_read.get(bucket, 0.0) + end - max(start, read)
+            end = start
+        return out, past_read
+
+    def _bisected(self, tokens_in: int, write: int, scale: float) -> tuple[Split, dict[str, float]]:
+        """The same shares from each bucket's running sums: what a bucket has past a point of
+        the items is its total less what its items before that point hold, found by bisection
+        whatever the tail's length."""
+        ends, items = self.ends, self.items
+        cuts = []  # where the write range and the input range start, in the items' tokens
+        for point in (ends[-1] - (write + tokens_in) / scale, ends[-1] - tokens_in / scale):
+            point = max(point, 0.0)
+            item = min(bisect_right(ends, point) - 1, len(items) - 1)
+            cuts.append((item, point - ends[item]))
+        out: Split = {}
+        past_read: dict[str, float] = {}
+        for bucket, (indexes, sums) in self.places.items():
+            if bucket == CONVERSATION:
+                continue
+            past = []
+            for item, into in cuts:
+                before = sums[bisect_left(indexes, item)] + (into if items[item][0] == bucket else 0.0)
+                past.append((sums[-1] - before) * scale)
+            in_write, in_input = past[0] - past[1], past[1]
+            if (in_write > 0 and write) or (in_input > 0 and tokens_in):
+                fr = out[bucket] = [0.0] * 5
+                if in_write > 0 and write:
+                    fr[W5] = fr[W1] = in_write / write
+                if in_input > 0 and tokens_in:
+                    fr[IN] = in_input / tokens_in
+            past_read[bucket] = past[0]
+        return out, past_read
 
 
 def _usage_vector(usage: dict[str, Any]) -> list[int]:

@@ -22,6 +22,7 @@ from statusline.paths import cache_dir
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from statusline.attrib.breakdown import Breakdown
+    from statusline.attrib.catalog import Catalog
 
 TOP_ROWS = 50  # as the HTML page: a year can hold thousands of projects or MCP servers
 _BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
@@ -35,12 +36,11 @@ _METHOD = {
 }
 
 
-def attribution_now() -> object:
+def catalog_now() -> Catalog:
     """The attribution states of every transcript, brought up to date (agent, tool, MCP splits):
     those under the config dirs, those the index holds from elsewhere (a render's payload can
-    name a transcript under another config dir), and those since deleted."""
-    from statusline.attrib.breakdown import Attribution
-    from statusline.attrib.build import update_all
+    name a transcript under another config dir), and those since deleted; catalogued, not read."""
+    from statusline.attrib.catalog import refresh
     from statusline.index.scan import walk_transcripts
     from statusline.paths import projects_dirs
 
@@ -49,7 +49,7 @@ def attribution_now() -> object:
         files = group.get("files")
         if isinstance(files, dict):
             paths.update(p for p in files if isinstance(p, str))
-    return Attribution(update_all(cache_dir(), sorted(paths)))
+    return refresh(cache_dir(), sorted(paths))
 
 
 class NearestChoice(click.Choice):  # type: ignore[type-arg]
@@ -108,14 +108,18 @@ def by(
       costline report by mcp --json
       costline report by agent --session 3f2a
     """
-    from statusline.attrib.breakdown import Attribution, breakdown
+    from statusline.attrib.breakdown import breakdown
 
     store, pricer, tz = prepare(not no_refresh, timezone)
     if session_id is not None:
         session_id, result = _one_session(store, pricer, kind, session_id, tz, since, until, project)
+    elif kind in ("agent", "tool", "mcp") and not project:  # from the day summaries
+        from statusline.attrib.summary import summaries
+
+        found = summaries(store, pricer, tz, catalog_now(), since, until)  # type: ignore[arg-type]
+        result = found.breakdowns(pricer, (kind,), since, until)[kind]
     else:
-        attribution = attribution_now() if kind in ("agent", "tool", "mcp") else None
-        assert attribution is None or isinstance(attribution, Attribution)
+        attribution = catalog_now().attribution()[0] if kind in ("agent", "tool", "mcp") else None
         result = breakdown(store, pricer, kind, tz, since, until, project, attribution)  # type: ignore[arg-type]
     total = result.total
     unlogged = (
@@ -234,7 +238,7 @@ def html(
     Example:
       costline report html -o ~/cost.html --open
     """
-    from statusline.attrib.breakdown import Attribution
+    from statusline.attrib.summary import summaries
     from statusline.config import load_config
     from statusline.html.data import collect
     from statusline.html.page import render
@@ -244,12 +248,12 @@ def html(
     until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
     if since and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}")
-    attribution = attribution_now()
-    assert isinstance(attribution, Attribution)
+    catalog = catalog_now()
+    found = summaries(store, pricer, tz, catalog)  # type: ignore[arg-type]  # every day: sessions are whole
     config = load_config()
     unlogged = unlogged_by_period("day", tz)
     budgets = (config.daily_budget, config.monthly_budget)
-    data = collect(store, pricer, tz, since, until, unlogged, attribution, *budgets, now_ms)  # type: ignore[arg-type]
+    data = collect(store, pricer, tz, since, until, unlogged, found, catalog.titles(), *budgets, now_ms)  # type: ignore[arg-type]
     page = render(data).encode("utf-8")
     try:
         with open(output, "wb") as fh:

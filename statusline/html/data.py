@@ -11,8 +11,8 @@ import time
 from datetime import datetime, tzinfo
 
 from statusline import report as rp
-from statusline.attrib.breakdown import Attribution, day_start_ms
-from statusline.attrib.breakdown import breakdowns as all_breakdowns
+from statusline.attrib.breakdown import day_start_ms
+from statusline.attrib.summary import Summaries
 from statusline.html.page import Bucket, PageData, SessionRow
 from statusline.index.store import Store
 from statusline.pricing import normalise
@@ -58,7 +58,8 @@ def collect(
     since: str | None,
     until: str,
     unlogged_by_day: dict[str, float],
-    attribution: Attribution,
+    sums: Summaries,
+    titles: dict[str, str],
     daily_budget: float | None,
     monthly_budget: float | None,
     now_ms: int | None = None,
@@ -66,7 +67,7 @@ def collect(
     """The page for the local days since..until (inclusive); since None: from the first day
     with usage, at most RANGE_DAYS before until (3 days of use are not a year of empty days)."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    per_day = rp.grouped(store, pricer, "day", tz)
+    per_day = sums.per_day(pricer)
     if since is None:
         since = first_day(per_day, unlogged_by_day, until)
     # Spend outside the range is named, unlogged too, so the page and `report daily` reconcile.
@@ -91,13 +92,14 @@ def collect(
     end_ms = day_start_ms(until, tz) + DAY_MS
     blocks = [
         (b.start_ms, b.end_ms, b.row.cost)
-        for b in rp.blocks(store, pricer, now_ms)
+        for b in sums.blocks(pricer, now_ms, store.cache)
         if not b.gap and b.end_ms > first_ms and b.start_ms < end_ms
     ]
 
     breakdowns: dict[str, list[Bucket]] = {}
     kinds = ("model", "project", "agent", "tool", "mcp")
-    found = all_breakdowns(store, pricer, kinds, tz, since, until, attribution=attribution)
+    projects = rp.session_projects(store)
+    found = sums.breakdowns(pricer, kinds, since, until, projects.name)
     for kind, result in found.items():
         total = result.total
         breakdowns[kind] = [
@@ -106,13 +108,13 @@ def collect(
         ]
 
     sessions = []
-    for row in rp.grouped(store, pricer, "session", tz).values():
+    for row in sums.sessions(pricer, projects.folder_of, projects.names).values():
         last_day = rp.local_date(row.last_ms, tz)
         if since <= last_day <= until:
             top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
             top_model = model_name(top_model)
             when = (row.first_ms, row.last_ms)
-            title = attribution.titles.get(row.key, "")
+            title = titles.get(row.key, "")
             sessions.append(SessionRow(row.key, row.project, title, top_model, row.cost, *when))
     sessions.sort(key=lambda s: (-s.cost, s.session))
 

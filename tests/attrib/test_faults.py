@@ -297,6 +297,37 @@ def test_the_fast_split_equals_a_plain_one_on_random_contexts():
             assert got == pytest.approx(want, abs=1e-9), (bucket, ctx.items, usage)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_long_tail_split_by_bisection_equals_the_walk(seed):
+    # A context of hundreds of items whose read range is short (the bench corpus's random usage)
+    # is split by each bucket's running sums; the walk back over every item is the reference.
+    rnd = random.Random(seed)
+    for _ in range(300):
+        ctx = Context()
+        buckets = [CONVERSATION, "Read", "Bash", "mcp__x__y", "Edit", "unnamed tool"]
+        for _ in range(rnd.randrange(0, 400)):
+            ctx.add(rnd.choice(buckets), rnd.choice([0.25, 1.0, 7.5, 250.0, 12_000.0]))
+        if rnd.random() < 0.3:
+            ctx = Context(ctx.saved())  # read back from a saved state
+        usage = [rnd.randrange(0, 5000), rnd.randrange(0, 60_000), rnd.randrange(0, 9_000), 0, 1]
+        usage[3] = rnd.choice([0, rnd.randrange(0, 400_000), rnd.randrange(0, 5_000)])
+        tokens_in, write, read = usage[0], usage[1] + usage[2], usage[3]
+        prompt = tokens_in + write + read
+        estimated = sum(ctx.totals.values())
+        scale = prompt / estimated if estimated > prompt else 1.0
+        walked = ctx._walked(0, tokens_in, write, read, prompt, scale)
+        bisected = ctx._bisected(tokens_in, write, scale) if scale else ({}, {})
+        assert set(bisected[0]) == set(walked[0])
+        for bucket, fractions in walked[0].items():
+            assert bisected[0][bucket] == pytest.approx(fractions, rel=1e-9, abs=1e-12), bucket
+        for bucket in set(walked[1]) | set(bisected[1]):
+            assert bisected[1].get(bucket, 0.0) == pytest.approx(walked[1].get(bucket, 0.0), abs=1e-6)
+        fast = ctx.split(usage, [])
+        plain = plain_split(ctx.items, usage)
+        for bucket in set(fast) | set(plain):
+            assert fast.get(bucket, [0.0] * 5) == pytest.approx(plain.get(bucket, [0.0] * 5), abs=1e-9)
+
+
 def test_a_sessions_name_is_its_rename_else_claude_codes():
     from statusline.attrib.breakdown import Attribution
 

@@ -1,0 +1,466 @@
+"""Day summaries: what `report by` and `report html` show of one local day, kept between runs.
+
+Without them every report re-walked the whole history: every message of every hour file joined
+with its split from every attribution state. A summary holds one local day's token sums per
+agent, tool and MCP bucket and per session (model and project rows are sums of those), each per
+(model, class, price period), so a warm report reads sums sized by its answer. Costs are not
+kept: they are priced when read, with the price table of the day, as the reports price buckets.
+
+A day's summary is used only while everything it came from is as it was:
+- the day's span in the zone (its first and last millisecond): another zone, or the system's
+  zone changed, is another span;
+- the stat signature of every hour file of the index that the span overlaps;
+- the signature of every attribution state of each session whose messages it split, and, when
+  a message was split from another session's copy or not found at all, of every state (any new
+  or changed state might hold it);
+- the start of each price period of each of its models (sums are per period).
+Anything else is a miss and the day is summed again from the hour files and the states. The
+files (one per zone and month) carry a digest: a corrupt one is ignored, never read as figures.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+from datetime import date, tzinfo
+from typing import Any
+
+from statusline import fs
+from statusline.attrib.breakdown import (
+    OTHER_TOOLS,
+    UNATTRIBUTED,
+    Attribution,
+    Breakdown,
+    _scaled,
+    day_start_ms,
+    mcp_server,
+)
+from statusline.attrib.catalog import Catalog, folder
+from statusline.attrib.context import CONVERSATION
+from statusline.index.edges import shard_messages
+from statusline.index.readback import file_shard, hour_rel
+from statusline.index.store import Store, atomic_write
+from statusline.report import Block, Pricer, Row, block_sums, blocks, local_date, qh_date
+from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name
+
+FORMAT = 2
+MAGIC = b"costline-day-sums\x00"
+SPLIT_KINDS = ("agent", "tool", "mcp")
+Entry = dict[str, Any]
+
+
+def zone_key(tz: tzinfo | None) -> str:
+    """A folder name for a zone (the system's: by $TZ, the span check does the rest)."""
+    name = str(tz) if tz is not None else "local:" + os.environ.get("TZ", "")
+    return "z" + hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _next_day(day: str) -> str:
+    return date.fromordinal(date.fromisoformat(day).toordinal() + 1).isoformat()
+
+
+def local_days(store: Store, tz: tzinfo | None) -> list[str]:
+    """Every local day that an indexed UTC day overlaps, oldest first."""
+    out: set[str] = set()
+    for utc_day in store.indexed_days():
+        try:
+            start = date.fromisoformat(utc_day).toordinal() - date(1970, 1, 1).toordinal()
+        except ValueError:
+            continue
+        out.add(local_date(start * DAY_MS, tz))
+        out.add(local_date(start * DAY_MS + DAY_MS - 1, tz))
+    return sorted(out)
+
+
+class _Hours:
+    """Hour files' signatures, listed once per UTC day."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.days: dict[str, dict[str, tuple[int, int, int]]] = {}
+
+    def of_span(self, start_ms: int, end_ms: int) -> dict[str, tuple[int, int, int]]:
+        out = {}
+        for hour in range(start_ms // HOUR_MS, (end_ms - 1) // HOUR_MS + 1):
+            day = utc_day_name(hour * HOUR_MS)
+            sigs = self.days.get(day)
+            if sigs is None:
+                sigs = self.days[day] = self.store.hour_signatures(day)
+            sig = sigs.get(f"{hour % 24:02d}")
+            if sig is not None:
+                out[hour_rel(hour)] = sig
+        return out
+
+    def fingerprint(self) -> bytes:
+        """Of every hour file of the index: changes when any is added, removed or rewritten."""
+        digest = hashlib.blake2b(digest_size=16)
+        for day in self.store.indexed_days():
+            sigs = self.days.get(day)
+            if sigs is None:
+                sigs = self.days[day] = self.store.hour_signatures(day)
+            digest.update(marshal.dumps((day, sorted(sigs.items()))))
+        return digest.digest()
+
+
+def _encode(doc: dict[str, Any]) -> bytes:
+    payload = marshal.dumps({"format": FORMAT, **doc})
+    return MAGIC + hashlib.blake2b(payload, digest_size=16).digest() + payload
+
+
+def _decode(data: bytes) -> dict[str, Any]:
+    """What a summary file holds; {} for anything that is not one, intact."""
+    head = len(MAGIC) + 16
+    digest = hashlib.blake2b(data[head:], digest_size=16).digest()
+    if data[: len(MAGIC)] != MAGIC or digest != data[len(MAGIC) : head]:
+        return {}
+    try:
+        doc = marshal.loads(data[head:])
+    except (EOFError, ValueError, TypeError):
+        return {}
+    return doc if isinstance(doc, dict) and doc.get("format") == FORMAT else {}
+
+
+def _days_of(data: bytes) -> dict[str, Entry]:
+    days = _decode(data).get("days")
+    return days if isinstance(days, dict) else {}
+
+
+class Summaries:
+    """The summaries of some local days in one zone, current."""
+
+    def __init__(self, days: dict[str, Entry], hours: _Hours) -> None:
+        self.days = days
+        self.hours = hours
+
+    def blocks(self, pricer: Pricer, now_ms: int, cache: str) -> list[Block]:
+        """report.blocks, its sums kept (in `cache`'s summary folder) while no hour file of the
+        index changes and the models' price periods start where they did."""
+        path = os.path.join(folder(cache), "blocks")
+        fingerprint = self.hours.fingerprint()
+        try:
+            kept: Any = _decode(fs.read_private(path))
+        except OSError:
+            kept = {}
+        try:
+            current = kept["hours"] == fingerprint and all(
+                pricer.period_starts(model) == starts for model, starts in kept["periods"].items()
+            )
+        except (KeyError, TypeError, AttributeError):
+            current = False
+        if current:
+            sums = kept["blocks"]
+        else:
+            sums = block_sums(self.hours.store, pricer)
+            models = {model for _s, _e, _g, groups in sums for model, _c, _p in groups}
+            periods = {model: pricer.period_starts(model) for model in sorted(models)}
+            try:
+                fs.make_private_folder(folder(cache))
+                atomic_write(path, _encode({"hours": fingerprint, "periods": periods, "blocks": sums}))
+            except (OSError, ValueError):
+                pass
+        return blocks(self.hours.store, pricer, now_ms, sums=sums)
+
+    def _selected(self, since: str | None, until: str | None) -> list[Entry]:
+        return [
+            e for d, e in sorted(self.days.items()) if not ((since and d < since) or (until and d > until))
+        ]
+
+    def breakdowns(
+        self,
+        pricer: Pricer,
+        kinds: tuple[str, ...],
+        since: str | None = None,
+        until: str | None = None,
+        project_name: Any = None,
+    ) -> dict[str, Breakdown]:
+        """As breakdown.breakdowns (no project filter); `project_name(session)` names projects."""
+        sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {kind: {} for kind in kinds}
+        for entry in self._selected(since, until):
+            for kind in kinds:
+                if kind in SPLIT_KINDS:
+                    for key, vec in entry["split"][kind].items():
+                        _add(sums[kind], key, vec, 7)
+                    continue
+                for (session, model, cls, period), vec in entry["sessions"].items():
+                    name = model if kind == "model" else project_name(session) or "(unknown project)"
+                    _add(sums[kind], (name, model, cls, period), vec, 7)
+        out = {}
+        rates = Rates(pricer)
+        for kind in kinds:
+            result = out[kind] = Breakdown(kind)
+            for (name, model, cls, period), vec in sums[kind].items():
+                result.add(name, model, rates.usd(model, cls, period, vec), vec)
+        return out
+
+    def per_day(self, pricer: Pricer) -> dict[str, Row]:
+        """As report.grouped(…, "day") over every day summarised."""
+        rows: dict[str, Row] = {}
+        rates = Rates(pricer)
+        for day, entry in sorted(self.days.items()):
+            if entry["day"]:
+                row = rows[day] = Row(day)
+                for (model, cls, period), vec in entry["day"].items():
+                    row.add(model, vec, rates.usd(model, cls, period, vec))
+        return rows
+
+    def sessions(self, pricer: Pricer, folder_of: dict[str, str], names: dict[str, str]) -> dict[str, Row]:
+        """As report.grouped(…, "session"): every session's row over every day summarised."""
+        sums: dict[tuple[str, str, str, int, int], list[float]] = {}
+        for entry in self.days.values():
+            for (session, model, cls, period), vec in entry["sessions"].items():
+                _add_timed(sums, (session, folder_of.get(session, ""), model, cls, period), vec)
+        rows: dict[str, Row] = {}
+        rates = Rates(pricer)
+        for (session, folder_name, model, cls, period), vec in sums.items():
+            row = rows.get(session)
+            if row is None:
+                row = rows[session] = Row(
+                    session, project=names.get(folder_name, folder_name), folder=folder_name
+                )
+            row.add(model, vec, rates.usd(model, cls, period, vec))
+        return rows
+
+
+class Rates:
+    """Prices of summed buckets. A bucket's price is linear in its token sums for one model,
+    class and price period (the reports sum buckets before pricing them on that ground), so
+    each (model, class, period) is priced once per token kind through Pricer.usd and a bucket
+    costs the dot product: thousands of session rows cost what a few hundred calls cost."""
+
+    def __init__(self, pricer: Pricer) -> None:
+        self.pricer = pricer
+        self.memo: dict[tuple[str, int, int], list[float] | None] = {}
+
+    def usd(self, model: str, cls: int, period: int, vec: list[float]) -> float | None:
+        """Pricer.usd of the sums `vec` (its last field a quarter-hour of the period)."""
+        key = (model, cls, period)
+        if key not in self.memo:
+            qh = int(vec[-1])
+            unit = [self.pricer.usd(qh, model, cls, [float(i == k) for i in range(7)]) for k in range(7)]
+            self.memo[key] = [u for u in unit if u is not None] if None not in unit else None
+        r = self.memo[key]
+        if r is None:
+            return None if any(vec[1:6]) else 0.0
+        return (
+            vec[0] * r[0]
+            + vec[1] * r[1]
+            + vec[2] * r[2]
+            + vec[3] * r[3]
+            + vec[4] * r[4]
+            + vec[5] * r[5]
+            + vec[6] * r[6]
+        )
+
+
+def _add(sums: dict[Any, list[float]], key: object, vec: list[float], n: int) -> None:
+    """Add the first `n` fields of `vec` into sums[key], whose last field is a quarter-hour of
+    the price period (the first seen)."""
+    got = sums.get(key)
+    if got is None:
+        sums[key] = [*vec[:n], vec[-1]]
+    else:
+        for i in range(n):
+            got[i] += vec[i]
+
+
+def _add_timed(sums: dict[Any, list[float]], key: object, vec: list[float]) -> None:
+    """_add for [7 sums, first ms, last ms, quarter-hour]: the times are min and max."""
+    got = sums.get(key)
+    if got is None:
+        sums[key] = list(vec)
+    else:
+        for i in range(7):
+            got[i] += vec[i]
+        got[7], got[8] = min(got[7], vec[7]), max(got[8], vec[8])
+
+
+def summaries(
+    store: Store,
+    pricer: Pricer,
+    tz: tzinfo | None,
+    catalog: Catalog,
+    since: str | None = None,
+    until: str | None = None,
+) -> Summaries:
+    """The current summaries of the local days since..until (inclusive; None: open) that the
+    index has hours of; stale or missing ones are made again and saved."""
+    days = [d for d in local_days(store, tz) if not ((since and d < since) or (until and d > until))]
+    hours = _Hours(store)
+    base = os.path.join(folder(catalog.cache), zone_key(tz))
+    files: dict[str, dict[str, Entry]] = {}
+    found: dict[str, Entry] = {}
+    stale: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int, int]]]] = {}
+    for day in days:
+        span = (day_start_ms(day, tz), day_start_ms(_next_day(day), tz))
+        month = day[:7]
+        if month not in files:
+            try:
+                files[month] = _days_of(fs.read_private(os.path.join(base, month)))
+            except OSError:
+                files[month] = {}
+        entry = files[month].get(day)
+        sigs = hours.of_span(*span)
+        if isinstance(entry, dict) and _current(entry, span, sigs, catalog, pricer):
+            found[day] = entry
+        else:
+            stale[day] = (span, sigs)
+    if stale:
+        made = _build(store, pricer, tz, catalog, stale)
+        found.update(made)
+        for month in sorted({day[:7] for day in made}):
+            kept = {d: e for d, e in files[month].items() if d in found or d not in days}
+            kept.update({d: e for d, e in made.items() if d[:7] == month})
+            try:
+                fs.make_private_folder(base)
+                atomic_write(os.path.join(base, month), _encode({"days": kept}))
+            except (OSError, ValueError):
+                pass  # a cache that cannot be written: this report still has its figures
+    return Summaries(found, hours)
+
+
+def _current(
+    entry: Entry,
+    span: tuple[int, int],
+    sigs: dict[str, tuple[int, int, int]],
+    catalog: Catalog,
+    pricer: Pricer,
+) -> bool:
+    try:
+        if tuple(entry["span"]) != span or entry["hours"] != sigs:
+            return False
+        if entry["all"] is not None and entry["all"] != catalog.fingerprint():
+            return False
+        by_session = catalog.by_session()
+        if any(by_session.get(session) != names for session, names in entry["deps"].items()):
+            return False
+        return all(pricer.period_starts(model) == starts for model, starts in entry["periods"].items())
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return False
+
+
+Message = tuple[int, str, str, str, int, list[float]]
+
+
+def _read_day(
+    store: Store,
+    pricer: Pricer,
+    tz: tzinfo | None,
+    day: str,
+    rels: list[str],
+    dates: dict[int, str | None],
+) -> tuple[list[Message], dict[tuple[str, str, int, int], list[float]]]:
+    """A local day's messages (for the splits) and its session sums, as report.dated_buckets
+    and breakdown._messages date them: by whole quarter-hour, message by message in one a
+    local midnight cuts."""
+    messages: list[Message] = []
+    sessions: dict[tuple[str, str, int, int], list[float]] = {}
+
+    def date_of(qh: int) -> str | None:
+        return dates[qh] if qh in dates else dates.setdefault(qh, qh_date(qh, tz))
+
+    def add_session(qh: int, session: str, model: str, cls: int, vec: list[float]) -> None:
+        _add_timed(sessions, (session, model, cls, pricer.price_period(model, qh)), [*vec[:9], qh])
+
+    for rel in rels:
+        shard = file_shard(store, rel)
+        if shard is None:
+            continue
+        mine = list(shard_messages(shard))
+        cut: set[int] = set()
+        for ts, key, session, model, cls, vec in mine:
+            qh = ts // QUARTER_HOUR_MS
+            whole = date_of(qh)
+            if (whole or local_date(ts, tz)) == day:
+                messages.append((ts, key, session, model, cls, vec))
+        agg = shard.get("agg")
+        for (qh, session, model, cls), vec in (agg if isinstance(agg, dict) else {}).items():
+            whole = date_of(qh)
+            if whole is None:
+                cut.add(qh)
+            elif whole == day:
+                add_session(qh, session, model, cls, vec)
+        for ts, _key, session, model, cls, vec in mine:
+            qh = ts // QUARTER_HOUR_MS
+            if qh in cut and local_date(ts, tz) == day:
+                add_session(qh, session, model, cls, [*vec[:7], ts, ts])
+    return messages, sessions
+
+
+def _build(
+    store: Store,
+    pricer: Pricer,
+    tz: tzinfo | None,
+    catalog: Catalog,
+    stale: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int, int]]]],
+) -> dict[str, Entry]:
+    """Summaries of the stale days, from the hour files and the states of their sessions."""
+    dates: dict[int, str | None] = {}
+    read = {
+        day: _read_day(store, pricer, tz, day, sorted(sigs), dates) for day, (_span, sigs) in stale.items()
+    }
+    wanted = {m[2] for messages, _s in read.values() for m in messages if m[1]}
+    mine, state_sigs = catalog.attribution(wanted)
+    everyone: Attribution | None = None
+    by_session = catalog.by_session()
+    out: dict[str, Entry] = {}
+    for day, (messages, sessions) in read.items():
+        sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {kind: {} for kind in SPLIT_KINDS}
+        deps: set[str] = set()
+        anywhere = False
+        models = {key[1] for key in sessions}
+        day_sums: dict[tuple[str, int, int], list[float]] = {}
+        for (_session, model, cls, period), vec in sessions.items():
+            _add_timed(day_sums, (model, cls, period), vec)
+        for ts, key, session, model, cls, vec in messages:
+            qh = ts // QUARTER_HOUR_MS
+            period = pricer.price_period(model, qh)
+            models.add(model)
+            found = None
+            if key:
+                rows = mine.rows.get(key)
+                if rows and any(r[0] == session for r in rows):
+                    found = mine.find(key, session)  # the copy in its own session: as the full lookup
+                    deps.add(session)
+                else:  # another session's copy, or none: every state may hold one
+                    if everyone is None:
+                        everyone = mine if wanted >= set(by_session) else catalog.attribution()[0]
+                    found = everyone.find(key, session)
+                    anywhere = True
+            _split(sums, found, model, cls, period, [*vec[:7], qh])
+        out[day] = {
+            "span": stale[day][0],
+            "hours": stale[day][1],
+            "deps": {s: {n: state_sigs.get(n) for n in by_session.get(s, {})} for s in sorted(deps)},
+            "all": catalog.fingerprint() if anywhere else None,
+            "periods": {model: pricer.period_starts(model) for model in sorted(models)},
+            "split": sums,
+            "sessions": sessions,
+            "day": day_sums,
+        }
+    return out
+
+
+def _split(
+    sums: dict[str, dict[tuple[str, str, int, int], list[float]]],
+    found: tuple[str, dict[str, list[float]]] | None,
+    model: str,
+    cls: int,
+    period: int,
+    vec: list[float],
+) -> None:
+    """One message into the agent, tool and MCP sums (breakdown.breakdowns' rules)."""
+    if found is None:
+        for kind in SPLIT_KINDS:
+            _add(sums[kind], (UNATTRIBUTED, model, cls, period), vec, 7)
+        return
+    _add(sums["agent"], (found[0], model, cls, period), vec, 7)
+    rest = list(vec)
+    for tool, fractions in found[1].items():
+        part = [*_scaled(vec, fractions), vec[-1]]
+        for i in range(7):
+            rest[i] -= part[i]
+        _add(sums["tool"], (tool, model, cls, period), part, 7)
+        _add(sums["mcp"], (mcp_server(tool) or OTHER_TOOLS, model, cls, period), part, 7)
+    _add(sums["tool"], (CONVERSATION, model, cls, period), rest, 7)
+    _add(sums["mcp"], (CONVERSATION, model, cls, period), rest, 7)

@@ -1,0 +1,214 @@
+"""Day summaries (attrib/summary.py) and the states' catalog (attrib/catalog.py): a warm report
+reads them, and they are made again whenever what they came from changed, so they never give
+another figure than the whole walk does (`report by … --project`, which still walks every
+message with every state, is the reference), nor a wrong one from a corrupt file."""
+
+from __future__ import annotations
+
+import json
+import marshal
+import os
+import random
+import time
+from pathlib import Path
+
+import pytest
+from helpers import assistant, write_transcript
+from helpers import cost_rows as rows
+from helpers import report_json as run
+
+KINDS = ("agent", "tool", "mcp")
+
+
+def line(
+    msg: str, minute: int, blocks: list[dict], day: str = "2026-11-20", session: str = "s1", **u: int
+) -> str:
+    doc = json.loads(
+        assistant(
+            msg_id=msg,
+            request_id=f"r{msg}",
+            ts=f"{day}T10:{minute:02d}:00.000Z",
+            session=session,
+            usage={
+                "input_tokens": 0,
+                "output_tokens": u.get("out", 10),
+                "cache_creation_input_tokens": u.get("write", 100),
+            },
+        )
+    )
+    doc["message"]["content"] = blocks
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def tool_call(msg: str, minute: int, name: str, **kw: object) -> str:
+    return line(msg, minute, [{"type": "tool_use", "id": f"t{msg}", "name": name, "input": {}}], **kw)  # type: ignore[arg-type]
+
+
+def text(msg: str, minute: int, **kw: object) -> str:
+    return line(msg, minute, [{"type": "text", "text": "ok"}], **kw)  # type: ignore[arg-type]
+
+
+def turns(day: str = "2026-11-20", first: int = 0) -> list[str]:
+    return [
+        tool_call(f"a{first}", first, "Read", day=day),
+        tool_call(f"b{first}", first + 1, "mcp__github__list_prs", day=day),
+        text(f"c{first}", first + 2, day=day),
+    ]
+
+
+def cache() -> Path:
+    return Path(os.environ["COSTLINE_CACHE_DIR"])
+
+
+def states() -> Path:
+    from statusline.attrib.build import folder
+
+    return Path(folder(str(cache())))
+
+
+def summary_files() -> list[Path]:
+    from statusline.attrib.catalog import folder
+
+    return sorted(p for p in Path(folder(str(cache()))).glob("z*/*") if p.is_file())
+
+
+def assert_as_the_whole_walk(*args: str) -> dict[str, dict[str, float]]:
+    """Every split kind from the summaries equals the whole walk's, to the cent (and rounding)."""
+    out = {}
+    for kind in KINDS:
+        fast, slow = run("by", kind, *args), run("by", kind, "--project", "-w", "--no-refresh", *args)
+        assert rows(fast) == pytest.approx(rows(slow), abs=1e-9), kind
+        assert [(r["name"], r["inputTokens"], r["outputTokens"]) for r in fast["rows"]] == [
+            (r["name"], r["inputTokens"], r["outputTokens"]) for r in slow["rows"]
+        ]
+        assert fast["totals"]["totalCost"] == pytest.approx(slow["totals"]["totalCost"], abs=1e-9)
+        out[kind] = rows(fast)
+    return out
+
+
+def test_summaries_are_kept_and_follow_a_growing_transcript(config_dir):
+    path = write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
+    first = assert_as_the_whole_walk()
+    assert set(first["tool"]) == {"Read", "mcp__github__list_prs", "conversation"}
+    assert set(first["mcp"]) == {"github", "other tools", "conversation"}
+    files = summary_files()
+    assert len(files) == 1 and oct(files[0].stat().st_mode & 0o777) == "0o600"
+    before = files[0].stat().st_mtime_ns
+    assert_as_the_whole_walk()
+    assert files[0].stat().st_mtime_ns == before  # warm: read, not made again
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns(first=10), mode="a")
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns("2026-11-21", 20), mode="a")
+    grown = assert_as_the_whole_walk()
+    assert grown["tool"]["Read"] > first["tool"]["Read"]
+    assert_as_the_whole_walk("--since", "20261121")
+    assert_as_the_whole_walk("--until", "20261120")
+    assert path.exists()
+
+
+def test_a_late_meta_json_relabels_a_day_whose_hour_files_did_not_change(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", [text("m1", 0)])
+    sub = [text("e1", 1).replace('"isSidechain":false', '"isSidechain":true')]
+    write_transcript(config_dir, "-w-app", "s1/subagents/agent-abc.jsonl", sub)
+    assert set(assert_as_the_whole_walk()["agent"]) == {"main", "subagent"}
+    (config_dir / "projects" / "-w-app" / "s1" / "subagents" / "agent-abc.meta.json").write_text(
+        json.dumps({"agentType": "Explore"})
+    )
+    assert set(assert_as_the_whole_walk()["agent"]) == {"main", "Explore"}
+
+
+@pytest.mark.parametrize("how", ["deleted", "corrupt"])
+def test_a_lost_state_of_a_deleted_transcript_leaves_its_messages_unattributed(config_dir, how):
+    path = write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
+    whole = sum(assert_as_the_whole_walk()["tool"].values())
+    path.unlink()  # the index keeps counting its messages; the state was their only split
+    assert set(assert_as_the_whole_walk()["tool"]) == {"Read", "mcp__github__list_prs", "conversation"}
+    (state,) = states().iterdir()
+    if how == "deleted":
+        state.unlink()
+    else:
+        state.write_bytes(b"\x00garbage")
+    for kind, found in assert_as_the_whole_walk().items():
+        assert found == pytest.approx({"unattributed": whole}), kind
+
+
+def test_a_corrupt_state_is_read_again_from_its_transcript(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
+    first = assert_as_the_whole_walk()
+    (state,) = states().iterdir()
+    state.write_bytes(state.read_bytes()[:40])
+    assert assert_as_the_whole_walk() == first
+
+
+def test_a_state_another_process_rewrote_is_read_not_the_catalogs_entry(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", [text("m1", 0)])
+    sub = [text("e1", 1).replace('"isSidechain":false', '"isSidechain":true')]
+    write_transcript(config_dir, "-w-app", "s1/subagents/agent-abc.jsonl", sub)
+    assert "subagent" in assert_as_the_whole_walk()["agent"]
+    for state in states().iterdir():  # as another costline would write it: a type found meanwhile
+        doc = marshal.loads(state.read_bytes())
+        if doc["agent_id"]:
+            doc["agent_type"] = "reviewer"
+            state.write_bytes(marshal.dumps(doc))
+    assert set(assert_as_the_whole_walk()["agent"]) == {"main", "reviewer"}
+
+
+def test_a_corrupt_summary_is_ignored_never_read_as_figures(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns() + turns("2026-11-21", 10))
+    right = assert_as_the_whole_walk()
+    (target,) = [f for f in summary_files() if f.name == "2026-11"]
+    good = target.read_bytes()
+    rnd = random.Random(7)
+    for _ in range(12):
+        data = bytearray(good)
+        data[rnd.randrange(len(data))] ^= 1 << rnd.randrange(8)
+        target.write_bytes(bytes(data))
+        assert assert_as_the_whole_walk() == right
+    for bad in (b"", good[: len(good) // 2], b"not a summary"):
+        target.write_bytes(bad)
+        assert assert_as_the_whole_walk() == right
+
+
+def test_a_summary_made_in_another_zone_or_for_other_hours_is_not_used(config_dir):
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
+    utc = assert_as_the_whole_walk()
+    from click.testing import CliRunner
+
+    from statusline.cli import cli
+
+    def tokyo(kind: str, *extra: str) -> dict[str, float]:
+        out = CliRunner().invoke(cli, ["report", "by", kind, "--json", "-z", "Asia/Tokyo", *extra])
+        assert out.exit_code == 0, out.output
+        return rows(json.loads(out.stdout))
+
+    for kind in KINDS:
+        assert tokyo(kind) == pytest.approx(tokyo(kind, "--project", "-w"))
+    # Another config's summary copied over this one: its hour files' signatures are not these.
+    (target,) = summary_files()[:1]
+    saved = target.read_bytes()
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns(first=30), mode="a")
+    grown = assert_as_the_whole_walk()
+    target.write_bytes(saved)
+    assert assert_as_the_whole_walk() == grown != utc
+
+
+def test_the_page_blocks_follow_new_hours(config_dir):
+    from statusline import report as rp
+    from statusline.attrib.summary import summaries
+    from statusline.cli.report import prepare
+    from statusline.cli.where import catalog_now
+
+    def both() -> tuple[list[tuple[int, int, float]], list[tuple[int, int, float]]]:
+        store, pricer, tz = prepare(True, "UTC")
+        now = int(time.time() * 1000)
+        kept = summaries(store, pricer, tz, catalog_now()).blocks(pricer, now, store.cache)  # type: ignore[arg-type]
+        whole = rp.blocks(store, pricer, now)
+        return [(b.start_ms, b.end_ms, b.row.cost) for b in kept], [
+            (b.start_ms, b.end_ms, b.row.cost) for b in whole
+        ]
+
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
+    kept, whole = both()
+    assert kept == whole and len(kept) == 1
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns("2026-11-21", 10), mode="a")
+    kept, whole = both()
+    assert kept == whole and len(kept) == 3  # a block, a gap, a block
