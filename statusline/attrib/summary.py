@@ -39,14 +39,15 @@ from statusline.attrib.breakdown import (
 from statusline.attrib.catalog import Catalog, folder
 from statusline.attrib.context import CONVERSATION
 from statusline.index.edges import shard_messages
-from statusline.index.readback import file_shard, hour_rel
-from statusline.index.store import Store, atomic_write
+from statusline.index.readback import hour_rel, read_hour
+from statusline.index.store import CorruptIndex, Store, atomic_write
 from statusline.report import Block, Pricer, Row, block_sums, blocks, local_date, qh_date
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name
 
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"costline-day-sums\x00"
 SPLIT_KINDS = ("agent", "tool", "mcp")
+NOT_FOUND = ""  # the tool sums' name for unattributed messages (no tool is named "")
 Entry = dict[str, Any]
 
 
@@ -74,32 +75,48 @@ def local_days(store: Store, tz: tzinfo | None) -> list[str]:
 
 
 class _Hours:
-    """Hour files' signatures, listed once per UTC day."""
+    """Signatures of the hour files and of their pending deltas (index/book.py: what renders
+    booked since a file was written, which readback.read_hour adds), listed once per UTC day."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.days: dict[str, dict[str, tuple[int, int, int]]] = {}
 
+    def listing(self, day: str) -> dict[str, tuple[int, int, int]]:
+        """`HH` and `HH.new` → stat signature, for one UTC day."""
+        sigs = self.days.get(day)
+        if sigs is None:
+            sigs = self.days[day] = {}
+            folder = self.store.path("hours", day)
+            try:
+                names = fs.listdir(folder)
+            except OSError:
+                names = []
+            for name in names:
+                if name[:2].isdigit() and name[2:] in ("", ".new") and len(name) in (2, 6):
+                    try:
+                        sigs[name] = self.store.stat_signature(fs.join(folder, name))
+                    except OSError:
+                        pass
+        return sigs
+
     def of_span(self, start_ms: int, end_ms: int) -> dict[str, tuple[int, int, int]]:
+        """The signatures of the hours a span overlaps, by `hours/<day>/<HH>[.new]`."""
         out = {}
         for hour in range(start_ms // HOUR_MS, (end_ms - 1) // HOUR_MS + 1):
-            day = utc_day_name(hour * HOUR_MS)
-            sigs = self.days.get(day)
-            if sigs is None:
-                sigs = self.days[day] = self.store.hour_signatures(day)
-            sig = sigs.get(f"{hour % 24:02d}")
-            if sig is not None:
-                out[hour_rel(hour)] = sig
+            sigs = self.listing(utc_day_name(hour * HOUR_MS))
+            rel = hour_rel(hour)
+            for suffix in ("", ".new"):
+                sig = sigs.get(f"{hour % 24:02d}{suffix}")
+                if sig is not None:
+                    out[rel + suffix] = sig
         return out
 
     def fingerprint(self) -> bytes:
         """Of every hour file of the index: changes when any is added, removed or rewritten."""
         digest = hashlib.blake2b(digest_size=16)
         for day in self.store.indexed_days():
-            sigs = self.days.get(day)
-            if sigs is None:
-                sigs = self.days[day] = self.store.hour_signatures(day)
-            digest.update(marshal.dumps((day, sorted(sigs.items()))))
+            digest.update(marshal.dumps((day, sorted(self.listing(day).items()))))
         return digest.digest()
 
 
@@ -178,9 +195,14 @@ class Summaries:
         sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {kind: {} for kind in kinds}
         for entry in self._selected(since, until):
             for kind in kinds:
-                if kind in SPLIT_KINDS:
-                    for key, vec in entry["split"][kind].items():
+                if kind == "agent":
+                    for key, vec in entry["agent"].items():
                         _add(sums[kind], key, vec, 7)
+                    continue
+                if kind in SPLIT_KINDS:  # MCP rows are the tool rows by server
+                    for (tool, model, cls, period), vec in entry["tool"].items():
+                        name = _tool_row(tool) if kind == "tool" else _mcp_row(tool)
+                        _add(sums[kind], (name, model, cls, period), vec, 7)
                     continue
                 for (session, model, cls, period), vec in entry["sessions"].items():
                     name = model if kind == "model" else project_name(session) or "(unknown project)"
@@ -251,6 +273,16 @@ class Rates:
             + vec[5] * r[5]
             + vec[6] * r[6]
         )
+
+
+def _tool_row(tool: str) -> str:
+    return UNATTRIBUTED if tool == NOT_FOUND else tool
+
+
+def _mcp_row(tool: str) -> str:
+    if tool in (NOT_FOUND, CONVERSATION):
+        return _tool_row(tool)
+    return mcp_server(tool) or OTHER_TOOLS
 
 
 def _add(sums: dict[Any, list[float]], key: object, vec: list[float], n: int) -> None:
@@ -363,7 +395,10 @@ def _read_day(
         _add_timed(sessions, (session, model, cls, pricer.price_period(model, qh)), [*vec[:9], qh])
 
     for rel in rels:
-        shard = file_shard(store, rel)
+        try:
+            shard = read_hour(store, rel)
+        except CorruptIndex:
+            continue
         if shard is None:
             continue
         mine = list(shard_messages(shard))
@@ -397,7 +432,8 @@ def _build(
     """Summaries of the stale days, from the hour files and the states of their sessions."""
     dates: dict[int, str | None] = {}
     read = {
-        day: _read_day(store, pricer, tz, day, sorted(sigs), dates) for day, (_span, sigs) in stale.items()
+        day: _read_day(store, pricer, tz, day, sorted({r.removesuffix(".new") for r in sigs}), dates)
+        for day, (_span, sigs) in stale.items()
     }
     wanted = {m[2] for messages, _s in read.values() for m in messages if m[1]}
     mine, state_sigs = catalog.attribution(wanted)
@@ -405,7 +441,7 @@ def _build(
     by_session = catalog.by_session()
     out: dict[str, Entry] = {}
     for day, (messages, sessions) in read.items():
-        sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {kind: {} for kind in SPLIT_KINDS}
+        sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {"agent": {}, "tool": {}}
         deps: set[str] = set()
         anywhere = False
         models = {key[1] for key in sessions}
@@ -434,7 +470,8 @@ def _build(
             "deps": {s: {n: state_sigs.get(n) for n in by_session.get(s, {})} for s in sorted(deps)},
             "all": catalog.fingerprint() if anywhere else None,
             "periods": {model: pricer.period_starts(model) for model in sorted(models)},
-            "split": sums,
+            "agent": sums["agent"],
+            "tool": sums["tool"],
             "sessions": sessions,
             "day": day_sums,
         }
@@ -449,10 +486,10 @@ def _split(
     period: int,
     vec: list[float],
 ) -> None:
-    """One message into the agent, tool and MCP sums (breakdown.breakdowns' rules)."""
+    """One message into the agent and tool sums (breakdown.breakdowns' rules)."""
     if found is None:
-        for kind in SPLIT_KINDS:
-            _add(sums[kind], (UNATTRIBUTED, model, cls, period), vec, 7)
+        _add(sums["agent"], (UNATTRIBUTED, model, cls, period), vec, 7)
+        _add(sums["tool"], (NOT_FOUND, model, cls, period), vec, 7)
         return
     _add(sums["agent"], (found[0], model, cls, period), vec, 7)
     rest = list(vec)
@@ -461,6 +498,4 @@ def _split(
         for i in range(7):
             rest[i] -= part[i]
         _add(sums["tool"], (tool, model, cls, period), part, 7)
-        _add(sums["mcp"], (mcp_server(tool) or OTHER_TOOLS, model, cls, period), part, 7)
     _add(sums["tool"], (CONVERSATION, model, cls, period), rest, 7)
-    _add(sums["mcp"], (CONVERSATION, model, cls, period), rest, 7)

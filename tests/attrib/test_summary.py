@@ -212,3 +212,34 @@ def test_the_page_blocks_follow_new_hours(config_dir):
     write_transcript(config_dir, "-w-app", "s1.jsonl", turns("2026-11-21", 10), mode="a")
     kept, whole = both()
     assert kept == whole and len(kept) == 3  # a block, a gap, a block
+
+
+def test_a_message_a_render_booked_into_an_hours_delta_is_in_the_day(config_dir, monkeypatch):
+    # index/book.py: a render appends its new messages to `<HH>.new` and leaves the hour file as
+    # it was; a new session's first message is in no state the day's summary depends on.
+    import re
+
+    from helpers import payload
+    from index_helpers import refresh
+
+    from statusline.index import update
+    from statusline.render import build_line
+    from statusline.timeutil import parse_iso_ms
+
+    monkeypatch.setattr(update, "IDS_HOURS", 10**9)  # id indexes for these old hours too
+    other = [text(f"b{i}", 5 + i).replace('"s1"', '"s2"') for i in range(3)]
+    write_transcript(config_dir, "-w-app", "s2.jsonl", other)
+    refresh()
+    first = run("by", "tool", "--no-refresh")["totals"]["totalCost"]
+    path = write_transcript(config_dir, "-w-app", "s1.jsonl", [tool_call("a1", 20, "Read")])
+    now = parse_iso_ms("2026-11-20T10:30:00.000Z") / 1000
+    line = build_line(payload(path), {**os.environ, "NO_COLOR": "1"}, now, [])
+    assert re.search(r"\$[0-9.]+ today", line), line
+    assert (cache() / "index" / "v2" / "hours" / "2026-11-20" / "10.new").exists()
+    daily = run("daily", "--no-refresh")["totals"]["totalCost"]
+    assert daily > first
+    for kind in KINDS:
+        doc = run("by", kind, "--no-refresh")
+        assert doc["totals"]["totalCost"] == pytest.approx(daily, abs=1e-9), kind
+        slow = run("by", kind, "--no-refresh", "--project", "-w")
+        assert rows(doc) == pytest.approx(rows(slow), abs=1e-9), kind
