@@ -1,9 +1,11 @@
-"""The warm render with `line.rows` (three rows) and two `cmd:NAME` segments on, beside the
-default line's and a bare `python -I -c pass`, interleaved in one run (medians reported).
+"""The warm render with `line.rows` (three rows), two `cmd:NAME` segments and this session's
+`agents` and `tools` on, beside the default line's and a bare `python -I -c pass`, interleaved
+in one run (medians reported).
 
 Each line has an index of its own (one compiled config per cache dir) over the same seeded
-corpus; the commands have run once and are not due, so this is what every later render costs:
-reading their kept output. A turn is appended to the live transcript before each round.
+corpus; the commands have run once and are not due, and the background refresh has written the
+session's split, so this is what every later render costs: reading their kept files. A turn is
+appended to the live transcript before each round.
 Usage: python bench/rows_bench.py [--venv .venv] [--files 300] [--mb 100] [--runs 60]
 """
 
@@ -28,7 +30,7 @@ from render_bench import install, payload, stop_refreshes, timed
 ROWS_CONFIG = """[pricing]
 offline = true
 [line]
-rows = [["model", "session", "today"], ["context", "cmd:branch", "cmd:host"], ["lines", "time", "dir"]]
+rows = [["model", "session", "today"], ["context", "cmd:branch", "cmd:host"], ["lines", "agents", "tools"]]
 [commands.branch]
 run = "echo main"
 every = 3600
@@ -74,6 +76,12 @@ def main() -> None:
         for run_env in (default_env, rows_env):
             subprocess.run([costline, "index", "refresh"], env=run_env, capture_output=True, check=True)
             subprocess.run(render, input=body, env=run_env, capture_output=True, check=True)
+        # This session's split by agent and tool: the refresh computes the most recently active
+        # sessions first, so the live transcript is made the latest before it runs.
+        append_turn(info["live_path"], info["live_session"], random.Random(8))  # type: ignore[arg-type]
+        subprocess.run(render, input=body, env=rows_env, capture_output=True, check=True)
+        stop_refreshes(rows_env["COSTLINE_CACHE_DIR"])
+        subprocess.run([costline, "index", "refresh"], env=rows_env, capture_output=True, check=True)
         # The commands' first run, synchronously (the render above started a runner too).
         kept = os.path.join(rows_env["COSTLINE_CACHE_DIR"], "commands")
         (key,) = [n.removesuffix(".payload") for n in os.listdir(kept) if n.endswith(".payload")]
