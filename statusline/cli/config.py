@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from statusline.config import load_config
+from statusline.config import Config, load_config
 from statusline.paths import config_path
 
 
@@ -21,7 +21,11 @@ def check() -> None:
     Example:
       costline config check
     """
-    config = load_config()
+    _report(load_config())
+
+
+def _report(config: Config) -> None:
+    """Print what `config check` says of a loaded config; ClickException when it has problems."""
     for note in config.notes:
         click.echo(f"note: {note}")
     for warning in config.warnings:
@@ -32,6 +36,70 @@ def check() -> None:
 
     exists = os.path.exists(config.path)
     click.echo(f"{config.path}: {'ok' if exists else 'not present: defaults'}")
+
+
+@config_group.command()
+def edit() -> None:
+    """Open the config file in $VISUAL or $EDITOR (a starter file when there is none), then
+    check it: exit non-zero when it has problems.
+
+    \b
+    Example:
+      EDITOR=nano costline config edit
+    """
+    import os
+    import shlex
+    import subprocess
+
+    from statusline.paths import config_location, config_refusal
+
+    path = config_location()
+    if path is None:
+        raise click.ClickException("no config location: set HOME or COSTLINE_CONFIG (absolute)")
+    refused = config_refusal(path)
+    if refused:
+        raise click.ClickException(f"{path}: {refused}: not read (see costline doctor)")
+    if not os.path.exists(path):
+        _write_starter(path)
+        click.echo(f"wrote {path} (a commented starter)")
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+    try:
+        argv = [*shlex.split(editor), path]
+    except ValueError as exc:
+        raise click.ClickException(f"cannot read the editor command {editor!r}: {exc}") from None
+    try:
+        code = subprocess.run(argv, check=False).returncode
+    except OSError as exc:
+        raise click.ClickException(f"cannot start the editor {argv[0]!r}: {exc.strerror or exc}") from None
+    if code != 0:
+        click.echo(f"the editor exited with {code}; checking the file as it is", err=True)
+    _report(load_config(path))
+
+
+@config_group.command()
+def segments() -> None:
+    """Every segment: an example of what it shows and the settings that shape it (put it in a
+    row of line.rows); then a cmd:NAME for each of your [commands.NAME].
+
+    \b
+    Example:
+      costline config segments
+    """
+    from statusline.catalog import command_entries, segment_entries
+    from statusline.cli.tables import TEXT, Column, table, terminal_width
+    from statusline.paths import cache_dir
+
+    columns = [
+        Column("segment", TEXT),
+        Column("example", TEXT, least=16),
+        Column("settings (and line.rows)", TEXT, least=12, short="settings"),
+    ]
+    rows: list[list[str]] = []
+    for name, example, keys in [*segment_entries(), *command_entries(cache_dir())]:
+        first, *more = keys.split(", ") if keys else [""]
+        rows.append([name, example, first])  # one setting a row: the table stays narrow
+        rows.extend(["", "", key] for key in more)
+    table(columns, rows, width=terminal_width() or 80)
 
 
 @config_group.command("run-commands", hidden=True)
@@ -103,11 +171,17 @@ def init(force: bool) -> None:
     path = config_path()
     if os.path.exists(path) and not force:
         raise click.ClickException(f"{path} exists; use --force to overwrite it")
+    _write_starter(path)
+    click.echo(f"wrote {path}")
+
+
+def _write_starter(path: str) -> None:
+    import os
+
     from statusline.index.store import atomic_write
 
     os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)  # see paths.config_refusal
     atomic_write(path, STARTER.encode("utf-8"))
-    click.echo(f"wrote {path}")
 
 
 @click.command()
@@ -174,11 +248,14 @@ def notes(shown: list[str]) -> list[str]:
 
 
 def _preview_each(raw: bytes, theme: str) -> list[str]:
-    """Each segment of the registry alone, as it would show for this payload (or `(nothing)`);
-    the rows printed."""
+    """Each segment of the registry alone, as it would show for this payload (else what it looks
+    like: an example), with the settings that shape it; then each of your commands' last text.
+    Returns the renderings (examples aside) for the notes."""
     import os
     import time
 
+    from statusline.catalog import EXAMPLES, command_entries, describe
+    from statusline.cli.tables import cut, muted, terminal_width
     from statusline.context import Context
     from statusline.look import compose, use_color
     from statusline.paths import cache_dir
@@ -195,12 +272,23 @@ def _preview_each(raw: bytes, theme: str) -> list[str]:
         pass
     ctx.track_limits()  # the samples renders recorded, for the pace
     color = use_color(os.environ, [])
+    room = max((terminal_width() or 80) - 14, 20)  # `name  ` before each row
     rows = []
     for name in SEGMENTS:
         shown = run_segments(ctx, [name])
         if ctx.is_subscription:
             label_api_equivalent([shown])
         parts = [(spans, priority) for spans, priority, _ in shown]
-        rows.append(compose(parts, color, None, theme) if parts else "(nothing)")
-        click.echo(f"{name:>12}  {rows[-1]}")
+        example, keys = EXAMPLES.get(name, ("", ""))
+        row = compose(parts, color, room, theme) if parts else ""
+        if row:
+            rows.append(row)
+        else:
+            row = muted(cut(f"(none here) e.g. {example or describe(name)}", room))
+        click.echo(f"{name:>12}  {row}")
+        if keys:
+            click.echo(f"{'':>12}  " + muted(cut(f"settings: {keys}", room)))
+    for name, text, keys in command_entries(cache_dir()):
+        click.echo(f"{cut(name, 12):>12}  {cut(text, room)}")
+        click.echo(f"{'':>12}  " + muted(cut(f"settings: {keys} (README: Rows and your own commands)", room)))
     return rows

@@ -161,6 +161,7 @@ COMMANDS = [
     ["doctor", "--no-timing"],
     ["index", "status"],
     ["config", "check"],
+    ["config", "segments"],
 ]
 
 
