@@ -78,3 +78,16 @@ def test_garbage_lines_change_nothing(config_dir):
     build(config_dir, garbage=True)
     for kind in ("agent", "tool"):
         assert rows(by(kind, A)) == pytest.approx(clean[kind], abs=1e-12)
+
+
+def test_the_sessions_add_up_to_the_whole_report(config_dir):
+    # `report by` over all sessions reads day summaries (attrib/summary.py), `--session` reads the
+    # session's own messages: the two ways must agree, row by row.
+    build(config_dir)
+    for kind in ("agent", "tool", "mcp", "model"):
+        whole = rows(report_json("by", kind))
+        parts: dict[str, float] = {}
+        for session in (A, B):
+            for name, usd in rows(by(kind, session, "--no-refresh")).items():
+                parts[name] = parts.get(name, 0.0) + usd
+        assert parts == pytest.approx(whole, abs=1e-12), kind
