@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from statusline.pricing import Table
     from statusline.projects import Projects
+    from statusline.sync.fold import Others
 
 BLOCK_MS = 5 * HOUR_MS
 TOKEN_FIELDS = ("inputTokens", "outputTokens", "cacheCreationTokens", "cacheReadTokens")
@@ -50,6 +51,7 @@ class Row:
     last_ms: int = 0
     project: str = ""  # its name (projects.py)
     folder: str = ""  # the folder Claude Code keeps its transcripts in
+    machines: dict[str, float] = field(default_factory=dict)  # [sync] on: machine name → cost
 
     def add(self, model: str, vec: list[float], usd: float | None) -> None:
         tokens = (int(vec[1]), int(vec[2]), int(vec[3] + vec[4]), int(vec[5]))
@@ -79,6 +81,8 @@ class Row:
         ]
         if self.unknown:
             doc["unpricedModels"] = sorted(self.unknown)
+        if self.machines:
+            doc["machines"] = dict(sorted(self.machines.items()))
         return doc
 
 
@@ -166,11 +170,40 @@ def all_hours(store: Store) -> list[str]:
     return out
 
 
+@dataclass
+class Machines:
+    """With [sync] on, what the reports cover: this machine (by its name) and, unless
+    `--this-machine`, the other machines' folded share (sync/fold.py)."""
+
+    own: str
+    others: Others | None = None
+
+
+_machines: list[Machines | None] = [None]
+
+
+def use_machines(machines: Machines | None) -> None:
+    """Set what every report of this process covers (cli/report.py `prepare`)."""
+    _machines[0] = machines
+
+
+def machines() -> Machines | None:
+    return _machines[0]
+
+
 def session_projects(store: Store) -> Projects:
-    """Each session's project folder and name (projects.py)."""
+    """Each session's project folder and name (projects.py); the other machines' sessions are
+    named by the project they published."""
     from statusline.projects import projects
 
-    return projects(store)
+    found = projects(store)
+    scope = machines()
+    if scope is not None and scope.others is not None:
+        for session, label in scope.others.projects.items():
+            if session not in found.folder_of:
+                found.folder_of[session] = label
+                found.names.setdefault(label, label)
+    return found
 
 
 def session_buckets_all(store: Store) -> list[tuple[int, str, str, int, list[float]]]:
@@ -186,11 +219,23 @@ def dated_buckets(
     store: Store, tz: tzinfo | None, sessions: bool = True
 ) -> Iterator[tuple[str, int, str, str, int, list[float]]]:
     """(local date, quarter-hour, session, model, cls, vec) of everything the index holds
-    (`sessions` off: from the day summaries, with an empty session, as daily and monthly need).
+    (`sessions` off: from the day summaries, with an empty session, as daily and monthly need),
+    and with [sync] on the other machines' share too (see machine_dated_buckets)."""
+    for _machine, *rest in machine_dated_buckets(store, tz, sessions):
+        yield rest  # type: ignore[misc]
+
+
+def machine_dated_buckets(
+    store: Store, tz: tzinfo | None, sessions: bool = True
+) -> Iterator[tuple[str, str, int, str, str, int, list[float]]]:
+    """dated_buckets with the machine's name first ("" with [sync] off).
 
     Buckets are UTC quarter-hours; one that a local midnight cuts (zones off the quarter-hour)
-    is given message by message from its hour file (index/edges.py).
+    is given message by message from its hour file (index/edges.py); another machine's such
+    quarter-hour is dated by its first message.
     """
+    scope = machines()
+    own = scope.own if scope is not None else ""
     if sessions:
         buckets: Iterable[tuple[int, str, str, int, list[float]]] = session_buckets_all(store)
     else:
@@ -202,13 +247,29 @@ def dated_buckets(
         if date is None:
             split.add(qh)
             continue
-        yield date, qh, session, model, cls, vec
+        yield own, date, qh, session, model, cls, vec
     if split:
         from statusline.index.edges import messages_in
 
         for qh in sorted(split):
             for ts, session, model, cls, vec in messages_in(store, qh):
-                yield local_date(ts, tz), qh, session, model, cls, vec
+                yield own, local_date(ts, tz), qh, session, model, cls, vec
+    if scope is not None:
+        for machine, date, qh, session, model, cls, vec in other_dated(tz):
+            yield machine, date, qh, session if sessions else "", model, cls, vec
+
+
+def other_dated(tz: tzinfo | None) -> Iterator[tuple[str, str, int, str, str, int, list[float]]]:
+    """The other machines' buckets ([sync] on, not --this-machine) with their machine's name and
+    local date (a quarter-hour a local midnight cuts: its first message's)."""
+    scope = machines()
+    others = scope.others if scope is not None else None
+    if others is None:
+        return
+    dates: dict[int, str | None] = {}
+    for mid, qh, session, model, cls, vec in others.buckets:
+        date = dates[qh] if qh in dates else dates.setdefault(qh, qh_date(qh, tz))
+        yield others.name(mid), date or local_date(int(vec[7]), tz), qh, session, model, cls, vec
 
 
 def grouped(
@@ -226,9 +287,12 @@ def grouped(
     'month' or 'session', of the local days since..until (inclusive; None: open). A range that
     cuts a week or month counts only its days within the range, as ccusage does."""
     rows: dict[str, Row] = {}
-    sums: dict[tuple[str, str, str, int, int], tuple[int, list[float]]] = {}  # -> (a qh, sums)
+    sums: dict[tuple[str, str, str, int, int, str], tuple[int, list[float]]] = {}  # -> (a qh, sums)
     projects = session_projects(store) if (project or key_of == "session") else None
-    for date, qh, session, model, cls, vec in dated_buckets(store, tz, key_of == "session" or bool(project)):
+    scope = machines()
+    for machine, date, qh, session, model, cls, vec in machine_dated_buckets(
+        store, tz, key_of == "session" or bool(project)
+    ):
         if project and projects and not projects.matches(session, project):
             continue
         if model_filter and model_filter not in model:
@@ -239,7 +303,7 @@ def grouped(
         # Buckets a price is linear over (one row, model, class and price period) are summed
         # first and priced once: a year holds hundreds of thousands of quarter-hour buckets.
         folder = projects.folder_of.get(session, "") if projects else ""
-        group = (key, folder, model, cls, pricer.price_period(model, qh))
+        group = (key, folder, model, cls, pricer.price_period(model, qh), machine)
         total = sums.get(group)
         if total is None:
             sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
@@ -248,12 +312,15 @@ def grouped(
         for i in range(7):
             summed[i] += vec[i]
         summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
-    for (key, folder, model, cls, _period), (qh, summed) in sums.items():
+    for (key, folder, model, cls, _period, machine), (qh, summed) in sums.items():
         row = rows.get(key)
         if row is None:
             name = projects.names.get(folder, folder) if projects else ""
             row = rows[key] = Row(key, project=name, folder=folder)
-        row.add(model, summed, pricer.usd(qh, model, cls, summed))
+        usd = pricer.usd(qh, model, cls, summed)
+        row.add(model, summed, usd)
+        if scope is not None:
+            row.machines[machine] = row.machines.get(machine, 0.0) + (usd or 0.0)
     return rows
 
 
@@ -309,7 +376,11 @@ def block_sums(store: Store, pricer: Pricer, length_ms: int = BLOCK_MS) -> list[
     period) and priced once each, as grouped() does: a month holds tens of thousands of
     quarter-hour buckets."""
     per_qh: dict[int, list[Any]] = {}  # qh → [first ms, last ms, (model, cls, vec), …]
-    for qh, model, cls, vec in range_buckets(store, 0, 1 << 62):
+    scope = machines()
+    others = (
+        [(qh, m, c, v) for _mid, qh, _s, m, c, v in scope.others.buckets] if scope and scope.others else []
+    )
+    for qh, model, cls, vec in [*range_buckets(store, 0, 1 << 62), *others]:
         got = per_qh.get(qh)
         if got is None:
             per_qh[qh] = [int(vec[7]), int(vec[8]), (model, cls, vec)]

@@ -19,12 +19,21 @@ from statusline.index.edges import Message, shard_messages
 from statusline.index.readback import read_hour
 from statusline.index.store import CorruptIndex, Store
 from statusline.index.update import Batch
-from statusline.report import Pricer, all_hours, dated_buckets, local_date, qh_date, session_projects
+from statusline.report import (
+    Pricer,
+    all_hours,
+    local_date,
+    machine_dated_buckets,
+    machines,
+    qh_date,
+    session_projects,
+)
 from statusline.timeutil import DAY_MS, QUARTER_HOUR_MS, utc_day_name
 
 KINDS = ("agent", "tool", "mcp", "project", "model")
 MAIN_AGENT = "main"
 UNTYPED_AGENT = "subagent"
+OTHER_MACHINES = "(other machines)"  # [sync]: their messages' splits are not published
 UNATTRIBUTED = "unattributed"
 OTHER_TOOLS = "other tools"
 _NO_END = 1 << 62
@@ -202,14 +211,19 @@ def breakdowns(
             return False
         return not project or projects.matches(sess, project)
 
-    exact = [kind for kind in kinds if kind in ("model", "project")]
+    exact = [kind for kind in kinds if kind in ("model", "project", "machine")]
+    scope = machines()
+    here = scope.own if scope is not None else "this machine"
     if exact:
-        for day, qh, sess, model, cls, vec in dated_buckets(store, tz):
+        for machine, day, qh, sess, model, cls, vec in machine_dated_buckets(store, tz):
             if wanted(day, sess):
                 for kind in exact:
-                    name = model if kind == "model" else projects.name(sess) or "(unknown project)"
+                    if kind == "machine":
+                        name = machine or here
+                    else:
+                        name = model if kind == "model" else projects.name(sess) or "(unknown project)"
                     add(kind, qh, model, cls, name, vec)
-    split_kinds = [kind for kind in kinds if kind not in ("model", "project")]
+    split_kinds = [kind for kind in kinds if kind not in ("model", "project", "machine")]
     if split_kinds:
         first_ms = day_start_ms(since, tz) if since else 0
         last_ms = day_start_ms(until, tz) + DAY_MS if until else _NO_END
@@ -236,6 +250,13 @@ def breakdowns(
                         name = (mcp_server(tool) or OTHER_TOOLS) if kind == "mcp" else tool
                         add(kind, qh, model, cls, name, part)
                     add(kind, qh, model, cls, CONVERSATION, rest)
+        others = scope.others if scope is not None else None
+        for _mid, qh, sess, model, cls, vec in others.buckets if others is not None else ():
+            # Another machine publishes its buckets, not each message's split: one row of its own.
+            whole = dates[qh] if qh in dates else dates.setdefault(qh, qh_date(qh, tz))
+            if wanted(whole or local_date(int(vec[7]), tz), sess):
+                for kind in split_kinds:
+                    add(kind, qh, model, cls, OTHER_MACHINES, vec)
     out = {}
     for kind in kinds:
         result = out[kind] = Breakdown(kind)

@@ -28,6 +28,7 @@ from typing import Any
 
 from statusline import fs
 from statusline.attrib.breakdown import (
+    OTHER_MACHINES,
     OTHER_TOOLS,
     UNATTRIBUTED,
     Attribution,
@@ -41,7 +42,17 @@ from statusline.attrib.context import CONVERSATION
 from statusline.index.edges import shard_messages
 from statusline.index.readback import hour_rel, read_hour
 from statusline.index.store import CorruptIndex, Store, atomic_write
-from statusline.report import Block, Pricer, Row, block_sums, blocks, local_date, qh_date
+from statusline.report import (
+    Block,
+    Pricer,
+    Row,
+    block_sums,
+    blocks,
+    local_date,
+    machines,
+    other_dated,
+    qh_date,
+)
 from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, utc_day_name
 
 FORMAT = 3
@@ -146,9 +157,13 @@ def _days_of(data: bytes) -> dict[str, Entry]:
 class Summaries:
     """The summaries of some local days in one zone, current."""
 
-    def __init__(self, days: dict[str, Entry], hours: _Hours) -> None:
+    def __init__(self, days: dict[str, Entry], hours: _Hours, tz: tzinfo | None = None) -> None:
         self.days = days
         self.hours = hours
+        # [sync] on: the other machines' buckets, dated in this zone (report.machine_dated_buckets)
+        scope = machines()
+        self.own = scope.own if scope is not None else ""
+        self.others = list(other_dated(tz)) if scope is not None else []
 
     def blocks(self, pricer: Pricer, now_ms: int, cache: str) -> list[Block]:
         """report.blocks, its sums kept (in `cache`'s summary folder) while no hour file of the
@@ -165,7 +180,7 @@ class Summaries:
             )
         except (KeyError, TypeError, AttributeError):
             current = False
-        if current:
+        if current and not self.others:  # the other machines' blocks are not kept: summed anew
             sums = kept["blocks"]
         else:
             sums = block_sums(self.hours.store, pricer)
@@ -177,6 +192,11 @@ class Summaries:
             except (OSError, ValueError):
                 pass
         return blocks(self.hours.store, pricer, now_ms, sums=sums)
+
+    def _others_in(
+        self, since: str | None, until: str | None
+    ) -> list[tuple[str, str, int, str, str, int, list[float]]]:
+        return [o for o in self.others if not ((since and o[1] < since) or (until and o[1] > until))]
 
     def _selected(self, since: str | None, until: str | None) -> list[Entry]:
         return [
@@ -205,7 +225,10 @@ class Summaries:
                         _add(sums[kind], (name, model, cls, period), vec, 7)
                     continue
                 for (session, model, cls, period), vec in entry["sessions"].items():
-                    name = model if kind == "model" else project_name(session) or "(unknown project)"
+                    if kind == "machine":
+                        name = self.own or "this machine"
+                    else:
+                        name = model if kind == "model" else project_name(session) or "(unknown project)"
                     _add(sums[kind], (name, model, cls, period), vec, 7)
         out = {}
         rates = Rates(pricer)
@@ -213,6 +236,16 @@ class Summaries:
             result = out[kind] = Breakdown(kind)
             for (name, model, cls, period), vec in sums[kind].items():
                 result.add(name, model, rates.usd(model, cls, period, vec), vec)
+        for machine, _day, qh, session, model, cls, vec in self._others_in(since, until):
+            usd = pricer.usd(qh, model, cls, vec)
+            for kind in kinds:
+                if kind in SPLIT_KINDS or kind == "agent":  # their splits are not published
+                    name = OTHER_MACHINES
+                elif kind == "machine":
+                    name = machine
+                else:
+                    name = model if kind == "model" else project_name(session) or "(unknown project)"
+                out[kind].add(name, model, usd, vec)
         return out
 
     def per_day(self, pricer: Pricer) -> dict[str, Row]:
@@ -224,7 +257,14 @@ class Summaries:
                 row = rows[day] = Row(day)
                 for (model, cls, period), vec in entry["day"].items():
                     row.add(model, vec, rates.usd(model, cls, period, vec))
-        return rows
+                if self.own:
+                    row.machines[self.own] = row.cost
+        for machine, day, qh, _session, model, cls, vec in self.others:
+            row = rows.setdefault(day, Row(day))
+            usd = pricer.usd(qh, model, cls, vec)
+            row.add(model, vec, usd)
+            row.machines[machine] = row.machines.get(machine, 0.0) + (usd or 0.0)
+        return dict(sorted(rows.items()))
 
     def sessions(self, pricer: Pricer, folder_of: dict[str, str], names: dict[str, str]) -> dict[str, Row]:
         """As report.grouped(…, "session"): every session's row over every day summarised."""
@@ -241,6 +281,14 @@ class Summaries:
                     session, project=names.get(folder_name, folder_name), folder=folder_name
                 )
             row.add(model, vec, rates.usd(model, cls, period, vec))
+        for _machine, _day, qh, session, model, cls, vec in self.others:
+            row = rows.get(session)
+            if row is None:
+                folder_name = folder_of.get(session, "")
+                row = rows[session] = Row(
+                    session, project=names.get(folder_name, folder_name), folder=folder_name
+                )
+            row.add(model, vec, pricer.usd(qh, model, cls, vec))
         return rows
 
 
@@ -348,7 +396,7 @@ def summaries(
                 atomic_write(os.path.join(base, month), _encode({"days": kept}))
             except (OSError, ValueError):
                 pass  # a cache that cannot be written: this report still has its figures
-    return Summaries(found, hours)
+    return Summaries(found, hours, tz)
 
 
 def _current(

@@ -42,6 +42,24 @@ def day_arg(value: str | None) -> str | None:
     return f"{digits[:4]}-{digits[4:6]}-{digits[6:]}"
 
 
+# `--this-machine` (any report): leave the other machines of the [sync] folder out.
+_this_machine = [False]
+
+
+def this_machine_option(f: Callable[..., None]) -> Callable[..., None]:
+    def remember(_ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+        _this_machine[0] = value
+        return value
+
+    return click.option(
+        "--this-machine",
+        is_flag=True,
+        expose_value=False,
+        callback=remember,
+        help="Only this machine, not the others in the [sync] folder.",
+    )(f)
+
+
 def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, object]:
     store = Store(cache_dir())
     if refresh:
@@ -52,6 +70,7 @@ def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, obje
             progress.finish()
         finally:
             os.close(fd)
+    use_sync(store.cache, refresh)
     if timezone is None:
         configured = load_table(cache_dir()).get("timezone")
         timezone = configured if isinstance(configured, str) else None
@@ -60,6 +79,27 @@ def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, obje
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--timezone") from None
     return store, rp.Pricer(load_table(cache_dir())), tz
+
+
+def use_sync(cache: str, refresh: bool) -> None:
+    """With [sync] on, reports cover every machine (published and folded first, when the index
+    was refreshed), unless --this-machine; rows then carry their machines."""
+    from statusline.sync.settings import load
+
+    settings = load()
+    if not settings.enabled:
+        rp.use_machines(None)
+        return
+    others = None
+    if not _this_machine[0]:
+        from statusline.sync.fold import load_others
+
+        if refresh:
+            from statusline.sync.step import after_refresh
+
+            after_refresh(cache)
+        others = load_others(cache, settings.machine)
+    rp.use_machines(rp.Machines(settings.machine, others))
 
 
 def money(usd: float, unknown: set[str]) -> str:
@@ -179,16 +219,25 @@ def unlogged_by_period(
 ) -> dict[str, float]:
     """Spend Claude Code reported beyond the transcripts (index/unlogged.py), per day, week or
     month, of the local days since..until (inclusive; None: open); `session`: that one's only."""
-    from statusline.index import unlogged
-
     out: dict[str, float] = {}
-    for (at_ms, sess), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
+    for at_ms, sess, usd in unlogged_items():
         day = rp.local_date(at_ms, tz)  # type: ignore[arg-type]
         if (since and day < since) or (until and day > until) or (session and sess != session):
             continue
         key = rp.period_of(day, kind, week_start)
         out[key] = out.get(key, 0.0) + usd
     return out
+
+
+def unlogged_items() -> list[tuple[int, str, float]]:
+    """(ms, session, usd) of all unlogged spend: this machine's, and with [sync] on the others'."""
+    from statusline.index import unlogged
+
+    found = [(at_ms, sess, usd) for (at_ms, sess), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items()]
+    scope = rp.machines()
+    if scope is not None and scope.others is not None:
+        found.extend((at_ms, sess, usd) for _mid, at_ms, sess, usd in scope.others.unlogged)
+    return found
 
 
 def unpriced(models: set[str]) -> str:
@@ -266,7 +315,7 @@ def _common(f: Callable[..., None]) -> Callable[..., None]:
         ]
     ):
         f = option(f)
-    return f
+    return this_machine_option(f)
 
 
 @click.group(
@@ -456,11 +505,9 @@ def session(
 def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str | None) -> dict[str, float]:
     """Each session's unlogged spend (index/unlogged.py); a session whose only spend went
     unlogged gets a row, and a session's last activity counts its unlogged spend's time."""
-    from statusline.index import unlogged
-
     out: dict[str, float] = {}
     projects = None
-    for (at_ms, session), usd in unlogged.in_range(cache_dir(), 0, 1 << 62).items():
+    for at_ms, session, usd in unlogged_items():
         row = rows.get(session)
         if row is None:
             projects = rp.session_projects(store) if projects is None else projects
@@ -474,6 +521,7 @@ def _add_unlogged_sessions(store: Store, rows: dict[str, rp.Row], project: str |
 
 
 @report.command()
+@this_machine_option
 @click.option("--active", is_flag=True, help="Only the active block.")
 @click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day a block starts on (YYYYMMDD).")
 @click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day a block starts on (YYYYMMDD).")

@@ -13,7 +13,7 @@ import click
 
 from statusline import report as rp
 from statusline.cli import emit_json
-from statusline.cli.report import day_arg, money, prepare, unlogged_by_period, unpriced
+from statusline.cli.report import day_arg, money, prepare, this_machine_option, unlogged_by_period, unpriced
 from statusline.cli.tables import CELL_CHARS, COMPACT, TEXT, Column, cut, echo_fitted, table
 from statusline.index.store import Store
 from statusline.look import sanitise
@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from statusline.attrib.catalog import Catalog
 
 TOP_ROWS = 50  # as the HTML page: a year can hold thousands of projects or MCP servers
-_BY_HEADER = {"agent": "Agent", "tool": "Tool", "mcp": "MCP server", "project": "Project", "model": "Model"}
+_BY_HEADER = {
+    "agent": "Agent",
+    "tool": "Tool",
+    "mcp": "MCP server",
+    "project": "Project",
+    "model": "Model",
+    "machine": "Machine",
+}
 _METHOD = {
     "agent": "exact: each agent's own requests",
     "tool": "estimate: a tool's calls by their characters, its results by the context they occupy"
@@ -33,6 +40,7 @@ _METHOD = {
     "mcp": "estimate: as `by tool`, tools grouped by MCP server (README: How cost is split by tool)",
     "project": "exact",
     "model": "exact",
+    "machine": "exact: each machine's share of the [sync] folder, a response on several counted once",
 }
 
 
@@ -68,7 +76,8 @@ class NearestChoice(click.Choice):  # type: ignore[type-arg]
 
 
 @click.command(name="by")
-@click.argument("kind", type=NearestChoice(["agent", "tool", "mcp", "project", "model"]))
+@click.argument("kind", type=NearestChoice(["agent", "tool", "mcp", "project", "model", "machine"]))
+@this_machine_option
 @click.option("--since", callback=lambda c, p, v: day_arg(v), help="First day (YYYYMMDD).")
 @click.option("--until", callback=lambda c, p, v: day_arg(v), help="Last day (YYYYMMDD).")
 @click.option("--project", default=None, help="Only sessions whose project folder contains this.")
@@ -94,7 +103,7 @@ def by(
     no_refresh: bool,
     top: int,
 ) -> None:
-    """Where the money went: cost per agent, tool, MCP server, project or model.
+    """Where the money went: cost per agent, tool, MCP server, project, model or machine.
 
     Rows add up to `report daily`'s total for the same days. Agent, project and model rows are
     exact; tool and MCP rows are an estimate (see the README).
@@ -217,6 +226,7 @@ def _by_row(name: str, cost: float, unknown: set[str], tokens: list[float], tota
 
 
 @click.command()
+@this_machine_option
 @click.option("-o", "--output", default="costline-report.html", show_default=True, help="File to write.")
 @click.option(
     "--since",

@@ -28,6 +28,7 @@ NOTES = {
     "tool": "Estimate: a tool's calls by their characters, its results by the context they occupy"
     " until a compaction (see the README).",
     "mcp": "Estimate, as by tool; built-in tools are 'other tools'.",
+    "machine": "Exact: each machine's share of the sync folder; a response seen on several counts once.",
 }
 
 
@@ -97,7 +98,9 @@ def collect(
     ]
 
     breakdowns: dict[str, list[Bucket]] = {}
-    kinds = ("model", "project", "agent", "tool", "mcp")
+    kinds: tuple[str, ...] = ("model", "project", "agent", "tool", "mcp")
+    if rp.machines() is not None:  # [sync] on: a machine breakdown after the others
+        kinds = (*kinds, "machine")
     projects = rp.session_projects(store)
     found = sums.breakdowns(pricer, kinds, since, until, projects.name)
     for kind, result in found.items():

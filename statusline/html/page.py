@@ -25,7 +25,16 @@ BREAKDOWNS = {
     "tool": "By tool",
     "mcp": "By MCP server",
 }
-NAME_HEADERS = {"model": "Model", "project": "Project", "agent": "Agent", "tool": "Tool", "mcp": "Server"}
+NAME_HEADERS = {
+    "model": "Model",
+    "project": "Project",
+    "agent": "Agent",
+    "tool": "Tool",
+    "mcp": "Server",
+    "machine": "Machine",
+}
+# Shown only when the data has it ([sync] on), after the others.
+EXTRA_TITLES = {"machine": "By machine"}
 TOP_BLOCKS = 10  # the blocks listed under the strip, for a screen with no pointer
 ROWS_SHOWN = 12  # the rest of a breakdown folds into a <details>, which needs no script
 COLOURS = 8  # breakdown rows past these share the "other" colour
@@ -542,7 +551,7 @@ def _block_tip(start: int, end: int, cost: float, tz: tzinfo, tz_label: str) -> 
 
 
 def _breakdown(key: str, section_id: str, rows: list[Bucket], note: str | None) -> str:
-    title = BREAKDOWNS.get(key, f"By {key}")
+    title = BREAKDOWNS.get(key) or EXTRA_TITLES.get(key, f"By {key}")
     head = f'<section id="{esc_attr(section_id)}"><h2>{esc_text(title)}</h2>'
     if note:
         head += f'<p class="note">{esc_text(note)}</p>'

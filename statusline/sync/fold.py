@@ -412,13 +412,19 @@ class Others:
         return self.names.get(mid) or mid[:8]
 
 
-def load_others(cache: str) -> Others:
+def load_others(cache: str, own_name: str = "") -> Others:
+    """Every folded day's other-machine share; machines named as they call themselves, with
+    their id's start when two share a name (or one has this machine's)."""
     others = Others()
     state = read_marshal(sync_dir(cache, "folded")) or {}
     gone = forgotten(cache)
+    named: dict[str, str] = {}
     for mid, entry in (state.get("manifests") or {}).items():  # type: ignore[attr-defined]
-        if isinstance(entry, tuple) and entry[1][0]:
-            others.names[mid] = entry[1][0]
+        if isinstance(entry, tuple) and mid != (state.get("setup") or ["", ""])[1]:  # type: ignore[index]
+            named[mid] = entry[1][0] or mid[:8]
+    taken = [own_name, *named.values()]
+    for mid, name in named.items():
+        others.names[mid] = f"{name} ({mid[:8]})" if taken.count(name) > 1 else name
     for day in day_names(sync_dir(cache, "fold")):
         folded = read_marshal(sync_dir(cache, "fold", day)) or {}
         for row in folded.get("buckets") or ():  # type: ignore[attr-defined]

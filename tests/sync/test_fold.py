@@ -172,8 +172,8 @@ def test_duplicate_names_are_two_machines(boxes, tmp_path):
     second.step()
     desktop.step()
     others = fl.load_others(str(desktop.cache))
-    assert sorted(others.name(m) for m, *_ in others.buckets) == ["laptop", "laptop"]
-    assert len({m for m, *_ in others.buckets}) == 2
+    names = {others.name(m) for m, *_ in others.buckets}  # told apart by their ids
+    assert names == {f"laptop ({first.mid()[:8]})", f"laptop ({second.mid()[:8]})"}
 
 
 def test_a_missing_folder_keeps_what_was_folded(boxes):
@@ -218,7 +218,7 @@ def test_a_sync_folder_inside_a_synced_claude_dir_is_not_read_as_transcripts(box
     from helpers import report_json
 
     laptop.use()
-    doc = report_json("daily")
+    doc = report_json("daily", "--this-machine")
     assert doc["totals"]["totalCost"] == pytest.approx(2 * ONE)
     assert counters.get("garbage", 0) == 0
 
