@@ -123,7 +123,11 @@ def day_doc(store: Store, day: str, names: Names, pricer: Pricer | None) -> dict
 
 
 def _day_signature(store: Store, day: str) -> object:
-    return (sorted(store.hour_signatures(day).items()), _sig(fs.join(store.cache, "unlogged", day)))
+    """Changes whenever what the day holds may have: its hour files, the deltas renders booked
+    into them (index/book.py), its unlogged spend."""
+    sigs, pending = day_listing(store, day)
+    booked = [(hh, _sig(store.path("hours", day, f"{hh}.new"))) for hh in sorted(pending)]
+    return (sorted(sigs.items()), booked, _sig(fs.join(store.cache, "unlogged", day)))
 
 
 def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None) -> int:

@@ -84,3 +84,29 @@ def test_a_missing_parent_is_never_made(boxes, tmp_path, monkeypatch):
     result = laptop.step()
     assert result.problem == "sync folder missing"
     assert not (tmp_path / "unmounted").exists()
+
+
+def test_what_a_render_booked_into_an_hours_delta_is_published(boxes):
+    import time
+
+    from helpers import payload, run_costline
+    from sync_helpers import iso
+
+    laptop = boxes("laptop")
+    now = time.time()
+    path = laptop.log("-w-app", "s1", [line("m1", iso(now * 1000 - 4000))])
+    laptop.step()
+    laptop.log("-w-app", "s1", [line("m2", iso(now * 1000 - 2000))])
+    from statusline.index.store import Store
+
+    Store(str(laptop.cache)).mark_refresh_started(time.time())  # no background refresh to fold it
+    out = run_costline(payload(path, session="s1"), env=laptop.env())  # books m2, no refresh yet
+    assert out.returncode == 0
+    day = time.strftime("%Y-%m-%d", time.gmtime(now - 4))
+    assert list((laptop.cache / "index" / "v2" / "hours" / day).glob("*.new"))  # a delta, not folded
+
+    from statusline.sync.step import run
+
+    run(str(laptop.cache))  # publish without indexing first: the delta is read as the index reads it
+    doc = json.loads((laptop.share() / "days" / f"{day}.json").read_text())
+    assert len(doc["keys"]) == 2
