@@ -166,8 +166,12 @@ def _exchange(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float) -> t
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    killpg = getattr(os, "killpg", None)  # not on Windows: the command alone
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
+        if killpg is not None:
+            killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
     except OSError:  # gone already
         pass
     try:

@@ -166,3 +166,23 @@ def test_doctor_explains_a_failed_command(tmp_path):
     assert k8s["fix"] == f"run it in {project}: echo 'no context set' >&2; exit 3"
     assert slow["detail"].startswith("slow: timed out after 0.2 s (")
     assert slow["fix"] == "make it faster or raise commands.slow.timeout (0.2 s)"
+
+
+def test_a_render_whose_commands_are_not_due_starts_no_runner(tmp_path):
+    project = tmp_path / "project"
+    project.mkdir()
+    configure([["cmd:once"]], {"once": ("echo 1 >> runs; echo ok", 5.0)}, every=3600)
+    raw = sample(project)
+    render(raw)
+    key = key_of_the_session()
+    run_due(str(cache()), key, wait=True)
+    stamp = cache() / "commands" / f"{key}.stamp"
+    before = (stamp.stat().st_mtime_ns, (project / "runs").read_text())
+    os.utime(stamp, (0, 0))  # were a runner due, the throttle would let it start now
+    assert render(raw) == ["ok"]
+    assert stamp.stat().st_mtime_ns == 0 and (project / "runs").read_text() == before[1] == "1\n"
+
+
+def test_the_runner_takes_only_a_session_key():
+    out = run_costline(b"", "config", "run-commands", "../../etc/passwd")
+    assert out.returncode == 1 and out.stderr.decode() == "costline: not a session key: '../../etc/passwd'\n"
