@@ -340,10 +340,6 @@ def main() -> None:
                 "render_ms": round(statistics.median(before) * 1000, 2),
                 "ratio": round(statistics.median(before) / statistics.median(base), 3),
             }
-            line = subprocess.run(
-                [*before_render, "--no-color"], input=body, capture_output=True, env=before_env
-            )
-            results["before"]["line"] = line.stdout.decode().strip()
         if args.live:  # interleaved with the line above, in a copy of the index: one config per cache
             live_env = with_live_segments(env, work, render, body, costline)
             plain, live, live_base = [], [], []
@@ -381,6 +377,12 @@ def main() -> None:
             }
         line = subprocess.run([*render, "--no-color"], input=body, capture_output=True, env=env, check=False)
         results["line"] = line.stdout.decode().strip()
+        if before_render:  # the same logs read by the other install: the same figures, to the cent
+            line = subprocess.run(
+                [*before_render, "--no-color"], input=body, capture_output=True, env=before_env
+            )
+            results["before"]["line"] = line.stdout.decode().strip()  # type: ignore[index]
+            results["before"]["same_line"] = results["before"]["line"] == results["line"]  # type: ignore[index]
 
         # reports side by side with ccusage (its own figures, same logs, same zone)
         if args.ccusage:

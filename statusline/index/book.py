@@ -10,6 +10,7 @@ against the deltas alone, which is all the index holds of those ids, and appende
 of their hour: the same records in the same order as the exact way would merge them, so the
 writer that folds the delta into the hour file later (update.Batch.hour) makes the same file.
 
+The exact way is also taken when a delta has grown long (FOLD_AT): every reader replays it.
 The exact way is taken whenever booking cannot be shown to be exact: a new message id that may
 be in an hour file (or two ids sharing a key), an hour file with no id index or one of another
 file, a delta its hour file no longer carries (folded by a writer killed before it removed the
@@ -36,6 +37,12 @@ from statusline.index.readback import (
 from statusline.index.store import Store, atomic_write, write_all
 from statusline.index.update import Batch, commit_groups, finish_group, merge_read, read_group, start_group
 from statusline.timeutil import HOUR_MS
+
+# A delta is replayed by every render that reads it (a few µs a record), so it is kept short: a
+# render folds it (goes the exact way) once it holds more than FOLD_AT records, or one record per
+# FOLD_BYTES of its hour file (the exact way loads and writes that file: worth it less often).
+FOLD_AT = 32
+FOLD_BYTES = 2048
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -80,6 +87,9 @@ def plan_booking(store: Store, records: list[tuple[object, ...]]) -> Plan | None
         delta = read_delta(store, rel)
         if delta is not None and delta.base != sig:
             return None  # a delta its file no longer carries: the exact way folds it
+        longest = max(FOLD_AT, sig[1] // FOLD_BYTES if sig else 0)
+        if delta is not None and len(delta.records) > longest:
+            return None  # long enough to fold
         booked = delta.records if delta is not None else []
         for _, rec in booked:
             if rec[0] and msg_hour.get(rec[0], hour) != hour:

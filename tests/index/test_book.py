@@ -94,6 +94,24 @@ def test_a_render_books_new_messages_and_the_refresh_folds_them(config_dir, tmp_
     assert today(path) == round(6 * ONE, 2) == cold_total(tmp_path)
 
 
+def test_a_long_delta_is_folded_by_the_render(config_dir, tmp_path, monkeypatch):
+    from statusline.index import book
+
+    monkeypatch.setattr(book, "FOLD_AT", 2)
+    monkeypatch.setattr(book, "FOLD_BYTES", 1 << 40)
+    path = busy_hour(config_dir)
+    for n in range(1, 4):
+        write_transcript(config_dir, "p", "s1.jsonl", [msg(f"a{n}", 20 + n)], mode="a")
+        assert today(path) == round((4 + n) * ONE, 2)
+        assert index_file(f"{HOUR}.new").exists()
+    before = os.stat(index_file(HOUR))
+    write_transcript(config_dir, "p", "s1.jsonl", [msg("a4", 25)], mode="a")
+    assert today(path) == round(8 * ONE, 2)
+    assert not index_file(f"{HOUR}.new").exists()  # three booked: the fourth render folded them
+    assert os.stat(index_file(HOUR)).st_ino != before.st_ino
+    assert today(path) == round(8 * ONE, 2) == cold_total(tmp_path)
+
+
 def test_a_copy_of_a_message_in_the_hour_file_goes_the_exact_way(config_dir, tmp_path):
     path = busy_hour(config_dir)
     before = os.stat(index_file(HOUR))
