@@ -160,6 +160,10 @@ def _save(cache: str, path: str, state: dict[str, Any]) -> None:
     state["sig"] = sig
 
 
+def _wanted(line: bytes) -> bool:
+    return any(word in line for word in _WANTED)
+
+
 def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
     """The complete lines data[pos:end] (each ends with a newline), in order."""
     loads = fast_parser()
@@ -172,7 +176,7 @@ def _feed(transcript: Transcript, data: bytes, pos: int, end: int) -> None:
             continue  # garbage to the index too
         if line[:3] == BOM:
             line = line[3:]
-        if not any(word in line for word in _WANTED):
+        if not (b'"assistant"' in line or b'"user"' in line or _wanted(line)):
             continue
         try:
             transcript.feed(loads(line))

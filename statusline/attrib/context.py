@@ -31,7 +31,9 @@ CHARS_PER_TOKEN = 4
 IMAGE_TOKENS = 1600  # Anthropic's cost of an image of about 1.15 megapixels, the usual cap
 AGENT_TOOLS = ("Task", "Agent")  # the tool that starts a subagent (renamed Agent in 2.x)
 TITLE_ORDER = ("custom-title", "ai-title", "summary", "prompt")  # what names a session, best first
-PROMPT_CHARS = 80  # a first prompt as a session's name is cut to this
+PROMPT_CHARS = 80
+# A request's tail of items longer than this is split by bisection rather than walked.
+WALK_PER_BUCKET, WALK_ITEMS = 2, 8  # a first prompt as a session's name is cut to this
 
 # Token kinds of a split, in the order of a usage vector's token fields.
 IN, W5, W1, READ, OUT = range(5)
@@ -161,7 +163,7 @@ class Context:
         # The first item the write and input ranges reach, in the items' own tokens.
         write_from = ends[-1] - (write + tokens_in) / scale if scale else ends[-1]
         first = max(0, bisect_right(ends, write_from) - 1)
-        if len(ends) - first > 2 * len(self.totals) + 8:
+        if len(ends) - first > WALK_PER_BUCKET * len(self.totals) + WALK_ITEMS:
             out, past_read = self._bisected(tokens_in, write, scale)
         else:
             out, past_read = self._walked(first, tokens_in, write, read, prompt, scale)
@@ -241,21 +243,33 @@ class Context:
         return out, past_read
 
 
+def _count(v: object) -> int:
+    """A token count as the usage holds it: a positive int or float (not a bool), else 0."""
+    if type(v) is int:  # the usual case
+        return v if v > 0 else 0
+    return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else 0
+
+
 def _usage_vector(usage: dict[str, Any]) -> list[int]:
     """[input, 5m write, 1h write, read, output] of a usage object (records validated it)."""
-
-    def n(d: dict[str, Any], key: str) -> int:
-        v = d.get(key)
-        return int(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 else 0
-
-    total_write = n(usage, "cache_creation_input_tokens")
-    split = usage.get("cache_creation")
+    get = usage.get
+    total_write = _count(get("cache_creation_input_tokens"))
+    split = get("cache_creation")
     if isinstance(split, dict):
-        w5, w1 = n(split, "ephemeral_5m_input_tokens"), n(split, "ephemeral_1h_input_tokens")
+        w5, w1 = (
+            _count(split.get("ephemeral_5m_input_tokens")),
+            _count(split.get("ephemeral_1h_input_tokens")),
+        )
         w5 += max(0, total_write - w5 - w1)
     else:
         w5, w1 = total_write, 0
-    return [n(usage, "input_tokens"), w5, w1, n(usage, "cache_read_input_tokens"), n(usage, "output_tokens")]
+    return [
+        _count(get("input_tokens")),
+        w5,
+        w1,
+        _count(get("cache_read_input_tokens")),
+        _count(get("output_tokens")),
+    ]
 
 
 def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
