@@ -8,9 +8,9 @@ install given (--venv, and --baseline to compare with an older one side by side)
 - from nothing: `report html` with an empty cache dir (index, attribution and page in one run)
   against a cold `report daily --json` (the index alone), interleaved, --cold-runs times each;
   the ratio of their median walls.
-Medians throughout; every run's wall is in the results (`walls_s`). The JSON of `report by tool`,
-`by agent` and `by mcp` from each install is compared to the cent. All runs in UTC with an empty
-HOME; the page cache is warmed first.
+Medians throughout (wall and CPU time); every run's wall is in the results (`walls_s`). The
+JSON of `report by tool`, `by agent` and `by mcp` from each install is compared to the cent.
+All runs in UTC with an empty HOME; the page cache is warmed first.
 Usage: python bench/report_bench.py [--venv .venv] [--baseline OLD_VENV] [--files 1000] [--mb 1000]
 """
 
@@ -44,6 +44,9 @@ def summary(runs: list[Run]) -> dict[str, object]:
             raise SystemExit(f"a run failed ({run.code}): {run.stderr.decode(errors='replace')[-500:]}")
     return {
         "wall_s": round(statistics.median(r.wall for r in runs), 3),
+        # user + sys of the process and its reaped workers: less swayed than wall time by other
+        # work on a shared machine
+        "cpu_s": round(statistics.median(r.cpu for r in runs), 3),
         "peak_rss_mb": round(statistics.median(r.rss_kib for r in runs) / 1024, 1),
         "tree_peak_pss_mb": round(statistics.median(r.tree_pss_kib for r in runs) / 1024, 1),
         "walls_s": [round(r.wall, 3) for r in runs],
