@@ -165,6 +165,15 @@ def daily_row(machine: Machine, *args: str) -> dict[str, object]:
     return dict(rows[0])
 
 
+def assert_daily(machine: Machine, usd: float) -> None:
+    """`report daily --json` on that machine: today's row and the totals both come to `usd`."""
+    doc = json.loads(machine.run("report", "daily", "--json", "-z", "UTC").stdout)
+    (row,) = [r for r in doc["daily"] if r["period"] == day()]
+    assert row["totalCost"] == pytest.approx(usd, abs=1e-9), (machine.name, row)
+    assert sum(row["machines"].values()) == pytest.approx(usd, abs=1e-9), (machine.name, row)
+    assert doc["totals"]["totalCost"] == pytest.approx(usd, abs=1e-9), (machine.name, doc["totals"])
+
+
 def status(machine: Machine, env: dict[str, str] | None = None) -> dict[str, dict[str, object]]:
     """`costline sync status --json` on that machine, by machine name."""
     doc = json.loads(machine.run("sync", "status", "--json", env=env).stdout)
@@ -193,6 +202,9 @@ def test_each_machines_line_counts_every_machine_and_the_shared_session_once(wor
         seen = status(m)
         assert set(seen) == {"laptop", "desktop"}
         assert all(row["problem"] == "" for row in seen.values()), seen
+        # Both shares, the one written here and the one Syncthing brought: owner-only.
+        for path in [m.sync_dir, *m.sync_dir.rglob("*")]:
+            assert path.stat().st_mode & 0o077 == 0, (m.name, path, oct(path.stat().st_mode))
 
 
 @REPORTS_PENDING
@@ -229,6 +241,7 @@ def test_a_machine_that_stopped_shows_stale_and_keeps_its_figures(world: World):
 
     line = render(world.laptop, world.laptop_session, "s-laptop")
     assert "$3.80 today ×2 (1 stale)" in line, line  # its history stays; only marked
+    assert_daily(world.laptop, ALL_USD)
     desktop = status(world.laptop)["desktop"]
     assert desktop["problem"] == "stale", desktop
     assert float(desktop["lagSeconds"]) >= 29 * 60, desktop
@@ -280,6 +293,7 @@ def test_a_conflict_copy_and_a_half_written_file_change_nothing(world: World):
         line = render(m, transcript, session)
         assert "$5.30 today ×2" in line, (m.name, line)
         assert all(row["problem"] == "" for row in status(m).values()), status(m)
+        assert_daily(m, 5.30)
 
 
 def test_writes_during_the_sync_lose_nothing(world: World):
@@ -294,6 +308,7 @@ def test_writes_during_the_sync_lose_nothing(world: World):
         with open(world.desktop_session, "a") as fh:  # Sonnet 4.6, 10,000 output = 0.15
             fh.write(response(f"D{3 + k}", "s-desktop", SONNET, 10 + k, output_tokens=10_000) + "\n")
         truth += 0.25
+        own = {"laptop": 2.60 + 0.10 * (k + 1), "desktop": 2.20 + 0.15 * (k + 1)}
         runs = [
             subprocess.Popen([COSTLINE, "sync", "now"], env=m.env, stdout=subprocess.DEVNULL)
             for m in world.both
@@ -304,7 +319,9 @@ def test_writes_during_the_sync_lose_nothing(world: World):
             (world.laptop, world.laptop_session, "s-laptop"),
             (world.desktop, world.desktop_session, "s-desktop"),
         ):
-            assert today_usd(render(m, transcript, session)) <= round(truth, 2) + 1e-9
+            # Never more than every response so far, never less than its own.
+            seen = today_usd(render(m, transcript, session))
+            assert round(own[m.name], 2) <= seen <= round(truth, 2), (m.name, k, seen)
     world.pair.sync()
     for m in world.both:
         m.run("sync", "now")
@@ -312,3 +329,5 @@ def test_writes_during_the_sync_lose_nothing(world: World):
     assert round(truth, 2) == 4.80
     assert "$4.80 today ×2" in render(world.laptop, world.laptop_session, "s-laptop")
     assert "$4.80 today ×2" in render(world.desktop, world.desktop_session, "s-desktop")
+    for m in world.both:
+        assert_daily(m, 4.80)
