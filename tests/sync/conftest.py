@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from syncthing import Machine, Pair
+from syncthing import Machine, Pair, SyncthingError
 
 _folders = itertools.count(1)
 
@@ -32,7 +32,11 @@ def syncthing_pair(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pair]:
     """Two Syncthing instances on 127.0.0.1, connected, sharing one folder."""
     require_syncthing()
     pair = Pair(tmp_path_factory.mktemp("syncthing"))
-    pair.start()
+    try:
+        pair.start()
+    except SyncthingError:  # a port taken between choosing it and Syncthing binding it: once more
+        pair = Pair(tmp_path_factory.mktemp("syncthing"))
+        pair.start()
     try:
         yield pair
     finally:
