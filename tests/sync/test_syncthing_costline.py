@@ -50,10 +50,6 @@ ALL_USD = 3.80
 ALL_TOKENS = {"inputTokens": 600_000, "outputTokens": 184_000, "cacheReadTokens": 2_000_000}
 
 TODAY_FIGURE = re.compile(r"\$(\d+\.\d\d) today")
-REPORTS_PENDING = pytest.mark.xfail(
-    reason="waiting for w-sync: reports across machines (sync contract, 'Reports') are not built yet",
-    strict=False,
-)
 
 
 def day() -> str:
@@ -207,7 +203,6 @@ def test_each_machines_line_counts_every_machine_and_the_shared_session_once(wor
             assert path.stat().st_mode & 0o077 == 0, (m.name, path, oct(path.stat().st_mode))
 
 
-@REPORTS_PENDING
 def test_each_machines_report_daily_counts_every_machine_and_the_shared_session_once(world: World):
     publish_and_fold(world)
     # The shared session is the reading machine's own copy: laptop 1.60 + 1.00, desktop 1.20 + 1.00.
