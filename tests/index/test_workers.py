@@ -51,7 +51,9 @@ def _index(root: str) -> dict[str, object]:
         out[day] = {k: v for k, v in summary.items() if k != "sig"}  # file signatures differ
         for hour in sorted(os.listdir(st.path("hours", day))):
             assert not hour.endswith(".new")  # a scan folds every delta renders booked
-            if not hour.endswith(".ids"):  # derived from the hour file, with its signature
+            # .ids are derived from the hour file (with its signature); a .tmp is what a killed
+            # writer left, and every reader takes only two-digit names
+            if not hour.endswith((".ids", ".tmp")):
                 out[f"{day}/{hour}"] = st.read(f"hours/{day}/{hour}")
     for group in st.groups():
         out[group["session"]] = (group["counters"], {p: s[3] for p, s in group["files"].items()})
