@@ -114,11 +114,13 @@ class Booking(Batch):
         self.booked: dict[int, Booked] = {}
         for hour, (_sig, delta) in plan.items():
             self.hours[hour] = delta.shard(store) if delta is not None else replay(store, hour, [])
-            # changed in place from here on: what this process knew of the file is forgotten
-            remember_delta(store.path(f"{hour_rel(hour)}.new"), (0, 0, 0), None)
 
     def add(self, rec: tuple[object, ...]) -> str:
-        self.booked.setdefault(rec[9] // HOUR_MS, []).append((self.origin, rec))  # type: ignore[operator]
+        hour: int = rec[9] // HOUR_MS  # type: ignore[operator]
+        if hour not in self.booked:  # its shard changes in place: what this process knew of the file goes
+            self.booked[hour] = []
+            remember_delta(self.store.path(f"{hour_rel(hour)}.new"), (0, 0, 0), None)
+        self.booked[hour].append((self.origin, rec))
         return super().add(rec)
 
     def commit(self, summaries: bool = True) -> None:
