@@ -148,6 +148,14 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # output = 22.5
 # since = 2026-06-01
 
+# Several machines, one figure: a folder Syncthing, Dropbox or a share keeps in step (README:
+# "Several machines"). Each machine publishes its share there; today and reports add the others.
+# [sync]
+# dir = "~/Sync/costline"
+# machine = "laptop"       # default: the host name
+# share_names = true       # false: project names published as hashes (a team folder)
+# stale_minutes = 10       # a machine silent this long after spending today is marked stale
+
 # Your own commands, shown by a `cmd:NAME` segment in a row (e.g. rows = [["model"], ["cmd:k8s"]]).
 # They run off the render path, through the shell in the session's folder, payload on stdin:
 # [commands.k8s]

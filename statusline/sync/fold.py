@@ -2,8 +2,9 @@
 
     <cache>/sync/folded        state: each manifest seen (by stat signature), when each machine's
                                share last changed here, which day files each day was folded from
-    <cache>/sync/fold/<day>    one UTC day: every machine's parsed day file (the last whole one)
-                               and the other machines' buckets after dedup, for the reports
+    <cache>/sync/fold/<day>    one UTC day: the other machines' buckets after dedup (the reports
+                               and the line read these)
+    <cache>/sync/fold-src/<day>  every machine's parsed day file of that day (the last whole one)
     <cache>/sync/line          what the render adds to today (see `line_doc`)
     <cache>/sync/forgotten     machine ids `costline sync forget` dropped from the view
 
@@ -235,7 +236,8 @@ def fold_day(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Fold one UTC day again: (the sha each machine's share was taken from, problems by machine)."""
     path = sync_dir(cache, "fold", day)
-    old = read_marshal(path) or {}
+    src_path = sync_dir(cache, "fold-src", day)
+    old = read_marshal(src_path) or {}
     src: dict[str, object] = old.get("src") if isinstance(old.get("src"), dict) else {}  # type: ignore[assignment]
     used: dict[str, str] = {}
     problems: dict[str, str] = {}
@@ -269,7 +271,10 @@ def fold_day(
         out_buckets.extend((mid, *row) for row in rows[mid])
         out_unlogged.extend((mid, ms, share.sessions[sidx][0], usd) for ms, sidx, usd in share.unlogged)
         sessions[mid] = dict(share.sessions)
-    doc = {"src": src, "buckets": out_buckets, "unlogged": out_unlogged, "sessions": sessions}
+    # What the reports and the line read, apart from the parsed files kept for the next fold.
+    doc = {"buckets": out_buckets, "unlogged": out_unlogged, "sessions": sessions}
+    fs.make_private_folder(sync_dir(cache, "fold-src"))
+    atomic_write(src_path, marshal.dumps({"src": src}))
     fs.make_private_folder(sync_dir(cache, "fold"))
     atomic_write(path, marshal.dumps(doc))
     return used, problems
