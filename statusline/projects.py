@@ -23,6 +23,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from typing import Any
 
 from statusline.index.store import Store, atomic_write, read_marshal
 
@@ -116,8 +117,9 @@ class Projects:
         return text in folder or text in self.names.get(folder, "")
 
 
-def projects(store: Store) -> Projects:
-    """Every indexed session's project, named as the module says."""
+def projects(store: Store, groups: list[dict[str, Any]] | None = None) -> Projects:
+    """Every indexed session's project, named as the module says (`groups`: the store's group
+    states, when the caller has read them already)."""
     known = read_marshal(store.path("projects")) or {}
     cwds: dict[str, str] = dict(known.get("cwd") or {})  # type: ignore[call-overload]
     parents: dict[str, str] = dict(known.get("parent") or {})  # type: ignore[call-overload]
@@ -128,7 +130,7 @@ def projects(store: Store) -> Projects:
     out = Projects()
     files: dict[str, list[tuple[int, str]]] = {}  # folder → (mtime, path) of its transcripts
     orphans: list[tuple[str, str]] = []  # (path, folder) of top-level agent-*.jsonl files
-    for group in store.groups():
+    for group in store.groups() if groups is None else groups:
         folder, session = str(group.get("project", "")), str(group.get("session", ""))
         out.folder_of[session] = folder
         states = group.get("files")

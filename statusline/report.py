@@ -54,20 +54,30 @@ class Row:
     machines: dict[str, float] = field(default_factory=dict)  # [sync] on: machine name → cost
 
     def add(self, model: str, vec: list[float], usd: float | None) -> None:
-        tokens = (int(vec[1]), int(vec[2]), int(vec[3] + vec[4]), int(vec[5]))
-        for i, n in enumerate(tokens):
-            self.tokens[i] += n
-        per = self.models.setdefault(model, [0, 0, 0, 0, 0.0])
-        for i, n in enumerate(tokens):
-            per[i] += n
+        # Unrolled: a report adds thousands of buckets (a page, every session's).
+        t0, t1, t2, t3 = int(vec[1]), int(vec[2]), int(vec[3] + vec[4]), int(vec[5])
+        tokens = self.tokens
+        tokens[0] += t0
+        tokens[1] += t1
+        tokens[2] += t2
+        tokens[3] += t3
+        per = self.models.get(model)
+        if per is None:
+            per = self.models[model] = [0, 0, 0, 0, 0.0]
+        per[0] += t0
+        per[1] += t1
+        per[2] += t2
+        per[3] += t3
         if usd is None:
             self.unknown.add(model)
         else:
             self.cost += usd
             per[4] += usd
         first, last = int(vec[7]), int(vec[8])
-        self.first_ms = first if not self.first_ms else min(self.first_ms, first)
-        self.last_ms = max(self.last_ms, last)
+        if not self.first_ms or first < self.first_ms:
+            self.first_ms = first
+        if last > self.last_ms:
+            self.last_ms = last
 
     def as_json(self, label: str) -> dict[str, object]:
         doc: dict[str, object] = {label: self.key}
@@ -191,12 +201,12 @@ def machines() -> Machines | None:
     return _machines[0]
 
 
-def session_projects(store: Store) -> Projects:
+def session_projects(store: Store, groups: list[dict[str, Any]] | None = None) -> Projects:
     """Each session's project folder and name (projects.py); the other machines' sessions are
-    named by the project they published."""
+    named by the project they published. `groups`: the store's group states, if read already."""
     from statusline.projects import projects
 
-    found = projects(store)
+    found = projects(store, groups)
     scope = machines()
     if scope is not None and scope.others is not None:
         for session, label in scope.others.projects.items():

@@ -79,6 +79,7 @@ class Catalog:
         self.cache = cache
         self.entries = entries
         self._by_session: dict[str, dict[str, Sig | None]] | None = None
+        self._fingerprint: str | None = None
 
     def by_session(self) -> dict[str, dict[str, Sig | None]]:
         """session → {state name: its file's signature}."""
@@ -90,10 +91,12 @@ class Catalog:
 
     def fingerprint(self) -> str:
         """Changes whenever any state is added, removed or rewritten."""
-        digest = hashlib.blake2b(digest_size=16)
-        for name, entry in sorted(self.entries.items()):
-            digest.update(marshal.dumps((name, entry["sig"])))
-        return digest.hexdigest()
+        if self._fingerprint is None:
+            digest = hashlib.blake2b(digest_size=16)
+            for name, entry in sorted(self.entries.items()):
+                digest.update(marshal.dumps((name, entry["sig"])))
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
     def titles(self) -> dict[str, str]:
         """session → its name, as Attribution.titles gives it."""

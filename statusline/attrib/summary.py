@@ -164,6 +164,7 @@ class Summaries:
         scope = machines()
         self.own = scope.own if scope is not None else ""
         self.others = list(other_dated(tz)) if scope is not None else []
+        self._memo: dict[tuple[str, tuple[str, ...]], dict[Any, list[float]]] = {}
 
     def blocks(self, pricer: Pricer, now_ms: int, cache: str) -> list[Block]:
         """report.blocks, its sums kept (in `cache`'s summary folder) while no hour file of the
@@ -198,10 +199,22 @@ class Summaries:
     ) -> list[tuple[str, str, int, str, str, int, list[float]]]:
         return [o for o in self.others if not ((since and o[1] < since) or (until and o[1] > until))]
 
-    def _selected(self, since: str | None, until: str | None) -> list[Entry]:
-        return [
-            e for d, e in sorted(self.days.items()) if not ((since and d < since) or (until and d > until))
-        ]
+    def _summed(self, part: str, since: str | None, until: str | None) -> dict[Any, list[float]]:
+        """The selected days' sums of one part (`agent`, `tool` or `sessions`), added up over
+        the days in day order, as a report adds them, once per selection: each kind's rows are
+        made from these, not from every day's entries again."""
+        selected = tuple(d for d in sorted(self.days) if not ((since and d < since) or (until and d > until)))
+        memo = self._memo.get((part, selected))
+        if memo is None:
+            memo = self._memo[(part, selected)] = {}
+            for day in selected:
+                if part == "sessions":  # with their first and last times
+                    for key, vec in self.days[day][part].items():
+                        _add_timed(memo, key, vec)
+                else:
+                    for key, vec in self.days[day][part].items():
+                        _add(memo, key, vec, 7)
+        return memo
 
     def breakdowns(
         self,
@@ -212,24 +225,34 @@ class Summaries:
         project_name: Any = None,
     ) -> dict[str, Breakdown]:
         """As breakdown.breakdowns (no project filter); `project_name(session)` names projects."""
-        sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {kind: {} for kind in kinds}
-        for entry in self._selected(since, until):
-            for kind in kinds:
-                if kind == "agent":
-                    for key, vec in entry["agent"].items():
-                        _add(sums[kind], key, vec, 7)
-                    continue
-                if kind in SPLIT_KINDS:  # MCP rows are the tool rows by server
-                    for (tool, model, cls, period), vec in entry["tool"].items():
-                        name = _tool_row(tool) if kind == "tool" else _mcp_row(tool)
-                        _add(sums[kind], (name, model, cls, period), vec, 7)
-                    continue
-                for (session, model, cls, period), vec in entry["sessions"].items():
-                    if kind == "machine":
-                        name = self.own or "this machine"
-                    else:
-                        name = model if kind == "model" else project_name(session) or "(unknown project)"
-                    _add(sums[kind], (name, model, cls, period), vec, 7)
+        sums: dict[str, dict[tuple[str, str, int, int], list[float]]] = {}
+        for kind in kinds:
+            if kind == "agent":
+                sums[kind] = self._summed("agent", since, until)
+                continue
+            into: dict[tuple[str, str, int, int], list[float]] = {}
+            sums[kind] = into
+            if kind in SPLIT_KINDS:  # MCP rows are the tool rows by server
+                row = _tool_row if kind == "tool" else _mcp_row
+                names: dict[str, str] = {}
+                for (tool, model, cls, period), vec in self._summed("tool", since, until).items():
+                    name = names.get(tool)
+                    if name is None:
+                        name = names[tool] = row(tool)
+                    _add(into, (name, model, cls, period), vec, 7)
+                continue
+            projects: dict[str, str] = {}
+            for (session, model, cls, period), vec in self._summed("sessions", since, until).items():
+                if kind == "machine":
+                    name = self.own or "this machine"
+                elif kind == "model":
+                    name = model
+                else:
+                    named = projects.get(session)
+                    if named is None:
+                        named = projects[session] = project_name(session) or "(unknown project)"
+                    name = named
+                _add(into, (name, model, cls, period), vec, 7)
         out = {}
         rates = Rates(pricer)
         for kind in kinds:
@@ -268,15 +291,12 @@ class Summaries:
 
     def sessions(self, pricer: Pricer, folder_of: dict[str, str], names: dict[str, str]) -> dict[str, Row]:
         """As report.grouped(…, "session"): every session's row over every day summarised."""
-        sums: dict[tuple[str, str, str, int, int], list[float]] = {}
-        for entry in self.days.values():
-            for (session, model, cls, period), vec in entry["sessions"].items():
-                _add_timed(sums, (session, folder_of.get(session, ""), model, cls, period), vec)
         rows: dict[str, Row] = {}
         rates = Rates(pricer)
-        for (session, folder_name, model, cls, period), vec in sums.items():
+        for (session, model, cls, period), vec in self._summed("sessions", None, None).items():
             row = rows.get(session)
             if row is None:
+                folder_name = folder_of.get(session, "")
                 row = rows[session] = Row(
                     session, project=names.get(folder_name, folder_name), folder=folder_name
                 )

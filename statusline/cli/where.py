@@ -21,6 +21,8 @@ from statusline.paths import cache_dir
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from statusline.attrib.breakdown import Breakdown
     from statusline.attrib.catalog import Catalog
 
@@ -44,16 +46,17 @@ _METHOD = {
 }
 
 
-def catalog_now() -> Catalog:
+def catalog_now(groups: list[dict[str, Any]] | None = None) -> Catalog:
     """The attribution states of every transcript, brought up to date (agent, tool, MCP splits):
     those under the config dirs, those the index holds from elsewhere (a render's payload can
-    name a transcript under another config dir), and those since deleted; catalogued, not read."""
+    name a transcript under another config dir), and those since deleted; catalogued, not read.
+    `groups`: the index's group states, when the caller has read them."""
     from statusline.attrib.catalog import refresh
     from statusline.index.scan import walk_transcripts
     from statusline.paths import projects_dirs
 
     paths = {path for path, _ in walk_transcripts(projects_dirs())}
-    for group in Store(cache_dir()).groups():
+    for group in Store(cache_dir()).groups() if groups is None else groups:
         files = group.get("files")
         if isinstance(files, dict):
             paths.update(p for p in files if isinstance(p, str))
@@ -258,12 +261,14 @@ def html(
     until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
     if since and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}")
-    catalog = catalog_now()
+    groups = list(store.groups())  # read once: the catalog takes their paths, the page their projects
+    catalog = catalog_now(groups)
     found = summaries(store, pricer, tz, catalog)  # type: ignore[arg-type]  # every day: sessions are whole
     config = load_config()
     unlogged = unlogged_by_period("day", tz)
     budgets = (config.daily_budget, config.monthly_budget)
-    data = collect(store, pricer, tz, since, until, unlogged, found, catalog.titles(), *budgets, now_ms)  # type: ignore[arg-type]
+    titles = catalog.titles()
+    data = collect(store, pricer, tz, since, until, unlogged, found, titles, *budgets, now_ms, groups)  # type: ignore[arg-type]
     page = render(data).encode("utf-8")
     try:
         with open(output, "wb") as fh:

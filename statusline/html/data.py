@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, tzinfo
+from datetime import date, tzinfo
+from typing import Any
 
 from statusline import report as rp
 from statusline.attrib.breakdown import day_start_ms
@@ -47,9 +48,9 @@ def zone_name(tz: tzinfo | None) -> str:
 
 
 def _days_between(first: str, last: str) -> list[str]:
-    start = datetime.strptime(first, "%Y-%m-%d").toordinal()
-    end = datetime.strptime(last, "%Y-%m-%d").toordinal()
-    return [datetime.fromordinal(n).strftime("%Y-%m-%d") for n in range(start, end + 1)]
+    start = date.fromisoformat(first).toordinal()
+    end = date.fromisoformat(last).toordinal()
+    return [date.fromordinal(n).isoformat() for n in range(start, end + 1)]
 
 
 def collect(
@@ -64,9 +65,11 @@ def collect(
     daily_budget: float | None,
     monthly_budget: float | None,
     now_ms: int | None = None,
+    groups: list[dict[str, Any]] | None = None,
 ) -> PageData:
     """The page for the local days since..until (inclusive); since None: from the first day
-    with usage, at most RANGE_DAYS before until (3 days of use are not a year of empty days)."""
+    with usage, at most RANGE_DAYS before until (3 days of use are not a year of empty days).
+    `groups`: the index's group states, if the caller has read them."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     per_day = sums.per_day(pricer)
     if since is None:
@@ -101,7 +104,7 @@ def collect(
     kinds: tuple[str, ...] = ("model", "project", "agent", "tool", "mcp")
     if rp.machines() is not None:  # [sync] on: a machine breakdown after the others
         kinds = (*kinds, "machine")
-    projects = rp.session_projects(store)
+    projects = rp.session_projects(store, groups)
     found = sums.breakdowns(pricer, kinds, since, until, projects.name)
     for kind, result in found.items():
         total = result.total
@@ -110,16 +113,20 @@ def collect(
             for b in result.rows()
         ]
 
+    # The sessions whose last message falls in the range (its local day between since and
+    # until), costliest first; only those shown are named.
+    in_range = [
+        row
+        for row in sums.sessions(pricer, projects.folder_of, projects.names).values()
+        if since <= rp.local_date(row.last_ms, tz) <= until
+    ]
+    in_range.sort(key=lambda row: (-row.cost, row.key))
     sessions = []
-    for row in sums.sessions(pricer, projects.folder_of, projects.names).values():
-        last_day = rp.local_date(row.last_ms, tz)
-        if since <= last_day <= until:
-            top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
-            top_model = model_name(top_model)
-            when = (row.first_ms, row.last_ms)
-            title = titles.get(row.key, "")
-            sessions.append(SessionRow(row.key, row.project, title, top_model, row.cost, *when))
-    sessions.sort(key=lambda s: (-s.cost, s.session))
+    for row in in_range[:TOP_SESSIONS]:
+        top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
+        when = (row.first_ms, row.last_ms)
+        title = titles.get(row.key, "")
+        sessions.append(SessionRow(row.key, row.project, title, model_name(top_model), row.cost, *when))
 
     return PageData(
         first_day=since,
@@ -135,7 +142,7 @@ def collect(
         blocks=blocks,
         breakdowns=breakdowns,
         notes=NOTES,
-        top_sessions=sessions[:TOP_SESSIONS],
+        top_sessions=sessions,
         total=sum(cost for _d, cost, _u in days),
         unlogged_total=sum(u for _d, _c, u in days),
         unknown_models=sorted(unknown),
@@ -169,8 +176,7 @@ def model_name(model_id: str) -> str:
 
 def first_day(per_day: dict[str, rp.Row], unlogged_by_day: dict[str, float], until: str) -> str:
     """The first day with usage up to `until`, but not more than RANGE_DAYS before it."""
-    earliest = datetime.fromordinal(datetime.strptime(until, "%Y-%m-%d").toordinal() - RANGE_DAYS + 1)
-    floor = earliest.strftime("%Y-%m-%d")
+    floor = date.fromordinal(date.fromisoformat(until).toordinal() - RANGE_DAYS + 1).isoformat()
     used = [d for d, r in per_day.items() if r.cost > 0 or sum(r.tokens) > 0]
     used += [d for d, usd in unlogged_by_day.items() if usd > 0]
     return max(floor, min((d for d in used if d <= until), default=until))
