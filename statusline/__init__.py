@@ -10,15 +10,25 @@ __version__ = "0.1.0"
 
 
 def _serve_render_modules_from_bundle() -> None:
+    import gc  # built in: no file to find
     import marshal
     import sys
 
     folder = __file__.rpartition("/")[0]
+    # The bundle is thousands of code objects and tuples, none in a cycle: collecting while it
+    # loads only costs time (an eighth of the load), so the collector waits, and what was loaded
+    # is frozen: later collections do not walk it again.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with open(f"{folder}/__pycache__/render.{sys.implementation.cache_tag}.bundle", "rb") as fh:
             tag, modules = marshal.loads(fh.read())
     except Exception:
         return
+    finally:
+        gc.freeze()
+        if collecting:
+            gc.enable()
     from posix import stat  # not `os`: see fs.py
 
     try:

@@ -385,6 +385,13 @@ def open_private_read(path: str) -> tuple[int, stat_result]:
     return fd, _checked(fd, path)  # (which closes it when it refuses it)
 
 
+def open_private_existing(path: str, flags: int) -> tuple[int, stat_result]:
+    """open_private for a file that is already there (FileNotFoundError if not: never created
+    empty, which a reader would take for a broken file), with its stat; the caller closes it."""
+    fd = _open_nofollow(path, flags)
+    return fd, _checked(fd, path)
+
+
 def read_private_stat(path: str, limit: int = -1, last: bool = False) -> tuple[bytes, stat_result]:
     """read_private, with the stat of the file read (whatever replaces it meanwhile)."""
     fd = _open_nofollow(path, O_RDONLY)

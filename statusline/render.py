@@ -10,6 +10,7 @@ logged to the cache dir and the user still gets a line.
 
 from __future__ import annotations
 
+import gc
 import sys
 import time
 
@@ -125,6 +126,9 @@ def label_api_equivalent(rows: list[list[tuple[list[tuple[str, str]], int, str]]
 
 def render_main(flags: list[str], exit_now: bool = False) -> int:
     """Read the payload, print the line; never raises, exit 0, one line (or the configured rows)."""
+    # One short process, its memory bounded (a few MB), nothing of it in a cycle that matters:
+    # the cyclic collector's passes over the render's objects only cost time.
+    gc.disable()
     try:
         stdin = sys.stdin.buffer if sys.stdin is not None else None
         if stdin is None or stdin.isatty():

@@ -64,7 +64,7 @@ def read_session(store: Store, name: str, group: dict[str, object], files: list[
     for read in reads:
         merge_read(batch, group, read)
     finish_group(batch, group, more)
-    commit_groups(store, batch, {name: group}, summaries=False, all_session_sums=True)
+    commit_groups(store, batch, {name: group}, summaries=False, all_session_sums=True, append=True)
     return more
 
 

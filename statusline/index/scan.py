@@ -12,7 +12,6 @@ import os
 import shutil
 import time
 
-from statusline import fs
 from statusline.index.lines import fast_parser
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
 from statusline.index.store import (
@@ -21,6 +20,7 @@ from statusline.index.store import (
     Store,
     clear_progress,
     lock_file,
+    read_state,
     write_progress,
 )
 from statusline.index.update import (
@@ -172,7 +172,7 @@ def _saved_states(
     `packs`: the packs read so far, by path."""
     packs = {} if packs is None else packs
     try:
-        group: object = marshal.loads(fs.read_private(store.path("groups", name)))
+        group, _ = read_state(store.path("groups", name))
     except FileNotFoundError:  # in its pack, if anywhere
         group = store.pack_entry(name, packs, peek=True)
     except (OSError, EOFError, ValueError, TypeError):

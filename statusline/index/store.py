@@ -159,6 +159,80 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600) -> tuple[int, int, i
     return _sig(fs.stat(path))
 
 
+# A group's state (`groups/<name>`) as a render writes it: appended to the file, not written
+# anew. Replacing a file by rename costs a render more than everything else it writes (ext4
+# starts writing the new file's data out when a rename replaces a file: 0.3-1 ms), and a render
+# writes its session's state each time it reads new lines. So the file is the state a writer
+# made whole (a marshal dump, temp file + rename: a scan's, or a render's when the file grew
+# long), followed by the states renders appended since, each one a frame:
+#   the state's marshal dump, then where the dump starts and its length (8 bytes each, little
+#   endian), then STATE_MAGIC.
+# The newest state is the last frame when the file ends in a whole one, else the first dump:
+# an append cut short (its render killed mid-write, or a reader that came during the write)
+# leaves the file ending elsewhere, and the first state is an older one, which only has lines
+# read again (dedup recognises them, as after any render killed before it saved its offsets).
+# A costline that does not know frames reads the first dump too (marshal ignores what follows).
+STATE_MAGIC = b"\xffstate1\n"
+STATE_TRAILER = 16 + len(STATE_MAGIC)
+# A render rewrites the file whole (compacts it) once it would grow past this many times the
+# state's size, or past STATE_MAX_BYTES: about one render in thirty pays for a rename.
+STATE_GROWTH = 32
+STATE_MAX_BYTES = 4 << 20
+
+
+def read_state(path: str) -> tuple[object, fs.stat_result]:
+    """The newest state in a group's file (see STATE_MAGIC) and the file's stat: FileNotFoundError,
+    fs.Refused (not a file costline made), or EOFError/ValueError/TypeError when unreadable."""
+    fd, st = fs.open_private_read(path)
+    try:
+        size = st.st_size
+        if size > STATE_TRAILER:
+            tail = fs.pread(fd, STATE_TRAILER, size - STATE_TRAILER)
+            if tail[16:] == STATE_MAGIC:
+                start = int.from_bytes(tail[:8], "little")
+                length = int.from_bytes(tail[8:16], "little")
+                if start > 0 and start + length + STATE_TRAILER == size:
+                    try:
+                        return marshal.loads(fs.pread(fd, length, start)), st
+                    except (EOFError, ValueError, TypeError):
+                        pass  # not a frame after all: the first state stands
+        data = fs.pread(fd, size, 0)
+    finally:
+        fs.close(fd)
+    return marshal.loads(data), st
+
+
+def append_state(path: str, value: object) -> bool:
+    """Write a group's state (`read_state`) by appending a frame to its file, or write the file
+    whole (atomic_write) when it would grow too long; False when there is no file yet (the
+    caller writes it, making its folder)."""
+    data = marshal.dumps(value)  # type: ignore[arg-type]
+    try:
+        fd, st = fs.open_private_existing(path, fs.O_WRONLY | fs.O_APPEND)
+    except FileNotFoundError:
+        return False
+    try:
+        start = st.st_size
+        frame = data + start.to_bytes(8, "little") + len(data).to_bytes(8, "little") + STATE_MAGIC
+        if start == 0 or start + len(frame) > min(STATE_GROWTH * len(frame), STATE_MAX_BYTES):
+            fs.close(fd)
+            fd = -1
+            atomic_write(path, data)
+            return True
+        if _KILL_AT:  # crash testing: die halfway through the append (the worst moment)
+            _writes[0] += 1
+            if _writes[0] == _KILL_AT:
+                import signal
+
+                write_all(fd, frame[: len(frame) // 2])
+                fs.kill(fs.getpid(), signal.SIGKILL)
+        write_all(fd, frame)
+    finally:
+        if fd >= 0:
+            fs.close(fd)
+    return True
+
+
 # A scan tells renders how far it has come through `<root>/progress`, at most this often.
 PROGRESS_EVERY_S = 0.5
 _progress_written = [0.0]
@@ -281,6 +355,30 @@ class Store:
             raise CorruptIndex(rel)
         return value, _sig(st)
 
+    def read_group_state(self, name: str) -> dict[str, Any] | None:
+        """A group's own file (its newest state, see read_state); None if missing; CorruptIndex
+        (after setting it aside) if unreadable."""
+        rel = f"groups/{name}"
+        try:
+            value, _ = read_state(self.path(rel))
+        except FileNotFoundError:
+            return None
+        except fs.Refused:
+            self.set_aside(rel)
+            raise CorruptIndex(rel) from None
+        except (EOFError, ValueError, TypeError):
+            value = None
+        if type(value) is not dict:
+            self.set_aside(rel)
+            raise CorruptIndex(rel)
+        return value
+
+    def append_group_state(self, name: str, value: dict[str, object]) -> None:
+        """A render's write of its group's state: appended (see append_state), or written
+        whole when the group has no file of its own yet."""
+        if not append_state(self.path("groups", name), value):
+            self.write(f"groups/{name}", value)
+
     def write(self, rel: str, value: object) -> tuple[int, int, int]:
         """Atomically replace one file (0600); return its stat signature. Its folders below the
         index root are made or entered only when they are this user's own (fs.Refused if not:
@@ -354,12 +452,12 @@ class Store:
         CorruptIndex if its own file is unreadable (its pack entry is older: not a stand-in).
         `packs`: packs read so far, by path (a caller reading many groups reads each once)."""
         try:
-            group = self.read(f"groups/{name}")
+            group = self.read_group_state(name)
         except CorruptIndex:
             self.set_aside_groups.add(name)
             raise
         if group is not None:
-            return group  # type: ignore[return-value]
+            return group
         if name in self.set_aside_groups:
             return None
         return self.pack_entry(name, packs)
@@ -447,7 +545,7 @@ class Store:
                 yield packed[name]
                 continue
             try:
-                group = self.read(f"groups/{name}")
+                group = self.read_group_state(name)
             except CorruptIndex:
                 continue
             if isinstance(group, dict):

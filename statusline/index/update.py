@@ -755,12 +755,14 @@ def commit_groups(
     groups: dict[str, dict[str, object]],
     summaries: bool = True,
     all_session_sums: bool = False,
+    append: bool = False,
 ) -> None:
     """Write what a batch read: hour files, day summaries, then the groups (offsets last).
 
     `all_session_sums` (a render): also cache the session's share of every other hour it
     touched whose cache is missing or stale, so the group written now carries them and the
-    next render's unlogged check reads no hour file but the one it wrote.
+    next render's unlogged check reads no hour file but the one it wrote. `append` (a render):
+    each group's state is appended to its file (store.append_state), not written anew.
     """
     batch.commit(summaries)
     # Each written hour's sums per session, so every group caches its share with the signature.
@@ -790,5 +792,8 @@ def commit_groups(
                 cached = cache.get(hour)
                 if cached is None or cached[0] != sig:  # type: ignore[index]
                     cache[hour] = (sig, sums_of(file_shard(store, rel), session))
-        store.write(f"groups/{name}", group)
+        if append:
+            store.append_group_state(name, group)
+        else:
+            store.write(f"groups/{name}", group)
     batch.written.clear()
