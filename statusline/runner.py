@@ -2,7 +2,8 @@
 
 Started detached by a render that shows a `cmd:NAME` segment whose result is due
 (`costline config run-commands KEY`, commands.py); never on the render path. One runner at a
-time (`commands.lock`). Each due command runs through the shell in the session's working
+time chooses (`commands.lock`); each command runs under a lock of its own, so one that hangs
+until its timeout holds back no other. Each due command runs through the shell in the session's working
 directory with the session's payload on stdin, in a process group of its own that is killed at
 its timeout; its output is read up to OUTPUT_CAP bytes, stripped of every escape sequence and
 unprintable character, cut to its first line and TEXT_COLUMNS columns, and stored with its exit
@@ -33,6 +34,8 @@ STDERR_TAIL = 4096
 HEX = frozenset("0123456789abcdef")
 # Results and payloads of sessions not seen for this long are removed.
 KEEP_S = 2 * 86400.0
+# `<name>.<key>.running`: held while that command runs for that session.
+RUNNING = ".running"
 
 # Every escape sequence a terminal acts on: CSI (7- and 8-bit), the string sequences OSC (OSC 52
 # clipboard writes and OSC 8 links included), DCS, SOS, PM and APC up to their terminator (BEL
@@ -222,7 +225,10 @@ def run_due(
     cache: str, key: str, now: float | None = None, wait: bool = False
 ) -> dict[str, dict[str, object]]:
     """Run this session's due commands (all at once, each on a thread) and keep their results;
-    return them by name. Nothing when another runner is at work (`wait`: after it)."""
+    return them by name. One runner at a time chooses what to run (`commands.lock`; nothing
+    when another is choosing, `wait`: after it); each command it takes is held by a lock of its
+    own while it runs, so a command still running (a hang, up to its timeout) is left to its
+    runner and never holds back the others: a later runner runs those that fall due."""
     from statusline.config import load_config
 
     folder = fs.join(cache, FOLDER)
@@ -230,6 +236,7 @@ def run_due(
     lock = try_job_lock(folder, "commands.lock", wait=wait)
     if lock is None:
         return {}
+    held: dict[str, int] = {}
     try:
         now = time.time() if now is None else now
         config = load_config()
@@ -239,17 +246,29 @@ def run_due(
             raw = b"{}"
         cwd, folders = _payload_fields(raw)
         refused = project_refusal(config.path, folders)
-        names = [
-            n
-            for n in shown_commands(config.rows, config.segments, config.second_line)
-            if n in config.commands and _is_due(result_path(cache, n, key), config.commands[n], now)
-        ]
-        for name in names:  # started: renders meanwhile see it as not due
-            fs.touch(result_path(cache, name, key), now)
-        workdir = cwd if cwd and os.path.isdir(cwd) else os.path.expanduser("~")
-        results: dict[str, dict[str, object]] = {}
+        for name in shown_commands(config.rows, config.segments, config.second_line):
+            if name not in config.commands or not _is_due(result_path(cache, name, key), config.commands[name], now):
+                continue
+            running = try_job_lock(folder, f"{name}.{key}{RUNNING}")
+            if running is None:  # still running in an earlier runner
+                continue
+            held[name] = running
+            try:  # not pruned while in use (through the descriptor: closing another would unlock it)
+                os.utime(running, (now, now))
+            except (OSError, NotImplementedError):
+                pass
+            fs.touch(result_path(cache, name, key), now)  # started: renders meanwhile see it as not due
+    except BaseException:
+        for fd in held.values():
+            fs.close(fd)
+        raise
+    finally:
+        fs.close(lock)  # chosen: the next runner may run what falls due meanwhile
+    workdir = cwd if cwd and os.path.isdir(cwd) else os.path.expanduser("~")
+    results: dict[str, dict[str, object]] = {}
 
-        def work(name: str) -> None:
+    def work(name: str) -> None:
+        try:
             spec = config.commands[name]
             if refused:
                 result: dict[str, object] = {"failed": refused, "code": None, "err": "", "text": ""}
@@ -260,16 +279,16 @@ def run_due(
             import marshal
 
             atomic_write(result_path(cache, name, key), marshal.dumps(result))
+        finally:
+            fs.close(held[name])
 
-        threads = [threading.Thread(target=work, args=(name,)) for name in names]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        _prune(folder, now)
-        return results
-    finally:
-        fs.close(lock)
+    threads = [threading.Thread(target=work, args=(name,)) for name in held]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    _prune(folder, now)
+    return results
 
 
 def _is_due(path: str, spec: dict[str, object], now: float) -> bool:

@@ -86,11 +86,13 @@ def test_a_command_that_reads_no_stdin_does_not_block_on_a_large_payload(tmp_pat
 
 
 # -- run_due: one session's due commands, kept owner-only -------------------------------------------
-def configure(tmp_path: Path, commands: dict[str, str], where: Path | None = None, every: int = 30) -> Path:
+def configure(
+    tmp_path: Path, commands: dict[str, str], where: Path | None = None, every: int = 30, timeout: int = 2
+) -> Path:
     config = where or Path(os.environ["COSTLINE_CONFIG"])
     body = "[pricing]\noffline = true\n[line]\nrows = [[" + ", ".join(f'"cmd:{n}"' for n in commands) + "]]\n"
     for name, run in commands.items():
-        body += f"[commands.{name}]\nrun = {json.dumps(run)}\nevery = {every}\ntimeout = 2\n"
+        body += f"[commands.{name}]\nrun = {json.dumps(run)}\nevery = {every}\ntimeout = {timeout}\n"
     config.write_text(body)
     return config
 
@@ -137,6 +139,33 @@ def test_only_one_runner_at_a_time(tmp_path):
         assert out.stdout.strip() == "{}" and not (project / "marker").exists()
     finally:
         os.close(held)
+
+
+def test_a_hanging_command_holds_back_no_other(tmp_path):
+    """Seen under the real Claude Code: `sleep 300` with a 20 s timeout kept a 1 s clock at the
+    same time for 26 s, as the runner running it held the one lock every later runner needed."""
+    import subprocess
+    import sys
+
+    cache, project, stop = tmp_path / "cache", tmp_path / "project", tmp_path / "stop"
+    project.mkdir()
+    hang = f"while [ ! -e {stop} ]; do sleep 0.05; done; echo hung"
+    configure(tmp_path, {"hang": hang, "tick": "echo x >> ticks; wc -l < ticks"}, every=1, timeout=30)
+    session_payload(cache, KEY, project)
+    code = f"from statusline.runner import run_due; run_due({str(cache)!r}, {KEY!r})"
+    first = subprocess.Popen([sys.executable, "-c", code])  # runs both; `hang` until `stop`
+    try:
+        kept = cache / "commands" / f"tick.{KEY}"
+        while read_marshal(str(kept)) is None:  # until the first runner has run `tick`
+            with pytest.raises(subprocess.TimeoutExpired):  # (and is still running `hang`)
+                first.wait(0.05)
+        later = run_due(str(cache), KEY, now=kept.stat().st_mtime + 2)
+        assert set(later) == {"tick"} and later["tick"]["text"] == "2"  # `hang` is left to its run
+        assert first.poll() is None
+    finally:
+        stop.touch()
+        first.wait(30)
+    assert read_marshal(str(cache / "commands" / f"hang.{KEY}"))["text"] == "hung"
 
 
 def test_a_config_inside_the_project_folder_runs_nothing(tmp_path, monkeypatch):

@@ -24,18 +24,19 @@ pytestmark = pytest.mark.skipif(
 VERSION = "2.1.197"
 
 
-def claude_binary(tmp_path: Path) -> str:
+def claude_binary(tmp_path: Path, version: str = VERSION) -> str:
     explicit = os.environ.get("COSTLINE_CLAUDE")
     if explicit:
         return explicit
     work = Path(os.environ.get("COSTLINE_E2E_DIR") or tmp_path / "npm")
+    work = work if version == VERSION else work / version
     binary = work / "node_modules" / ".bin" / "claude"
     if not binary.exists():
         if not shutil.which("npm"):
             pytest.skip("npm is needed to install Claude Code")
         work.mkdir(parents=True, exist_ok=True)
         subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", f"@anthropic-ai/claude-code@{VERSION}"],
+            ["npm", "install", "--no-audit", "--no-fund", f"@anthropic-ai/claude-code@{version}"],
             cwd=work,
             check=True,
             capture_output=True,
