@@ -247,7 +247,8 @@ def run_due(
         cwd, folders = _payload_fields(raw)
         refused = project_refusal(config.path, folders)
         for name in shown_commands(config.rows, config.segments, config.second_line):
-            if name not in config.commands or not _is_due(result_path(cache, name, key), config.commands[name], now):
+            spec = config.commands.get(name)
+            if spec is None or not _is_due(result_path(cache, name, key), spec, now):
                 continue
             running = try_job_lock(folder, f"{name}.{key}{RUNNING}")
             if running is None:  # still running in an earlier runner
