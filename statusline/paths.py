@@ -144,14 +144,17 @@ def cache_refusal(path: str | None) -> str | None:
     problem = fs.trust_problem(st)
     if problem is None and link.st_mode & _S_IFMT == _S_IFLNK:
         problem = "not yours" if fs.trust_problem(link) == "not yours" else None  # links are 0777
-    if problem is None:
-        for sub in (*CACHE_FOLDERS, *_day_folders()):
-            problem = fs.private_folder(fs.join(path, sub))
-            if problem == "holds a file in a folder's place":
-                problem = None  # a stray file: making the folder fails, and today shows `$?`
-            if problem:
-                break
+    problem = problem or _folders_problem(path)
     return f"cache dir {problem}" if problem else None
+
+
+def _folders_problem(path: str) -> str | None:
+    """Why one of the folders costline makes in the cache folder `path` must not be used."""
+    for sub in (*CACHE_FOLDERS, *_day_folders()):
+        problem = fs.private_folder(fs.join(path, sub))
+        if problem and problem != "holds a file in a folder's place":
+            return problem  # (a stray file: making the folder fails, and today shows `$?`)
+    return None
 
 
 def _day_folders() -> list[str]:
@@ -164,9 +167,125 @@ def _day_folders() -> list[str]:
 
 
 def cache_dir() -> str:
-    """costline's cache dir (see cache_path), or NOWHERE when it must not be used (cache_refusal)."""
+    """costline's cache folder for the Claude config dirs in use, or NOWHERE (see usable_cache)."""
+    return usable_cache()[0]
+
+
+def usable_cache() -> tuple[str, str | None]:
+    """The cache folder for the Claude config dirs in use (see cache_for_config_dirs) and None,
+    or NOWHERE and why it must not be used (cache_refusal: a few words for the status line)."""
     path = cache_path()
-    return path if path is not None and cache_refusal(path) is None else NOWHERE
+    refused = cache_refusal(path)
+    if path is None or refused:
+        return NOWHERE, refused
+    try:
+        own = cache_for_config_dirs(path)
+    except fs.Refused as exc:  # a link or another user's folder where `sets/` goes
+        return NOWHERE, str(exc.strerror)
+    except OSError:  # no claim could be written nor a folder made: whose index is there is unknown
+        return NOWHERE, None
+    problem = None if own == path else _folders_problem(own)
+    return (NOWHERE, f"cache dir {problem}") if problem else (own, None)
+
+
+# Everything in a cache folder (the index, the attribution, the sums of today) is made from the
+# transcripts of one set of config dirs: a status line or report under `CLAUDE_CONFIG_DIR=~/.work`
+# must not count `~/.claude`'s sessions because both once shared the cache. The cache dir serves
+# the first set that claims it (CLAIM names that set); any other set gets `sets/<key>` inside it.
+CLAIM = "config-dirs"
+SETS = "sets"
+
+
+def config_dirs_key(dirs: list[str]) -> str:
+    """16 hex digits naming a set of config dirs, whatever their order (64-bit FNV-1a: no import
+    on the render path)."""
+    h = 0xCBF29CE484222325
+    for b in "\0".join(sorted(dirs)).encode("utf-8", "surrogatepass"):
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
+def cache_for_config_dirs(cache: str) -> str:
+    """The folder in the cache dir `cache` (usable, see cache_refusal) for the config dirs in
+    use: `cache` itself when their set claimed it (or claims it now), else `cache/sets/<key>`.
+    One small read on each call; the claim is written once, atomically."""
+    dirs = claude_config_dirs()
+    key = config_dirs_key(dirs)
+    claim = fs.join(cache, CLAIM)
+    own = fs.join(cache, SETS, key)
+    try:
+        owner = fs.read_private(claim, 4096)
+    except FileNotFoundError:
+        owner = b"" if fs.isdir(own) else _claim(cache, claim, key, dirs)
+    except OSError:  # unreadable or planted: this set keeps to its own folder, always right
+        owner = b""
+    if owner.split(b"\n", 1)[0] == key.encode():
+        return cache
+    if not fs.isdir(own):
+        fs.make_private_folder(fs.join(cache, SETS))
+        fs.make_private_folder(own)
+        _write_new(fs.join(own, CLAIM), _claim_text(key, dirs))  # for doctor: whose folder this is
+    return own
+
+
+def claimed_dirs(folder: str) -> list[str]:
+    """The config dirs whose transcripts a cache folder is made from (its claim), [] unknown."""
+    try:
+        text = fs.read_private(fs.join(folder, CLAIM), 4096).decode("utf-8", "surrogateescape")
+    except (OSError, ValueError):
+        return []
+    return [line for line in text.split("\n")[1:] if line]
+
+
+def _claim_text(key: str, dirs: list[str]) -> bytes:
+    return "\n".join([key, *dirs, ""]).encode("utf-8", "surrogateescape")
+
+
+def _claim(cache: str, claim: str, key: str, dirs: list[str]) -> bytes:
+    """Claim the cache dir for this set when it may be this set's: an index made before claims
+    existed is claimed only by a set whose transcripts it holds, so a report run once under
+    another `CLAUDE_CONFIG_DIR` cannot take over an index with years of history. Returns the
+    claim that stands (this one, or one written meanwhile)."""
+    if not _may_claim(cache, dirs):
+        return b""
+    _write_new(claim, _claim_text(key, dirs))
+    try:
+        return fs.read_private(claim, 4096)
+    except OSError:
+        return b""
+
+
+def _may_claim(cache: str, dirs: list[str]) -> bool:
+    import marshal
+
+    try:
+        seen = marshal.loads(fs.read_private(fs.join(cache, "index", "v2", "scan")))
+        files = seen["files"]
+    except FileNotFoundError:
+        return True  # no scan yet: a new cache dir, or an index no scan finished
+    except Exception:
+        return True
+    if not isinstance(files, dict) or not files:
+        return True
+    roots = tuple(fs.join(d, "projects") + fs.SEP for d in dirs)
+    return any(isinstance(path, str) and path.startswith(roots) for path in files)
+
+
+def _write_new(path: str, data: bytes) -> None:
+    """Write `path` whole or not at all, only when it is not there yet (a hard link of a
+    finished temp file: readers never see it half-written, and the first writer wins)."""
+    tmp = fs.temp_name(path)
+    fd = fs.create_new(tmp)
+    try:
+        fs.write(fd, data)
+    finally:
+        fs.close(fd)
+    try:
+        fs.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        fs.unlink(tmp)
 
 
 def config_location() -> str | None:

@@ -16,7 +16,7 @@ import time
 
 from statusline import fs
 from statusline.look import available_width, compose, use_color
-from statusline.paths import NOWHERE, cache_dir, cache_path, cache_refusal, config_location, config_refusal
+from statusline.paths import NOWHERE, cache_dir, config_location, config_refusal, usable_cache
 from statusline.payload import MAX_PAYLOAD_BYTES, parse_payload
 
 # Claude Code shows each line of the output as a row; `line.rows` has at most this many (as
@@ -37,10 +37,8 @@ def build_line(
     from statusline.segments import run_segments
 
     # A cache or config dir others could change is not used at all: today is `$?`, saying why.
-    cache = cache_path()
-    refused = cache_refusal(cache)
-    if cache is None or refused:
-        cache = NOWHERE  # nothing is read from or written to it (see paths.NOWHERE)
+    # (NOWHERE: nothing is read from or written to it.) Each set of config dirs has its own.
+    cache, refused = usable_cache()
     refused = refused or config_refusal(config_location())
     payload, problem = parse_payload(raw)
     if problem and record:

@@ -23,8 +23,10 @@ from statusline.cli.tables import echo_fitted
 from statusline.index.scan import walk_transcripts
 from statusline.paths import (
     cache_dir,
+    cache_for_config_dirs,
     cache_path,
     cache_refusal,
+    claimed_dirs,
     claude_config_dirs,
     config_dir_of,
     config_location,
@@ -270,7 +272,16 @@ def check_cache() -> Check:
             f"{path} is not writable: {exc.strerror or exc}{where}; today shows $?",
             "make it writable (chmod u+rwx), or set COSTLINE_CACHE_DIR to a writable folder",
         )
-    return Check("cache", True, f"{path} (writable){ignored}")
+    return Check("cache", True, f"{path} (writable){ignored}{_set_folder(path)}")
+
+
+def _set_folder(cache: str) -> str:
+    """Where in the cache dir the config dirs in use keep their index, when not at its top."""
+    folder = cache_for_config_dirs(cache)
+    if folder == cache:
+        return ""
+    theirs = ", ".join(claimed_dirs(cache)) or "another set of config dirs"
+    return f"; these config dirs keep their own index in {folder} (the cache dir's serves {theirs})"
 
 
 def _guarded(name: str, check: Callable[[], Check | list[Check]]) -> list[Check]:
@@ -507,7 +518,8 @@ def check_sync() -> list[Check]:
     if not settings.enabled:
         return []
     now = time.time()
-    result = fold.fold(cache_dir(), settings, machine_id(), now)
+    cache = cache_dir()
+    result = fold.fold(cache, settings, machine_id(cache), now)
     ok, detail = view.summary(result, settings, now)
     fix = "mount or create the folder, or fix [sync] dir" if result.problem else "costline sync status"
     return [Check("sync", ok, detail, "" if ok else fix, warning=not ok and not result.problem)]

@@ -306,6 +306,11 @@ def _remove_status_line(path: str, dry_run: bool, keep_backup: bool = True) -> N
 CACHE_ENTRIES = frozenset(
     {
         "index",
+        "config-dirs",  # paths.CLAIM: which config dirs the index at the top serves
+        "sets",  # paths.SETS: other config dirs' own cache folders, each holding the same names
+        "commands",
+        "sync",
+        "sync.lock",
         "pricing",
         "unlogged",
         "git",

@@ -50,7 +50,7 @@ def status(as_json: bool) -> None:
         return
     now = time.time()
     cache = cache_dir()
-    result = fl.fold(cache, settings, machine_id(), now)  # reads what changed; publishes nothing
+    result = fl.fold(cache, settings, machine_id(cache), now)  # reads what changed; publishes nothing
     rows = view.rows(result, settings, now)
     if as_json:
         emit_json({"enabled": True, "dir": settings.dir, "problem": result.problem, "machines": rows})
@@ -121,7 +121,7 @@ def forget(machine: str) -> None:
     """
     settings = _settings()
     cache = cache_dir()
-    own = machine_id()
+    own = machine_id(cache)
     result = fl.fold(cache, settings, own)
     found = [
         m

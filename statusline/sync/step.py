@@ -30,7 +30,7 @@ def run(cache: str, settings: Settings | None = None, now_s: float | None = None
     if not settings.enabled:
         drop_line(cache)
         return None
-    own = machine_id()
+    own = machine_id(cache)
     fd = try_job_lock(cache, "sync.lock", wait=True)
     try:
         problem = ""
