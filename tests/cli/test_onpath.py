@@ -149,6 +149,24 @@ def _populate_cache() -> None:
         assert costline(*args).returncode == 0, args
 
 
+def test_purge_removes_what_a_second_config_and_sync_made_too(home, tmp_path):
+    # The cache dir holds `sets/` (another set of config dirs), `config-dirs`, `sync/`: a purge
+    # that took them for someone else's kept the whole cache dir.
+    cache = Path(os.environ["COSTLINE_CACHE_DIR"])
+    _populate_cache()
+    (tmp_path / "work" / "projects").mkdir(parents=True)
+    env = {**os.environ, "CLAUDE_CONFIG_DIR": str(tmp_path / "work")}
+    assert subprocess.run([COSTLINE, "report", "daily"], env=env, capture_output=True).returncode == 0
+    settings = Path(os.environ["COSTLINE_CONFIG"])
+    settings.write_text(settings.read_text() + f'[sync]\ndir = "{tmp_path / "shared"}"\n')
+    (tmp_path / "shared").mkdir()
+    assert costline("sync", "status").returncode == 0
+    assert {"sets", "config-dirs", "sync"} <= {p.name for p in cache.iterdir()}
+    proc = costline("uninstall", "--purge")
+    assert proc.returncode == 0, proc.stderr
+    assert not cache.exists(), proc.stdout
+
+
 def test_purge_removes_status_line_link_and_cache_and_says_how_to_remove_the_venv(home, tmp_path):
     cache = Path(os.environ["COSTLINE_CACHE_DIR"])
     _populate_cache()
