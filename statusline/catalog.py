@@ -37,6 +37,16 @@ EXAMPLES: dict[str, tuple[str, str]] = {
 }
 
 
+# Segments that show nothing until something else has happened, and when their real figure
+# appears (preview --each says it beside the example).
+PENDING = {
+    "agents": "this session's figure: after the next background refresh",
+    "tools": "this session's figure: after the next background refresh",
+}
+# `cmd:NAME` when you have no [commands.NAME] yet: what one looks like and where it is set.
+COMMAND_EXAMPLE = ("cmd:NAME", "prod-cluster", "commands.NAME")
+
+
 def describe(name: str) -> str:
     """The first line of the segment function's docstring, read from its source (the render's
     bundle of compiled modules keeps no docstrings)."""
@@ -68,13 +78,16 @@ def segment_entries() -> list[tuple[str, str, str]]:
 
 
 def command_entries(cache: str) -> list[tuple[str, str, str]]:
-    """(cmd:NAME, its last kept text, its settings) for each of your [commands.NAME]."""
+    """(cmd:NAME, its last kept text, its settings) for each of your [commands.NAME]; with none,
+    COMMAND_EXAMPLE."""
     from statusline.config import load_config
     from statusline.look import sanitise
     from statusline.runner import latest_results
 
     config = load_config()
-    kept = latest_results(cache) if config.commands else {}
+    if not config.commands:
+        return [COMMAND_EXAMPLE]
+    kept = latest_results(cache)
     out = []
     for name in config.commands:
         result = kept.get(name, {})

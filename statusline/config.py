@@ -172,20 +172,53 @@ LINE_CHOICES = {
 }
 
 
+# Names a newcomer tries for a segment (the README's words, other status lines'), and the
+# segment meant; other mistakes get the closest name.
+SEGMENT_ALIASES = {
+    "ctx": "context",
+    "cost": "session",
+    "branch": "git",
+    "cwd": "dir",
+    "directory": "dir",
+    "folder": "dir",
+    "rate_limits": "limits",
+    "usage": "limits",
+    "duration": "time",
+    "vim": "mode",
+    "pull_request": "pr",
+    "subagents": "agents",
+}
+
+
+def _unknown_segment(where: str, name: str) -> str:
+    """One line for a name that is no segment: the segment it most likely means, if any."""
+    import difflib
+
+    guess = SEGMENT_ALIASES.get(name.lower()) or next(
+        iter(difflib.get_close_matches(name.lower(), SEGMENT_NAMES, 1, 0.6)), None
+    )
+    hint = f', did you mean "{guess}"?' if guess else ""
+    return f'{where}: no segment is called "{name}"{hint} (costline config segments lists them)'
+
+
 def _segment_names(
     value: list[str], where: str, key: str, config: Config, warn: Callable[[str, str], None]
 ) -> list[str]:
-    """The known segment names of a list, in order (`cmd:NAME` for each [commands.NAME]); the
-    unknown ones are warned about."""
+    """The known segment names of a list, in order (`cmd:NAME` for each [commands.NAME]); each
+    unknown one is warned about on a line of its own."""
     known = [v for v in value if v in SEGMENT_NAMES or v.removeprefix(COMMAND_PREFIX) in config.commands]
-    unknown = [v for v in value if v not in known]
-    commands = [v for v in unknown if v.startswith(COMMAND_PREFIX)]
-    if commands:
-        missing = ", ".join(f"[commands.{v.removeprefix(COMMAND_PREFIX)}]" for v in commands)
-        warn(key, f"{where}: {', '.join(commands)} needs {missing} with `run`")
-    others = [v for v in unknown if not v.startswith(COMMAND_PREFIX)]
-    if others:
-        warn(key, f"{where}: unknown {', '.join(others)} (known: {', '.join(SEGMENT_NAMES)}, cmd:NAME)")
+    for name in value:
+        if name in known:
+            continue
+        command = name.removeprefix(COMMAND_PREFIX)
+        if name == COMMAND_PREFIX:
+            warn(
+                key, f"{where}: cmd: needs the name of one of your commands, e.g. cmd:k8s for [commands.k8s]"
+            )
+        elif command != name:
+            warn(key, f"{where}: {name} needs a [commands.{command}] table with a run")
+        else:
+            warn(key, _unknown_segment(where, name))
     return known
 
 
@@ -240,15 +273,26 @@ def _load_commands(value: object, config: Config, warn: Callable[[str, str], Non
 
 def _load_rows(value: object, config: Config, warn: Callable[[str, str], None]) -> None:
     """`line.rows`: a list of rows, each a list of segment names (an empty row is dropped)."""
-    if not isinstance(value, list) or not all(
-        isinstance(row, list) and all(isinstance(v, str) for v in row) for row in value
-    ):
-        warn("rows", 'line.rows must be a list of rows of segment names, e.g. [["model", "today"], ["ctx"]]')
+    if not isinstance(value, list):
+        warn(
+            "rows",
+            'line.rows must be a list of rows of segment names, e.g. [["model", "today"], ["context"]]',
+        )
         return
+    for i, row in enumerate(value):
+        if not isinstance(row, list) or not all(isinstance(v, str) for v in row):
+            given, shown = (f'"{row}"', f'["{row}"]') if isinstance(row, str) else (row, '["name", …]')
+            warn(
+                "rows",
+                f"line.rows, row {i + 1}: {given} is not a list of segment names (write {shown});"
+                " line.rows is not used",
+            )
+            return
     if len(value) > MAX_ROWS:
         warn("rows", f"line.rows: {len(value)} rows, at most {MAX_ROWS} are shown")
     rows = [
-        _segment_names(row, f"line.rows[{i}]", "rows", config, warn) for i, row in enumerate(value[:MAX_ROWS])
+        _segment_names(row, f"line.rows, row {i + 1}", "rows", config, warn)
+        for i, row in enumerate(value[:MAX_ROWS])
     ]
     config.rows = [row for row in rows if row] or None  # no row with a segment: the shorthand's
 

@@ -168,6 +168,28 @@ def test_doctor_explains_a_failed_command(tmp_path):
     assert slow["fix"] == "make it faster or raise commands.slow.timeout (0.2 s)"
 
 
+def test_doctor_says_a_command_run_seconds_ago_ran_just_now_not_0m_ago(tmp_path):
+    from statusline.cli.doctor import ago
+
+    project = tmp_path / "project"
+    project.mkdir()
+    configure([["cmd:k8s"]], {"k8s": ("echo prod", 5.0)})
+    render(sample(project))
+    run_due(str(cache()), key_of_the_session(), wait=True)
+    proc = run_costline(b"", "doctor", "--json", "--no-timing")
+    (k8s,) = [c for c in json.loads(proc.stdout)["checks"] if c["name"] == "commands"]
+    assert k8s["ok"] and re.fullmatch(r"k8s: 'prod' \((just now|\d+ s ago), [0-9.]+ s\)", k8s["detail"]), k8s
+    assert [ago(s) for s in (0.4, 4.9, 5, 59.9, 60, 7200, -3)] == [
+        "just now",
+        "just now",
+        "5 s ago",
+        "59 s ago",
+        "1m ago",
+        "2h ago",
+        "just now",  # a clock set back
+    ]
+
+
 def test_a_render_whose_commands_are_not_due_starts_no_runner(tmp_path):
     project = tmp_path / "project"
     project.mkdir()

@@ -127,6 +127,27 @@ def test_config_init_writes_a_valid_starter(tmp_path, monkeypatch):
     assert run_costline(b"", "config", "init").returncode == 1  # no overwrite without --force
 
 
+def test_the_starters_commented_examples_are_valid_as_they_stand(tmp_path, monkeypatch):
+    """Uncommenting an example is how a starter is used: rows, [agents], [tools] and a command
+    each have one (config init wrote no [agents], [tools] examples), and none is a mistake."""
+    path = tmp_path / "config.toml"
+    monkeypatch.setenv("COSTLINE_CONFIG", str(path))
+    assert run_costline(b"", "config", "init").returncode == 0
+    text = path.read_text()
+    for example in (
+        "# [agents]\n# items = 3",
+        "# [tools]\n# items = 2",
+        "# [commands.k8s]\n# run = ",
+        "# rows = ",
+    ):
+        assert example in text, example
+    path.write_text(re.sub(r"(?m)^# (?=\[|[a-z_]+ = )", "", text))
+    config = load_config(str(path))
+    assert not config.warnings, config.warnings
+    assert config.commands["k8s"]["run"] == "kubectl config current-context" and config.agents_items == 3
+    assert ["agents", "tools"] in (config.rows or [])
+
+
 def test_readme_documents_every_key():
     from pathlib import Path
 
@@ -154,14 +175,41 @@ def test_readme_documents_every_key():
 def test_rows_are_read_unknown_names_warned_about_and_empty_rows_dropped(tmp_path):
     config = load_config(write(tmp_path, '[line]\nrows = [["model", "nope"], [], ["context"]]\n'))
     assert config.rows == [["model"], ["context"]]
-    assert len(config.warnings) == 1 and "line.rows[0]: unknown nope" in config.warnings[0]
+    assert len(config.warnings) == 1 and 'line.rows, row 1: no segment is called "nope"' in config.warnings[0]
     assert config.warnings[0].startswith(f"{tmp_path / 'config.toml'}:2:")
 
 
-@pytest.mark.parametrize("value", ['["model"]', '[["model"], "today"]', "3", "[[1]]"])
-def test_rows_that_are_not_rows_of_names_are_refused(tmp_path, value):
+@pytest.mark.parametrize(
+    ("value", "warning"),
+    [
+        ('["model"]', 'line.rows, row 1: "model" is not a list of segment names (write ["model"])'),
+        (
+            '[["model"], "today"]',
+            'line.rows, row 2: "today" is not a list of segment names (write ["today"])',
+        ),
+        ("3", 'line.rows must be a list of rows of segment names, e.g. [["model", "today"], ["context"]]'),
+        ("[[1]]", "line.rows, row 1: [1] is not a list of segment names"),
+    ],
+)
+def test_rows_that_are_not_rows_of_names_are_refused_naming_the_row(tmp_path, value, warning):
     config = load_config(write(tmp_path, f"[line]\nrows = {value}\n"))
-    assert config.rows is None and "line.rows must be a list of rows" in config.warnings[0]
+    assert config.rows is None and len(config.warnings) == 1 and warning in config.warnings[0]
+
+
+def test_each_name_that_is_no_segment_is_one_line_with_the_segment_meant(tmp_path):
+    """A newcomer's first rows: each mistake on a line of its own, saying what was meant (the
+    known names were listed in one 200-column line, and a `cmd:` without its table with them)."""
+    text = '[line]\nrows = [["model", "sesion"], ["ctx", "cmd:k8s", "cmd:nope", "cmd:", "zzzz"]]\n'
+    config = load_config(write(tmp_path, text + '[commands.k8s]\nrun = "kubectl config current-context"\n'))
+    assert config.rows == [["model"], ["cmd:k8s"]]
+    hint = " (costline config segments lists them)"
+    assert [w.split(":2: ", 1)[1] for w in config.warnings] == [
+        f'line.rows, row 1: no segment is called "sesion", did you mean "session"?{hint}',
+        f'line.rows, row 2: no segment is called "ctx", did you mean "context"?{hint}',
+        "line.rows, row 2: cmd:nope needs a [commands.nope] table with a run",
+        "line.rows, row 2: cmd: needs the name of one of your commands, e.g. cmd:k8s for [commands.k8s]",
+        f'line.rows, row 2: no segment is called "zzzz"{hint}',
+    ]
 
 
 def test_more_than_ten_rows_are_warned_about_and_cut(tmp_path):
@@ -210,7 +258,10 @@ def test_commands_are_read_with_their_defaults_and_named_by_cmd_segments(tmp_pat
         ('[commands.k8s]\nrun = "x"\ntimeout = 61\n', "commands.k8s.timeout must be a number of seconds"),
         ('[commands.k8s]\nrun = "x"\nshell = "zsh"\n', "unknown key 'commands.k8s.shell'"),
         ('[commands."a/b"]\nrun = "x"\n', "commands.a/b: a name is 1-32 letters, digits, _ or -"),
-        ('[line]\nsegments = ["cmd:nope"]\n', "line.segments: cmd:nope needs [commands.nope] with `run`"),
+        (
+            '[line]\nsegments = ["cmd:nope"]\n',
+            "line.segments: cmd:nope needs a [commands.nope] table with a run",
+        ),
         ("commands = 3\n", "'commands' must be a table"),
     ],
 )

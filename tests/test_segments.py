@@ -561,9 +561,10 @@ def test_preview_each_shows_every_segment(config_dir):
 
     sample = Path(__file__).resolve().parent.parent / "samples" / "payload-2.1.332.json"
     out = run_costline(b"", "preview", "--each", str(sample), env={"NO_COLOR": "1"}).stdout.decode()
-    lines = [line.strip() for line in out.splitlines() if not line.startswith("note: ")]
-    rows = dict(line.split("  ", 1) for line in lines if not line.startswith("settings: "))
-    assert set(rows) == set(segments.SEGMENTS)
+    named = [line for line in out.splitlines() if line[:12].strip() and not line.startswith("note: ")]
+    lines = [line.strip() for line in out.splitlines()]
+    rows = dict(line.strip().split("  ", 1) for line in named)
+    assert set(rows) == {*segments.SEGMENTS, "cmd:NAME"}
     assert "settings: line.model_aliases, line.model_effort" in lines  # under the model's row
     assert rows["throughput"] == "(none here) e.g. 12.3k tpm (41%)"  # not in this payload: an example
     assert rows["spend"] == "spend $42/$100 wk" and rows["pr"] == "PR #123 ✓" and rows["repo"] == "acme/app"

@@ -35,7 +35,24 @@ class LazyGroup(click.Group):
         import importlib
 
         module, attribute = self.lazy[name]
-        self.add_command(getattr(importlib.import_module(module), attribute), name=name)
+        command = getattr(importlib.import_module(module), attribute)
+        command.short_help = command.short_help or SHORT_HELP.get(name)
+        self.add_command(command, name=name)
+
+
+# What `costline --help` lists for each command: whole, in 80 columns (click cuts a docstring's
+# first sentence with `...` where it is longer).
+SHORT_HELP = {
+    "completion": "Print the shell completion script (bash, zsh, fish).",
+    "config": "Check, edit or start the config file; list the segments.",
+    "doctor": "Check the install, logs, index, prices and speed, with fixes.",
+    "index": "Refresh, rebuild and inspect the index of your logs.",
+    "preview": "Show the line, or each segment, on a payload.",
+    "pricing": "Refresh and inspect model prices.",
+    "report": "Cost reports: by day, week, month, session, block, agent, tool.",
+    "sync": "Every machine you code on, one figure (the [sync] folder).",
+    "uninstall": "Remove costline's status line, restoring the one before.",
+}
 
 
 class DefaultRenderGroup(LazyGroup):
@@ -72,10 +89,15 @@ def cli() -> None:
     Set it up with `costline install`: it points the statusLine in
     ~/.claude/settings.json at this install's launcher (--dry-run shows it).
     \b
+    Shape the line (rows, segments, your own commands):
+      costline config segments   every segment: an example and its settings
+      costline preview --each    each segment on a payload (default: a sample)
+      costline config edit       edit the config file, checked when you close it
+    \b
     Examples:
-      costline preview                         the line on a bundled sample (records nothing)
-      costline preview payload.json            the line on a payload you saved
-      costline index status                    what the log index holds
+      costline preview           the line on a bundled sample (records nothing)
+      costline preview p.json    the line on a payload you saved
+      costline doctor            what is wrong, and the fix
     """
 
 

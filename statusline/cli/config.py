@@ -10,10 +10,11 @@ from statusline.paths import config_path
 
 @click.group()
 def config_group() -> None:
-    """Inspect the config file ($XDG_CONFIG_HOME/costline/config.toml)."""
+    """Your config file ($XDG_CONFIG_HOME/costline/config.toml, or $COSTLINE_CONFIG): check it,
+    edit it, start one, and list the segments its rows can show."""
 
 
-@config_group.command()
+@config_group.command(short_help="Validate the config file: unknown keys, wrong types.")
 def check() -> None:
     """Validate the config file: unknown keys, wrong types, with file:line.
 
@@ -38,7 +39,7 @@ def _report(config: Config) -> None:
     click.echo(f"{config.path}: {'ok' if exists else 'not present: defaults'}")
 
 
-@config_group.command()
+@config_group.command(short_help="Open the config file in your editor, then check it.")
 def edit() -> None:
     """Open the config file in $VISUAL or $EDITOR (a starter file when there is none), then
     check it: exit non-zero when it has problems.
@@ -76,7 +77,7 @@ def edit() -> None:
     _report(load_config(path))
 
 
-@config_group.command()
+@config_group.command(short_help="Every segment: an example and the settings that shape it.")
 def segments() -> None:
     """Every segment: an example of what it shows and the settings that shape it (put it in a
     row of line.rows); then a cmd:NAME for each of your [commands.NAME].
@@ -116,7 +117,9 @@ def run_commands(key: str, wait: bool) -> None:
 
 
 STARTER = """# costline configuration — every key is optional; delete what you do not need.
-# Check it with: costline config check
+# Check it with: costline config check (costline config edit checks it when you close it).
+# Every segment, with an example and the settings that shape it: costline config segments
+# Each one on your own session's payload: costline preview --each
 
 # IANA time zone for "today" and reports (default: the system's local time).
 # timezone = "Europe/Berlin"
@@ -125,12 +128,21 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # theme = "default"        # or "plain" (ASCII, no colour) or "powerline" (needs a Nerd Font)
 # session_source = "payload"   # or "computed" (from the logs) or "both"
 # dir_style = "basename"   # for the dir segment: "basename", "fish" or "full"
-# Which segments, in which order: model, session, today, context, lines, git, and also
-# limits (Pro/Max 5-hour and 7-day usage), time (duration and API share), mode (vim, agent, style).
+# Which segments, in which order (the default line; a segment with nothing to show is left out):
 # segments = ["model", "session", "today", "limits", "spend", "context", "lines", "git"]
 # Or any number of rows (up to 10), each fitted to the width on its own; when set, `segments`
-# and `second_line` are not used:
-# rows = [["model", "session", "today"], ["context", "git"], ["limits"]]
+# and `second_line` are not used. A row can show this session's money by agent and by tool,
+# and your own commands (cmd:NAME, below):
+# rows = [["model", "session", "today"], ["context", "git"], ["limits"], ["agents", "tools"]]
+
+# This session's cost by agent (`main $1.20 · Explore $0.40 · +2 $0.05`) and the tools taking
+# the largest shares of it (`Read ~38% · Bash ~21%`, an estimate), for the "agents" and "tools"
+# segments. The background refresh makes them, so they show about a minute after a turn.
+# [agents]
+# items = 3                # agents shown, the rest folded into +N
+# [tools]
+# items = 2                # tools shown at most
+# min_pct = 5              # none under this share of the session's cost
 
 [budget]
 # Today's figure turns yellow at half this and red above it (default: $6 / $12, Anthropic's
@@ -156,12 +168,14 @@ STARTER = """# costline configuration — every key is optional; delete what you
 # share_names = true       # false: project names published as hashes (a team folder)
 # stale_minutes = 10       # a machine silent this long after spending today is marked stale
 
-# Your own commands, shown by a `cmd:NAME` segment in a row (e.g. rows = [["model"], ["cmd:k8s"]]).
-# They run off the render path, through the shell in the session's folder, payload on stdin:
+# Your own commands, each shown by a `cmd:NAME` segment in a row of [line] rows (for the one
+# below, a row such as ["context", "cmd:k8s"]). They run off the render path, through the
+# shell in the session's folder, payload on stdin; the first line of what they print shows
+# (escape sequences removed, at most 40 columns).
 # [commands.k8s]
 # run = "kubectl config current-context"
-# every = 30               # seconds between runs
-# timeout = 2              # seconds; killed after, shown as `k8s ?`
+# every = 30               # seconds between runs (default 30, at least 1)
+# timeout = 2              # seconds, at most 60 (default 2); killed after, shown as `k8s ?`
 """
 
 
@@ -262,7 +276,7 @@ def _preview_each(raw: bytes, theme: str) -> list[str]:
     import os
     import time
 
-    from statusline.catalog import EXAMPLES, command_entries, describe
+    from statusline.catalog import COMMAND_EXAMPLE, EXAMPLES, PENDING, command_entries, describe
     from statusline.cli.tables import cut, muted, terminal_width
     from statusline.context import Context
     from statusline.look import compose, use_color
@@ -289,14 +303,23 @@ def _preview_each(raw: bytes, theme: str) -> list[str]:
         parts = [(spans, priority) for spans, priority, _ in shown]
         example, keys = EXAMPLES.get(name, ("", ""))
         row = compose(parts, color, room, theme) if parts else ""
+        notes = [f"settings: {keys}"] if keys else []
         if row:
             rows.append(row)
+        elif name in PENDING:  # nothing yet for this session: an example, and when it shows
+            row = muted(cut(f"example: {example}", room))
+            notes.insert(0, PENDING[name])
         else:
             row = muted(cut(f"(none here) e.g. {example or describe(name)}", room))
         click.echo(f"{name:>12}  {row}")
-        if keys:
-            click.echo(f"{'':>12}  " + muted(cut(f"settings: {keys}", room)))
+        for note in notes:
+            click.echo(f"{'':>12}  " + muted(cut(note, room)))
     for name, text, keys in command_entries(cache_dir()):
-        click.echo(f"{cut(name, 12):>12}  {cut(text, room)}")
-        click.echo(f"{'':>12}  " + muted(cut(f"settings: {keys} (README: Rows and your own commands)", room)))
+        if (name, text, keys) == COMMAND_EXAMPLE:
+            click.echo(f"{name:>12}  " + muted(cut(f"example: {text}", room)))
+            note = "your own command: a [commands.NAME] table (costline config init)"
+        else:
+            click.echo(f"{cut(name, 12):>12}  {cut(text, room)}")
+            note = f"settings: {keys} (README: Rows and your own commands)"
+        click.echo(f"{'':>12}  " + muted(cut(note, room)))
     return rows

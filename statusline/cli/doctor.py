@@ -390,12 +390,21 @@ def check_config() -> Check:
     return Check("config", True, detail)
 
 
+def ago(seconds: float) -> str:
+    """`just now`, `40 s ago`, `4m ago`, `2h ago` (a command run seconds ago is not `0m ago`)."""
+    from statusline.segments import age
+
+    seconds = max(0.0, seconds)
+    if seconds < 5:
+        return "just now"
+    return f"{int(seconds)} s ago" if seconds < 60 else f"{age(seconds)} ago"
+
+
 def check_commands() -> list[Check]:
     """Your [commands.NAME]: each one's last run (from any session), and why it failed."""
     from statusline.config import load_config
     from statusline.look import sanitise
     from statusline.runner import latest_results, project_refusal, shown_commands
-    from statusline.segments import age
 
     config = load_config()
     if not config.commands:
@@ -418,7 +427,7 @@ def check_commands() -> list[Check]:
             detail = f"{name}: not run yet (a render that shows cmd:{name} starts it)"
             checks.append(Check("commands", False, detail, warning=True))
         else:
-            when = f"{age(max(0.0, time.time() - float(result['at'])))} ago"  # type: ignore[arg-type]
+            when = ago(time.time() - float(result["at"]))  # type: ignore[arg-type]
             where = sanitise(str(result.get("cwd", "")), 200)
             failed = result.get("failed")
             if not failed:

@@ -101,3 +101,15 @@ def test_a_group_without_a_subcommand_prints_its_help(group):
     assert proc.returncode == 2
     assert proc.stderr.decode() == run_costline(b"", group, "--help").stdout.decode()
     assert proc.stderr.decode().startswith(f"Usage: costline {group} ")
+
+
+def test_a_newcomers_help_fits_80_columns_and_says_how_to_shape_the_line():
+    """At 80 columns each command's summary was cut with `...` and the examples ran past the
+    edge; nothing said where rows, segments and your own commands are configured."""
+    for args in (["--help"], ["config", "--help"]):
+        out = run_costline(b"", *args, env={"COLUMNS": "80"}).stdout.decode()
+        assert all(len(line) <= 80 for line in out.splitlines()), out
+        assert "..." not in out.split("\n", 1)[1], out  # (the usage line has its `[ARGS]...`)
+    out = run_costline(b"", "--help", env={"COLUMNS": "80"}).stdout.decode()
+    for example in ("costline config segments", "costline preview --each", "costline config edit"):
+        assert f"\n    {example} " in out, example

@@ -103,3 +103,29 @@ def test_preview_says_once_what_the_ellipsis_and_api_eq_mean(config_dir):
         "note: session is the payload's own figure, today your own logs' (a preview adds nothing"
         " of the payload to it)"
     ]
+
+
+def test_preview_each_shows_an_example_for_this_sessions_split_and_when_it_shows(config_dir):
+    """No live split for the session yet: `agents` and `tools` showed `(none here)` as if the
+    session had none; now an example, marked so, and when the session's own figure appears. With
+    no [commands.NAME], `cmd:NAME` is shown too, so a first look finds it."""
+    sample = Path(__file__).resolve().parents[2] / "samples" / "payload-2.1.332.json"
+    out = run_costline(b"", "preview", "--each", str(sample), env={"NO_COLOR": "1", "COLUMNS": "80"})
+    lines = out.stdout.decode().splitlines()
+    at = {
+        line.split()[0]: i
+        for i, line in enumerate(lines)
+        if line[:12].strip() and not line.startswith("note")
+    }
+    for name, example in (
+        ("agents", "main $1.20 · Explore $0.40 · +2 $0.05"),
+        ("tools", "Read ~38% · Bash ~21%"),
+    ):
+        assert lines[at[name]].strip().split("  ", 1)[1] == f"example: {example}"
+        assert lines[at[name] + 1].strip() == "this session's figure: after the next background refresh"
+    assert lines[at["cmd:NAME"]].strip() == "cmd:NAME  example: prod-cluster"
+    assert (
+        lines[at["cmd:NAME"] + 1].strip()
+        == "your own command: a [commands.NAME] table (costline config init)"
+    )
+    assert all(len(line) <= 80 for line in lines)
