@@ -36,6 +36,7 @@ RENDER_MODULES = (
     "statusline.index.store",
     "statusline.index.lines",
     "statusline.index.readback",
+    "statusline.index.today",
     "statusline.index.book",
     "statusline.index.update",
     "statusline.index.unlogged",

@@ -12,9 +12,9 @@ from statusline.index.readback import (
     range_buckets,
     session_buckets,
     session_logged_sums,
-    today_total,
 )
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int, read_marshal
+from statusline.index.today import today_total
 from statusline.index.update import (
     file_changed,
     group_of,
@@ -312,7 +312,7 @@ class Context:
                     # the signature of the table this render prices with, taken when it was read
                     # or written: one taken now could belong to a table compiled since
                     table = self.config.get("table_sig")
-                    self._today = today_total(self.store, start, end, now_hour, table, self.price)
+                    self._today = today_total(self.store, start, end, now_hour, table, self.price, self.now_s)
             except OSError as exc:
                 self.index_error = exc
                 self._today = Priced()

@@ -280,9 +280,13 @@ def isfile(path: str) -> bool:
         return False
 
 
+def is_folder(mode: int) -> bool:
+    return mode & _S_IFMT == _S_IFDIR
+
+
 def isdir(path: str) -> bool:
     try:
-        return stat(path).st_mode & _S_IFMT == _S_IFDIR
+        return is_folder(stat(path).st_mode)
     except (OSError, ValueError):
         return False
 

@@ -20,9 +20,13 @@ def git_head(start: str) -> str | None:
     for _ in range(40):
         dot_git = fs.join(folder, ".git")
         head_path = None
-        if fs.isdir(dot_git):
+        try:  # one stat for both questions: most folders on the way up have no .git at all
+            mode = fs.stat(dot_git).st_mode
+        except (OSError, ValueError):
+            mode = 0
+        if fs.is_folder(mode):
             head_path = fs.join(dot_git, "HEAD")
-        elif fs.isfile(dot_git):
+        elif fs.is_regular(mode):
             try:
                 with open(dot_git, encoding="utf-8", errors="replace") as fh:
                     pointer = fh.read(4096).strip()

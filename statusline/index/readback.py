@@ -15,14 +15,14 @@ import marshal
 
 from statusline import fs
 from statusline.index.store import CorruptIndex, Store
-from statusline.timeutil import DAY_MS, HOUR_MS, QUARTER_HOUR_MS, days_from_civil, utc_day_name, utc_days_in
+from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS, days_from_civil, utc_day_name, utc_days_in
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
     from typing import Any
 
-    from statusline.pricing import Bucket, Priced
+    from statusline.pricing import Bucket
 
 SessionSums = dict[tuple[str, int], list[float]]  # (model, cls) -> token vector
 Booked = list[tuple[int, tuple[object, ...]]]  # a delta's records: (origin, record), in order
@@ -288,107 +288,6 @@ def day_buckets(store: Store, start: int, end: int, deltas: bool = True) -> list
     return out
 
 
-def today_total(
-    store: Store,
-    start: int,
-    end: int,
-    now_hour: int,
-    table: object,
-    price: Callable[[list[Bucket]], Priced],
-) -> Priced:
-    """Today ([start, end), whole hours) from `today`, a cache of priced totals, plus the hours'
-    pending deltas, priced on top (they hold what renders booked since a refresh: a few dozen
-    messages).
-
-    The cache keeps the priced total of today's closed hour files with every one's signature
-    and the price table's (`table`), and the hour file now being written, priced, with its own
-    signature. A render's today otherwise reads and prices the day's summaries: over a history
-    of thousands of sessions, hundreds of buckets on every refresh; and the hour now being
-    written is the day's largest file. A part is used only while its files and the table are
-    exactly those it was made from; the writer of an hour file prices it from memory.
-    """
-    now_rel = hour_rel(now_hour)
-    hours: dict[str, object] = {}
-    pending: list[str] = []
-    for day in utc_days_in(start, end, store.indexed_days):
-        first = days_from_civil(int(day[:4]), int(day[5:7]), int(day[8:10])) * DAY_MS
-        sigs, deltas = day_listing(store, day)
-        for hh, sig in sigs.items():
-            if start <= first + int(hh) * HOUR_MS < end:
-                hours[f"hours/{day}/{hh}"] = sig
-        pending.extend(
-            f"hours/{day}/{hh}" for hh in sorted(deltas) if start <= first + int(hh) * HOUR_MS < end
-        )
-    if table is None:
-        return price(day_buckets(store, start, end))
-    current = hours.pop(now_rel, None)
-    key = [start, end, table, sorted(hours.items())]
-    try:  # not store.read: an unreadable cache is just a miss, not a reason to re-index
-        saved = marshal.loads(fs.read_private(store.path("today")))
-    except (OSError, EOFError, ValueError, TypeError):
-        saved = None
-    if not isinstance(saved, dict):
-        saved = {}
-    write = False
-    if saved.get("key") == key:
-        total = _thawed(saved["priced"])
-    else:
-        buckets = day_buckets(store, start, end, deltas=False)
-        total = price([b for b in buckets if b[0] * QUARTER_HOUR_MS // HOUR_MS != now_hour])
-        saved = {"key": key, "priced": _frozen(total)}
-        write = True
-    first_qh, last_qh = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
-    if current is not None:
-        fresh = store.fresh_hours.get(now_rel)
-        now_key = [table, now_rel, current, start, end]
-        if fresh is not None and fresh[0] == current:  # this process wrote it: priced from memory
-            now = price([(qh, m, c, v) for (qh, m, c), v in fresh[1].items() if first_qh <= qh <= last_qh])  # type: ignore[misc,operator]
-        elif saved.get("now_key") == now_key:
-            now = _thawed(saved["now"])
-        else:
-            part, _ = hour_part(store, now_rel, current)
-            now = price([(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh])  # type: ignore[misc,operator]
-            saved["now_key"], saved["now"] = now_key, _frozen(now)
-            write = True
-        _add(total, now)
-    if write:
-        try:
-            store.write("today", saved)
-        except OSError:
-            pass  # a cache that cannot be written: this render still has its figure
-    for rel in pending:
-        delta = delta_shard(store, rel, current if rel == now_rel else hours.get(rel))
-        if delta is not None:
-            part = collapse(delta["agg"])
-            _add(total, price([(qh, m, c, v) for (qh, m, c), v in part.items() if first_qh <= qh <= last_qh]))  # type: ignore[misc,operator]
-    return total
-
-
-def _frozen(priced: Priced) -> tuple[object, ...]:
-    return (priced.usd, sorted(priced.unknown), sorted(priced.estimated), priced.messages)
-
-
-def _thawed(saved: object) -> Priced:
-    from statusline.pricing import Priced
-
-    usd: float
-    unknown: list[str]
-    estimated: list[str]
-    messages: int
-    usd, unknown, estimated, messages = saved  # type: ignore[misc]
-    out = Priced()
-    out.usd, out.messages = usd, messages
-    out.unknown, out.estimated = set(unknown), set(estimated)
-    return out
-
-
-def _add(total: Priced, part: Priced) -> None:
-    total.usd += part.usd
-    total.unknown |= part.unknown
-    total.estimated |= part.estimated
-    total.messages += part.messages
-
-
 # -- an hour's id index and pending delta ---------------------------------------------------
 # Beside an hour file, for the render's sake (see book.py):
 #   <HH>.ids  the hour file's message ids, each as ID_BYTES fixed-width bytes (id_key), sorted,
@@ -402,6 +301,7 @@ def _add(total: Priced, part: Priced) -> None:
 IDS_MAGIC = b"costline ids v1\n"
 IDS_HEADER = len(IDS_MAGIC) + 32  # signature (inode, size, mtime) and count, 8 bytes each
 ID_BYTES = 16
+IDS_READ_WHOLE = 64 << 10  # an id index up to this size is read in one call
 DELTA_MAGIC = b"costline new v1\n"
 
 
@@ -427,7 +327,10 @@ def ids_hit(store: Store, rel: str, sig: object, keys: list[bytes]) -> bool | No
     except OSError:
         return None
     try:
-        head = fs.pread(fd, IDS_HEADER, 0)
+        # A small index (a busy hour's thousand ids: 16 KB) is read whole, in one call; a large
+        # one is searched a few 16-byte reads at a time.
+        whole = fs.pread(fd, st.st_size, 0) if st.st_size <= IDS_READ_WHOLE else b""
+        head = whole[:IDS_HEADER] if whole else fs.pread(fd, IDS_HEADER, 0)
         if len(head) != IDS_HEADER or not head.startswith(IDS_MAGIC):
             return None
         at = len(IDS_MAGIC)
@@ -435,13 +338,14 @@ def ids_hit(store: Store, rel: str, sig: object, keys: list[bytes]) -> bool | No
         if not isinstance(sig, tuple) or tuple(numbers[:3]) != sig:
             return None
         count = numbers[3]
-        if st.st_size != IDS_HEADER + ID_BYTES * count:
+        if st.st_size != IDS_HEADER + ID_BYTES * count or (whole and len(whole) != st.st_size):
             return None
         for key in keys:
             lo, hi = 0, count
             while lo < hi:
                 mid = (lo + hi) // 2
-                found = fs.pread(fd, ID_BYTES, IDS_HEADER + ID_BYTES * mid)
+                at = IDS_HEADER + ID_BYTES * mid
+                found = whole[at : at + ID_BYTES] if whole else fs.pread(fd, ID_BYTES, at)
                 if found < key:
                     lo = mid + 1
                 elif found > key:

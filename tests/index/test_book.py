@@ -238,3 +238,28 @@ def test_a_render_killed_between_booking_and_saving_its_offsets(config_dir, tmp_
     assert run_costline(b"", "index", "refresh").returncode == 0
     assert not delta.exists()
     assert f"${4 * one:.2f} today" in run_costline(payload(path), env={"NO_COLOR": "1"}).stdout.decode()
+
+
+@pytest.mark.parametrize("whole", [True, False])
+def test_an_id_index_answers_the_same_read_whole_or_a_key_at_a_time(tmp_path, monkeypatch, whole):
+    import random
+
+    from statusline.index import readback
+
+    if not whole:
+        monkeypatch.setattr(readback, "IDS_READ_WHOLE", 0)
+    rng = random.Random(21)
+    st = Store(str(tmp_path / "cache"))
+    st.ensure()
+    rel = "hours/2026-11-20/15"
+    sig = (7, 1234, 99)
+    ids = [f"msg_{rng.getrandbits(96):024x}" for _ in range(1000)]
+    folder = Path(st.path("hours", "2026-11-20"))
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "15.ids").write_bytes(readback.ids_bytes(ids, sig))
+    os.chmod(folder / "15.ids", 0o600)
+    for known in ids[::97]:
+        assert readback.ids_hit(st, rel, sig, [readback.id_key(known)]) is True
+    others = [readback.id_key(f"msg_{rng.getrandbits(96):024x}") for _ in range(50)]
+    assert readback.ids_hit(st, rel, sig, others) is False
+    assert readback.ids_hit(st, rel, (7, 1234, 100), others) is None  # another file's index

@@ -104,3 +104,77 @@ def test_a_table_compiled_by_another_process_mid_render_is_not_cached_as_this_on
     compile_table(cache_dir())  # another process compiles the new table meanwhile
     assert round(ctx.today().usd, 2) == round(ONE, 2)  # this render: the table it read
     assert today(path) == round(10 * ONE, 2)  # the next: the new one, not a total cached under it
+
+
+def _listings(monkeypatch) -> list[str]:
+    """The day folders the render lists from now on."""
+    from statusline import fs
+
+    listed: list[str] = []
+    real = fs.listdir
+
+    def listdir(path: str) -> list[str]:
+        if "/hours/" in path:
+            listed.append(path.rsplit("/", 1)[1])
+        return real(path)
+
+    monkeypatch.setattr(fs, "listdir", listdir)
+    return listed
+
+
+def _settle(day: str, seconds_before_now: float) -> None:
+    folder = Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "hours" / day
+    os.utime(folder, (NOW - seconds_before_now, NOW - seconds_before_now))
+
+
+def test_a_settled_day_folder_is_not_listed_again_until_it_changes(config_dir, monkeypatch):
+    path = one_message(config_dir)
+    refresh()
+    _settle("2026-11-20", 10)
+    listed = _listings(monkeypatch)
+    assert today(path) == round(ONE, 2)
+    assert listed  # listed (and summed: the cache was empty), kept with the folder's signature
+    listed.clear()
+    assert today(path) == round(ONE, 2)
+    assert listed == []  # not again: the folder is unchanged
+    # A refresh replaces an hour file (a rename in the folder): listed again, the new figure.
+    write_transcript(
+        config_dir,
+        "p",
+        "s2.jsonl",
+        [assistant(msg_id="c", request_id="rc", session="s2", usage=BIG, ts="2026-11-20T11:00:00.000Z")],
+    )
+    refresh()
+    assert today(path) == round(2 * ONE, 2)
+    assert listed.count("2026-11-20") >= 2
+    # This session's line booked into a new delta (a new file in the folder): seen at once.
+    write_transcript(
+        config_dir,
+        "p",
+        "s1.jsonl",
+        [assistant(msg_id="d", request_id="rd", usage=BIG, ts="2026-11-20T15:20:00.000Z")],
+        mode="a",
+    )
+    assert today(path) == round(3 * ONE, 2)
+    _settle("2026-11-20", 10)
+    assert today(path) == round(3 * ONE, 2)  # listed, kept
+    listed.clear()
+    assert today(path) == round(3 * ONE, 2)  # from the kept listing; the delta read on top
+    assert listed == []
+    # An hour file set aside (moved out of the folder) is a change too.
+    hour = Path(os.environ["COSTLINE_CACHE_DIR"]) / "index" / "v2" / "hours" / "2026-11-20" / "11"
+    hour.rename(hour.with_name("11.away"))
+    assert today(path) < round(3 * ONE, 2)
+    hour.with_name("11.away").rename(hour)
+
+
+def test_a_day_folder_that_changed_just_before_its_listing_is_not_kept(config_dir, monkeypatch):
+    path = one_message(config_dir)
+    refresh()
+    _settle("2026-11-20", 0.2)  # changed within the clock ticks a rename may share: not trusted
+    listed = _listings(monkeypatch)
+    assert today(path) == round(ONE, 2)
+    listed.clear()
+    for _ in range(3):
+        assert today(path) == round(ONE, 2)
+    assert listed == ["2026-11-20"] * 3
