@@ -45,6 +45,7 @@ RENDER_MODULES = (
     "statusline.pace",
     "statusline.git",
     "statusline.commands",
+    "statusline.turn",
 )
 
 

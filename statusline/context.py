@@ -6,7 +6,7 @@ import marshal
 
 from statusline import fs
 from statusline.index.book import read_session
-from statusline.index.lines import BOM, file_session_id, might_carry_usage, parse_lean, usage_message
+from statusline.index.lines import file_session_id
 from statusline.index.readback import (
     day_buckets,
     range_buckets,
@@ -21,7 +21,7 @@ from statusline.index.update import (
     load_group,
 )
 from statusline.payload import field, number, text, within
-from statusline.pricing import Priced, load_compiled, price_buckets, resolve
+from statusline.pricing import Priced, load_compiled, normalise, price_buckets
 from statusline.timeutil import (
     HOUR_MS,
     QUARTER_HOUR_MS,
@@ -45,8 +45,6 @@ CATCH_UP_INTERVAL_S = 10.0
 # A stale price table is refreshed in the background; failed attempts are retried at most this
 # often (doubling while they keep failing).
 PRICING_RETRY_S = 600.0
-# How much of the transcript end to search for the last usage (context % fallback).
-TAIL_BYTES = 256 * 1024
 # Claude Code documents a window's used % as 0-100; the request that crosses the limit still
 # completes, so a little more can be a real reading. Past double the limit it is a broken
 # payload: shown as unknown, never printed.
@@ -410,10 +408,12 @@ class Context:
         config = self.config
         aliases = config.get("aliases")
         listed: Table = config.get("list_models") or {}  # type: ignore[assignment]
+        # Each model's canonical name once (resolve's spelling), looked up in both tables: a
+        # session's sums hold a few models in many price classes.
+        names = {normalise(model, aliases)[0] for model, _cls in sums}  # type: ignore[arg-type]
         for table in (self.models, listed):
-            for model, _cls in sums:
-                key, _ = resolve(model, table, aliases)  # type: ignore[arg-type]
-                if key is not None and any(start_ms < int(p[0]) <= now_ms for p in table[key]):  # type: ignore[call-overload]
+            for key in names:
+                if key in table and any(start_ms < int(p[0]) <= now_ms for p in table[key]):  # type: ignore[call-overload]
                     return session_buckets(self.store, hours, str(group.get("session", "")), copies=True)  # type: ignore[arg-type]
         qh = now_ms // QUARTER_HOUR_MS
         return [(qh, model, cls, vec) for (model, cls), vec in sums.items()]
@@ -519,69 +519,24 @@ class Context:
                     self._live = value
         return self._live
 
-    def last_response(self) -> dict[str, object] | None:
-        """The transcript's last assistant line that carries usage (read from its tail)."""
-        transcript = self.transcript_path
-        if not transcript or not fs.isfile(transcript):  # never open a FIFO or device
-            return None
-        try:
-            with open(transcript, "rb") as fh:
-                size = fh.seek(0, 2)
-                fh.seek(max(0, size - TAIL_BYTES))
-                tail = fh.read(TAIL_BYTES)
-        except OSError:
-            return None
-        for line in reversed(tail.split(b"\n")):
-            if not might_carry_usage(line):
-                continue
-            try:
-                obj = parse_lean(line.removeprefix(BOM))
-            except (ValueError, RecursionError):
-                continue
-            found = usage_message(obj)
-            if found is not None and found[0] is obj:  # the conversation's own turn, not a relay
-                return obj
-        return None
-
+    # -- the session's last turn (turn.py: read from the transcript's tail when a segment asks) --
     def last_prompt_tokens(self) -> int | None:
         """Prompt size (input + cache writes + reads) of the transcript's last response."""
-        usage = field(self.last_response() or {}, "message", "usage")
-        if not isinstance(usage, dict):
-            return None
-        keys = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-        return int(sum(number(usage.get(k)) or 0 for k in keys))
+        from statusline.turn import last_prompt_tokens
+
+        return last_prompt_tokens(self)
 
     def cache_expiry_from_log(self) -> float | None:
         """When the prompt cache expires, from the last response's time and its write's TTL."""
-        from statusline.timeutil import parse_iso_ms
+        from statusline.turn import cache_expiry_from_log
 
-        last = self.last_response()
-        if last is None:
-            return None
-        ts = parse_iso_ms(last.get("timestamp"))
-        one_hour = number(field(last, "message", "usage", "cache_creation", "ephemeral_1h_input_tokens"))
-        if ts is None:
-            return None
-        return ts / 1000 + (3600 if one_hour else 300)
+        return cache_expiry_from_log(self)
 
     def token_rates(self, prompt_tokens: int) -> dict[str, float] | None:
-        """USD per token for the payload's model now, for a request of `prompt_tokens`:
-        input, output, write_5m, write_1h, read (per-request tier, region and fast mode applied)."""
-        from statusline.index.lines import prompt_class
-        from statusline.pricing import period_at, period_rates, resolve
+        """USD per token for the payload's model now, for a request of `prompt_tokens` (turn.py)."""
+        from statusline.turn import token_rates
 
-        model_id = text(self.get("model", "id"))
-        if not model_id:
-            return None
-        key, multiplier = resolve(model_id, self.models, self.config.get("aliases"))  # type: ignore[arg-type]
-        if key is None:
-            return None
-        period = period_at(self.models[key], int(self.now_s * 1000))
-        rates = period_rates(period, prompt_class(prompt_tokens))
-        if self.get("fast_mode") is True:
-            multiplier *= float(period[7])  # type: ignore[arg-type]
-        names = ("input", "output", "write_5m", "write_1h", "read")
-        return {name: float(rate) * multiplier / 1e6 for name, rate in zip(names, rates, strict=True)}
+        return token_rates(self, prompt_tokens)
 
     def _working_dir(self) -> str | None:
         return text(self.get("workspace", "current_dir")) or text(self.get("cwd"))
@@ -605,13 +560,7 @@ class Context:
         return bool(git_dirty(where, self.cache, self.now_s, remember=self.record))
 
     def context_window_for_model(self) -> int | None:
-        """The context window of the payload's model, from the price table."""
-        from statusline.pricing import resolve
+        """The context window of the payload's model, from the price table (turn.py)."""
+        from statusline.turn import context_window_for_model
 
-        model_id = text(self.get("model", "id"))
-        if not model_id:
-            return None
-        if model_id.lower().endswith("[1m]"):
-            return 1_000_000
-        key, _ = resolve(model_id, self.models, self.config.get("aliases"))  # type: ignore[arg-type]
-        return int(self.models[key][-1][8]) if key else None  # type: ignore[call-overload]
+        return context_window_for_model(self)
