@@ -173,6 +173,37 @@ def instructions(argv: list[str], stdin: bytes, env: dict[str, str]) -> int:
     raise RuntimeError(run.stderr.decode(errors="replace")[-500:])
 
 
+# The syscalls a render's cost beyond the interpreter's start is made of (strace -c names).
+SYSCALLS = ("openat", "newfstatat", "getdents64", "read", "pread64", "write", "rename", "unlink", "fsync")
+
+
+def syscalls(argv: list[str], stdin: bytes, env: dict[str, str]) -> dict[str, int]:
+    """The system calls of one run by name (`strace -c`), with their total; {} without strace."""
+    if not shutil.which("strace"):
+        return {}
+    with tempfile.NamedTemporaryFile("r", suffix=".strace") as out:
+        subprocess.run(
+            ["strace", "-c", "-o", out.name, *argv],
+            input=stdin,
+            capture_output=True,
+            env=env,
+            check=False,
+        )
+        counts: dict[str, int] = {}
+        for line in out.read().splitlines():
+            parts = line.split()
+            if len(parts) >= 5 and parts[-1] != "total" and parts[3].isdigit():
+                counts[parts[-1]] = int(parts[3])
+            elif len(parts) >= 4 and parts[-1] == "total":
+                counts["total"] = int(parts[3])
+    return {name: counts.get(name, 0) for name in ("total", *SYSCALLS)}
+
+
+def load_average() -> dict[str, float]:
+    """The machine's load over the last 1, 5 and 15 minutes (it is shared)."""
+    return {f"m{n}": round(x, 2) for n, x in zip((1, 5, 15), os.getloadavg(), strict=True)}
+
+
 def local_midnight(now: float) -> float:
     day = time.localtime(now)
     return time.mktime((day.tm_year, day.tm_mon, day.tm_mday, 0, 0, 0, 0, 0, -1))
@@ -224,6 +255,7 @@ def main() -> None:
     python = os.path.abspath(os.path.join(args.venv, "bin", "python"))
     costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
     work = tempfile.mkdtemp(prefix="costline-bench-")
+    load_at_start = load_average()
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d", time.gmtime()),  # quoted by the README
         "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
@@ -375,6 +407,14 @@ def main() -> None:
                 "runs": args.callgrind,
                 **{f"{k}_millions": round(statistics.median(v) / 1e6, 2) for k, v in counts.items() if v},
             }
+            # One render's system calls by name, each install's, beside the bare start's.
+            append_turn(info["live_path"], info["live_session"], rng)  # type: ignore[arg-type]
+            results["syscalls"] = {
+                "python_I_pass": syscalls([python, "-I", "-c", "pass"], b"", env),
+                "render": syscalls(render, body, env),
+            }
+            if before_render:
+                results["syscalls"]["before"] = syscalls(before_render, body, before_env)  # type: ignore[index]
         line = subprocess.run([*render, "--no-color"], input=body, capture_output=True, env=env, check=False)
         results["line"] = line.stdout.decode().strip()
         if before_render:  # the same logs read by the other install: the same figures, to the cent
@@ -409,6 +449,8 @@ def main() -> None:
                 "first_render_ms": round(statistics.median(firsts) * 1000, 2),
                 "ratio": round(statistics.median(firsts) / statistics.median(bases), 2),
             }
+        # The machine is shared: its load (1, 5, 15-minute averages) when the run began and ended.
+        results["load_average"] = {"start": load_at_start, "end": load_average()}
     finally:
         stop_refreshes(work)
         shutil.rmtree(work, ignore_errors=True)
