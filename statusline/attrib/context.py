@@ -89,7 +89,7 @@ def _content_tokens(content: object) -> float:
 class Context:
     """One conversation's context (a transcript, or the sidechain lines of an old one)."""
 
-    __slots__ = ("ends", "items", "pending", "places", "tools", "totals")
+    __slots__ = ("due", "ends", "items", "pending", "places", "tools", "totals")
 
     def __init__(self, saved: list[Any] | None = None) -> None:
         # items: [bucket, estimated tokens] in order, neighbours of one bucket merged.
@@ -99,6 +99,11 @@ class Context:
         # The message being written (Claude Code logs one line per content block):
         # [message id, request id, usage vector, output blocks [[bucket, chars]]].
         self.pending: list[Any] | None = None
+        # Rows of the pending message still to be split: message key → [its row, the usage and
+        # how many output blocks it had when its line was read]. A message is logged one line
+        # per content block, each with its usage: it is split once, when it is complete (or the
+        # read stops), not once per line. The context does not change meanwhile (settle does).
+        self.due: dict[str, tuple[list[Any], list[int], int]] = {}
         if saved:
             self.items, self.tools, self.pending = saved[0], saved[1], saved[2]
         # Estimated tokens per bucket over all items: a request's read range is nearly all of
@@ -133,10 +138,26 @@ class Context:
             where[1].append(where[1][-1] + tokens)
         self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
 
+    def split_due(self) -> None:
+        """Split the pending message's rows read so far, each as its latest line gave it (the
+        usage then kept and the blocks read until then)."""
+        if not self.due:
+            return
+        blocks: list[list[Any]] = self.pending[3] if self.pending is not None else []
+        made: dict[tuple[int, int], Split] = {}
+        for row, usage, count in self.due.values():
+            split = made.get((id(usage), count))
+            if split is None:
+                split = made[(id(usage), count)] = self.split(usage, blocks[:count])
+            row[1] = split
+        self.due = {}
+
     def settle(self) -> None:
         """The pending message is complete: its text and tool calls join the context."""
         if self.pending is None:
             return
+        if self.due:
+            self.split_due()
         for bucket, chars in self.pending[3]:
             if bucket is not None:  # None: thinking, which later requests do not carry
                 self.add(bucket, chars / CHARS_PER_TOKEN)
@@ -344,8 +365,8 @@ class Transcript:
         # Sidechain conversations logged inside this file (older Claude Code), one per agent.
         self.sides = {agent: Context(ctx) for agent, ctx in (saved.get("sides") or {}).items()}
         # message key → [sidechain, split, agent id]; key = message id + NUL + request id, as
-        # the index deduplicates
-        self.rows: dict[str, list[Any]] = saved.get("rows") or {}
+        # the index deduplicates (read through `rows`: a pending message's split is made then)
+        self._rows: dict[str, list[Any]] = saved.get("rows") or {}
         # subagent id → type, from this transcript's agent tool calls and their results
         self.spawned: dict[str, str] = saved.get("spawned") or {}
         self.agent_calls: dict[str, str] = saved.get("agent_calls") or {}
@@ -355,11 +376,24 @@ class Transcript:
         # Read since `summary` and the first prompt were kept (older states are read again).
         self.named = bool(saved.get("named")) or not saved
 
+    @property
+    def rows(self) -> dict[str, list[Any]]:
+        """Every message's row, those of the messages still pending split as read so far."""
+        self.main.split_due()
+        for ctx in self.sides.values():
+            ctx.split_due()
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: dict[str, list[Any]]) -> None:
+        self._rows = rows
+
     def saved(self) -> dict[str, Any]:
+        rows = self.rows
         return {
             "main": self.main.saved(),
             "sides": {agent: ctx.saved() for agent, ctx in self.sides.items()},
-            "rows": self.rows,
+            "rows": rows,
             "spawned": self.spawned,
             "agent_calls": self.agent_calls,
             "titles": self.titles,
@@ -457,9 +491,11 @@ class Transcript:
         usage = _usage_vector(message["usage"])
         if pending[2] is None or sum(usage) > sum(pending[2]):  # the fullest copy, as the index keeps
             pending[2] = usage
-        split = ctx.split(pending[2], pending[3])
+        due, rows = ctx.due, self._rows
         for record in records:
-            self.rows[f"{record[0]}\x00{record[1]}"] = [side, split, agent]
+            key = f"{record[0]}\x00{record[1]}"
+            row = rows[key] = [side, None, agent]  # split when the message is complete
+            due[key] = (row, pending[2], len(pending[3]))
 
     def _user(self, env: dict[str, Any], message: dict[str, Any], ctx: Context) -> None:
         content = message.get("content")

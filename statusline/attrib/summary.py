@@ -33,12 +33,11 @@ from statusline.attrib.breakdown import (
     UNATTRIBUTED,
     Attribution,
     Breakdown,
-    _scaled,
     day_start_ms,
     mcp_server,
 )
 from statusline.attrib.catalog import Catalog, folder
-from statusline.attrib.context import CONVERSATION
+from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5
 from statusline.index.edges import shard_messages
 from statusline.index.readback import hour_rel, read_hour
 from statusline.index.store import CorruptIndex, Store, atomic_write
@@ -60,6 +59,7 @@ MAGIC = b"costline-day-sums\x00"
 SPLIT_KINDS = ("agent", "tool", "mcp")
 NOT_FOUND = ""  # the tool sums' name for unattributed messages (no tool is named "")
 Entry = dict[str, Any]
+Stale = dict[str, tuple[tuple[int, int], dict[str, tuple[int, int, int]]]]  # day → (span, hour sigs)
 
 
 def zone_key(tz: tzinfo | None) -> str:
@@ -390,7 +390,7 @@ def summaries(
     base = os.path.join(folder(catalog.cache), zone_key(tz))
     files: dict[str, dict[str, Entry]] = {}
     found: dict[str, Entry] = {}
-    stale: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int, int]]]] = {}
+    stale: Stale = {}
     for day in days:
         span = (day_start_ms(day, tz), day_start_ms(_next_day(day), tz))
         month = day[:7]
@@ -490,12 +490,61 @@ def _read_day(
     return messages, sessions
 
 
+# At least this many stale days (a first report, a new zone) are summed in two processes.
+PARALLEL_DAYS = 8
+_shared: list[Any] = []  # what a forked summing process inherits (store, pricer, zone, catalog)
+
+
 def _build(
-    store: Store,
-    pricer: Pricer,
-    tz: tzinfo | None,
-    catalog: Catalog,
-    stale: dict[str, tuple[tuple[int, int], dict[str, tuple[int, int, int]]]],
+    store: Store, pricer: Pricer, tz: tzinfo | None, catalog: Catalog, stale: Stale
+) -> dict[str, Entry]:
+    """Summaries of the stale days, from the hour files and the states of their sessions; many
+    days (a first report) are shared between two forked processes, by their hour files' bytes.
+    What a process fails to return is summed here."""
+    workers = min(os.cpu_count() or 1, 2)
+    if len(stale) < PARALLEL_DAYS or workers < 2 or not hasattr(os, "fork"):
+        return _build_days(store, pricer, tz, catalog, stale)
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from statusline.index.workers import balanced_shares
+
+    days = sorted(stale)
+    sizes = [sum(sig[1] for sig in stale[day][1].values()) for day in days]
+    shares = [{days[i]: stale[days[i]] for i in share} for share in balanced_shares(sizes, workers)]
+    _shared[:] = [store, pricer, tz, catalog, shares]
+    out: dict[str, Entry] = {}
+    try:
+        # Not multiprocessing.Pool: its map waits forever for the share of a process that died.
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for future in [pool.submit(_run_share, n) for n in range(len(shares))]:
+                try:
+                    out.update(future.result())
+                except Exception:  # failed or died: its days are summed below
+                    continue
+    except Exception:  # no process could be started
+        pass
+    finally:
+        _shared.clear()
+    missing = {day: stale[day] for day in days if day not in out}
+    if missing:
+        out.update(_build_days(store, pricer, tz, catalog, missing))
+    return out
+
+
+def _run_share(number: int) -> dict[str, Entry]:
+    """In a forked process: the summaries of one share of the stale days (what _build left in
+    _shared before forking: nothing but the share's number crosses to the process)."""
+    return _build_share(_shared[4][number])
+
+
+def _build_share(share: Stale) -> dict[str, Entry]:
+    store, pricer, tz, catalog, _shares = _shared
+    return _build_days(store, pricer, tz, catalog, share)
+
+
+def _build_days(
+    store: Store, pricer: Pricer, tz: tzinfo | None, catalog: Catalog, stale: Stale
 ) -> dict[str, Entry]:
     """Summaries of the stale days, from the hour files and the states of their sessions."""
     dates: dict[int, str | None] = {}
@@ -554,16 +603,37 @@ def _split(
     period: int,
     vec: list[float],
 ) -> None:
-    """One message into the agent and tool sums (breakdown.breakdowns' rules)."""
+    """One message into the agent and tool sums (breakdown.breakdowns' rules: each tool's part
+    as breakdown._scaled gives it, conversation the rest), the arithmetic unrolled: a cold page
+    splits every message of the history."""
     if found is None:
         _add(sums["agent"], (UNATTRIBUTED, model, cls, period), vec, 7)
         _add(sums["tool"], (NOT_FOUND, model, cls, period), vec, 7)
         return
     _add(sums["agent"], (found[0], model, cls, period), vec, 7)
-    rest = list(vec)
-    for tool, fractions in found[1].items():
-        part = [*_scaled(vec, fractions), vec[-1]]
-        for i in range(7):
-            rest[i] -= part[i]
-        _add(sums["tool"], (tool, model, cls, period), part, 7)
-    _add(sums["tool"], (CONVERSATION, model, cls, period), rest, 7)
+    tool_sums = sums["tool"]
+    count, v1, v2, v3, v4, v5, v6, qh = vec[0], vec[1], vec[2], vec[3], vec[4], vec[5], vec[6], vec[-1]
+    tokens = v1 + v2 + v3 + v4 + v5
+    r1, r2, r3, r4, r5, r6 = v1, v2, v3, v4, v5, v6
+    for tool, f in found[1].items():
+        p1, p2, p3, p4, p5 = v1 * f[IN], v2 * f[OUT], v3 * f[W5], v4 * f[W1], v5 * f[READ]
+        p6 = v6 * ((p1 + p2 + p3 + p4 + p5) / tokens if tokens else 0.0)
+        count -= 0.0  # as the rest's count was a float once a part was taken
+        r1 -= p1
+        r2 -= p2
+        r3 -= p3
+        r4 -= p4
+        r5 -= p5
+        r6 -= p6
+        key = (tool, model, cls, period)
+        got = tool_sums.get(key)
+        if got is None:
+            tool_sums[key] = [0.0, p1, p2, p3, p4, p5, p6, qh]
+        else:
+            got[1] += p1
+            got[2] += p2
+            got[3] += p3
+            got[4] += p4
+            got[5] += p5
+            got[6] += p6
+    _add(tool_sums, (CONVERSATION, model, cls, period), [count, r1, r2, r3, r4, r5, r6, qh], 7)

@@ -243,3 +243,49 @@ def test_a_message_a_render_booked_into_an_hours_delta_is_in_the_day(config_dir,
         assert doc["totals"]["totalCost"] == pytest.approx(daily, abs=1e-9), kind
         slow = run("by", kind, "--no-refresh", "--project", "-w")
         assert rows(doc) == pytest.approx(rows(slow), abs=1e-9), kind
+
+
+def _summaries_anew() -> dict[str, dict]:
+    """Every day's summary made again (none kept), in UTC."""
+    import shutil
+
+    from statusline.attrib.catalog import folder
+    from statusline.attrib.summary import summaries
+    from statusline.cli.report import prepare
+    from statusline.cli.where import catalog_now
+
+    for child in Path(folder(str(cache()))).glob("z*"):
+        shutil.rmtree(child)
+    store, pricer, tz = prepare(False, "UTC")
+    return summaries(store, pricer, tz, catalog_now()).days  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("share", ["returned", "died"])
+def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
+    config_dir, monkeypatch, share
+):
+    from statusline.attrib import summary
+
+    for n in range(10):  # ten days, two sessions, a tool and an MCP server each day
+        day = f"2026-11-{10 + n:02d}"
+        write_transcript(config_dir, "-w-app", f"s{n % 2}.jsonl", turns(day, n * 3), mode="a")
+    assert_as_the_whole_walk()
+    monkeypatch.setattr(summary, "PARALLEL_DAYS", 10**6)
+    alone = _summaries_anew()
+    assert len(alone) == 10
+    monkeypatch.setattr(summary, "PARALLEL_DAYS", 2)
+    parent, summed_by, made = os.getpid(), cache() / "summed-by", summary._build_share
+    summed_by.mkdir()
+
+    def share_of(days: dict) -> dict:
+        assert os.getpid() != parent  # a share is summed in a forked process
+        (summed_by / str(os.getpid())).write_text(" ".join(sorted(days)))
+        if share == "died":  # each forked process dies: its days are summed by the parent
+            os._exit(9)
+        return made(days)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(summary, "_build_share", share_of)
+    assert _summaries_anew() == alone
+    if os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
+        shares = [p.read_text().split() for p in summed_by.iterdir()]
+        assert shares and sorted(d for s in shares for d in s) == sorted(alone)
