@@ -18,7 +18,11 @@ from statusline.attrib.context import Transcript
 from statusline.index import lines
 from statusline.index.lines import BOM, fast_parser, file_session_id
 from statusline.index.store import atomic_write
-from statusline.index.update import _fnv, group_of, read_new_lines
+from statusline.index.update import FileRead, _fnv, group_of, read_new_lines
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FORMAT = 3
 # A read's bytes at a time: memory stays bounded on a huge file. A budget, not a limit: a longer
@@ -147,6 +151,62 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
         saved["tail_rows"] = {k: v for k, v in transcript.rows.items() if kept.get(k) != v}
         saved["transcript"] = transcript.saved()
     return saved
+
+
+class ColdRead:
+    """The attribution of a transcript the index reads whole from its start (a cold build): fed
+    the lines the index's reader parses, with the records it made of them, so a first report
+    parses each line once. It is saved as update_file saves a first read, once the read is
+    complete: a read that stopped short (too large for one, unreadable) is left to update_file."""
+
+    __slots__ = ("cache", "path", "transcript")
+
+    def __init__(self, cache: str, path: str) -> None:
+        self.cache, self.path = cache, path
+        self.transcript = Transcript(file_session_id(path))
+
+    def feed(self, obj: dict[str, object], records: list[tuple[object, ...]] | None) -> None:
+        try:
+            self.transcript.feed(obj, records)
+        except (ValueError, TypeError, RecursionError):
+            pass  # as _feed passes over such a line
+
+    def finish(self, read: FileRead) -> None:
+        """Save the state, if the read covered every complete line of the file."""
+        if read.unreadable or read.more or read.state is None:
+            return
+        file_state = list(read.state)
+        file_state[6] = 0  # an unfinished last line is saved only once it is finished
+        agent_id, agent_type = _agent_of(self.path)
+        _save(
+            self.cache,
+            self.path,
+            {
+                "format": FORMAT,
+                "path": self.path,
+                "file": file_state,
+                "session": self.transcript.file_session,
+                "project": group_of(self.path)[2],
+                "agent_id": agent_id,
+                "agent_type": agent_type,
+                "transcript": self.transcript.saved(),
+            },
+        )
+
+
+def cold_reader(cache: str) -> Callable[[str], ColdRead | None]:
+    """For the index's scan: a ColdRead of each transcript that has no state yet (any other is
+    read on by update_file from where its state stopped)."""
+    states = folder(cache)
+    try:
+        known = set(os.listdir(states))
+    except OSError:
+        known = set()
+
+    def reader(path: str) -> ColdRead | None:
+        return None if state_name(path) in known else ColdRead(cache, path)
+
+    return reader
 
 
 def _save(cache: str, path: str, state: dict[str, Any]) -> None:

@@ -400,8 +400,10 @@ class Transcript:
             "named": self.named,
         }
 
-    def feed(self, obj: object) -> None:
-        """One parsed transcript line."""
+    def feed(self, obj: object, records: list[tuple[object, ...]] | bool | None = False) -> None:
+        """One parsed transcript line. `records`: its usage records as the index's reader made
+        them (lines.records_of; None: it refused the line), when the caller has them already;
+        False: made here."""
         if not isinstance(obj, dict):
             return
         kind = obj.get("type")
@@ -423,9 +425,9 @@ class Transcript:
             data = obj.get("data")
             inner = data.get("message") if isinstance(data, dict) else None
             if isinstance(inner, dict):
-                self._line(inner, obj, sidechain=True)
+                self._line(inner, obj, True, records)
             return
-        self._line(obj, obj, sidechain=obj.get("isSidechain") is True)
+        self._line(obj, obj, obj.get("isSidechain") is True, records)
 
     def _context(self, sidechain: bool, agent: str) -> Context:
         if not sidechain:
@@ -435,21 +437,26 @@ class Transcript:
             ctx = self.sides[agent] = Context()
         return ctx
 
-    def _line(self, env: dict[str, Any], outer: dict[str, Any], sidechain: bool) -> None:
+    def _line(
+        self, env: dict[str, Any], outer: dict[str, Any], sidechain: bool, records: list[Any] | bool | None
+    ) -> None:
+        # The context is looked up only for a line that changes it: any other line, as the
+        # lines build.py does not parse, leaves the state as it was.
         agent = _agent_id(env, outer) if sidechain else ""
-        ctx = self._context(sidechain, agent)
         kind = env.get("type")
         message = env.get("message")
         if kind == "system" and env.get("subtype") == "compact_boundary":
-            ctx.clear()
+            self._context(sidechain, agent).clear()
             return
         if not isinstance(message, dict):
             return
         role = message.get("role")
         # A line whose message has usage is a response, whatever else it says (the index counts it).
         if kind == "assistant" or role == "assistant" or isinstance(message.get("usage"), dict):
-            self._assistant(env, outer, message, ctx, sidechain, agent)
+            ctx = self._context(sidechain, agent)
+            self._assistant(env, outer, message, ctx, sidechain, agent, records)
         elif kind == "user" or role == "user":
+            ctx = self._context(sidechain, agent)
             ctx.settle()
             self._user(env, message, ctx)
 
@@ -461,6 +468,7 @@ class Transcript:
         ctx: Context,
         side: bool,
         agent: str,
+        records: list[Any] | bool | None = False,
     ) -> None:
         msg_id = message.get("id")
         request_id = env.get("requestId", outer.get("requestId"))
@@ -483,11 +491,14 @@ class Transcript:
                 self.agent_calls[block["id"]] = clean_name(kind, "general-purpose")
         if not isinstance(message.get("usage"), dict):
             return
-        try:
-            # The index's own reader gives the keys it deduplicates by (advisors included).
-            records = records_from_line(b"usage", lambda _: outer, self.file_session, candidate=True)
-        except Skip:
+        if records is None:  # refused by the index's reader
             return
+        if records is True or records is False:
+            try:
+                # The index's own reader gives the keys it deduplicates by (advisors included).
+                records = records_from_line(b"usage", lambda _: outer, self.file_session, candidate=True)
+            except Skip:
+                return
         usage = _usage_vector(message["usage"])
         if pending[2] is None or sum(usage) > sum(pending[2]):  # the fullest copy, as the index keeps
             pending[2] = usage

@@ -60,15 +60,25 @@ def this_machine_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
-def prepare(refresh: bool, timezone: str | None) -> tuple[Store, rp.Pricer, object]:
+def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tuple[Store, rp.Pricer, object]:
+    """The index brought up to date (unless not `refresh`), its pricer and the zone. `attribute`:
+    the report needs the attribution too, and the scan builds that of the transcripts it reads
+    first from the same parse (index/scan.py cold_attribution)."""
+    from statusline.index import scan as scanning
+
     store = Store(cache_dir())
     if refresh:
         fd = hold_refresh_lock(store.cache)  # refreshes never overlap
         try:
+            if attribute:
+                from statusline.attrib.build import cold_reader
+
+                scanning.cold_attribution[:] = [cold_reader(store.cache)]
             progress = _Progress(quiet=False)
             scan(store, _loads, progress=progress)
             progress.finish()
         finally:
+            scanning.cold_attribution.clear()
             os.close(fd)
     use_sync(store.cache, refresh)
     if timezone is None:

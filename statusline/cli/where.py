@@ -122,7 +122,7 @@ def by(
     """
     from statusline.attrib.breakdown import breakdown
 
-    store, pricer, tz = prepare(not no_refresh, timezone)
+    store, pricer, tz = prepare(not no_refresh, timezone, kind in ("agent", "tool", "mcp"))
     if session_id is not None:
         session_id, result = _one_session(store, pricer, kind, session_id, tz, since, until, project)
     elif kind in ("agent", "tool", "mcp") and not project:  # from the day summaries
@@ -256,7 +256,7 @@ def html(
     from statusline.html.data import collect
     from statusline.html.page import render
 
-    store, pricer, tz = prepare(not no_refresh, timezone)
+    store, pricer, tz = prepare(not no_refresh, timezone, True)
     now_ms = int(time.time() * 1000)
     until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
     if since and since > until:

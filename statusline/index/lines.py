@@ -269,13 +269,15 @@ def records_in(
     loads: Callable[[bytes], object],
     file_session: str,
     records: list[tuple[object, ...]],
+    feed: Callable[[dict[str, object], list[tuple[object, ...]] | None], None] | None = None,
 ) -> tuple[int, dict[str, int]]:
     """Add the usage records of the complete lines in data[start:end] to `records`.
 
     Every line is parsed (a parse costs less than searching the line for a `usage` key, in both
     parsers); a line that does not parse is judged as `records_from_line` judges it, and so is
     one over MAX_LINE_BYTES. Returns the number of lines that carry usage or were skipped, and the
-    skip reasons counted.
+    skip reasons counted. `feed`: also given every parsed object with its records (None when
+    refused), so that the attribution parses no line again (attrib/build.py, ColdRead).
     """
     view = memoryview(data)
     find = data.find
@@ -315,7 +317,11 @@ def records_in(
         except Skip as why:
             judged += 1
             skips[str(why)] = skips.get(str(why), 0) + 1
+            if feed is not None:
+                feed(obj, None)
             continue
+        if feed is not None:
+            feed(obj, found)
         if found:
             judged += 1
             records.extend(found)

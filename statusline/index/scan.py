@@ -156,13 +156,27 @@ def _by_hour(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
     return _fields(reads), {hour: marshal.dumps(recs) for hour, recs in hours.items()}, count
 
 
+# Set while a report that needs the attribution scans (cli/report.prepare): a file read from its
+# start is also fed, line by line as it is parsed, to the attribution of a transcript that has
+# none yet (attrib/build.py ColdRead), so a first report parses each line once.
+cold_attribution: list[Callable[[str], Any]] = []
+
+
 def _read_paths(
     task: tuple[str, list[str], dict[str, list[Any]]],
     loads: Callable[[bytes], object],
     into: bytearray | None = None,
 ) -> list[FileRead]:
     _name, paths, states = task
-    return [read_file(p, states.get(p), WORKER_MAX_BYTES, loads, True, into) for p in paths]
+    out = []
+    for path in paths:
+        state = states.get(path)
+        cold = cold_attribution[0](path) if cold_attribution and state is None else None
+        read = read_file(path, state, WORKER_MAX_BYTES, loads, True, into, cold and cold.feed)
+        if cold is not None:
+            cold.finish(read)
+        out.append(read)
+    return out
 
 
 def _saved_states(

@@ -626,9 +626,11 @@ def read_file(
     loads: Callable[[bytes], object],
     whole_long_lines: bool,
     into: bytearray | None = None,
+    feed: Callable[[dict[str, object], list[tuple[object, ...]] | None], None] | None = None,
 ) -> FileRead:
     """Read and parse one file's new lines (no index access: safe in a worker process);
-    `into`: a buffer to read into (see read_new_lines)."""
+    `into`: a buffer to read into (see read_new_lines); `feed`: see lines.records_in (the
+    complete lines only, not an unfinished last one)."""
     out = FileRead(path)
     try:
         found = read_new_lines(path, state, budget, whole_long_lines, into)
@@ -644,7 +646,7 @@ def read_file(
     records = out.records
     data = found.data
     start, end = found.start, found.end
-    judged, skips = records_in(data, start, end, loads, file_session, records)
+    judged, skips = records_in(data, start, end, loads, file_session, records, feed)
     counters["lines"] += judged  # lines that carry usage, counted or not
     for why, count in skips.items():
         counters[_skip_counter(why)] += count

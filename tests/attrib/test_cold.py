@@ -1,0 +1,95 @@
+"""A report that needs the attribution builds it from the index's own parse when the scan reads a
+transcript from its start (index/scan.py cold_attribution, attrib/build.py ColdRead): each line
+is parsed once. The page, the split reports and the states it leaves equal those of an index
+and an attribution built one after the other, also after a run killed part way (a killed
+worker's files are read by the scanning process; a state is written whole or not at all)."""
+
+from __future__ import annotations
+
+import marshal
+import re
+from pathlib import Path
+
+import pytest
+from helpers import report_json, run_costline
+from test_random import build
+
+SEED = 12
+KINDS = ("agent", "tool", "mcp", "model")
+
+
+def page(path: Path) -> str:
+    """A page without what depends on the clock (when it was made, the month's projection)."""
+    text = path.read_text()
+    text = re.sub(r" generated [^<]*</p>", "</p>", text)
+    return re.sub(r"projected \$[\d,.]+", "projected", text)
+
+
+def html(out: Path, **env: str) -> int:
+    return run_costline(b"", "report", "html", "-o", str(out), "-z", "UTC", env=env, timeout=120).returncode
+
+
+def states(cache: Path) -> dict[str, object]:
+    folder = cache / "attrib" / "v3"
+    return {p.name: marshal.loads(p.read_bytes()) for p in folder.iterdir() if not p.name.endswith(".tmp")}
+
+
+def splits() -> dict[str, object]:
+    return {kind: report_json("by", kind, "--no-refresh") for kind in KINDS}
+
+
+def step_by_step(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, dict[str, object], object]:
+    """The index alone (report daily), then the page: the attribution read from the files."""
+    cache = tmp_path / "steps"
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(cache))
+    report_json("daily")
+    assert html(tmp_path / "steps.html") == 0
+    return page(tmp_path / "steps.html"), splits(), states(cache)
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_first_page_equals_one_built_step_by_step(config_dir, tmp_path, monkeypatch, workers):
+    corpus = build(SEED, config_dir)
+    monkeypatch.setenv("COSTLINE_SCAN_WORKERS", workers)
+    monkeypatch.setenv("COSTLINE_PARALLEL_MIN_BYTES", "0")
+    expected = step_by_step(tmp_path, monkeypatch)
+
+    from statusline.attrib import build as attrib_build
+
+    read_again: list[str] = []
+    update_file = attrib_build.update_file
+
+    def counted(cache: str, path: str, state: object = None) -> object:
+        read_again.append(path)
+        return update_file(cache, path, state)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(attrib_build, "update_file", counted)
+    cache = tmp_path / "cold"
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(cache))
+    out = report_json("by", "tool")  # from nothing, in this process: the catalog's reads are seen
+    assert out["rows"] == expected[1]["tool"]["rows"]  # type: ignore[index]
+    # Only a transcript whose last line is still being written is read again (its tail).
+    unfinished = {str(p) for p, lines in corpus.files.items() if not p.read_bytes().endswith(b"\n")}
+    assert set(read_again) == unfinished and len(corpus.files) > len(unfinished)
+    assert html(tmp_path / "cold.html") == 0
+    assert (page(tmp_path / "cold.html"), splits(), states(cache)) == expected
+
+
+@pytest.mark.parametrize("kill_at", [1, 3, 6, 12])
+def test_a_first_page_killed_part_way_then_made_equals_one_built_step_by_step(
+    config_dir, tmp_path, monkeypatch, kill_at
+):
+    build(SEED, config_dir)
+    monkeypatch.setenv("COSTLINE_SCAN_WORKERS", "2")
+    monkeypatch.setenv("COSTLINE_PARALLEL_MIN_BYTES", "0")
+    expected = step_by_step(tmp_path, monkeypatch)
+    cache = tmp_path / "cold"
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(cache))
+    # Each process (the scanning one, each worker) kills itself at its Nth write, just before
+    # the rename: the report fails or finishes without a worker.
+    html(tmp_path / "killed.html", COSTLINE_KILL_AT_WRITE=str(kill_at))
+    assert html(tmp_path / "cold.html") == 0
+    assert (page(tmp_path / "cold.html"), splits(), states(cache)) == expected
+    for path in (cache / "attrib").rglob("*"):
+        if path.is_file():
+            assert path.stat().st_mode & 0o077 == 0, path
