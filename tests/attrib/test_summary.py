@@ -288,4 +288,6 @@ def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
     assert _summaries_anew() == alone
     if os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
         shares = [p.read_text().split() for p in summed_by.iterdir()]
-        assert shares and sorted(d for s in shares for d in s) == sorted(alone)
+        assert shares  # forked (a process that died breaks the pool: the other share may not start)
+        if share == "returned":
+            assert sorted(d for s in shares for d in s) == sorted(alone)
