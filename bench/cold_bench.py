@@ -9,7 +9,11 @@ the models both price (ccusage prices some newer models at $0: README, "Differen
 Token counts are compared on every model.
 The seeded corpus (bench/corpus.py) is written once to --data and reused; the page cache is warmed
 before the first run, so "cold" means no index, not an empty page cache.
-Usage: python bench/cold_bench.py --ccusage PATH [--venv .venv] [--files 1000] [--mb 1000] [--runs 3]
+With --baseline OTHER_VENV, another install (the version before a change) is timed the same way
+in each round, before this one, so before and after come from one run under the same load; the
+load average (1 min) before each command is kept beside the times (the machine is shared).
+Usage: python bench/cold_bench.py --ccusage PATH [--venv .venv] [--baseline OLD_VENV] [--files 1000]
+       [--mb 1000] [--data DIR] [--runs 3]
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ class Run:
     code: int
     stdout: bytes
     stderr: bytes
+    load: float = 0.0  # the 1-minute load average just before it started
 
 
 def tree_memory(pid: int) -> tuple[int, int]:
@@ -84,6 +89,7 @@ def run_child(argv: list[str], env: dict[str, str], scratch: str) -> Run:
     """Run `argv` to the end; stdout and stderr go to files, so no pipe can fill while we wait4."""
     out_path, err_path = os.path.join(scratch, "stdout"), os.path.join(scratch, "stderr")
     peaks = [0, 0]
+    load = os.getloadavg()[0]
     done = threading.Event()
     with open(out_path, "wb") as out, open(err_path, "wb") as err:
         start = time.perf_counter()
@@ -100,7 +106,7 @@ def run_child(argv: list[str], env: dict[str, str], scratch: str) -> Run:
     with open(err_path, "rb") as fh:
         stderr = fh.read()
     cpu = usage.ru_utime + usage.ru_stime
-    return Run(wall, cpu, usage.ru_maxrss, peaks[0], peaks[1], proc.returncode, stdout, stderr)
+    return Run(wall, cpu, usage.ru_maxrss, peaks[0], peaks[1], proc.returncode, stdout, stderr, load)
 
 
 def corpus_size(root: str) -> tuple[int, int]:
@@ -213,6 +219,8 @@ def summary(runs: list[Run]) -> dict[str, object]:
         "tree_peak_rss_mb": round(max(r.tree_rss_kib for r in runs) / 1024, 1),
         "tree_peak_pss_mb": round(max(r.tree_pss_kib for r in runs) / 1024, 1),
         "walls_s": [round(r.wall, 3) for r in runs],
+        "cpus_s": [round(r.cpu, 3) for r in runs],
+        "load_average_1min": [round(r.load, 2) for r in runs],
     }
 
 
@@ -227,6 +235,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--venv", default="/work/main/.venv")
+    parser.add_argument("--baseline", default=None, help="another install, timed in each round too")
     parser.add_argument("--ccusage", required=True, help="the ccusage 20.0.24 native binary")
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--mb", type=float, default=1000)
@@ -238,6 +247,7 @@ def main() -> None:
     args = parser.parse_args()
 
     costline = os.path.abspath(os.path.join(args.venv, "bin", "costline"))
+    baseline = os.path.abspath(os.path.join(args.baseline, "bin", "costline")) if args.baseline else None
     root = os.path.abspath(args.data or f"/work/bench-data/{args.files}-{args.mb:g}")
     out = args.out or os.path.join(BENCH, f"results-cold-{args.files}.json")
     corpus = ensure_corpus(root, args.files, args.mb, args.days, args.seed)
@@ -247,12 +257,14 @@ def main() -> None:
         "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
         f"Python {platform.python_version()}",
         "costline": costline,
+        "baseline": baseline,
         "ccusage": f"{args.ccusage} ({ccusage_version.strip()})",
         "corpus": corpus,
         "page_cache_warm_read_s": round(warm_page_cache(root), 2),
     }
     ours: list[Run] = []
     theirs: list[Run] = []
+    before: list[Run] = []
     work = tempfile.mkdtemp(prefix="costline-cold-")
     try:
         for i in range(args.runs):
@@ -261,17 +273,31 @@ def main() -> None:
             env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "COSTLINE_", "CLAUDE_"))}
             env.update(HOME=home, CLAUDE_CONFIG_DIR=root, COSTLINE_CACHE_DIR=os.path.join(work, f"cache-{i}"))
             env.pop("NO_COLOR", None)
-            ours.append(run_child([costline, "report", "daily", "--json", "-z", "UTC"], env, work))
-            theirs.append(run_child([args.ccusage, "daily", "--json", "--offline", "-z", "UTC"], env, work))
+            daily = ["report", "daily", "--json", "-z", "UTC"]
+            commands = [
+                (ours, [costline, *daily], f"cache-{i}"),
+                (theirs, [args.ccusage, "daily", "--json", "--offline", "-z", "UTC"], f"cache-{i}"),
+            ]
+            if baseline:
+                commands.insert(0, (before, [baseline, *daily], f"cache-before-{i}"))
+            shift = i % len(commands)  # each command goes first in turn
+            for runs, argv, cache in commands[shift:] + commands[:shift]:
+                env["COSTLINE_CACHE_DIR"] = os.path.join(work, cache)
+                runs.append(run_child(argv, env, work))
+            us, them = ours[-1], theirs[-1]
             print(
-                f"run {i + 1}/{args.runs}: costline {ours[-1].wall:.2f} s, {ours[-1].rss_kib / 1024:.0f} MB; "
-                f"ccusage {theirs[-1].wall:.2f} s, {theirs[-1].rss_kib / 1024:.0f} MB",
+                f"run {i + 1}/{args.runs}: costline {us.wall:.2f} s, {us.cpu:.2f} s CPU, "
+                f"{us.rss_kib / 1024:.0f} MB; ccusage {them.wall:.2f} s, {them.cpu:.2f} s CPU, "
+                f"{them.rss_kib / 1024:.0f} MB"
+                + (f"; baseline {before[-1].wall:.2f} s, {before[-1].cpu:.2f} s CPU" if before else "")
+                + f"; load {os.getloadavg()[0]:.2f}",
                 file=sys.stderr,
             )
             # Each run's cache is removed only after the last run: deleting thousands of files
             # just before the next timed run slowed its file creation several-fold on this VM
             # (ext4 mounted with online discard), which a user's first build never meets.
         our_doc, their_doc = checked(ours[-1], "costline"), checked(theirs[-1], "ccusage")
+        before_doc = checked(before[-1], "baseline") if before else None
     finally:
         shutil.rmtree(work, ignore_errors=True)
     a, b = summary(ours), summary(theirs)
@@ -283,6 +309,17 @@ def main() -> None:
         "cpu": round(a["cpu_s"] / b["cpu_s"], 2),  # type: ignore[operator]
     }
     results["totals"] = compare(our_doc, their_doc)
+    if before and before_doc is not None:
+        c = summary(before)
+        results["baseline_report_daily_cold"] = c
+        results["ratio_baseline_over_ccusage"] = {
+            "wall": round(c["wall_s"] / b["wall_s"], 2),  # type: ignore[operator]
+            "cpu": round(c["cpu_s"] / b["cpu_s"], 2),  # type: ignore[operator]
+        }
+        results["baseline_totals"] = compare(before_doc, their_doc)
+        results["same_report_as_baseline"] = our_doc == before_doc
+    loads = [r.load for r in ours + theirs + before]
+    results["load_average_1min"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2)}
     with open(out, "w") as fh:
         json.dump(results, fh, indent=2)
         fh.write("\n")
@@ -294,6 +331,9 @@ def main() -> None:
         f"  ccusage:       {b['wall_s']} s wall, {b['cpu_s']} s CPU, {b['peak_rss_mb']} MB peak RSS "
         f"(process tree: {b['tree_peak_rss_mb']} MB Rss, {b['tree_peak_pss_mb']} MB Pss)\n"
         f"  ratio costline/ccusage: {results['ratio_costline_over_ccusage']}\n"
+        f"  baseline: {results.get('baseline_report_daily_cold')}\n"
+        f"  ratio baseline/ccusage: {results.get('ratio_baseline_over_ccusage')}\n"
+        f"  load average: {results['load_average_1min']}\n"
         f"  totals agree to the cent on models both price: {t['agree_to_the_cent']} "  # type: ignore[index]
         f"(excluded: {t['models_excluded_priced_0_by_either']}; "  # type: ignore[index]
         f"token mismatches: {t['token_mismatch_count']})\n"  # type: ignore[index]

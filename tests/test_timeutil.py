@@ -72,6 +72,27 @@ def test_fraction_digits_are_cut_to_milliseconds():
     assert parse_iso_ms("2026-11-25T01:36Z") == 1795570560000
 
 
+def test_a_remembered_hour_gives_what_the_full_parse_gives():
+    # The usual form is parsed once per hour, then read from the hour's start: every minute,
+    # second (the leap second 60 too) and millisecond, and what the full parse refuses.
+    import random
+
+    from statusline import timeutil
+
+    rng = random.Random(7)
+    digits = "0123456789"
+    for _ in range(20_000):
+        mm = rng.choice([f"{rng.randrange(60):02d}", "60", "99", "6x", "\uff16" + "0"])
+        ss = rng.choice([f"{rng.randrange(61):02d}", "61", "99", "0 "])
+        frac = "".join(rng.choice(digits) for _ in range(3)) if rng.random() < 0.95 else "1a3"
+        text = f"2026-11-{rng.choice(['24', '25'])}T{rng.choice(['00', '23'])}:{mm}:{ss}.{frac}Z"
+        if rng.random() < 0.3:
+            timeutil._HOURS.clear()
+        assert parse_iso_ms(text) == timeutil._parse_iso_ms(text), text
+    assert parse_iso_ms("2026-11-25T01:00:00.000Z") is not None
+    assert parse_iso_ms("2026-11-25T01:36:60.500Z") == parse_iso_ms("2026-11-25T01:37:00.500Z")
+
+
 def test_civil_round_trip():
     for days in range(-800, 30000, 37):
         y, m, d = civil_from_days(days)

@@ -21,6 +21,7 @@ from statusline.timeutil import parse_iso_ms
 TYPE_CHECKING = False  # `typing` costs milliseconds on the render path
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from mmap import mmap
 
 # cls bits: the prompt-size class (for per-request tiers), fast mode, US-only inference, and
 # whether the cost was logged (`costUSD`, old Claude Code) rather than computed from tokens.
@@ -263,7 +264,7 @@ def records_from_line(
 
 
 def records_in(
-    data: bytes | bytearray,
+    data: bytes | bytearray | mmap,
     start: int,
     end: int,
     loads: Callable[[bytes], object],

@@ -168,11 +168,13 @@ def _read_paths(
     into: bytearray | None = None,
 ) -> list[FileRead]:
     _name, paths, states = task
+    # A worker (`into` given) maps the files it reads from the start (see read_new_lines).
+    mapped = into is not None
     out = []
     for path in paths:
         state = states.get(path)
         cold = cold_attribution[0](path) if cold_attribution and state is None else None
-        read = read_file(path, state, WORKER_MAX_BYTES, loads, True, into, cold and cold.feed)
+        read = read_file(path, state, WORKER_MAX_BYTES, loads, True, into, cold and cold.feed, mapped)
         if cold is not None:
             cold.finish(read)
         out.append(read)
