@@ -316,10 +316,12 @@ class Context:
                 self._today = Priced()
         return self._today
 
-    def other_machines(self) -> tuple[float, int, int, str] | None:
+    def other_machines(self) -> tuple[float, int, int, str, bool] | None:
         """Other machines' spend today, from the one small file the background sync step folds
         them into (`<cache>/sync/line`; the render never reads the sync folder): (usd, machines
-        that spent today, how many of those are stale, the folder's problem). None: sync is off."""
+        that spent today, how many of those are stale, the folder's problem, whether some of it
+        has no price here: a model this machine cannot price, or a figure that is no number).
+        None: sync is off."""
         try:
             doc = marshal.loads(fs.read_private(fs.join(self.cache, "sync", "line")))
         except (OSError, EOFError, ValueError, TypeError):
@@ -328,19 +330,28 @@ class Context:
             return None
         start, end, _ = local_day_bounds_ms(self.now_s)
         first, last = start // QUARTER_HOUR_MS, (end - 1) // QUARTER_HOUR_MS
-        usd, count, stale = 0.0, 0, 0
+        usd, count, stale, unknown = 0.0, 0, 0, False
         try:
             stale_s = float(doc.get("stale_s", 600.0))
-            for _name, seen_s, qhs in doc.get("machines", ()):
-                part = sum(v for q, v in qhs.items() if first <= q <= last)
-                if part > 0:
+            for row in doc.get("machines", ()):
+                gaps = row[3] if len(row) > 3 else ()  # its quarter-hours with a model unpriced here
+                part, unpriced = 0.0, any(first <= q <= last for q in gaps)
+                for q, v in row[2].items():
+                    if first <= q <= last:
+                        v = float(v)
+                        if v - v == 0.0 and v >= 0:  # inf and nan are not (v - v is nan)
+                            part += v
+                        else:
+                            unpriced = True  # never a confident wrong figure
+                if part > 0 or unpriced:
                     usd += part
                     count += 1
-                    stale += self.now_s - float(seen_s) > stale_s
+                    stale += self.now_s - float(row[1]) > stale_s
+                    unknown = unknown or unpriced
             problem = doc.get("problem")
-        except (TypeError, ValueError, AttributeError):
+        except (TypeError, ValueError, AttributeError, IndexError):
             return None
-        return usd, count, stale, problem if isinstance(problem, str) else ""
+        return usd, count, stale, problem if isinstance(problem, str) else "", unknown
 
     def active_block(self) -> tuple[float, int, int, int] | None:
         """(cost, start, first, last entry ms) of the active 5-hour block, as ccusage infers it."""

@@ -145,7 +145,8 @@ def today(ctx: Context) -> Spans | None:
     )
     style = "cost.ok" if usd < warn_at else "cost.warn" if usd < alert_at else "cost.alert"
     partial = ctx.index_partial or ctx.store.lost  # a file set aside: its spend is read again
-    spans = [(f"{money(usd, bool(priced.unknown), partial)} today", style)]
+    unknown = bool(priced.unknown) or (others is not None and others[4])
+    spans = [(f"{money(usd, unknown, partial)} today", style)]
     if others is not None:
         if machines > 1:
             spans.append((f" ×{machines}", "muted"))

@@ -531,6 +531,11 @@ def check_sync() -> list[Check]:
     result = fold.fold(cache, settings, machine_id(cache), now)
     ok, detail = view.summary(result, settings, now)
     fix = "mount or create the folder, or fix [sync] dir" if result.problem else "costline sync status"
+    if result.detail or result.skipped:  # someone else could add spend there, or read it
+        fix = (
+            "use a folder only you can write (yours, chmod go-w, and each folder above it); "
+            "see README, Several machines"
+        )
     return [Check("sync", ok, detail, "" if ok else fix, warning=not ok and not result.problem)]
 
 

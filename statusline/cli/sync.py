@@ -53,10 +53,22 @@ def status(as_json: bool) -> None:
     result = fl.fold(cache, settings, machine_id(cache), now)  # reads what changed; publishes nothing
     rows = view.rows(result, settings, now)
     if as_json:
-        emit_json({"enabled": True, "dir": settings.dir, "problem": result.problem, "machines": rows})
+        emit_json(
+            {
+                "enabled": True,
+                "dir": settings.dir,
+                "problem": result.problem,
+                "detail": result.detail,
+                "skipped": result.skipped,
+                "machines": rows,
+            }
+        )
         return
     if result.problem:
-        echo_fitted(f"{settings.dir}: {result.problem}")
+        where = f" ({result.detail})" if result.detail else ""
+        echo_fitted(sanitise(f"{settings.dir}: {result.problem}{where}", 1000))
+    if result.skipped:
+        echo_fitted(sanitise(view.skipped_text(result)))
     columns = [
         Column("Machine", TEXT),
         Column("Id", TEXT),

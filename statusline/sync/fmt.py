@@ -33,6 +33,40 @@ MANIFEST = "machine.json"
 DAYS = "days"
 PREFIX = "m-"
 MAX_FILE_BYTES = 64 << 20  # a day file past this is no file of ours
+MAX_NUMBER = float(1 << 53)  # past this no count or cost of ours goes (and sums stay finite)
+
+
+class NotYours(OSError):
+    """A file, subfolder or the sync folder itself that someone else could have put there.
+    `line`: what the status line says (`sync folder not yours`); str(): where and why."""
+
+    def __init__(self, where: str, line: str = "sync folder not yours") -> None:
+        super().__init__(where)
+        self.line = line
+
+
+def mine(st: os.stat_result) -> bool:
+    """Owned by this user (or root). What a sync tool run by this user writes is this user's,
+    whichever machine it came from; what another local user put there is not."""
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is None or st.st_uid in (geteuid(), 0)
+
+
+def folder_problem(path: str) -> NotYours | None:
+    """Why the sync folder must not be used: it, or a folder on the way to it, is not this
+    user's (or root's), or others may write it without the sticky bit (they could put a machine
+    in it, or replace one). None when it is fine or missing (what publish makes is private)."""
+    found = fs.ancestor_problem(path)
+    if found is None:
+        try:
+            problem = fs.trust_problem(os.stat(path), sticky_ok=True)
+        except OSError:
+            return None
+        found = f"{path} {problem}" if problem else None
+    if found is None:
+        return None
+    line = "sync folder not yours" if found.endswith("not yours") else "sync folder writable by others"
+    return NotYours(found, line)
 
 
 def ignored(name: str) -> bool:
@@ -56,13 +90,15 @@ def encode(doc: dict[str, object]) -> bytes:
 
 
 def read_file(path: str) -> bytes:
-    """A file another machine (or a sync tool) wrote: never through a link, never a FIFO, and
-    never past MAX_FILE_BYTES (OSError for all three)."""
+    """A file another machine (or a sync tool) wrote: never through a link, never a FIFO, never
+    past MAX_FILE_BYTES (OSError for all three), never one another local user owns (NotYours)."""
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     try:
         st = os.fstat(fd)
         if not fs.is_regular(st.st_mode) or st.st_size > MAX_FILE_BYTES:
             raise OSError(f"{path}: not a file of costline's")
+        if not mine(st):
+            raise NotYours(f"{path} not yours")
         chunks = []
         while chunk := os.read(fd, 1 << 20):
             chunks.append(chunk)
@@ -71,10 +107,29 @@ def read_file(path: str) -> bytes:
     return b"".join(chunks)
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not -MAX_NUMBER <= value <= MAX_NUMBER:  # inf, 1e999, and NaN (no comparison holds)
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _whole(text: str) -> int:
+    value = int(text)
+    if not -MAX_NUMBER <= value <= MAX_NUMBER:
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _constant(text: str) -> float:
+    raise ValueError(f"not a number: {text}")  # NaN, Infinity, -Infinity
+
+
 def decode(data: bytes) -> dict[str, object] | None:
-    """A JSON object, or None (truncated, not JSON, not an object)."""
+    """A JSON object, or None (truncated, not JSON, not an object, or a number that is not
+    finite or is past ±MAX_NUMBER: a damaged file, never a figure)."""
     try:
-        doc = json.loads(data)
+        doc = json.loads(data, parse_float=_finite, parse_int=_whole, parse_constant=_constant)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
     return doc if isinstance(doc, dict) else None

@@ -17,8 +17,10 @@ messages' own times, never from file times. A file that does not match its manif
 
 from __future__ import annotations
 
+import datetime
 import marshal
 import os
+import stat
 import time
 from dataclasses import dataclass, field
 
@@ -66,11 +68,24 @@ class Share:
         return (self.sessions, self.buckets, self.keys, self.unlogged)
 
 
+class Damaged(ValueError):
+    """A number no machine of ours writes (not finite, past fmt.MAX_NUMBER, a negative unlogged
+    amount): the whole file is refused, as a file that does not parse is."""
+
+
+def _finite(value: object) -> float | None:
+    """A number (None for any other value); Damaged when it is one but no count or cost."""
+    num = fmt.number(value)
+    if num is not None and not -fmt.MAX_NUMBER <= num <= fmt.MAX_NUMBER:  # inf, nan
+        raise Damaged(num)
+    return num
+
+
 def _nums(row: list[object], start: int, count: int) -> Vec | None:
     out = []
     for value in row[start : start + count]:
-        num = fmt.number(value)
-        if num is None or num != num or num < 0:
+        num = _finite(value)
+        if num is None or num < 0:
             return None
         out.append(num)
     return out if len(out) == count else None
@@ -82,10 +97,17 @@ def _rows(doc: dict[str, object], key: str) -> list[list[object]]:
 
 
 def parse_day(doc: dict[str, object]) -> Share | None:
-    """A day file's content; None when it is of a newer format or not a day file."""
+    """A day file's content; None when it is of a newer format, not a day file, or damaged."""
     version = doc.get("format")
     if type(version) is not int or version > fmt.FORMAT:
         return None
+    try:
+        return _parse_day(doc)
+    except Damaged:
+        return None
+
+
+def _parse_day(doc: dict[str, object]) -> Share:
     share = Share()
     for row in _rows(doc, "sessions"):
         if len(row) >= 2 and isinstance(row[0], str) and isinstance(row[1], str):
@@ -107,7 +129,9 @@ def parse_day(doc: dict[str, object]) -> Share | None:
                 share.keys.append((row[0], row[1], vec))
     for row in _rows(doc, "unlogged"):
         if len(row) >= 3 and type(row[0]) is int and type(row[1]) is int:
-            usd = fmt.number(row[2])
+            usd = _finite(row[2])
+            if usd is not None and usd < 0:
+                raise Damaged(usd)  # no machine logs a negative charge
             if usd is not None and 0 <= row[1] < n_sessions:
                 share.unlogged.append((row[0], row[1], usd))
     return share
@@ -124,6 +148,9 @@ def read_manifest(folder: str, mid: str) -> Machine:
     machine = Machine(mid)
     try:
         doc = fmt.decode(fmt.read_file(os.path.join(folder, fmt.MANIFEST)))
+    except fmt.NotYours:
+        machine.problem = "manifest not yours"
+        return machine
     except OSError:
         machine.problem = "no manifest yet"
         return machine
@@ -143,12 +170,22 @@ def read_manifest(folder: str, mid: str) -> Machine:
         return machine
     days = doc.get("days")
     if isinstance(days, dict):
-        machine.days = {
-            d: sha
-            for d, sha in days.items()
-            if isinstance(sha, str) and len(d) == 10 and d[4] == "-" and d[7] == "-"
-        }
+        machine.days = {d: sha for d, sha in days.items() if isinstance(sha, str) and valid_day(d)}
     return machine
+
+
+def valid_day(name: str) -> bool:
+    """A real date as YYYY-MM-DD: nothing else names a folder or file under <cache>/sync."""
+    if len(name) != 10 or name[4] != "-" or name[7] != "-":
+        return False
+    digits = name[:4] + name[5:7] + name[8:]
+    if not (digits.isascii() and digits.isdigit()):
+        return False
+    try:
+        datetime.date(int(name[:4]), int(name[5:7]), int(name[8:]))
+    except ValueError:
+        return False
+    return True
 
 
 def _stat_sig(path: str) -> tuple[int, int, int] | None:
@@ -159,15 +196,27 @@ def _stat_sig(path: str) -> tuple[int, int, int] | None:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
-def machines_in(settings: Settings, own: str, known: dict[str, object]) -> list[Machine]:
+def machines_in(
+    settings: Settings, own: str, known: dict[str, object], skipped: list[str] | None = None
+) -> list[Machine]:
     """Every machine's manifest in the folder (OSError when it cannot be listed). `known`: the
-    manifests read before, by their file's stat signature (updated): an unchanged one is not read."""
+    manifests read before, by their file's stat signature (updated): an unchanged one is not read.
+    A machine's folder that is a link or another local user's is no machine (its name goes to
+    `skipped`): in a folder others may add to (sticky), they could plant spend in it."""
     out = []
     for name in sorted(os.listdir(settings.dir)):
         if fmt.ignored(name) or not name.startswith(fmt.PREFIX) or not valid_id(name[len(fmt.PREFIX) :]):
             continue
         mid = name[len(fmt.PREFIX) :]
         folder = os.path.join(settings.dir, name)
+        try:
+            st = os.lstat(folder)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(st.st_mode) or not fmt.mine(st):
+            if skipped is not None:
+                skipped.append(name)
+            continue
         sig = _stat_sig(os.path.join(folder, fmt.MANIFEST))
         cached = known.get(mid)
         if sig is not None and isinstance(cached, tuple) and cached[0] == sig:
@@ -197,6 +246,8 @@ def read_share(settings: Settings, mid: str, day: str, sha: str) -> Share | str:
     path = os.path.join(settings.dir, fmt.PREFIX + mid, fmt.DAYS, f"{day}.json")
     try:
         data = fmt.read_file(path)
+    except fmt.NotYours:
+        return "day file not yours"
     except OSError:
         return "day files arriving"
     if fmt.digest(data) != sha:
@@ -286,6 +337,21 @@ class Folded:
     machines: list[Machine]
     problem: str = ""  # the folder's own ("sync folder missing")
     days_folded: int = 0
+    detail: str = ""  # where the folder's problem is (a folder not yours on the way to it)
+    skipped: list[str] = field(default_factory=list)  # machine folders another user owns
+
+
+FOLD_VERSION = 2  # 2: day files with numbers no machine writes are refused (refold older caches)
+
+
+def _forget_folded(cache: str) -> None:
+    """The folded days go: what they came from may not be trusted (reports read them)."""
+    for sub in ("fold", "fold-src"):
+        for day in day_names(sync_dir(cache, sub)):
+            try:
+                os.unlink(sync_dir(cache, sub, day))
+            except OSError:
+                pass
 
 
 def fold(
@@ -295,8 +361,10 @@ def fold(
     now_s = time.time() if now_s is None else now_s
     state_path = sync_dir(cache, "folded")
     state = read_marshal(state_path) or {}
-    if state.get("setup") != [settings.dir, own]:
-        state = {"setup": [settings.dir, own]}
+    untrusted = fmt.folder_problem(settings.dir)
+    if state.get("setup") != [settings.dir, own, FOLD_VERSION] or untrusted is not None:
+        state = {"setup": [settings.dir, own, FOLD_VERSION]}
+        _forget_folded(cache)
     known: dict[str, object] = state.setdefault("manifests", {})  # type: ignore[assignment]
     seen: dict[str, list[object]] = state.setdefault("seen", {})  # type: ignore[assignment]
     done: dict[str, dict[str, str]] = state.setdefault("days", {})  # type: ignore[assignment]
@@ -304,7 +372,11 @@ def fold(
     result = Folded([])
     gone = forgotten(cache)
     try:
-        machines = machines_in(settings, own, known)
+        if untrusted is not None:
+            raise untrusted
+        machines = machines_in(settings, own, known, result.skipped)
+    except fmt.NotYours as exc:  # nothing in it is read, nothing kept from it
+        result.problem, result.detail, machines = exc.line, str(exc), []
     except OSError:
         result.problem = "sync folder missing"
         machines = [
@@ -359,16 +431,20 @@ def fold(
 def line_doc(
     cache: str, settings: Settings, own: str, result: Folded, now_s: float, pricer: Pricer
 ) -> dict[str, object]:
-    """What the render needs, priced: {"stale_s", "problem", "machines": [[name, seen_s, {qh: usd}]]}
-    for the other machines, over the UTC days around now (the render picks its local today)."""
+    """What the render needs, priced: {"stale_s", "problem", "machines": [[name, seen_s, {qh:
+    usd}, [qh with spend this machine cannot price]]]} for the other machines, over the UTC days
+    around now (the render picks its local today, and shows `+?` for an unpriced one in it)."""
     now_ms = int(now_s * 1000)
     per: dict[str, dict[int, float]] = {}
+    gaps: dict[str, set[int]] = {}
     for delta in LINE_DAYS:
         folded = read_marshal(sync_dir(cache, "fold", utc_day_name(now_ms + delta * DAY_MS))) or {}
         for mid, qh, _session, model, cls, vec in folded.get("buckets") or ():  # type: ignore[attr-defined]
             usd = pricer.usd(qh, model, cls, vec)
-            if usd:
-                qhs = per.setdefault(mid, {})
+            qhs = per.setdefault(mid, {})
+            if usd is None:  # a model only the other machine knows: unknown here, never $0
+                gaps.setdefault(mid, set()).add(qh)
+            elif usd:
                 qhs[qh] = qhs.get(qh, 0.0) + usd
         for mid, ms, _session, usd in folded.get("unlogged") or ():  # type: ignore[attr-defined]
             qhs = per.setdefault(mid, {})
@@ -377,7 +453,8 @@ def line_doc(
     for machine in result.machines:
         if machine.own or machine.forgotten or machine.id not in per:
             continue
-        rows.append([machine.name or machine.id[:8], machine.seen_s, per[machine.id]])
+        unpriced = sorted(gaps.get(machine.id, ()))
+        rows.append([machine.name or machine.id[:8], machine.seen_s, per[machine.id], unpriced])
     return {
         "format": 1,
         "stale_s": settings.stale_minutes * 60.0,

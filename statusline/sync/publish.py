@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import stat
 import time
 
 from statusline import __version__, fs
@@ -132,7 +133,8 @@ def _day_signature(store: Store, day: str) -> object:
 
 def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None) -> int:
     """Bring this machine's share up to date; the number of day files written. OSError when the
-    folder cannot be written (missing, read-only, unmounted: its parent is never made)."""
+    folder cannot be written (missing, read-only, unmounted: its parent is never made), NotYours
+    when it, a folder on the way or this machine's subfolder is not this user's alone."""
     now_s = time.time() if now_s is None else now_s
     parent = os.path.dirname(settings.dir.rstrip("/")) or "/"
     if not os.path.isdir(parent):  # unmounted, say: nothing is made in its mount point's place
@@ -145,7 +147,14 @@ def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None
     if not os.path.isdir(settings.dir) and state.get("setup") == setup:
         # Published there before, gone now: unmounted or not synced yet, never made anew here.
         raise FileNotFoundError(f"sync folder missing: {settings.dir}")
+    untrusted = fmt.folder_problem(settings.dir)
+    if untrusted is not None:
+        raise untrusted  # another user could read what is written there, or change it
     fmt.make_folder(days_dir, parent)
+    for folder in (mine, days_dir):  # made now by us, or planted before we came (sticky folder)
+        st = os.lstat(folder)
+        if not stat.S_ISDIR(st.st_mode) or not fmt.mine(st):
+            raise fmt.NotYours(f"{folder} not yours")
     if state.get("setup") != setup or _sig(manifest_path) != state.get("manifest_sig"):
         state = {"setup": setup, "days": {}}  # another folder, or the share was lost: all again
     done: dict[str, list[object]] = state["days"]  # type: ignore[assignment]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 
 from statusline.index.store import try_job_lock
+from statusline.sync.fmt import NotYours
 from statusline.sync.fold import Folded, drop_line, fold
 from statusline.sync.machine import machine_id
 from statusline.sync.publish import publish
@@ -16,6 +17,8 @@ from statusline.sync.settings import Settings, load
 
 
 def publish_problem(exc: OSError) -> str:
+    if isinstance(exc, NotYours):
+        return exc.line
     if isinstance(exc, FileNotFoundError):
         return "sync folder missing"
     if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):

@@ -46,10 +46,17 @@ def summary(result: Folded, settings: Settings, now_s: float) -> tuple[bool, str
     found = rows(result, settings, now_s)
     others = [r for r in found if not r["own"] and r["problem"] != "forgotten"]
     if result.problem:
-        return False, f"{settings.dir}: {result.problem}"
+        return False, f"{settings.dir}: {result.problem}" + (f" ({result.detail})" if result.detail else "")
     worst = max((float(r["lagSeconds"]) for r in others), default=0.0)  # type: ignore[arg-type]
     problems = sorted({f"{r['name']}: {r['problem']}" for r in others if r["problem"]})
+    if result.skipped:
+        problems.insert(0, skipped_text(result))
     text = f"{settings.dir}: {len(others) + 1} machines, largest lag {lag_text(worst)}"
     if problems:
         return False, text + "; " + "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
     return True, text
+
+
+def skipped_text(result: Folded) -> str:
+    names = ", ".join(name[:10] for name in result.skipped[:3]) + (" …" if len(result.skipped) > 3 else "")
+    return f"{len(result.skipped)} machine folders another user owns skipped ({names})"

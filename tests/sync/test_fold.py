@@ -231,3 +231,20 @@ def test_forgotten_machines_leave_the_view(boxes):
     fl.set_forgotten(str(laptop.cache), {desktop.mid()})
     laptop.step()
     assert others_cost(laptop) == {}
+
+
+def test_a_manifest_day_that_is_no_date_makes_nothing_in_the_cache(boxes):
+    laptop, desktop = boxes("laptop"), boxes("desktop")
+    desktop.log("-w-app", "d", [line("d1", TS, session="d")])
+    desktop.step()
+    manifest = desktop.manifest()
+    sha = manifest["days"][DAY]
+    for bad in ("a/bc-de-fg", "../a-bc-de", "2026-13-01", "2026-02-30", "2026-1a-01", "２０２６-11-20"):
+        manifest["days"][bad] = sha
+    (desktop.share() / "machine.json").write_text(json.dumps(manifest))
+    laptop.step()
+    assert others_cost(laptop) == {"desktop": ONE}
+    sync = laptop.cache / "sync"
+    made = sorted(str(p.relative_to(sync)) for p in sync.rglob("*") if "fold" in str(p) or p.parent == sync)
+    assert [p for p in made if "/" in p] == [f"fold-src/{DAY}", f"fold/{DAY}"]
+    assert not (laptop.cache / "sync" / "a-bc-de").exists() and not (sync / "fold" / "a").exists()

@@ -65,3 +65,41 @@ def test_a_damaged_line_file_is_no_figure(boxes):
     laptop.step()
     (laptop.cache / "sync" / "line").write_bytes(b"\xfa\x00garbage")
     assert "$0.03 today" in render(laptop, "l")
+
+
+def test_another_machines_unpriced_model_is_unknown_not_zero(boxes):
+    laptop, desktop = boxes("laptop"), boxes("desktop")
+    laptop.log("-w-app", "l", [line("l1", now_ts(5), session="l")])
+    desktop.log(
+        "-w-app",
+        "d",
+        [line("d1", now_ts(5), session="d"), line("d2", now_ts(4), session="d", model="claude-mystery-9")],
+    )
+    desktop.step()
+    laptop.step()
+    assert "$0.03+? today" in render(desktop, "d")  # its own line knows
+    assert "$0.06+? today ×2" in render(laptop, "l")  # so does every other machine's
+
+
+def test_a_machine_with_only_unpriced_spend_still_counts(boxes):
+    laptop, desktop = boxes("laptop"), boxes("desktop")
+    desktop.log("-w-app", "d", [line("d1", now_ts(5), session="d", model="claude-mystery-9")])
+    desktop.step()
+    laptop.log("-w-app", "l", [line("l1", now_ts(5), session="l")])
+    laptop.step()
+    assert "$0.03+? today ×2" in render(laptop, "l")
+
+
+def test_a_line_file_with_figures_that_are_no_numbers_shows_unknown(boxes):
+    import marshal
+
+    laptop = boxes("laptop")
+    laptop.log("-w-app", "l", [line("l1", now_ts(5), session="l")])
+    laptop.step()
+    qh = int(time.time() * 1000) // 900_000
+    for bad in (float("inf"), float("nan"), -0.05):
+        doc = {"format": 1, "stale_s": 600.0, "problem": "", "machines": [["x", time.time(), {qh: bad}, []]]}
+        (laptop.cache / "sync" / "line").write_bytes(marshal.dumps(doc))
+        out = render(laptop, "l")
+        assert "$0.03+? today ×2" in out and "inf" not in out and "nan" not in out
+        assert "-" not in out.split("today")[0]
