@@ -51,6 +51,7 @@ if sys.platform != "win32":
         replace,
         stat,
         stat_result,
+        symlink,
         unlink,
         urandom,
         utime,
@@ -94,7 +95,7 @@ else:  # Windows has fewer of these (no lockf, no posix_spawn): its fallbacks ch
 
     O_NOFOLLOW = O_NONBLOCK = 0  # no symbolic links to follow by accident, no FIFOs to block on
     geteuid = getuid = None  # no owners to compare: the checks below are skipped
-    readlink = None  # no ancestors to check either
+    readlink = symlink = None  # no ancestors to check either (and links need privileges)
 
     def fchmod(fd: int, mode: int) -> None:
         pass  # Windows keeps no Unix permission bits
@@ -157,10 +158,12 @@ __all__ = [
     "read",
     "read_private",
     "read_private_stat",
+    "readlink",
     "replace",
     "set_env",
     "stat",
     "stat_result",
+    "symlink",
     "temp_name",
     "touch",
     "trust_problem",

@@ -208,51 +208,88 @@ def config_dirs_key(dirs: list[str]) -> str:
 def cache_for_config_dirs(cache: str) -> str:
     """The folder in the cache dir `cache` (usable, see cache_refusal) for the config dirs in
     use: `cache` itself when their set claimed it (or claims it now), else `cache/sets/<key>`.
-    One small read on each call; the claim is written once, atomically."""
+    One readlink on each call; the claim is made once, atomically (see _write_claim)."""
     dirs = claude_config_dirs()
     key = config_dirs_key(dirs)
     claim = fs.join(cache, CLAIM)
     own = fs.join(cache, SETS, key)
     try:
-        owner = fs.read_private(claim, 4096)
+        owner = _read_claim(claim)
     except FileNotFoundError:
-        owner = b"" if fs.isdir(own) else _claim(cache, claim, key, dirs)
-    except OSError:  # unreadable or planted: this set keeps to its own folder, always right
-        owner = b""
-    if owner.split(b"\n", 1)[0] == key.encode():
+        owner = "" if fs.isdir(own) else _claim(cache, claim, key, dirs)
+    except OSError:  # unreadable: this set keeps to its own folder, always right
+        owner = ""
+    if owner.split("\n", 1)[0] == key:
         return cache
     if not fs.isdir(own):
         fs.make_private_folder(fs.join(cache, SETS))
         fs.make_private_folder(own)
-        _write_new(fs.join(own, CLAIM), _claim_text(key, dirs))  # for doctor: whose folder this is
+        _write_claim(fs.join(own, CLAIM), _claim_text(key, dirs))  # for doctor: whose folder it is
     return own
 
 
 def claimed_dirs(folder: str) -> list[str]:
     """The config dirs whose transcripts a cache folder is made from (its claim), [] unknown."""
     try:
-        text = fs.read_private(fs.join(folder, CLAIM), 4096).decode("utf-8", "surrogateescape")
-    except (OSError, ValueError):
+        return [line for line in _read_claim(fs.join(folder, CLAIM)).split("\n")[1:] if line]
+    except OSError:
         return []
-    return [line for line in text.split("\n")[1:] if line]
 
 
-def _claim_text(key: str, dirs: list[str]) -> bytes:
-    return "\n".join([key, *dirs, ""]).encode("utf-8", "surrogateescape")
+def _claim_text(key: str, dirs: list[str]) -> str:
+    """The key, then the dirs (shown by doctor) as long as they fit a link's target."""
+    text = key
+    for d in dirs:
+        if len(text.encode("utf-8", "surrogateescape")) + len(d.encode("utf-8", "surrogateescape")) > 3000:
+            break
+        text = f"{text}\n{d}"
+    return text
 
 
-def _claim(cache: str, claim: str, key: str, dirs: list[str]) -> bytes:
+def _read_claim(path: str) -> str:
+    if fs.readlink is not None:
+        try:
+            return fs.readlink(path)
+        except OSError as exc:
+            if exc.errno != 22:  # EINVAL: not a link (a file, as Windows makes them)
+                raise
+    return fs.read_private(path, 4096).decode("utf-8", "surrogateescape")
+
+
+def _write_claim(path: str, text: str) -> None:
+    """Make the claim `path` unless one is there (the first one stands): a symbolic link whose
+    target is the text, made whole in one call, never followed (only read by readlink); on
+    Windows a file linked in whole from a finished temp file."""
+    try:
+        if fs.symlink is not None:
+            fs.symlink(text, path)
+            return
+        tmp = fs.temp_name(path)
+        fd = fs.create_new(tmp)
+        try:
+            fs.write(fd, text.encode("utf-8", "surrogateescape"))
+        finally:
+            fs.close(fd)
+        try:
+            fs.link(tmp, path)
+        finally:
+            fs.unlink(tmp)
+    except FileExistsError:
+        pass
+
+
+def _claim(cache: str, claim: str, key: str, dirs: list[str]) -> str:
     """Claim the cache dir for this set when it may be this set's: an index made before claims
     existed is claimed only by a set whose transcripts it holds, so a report run once under
     another `CLAUDE_CONFIG_DIR` cannot take over an index with years of history. Returns the
-    claim that stands (this one, or one written meanwhile)."""
+    claim that stands (this one, or one made meanwhile)."""
     if not _may_claim(cache, dirs):
-        return b""
-    _write_new(claim, _claim_text(key, dirs))
+        return ""
+    _write_claim(claim, _claim_text(key, dirs))
     try:
-        return fs.read_private(claim, 4096)
+        return _read_claim(claim)
     except OSError:
-        return b""
+        return ""
 
 
 def _may_claim(cache: str, dirs: list[str]) -> bool:
@@ -269,23 +306,6 @@ def _may_claim(cache: str, dirs: list[str]) -> bool:
         return True
     roots = tuple(fs.join(d, "projects") + fs.SEP for d in dirs)
     return any(isinstance(path, str) and path.startswith(roots) for path in files)
-
-
-def _write_new(path: str, data: bytes) -> None:
-    """Write `path` whole or not at all, only when it is not there yet (a hard link of a
-    finished temp file: readers never see it half-written, and the first writer wins)."""
-    tmp = fs.temp_name(path)
-    fd = fs.create_new(tmp)
-    try:
-        fs.write(fd, data)
-    finally:
-        fs.close(fd)
-    try:
-        fs.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        fs.unlink(tmp)
 
 
 def config_location() -> str | None:

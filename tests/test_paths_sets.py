@@ -91,7 +91,7 @@ def test_the_first_set_keeps_the_cache_dir_and_the_others_get_a_folder_each(two_
     assert (own / "index" / "v2").is_dir()
     for folder in (cache / paths.SETS, own):
         assert folder.stat().st_mode & 0o777 == 0o700
-    assert (cache / paths.CLAIM).stat().st_mode & 0o777 == 0o600
+    assert (cache / paths.CLAIM).is_symlink()  # read by readlink only, never followed
 
 
 def test_an_index_made_before_claims_is_kept_by_the_set_whose_transcripts_it_holds(two_configs, tmp_path):
@@ -116,6 +116,7 @@ def test_doctor_says_where_a_second_set_keeps_its_index(two_configs):
     key = paths.config_dirs_key([str(work)])
     assert f"keep their own index in {os.environ['COSTLINE_CACHE_DIR']}/sets/{key}" in proc.stdout
     assert f"(the cache dir's serves {personal})" in proc.stdout
+    assert "✓ cache:" in proc.stdout and "is a link" not in proc.stdout  # the claims are ours
 
 
 def test_a_link_planted_where_the_sets_folder_goes_is_refused(two_configs, tmp_path):
@@ -132,13 +133,33 @@ def test_a_link_planted_where_the_sets_folder_goes_is_refused(two_configs, tmp_p
     assert list(elsewhere.iterdir()) == []
 
 
-def test_the_first_claim_stands(tmp_path):
+def test_the_first_claim_stands_and_is_made_in_one_step(tmp_path):
     (tmp_path / "folder").mkdir()
     claim = tmp_path / "folder" / "claim"
-    paths._write_new(str(claim), b"first\n")
-    paths._write_new(str(claim), b"second\n")
-    assert claim.read_bytes() == b"first\n"
-    assert [p.name for p in claim.parent.iterdir()] == ["claim"]  # no temp file left behind
+    paths._write_claim(str(claim), "first")
+    paths._write_claim(str(claim), "second")
+    assert paths._read_claim(str(claim)) == "first"
+    # One symlink() call: no moment when a reader finds half a claim or a second name of it
+    # (a hard-linked claim file was refused, and its own set sent to an empty sets/<key>).
+    assert claim.is_symlink() and [p.name for p in claim.parent.iterdir()] == ["claim"]
+
+
+def test_a_claim_file_of_the_first_version_is_still_read(tmp_path):
+    claim = tmp_path / "claim"
+    claim.write_text("0123456789abcdef\n/a\n")
+    claim.chmod(0o600)
+    assert paths._read_claim(str(claim)).split("\n")[0] == "0123456789abcdef"
+    assert paths.claimed_dirs(str(tmp_path)) == [] and paths.claimed_dirs(str(claim.parent)) == []
+
+
+def test_the_owning_set_keeps_its_folder_while_other_renders_claim(two_configs, tmp_path):
+    personal, work = two_configs
+    cache = tmp_path / "cache"
+    assert _today(personal) == 3.0
+    before = os.readlink(cache / paths.CLAIM)
+    assert _today(work) == 6.0 and _today(personal) == 3.0
+    assert os.readlink(cache / paths.CLAIM) == before
+    assert not (cache / paths.SETS / paths.config_dirs_key([str(personal)])).exists()
 
 
 def test_the_key_names_the_set_not_its_order():

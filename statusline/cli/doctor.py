@@ -22,6 +22,7 @@ from statusline.cli.setup import command_for_settings, installed_command, is_our
 from statusline.cli.tables import echo_fitted
 from statusline.index.scan import walk_transcripts
 from statusline.paths import (
+    CLAIM,
     cache_dir,
     cache_for_config_dirs,
     cache_path,
@@ -205,8 +206,12 @@ def cache_findings(path: str, most: int = 5) -> list[str]:
                 st = os.lstat(full)
             except OSError:
                 continue
-            problem = f"{full} is a link" if os.path.islink(full) else _untrusted(full, st)
-            if problem is None and not stat.S_ISDIR(st.st_mode):
+            if os.path.islink(full):  # a claim is a link of ours, read and never followed
+                mine = name == CLAIM and st.st_uid == os.geteuid()
+                problem = None if mine else f"{full} is a link"
+            else:
+                problem = _untrusted(full, st)
+            if problem is None and not stat.S_ISDIR(st.st_mode) and not stat.S_ISLNK(st.st_mode):
                 if not stat.S_ISREG(st.st_mode):
                     problem = f"{full} is a FIFO, socket or device (a read would block or fail)"
                 elif st.st_nlink != 1:
