@@ -4,8 +4,8 @@ Started detached by a render that shows a `cmd:NAME` segment whose result is due
 (`costline config run-commands KEY`, commands.py); never on the render path. One runner at a
 time chooses (`commands.lock`); each command runs under a lock of its own, so one that hangs
 until its timeout holds back no other. Each due command runs through the shell in the session's working
-directory with the session's payload on stdin, in a process group of its own that is killed at
-its timeout; its output is read up to OUTPUT_CAP bytes, stripped of every escape sequence and
+directory with the session's payload on stdin, in a process group of its own that is killed when
+it ends or at its timeout; its output is read up to OUTPUT_CAP bytes, stripped of every escape sequence and
 unprintable character, cut to its first line and TEXT_COLUMNS columns, and stored with its exit
 code and the last line of its stderr, owner-only and atomically, for the render and for
 `costline doctor`. Commands come only from the user's own config file: one found inside the
@@ -87,14 +87,12 @@ def run_one(run: str, cwd: str, stdin: bytes, timeout: float) -> dict[str, objec
         )
     except OSError as exc:
         return {"failed": f"cannot start: {exc.strerror or exc}", "code": None, "err": "", "text": ""}
-    out, err, capped = _exchange(proc, stdin, started + timeout)
-    code: int | None
-    try:
-        code = proc.wait(max(0.0, started + timeout - time.monotonic()))
-    except subprocess.TimeoutExpired:
+    deadline = started + timeout
+    out, err, capped, ended = _exchange(proc, stdin, deadline)
+    code = _exit_code(proc, deadline)
+    _kill_group(proc)  # what it left running (`sleep 30 &`) ends with it, at its timeout at most
+    if not ended:  # its output was still open at the deadline (a child holding it): timed out
         code = None
-    if code is None:
-        _kill_group(proc)
     took = time.monotonic() - started
     failed = None
     if code is None:
@@ -111,9 +109,12 @@ def run_one(run: str, cwd: str, stdin: bytes, timeout: float) -> dict[str, objec
     }
 
 
-def _exchange(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float) -> tuple[bytes, bytes, bool]:
+def _exchange(
+    proc: subprocess.Popen[bytes], stdin: bytes, deadline: float
+) -> tuple[bytes, bytes, bool, bool]:
     """Feed stdin and read stdout (up to OUTPUT_CAP) and stderr (its tail) until both end or
-    the deadline passes; never blocks on a command that reads nothing or writes forever."""
+    the deadline passes; never blocks on a command that reads nothing or writes forever.
+    Returns (stdout, stderr's tail, stdout capped, both ended before the deadline)."""
     import selectors
 
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
@@ -161,14 +162,38 @@ def _exchange(proc: subprocess.Popen[bytes], stdin: bytes, deadline: float) -> t
                     selector.unregister(stream)
                     stream.close()
     finally:
+        ended = proc.stdout.closed and proc.stderr.closed  # both read to their end (or capped)
         selector.close()
         for stream in (proc.stdin, proc.stdout, proc.stderr):
             if not stream.closed:
                 stream.close()
-    return bytes(out), bytes(err), capped
+    return bytes(out), bytes(err), capped, ended
+
+
+def _exit_code(proc: subprocess.Popen[bytes], deadline: float) -> int | None:
+    """The shell's exit code once it exits (None if it is still running at the deadline),
+    leaving it unreaped: until it is reaped its pid, which names its process group, cannot be
+    given to another process, so _kill_group cannot hit one that is not the command's."""
+    waitid = getattr(os, "waitid", None)
+    if waitid is None:  # Windows: no process groups to keep
+        try:
+            return proc.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            return None
+    pause = 0.001
+    while True:
+        found = waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT | os.WNOHANG)
+        if found is not None:
+            status: int = found.si_status
+            return status if found.si_code == os.CLD_EXITED else -status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.05)
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill the command's process group (what is left of it), then reap the shell."""
     killpg = getattr(os, "killpg", None)  # not on Windows: the command alone
     try:
         if killpg is not None:

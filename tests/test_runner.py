@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,37 @@ def test_a_hanging_command_is_killed_at_its_timeout_with_its_process_group(tmp_p
     assert result["failed"] == "timed out after 0.5 s" and result["code"] is None
     child = int((tmp_path / "child").read_text())
     assert process_state(child) in (None, "Z")  # gone, or dead and waiting to be reaped
+
+
+def test_a_child_left_holding_the_output_times_out_and_is_killed(tmp_path):
+    # The shell exits at once, its background child keeps stdout open: the run waited out its
+    # timeout, then called it a success and left the child running (found by review).
+    result = run_one("echo bgout; sleep 30 & echo $! > child", str(tmp_path), b"{}", 0.5)
+    assert result["failed"] == "timed out after 0.5 s" and result["text"] == "bgout"
+    assert ends(int((tmp_path / "child").read_text()))
+
+
+def test_a_child_left_running_ends_with_a_command_that_succeeded(tmp_path):
+    result = run_one("sleep 30 >/dev/null 2>&1 & echo $! > child; echo ok", str(tmp_path), b"{}", 10)
+    assert result["failed"] is None and result["code"] == 0 and result["text"] == "ok"
+    assert result["took"] < 10  # (not a timing claim: it did not wait for its timeout)
+    assert ends(int((tmp_path / "child").read_text()))
+
+
+def test_a_shell_that_outlives_its_closed_output_is_killed_at_its_timeout(tmp_path):
+    result = run_one("exec >&- 2>&-; sleep 30", str(tmp_path), b"{}", 0.5)
+    assert result["failed"] == "timed out after 0.5 s" and result["code"] is None
+
+
+def ends(pid: int) -> bool:
+    """The process is gone or a zombie, or becomes so: a SIGKILLed one still shows R until it
+    has run its exit (polled for up to 10 s; a child nobody killed sleeps on for 30)."""
+    deadline = time.monotonic() + 10
+    while process_state(pid) not in (None, "Z"):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
 
 
 def process_state(pid: int) -> str | None:
