@@ -21,7 +21,8 @@ from statusline.attrib.breakdown import Breakdown
 from statusline.attrib.session import LIVE_KINDS, session_breakdowns, session_groups
 from statusline.index.store import CorruptIndex, Store, read_marshal
 from statusline.index.update import group_of
-from statusline.report import Pricer
+from statusline.report import Machines, Pricer, use_machines
+from statusline.timeutil import DAY_MS, HOUR_MS, utc_day_name
 
 FORMAT = 1
 FOLDER = "live"
@@ -69,6 +70,32 @@ def summary(found: dict[str, Breakdown]) -> dict[str, Any]:
             "unknown": any(b.unknown for b in rows),
         }
     return out
+
+
+def _other_machines(cache: str, groups: list[dict[str, Any]]) -> tuple[Machines, list[object]] | None:
+    """With [sync] on, the other machines' share of the UTC days this session has messages on
+    here, and the signature of what it was read from (their folded day files), as `report by
+    --session` counts it (its `(other machines)` row); None with sync off. A day on which only
+    another machine carried the session on is not read: the report counts it, the segment not."""
+    from statusline.sync.fold import load_others, sync_dir
+    from statusline.sync.settings import load
+
+    settings = load()
+    if not settings.enabled:
+        return None
+    days: set[str] = set()
+    for group in groups:
+        for hour in group.get("hours") or ():
+            if isinstance(hour, int):
+                days.update(utc_day_name(hour * HOUR_MS + shift) for shift in (-DAY_MS, 0, DAY_MS))
+    signature: list[object] = [settings.machine]
+    for day in sorted(days):
+        try:
+            st = fs.stat(sync_dir(cache, "fold", day))
+        except OSError:
+            continue
+        signature.append((day, st.st_ino, st.st_size, st.st_mtime_ns))
+    return Machines(settings.machine, load_others(cache, settings.machine, days)), signature
 
 
 def _recent(store: Store, now_s: float) -> list[str]:
@@ -123,14 +150,19 @@ def refresh(
         groups = session_groups(store, session, list(recent.values()))
         mine = {id(g) for g in groups}
         signatures = sorted(str(store.group_signature(n)) for n, g in recent.items() if id(g) in mine)
-        key = [compiled.get("table_sig"), signatures]
+        machines = _other_machines(store.cache, groups)
+        key = [compiled.get("table_sig"), signatures, machines[1] if machines else None]
         old = read_marshal(store.path(rel(name)))
         if old is not None and old.get("key") == key and old.get("format") == FORMAT:
             continue  # nothing the figures depend on changed: not even computed
         if computed >= most:
             break
         computed += 1
-        data = {**summary(session_breakdowns(store, pricer, session, groups=groups)), "key": key}
+        use_machines(machines[0] if machines else None)
+        try:
+            data = {**summary(session_breakdowns(store, pricer, session, groups=groups)), "key": key}
+        finally:
+            use_machines(None)
         if data != old:
             store.write(rel(name), data)
             written += 1

@@ -494,9 +494,10 @@ class Others:
         return self.names.get(mid) or mid[:8]
 
 
-def load_others(cache: str, own_name: str = "") -> Others:
-    """Every folded day's other-machine share; machines named as they call themselves, with
-    their id's start when two share a name (or one has this machine's)."""
+def load_others(cache: str, own_name: str = "", days: set[str] | None = None) -> Others:
+    """Every folded day's other-machine share (or only that of the UTC `days`); machines named
+    as they call themselves, with their id's start when two share a name (or one has this
+    machine's)."""
     others = Others()
     state = read_marshal(sync_dir(cache, "folded")) or {}
     gone = forgotten(cache)
@@ -508,6 +509,8 @@ def load_others(cache: str, own_name: str = "") -> Others:
     for mid, name in named.items():
         others.names[mid] = f"{name} ({mid[:8]})" if taken.count(name) > 1 else name
     for day in day_names(sync_dir(cache, "fold")):
+        if days is not None and day not in days:
+            continue
         folded = read_marshal(sync_dir(cache, "fold", day)) or {}
         for row in folded.get("buckets") or ():  # type: ignore[attr-defined]
             if row[0] not in gone:
