@@ -1,12 +1,14 @@
 """Parse groups in forked worker processes for a scan.
 
-Each worker takes a share of the groups (balanced by bytes, each share in scan order), writes the
-records it parses to its own spool file, one marshal block per group and UTC hour, and tells
-the scanning process through a pipe what it read and where each block lies. The records never
-cross the pipe: the scanning process reads them from the spool files when it merges, and spends
-its time waiting rather than unpickling (it shares the cores with the workers). A group is
-reported once its blocks are written, so a worker that dies loses nothing it reported; groups not
-reported are read by the scanning process itself.
+The workers take the groups from one queue, largest first, so they end within a group of each
+other whatever else the machine runs (fixed shares, balanced by bytes, are the fallback where the
+queue does not fit in a pipe). Each writes the records it parses to its own spool file, one
+marshal block per group and UTC hour, and tells the scanning process through a pipe what it read
+and where each block lies. The records never cross the pipe: the scanning process reads them
+from the spool files when it merges, and spends its time waiting rather than unpickling (it
+shares the cores with the workers). A group is reported once its blocks are written, so a worker
+that dies loses nothing it reported; groups not reported (a worker died with them) are read by
+the scanning process itself.
 """
 
 from __future__ import annotations
@@ -58,23 +60,33 @@ def parse_in_workers(
     scan = os.getpid()
     children: dict[int, tuple[int, str]] = {}  # pipe fd -> pid, spool file
     buffers: dict[int, bytes] = {}  # pipe fd -> bytes of an unfinished message (open pipes only)
+    largest_first = sorted(range(len(tasks)), key=lambda i: -sizes[i])
+    queue = _queue(largest_first) if workers > 1 and len(tasks) > 1 else None
+    plans: list[list[int] | int] = []  # each worker's share, or the queue each takes from
+    if queue is not None:
+        plans.extend([queue] * min(workers, len(tasks)))
+    else:
+        plans.extend(balanced_shares(sizes, workers))
     try:
-        for number, share in enumerate(balanced_shares(sizes, workers)):
+        for number, plan in enumerate(plans):
             spool = fs.temp_name(os.path.join(folder, f"worker-{number}"))  # see fs.create_new
             read_end, write_end = os.pipe()
             try:
                 pid = os.fork()
-            except OSError:  # no memory or processes left: this share is read by the caller
+            except OSError:  # no memory or processes left: the other workers or the caller read it
                 os.close(read_end)
                 os.close(write_end)
                 continue
             if pid == 0:  # the worker: never returns
                 for fd in [read_end, *children]:  # earlier workers' pipes end with the scan alone
                     os.close(fd)
-                _work(share, tasks, spool, write_end, read_group, scan)
+                _work(plan, tasks, spool, write_end, read_group, scan)
             os.close(write_end)
             children[read_end] = (pid, spool)
             buffers[read_end] = b""
+        if queue is not None:
+            os.close(queue)  # the workers hold it
+            queue = None
         while buffers:
             ready, _, _ = select.select(list(buffers), [], [])
             for fd in ready:
@@ -93,6 +105,8 @@ def parse_in_workers(
                     yield children[fd][1], report
                 buffers[fd] = data
     finally:
+        if queue is not None:
+            os.close(queue)
         for fd in buffers:
             os.close(fd)
         for pid, _spool in children.values():
@@ -106,15 +120,48 @@ def parse_in_workers(
                 pass
 
 
+def _queue(order: list[int]) -> int | None:
+    """A pipe holding every task index in `order` (4 bytes each), its write end closed: its read
+    end, from which workers take one task at a time; None where a pipe cannot hold them all
+    (F_SETPIPE_SZ grows a Linux pipe to a MiB: 262,144 tasks)."""
+    read_end, write_end = os.pipe()
+    data = b"".join(index.to_bytes(4, "little") for index in order)
+    try:
+        if len(data) > 1 << 16:  # a pipe's default size
+            try:
+                import fcntl
+
+                fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, len(data))
+            except (ImportError, AttributeError, OSError):
+                pass
+        os.set_blocking(write_end, False)
+        try:
+            write_all(write_end, data)
+        except BlockingIOError:
+            os.close(read_end)
+            return None
+    finally:
+        os.close(write_end)
+    return read_end
+
+
+def _taken(queue: int) -> Iterator[int]:
+    """Tasks taken from the queue until it is empty (a read of 4 bytes never splits a task: all
+    were written before any read, in whole tasks)."""
+    while len(got := os.read(queue, 4)) == 4:
+        yield int.from_bytes(got, "little")
+
+
 def _work(
-    share: list[int],
+    plan: list[int] | int,
     tasks: list[Any],
     spool: str,
     pipe: int,
     read_group: Callable[[Any], tuple[list[Any], dict[int, bytes], int]],
     scan: int,
 ) -> None:
-    """A worker's life: read its groups, spool each one's blocks, then report it; exit.
+    """A worker's life: read its groups (its share, or taken from the queue `plan`), spool each
+    one's blocks, then report it; exit.
     It stops as soon as it finds the scan (`scan`, its parent) gone: nothing it does after
     that could be used."""
     code = 1
@@ -124,7 +171,7 @@ def _work(
         gc.disable()  # records are acyclic tuples and lists: collection passes only cost time
         fd = fs.create_new(spool)
         offset = 0
-        for index in share:
+        for index in plan if isinstance(plan, list) else _taken(plan):
             if os.getppid() != scan:
                 break
             fields, blocks, count = read_group(tasks[index])

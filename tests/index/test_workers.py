@@ -298,3 +298,57 @@ def test_a_worker_whose_scan_died_reads_no_further(tmp_path):
         with open(tmp_path / "b", "wb"):
             pass  # the second one too
     assert sorted(read_log.read_text().split()) == ["a", "b"]
+
+
+def test_workers_take_groups_from_one_queue_so_a_slow_one_holds_back_no_other(tmp_path):
+    """One worker stuck on a group (a huge session, or a core taken by other work): the other
+    takes every other group meanwhile. With fixed shares half of them waited for the stuck one."""
+    import signal
+
+    from statusline.index.workers import parse_in_workers
+
+    os.mkfifo(tmp_path / "a")
+
+    def read_group(task):
+        if task == "a":  # taken first: held until every other group is reported
+            with open(tmp_path / "a", "rb") as fh:
+                fh.read()
+        return [task], {0: task.encode()}, 1
+
+    tasks = ["a", "b", "c", "d", "e", "f"]
+    sizes = [1] * 6  # fixed shares would give the stuck worker c and e too
+    reports: list[tuple[str, str]] = []
+    signal.signal(signal.SIGALRM, signal.default_int_handler)
+    signal.alarm(120)  # a failure, not a hang, if the stuck worker holds any other group
+    try:
+        for spool, (index, _fields, _places, _count) in parse_in_workers(
+            tasks, sizes, 2, str(tmp_path / "spool"), read_group
+        ):
+            reports.append((tasks[index], spool))
+            if len(reports) == 5:
+                with open(tmp_path / "a", "wb"):
+                    pass  # let the stuck worker finish
+    finally:
+        signal.alarm(0)
+    assert [name for name, _ in reports] == ["b", "c", "d", "e", "f", "a"]
+    assert len({spool for name, spool in reports if name != "a"}) == 1  # one worker took them all
+
+
+def test_a_queue_that_does_not_fit_a_pipe_falls_back_to_shares(tmp_path, monkeypatch):
+    from statusline.index import workers
+
+    def full(fd, data):
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    fds_before = len(os.listdir("/proc/self/fd"))
+    monkeypatch.setattr(workers, "write_all", full)
+    assert workers._queue([0, 1, 2]) is None
+    assert len(os.listdir("/proc/self/fd")) == fds_before
+    monkeypatch.undo()
+
+    def read_group(task):
+        return [task], {0: b"x"}, 1
+
+    monkeypatch.setattr(workers, "_queue", lambda order: None)
+    reports = list(workers.parse_in_workers([1, 2, 3, 4], [1, 2, 3, 4], 2, str(tmp_path / "s"), read_group))
+    assert sorted(r[0] for _, r in reports) == [0, 1, 2, 3]
