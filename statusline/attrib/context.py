@@ -293,8 +293,9 @@ def _usage_vector(usage: dict[str, Any]) -> list[int]:
     ]
 
 
-def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
-    """[[bucket or None, chars]] of an assistant message's content; tool calls are remembered."""
+def _output_blocks(content: object, ctx: Context, agent_calls: dict[str, str]) -> list[list[Any]]:
+    """[[bucket or None, chars]] of an assistant message's content; tool calls are remembered,
+    and the calls that start a subagent with the type they ask for."""
     if isinstance(content, str):
         return [[CONVERSATION, len(content)]]
     out: list[list[Any]] = []
@@ -307,9 +308,14 @@ def _output_blocks(content: object, ctx: Context) -> list[list[Any]]:
         call_id = block.get("id")
         result_of = block.get("tool_use_id")
         if kind in ("tool_use", "server_tool_use"):
-            name = clean_name(block.get("name"))
+            raw = block.get("name")
+            name = clean_name(raw)
             if isinstance(call_id, str):
                 ctx.tools[call_id] = name
+                if kind == "tool_use" and raw in AGENT_TOOLS:
+                    inp = block.get("input")
+                    agent_kind = inp.get("subagent_type") if isinstance(inp, dict) else None
+                    agent_calls[call_id] = clean_name(agent_kind, "general-purpose")
             out.append([name, _chars(block.get("input")) + len(name)])
         elif isinstance(result_of, str):  # a server tool's result (web search, web fetch)
             out.append([ctx.tools.get(result_of, "unnamed tool"), _chars(block.get("content"))])
@@ -477,18 +483,7 @@ class Transcript:
         if pending is None or msg_id is None or pending[0] != msg_id or pending[1] != request_id:
             ctx.settle()
             pending = ctx.pending = [msg_id, request_id, None, []]
-        content = message.get("content")
-        pending[3].extend(_output_blocks(content, ctx))
-        for block in content if isinstance(content, list) else ():
-            if (
-                isinstance(block, dict)
-                and block.get("type") == "tool_use"
-                and block.get("name") in AGENT_TOOLS
-                and isinstance(block.get("id"), str)
-            ):
-                inp = block.get("input")
-                kind = inp.get("subagent_type") if isinstance(inp, dict) else None
-                self.agent_calls[block["id"]] = clean_name(kind, "general-purpose")
+        pending[3].extend(_output_blocks(message.get("content"), ctx, self.agent_calls))
         if not isinstance(message.get("usage"), dict):
             return
         if records is None:  # refused by the index's reader
@@ -499,7 +494,11 @@ class Transcript:
                 records = records_from_line(b"usage", lambda _: outer, self.file_session, candidate=True)
             except Skip:
                 return
-        usage = _usage_vector(message["usage"])
+        if env is outer and records:  # the record read this very usage, validated: its counts
+            counts: list[int] = records[0][5]  # type: ignore[assignment]
+            usage = [counts[1], counts[3], counts[4], counts[5], counts[2]]
+        else:  # a subagent's turn in a progress line: the record read the outer line
+            usage = _usage_vector(message["usage"])
         if pending[2] is None or sum(usage) > sum(pending[2]):  # the fullest copy, as the index keeps
             pending[2] = usage
         due, rows = ctx.due, self._rows
