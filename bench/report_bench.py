@@ -9,7 +9,8 @@ install given (--venv, and --baseline to compare with an older one side by side)
   against a cold `report daily --json` (the index alone), interleaved, --cold-runs times each;
   the ratio of their median walls.
 Medians throughout (wall and CPU time); every run's wall is in the results (`walls_s`). The
-JSON of `report by tool`, `by agent` and `by mcp` from each install is compared to the cent.
+JSON of `report by tool`, `by agent`, `by mcp` and `by model` from each install is compared to
+the cent, and the pages (warm, and each made from nothing) byte for byte but for the clock.
 All runs in UTC with an empty HOME; the page cache is warmed first.
 Usage: python bench/report_bench.py [--venv .venv] [--baseline OLD_VENV] [--files 1000] [--mb 1000]
 """
@@ -35,7 +36,47 @@ WARM = {
     "warm_by_tool": ["report", "by", "tool"],
     "warm_by_agent": ["report", "by", "agent"],
 }
-SPLIT_KINDS = ("tool", "agent", "mcp")
+SPLIT_KINDS = ("tool", "agent", "mcp", "model")
+
+
+def page_figures(path: str) -> str:
+    """A page without what depends on the clock (when it was made, the month's projection)."""
+    import re
+
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    text = re.sub(r" generated [^<]*</p>", "</p>", text)
+    text = re.sub(r"projected \$[\d,.]+", "projected", text)
+    # The month's bar is drawn to the scale of the projection, which moves with the clock.
+    return re.sub(r'(<section id="month">.*?</p>)<svg.*?</section>', r"\1</section>", text, flags=re.S)
+
+
+def check_pages(installs: dict[str, str], root: str, out: str) -> None:
+    """--pages-only: each install's page, warm and from nothing, against the first one's warm
+    page (byte for byte but for the clock); sets `pages_equal` in an existing results file."""
+    work = tempfile.mkdtemp(prefix="costline-pages-")
+    home = os.path.join(work, "home")
+    os.makedirs(home)
+    pages: list[str] = []
+    try:
+        for name, venv in installs.items():
+            costline = os.path.join(venv, "bin", "costline")
+            env = environment(root, os.path.join(work, f"cache-{name}"), home)
+            for what in ("cold", "warm"):  # the first run makes the index and attribution
+                page = os.path.join(work, f"{what}-{name}.html")
+                run = run_child([costline, "report", "html", "-o", page], env, work)
+                if run.code != 0:
+                    raise SystemExit(f"{name} {what}: {run.stderr.decode(errors='replace')[-500:]}")
+                pages.append(page_figures(page))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    with open(out) as fh:
+        results = json.load(fh)
+    results["pages_equal"] = all(p == pages[0] for p in pages)
+    with open(out, "w") as fh:
+        json.dump(results, fh, indent=2)
+        fh.write("\n")
+    print(f"pages equal: {results['pages_equal']} -> {out}")
 
 
 def summary(runs: list[Run]) -> dict[str, object]:
@@ -84,6 +125,9 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--data", default=None, help="corpus dir (default /work/bench-data/<files>-<mb>)")
     parser.add_argument("--out", default=None, help="default bench/results-report-<files>.json")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="only compare the pages (see check_pages), into --out"
+    )
     args = parser.parse_args()
 
     installs = {"after": os.path.abspath(args.venv)}
@@ -92,6 +136,9 @@ def main() -> None:
     root = os.path.abspath(args.data or f"/work/bench-data/{args.files}-{args.mb:g}")
     out = args.out or os.path.join(BENCH, f"results-report-{args.files}.json")
     corpus = ensure_corpus(root, args.files, args.mb, args.days, args.seed)
+    if args.pages_only:
+        check_pages(installs, root, out)
+        return
     results: dict[str, object] = {
         "date": time.strftime("%Y-%m-%d", time.gmtime()),  # quoted by the README
         "machine": f"{platform.machine()} {platform.system()}, {os.cpu_count()} cpus, "
@@ -129,13 +176,18 @@ def main() -> None:
             )
             print(f"warm run {i + 1}/{args.runs}: {line}", file=sys.stderr)
         docs: dict[str, list[dict[str, object]]] = {kind: [] for kind in SPLIT_KINDS}
+        pages: list[str] = []
         for name, venv in installs.items():
             costline = os.path.join(venv, "bin", "costline")
             for kind in SPLIT_KINDS:
                 run = run_child([costline, "report", "by", kind, "--json", "--no-refresh"], envs[name], work)
                 docs[kind].append(json.loads(run.stdout))
+            warm_page = os.path.join(work, f"warm-{name}.html")
+            run_child([costline, "report", "html", "--no-refresh", "-o", warm_page], envs[name], work)
+            pages.append(page_figures(warm_page))
         # From nothing: a fresh cache each run, html then cold daily, per install, interleaved.
         cold: dict[str, dict[str, list[Run]]] = {name: {"html": [], "daily": []} for name in installs}
+        cold_pages_equal: list[bool] = []
         for i in range(args.cold_runs):
             for name, venv in installs.items():
                 costline = os.path.join(venv, "bin", "costline")
@@ -145,6 +197,8 @@ def main() -> None:
                 ):
                     env = environment(root, os.path.join(work, f"cold-{name}-{what}-{i}"), home)
                     cold[name][what].append(run_child([costline, *argv], env, work))
+                    if what == "html":  # the page from nothing is the warm page
+                        cold_pages_equal.append(page_figures(os.path.join(work, "cold.html")) == pages[0])
                 print(
                     f"cold run {i + 1}/{args.cold_runs} {name}: html {cold[name]['html'][-1].wall:.2f} s, "
                     f"daily {cold[name]['daily'][-1].wall:.2f} s",
@@ -162,6 +216,9 @@ def main() -> None:
         doc["ratio_html_from_nothing_over_daily_cold"] = round(html["wall_s"] / daily["wall_s"], 2)  # type: ignore[operator]
         results[name] = doc
     results["split_reports_equal_to_the_cent"] = all(equal_to_the_cent(d) for d in docs.values())
+    # The page's figures, byte for byte but for the clock: each install's warm page, and every
+    # page made from nothing, against the first install's warm page.
+    results["pages_equal"] = all(p == pages[0] for p in pages) and all(cold_pages_equal)
     with open(out, "w") as fh:
         json.dump(results, fh, indent=2)
         fh.write("\n")
@@ -173,7 +230,10 @@ def main() -> None:
             + f"; html from nothing {doc['html_from_nothing']['wall_s']} s vs cold daily "  # type: ignore[index]
             f"{doc['daily_cold']['wall_s']} s = {doc['ratio_html_from_nothing_over_daily_cold']}×"
         )
-    print(f"by tool/agent/mcp equal to the cent: {results['split_reports_equal_to_the_cent']} -> {out}")
+    print(
+        f"by tool/agent/mcp/model equal to the cent: {results['split_reports_equal_to_the_cent']}, "
+        f"pages equal: {results['pages_equal']} -> {out}"
+    )
 
 
 if __name__ == "__main__":
