@@ -60,6 +60,7 @@ def status(as_json: bool) -> None:
                 "problem": result.problem,
                 "detail": result.detail,
                 "skipped": result.skipped,
+                "movedFrom": result.moved,
                 "machines": rows,
             }
         )
@@ -69,6 +70,8 @@ def status(as_json: bool) -> None:
         echo_fitted(sanitise(f"{settings.dir}: {result.problem}{where}", 1000))
     if result.skipped:
         echo_fitted(sanitise(view.skipped_text(result)))
+    if result.moved:
+        echo_fitted(view.moved_text(result, view.rows_own_id(rows)))
     columns = [
         Column("Machine", TEXT),
         Column("Id", TEXT),

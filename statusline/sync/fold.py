@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from statusline import fs
 from statusline.index.store import atomic_write, day_names, read_marshal
 from statusline.sync import fmt
-from statusline.sync.machine import valid_id
+from statusline.sync.machine import moved_from, valid_id
 from statusline.sync.settings import Settings
 from statusline.timeutil import DAY_MS, QUARTER_HOUR_MS, parse_iso_ms, utc_day_name
 
@@ -339,6 +339,10 @@ class Folded:
     days_folded: int = 0
     detail: str = ""  # where the folder's problem is (a folder not yours on the way to it)
     skipped: list[str] = field(default_factory=list)  # machine folders another user owns
+    moved: str = ""  # the id this machine left lately: another machine had it too
+
+
+MOVED_NOTICE_S = 86400.0  # how long the line, status and doctor say this machine's id moved
 
 
 FOLD_VERSION = 2  # 2: day files with numbers no machine writes are refused (refold older caches)
@@ -420,6 +424,12 @@ def fold(
             found = sorted(v for k, v in problems.items() if k.startswith(machine.id + " "))
             machine.problem = found[0] if found else ""
     result.machines = machines
+    try:
+        left = moved_from(own)
+    except OSError:
+        left = None
+    if left is not None and now_s - left[1] < MOVED_NOTICE_S:
+        result.moved = left[0]
     if publish_problem and not result.problem:
         result.problem = publish_problem
     fs.make_private_folder(sync_dir(cache))
@@ -458,7 +468,7 @@ def line_doc(
     return {
         "format": 1,
         "stale_s": settings.stale_minutes * 60.0,
-        "problem": result.problem,
+        "problem": result.problem or ("sync id moved" if result.moved else ""),
         "machines": rows,
     }
 

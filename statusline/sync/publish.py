@@ -17,7 +17,7 @@ import time
 from statusline import __version__, fs
 from statusline.index.readback import day_listing, read_hour
 from statusline.index.store import CorruptIndex, Store, atomic_write, day_names, read_marshal
-from statusline.sync import fmt
+from statusline.sync import fmt, machine
 from statusline.sync.settings import Settings
 
 TYPE_CHECKING = False
@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from statusline.report import Pricer
 
 HEARTBEAT_S = 120.0  # an idle machine still rewrites its manifest this often: others see it alive
+
+
+class IdTaken(Exception):
+    """The manifest under this machine's id carries a stamp it never wrote: another machine
+    (a copy of this one's state dir) publishes under it. Nothing was written."""
 
 
 def key_hash(msg_id: object) -> str:
@@ -131,6 +136,19 @@ def _day_signature(store: Store, day: str) -> object:
     return (sorted(sigs.items()), booked, _sig(fs.join(store.cache, "unlogged", day)))
 
 
+def _stamp_of(path: str, mid: str) -> str:
+    """The stamp of the manifest at `path` when it is one under `mid` ("" when it has none: an
+    older costline's, or unreadable; NotYours when another user put it there)."""
+    try:
+        doc = fmt.decode(fmt.read_file(path))
+    except fmt.NotYours:
+        raise
+    except OSError:
+        return ""
+    stamp = doc.get("stamp") if doc is not None and doc.get("id") == mid else None
+    return stamp if isinstance(stamp, str) else ""
+
+
 def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None) -> int:
     """Bring this machine's share up to date; the number of day files written. OSError when the
     folder cannot be written (missing, read-only, unmounted: its parent is never made), NotYours
@@ -155,6 +173,10 @@ def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None
         st = os.lstat(folder)
         if not stat.S_ISDIR(st.st_mode) or not fmt.mine(st):
             raise fmt.NotYours(f"{folder} not yours")
+    if _sig(manifest_path) not in (None, state.get("manifest_sig")):  # not as we left it
+        stamp = _stamp_of(manifest_path, mid)
+        if stamp and stamp not in machine.stamps(mid):
+            raise IdTaken(mid)
     if state.get("setup") != setup or _sig(manifest_path) != state.get("manifest_sig"):
         state = {"setup": setup, "days": {}}  # another folder, or the share was lost: all again
     done: dict[str, list[object]] = state["days"]  # type: ignore[assignment]
@@ -188,6 +210,7 @@ def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None
             "name": settings.machine,
             "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now_s)),
             "costline": __version__,
+            "stamp": machine.new_stamp(mid),
             "days": {day: entry[1] for day, entry in sorted(done.items())},
         }
         fmt.write(manifest_path, fmt.encode(manifest))

@@ -11,8 +11,8 @@ import errno
 from statusline.index.store import try_job_lock
 from statusline.sync.fmt import NotYours
 from statusline.sync.fold import Folded, drop_line, fold
-from statusline.sync.machine import machine_id
-from statusline.sync.publish import publish
+from statusline.sync.machine import machine_id, move
+from statusline.sync.publish import IdTaken, publish
 from statusline.sync.settings import Settings, load
 
 
@@ -38,7 +38,11 @@ def run(cache: str, settings: Settings | None = None, now_s: float | None = None
     try:
         problem = ""
         try:
-            publish(cache, settings, own, now_s)
+            try:
+                publish(cache, settings, own, now_s)
+            except IdTaken:  # a copy of this machine's state dir elsewhere: both shares stay
+                own = move(own, now_s)
+                publish(cache, settings, own, now_s)
         except OSError as exc:
             problem = publish_problem(exc)
         return fold(cache, settings, own, now_s, problem)

@@ -51,6 +51,8 @@ def summary(result: Folded, settings: Settings, now_s: float) -> tuple[bool, str
     problems = sorted({f"{r['name']}: {r['problem']}" for r in others if r["problem"]})
     if result.skipped:
         problems.insert(0, skipped_text(result))
+    if result.moved:
+        problems.insert(0, moved_text(result, rows_own_id(found)))
     text = f"{settings.dir}: {len(others) + 1} machines, largest lag {lag_text(worst)}"
     if problems:
         return False, text + "; " + "; ".join(problems[:3]) + (" …" if len(problems) > 3 else "")
@@ -60,3 +62,14 @@ def summary(result: Folded, settings: Settings, now_s: float) -> tuple[bool, str
 def skipped_text(result: Folded) -> str:
     names = ", ".join(name[:10] for name in result.skipped[:3]) + (" …" if len(result.skipped) > 3 else "")
     return f"{len(result.skipped)} machine folders another user owns skipped ({names})"
+
+
+def rows_own_id(found: list[dict[str, object]]) -> str:
+    return next((str(r["id"]) for r in found if r["own"]), "")
+
+
+def moved_text(result: Folded, own: str) -> str:
+    return (
+        f"another machine published under this one's id {result.moved[:8]} (a copied state dir):"
+        f" this machine moved to {own[:8] or 'a new id'}, both shares kept"
+    )
