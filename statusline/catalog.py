@@ -48,20 +48,22 @@ COMMAND_EXAMPLE = ("cmd:NAME", "prod-cluster", "commands.NAME")
 
 
 def describe(name: str) -> str:
-    """The first line of the segment function's docstring, read from its source (the render's
-    bundle of compiled modules keeps no docstrings)."""
+    """The first line of the segment function's docstring, read from its module's source (the
+    render's bundle of compiled modules keeps no docstrings)."""
     import ast
+    import os
 
     from statusline import segments
 
-    render = segments.SEGMENTS.get(name, (None, 0))[0]
+    module, function, _priority = segments.SEGMENTS.get(name, ("", "", 0))
+    path = os.path.join(os.path.dirname(segments.__file__ or ""), f"{module}.py")
     try:
-        with open(segments.__file__ or "", encoding="utf-8") as fh:
+        with open(path, encoding="utf-8") as fh:
             tree = ast.parse(fh.read())
     except (OSError, SyntaxError, ValueError):
         return ""
     for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and node.name == getattr(render, "__name__", None):
+        if isinstance(node, ast.FunctionDef) and node.name == function:
             return (ast.get_docstring(node) or "").split("\n", 1)[0].rstrip(".")
     return ""
 

@@ -10,8 +10,9 @@ import os
 import pytest
 from test_segments import limits_at
 
-from statusline import pace, segments
+from statusline import pace
 from statusline.context import Context
+from statusline.segments import limits
 
 T0 = 1_795_600_800.0
 
@@ -20,7 +21,7 @@ render = limits_at  # one render at `now`: its windows, its sample kept as the l
 
 
 def shown(c: Context) -> str | None:
-    spans = segments.limits(c)
+    spans = limits.limits(c)
     return None if spans is None else "".join(t for t, _ in spans)
 
 
@@ -37,7 +38,7 @@ def test_a_burst_then_quiet_is_paced_over_the_idle_time_too(resets5, expected):
     render(T0 - 1700, 50.0, 5.0, resets5, T0 + 86400)
     render(T0 - 1680, 70.0, 5.0, resets5, T0 + 86400)
     c = render(T0, 70.0, 5.0, resets5, T0 + 86400)  # nothing moved: no sample, still an observation
-    assert segments.limits(c) == [expected, (" · ", "muted"), ("7d 5%", "ctx.ok")]
+    assert limits.limits(c) == [expected, (" · ", "muted"), ("7d 5%", "ctx.ok")]
     assert pace.time_to_full(c.limit_samples, "five_hour", resets5, T0, 70.0) == pytest.approx(2550.0)
 
 
@@ -48,7 +49,7 @@ def test_the_pace_counts_from_the_percentage_in_force_when_the_half_hour_began()
     render(T0 - 1900, 50.0, 5.0, resets5, T0 + 86400)
     render(T0 - 1700, 90.0, 5.0, resets5, T0 + 86400)
     c = render(T0, 90.0, 5.0, resets5, T0 + 86400)
-    assert segments.limits(c)[0] == ("5h 90% → full 10:07", "ctx.alert")
+    assert limits.limits(c)[0] == ("5h 90% → full 10:07", "ctx.alert")
     assert pace.time_to_full(c.limit_samples, "five_hour", resets5, T0, 90.0) == pytest.approx(450.0)
 
 
@@ -93,14 +94,14 @@ def test_today_is_the_local_day(monkeypatch, zone, expected):
     now = T0 - 1800  # 09:30Z: Wednesday in UTC, 23:30 on Tuesday ten hours west
     render(now - 1800, 70.0, 5.0, now + 2 * 3600, now + 86400)
     c = render(now, 80.0, 5.0, now + 2 * 3600, now + 86400)  # 20 points left at 10 per 1800 s: 3600 s
-    assert segments.limits(c)[0] == (f"5h 80% → full {expected}", "ctx.warn")
+    assert limits.limits(c)[0] == (f"5h 80% → full {expected}", "ctx.warn")
 
 
 @pytest.mark.parametrize("bad", [-10.0, 1e299, float("nan"), float("inf"), -float("inf"), 250.0])
 def test_a_percentage_no_window_can_show_is_unknown(bad):
     c = render(T0, bad, 5.0, T0 + 3600, T0 + 86400)
-    assert segments.limits(c) == [("5h ?% ↻11:00", "muted"), (" · ", "muted"), ("7d 5%", "ctx.ok")]
-    assert segments.block(c) == [("5h ?% 1h left", "muted")]
+    assert limits.limits(c) == [("5h ?% ↻11:00", "muted"), (" · ", "muted"), ("7d 5%", "ctx.ok")]
+    assert limits.block(c) == [("5h ?% 1h left", "muted")]
     assert [s[1] for s in c.limit_samples] == ["seven_day"]  # an unknown reading is not a sample
 
 
@@ -113,8 +114,8 @@ def test_a_little_past_100_is_shown_as_given():
 @pytest.mark.parametrize(("pct", "label", "style"), [(49.4, "49%", "ctx.ok"), (49.6, "50%", "ctx.warn")])
 def test_the_colour_follows_the_percentage_shown(pct, label, style):
     c = render(T0, pct, 5.0, T0 + 3600, T0 + 86400)
-    assert segments.limits(c)[0] == (f"5h {label} ↻11:00", style)
-    assert segments.block(c) == [(f"5h {label} 1h left", style)]
+    assert limits.limits(c)[0] == (f"5h {label} ↻11:00", style)
+    assert limits.block(c) == [(f"5h {label} 1h left", style)]
 
 
 def test_a_stale_reading_from_an_idle_session_is_no_pace():
@@ -145,7 +146,7 @@ def test_the_idle_session_s_own_line_shows_its_reading_and_no_pace():
     assert shown(idle) == "5h 40% ↻12:00 · 7d 5%"
     assert pace.time_to_full(idle.limit_samples, "five_hour", resets5, T0, 40.0) is None
     active = render(T0, 70.0, 5.0, resets5, T0 + 86400)
-    assert segments.limits(active)[0] == ("5h 70% → full 11:30", "ctx.warn")
+    assert limits.limits(active)[0] == ("5h 70% → full 11:30", "ctx.warn")
 
 
 def test_sessions_taking_turns_append_nothing_after_the_first_reading():
@@ -203,7 +204,7 @@ def test_a_window_that_resets_starts_a_series_of_its_own():
     render(T0 - 2400, 90.0, 5.0, old, T0 + 86400)
     render(T0 - 540, 2.0, 5.0, new, T0 + 86400)
     c = render(T0, 12.0, 5.0, new, T0 + 86400)
-    assert segments.limits(c)[0] == ("5h 12% → full 11:19", "ctx.warn")
+    assert limits.limits(c)[0] == ("5h 12% → full 11:19", "ctx.warn")
     assert pace.time_to_full(c.limit_samples, "five_hour", new, T0, 12.0) == pytest.approx(4752.0)
     idle = render(T0, 90.0, 5.0, old, T0 + 86400)
     assert shown(idle) == "5h ?% · 7d 5%"
@@ -220,7 +221,7 @@ def test_the_7_day_window_is_paced_beside_the_5_hour_one_across_its_reset():
     render(T0 - 1500, 95.0, 40.0, old5, resets7)
     render(T0 - 1100, 1.0, 41.0, new5, resets7)
     c = render(T0, 11.0, 43.0, new5, resets7)
-    assert segments.limits(c) == [
+    assert limits.limits(c) == [
         ("5h 11% → full 12:43", "ctx.ok"),
         (" · ", "muted"),
         ("7d 43% → full 19:30", "ctx.ok"),

@@ -168,7 +168,7 @@ def test_the_fitting_order_is_the_segments_priorities() -> None:
     stated = re.search(r"the order is ((?:`\w+`, )+`\w+`)", text)
     assert stated, text
     order = re.findall(r"`(\w+)`", stated.group(1))
-    priority = {name: p for name, (_render, p) in SEGMENTS.items()}
+    priority = {name: p for name, (*_where, p) in SEGMENTS.items()}
     assert order == sorted(DEFAULT_LINE, key=priority.__getitem__)  # dropped first, first
     # Each opt-in group is said to go before a default segment: above the one before that.
     opt_in = text[text.index("opt-in ones") :]

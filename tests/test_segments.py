@@ -10,6 +10,7 @@ import pytest
 
 from statusline import segments
 from statusline.context import Context
+from statusline.segments import info, limits, place, prompt, spending
 
 OLD = {
     "session_id": "x",
@@ -80,30 +81,28 @@ def text(spans) -> str | None:
     ],
 )
 def test_model(payload, expected):
-    assert text(segments.model(ctx(payload))) == expected
+    assert text(info.model(ctx(payload))) == expected
 
 
 def test_session_from_payload_and_missing():
-    assert text(segments.session(ctx(OLD))) == "$0.01 session"
-    assert segments.session(ctx({"cost": None})) is None
+    assert text(spending.session(ctx(OLD))) == "$0.01 session"
+    assert spending.session(ctx({"cost": None})) is None
 
 
 def test_context_prefers_current_usage_over_old_cumulative_totals():
-    assert text(segments.context(ctx(CUMULATIVE))) == "ctx 25%"
-    assert segments.context(ctx(START)) is None
-    assert (
-        text(segments.context(ctx({"context_window": {"used_percentage": 97.6}}))) == "ctx 98% compact soon"
-    )
-    assert text(segments.context(ctx({"context_window": {"used_percentage": 89}}))) == "ctx 89%"
+    assert text(info.context(ctx(CUMULATIVE))) == "ctx 25%"
+    assert info.context(ctx(START)) is None
+    assert text(info.context(ctx({"context_window": {"used_percentage": 97.6}}))) == "ctx 98% compact soon"
+    assert text(info.context(ctx({"context_window": {"used_percentage": 89}}))) == "ctx 89%"
 
 
 def test_lines_and_time():
-    assert text(segments.lines(ctx(OLD))) == "+156 −23"
-    assert segments.lines(ctx(START)) is None
-    assert text(segments.time_spent(ctx(OLD))) == "45s · api 5%"
-    assert segments.time_spent(ctx({"cost": {"total_duration_ms": None}})) is None
+    assert text(info.lines(ctx(OLD))) == "+156 −23"
+    assert info.lines(ctx(START)) is None
+    assert text(info.time_spent(ctx(OLD))) == "45s · api 5%"
+    assert info.time_spent(ctx({"cost": {"total_duration_ms": None}})) is None
     assert (
-        text(segments.time_spent(ctx({"cost": {"total_duration_ms": 7_500_000, "total_api_duration_ms": 0}})))
+        text(info.time_spent(ctx({"cost": {"total_duration_ms": 7_500_000, "total_api_duration_ms": 0}})))
         == "2h05m · api 0%"
     )
 
@@ -112,13 +111,13 @@ def test_limits_and_mode_for_subscribers():
     now = time.time()
     fresh = {"five_hour": {"used_percentage": 23.5, "resets_at": 4102444800}}  # (too far: no time)
     fresh["seven_day"] = {"used_percentage": 91.2, "resets_at": now + 86400}
-    spans = segments.limits(ctx({"rate_limits": fresh}))
+    spans = limits.limits(ctx({"rate_limits": fresh}))
     assert text(spans) == "5h 24% · 7d 91%" and spans[-1][1] == "ctx.alert"
     # SUBSCRIBER's windows reset in 1970: readings from before a reset say nothing of now.
-    assert segments.limits(ctx(SUBSCRIBER)) == [("5h ?%", "muted"), (" · ", "muted"), ("7d ?%", "muted")]
-    assert segments.limits(ctx(OLD)) is None
-    assert text(segments.mode(ctx(SUBSCRIBER))) == "NORMAL reviewer Explanatory"
-    assert segments.mode(ctx({"output_style": {"name": "default"}})) is None
+    assert limits.limits(ctx(SUBSCRIBER)) == [("5h ?%", "muted"), (" · ", "muted"), ("7d ?%", "muted")]
+    assert limits.limits(ctx(OLD)) is None
+    assert text(info.mode(ctx(SUBSCRIBER))) == "NORMAL reviewer Explanatory"
+    assert info.mode(ctx({"output_style": {"name": "default"}})) is None
 
 
 def test_registry_and_config_names_agree():
@@ -127,6 +126,13 @@ def test_registry_and_config_names_agree():
     assert set(SEGMENT_NAMES) == set(segments.SEGMENTS)
     assert set(segments.DEFAULT_LINE) <= set(segments.SEGMENTS)
     assert json.dumps(list(segments.DEFAULT_LINE))
+    # The registry names each segment's module and function: each is there, in its job module.
+    import importlib
+
+    for name, (module, function, _priority) in segments.SEGMENTS.items():
+        render = getattr(importlib.import_module(f"statusline.segments.{module}"), function)
+        assert callable(render) and render.__module__ == f"statusline.segments.{module}", name
+        assert segments.renderer(name)[0] is render
 
 
 def with_config(tmp_path, monkeypatch, text_: str) -> None:
@@ -143,11 +149,11 @@ def test_session_source_both_and_computed(config_dir, tmp_path, monkeypatch):
     refresh()
     body = {"session_id": "s1", "transcript_path": str(path), "cost": {"total_cost_usd": 0.25}}
     with_config(tmp_path, monkeypatch, '[line]\nsession_source = "both"')
-    assert text(segments.session(indexed(ctx(body)))) == "$0.25 cc / $0.00 calc session"
+    assert text(spending.session(indexed(ctx(body)))) == "$0.25 cc / $0.00 calc session"
     with_config(tmp_path, monkeypatch, '[line]\nsession_source = "computed"')
-    assert text(segments.session(indexed(ctx(body)))) == "$0.00 session"
+    assert text(spending.session(indexed(ctx(body)))) == "$0.00 session"
     # Before the render has looked at its transcript, a computed figure is not known complete.
-    assert text(segments.session(ctx(body))) == "$0.00… session"
+    assert text(spending.session(ctx(body))) == "$0.00… session"
 
 
 def indexed(c: Context) -> Context:
@@ -157,18 +163,18 @@ def indexed(c: Context) -> Context:
 
 def test_directory_styles(tmp_path, monkeypatch):
     body = {"workspace": {"current_dir": f"{os.environ['HOME']}/src/costline/app"}}
-    assert text(segments.directory(ctx(body))) == "app"
+    assert text(place.directory(ctx(body))) == "app"
     with_config(tmp_path, monkeypatch, '[line]\ndir_style = "fish"')
-    assert text(segments.directory(ctx(body))) == "~/s/c/app"
+    assert text(place.directory(ctx(body))) == "~/s/c/app"
     with_config(tmp_path, monkeypatch, '[line]\ndir_style = "full"')
-    assert text(segments.directory(ctx(body))) == "~/src/costline/app"
+    assert text(place.directory(ctx(body))) == "~/src/costline/app"
 
 
 def test_model_aliases(tmp_path, monkeypatch):
     arn = "arn:aws:bedrock:us-east-1:1:x/us.anthropic.claude-opus-4-8-v1:0"
     with_config(tmp_path, monkeypatch, f'[line.model_aliases]\n"{arn}" = "Opus (BR)"')
     body = {"model": {"id": arn}}
-    assert text(segments.model(ctx(body))) == "Opus (BR)"
+    assert text(info.model(ctx(body))) == "Opus (BR)"
 
 
 def test_block_official_and_inferred(config_dir):
@@ -177,7 +183,7 @@ def test_block_official_and_inferred(config_dir):
 
     now = time.time()
     sub = {"rate_limits": {"five_hour": {"used_percentage": 62.4, "resets_at": now + 2 * 3600 + 30}}}
-    assert text(segments.block(ctx(sub))) == "5h 62% 2h left"
+    assert text(limits.block(ctx(sub))) == "5h 62% 2h left"
     stamp = lambda t: time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(t))  # noqa: E731
     write_transcript(
         config_dir,
@@ -189,17 +195,17 @@ def test_block_official_and_inferred(config_dir):
         ],
     )
     refresh()
-    shown = text(segments.block(ctx({})))
+    shown = text(limits.block(ctx({})))
     assert shown.startswith("$2.00 block ") and "left · $" in shown and "/h → $" in shown
 
 
 def test_prompt_cache_countdown():
     now = time.time()
-    assert text(segments.cache(ctx({"prompt_cache": {"warm": True, "expires_at": now + 200}}))).startswith(
+    assert text(prompt.cache(ctx({"prompt_cache": {"warm": True, "expires_at": now + 200}}))).startswith(
         "cache 3:"
     )
-    assert text(segments.cache(ctx({"prompt_cache": {"warm": False}}))) == "cache cold"
-    assert segments.cache(ctx({})) is None
+    assert text(prompt.cache(ctx({"prompt_cache": {"warm": False}}))) == "cache cold"
+    assert prompt.cache(ctx({})) is None
 
 
 def test_month_to_date_and_throughput(config_dir, tmp_path, monkeypatch):
@@ -223,9 +229,9 @@ def test_month_to_date_and_throughput(config_dir, tmp_path, monkeypatch):
     )
     refresh()
     with_config(tmp_path, monkeypatch, "[budget]\nmonthly_usd = 0.01\nteam_size = 3")
-    shown = segments.month(ctx({}))
+    shown = spending.month(ctx({}))
     assert text(shown).startswith("$0.30 mtd → $") and shown[0][1] == "cost.alert"
-    tpm = text(segments.throughput(ctx({})))
+    tpm = text(limits.throughput(ctx({})))
     assert tpm.endswith("%)") and "k tpm" in tpm  # 60K tokens over ~10 minutes vs 300K/min
     from statusline.config import tpm_for_team
 
@@ -246,7 +252,7 @@ def test_icons_and_effort(tmp_path, monkeypatch):
         "thinking": {"enabled": True},
         "cost": {"total_cost_usd": 0.5},
     }
-    assert text(segments.model(ctx(body))) == "Opus 4.8"  # effort is opt-in
+    assert text(info.model(ctx(body))) == "Opus 4.8"  # effort is opt-in
     with_config(tmp_path, monkeypatch, '[line]\nicons = "unicode"\nmodel_effort = true')
     shown = {name: text(spans) for spans, _, name in segments.run_segments(ctx(body))}
     assert shown["model"] == "◆ Opus 4.8 high ✻" and shown["session"] == "$ $0.50 session"
@@ -262,10 +268,10 @@ def test_prompt_cache_from_the_transcript_when_the_payload_has_none(config_dir):
         "cache_creation": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 100},
     }
     path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=stamp, usage=one_hour)])
-    shown = text(segments.cache(ctx({"transcript_path": str(path)})))
+    shown = text(prompt.cache(ctx({"transcript_path": str(path)})))
     assert shown.startswith("cache 58:") or shown.startswith("cache 59:")
     path = write_transcript(config_dir, "p", "s2.jsonl", [assistant(ts=stamp)])
-    assert text(segments.cache(ctx({"transcript_path": str(path)}))).startswith("cache 3:")
+    assert text(prompt.cache(ctx({"transcript_path": str(path)}))).startswith("cache 3:")
 
 
 @pytest.mark.skipif(not __import__("shutil").which("git"), reason="needs git")
@@ -280,11 +286,11 @@ def test_git_dirty_marker_is_opt_in(tmp_path, monkeypatch):
     run("add", "f.txt")
     run("-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "init")
     body = {"workspace": {"current_dir": str(repo)}}
-    assert text(segments.git(ctx(body))) == "main"
+    assert text(place.git(ctx(body))) == "main"
     (repo / "f.txt").write_text("two\n")
-    assert text(segments.git(ctx(body))) == "main"  # no git process unless asked
+    assert text(place.git(ctx(body))) == "main"  # no git process unless asked
     with_config(tmp_path, monkeypatch, "[line]\ngit_dirty = true")
-    assert text(segments.git(ctx(body))) == "main*"
+    assert text(place.git(ctx(body))) == "main*"
 
 
 @pytest.mark.parametrize(
@@ -304,7 +310,7 @@ def test_git_dirty_marker_is_opt_in(tmp_path, monkeypatch):
     ],
 )
 def test_gateway_spend_limit(limit, expected, style):
-    spans = segments.spend(ctx({"rate_limits": {"spend_limit": limit}}))
+    spans = limits.spend(ctx({"rate_limits": {"spend_limit": limit}}))
     assert text(spans) == expected
     if spans:
         assert spans[0][1] == style
@@ -337,7 +343,7 @@ OPUS = {"id": "claude-opus-4-8", "display_name": "Opus 4.8"}
 
 def test_next_turn_reads_the_context_while_the_cache_is_warm():
     body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": {"warm": True}}
-    assert segments.next_turn(ctx(body)) == [("next ≥ $0.08", "muted")]  # 160K × $0.50/MTok
+    assert prompt.next_turn(ctx(body)) == [("next ≥ $0.08", "muted")]  # 160K × $0.50/MTok
 
 
 def test_next_turn_writes_it_again_when_cold(tmp_path, monkeypatch):
@@ -347,26 +353,24 @@ def test_next_turn_writes_it_again_when_cold(tmp_path, monkeypatch):
         "context_window": {"total_input_tokens": 160_000, "used_percentage": 60},
         "prompt_cache": cold,
     }
-    assert segments.next_turn(ctx(body)) == [("next ≥ $1.00", "cost.warn")]  # 160K × $6.25/MTok
+    assert prompt.next_turn(ctx(body)) == [("next ≥ $1.00", "cost.warn")]  # 160K × $6.25/MTok
     body["prompt_cache"] = {**cold, "ttl": "1h"}
-    assert text(segments.next_turn(ctx(body))) == "next ≥ $1.60"  # 160K × $10/MTok
+    assert text(prompt.next_turn(ctx(body))) == "next ≥ $1.60"  # 160K × $10/MTok
     with_config(tmp_path, monkeypatch, "[line]\ncompact_hint = true\n[budget]\nnext_turn_usd = 2.0")
-    assert segments.next_turn(ctx(body)) == [("next ≥ $1.60", "muted")]  # under the user's threshold
+    assert prompt.next_turn(ctx(body)) == [("next ≥ $1.60", "muted")]  # under the user's threshold
     with_config(tmp_path, monkeypatch, "[line]\ncompact_hint = true")
-    assert text(segments.next_turn(ctx(body))) == "next ≥ $1.60 /compact?"
+    assert text(prompt.next_turn(ctx(body))) == "next ≥ $1.60 /compact?"
 
 
 def test_next_turn_in_fast_mode_and_unknown_models():
     body = {"model": OPUS, "fast_mode": True, "context_window": {"total_input_tokens": 160_000}}
     body["prompt_cache"] = {"warm": True}
-    assert text(segments.next_turn(ctx(body))) == "next ≥ $0.16"  # fast mode ×2 on Opus 4.8
+    assert text(prompt.next_turn(ctx(body))) == "next ≥ $0.16"  # fast mode ×2 on Opus 4.8
     assert (
-        segments.next_turn(
-            ctx({"model": {"id": "claude-nova-1"}, "context_window": {"total_input_tokens": 9}})
-        )
+        prompt.next_turn(ctx({"model": {"id": "claude-nova-1"}, "context_window": {"total_input_tokens": 9}}))
         is None
     )
-    assert segments.next_turn(ctx({"model": OPUS})) is None
+    assert prompt.next_turn(ctx({"model": OPUS})) is None
 
 
 def test_cache_says_what_going_cold_costs_and_why_it_went_cold():
@@ -378,13 +382,13 @@ def test_cache_says_what_going_cold_costs_and_why_it_went_cold():
         "expires_at": now + 190,
         "recache_tokens_if_cold": 40_000,
     }
-    assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": warm}))) == "cache 3:09 · $0.23 if cold"
+    assert text(prompt.cache(ctx({"model": OPUS, "prompt_cache": warm}))) == "cache 3:09 · $0.23 if cold"
     cold = {"warm": False, "caching_observed": True, "last_miss_cause": {"causes": ["tools_changed"]}}
-    assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": cold}))) == "cache cold: tools changed"
+    assert text(prompt.cache(ctx({"model": OPUS, "prompt_cache": cold}))) == "cache cold: tools changed"
     weird = {"warm": False, "caching_observed": True, "last_miss_cause": {"causes": ["\x1b]8;;x\x07"]}}
-    assert text(segments.cache(ctx({"model": OPUS, "prompt_cache": weird}))) == "cache cold"
+    assert text(prompt.cache(ctx({"model": OPUS, "prompt_cache": weird}))) == "cache cold"
     none = {"warm": False, "caching_observed": False}
-    assert segments.cache(ctx({"model": OPUS, "prompt_cache": none})) is None  # not "cold": no caching
+    assert prompt.cache(ctx({"model": OPUS, "prompt_cache": none})) is None  # not "cold": no caching
 
 
 def test_next_turn_counts_a_cache_that_expired_since_as_cold():
@@ -392,7 +396,7 @@ def test_next_turn_counts_a_cache_that_expired_since_as_cold():
     cache_state = {"warm": True, "ttl": "1h", "expires_at": now - 5}
     body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": cache_state}
     at_now = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
-    assert text(segments.next_turn(at_now)) == "next ≥ $1.60"
+    assert text(prompt.next_turn(at_now)) == "next ≥ $1.60"
 
 
 @pytest.mark.parametrize(
@@ -408,7 +412,7 @@ def test_next_turn_counts_a_cache_that_expired_since_as_cold():
     ],
 )
 def test_pull_request(pr, expected):
-    assert text(segments.pull_request(ctx({"pr": pr}))) == expected
+    assert text(place.pull_request(ctx({"pr": pr}))) == expected
 
 
 def test_repo_worktree_session_name_and_agent_are_sanitised():
@@ -419,20 +423,20 @@ def test_repo_worktree_session_name_and_agent_are_sanitised():
         "agent": {"name": "reviewer", "type": "code-review"},
     }
     c = ctx(body)
-    assert text(segments.repo(c)) == "acme/app]8;;http://x"  # ESC and BEL gone: inert text
-    assert text(segments.worktree(c)) == "wt featurex"
-    assert text(segments.session_name(c)) == "refactor day"
-    assert text(segments.agent(c)) == "agent reviewer (code-review)"
-    assert segments.repo(ctx({})) is None and segments.worktree(ctx({})) is None
-    assert text(segments.worktree(ctx({"workspace": {"git_worktree": "wt-2"}}))) == "wt wt-2"
-    assert text(segments.agent(ctx({"agent": {"name": "x", "type": "x"}}))) == "agent x"
+    assert text(place.repo(c)) == "acme/app]8;;http://x"  # ESC and BEL gone: inert text
+    assert text(place.worktree(c)) == "wt featurex"
+    assert text(info.session_name(c)) == "refactor day"
+    assert text(info.agent(c)) == "agent reviewer (code-review)"
+    assert place.repo(ctx({})) is None and place.worktree(ctx({})) is None
+    assert text(place.worktree(ctx({"workspace": {"git_worktree": "wt-2"}}))) == "wt wt-2"
+    assert text(info.agent(ctx({"agent": {"name": "x", "type": "x"}}))) == "agent x"
 
 
 @pytest.mark.parametrize("level", ["xhigh", "max"])
 def test_new_effort_levels(level, tmp_path, monkeypatch):
     with_config(tmp_path, monkeypatch, "[line]\nmodel_effort = true")
     body = {"model": OPUS, "effort": {"level": level}, "thinking": {"enabled": True}}
-    assert text(segments.model(ctx(body))) == f"Opus 4.8 {level} ✻"
+    assert text(info.model(ctx(body))) == f"Opus 4.8 {level} ✻"
 
 
 @pytest.mark.parametrize(
@@ -452,7 +456,7 @@ def test_week_to_date_and_projection(config_dir, tmp_path, monkeypatch, start, e
     refresh()
     with_config(tmp_path, monkeypatch, f'[budget]\nweekly_usd = 1.0\n[line]\nstart_of_week = "{start}"')
     wednesday_noon = 1795608000.0  # 2026-11-25T12:00Z: 2.5 days into a Monday week, 3.5 into a Sunday one
-    shown = segments.week(Context({}, wednesday_noon, os.environ, os.environ["COSTLINE_CACHE_DIR"]))
+    shown = spending.week(Context({}, wednesday_noon, os.environ, os.environ["COSTLINE_CACHE_DIR"]))
     assert shown == [(expected, style)]
 
 
@@ -478,7 +482,7 @@ def test_pace_says_when_the_window_fills_before_it_resets(monkeypatch):
     limits_at(t0, 50.0, 40.0, resets5, resets7)
     c = limits_at(t0 + 600, 60.0, 40.0, resets5, resets7)  # +10 points in 10 minutes
     # 40 points left at 1 point a minute: full at 10:50, long before the 14:00 reset
-    assert segments.limits(c) == [("5h 60% → full 10:50", "ctx.warn"), (" · ", "muted"), ("7d 40%", "ctx.ok")]
+    assert limits.limits(c) == [("5h 60% → full 10:50", "ctx.warn"), (" · ", "muted"), ("7d 40%", "ctx.ok")]
 
 
 def test_pace_shows_the_reset_when_the_window_will_not_fill(monkeypatch):
@@ -488,7 +492,7 @@ def test_pace_shows_the_reset_when_the_window_will_not_fill(monkeypatch):
     resets5 = t0 + 3600  # 11:00
     limits_at(t0, 10.0, 5.0, resets5, t0 + 86400)
     c = limits_at(t0 + 600, 11.0, 5.0, resets5, t0 + 86400)  # 0.1 point a minute
-    assert text(segments.limits(c)) == "5h 11% ↻11:00 · 7d 5%"
+    assert text(limits.limits(c)) == "5h 11% ↻11:00 · 7d 5%"
 
 
 def test_a_reset_window_starts_a_new_series_and_one_sample_is_no_pace(monkeypatch):
@@ -497,7 +501,7 @@ def test_a_reset_window_starts_a_new_series_and_one_sample_is_no_pace(monkeypatc
     t0 = 1_795_600_800.0
     limits_at(t0, 80.0, 5.0, t0 + 600, t0 + 86400)
     c = limits_at(t0 + 900, 2.0, 5.0, t0 + 900 + 5 * 3600, t0 + 86400)  # the 5h window reset
-    assert text(segments.limits(c)) == "5h 2% ↻15:15 · 7d 5%"
+    assert text(limits.limits(c)) == "5h 2% ↻15:15 · 7d 5%"
     again = limits_at(t0 + 900, 2.0, 5.0, t0 + 900 + 5 * 3600, t0 + 86400)  # nothing moved: no write
     assert again.limit_samples == c.limit_samples
 
@@ -521,9 +525,9 @@ def test_pace_in_a_non_utc_zone_and_odd_fields(monkeypatch):
     resets5 = t0 + 4 * 3600
     limits_at(t0, 50.0, 40.0, resets5, t0 + 86400)
     c = limits_at(t0 + 600, 60.0, 40.0, resets5, t0 + 86400)
-    assert text(segments.limits(c)).startswith("5h 60% → full 16:35")  # 10:50Z
+    assert text(limits.limits(c)).startswith("5h 60% → full 16:35")  # 10:50Z
     over = limits_at(t0 + 900, 104.0, 40.0, resets5, t0 + 86400)  # past 100: full, no ETA
-    assert text(segments.limits(over)).startswith("5h 104% ↻19:45")
+    assert text(limits.limits(over)).startswith("5h 104% ↻19:45")
     odd = Context(
         {"rate_limits": {"five_hour": {"used_percentage": "62", "resets_at": None}, "seven_day": None}},
         t0,
@@ -531,13 +535,13 @@ def test_pace_in_a_non_utc_zone_and_odd_fields(monkeypatch):
         os.environ["COSTLINE_CACHE_DIR"],
     )
     odd.track_limits()
-    assert segments.limits(odd) is None
+    assert limits.limits(odd) is None
     # resets_at in the past: the window reset since this reading, what is used now is unknown.
     # (Found: `5h 30%` was shown from a window that had already reset.)
     past = limits_at(t0, 30.0, 10.0, t0 - 60, t0 - 60)
-    assert text(segments.limits(past)) == "5h ?% · 7d ?%"
-    assert text(segments.block(past)) == "5h ?%"
-    assert text(segments.limits(limits_at(t0, 30.0, 10.0, t0, t0 + 60))) == "5h ?% · 7d 10%"  # at the reset
+    assert text(limits.limits(past)) == "5h ?% · 7d ?%"
+    assert text(limits.block(past)) == "5h ?%"
+    assert text(limits.limits(limits_at(t0, 30.0, 10.0, t0, t0 + 60))) == "5h ?% · 7d 10%"  # at the reset
 
 
 def test_implausible_times_are_not_shown():
@@ -549,9 +553,9 @@ def test_implausible_times_are_not_shown():
         "prompt_cache": {"warm": True, "caching_observed": True, "expires_at": far},
     }
     c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
-    assert text(segments.limits(c)) == "5h 62%"
-    assert text(segments.block(c)) == "5h 62%"
-    assert text(segments.cache(c)) == "cache warm"
+    assert text(limits.limits(c)) == "5h 62%"
+    assert text(limits.block(c)) == "5h 62%"
+    assert text(prompt.cache(c)) == "cache warm"
 
 
 def test_preview_each_shows_every_segment(config_dir):
@@ -592,7 +596,7 @@ def test_cold_cache_cost_per_ttl_and_model(model_id, ttl, expected):
     c = Context(
         {"model": {"id": model_id}, "prompt_cache": state}, now, os.environ, os.environ["COSTLINE_CACHE_DIR"]
     )
-    assert text(segments.cache(c)) == f"cache 1:00 · {expected} if cold"
+    assert text(prompt.cache(c)) == f"cache 1:00 · {expected} if cold"
 
 
 # -- one verdict on the cache for `cache` and `next`; the tier from the whole prompt -------------
@@ -620,7 +624,7 @@ def test_cold_cache_cost_takes_the_tier_from_the_whole_request(total, recache, t
     }
     body = {"model": HAIKU_55, "context_window": {"total_input_tokens": total}, "prompt_cache": state}
     c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
-    assert text(segments.cache(c)) == f"cache 1:00 · {expected} if cold"
+    assert text(prompt.cache(c)) == f"cache 1:00 · {expected} if cold"
 
 
 @pytest.mark.parametrize("expires_at", [None, "2026-11-25T10:05:00Z", float("nan")])
@@ -636,8 +640,8 @@ def test_warm_without_a_usable_expiry_is_warm_for_cache_and_next(expires_at):
     body = {"model": OPUS, "context_window": {"total_input_tokens": 160_000}, "prompt_cache": state}
     c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
     # Claude Code says warm; no countdown without an expiry. 40K × ($6.25 − $0.50)/MTok = $0.23.
-    assert segments.cache(c) == [("cache warm", "ctx.ok"), (" · $0.23 if cold", "muted")]
-    assert text(segments.next_turn(c)) == "next ≥ $0.08"  # 160K read at $0.50/MTok
+    assert prompt.cache(c) == [("cache warm", "ctx.ok"), (" · $0.23 if cold", "muted")]
+    assert text(prompt.next_turn(c)) == "next ≥ $0.08"  # 160K read at $0.50/MTok
 
 
 @pytest.mark.parametrize("tokens", [-120_000, 1e299, float("nan"), float("inf")])
@@ -652,8 +656,8 @@ def test_a_token_count_that_is_no_count_is_no_dollar_figure(tokens):
     }
     body = {"model": OPUS, "context_window": {"total_input_tokens": tokens}, "prompt_cache": state}
     c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
-    assert text(segments.cache(c)) == "cache 1:00 · $? if cold"
-    assert segments.next_turn(c) == [("next $?", "muted")]
+    assert text(prompt.cache(c)) == "cache 1:00 · $? if cold"
+    assert prompt.next_turn(c) == [("next $?", "muted")]
 
 
 # -- spend: the colour of the figure printed; cents where whole dollars would mislead -------------
@@ -678,7 +682,7 @@ def test_a_token_count_that_is_no_count_is_no_dollar_figure(tokens):
     ],
 )
 def test_spend_colours_the_figure_it_prints(limit, expected, style):
-    assert segments.spend(ctx({"rate_limits": {"spend_limit": limit}})) == [(expected, style)]
+    assert limits.spend(ctx({"rate_limits": {"spend_limit": limit}})) == [(expected, style)]
 
 
 @pytest.mark.parametrize(
@@ -692,4 +696,4 @@ def test_spend_colours_the_figure_it_prints(limit, expected, style):
     ],
 )
 def test_spend_that_is_no_reading_is_unknown(limit, expected):
-    assert segments.spend(ctx({"rate_limits": {"spend_limit": limit}})) == [(expected, "muted")]
+    assert limits.spend(ctx({"rate_limits": {"spend_limit": limit}})) == [(expected, "muted")]

@@ -590,7 +590,7 @@ def blocks(
 
 def _plausible(resets: float, seen: float) -> bool:
     """Whether a 5-hour window seen at `seen` could reset at `resets` (its length and a minute)."""
-    from statusline.segments import WINDOW_S
+    from statusline.segments.limits import WINDOW_S
 
     return resets - seen <= WINDOW_S["five_hour"]
 
@@ -599,7 +599,7 @@ def _official_line(resets: float, pct: float, seen: float, now_s: float) -> str:
     """The latest 5-hour window a payload showed, its times as the limits segment writes them
     (`15:40`, `Thu 15:40`, `Dec 2 15:40`); a reset further after the reading than a 5-hour
     window allows is marked rather than trusted (a made-up or broken payload)."""
-    from statusline.segments import clock
+    from statusline.segments.limits import clock
 
     line = (
         f"Anthropic's own 5-hour window: {pct:.0f}% used, resets {clock(resets, now_s)} "

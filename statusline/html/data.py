@@ -17,7 +17,7 @@ from statusline.attrib.summary import Summaries
 from statusline.html.page import Bucket, PageData, SessionRow
 from statusline.index.store import Store
 from statusline.pricing import normalise
-from statusline.segments import short_model_name
+from statusline.segments.info import short_model_name
 from statusline.timeutil import DAY_MS, projected
 
 AVERAGE_DAY_USD = 6.0  # Anthropic: Claude Code averages about $6 per developer per day

@@ -30,7 +30,7 @@ def test_month_projection_is_the_status_lines(config_dir, monkeypatch):
     from statusline import report as rp
     from statusline.context import Context
     from statusline.html.data import month_figures
-    from statusline.segments import month
+    from statusline.segments.spending import month
 
     big = {"input_tokens": 60_000, "output_tokens": 0}  # Opus 4.8: $0.30
     line = assistant(msg_id="a", request_id="r1", ts="2026-11-02T10:00:00.000Z", usage=big)
