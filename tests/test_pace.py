@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from test_segments import limits_at
+from segment_helpers import limits_at
 
 from statusline import pace
 from statusline.context import Context
