@@ -103,7 +103,7 @@ def test_a_plausible_official_reset_is_not_marked(config_dir):
     import time
 
     now = time.time()
-    resets = now + 3 * 3600
+    resets = now // 60 * 60 + 3 * 3600  # on the minute: a reset kept to the minute reads the same
     same_day = time.strftime("%Y-%m-%d", time.gmtime(resets)) == time.strftime("%Y-%m-%d", time.gmtime(now))
     when = time.strftime("%H:%M" if same_day else "%a %H:%M", time.gmtime(resets))  # TZ is UTC
     out = _official(config_dir, resets, now - 60)
