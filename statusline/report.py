@@ -209,10 +209,21 @@ def session_projects(store: Store, groups: list[dict[str, Any]] | None = None) -
     found = projects(store, groups)
     scope = machines()
     if scope is not None and scope.others is not None:
+        from statusline.sync.publish import project_label
+
+        salt = scope.others.salt
+        local: dict[str, str] = {}  # a project as another machine publishes it → our folder of it
+        for folder, name in sorted(found.names.items()):
+            local.setdefault(name, folder)
+            if salt and name:
+                local.setdefault(project_label(name, False, salt), folder)
         for session, label in scope.others.projects.items():
             if session not in found.folder_of:
-                found.folder_of[session] = label
-                found.names.setdefault(label, label)
+                mapped = local.get(label)
+                if mapped is None:  # a project only other machines have
+                    mapped = label
+                    found.names.setdefault(label, label)
+                found.folder_of[session] = mapped
     return found
 
 

@@ -3,10 +3,11 @@
     <dir>/m-<machine id>/machine.json       the manifest: {"format", "id", "name", "written",
                                             "costline", "days": {"YYYY-MM-DD": sha256 of the file}}
     <dir>/m-<machine id>/days/<UTC day>.json one UTC day of that machine's index
+    <dir>/salt.json                         {"format", "salt"}: keys the project hashes
 
 A day file holds (every list positional, to stay small):
 
-    "sessions": [[session id, project (or "h:" + its hash)], ...]
+    "sessions": [[session id, project (or "h:" + its hash keyed with the salt)], ...]
     "buckets":  [[quarter-hour, session index, model, price class, messages, input, output,
                   5m cache writes, 1h cache writes, cache reads, logged cost, first ms, last ms,
                   cost at the writer's prices or null], ...]
@@ -33,6 +34,7 @@ MANIFEST = "machine.json"
 DAYS = "days"
 PREFIX = "m-"
 MAX_FILE_BYTES = 64 << 20  # a day file past this is no file of ours
+SALT = "salt.json"  # {"format": 1, "salt": 32 hex}: the key of the project hashes, one per folder
 MAX_NUMBER = float(1 << 53)  # past this no count or cost of ours goes (and sums stay finite)
 
 
@@ -184,3 +186,42 @@ def make_folder(path: str, below: str) -> None:
 
 def number(value: object) -> float | None:
     return float(value) if type(value) in (int, float) else None  # type: ignore[arg-type]
+
+
+def read_salt(folder: str) -> str | None:
+    """The folder's salt; None when it has none yet, OSError when it cannot be read whole."""
+    try:
+        doc = decode(read_file(os.path.join(folder, SALT)))
+    except FileNotFoundError:
+        return None
+    salt = doc.get("salt") if doc is not None else None
+    if not (isinstance(salt, str) and len(salt) == 32 and all(c in "0123456789abcdef" for c in salt)):
+        raise OSError(f"{folder}/{SALT}: no salt of costline's")
+    return salt
+
+
+def folder_salt(folder: str) -> str:
+    """The salt every machine of the folder hashes project names with, made now when there is
+    none. Never written over one another machine made meanwhile (a hard link fails if the name
+    exists); two made at once on two machines before they synced: the sync tool keeps one, and
+    each machine publishes again with it (the salt is part of its setup)."""
+    found = read_salt(folder)
+    if found is not None:
+        return found
+    path = os.path.join(folder, SALT)
+    tmp = os.path.join(folder, f".{SALT}.{os.urandom(6).hex()}.tmp")
+    write(tmp, encode({"format": FORMAT, "salt": fs.urandom(16).hex()}))
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    except OSError:  # a file system without hard links
+        if not os.path.lexists(path):
+            os.replace(tmp, path)
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+    found = read_salt(folder)
+    if found is None:
+        raise OSError(f"{path}: not made")
+    return found

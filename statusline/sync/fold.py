@@ -391,6 +391,10 @@ def fold(
     else:
         for mid in [m for m in known if m not in {x.id for x in machines}]:
             del known[mid]
+        try:  # the reports match the other machines' hashed project names with it
+            state["salt"] = fmt.read_salt(settings.dir) or ""
+        except OSError:
+            pass
     wanted: dict[str, dict[str, str]] = {}
     for machine in machines:
         machine.forgotten = machine.id in gone
@@ -499,6 +503,7 @@ class Others:
     )  # mid, qh, session, model, cls
     unlogged: list[tuple[str, int, str, float]] = field(default_factory=list)  # mid, ms, session, usd
     projects: dict[str, str] = field(default_factory=dict)  # session → project
+    salt: str = ""  # the folder's: keys the project names published as hashes
 
     def name(self, mid: str) -> str:
         return self.names.get(mid) or mid[:8]
@@ -511,6 +516,8 @@ def load_others(cache: str, own_name: str = "", days: set[str] | None = None) ->
     others = Others()
     state = read_marshal(sync_dir(cache, "folded")) or {}
     gone = forgotten(cache)
+    salt = state.get("salt")
+    others.salt = salt if isinstance(salt, str) else ""
     named: dict[str, str] = {}
     for mid, entry in (state.get("manifests") or {}).items():  # type: ignore[attr-defined]
         if isinstance(entry, tuple) and mid != (state.get("setup") or ["", ""])[1]:  # type: ignore[index]

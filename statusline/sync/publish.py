@@ -38,10 +38,14 @@ def key_hash(msg_id: object) -> str:
     return hashlib.blake2b(str(msg_id).encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
-def project_label(name: str, share_names: bool) -> str:
+def project_label(name: str, share_names: bool, salt: str) -> str:
+    """A project as published: its name, or with share_names off 12 hex digits of its blake2b
+    hash keyed with the folder's salt (fmt.SALT): the same on every machine of the folder,
+    nothing to guess a path from without the folder."""
     if share_names or not name:
         return name
-    return "h:" + hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=6).hexdigest()
+    key = bytes.fromhex(salt)
+    return "h:" + hashlib.blake2b(name.encode("utf-8", "surrogatepass"), digest_size=6, key=key).hexdigest()
 
 
 def share_folder(settings: Settings, mid: str) -> str:
@@ -63,9 +67,10 @@ def _sig(path: str) -> tuple[int, int, int] | None:
 class Names:
     """Session → project label, read once (and only when a day is rebuilt)."""
 
-    def __init__(self, store: Store, share_names: bool) -> None:
+    def __init__(self, store: Store, share_names: bool, salt: str = "") -> None:
         self.store = store
         self.share = share_names
+        self.salt = salt
         self._projects: Projects | None = None
 
     def __call__(self, session: str) -> str:
@@ -73,7 +78,7 @@ class Names:
             from statusline.projects import projects
 
             self._projects = projects(self.store)
-        return project_label(self._projects.name(session), self.share)
+        return project_label(self._projects.name(session), self.share, self.salt)
 
 
 def day_doc(store: Store, day: str, names: Names, pricer: Pricer | None) -> dict[str, object]:
@@ -162,7 +167,8 @@ def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None
     manifest_path = os.path.join(mine, fmt.MANIFEST)
     state = read_marshal(state_path(cache)) or {}
     setup = [settings.dir, mid, settings.share_names]
-    if not os.path.isdir(settings.dir) and state.get("setup") == setup:
+    before = state.get("setup")
+    if not os.path.isdir(settings.dir) and isinstance(before, list) and before[:3] == setup:
         # Published there before, gone now: unmounted or not synced yet, never made anew here.
         raise FileNotFoundError(f"sync folder missing: {settings.dir}")
     untrusted = fmt.folder_problem(settings.dir)
@@ -177,11 +183,13 @@ def publish(cache: str, settings: Settings, mid: str, now_s: float | None = None
         stamp = _stamp_of(manifest_path, mid)
         if stamp and stamp not in machine.stamps(mid):
             raise IdTaken(mid)
+    salt = "" if settings.share_names else fmt.folder_salt(settings.dir)
+    setup = [*setup, salt]  # a new salt (two made at once, one kept): every day again
     if state.get("setup") != setup or _sig(manifest_path) != state.get("manifest_sig"):
         state = {"setup": setup, "days": {}}  # another folder, or the share was lost: all again
     done: dict[str, list[object]] = state["days"]  # type: ignore[assignment]
     store = Store(cache)
-    names = Names(store, settings.share_names)
+    names = Names(store, settings.share_names, salt)
     pricer = None
     wanted = sorted(set(store.indexed_days()) | set(day_names(fs.join(cache, "unlogged"))))
     written = 0

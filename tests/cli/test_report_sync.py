@@ -110,3 +110,22 @@ def test_html_has_a_machine_section_with_names_escaped(boxes, tmp_path):
     assert result.exit_code == 0, result.output
     page = out.read_text()
     assert "By machine" in page and "desk&lt;b&gt;top" in page and "desk<b>top" not in page
+
+
+@pytest.mark.parametrize("shared", ["true", "false"])
+def test_one_project_on_two_machines_is_one_row_whether_names_are_shared_or_not(boxes, tmp_path, shared):
+    from helpers import cost_rows
+
+    (tmp_path / "costline.toml").write_text(f"[pricing]\noffline = true\n[sync]\nshare_names = {shared}\n")
+    laptop, desktop = boxes("laptop"), boxes("desktop")
+    laptop.log("-w-app", "l", [line("l1", f"{DAY}T10:00:00.000Z", session="l")])
+    desktop.log("-w-app", "d", [line("d1", f"{DAY}T11:00:00.000Z", session="d")])
+    desktop.log("-w-site", "e", [line("e1", f"{DAY}T11:00:00.000Z", session="e", cwd="/w/site")])
+    desktop.step()
+    laptop.step()
+    laptop.use()
+    rows = cost_rows(report_json("by", "project"))
+    site = "/w/site" if shared == "true" else next(k for k in rows if k.startswith("h:"))
+    assert rows == pytest.approx({"/w/app": 0.06, site: 0.03})  # a project only desktop has: its label
+    sessions = {s["sessionId"]: s["project"] for s in report_json("session")["sessions"]}
+    assert sessions == {"l": "/w/app", "d": "/w/app", "e": site}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 
-from sync_helpers import line
+from sync_helpers import file_mode, line
 
 from statusline.sync.publish import key_hash, project_label
 
@@ -73,8 +73,30 @@ def test_names_hashed_when_not_shared(boxes, monkeypatch, tmp_path):
     laptop.step()
     text = (laptop.share() / "days" / f"{DAY}.json").read_text()
     assert "secret" not in text and "/w" not in text
-    assert json.loads(text)["sessions"] == [["s1", project_label("/w/secret", False)]]
-    assert project_label("/w/secret", False).startswith("h:") and project_label("/w", True) == "/w"
+    salt = json.loads((laptop.folder / "salt.json").read_text())["salt"]
+    assert json.loads(text)["sessions"] == [["s1", project_label("/w/secret", False, salt)]]
+    assert project_label("/w/secret", False, salt).startswith("h:") and project_label("/w", True, "") == "/w"
+
+
+def test_hashed_names_are_keyed_with_the_folders_salt(boxes, tmp_path):
+    import hashlib
+
+    config = tmp_path / "costline.toml"
+    config.write_text("[pricing]\noffline = true\n[sync]\nshare_names = false\n")
+    laptop = boxes("laptop")
+    laptop.log("-w-secret", "s1", [line("m1", f"{DAY}T10:00:00.000Z", cwd="/w/secret")])
+    laptop.step()
+    salt_file = laptop.folder / "salt.json"
+    assert file_mode(salt_file) == 0o600
+    label = json.loads((laptop.share() / "days" / f"{DAY}.json").read_text())["sessions"][0][1]
+    plain = "h:" + hashlib.blake2b(b"/w/secret", digest_size=6).hexdigest()
+    assert label != plain  # a guessed path hashed without the folder's salt finds nothing
+    salt = bytes.fromhex(json.loads(salt_file.read_text())["salt"])
+    assert label == "h:" + hashlib.blake2b(b"/w/secret", digest_size=6, key=salt).hexdigest()
+    salt_file.write_text(json.dumps({"format": 1, "salt": "ab" * 16}))  # the sync tool kept another's
+    laptop.step()
+    again = json.loads((laptop.share() / "days" / f"{DAY}.json").read_text())["sessions"][0][1]
+    assert again == project_label("/w/secret", False, "ab" * 16)
 
 
 def test_a_missing_parent_is_never_made(boxes, tmp_path, monkeypatch):
