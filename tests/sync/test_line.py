@@ -96,6 +96,9 @@ def test_a_line_file_with_figures_that_are_no_numbers_shows_unknown(boxes):
     laptop = boxes("laptop")
     laptop.log("-w-app", "l", [line("l1", now_ts(5), session="l")])
     laptop.step()
+    from statusline.index.store import Store
+
+    Store(str(laptop.cache)).mark_refresh_started(time.time())  # no background fold rewrites the line
     qh = int(time.time() * 1000) // 900_000
     for bad in (float("inf"), float("nan"), -0.05):
         doc = {"format": 1, "stale_s": 600.0, "problem": "", "machines": [["x", time.time(), {qh: bad}, []]]}
