@@ -325,14 +325,7 @@ def grouped(
         # first and priced once: a year holds hundreds of thousands of quarter-hour buckets.
         folder = projects.folder_of.get(session, "") if projects else ""
         group = (key, folder, model, cls, pricer.price_period(model, qh), machine)
-        total = sums.get(group)
-        if total is None:
-            sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
-            continue
-        summed = total[1]
-        for i in range(7):
-            summed[i] += vec[i]
-        summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
+        add_bucket(sums, group, qh, vec)
     for (key, folder, model, cls, _period, machine), (qh, summed) in sums.items():
         row = rows.get(key)
         if row is None:
@@ -425,16 +418,23 @@ def block_sums(store: Store, pricer: Pricer, length_ms: int = BLOCK_MS) -> list[
             if model not in several:
                 several[model] = len(pricer.period_starts(model)) > 1
             group = (model, cls, pricer.price_period(model, qh) if several[model] else 0)
-            total = sums.get(group)
-            if total is None:
-                sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
-                continue
-            summed = total[1]
-            for i in range(7):
-                summed[i] += vec[i]
-            summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
+            add_bucket(sums, group, qh, vec)
         last_entry = max(last_entry, last)
     return out
+
+
+def add_bucket(sums: dict[Any, tuple[int, list[int | float]]], group: Any, qh: int, vec: Any) -> None:
+    """Add a bucket's seven token counts to its group's sum, widening the group's first and
+    last message times (vec[7], vec[8]); the group keeps the quarter-hour it was first seen in
+    (the one it is priced at: buckets are grouped by price period)."""
+    total = sums.get(group)
+    if total is None:
+        sums[group] = (qh, [*vec[:7], int(vec[7]), int(vec[8])])
+        return
+    summed = total[1]
+    for i in range(7):
+        summed[i] += vec[i]
+    summed[7], summed[8] = min(summed[7], int(vec[7])), max(summed[8], int(vec[8]))
 
 
 def burn(block: Block, now_ms: int) -> dict[str, float] | None:
