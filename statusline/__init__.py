@@ -1,10 +1,11 @@
 """costline: a fast Claude Code status line with session and daily cost.
 
 Importing the package also serves the render path's modules from one bundle of their code when a
-current one exists (see bundle.py): one file read instead of a dozen module lookups, about 0.7 ms
-of a render; `load_module` makes a module the render needs only sometimes (a segments module)
-from it without the import machinery. Anything unexpected (no bundle, a stale or unreadable one)
-leaves Python's own import system in charge.
+current one exists (see bundle.py): one file mapped instead of a dozen module lookups, about
+0.7 ms of a render, and the code of modules a render of the default line does not import
+unmarshalled only when one is imported; `load_module` makes a module the render needs only
+sometimes (a segments module) from it without the import machinery. Anything unexpected (no
+bundle, a stale or unreadable one) leaves Python's own import system in charge.
 """
 
 __version__ = "0.1.0"
@@ -12,6 +13,11 @@ __version__ = "0.1.0"
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from types import CodeType
+
+# Part of the bundle's tag beside sys.version (bundle.tag): a bundle of another layout (an older
+# costline's) is not used.
+BUNDLE_LAYOUT = "parts-1"
 
 # Set while the bundle serves the render path: makes one of its modules (not a package) whose
 # package is imported, or returns None (see load_module).
@@ -36,33 +42,61 @@ def _serve_render_modules_from_bundle() -> None:
     import gc  # built in: no file to find
     import marshal
     import sys
+    from posix import O_RDONLY, close, open, stat  # not `os`: see fs.py
 
     folder = __file__.rpartition("/")[0]
-    # The bundle is thousands of code objects and tuples, none in a cycle: collecting while it
-    # loads only costs time (an eighth of the load), so the collector waits, and what was loaded
-    # is frozen: later collections do not walk it again.
-    collecting = gc.isenabled()
-    gc.disable()
     try:
-        with open(f"{folder}/__pycache__/render.{sys.implementation.cache_tag}.bundle", "rb") as fh:
-            tag, modules = marshal.loads(fh.read())
+        fd = open(f"{folder}/__pycache__/render.{sys.implementation.cache_tag}.bundle", O_RDONLY)
+    except Exception:
+        return
+    try:
+        data = _mapped(fd)
+        size = int.from_bytes(data[:4], "little")
+        tag, modules, parts = marshal.loads(data[4 : 4 + size])
+        body = 4 + size
     except Exception:
         return
     finally:
-        gc.freeze()
-        if collecting:
-            gc.enable()
-    from posix import stat  # not `os`: see fs.py
-
+        close(fd)
     try:
-        if tag != sys.version:
+        if tag != f"{sys.version}|{BUNDLE_LAYOUT}":
             return
-        for origin, _package, size, mtime_ns, _code in modules.values():
+        for origin, _package, size, mtime_ns, _part in modules.values():
             st = stat(origin)
             if st.st_size != size or st.st_mtime_ns != mtime_ns:
                 return  # edited or reinstalled since: the next index refresh writes a new one
     except Exception:
         return
+    codes: list[dict[str, CodeType] | None] = [None] * len(parts)
+
+    def code_of(name: str) -> "CodeType":
+        part = modules[name][4]
+        loaded = codes[part]
+        if loaded is None:
+            # Thousands of code objects and tuples, none in a cycle: collecting while they load
+            # only costs time (an eighth of the load), so the collector waits, and what was
+            # loaded is frozen: later collections do not walk it again.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                offset, length = parts[part]
+                loaded = marshal.loads(data[body + offset : body + offset + length])
+                codes[part] = loaded
+            finally:
+                gc.freeze()
+                if collecting:
+                    gc.enable()
+        code: CodeType = loaded[name]
+        return code
+
+    def loadable(name: str) -> bool:
+        """Whether the bundle's part holding `name` loads (else Python imports the module)."""
+        try:
+            code_of(name)
+        except Exception:
+            return False
+        return True
+
     spec_class = sys.modules["_frozen_importlib"].ModuleSpec
 
     class BundleLoader:
@@ -72,17 +106,18 @@ def _serve_render_modules_from_bundle() -> None:
 
         @staticmethod
         def exec_module(module: object) -> None:
-            origin, package, _size, _mtime, code = modules[module.__name__]  # type: ignore[attr-defined]
+            name = module.__name__  # type: ignore[attr-defined]
+            origin, package = modules[name][0], modules[name][1]
             module.__file__ = origin  # type: ignore[attr-defined]
             if package:
                 module.__path__ = [origin.rpartition("/")[0]]  # type: ignore[attr-defined]
-            exec(code, module.__dict__)  # our own compiled modules
+            exec(code_of(name), module.__dict__)  # our own compiled modules
 
     class BundleFinder:
         @staticmethod
         def find_spec(name: str, path: object = None, target: object = None) -> object:
             entry = modules.get(name)
-            if entry is None:
+            if entry is None or not loadable(name):
                 return None
             return spec_class(name, BundleLoader, origin=entry[0], is_package=entry[1])
 
@@ -93,14 +128,14 @@ def _serve_render_modules_from_bundle() -> None:
         runs, then named in its package), minus finding a spec for it."""
         entry = modules.get(name)
         package, _, child = name.rpartition(".")
-        if entry is None or entry[1] or package not in sys.modules:
+        if entry is None or entry[1] or package not in sys.modules or not loadable(name):
             return None  # not bundled, a package, or its package not imported: Python imports it
         module = type(sys)(name)
         module.__file__, module.__package__ = entry[0], package
         module.__loader__ = BundleLoader  # type: ignore[assignment]  # duck-typed loader
         sys.modules[name] = module
         try:
-            exec(entry[4], module.__dict__)  # our own compiled modules
+            exec(code_of(name), module.__dict__)  # our own compiled modules
         except BaseException:
             del sys.modules[name]
             raise
@@ -109,6 +144,18 @@ def _serve_render_modules_from_bundle() -> None:
 
     global _load
     _load = load
+
+
+def _mapped(fd: int) -> "memoryview":
+    """The open file `fd` mapped read-only (the page cache's pages, faulted in sixteen at a
+    time), else read whole (no mmap)."""
+    try:
+        from mmap import MAP_SHARED, PROT_READ, mmap
+    except ImportError:
+        from posix import fstat, read
+
+        return memoryview(read(fd, fstat(fd).st_size))
+    return memoryview(mmap(fd, 0, MAP_SHARED, PROT_READ))
 
 
 if "/" in __file__:  # POSIX paths; elsewhere plain imports

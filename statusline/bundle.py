@@ -1,11 +1,23 @@
 """The render path's modules compiled into one file, so a render imports them with one read.
 
-A render imports about fifteen of costline's modules; finding and reading each one's cached
+A render imports about twenty-five of costline's modules; finding and reading each one's cached
 bytecode costs more than running it (measured: 0.7 ms of a 13 ms render). The bundle holds
-their code objects with the size and mtime of each source; `statusline/__init__.py` serves the
-modules from it when every source still matches, and otherwise leaves importing to Python.
+their code with the size and mtime of each source; `statusline/__init__.py` serves the modules
+from it when every source still matches, and otherwise leaves importing to Python.
 It lives beside the bytecode cache (`statusline/__pycache__/`) and is written off the render
 path, by `costline index refresh` (which renders start in the background) and `costline install`.
+
+Loading code is most of a render's own cost: unmarshalling it (about 17,000 instructions a KB)
+and the memory it fills (a page fault for every 4 KB touched, 5 µs each on a virtual machine).
+So the file is mapped, not read into a fresh buffer (the page cache's pages are mapped sixteen
+at a time: about 80 faults fewer), and its code is in two parts, each one marshal stream: the
+modules a render of the default line imports, and the rest (optional segments, the command
+runner, the log), unmarshalled only when one of them is imported. One stream per module would
+cost a third more: names and constants shared between modules are read once in a stream.
+
+Layout: a 4-byte little-endian length, then a marshal header (tag, {module: (source, is a
+package, size, mtime_ns, part)}, [(offset, length) of each part's stream, counted from the
+header's end]), then the streams, each a marshal dict {module: code}.
 """
 
 from __future__ import annotations
@@ -14,6 +26,7 @@ import marshal
 import os
 import sys
 
+from statusline import BUNDLE_LAYOUT
 from statusline.index.store import atomic_write
 
 FUTURE_LINE = b"from __future__ import annotations\n"
@@ -55,6 +68,55 @@ RENDER_MODULES = (
 )
 
 
+# Imported by a render of the default line (tests/test_bundle.py checks it); the other render
+# modules form the bundle's second part.
+OPTIONAL_MODULES = frozenset(
+    {
+        "statusline.segments.live",
+        "statusline.segments.prompt",
+        "statusline.log",
+        "statusline.index.edges",
+        "statusline.index.background",
+        "statusline.commands",
+        "statusline.turn",
+    }
+)
+HEADER = 4  # bytes of the header's length
+
+
+def tag() -> str:
+    """What a current bundle's header begins with: this Python's version and the layout's."""
+    return f"{sys.version}|{BUNDLE_LAYOUT}"
+
+
+def read_header(data: bytes) -> tuple[str, dict[str, tuple[str, bool, int, int, int]], list[tuple[int, int]]]:
+    """(tag, modules, parts) of a bundle's bytes (ValueError, EOFError, TypeError when garbled)."""
+    size = int.from_bytes(data[:HEADER], "little")
+    found_tag, modules, parts = marshal.loads(data[HEADER : HEADER + size])
+    return found_tag, modules, parts
+
+
+def assemble(modules: dict[str, tuple[str, bool, int, int, int]], codes: list[dict[str, object]]) -> bytes:
+    """A bundle's bytes: the header for `modules`, then each part's code as one marshal stream."""
+    streams = [marshal.dumps(part) for part in codes]
+    parts, at = [], 0
+    for stream in streams:
+        parts.append((at, len(stream)))
+        at += len(stream)
+    header = marshal.dumps((tag(), modules, parts))
+    return len(header).to_bytes(HEADER, "little") + header + b"".join(streams)
+
+
+Modules = dict[str, tuple[str, bool, int, int, int]]  # module -> source, is a package, size, mtime_ns, part
+
+
+def disassemble(data: bytes) -> tuple[str, Modules, list[dict[str, object]]]:
+    """(tag, modules, each part's code by module) of a bundle's bytes (for tests and checks)."""
+    found_tag, modules, parts = read_header(data)
+    body = HEADER + int.from_bytes(data[:HEADER], "little")
+    return found_tag, modules, [marshal.loads(data[body + at : body + at + size]) for at, size in parts]
+
+
 def package_dir() -> str:
     return os.path.dirname(os.path.abspath(__file__))
 
@@ -77,10 +139,10 @@ def is_current(package: str | None = None) -> bool:
     package = package or package_dir()
     try:
         with open(bundle_path(package), "rb") as fh:
-            tag, modules = marshal.loads(fh.read())
-        if tag != sys.version or set(modules) != set(RENDER_MODULES):
+            found_tag, modules, _parts = read_header(fh.read())
+        if found_tag != tag() or set(modules) != set(RENDER_MODULES):
             return False
-        for origin, _package, size, mtime_ns, _code in modules.values():
+        for origin, _package, size, mtime_ns, _part in modules.values():
             st = os.stat(origin)
             if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
                 return False
@@ -92,7 +154,8 @@ def is_current(package: str | None = None) -> bool:
 def write(package: str | None = None) -> bool:
     """Compile the render path's modules into the bundle; False if the folder is not writable."""
     package = package or package_dir()
-    modules: dict[str, tuple[str, bool, int, int, object]] = {}
+    modules: dict[str, tuple[str, bool, int, int, int]] = {}
+    codes: list[dict[str, object]] = [{}, {}]
     for name in RENDER_MODULES:
         origin, is_package = _source(package, name)
         try:
@@ -111,9 +174,12 @@ def write(package: str | None = None) -> bool:
             code = compile(source, origin, "exec", flags=flags, dont_inherit=True, optimize=2)
         except (OSError, SyntaxError, ValueError):
             return False
-        modules[name] = (origin, is_package, st.st_size, st.st_mtime_ns, code)
+        part = int(name in OPTIONAL_MODULES)
+        modules[name] = (origin, is_package, st.st_size, st.st_mtime_ns, part)
+        codes[part][name] = code
+    data = assemble(modules, codes)
     try:
-        atomic_write(bundle_path(package), marshal.dumps((sys.version, modules)))
+        atomic_write(bundle_path(package), data)
     except OSError:
         return False
     return True

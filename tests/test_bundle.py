@@ -152,14 +152,60 @@ def test_a_bundled_module_that_fails_leaves_no_half_module_behind(tmp_path):
     )
     source = path.read_text().replace("LIVE_WIDTH = 72", "LIVE_WIDTH = 1 // 0")  # in the bundle only
     bundle_code = bundle.bundle_path(str(package))
-    import marshal
-
-    tag, modules = marshal.loads(Path(bundle_code).read_bytes())
-    origin, is_package, size, mtime, _code = modules["statusline.segments.live"]
-    modules["statusline.segments.live"] = (origin, is_package, size, mtime, compile(source, origin, "exec"))
-    Path(bundle_code).write_bytes(marshal.dumps((tag, modules)))
+    _tag, modules, codes = bundle.disassemble(Path(bundle_code).read_bytes())
+    origin, _is_package, _size, _mtime, part = modules["statusline.segments.live"]
+    codes[part]["statusline.segments.live"] = compile(source, origin, "exec")
+    Path(bundle_code).write_bytes(bundle.assemble(modules, codes))
     env = dict(os.environ, PYTHONPATH=str(package.parent))
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
     )
     assert out.stdout.decode().split() == ["raised", "False"]
+
+
+def test_the_modules_a_default_line_needs_are_in_the_first_part(config_dir):
+    """The second part is unmarshalled only when one of its modules is imported: a render of the
+    default line (an API user's payload, and a subscriber's with rate limits, as Claude Code
+    sends them after the first response: with the context window's use) imports none."""
+    import time
+
+    from helpers import assistant, write_transcript
+    from test_imports import imported_modules
+
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    path = write_transcript(config_dir, "p", "s1.jsonl", [assistant(ts=now)])
+    assert run_costline(b"", "index", "refresh").returncode == 0
+    limits = {
+        "five_hour": {"used_percentage": 40, "resets_at": 4102444800},
+        "seven_day": {"used_percentage": 20, "resets_at": 4102444800},
+    }
+    for turn, extra in enumerate(({}, {"rate_limits": limits})):
+        write_transcript(config_dir, "p", "s1.jsonl", [assistant(msg_id=f"m{turn}", ts=now)], mode="a")
+        window = {"used_percentage": 12, "context_window_size": 1_000_000}
+        body = payload(path, cost={"total_cost_usd": 0.5}, context_window=window, **extra)
+        names = imported_modules([COSTLINE], body)
+        assert "statusline.context" in names
+        assert not names & bundle.OPTIONAL_MODULES, names & bundle.OPTIONAL_MODULES
+    assert set(bundle.RENDER_MODULES) > bundle.OPTIONAL_MODULES
+
+
+def test_a_module_of_the_second_part_loads_when_imported_and_a_garbled_part_is_imported_by_python(tmp_path):
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    probe = (
+        f"import statusline.render as r, statusline.turn as t; m = r; print({LOADER}); m = t; print({LOADER})"
+    )
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+
+    def loaders() -> list[str]:
+        out = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
+        )
+        return out.stdout.decode().split()
+
+    assert loaders() == ["BundleLoader", "BundleLoader"]
+    path = Path(bundle.bundle_path(str(package)))
+    data = bytearray(path.read_bytes())
+    data[-200:] = b"\x00" * 200  # the second part's stream, garbled at its end
+    path.write_bytes(bytes(data))
+    assert loaders() == ["BundleLoader", "SourceFileLoader"]
