@@ -60,6 +60,10 @@ def this_machine_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
+# The transcripts the last refresh of this process found (cli/where.py catalog_now lists those).
+walked: list[list[str]] = []
+
+
 def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tuple[Store, rp.Pricer, object]:
     """The index brought up to date (unless not `refresh`), its pricer and the zone. `attribute`:
     the report needs the attribution too, and the scan builds that of the transcripts it reads
@@ -67,6 +71,7 @@ def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tup
     from statusline.index import scan as scanning
 
     store = Store(cache_dir())
+    walked.clear()
     if refresh:
         fd = hold_refresh_lock(store.cache)  # refreshes never overlap
         try:
@@ -75,7 +80,7 @@ def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tup
 
                 scanning.cold_attribution[:] = [cold_reader(store.cache)]
             progress = _Progress(quiet=False)
-            scan(store, _loads, progress=progress)
+            walked[:] = [scan(store, _loads, progress=progress).walked]
             progress.finish()
         finally:
             scanning.cold_attribution.clear()

@@ -13,7 +13,15 @@ import click
 
 from statusline import report as rp
 from statusline.cli import emit_json
-from statusline.cli.report import day_arg, money, prepare, this_machine_option, unlogged_by_period, unpriced
+from statusline.cli.report import (
+    day_arg,
+    money,
+    prepare,
+    this_machine_option,
+    unlogged_by_period,
+    unpriced,
+    walked,
+)
 from statusline.cli.tables import CELL_CHARS, COMPACT, TEXT, Column, cut, echo_fitted, table
 from statusline.index.store import Store
 from statusline.look import sanitise
@@ -52,10 +60,14 @@ def catalog_now(groups: list[dict[str, Any]] | None = None) -> Catalog:
     name a transcript under another config dir), and those since deleted; catalogued, not read.
     `groups`: the index's group states, when the caller has read them."""
     from statusline.attrib.catalog import refresh
-    from statusline.index.scan import walk_transcripts
-    from statusline.paths import projects_dirs
 
-    paths = {path for path, _ in walk_transcripts(projects_dirs())}
+    if walked:  # the scan of this process listed them (a transcript made since is not indexed)
+        paths = set(walked[0])
+    else:
+        from statusline.index.scan import walk_transcripts
+        from statusline.paths import projects_dirs
+
+        paths = {path for path, _ in walk_transcripts(projects_dirs())}
     for group in Store(cache_dir()).groups() if groups is None else groups:
         files = group.get("files")
         if isinstance(files, dict):

@@ -6,6 +6,7 @@ daily`, the breakdowns `report by`, the blocks `report blocks`, the sessions `re
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
 from datetime import date, tzinfo
@@ -105,7 +106,7 @@ def collect(
     if rp.machines() is not None:  # [sync] on: a machine breakdown after the others
         kinds = (*kinds, "machine")
     projects = rp.session_projects(store, groups)
-    found = sums.breakdowns(pricer, kinds, since, until, projects.name)
+    found = sums.breakdowns(pricer, kinds, since, until, projects)
     for kind, result in found.items():
         total = result.total
         breakdowns[kind] = [
@@ -114,19 +115,14 @@ def collect(
         ]
 
     # The sessions whose last message falls in the range (its local day between since and
-    # until), costliest first; only those shown are named.
-    in_range = [
-        row
-        for row in sums.sessions(pricer, projects.folder_of, projects.names).values()
-        if since <= rp.local_date(row.last_ms, tz) <= until
-    ]
-    in_range.sort(key=lambda row: (-row.cost, row.key))
+    # until), costliest first; only those shown are named (and dated: a local date costs).
+    in_range = (row for row in sums.sessions(pricer) if since <= rp.local_date(row[3], tz) <= until)
     sessions = []
-    for row in in_range[:TOP_SESSIONS]:
-        top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
-        when = (row.first_ms, row.last_ms)
-        title = titles.get(row.key, "")
-        sessions.append(SessionRow(row.key, row.project, title, model_name(top_model), row.cost, *when))
+    for session, cost, first_ms, last_ms, top_model in itertools.islice(in_range, TOP_SESSIONS):
+        folder = projects.folder_of.get(session, "")
+        project = projects.names.get(folder, folder)
+        title = titles.get(session, "")
+        sessions.append(SessionRow(session, project, title, model_name(top_model), cost, first_ms, last_ms))
 
     return PageData(
         first_day=since,

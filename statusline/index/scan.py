@@ -99,7 +99,16 @@ def walk_transcripts(roots: list[str]) -> Iterator[tuple[str, FileStat]]:
 class ScanReport:
     """What one scan did."""
 
-    __slots__ = ("bytes_read", "bytes_total", "files", "files_read", "groups_read", "replaced", "seconds")
+    __slots__ = (
+        "bytes_read",
+        "bytes_total",
+        "files",
+        "files_read",
+        "groups_read",
+        "replaced",
+        "seconds",
+        "walked",
+    )
 
     def __init__(self) -> None:
         # The index was made anew meanwhile (`rebuild --discard-history`): this scan stopped
@@ -111,6 +120,7 @@ class ScanReport:
         self.bytes_read = 0
         self.groups_read = 0
         self.seconds = 0.0
+        self.walked: list[str] = []  # every transcript found, in path order (the catalog's too)
 
 
 # Below this many bytes to read, worker processes cost more than they save.
@@ -283,6 +293,7 @@ def _scan(
     seen_files: dict[str, tuple[int, int, int]] = seen["files"]
     found = list(walk_transcripts(roots))  # path order, as ccusage reads files
     report.files = len(found)
+    report.walked = [path for path, _ in found]
     report.bytes_total = sum(st.st_size for _, st in found)
     groups: dict[str, list[tuple[str, FileStat]]] = {}
     owners: dict[str, tuple[str, str]] = {}  # group name -> (session, project)

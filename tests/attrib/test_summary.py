@@ -67,9 +67,10 @@ def states() -> Path:
 
 
 def summary_files() -> list[Path]:
+    """The day summaries' files (one per zone and month)."""
     from statusline.attrib.catalog import folder
 
-    return sorted(p for p in Path(folder(str(cache()))).glob("z*/*") if p.is_file())
+    return sorted(p for p in Path(folder(str(cache()))).glob("z*/*-*") if p.is_file())
 
 
 def assert_as_the_whole_walk(*args: str) -> dict[str, dict[str, float]]:
@@ -246,7 +247,7 @@ def test_a_message_a_render_booked_into_an_hours_delta_is_in_the_day(config_dir,
 
 
 def _summaries_anew() -> dict[str, dict]:
-    """Every day's summary made again (none kept), in UTC."""
+    """Every day's summary made again (none kept), in UTC, but for its id (another each time)."""
     import shutil
 
     from statusline.attrib.catalog import folder
@@ -257,14 +258,15 @@ def _summaries_anew() -> dict[str, dict]:
     for child in Path(folder(str(cache()))).glob("z*"):
         shutil.rmtree(child)
     store, pricer, tz = prepare(False, "UTC")
-    return summaries(store, pricer, tz, catalog_now()).days  # type: ignore[arg-type]
+    days = summaries(store, pricer, tz, catalog_now()).days  # type: ignore[arg-type]
+    return {day: {k: v for k, v in entry.items() if k != "id"} for day, entry in days.items()}
 
 
 @pytest.mark.parametrize("share", ["returned", "died"])
 def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
     config_dir, monkeypatch, share
 ):
-    from statusline.attrib import summary
+    from statusline.attrib import summing as summary
 
     for n in range(10):  # ten days, two sessions, a tool and an MCP server each day
         day = f"2026-11-{10 + n:02d}"
