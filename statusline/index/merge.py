@@ -14,6 +14,7 @@ import shutil
 
 from statusline import fs
 from statusline.index.readback import day_totals
+from statusline.index.runs import merge_run, message_id
 from statusline.index.store import Store, atomic_write, day_names, lock_file, pack_of, write_all
 from statusline.index.update import (
     Batch,
@@ -312,12 +313,16 @@ class Merge:
                 batch.reread = rereads[index]
                 batch.touched = hours[index]
                 added = 0
-                recs = marshal.loads(block)
-                for rec in recs:
-                    if add(rec) == "entries":
+                items = marshal.loads(block)
+                count = len(items)
+                for item in items:
+                    if len(item) == 3:  # a run of streaming copies (runs.py)
+                        added += merge_run(batch, item)
+                        count += len(item[0]) - 1
+                    elif add(item) == "entries":
                         added += 1
                 entries[index] += added
-                duplicates[index] += len(recs) - added
+                duplicates[index] += count - added
                 if rereads[index] is not None:
                     rereading.add(index)
             batch.commit(summaries=False)  # the window's hour files, once each
@@ -371,10 +376,14 @@ class Merge:
         """Whether no message id of the window's first hour is in the hour before it."""
         first_hour = window * HOURS_PER_BATCH
         ids_before = {
-            rec[0] for _, block in self._hour_blocks(first_hour - 1) for rec in marshal.loads(block)
+            message_id(item)
+            for _, block in self._hour_blocks(first_hour - 1)
+            for item in marshal.loads(block)
         }
         return not any(
-            rec[0] in ids_before for _, block in self._hour_blocks(first_hour) for rec in marshal.loads(block)
+            message_id(item) in ids_before
+            for _, block in self._hour_blocks(first_hour)
+            for item in marshal.loads(block)
         )
 
     def _merge_in_two(self, windows: list[int], split: int, tally: Tally) -> None:

@@ -14,6 +14,7 @@ import time
 
 from statusline.index.lines import fast_parser
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
+from statusline.index.runs import fold_runs
 from statusline.index.store import (
     FORMAT,
     CorruptIndex,
@@ -149,9 +150,10 @@ def _fields(reads: list[FileRead]) -> ReadFields:
 
 
 def _by_hour(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
-    """The records as one marshal block per UTC hour. Packed where they were parsed, they reach
-    the merging process as a few bytes objects, not as a hundred thousand tuples to unpickle
-    and spool one by one: that process shares the cores with the workers."""
+    """The records as one marshal block per UTC hour, a response's streaming copies folded
+    (runs.py). Packed where they were parsed, they reach the merging process as a few bytes
+    objects, not as a hundred thousand tuples to unpickle and spool one by one: that process
+    shares the cores with the workers."""
     hours: dict[int, list[tuple[object, ...]]] = {}
     count = 0
     for read in reads:
@@ -163,7 +165,7 @@ def _by_hour(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
             bucket.append(rec)
         count += len(read.records)
         read.records = []
-    return _fields(reads), {hour: marshal.dumps(recs) for hour, recs in hours.items()}, count
+    return _fields(reads), {hour: marshal.dumps(fold_runs(recs)) for hour, recs in hours.items()}, count
 
 
 # Set while a report that needs the attribution scans (cli/report.prepare): a file read from its
