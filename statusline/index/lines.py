@@ -313,6 +313,13 @@ def records_in(
                 judged += 1
                 skips["not a JSON object"] = skips.get("not a JSON object", 0) + 1
             continue
+        message = obj.get("message")
+        if (type(message) is not dict or "usage" not in message) and "data" not in obj:
+            # No usage where records_of looks (a prompt, a tool result, bookkeeping): a third
+            # of a cold build's lines need no call.
+            if feed is not None:
+                feed(obj, [])
+            continue
         try:
             found = records_of(obj, file_session)
         except Skip as why:
