@@ -133,7 +133,9 @@ class Context:
         else:
             self.items.append([bucket, tokens])
             self.ends.append(self.ends[-1] + tokens)
-            where = self.places.setdefault(bucket, ([], [0.0]))
+            where = self.places.get(bucket)
+            if where is None:
+                where = self.places[bucket] = ([], [0.0])
             where[0].append(len(self.items) - 1)
             where[1].append(where[1][-1] + tokens)
         self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
@@ -194,7 +196,10 @@ class Context:
                     continue
                 in_read = tokens * scale - past_read.get(bucket, 0.0)
                 if in_read > 1e-9:
-                    out.setdefault(bucket, [0.0] * 5)[READ] = min(1.0, in_read / read)
+                    fr = out.get(bucket)
+                    if fr is None:
+                        fr = out[bucket] = [0.0] * 5
+                    fr[READ] = min(1.0, in_read / read)
         chars: dict[str, int] = {}
         all_chars = 0
         for bucket, n in blocks:
@@ -204,7 +209,10 @@ class Context:
         if all_chars:
             for bucket, n in chars.items():
                 if n:
-                    out.setdefault(bucket, [0.0] * 5)[OUT] = n / all_chars
+                    fr = out.get(bucket)
+                    if fr is None:
+                        fr = out[bucket] = [0.0] * 5
+                    fr[OUT] = n / all_chars
         return out
 
     def _walked(
@@ -214,22 +222,26 @@ class Context:
         out: Split = {}
         past_read: dict[str, float] = {}
         end = float(prompt)
-        for bucket, size in reversed(self.items[first:]):
+        items = self.items
+        written = read + write  # the write range is [read, written), the input [written, prompt)
+        for n in range(len(items) - 1, first - 1, -1):
             if end <= read:
                 break
+            bucket, size = items[n]
             start = end - size * scale
             if bucket != CONVERSATION:
                 fr = out.get(bucket)
-                for lo, hi, kinds, total in (
-                    (read, read + write, (W5, W1), write),
-                    (read + write, prompt, (IN,), tokens_in),
-                ):
-                    overlap = min(end, hi) - max(start, lo)
-                    if overlap > 0 and total:
-                        if fr is None:
-                            fr = out[bucket] = [0.0] * 5
-                        for kind in kinds:
-                            fr[kind] += overlap / total
+                overlap = min(end, written) - max(start, read)
+                if overlap > 0 and write:
+                    if fr is None:
+                        fr = out[bucket] = [0.0] * 5
+                    fr[W5] += overlap / write
+                    fr[W1] += overlap / write
+                overlap = min(end, prompt) - max(start, written)
+                if overlap > 0 and tokens_in:
+                    if fr is None:
+                        fr = out[bucket] = [0.0] * 5
+                    fr[IN] += overlap / tokens_in
                 past_read[bucket] = past_read.get(bucket, 0.0) + end - max(start, read)
             end = start
         return out, past_read
@@ -305,11 +317,10 @@ def _output_blocks(content: object, ctx: Context, agent_calls: dict[str, str]) -
         if not isinstance(block, dict):
             continue
         kind = block.get("type")
-        call_id = block.get("id")
-        result_of = block.get("tool_use_id")
-        if kind in ("tool_use", "server_tool_use"):
+        if kind == "tool_use" or kind == "server_tool_use":
             raw = block.get("name")
             name = clean_name(raw)
+            call_id = block.get("id")
             if isinstance(call_id, str):
                 ctx.tools[call_id] = name
                 if kind == "tool_use" and raw in AGENT_TOOLS:
@@ -317,12 +328,15 @@ def _output_blocks(content: object, ctx: Context, agent_calls: dict[str, str]) -
                     agent_kind = inp.get("subagent_type") if isinstance(inp, dict) else None
                     agent_calls[call_id] = clean_name(agent_kind, "general-purpose")
             out.append([name, _chars(block.get("input")) + len(name)])
-        elif isinstance(result_of, str):  # a server tool's result (web search, web fetch)
+            continue
+        result_of = block.get("tool_use_id")
+        if isinstance(result_of, str):  # a server tool's result (web search, web fetch)
             out.append([ctx.tools.get(result_of, "unnamed tool"), _chars(block.get("content"))])
         elif kind == "thinking":
             out.append([None, _chars(block.get("thinking"))])
         elif kind == "text":
-            out.append([CONVERSATION, _chars(block.get("text"))])
+            text = block.get("text")
+            out.append([CONVERSATION, len(text) if type(text) is str else _chars(text)])
         else:
             out.append([CONVERSATION, _chars(block)])
     return out
@@ -340,11 +354,16 @@ def _prompt(line: dict[str, Any]) -> str:
         return ""
     message = line.get("message")
     content = message.get("content") if isinstance(message, dict) else None
-    if isinstance(content, list):
-        blocks = [b for b in content if isinstance(b, dict)]
-        if any(b.get("type") == "tool_result" for b in blocks):
-            return ""
-        content = next((b.get("text") for b in blocks if b.get("type") == "text"), None)
+    if isinstance(content, list):  # the first text block's, unless it holds a tool result
+        text, found = None, False
+        for block in content:
+            if isinstance(block, dict):
+                kind = block.get("type")
+                if kind == "tool_result":
+                    return ""
+                if kind == "text" and not found:
+                    text, found = block.get("text"), True
+        content = text
     if not isinstance(content, str):
         return ""
     text = clean_name(" ".join(content.split()), "")
@@ -413,6 +432,11 @@ class Transcript:
         if not isinstance(obj, dict):
             return
         kind = obj.get("type")
+        if kind == "assistant" and obj.get("isSidechain") is not True:  # most lines: as _line takes it
+            message = obj.get("message")
+            if isinstance(message, dict):
+                self._assistant(obj, obj, message, self.main, False, "", records)
+            return
         if kind in ("custom-title", "ai-title"):
             title = obj.get("customTitle" if kind == "custom-title" else "aiTitle")
             if isinstance(title, str) and title.strip():
@@ -477,7 +501,7 @@ class Transcript:
         records: list[Any] | bool | None = False,
     ) -> None:
         msg_id = message.get("id")
-        request_id = env.get("requestId", outer.get("requestId"))
+        request_id = env.get("requestId") if env is outer else env.get("requestId", outer.get("requestId"))
         pending = ctx.pending
         # Lines of one response share its id; a line without an id is a response of its own.
         if pending is None or msg_id is None or pending[0] != msg_id or pending[1] != request_id:

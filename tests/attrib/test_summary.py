@@ -294,3 +294,23 @@ def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
         assert shares  # forked (a process that died breaks the pool: the other share may not start)
         if share == "returned":
             assert sorted(d for s in shares for d in s) == sorted(alone)
+
+
+def test_days_are_summed_without_cyclic_garbage_collection(config_dir, monkeypatch):
+    """A first report sums every message's split: generational passes over those acyclic lists
+    cost about a third of it (summing.make), and the collector is as it was afterwards."""
+    import gc
+
+    from statusline.attrib import summing
+
+    write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
+    made, seen = summing._build_days, []
+
+    def build_days(*args: object) -> dict:
+        seen.append(gc.isenabled())
+        return made(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(summing, "_build_days", build_days)
+    assert gc.isenabled()
+    assert_as_the_whole_walk()
+    assert seen == [False] and gc.isenabled()
