@@ -231,18 +231,21 @@ class Context:
             start = end - size * scale
             if bucket != CONVERSATION:
                 fr = out.get(bucket)
-                overlap = min(end, written) - max(start, read)
+                # min and max written out (called per item, the builtins cost more): equal
+                # operands are equal numbers, whichever is taken
+                after_read = start if start >= read else read
+                overlap = (end if end <= written else written) - after_read
                 if overlap > 0 and write:
                     if fr is None:
                         fr = out[bucket] = [0.0] * 5
                     fr[W5] += overlap / write
                     fr[W1] += overlap / write
-                overlap = min(end, prompt) - max(start, written)
+                overlap = (end if end <= prompt else prompt) - (start if start >= written else written)
                 if overlap > 0 and tokens_in:
                     if fr is None:
                         fr = out[bucket] = [0.0] * 5
                     fr[IN] += overlap / tokens_in
-                past_read[bucket] = past_read.get(bucket, 0.0) + end - max(start, read)
+                past_read[bucket] = past_read.get(bucket, 0.0) + end - after_read
             end = start
         return out, past_read
 
