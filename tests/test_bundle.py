@@ -221,3 +221,18 @@ def test_the_bundle_is_compiled_without_column_positions_and_keeps_line_numbers(
     positions = list(code.co_positions())  # type: ignore[attr-defined]
     assert positions and all(column is None for _line, _end, column, _end_column in positions)
     assert any(line for line, *_ in positions)
+
+
+def test_an_edited_module_of_the_second_part_is_imported_from_its_source_alone(tmp_path):
+    """The second part's sources are checked when it is first needed: an edit there leaves the
+    first part served from the bundle, and the edited module imported from its source."""
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    turn = package / "turn.py"
+    turn.write_text(turn.read_text() + "\nEDITED = True\n")
+    probe = f"import statusline.render as m; print({LOADER}); import statusline.turn as m; print({LOADER}, m.EDITED)"
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
+    )
+    assert out.stdout.decode().split() == ["BundleLoader", "SourceFileLoader", "True"]
