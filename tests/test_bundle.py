@@ -230,7 +230,10 @@ def test_an_edited_module_of_the_second_part_is_imported_from_its_source_alone(t
     bundle.write(str(package))
     turn = package / "turn.py"
     turn.write_text(turn.read_text() + "\nEDITED = True\n")
-    probe = f"import statusline.render as m; print({LOADER}); import statusline.turn as m; print({LOADER}, m.EDITED)"
+    probe = (
+        f"import statusline.render as m; print({LOADER}); "
+        f"import statusline.turn as m; print({LOADER}, m.EDITED)"
+    )
     env = dict(os.environ, PYTHONPATH=str(package.parent))
     out = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
