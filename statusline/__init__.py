@@ -1,7 +1,7 @@
 """costline: a fast Claude Code status line with session and daily cost.
 
 Importing the package also serves the render path's modules from one bundle of their code when a
-current one exists (see bundle.py): one file mapped instead of a dozen module lookups, about
+current one exists (see bundle.py): one file read instead of a dozen module lookups, about
 0.7 ms of a render, and the code of modules a render of the default line does not import
 unmarshalled only when one is imported; `load_module` makes a module the render needs only
 sometimes (a segments module) from it without the import machinery. Anything unexpected (no
@@ -42,7 +42,7 @@ def _serve_render_modules_from_bundle() -> None:
     import gc  # built in: no file to find
     import marshal
     import sys
-    from posix import O_RDONLY, close, open  # not `os`: see fs.py
+    from posix import O_RDONLY, close, open, pread  # not `os`: see fs.py
 
     folder = __file__.rpartition("/")[0]
     try:
@@ -50,16 +50,20 @@ def _serve_render_modules_from_bundle() -> None:
     except Exception:
         return
     try:
-        data = _mapped(fd)
-        size = int.from_bytes(data[:4], "little")
-        tag, modules, parts = marshal.loads(data[4 : 4 + size])
+        head = pread(fd, 1 << 16, 0)
+        size = int.from_bytes(head[:4], "little")
+        if 4 + size > len(head):
+            head = pread(fd, 4 + size, 0)
+        tag, modules, parts = marshal.loads(head[4 : 4 + size])
         body = 4 + size
+        usable = tag == f"{sys.version}|{BUNDLE_LAYOUT}" and _sources_match(modules, 0, folder)
     except Exception:
-        return
-    finally:
+        usable = False
+    if not usable:  # edited or reinstalled since: the next index refresh writes a new one
         close(fd)
-    if tag != f"{sys.version}|{BUNDLE_LAYOUT}" or not _sources_match(modules, 0, folder):
-        return  # edited or reinstalled since: the next index refresh writes a new one
+        return
+    # The file stays open until every part is read: a part comes from the file whose header
+    # was checked, even if the next refresh replaces it meanwhile.
     codes: list[dict[str, CodeType] | None] = [None] * len(parts)
 
     def code_of(name: str) -> "CodeType":
@@ -75,12 +79,14 @@ def _serve_render_modules_from_bundle() -> None:
             gc.disable()
             try:
                 offset, length = parts[part]
-                loaded = marshal.loads(data[body + offset : body + offset + length])
+                loaded = marshal.loads(pread(fd, length, body + offset))
                 codes[part] = loaded
             finally:
                 gc.freeze()
                 if collecting:
                     gc.enable()
+            if None not in codes:
+                close(fd)
         code: CodeType = loaded[name]
         return code
 
@@ -171,18 +177,6 @@ def _sources_match(modules: "dict[str, tuple[str, bool, int, int, int]]", part: 
     finally:
         close(fd)
     return True
-
-
-def _mapped(fd: int) -> "memoryview":
-    """The open file `fd` mapped read-only (the page cache's pages, faulted in sixteen at a
-    time), else read whole (no mmap)."""
-    try:
-        from mmap import MAP_SHARED, PROT_READ, mmap
-    except ImportError:
-        from posix import fstat, read
-
-        return memoryview(read(fd, fstat(fd).st_size))
-    return memoryview(mmap(fd, 0, MAP_SHARED, PROT_READ))
 
 
 if "/" in __file__:  # POSIX paths; elsewhere plain imports

@@ -9,11 +9,10 @@ path, by `costline index refresh` (which renders start in the background) and `c
 
 Loading code is most of a render's own cost: unmarshalling it (about 17,000 instructions a KB)
 and the memory it fills (a page fault for every 4 KB touched, 5 µs each on a virtual machine).
-So the file is mapped, not read into a fresh buffer (the page cache's pages are mapped sixteen
-at a time: about 80 faults fewer), and its code is in two parts, each one marshal stream: the
-modules a render of the default line imports, and the rest (optional segments, the command
-runner, the log), unmarshalled only when one of them is imported. One stream per module would
-cost a third more: names and constants shared between modules are read once in a stream.
+So its code is in two parts, each one marshal stream: the modules a render of the default line
+imports, and the rest (optional segments, the command runner, the log), read and unmarshalled
+only when one of them is imported. One stream per module would cost a third more: names and
+constants shared between modules are read once in a stream.
 
 Layout: a 4-byte little-endian length, then a marshal header (tag, {module: (source, is a
 package, size, mtime_ns, part)}, [(offset, length) of each part's stream, counted from the

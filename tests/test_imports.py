@@ -15,9 +15,8 @@ from pathlib import Path
 from helpers import COSTLINE, assistant, installed_parent, payload, wait_for_refresh, write_transcript
 
 # no fcntl: locks use os.lockf. gc is built into the interpreter (no file to find or load): the
-# render turns the cyclic collector off, whose passes over the loaded code only cost time. mmap:
-# the render's code is mapped from its bundle (see bundle.py: about 80 page faults fewer).
-ALLOWED_EXTRA = {"__future__", "_json", "gc", "mmap"}
+# render turns the cyclic collector off, whose passes over the loaded code only cost time.
+ALLOWED_EXTRA = {"__future__", "_json", "gc"}
 FORBIDDEN = {
     "json",
     "re",
