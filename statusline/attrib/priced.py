@@ -44,6 +44,12 @@ class Rates:
         unit = [self.pricer.usd(qh, key[0], key[1], [float(i == k) for i in range(7)]) for k in range(7)]
         return [u for u in unit if u is not None] if None not in unit else None
 
+    def note(self, key: Triple, qh: int) -> None:
+        """Record the unit price of a triple priced elsewhere (by Pricer.usd at `qh`)."""
+        if key not in self.memo:
+            self.at[key] = qh
+            self.memo[key] = self.unit(key, qh)
+
     def usd(self, model: str, cls: int, period: int, vec: list[float]) -> float | None:
         """Pricer.usd of the sums `vec` (its last field a quarter-hour of the period)."""
         key = (model, cls, period)

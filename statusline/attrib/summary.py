@@ -43,7 +43,17 @@ from statusline.attrib.context import CONVERSATION
 from statusline.attrib.priced import Kept, Rates, add, add_timed, question
 from statusline.attrib.summing import NOT_FOUND, Entry, Stale
 from statusline.index.store import Store, atomic_write
-from statusline.report import Block, Pricer, Row, block_sums, blocks, local_date, machines, other_dated
+from statusline.report import (
+    BLOCK_MS,
+    Block,
+    Pricer,
+    Row,
+    block_sums,
+    blocks,
+    local_date,
+    machines,
+    other_dated,
+)
 from statusline.timeutil import DAY_MS, HOUR_MS, utc_day_name
 
 TYPE_CHECKING = False
@@ -229,7 +239,8 @@ class Summaries:
 
     def blocks(self, pricer: Pricer, now_ms: int, cache: str) -> list[Block]:
         """report.blocks, its sums kept (in `cache`'s summary folder) while no hour file of the
-        index changes and the models' price periods start where they did."""
+        index changes and the models' price periods start where they did, and its priced rows
+        while the unit prices they were priced with hold (as priced.py keeps answers)."""
         path = os.path.join(folder(cache), "blocks")
         fingerprint = self.hours.fingerprint()
         try:
@@ -242,18 +253,35 @@ class Summaries:
             )
         except (KeyError, TypeError, AttributeError):
             current = False
+        rates = Rates(pricer)
         if current and not self.others:  # the other machines' blocks are not kept: summed anew
             sums = kept["blocks"]
+            try:
+                if rates.still(kept["priced"]["used"]):
+                    return [_block(row, now_ms) for row in kept["priced"]["rows"]]
+            except (KeyError, TypeError, ValueError, IndexError):
+                pass  # not priced yet, or not what this version keeps: priced below
         else:
             sums = block_sums(self.hours.store, pricer)
-            models = {model for _s, _e, _g, groups in sums for model, _c, _p in groups}
-            periods = {model: pricer.period_starts(model) for model in sorted(models)}
-            try:
-                fs.make_private_folder(folder(cache))
-                atomic_write(path, _encode({"hours": fingerprint, "periods": periods, "blocks": sums}))
-            except (OSError, ValueError):
-                pass
-        return blocks(self.hours.store, pricer, now_ms, sums=sums)
+        out = blocks(self.hours.store, pricer, now_ms, sums=sums)
+        if self.others:
+            return out
+        for _start, _end, _gap, groups in sums:
+            for key, (qh, _summed) in groups.items():
+                rates.note(key, qh)
+        models = {model for _s, _e, _g, groups in sums for model, _c, _p in groups}
+        doc = {
+            "hours": fingerprint,
+            "periods": {model: pricer.period_starts(model) for model in sorted(models)},
+            "blocks": sums,
+            "priced": {"used": rates.used(), "rows": [_kept_block(block) for block in out]},
+        }
+        try:
+            fs.make_private_folder(folder(cache))
+            atomic_write(path, _encode(doc))
+        except (OSError, ValueError):
+            pass
+        return out
 
     def _others_in(
         self, since: str | None, until: str | None
@@ -413,6 +441,31 @@ def _costliest(rows: dict[str, Row]) -> list[SessionSum]:
         top_model = max(row.models, key=lambda m: row.models[m][4]) if row.models else ""
         out.append((row.key, row.cost, row.first_ms, row.last_ms, top_model))
     return out
+
+
+def _kept_block(block: Block) -> tuple[Any, ...]:
+    row = block.row
+    return (
+        block.start_ms,
+        block.end_ms,
+        block.gap,
+        row.key,
+        row.tokens,
+        row.cost,
+        row.models,
+        sorted(row.unknown),
+        row.first_ms,
+        row.last_ms,
+    )
+
+
+def _block(kept: tuple[Any, ...], now_ms: int) -> Block:
+    """A block as _kept_block keeps it; whether it is active is a matter of `now_ms`."""
+    start, end, gap, key, tokens, cost, models, unknown, first, last = kept
+    block = Block(start, end, Row(key, list(tokens), cost, models, set(unknown), first, last), gap=gap)
+    if not gap:
+        block.active = now_ms - last < BLOCK_MS and now_ms < end
+    return block
 
 
 def _project_of(projects: Projects | None, session: str) -> str:

@@ -145,3 +145,33 @@ def test_a_corrupt_file_of_answers_is_never_read_as_figures(config_dir):
         for bad in (bytes(data), good[: n * len(good) // 16], b"costline-priced\x00" + b"\x00" * 40):
             kept_file().write_bytes(bad)
             assert {kind: rows(run("by", kind)) for kind in KINDS} == right
+
+
+def test_the_page_blocks_are_priced_again_when_a_price_changes(config_dir, tmp_path, monkeypatch):
+    import time
+
+    from statusline import report as rp
+    from statusline.attrib.summary import summaries
+    from statusline.cli.report import prepare
+    from statusline.cli.where import catalog_now
+
+    def both() -> tuple[list[tuple[int, int, float, bool]], list[tuple[int, int, float, bool]]]:
+        store, pricer, tz = prepare(True, "UTC", True)
+        now = int(time.time() * 1000)
+        kept = summaries(store, pricer, tz, catalog_now()).blocks(pricer, now, store.cache)  # type: ignore[arg-type]
+        whole = rp.blocks(store, pricer, now)
+        return [(b.start_ms, b.end_ms, b.row.cost, b.active) for b in kept], [
+            (b.start_ms, b.end_ms, b.row.cost, b.active) for b in whole
+        ]
+
+    write_transcript(config_dir, "-w-app", "s1.jsonl", lines() + lines("2026-11-21", 10, 2))
+    for _ in range(2):  # made, then read back priced
+        kept, whole = both()
+        assert kept == whole and [b[2] for b in kept] == [pytest.approx(3 * ONE), 0.0, pytest.approx(2 * ONE)]
+    new_price(tmp_path, monkeypatch)
+    kept, whole = both()
+    assert kept == whole and [b[2] for b in kept] == [
+        pytest.approx(3 * NEW_PRICE),
+        0.0,
+        pytest.approx(2 * NEW_PRICE),
+    ]
