@@ -25,6 +25,7 @@ import stat
 from dataclasses import dataclass, field
 from typing import Any
 
+from statusline.index import upkeep
 from statusline.index.store import Store, atomic_write, read_marshal
 
 HEAD_BYTES = 256 << 10  # a transcript's first lines say its cwd and session; no more is read
@@ -130,7 +131,7 @@ def projects(store: Store, groups: list[dict[str, Any]] | None = None) -> Projec
     out = Projects()
     files: dict[str, list[tuple[int, str]]] = {}  # folder → (mtime, path) of its transcripts
     orphans: list[tuple[str, str]] = []  # (path, folder) of top-level agent-*.jsonl files
-    for group in store.groups() if groups is None else groups:
+    for group in upkeep.groups(store) if groups is None else groups:
         folder, session = str(group.get("project", "")), str(group.get("session", ""))
         out.folder_of[session] = folder
         states = group.get("files")

@@ -449,7 +449,8 @@ def _recent_iso() -> str:
 
 
 def test_the_line_says_how_far_the_first_build_has_come(config_dir, tmp_path):
-    from statusline.index.store import Store, write_progress
+    from statusline.index.store import Store
+    from statusline.index.upkeep import write_progress
 
     store = Store(str(tmp_path / "cache"))
     store.ensure()

@@ -17,6 +17,7 @@ from typing import Any
 from statusline import fs
 from statusline.attrib.breakdown import Attribution, Breakdown, breakdowns
 from statusline.attrib.build import _slim, folder, state_name, update_file
+from statusline.index import upkeep
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.report import Pricer
@@ -35,7 +36,7 @@ def session_groups(
     seen under two project folders has two), and in its project folders the old-style
     `agent-<id>.jsonl` ones, whose lines carry their parent's session id. `among`: look only
     at these groups (default: every group of the index)."""
-    groups = list(store.groups()) if among is None else among
+    groups = list(upkeep.groups(store)) if among is None else among
     mine = [g for g in groups if g.get("session") == session]
     folders = {g.get("project") for g in mine}
     old = [g for g in groups if str(g.get("session")).startswith("agent-") and g.get("project") in folders]
@@ -44,7 +45,7 @@ def session_groups(
 
 def resolve_session(store: Store, text: str) -> str:
     """The session id `text` names: itself, or the one id it is a prefix of."""
-    ids = {str(g.get("session")) for g in store.groups() if g.get("session")}
+    ids = {str(g.get("session")) for g in upkeep.groups(store) if g.get("session")}
     if text in ids:
         return text
     found = sorted(i for i in ids if text and i.startswith(text))

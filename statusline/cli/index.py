@@ -10,10 +10,11 @@ import click
 
 from statusline import bundle, fs
 from statusline.cli import emit_json
+from statusline.index import upkeep
 from statusline.index.lines import fast_parser
 from statusline.index.readback import day_totals
 from statusline.index.scan import scan
-from statusline.index.store import FORMAT, Store, new_generation, try_job_lock
+from statusline.index.store import FORMAT, Store, try_job_lock
 from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
@@ -98,7 +99,7 @@ def refresh(background: bool) -> None:
         progress.finish()
         _trace(cache, "end")
         os.close(fd)
-    _store().record_refresh(ok=True)
+    upkeep.record_refresh(_store(), ok=True)
     from statusline.sync.step import after_refresh
 
     after_refresh(cache)  # this machine's share out, the other machines' in (when sync is on)
@@ -142,7 +143,7 @@ def background_fail(cache: str, exc: Exception) -> None:
     from statusline import log
 
     log.exception(cache, "index refresh", exc)
-    _store().record_refresh(ok=False)
+    upkeep.record_refresh(_store(), ok=False)
 
 
 @index.command()
@@ -172,7 +173,7 @@ def rebuild(discard_history: bool) -> None:
                 # A new generation (bg.lock's backstop): a scan begun on the old index writes
                 # nothing into this one.
                 meta: dict[str, object] = {"format": FORMAT, "rescan_epoch": 0}
-                meta["generation"] = new_generation()
+                meta["generation"] = upkeep.new_generation()
             else:
                 meta = store.read_meta()
                 meta["rescan_epoch"] = int(meta.get("rescan_epoch", 0)) + 1  # type: ignore[call-overload]
@@ -213,7 +214,7 @@ def collect_status(store: Store) -> dict[str, object]:
     totals = dict.fromkeys(COUNTERS, 0)
     groups = files = size = 0
     hours: set[int] = set()
-    for group in store.groups():
+    for group in upkeep.groups(store):
         groups += 1
         for state in group.get("files", {}).values():
             files += 1

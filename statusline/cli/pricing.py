@@ -12,6 +12,7 @@ from cachetools import LRUCache, cached
 
 from statusline import litellm, price_table, pricing
 from statusline.config import load_config
+from statusline.index import upkeep
 from statusline.index.store import Store, atomic_write, try_job_lock
 from statusline.paths import cache_dir
 
@@ -93,20 +94,20 @@ def update(background: bool, url: str | None) -> None:
             history["fetched_ms"] = now_ms
             price_table.save_history(cache, history)
             price_table.compile_table(cache)
-            store.record_refresh(ok=True, job="pricing")
+            upkeep.record_refresh(store, ok=True, job="pricing")
             _remember_error(cache, None)
             if not background:
                 click.echo("prices unchanged (the server's copy is the one we have)")
             return
         except litellm.FetchError as exc:
-            store.record_refresh(ok=False, job="pricing")
+            upkeep.record_refresh(store, ok=False, job="pricing")
             _remember_error(cache, str(exc))  # for doctor: a background fetch has no terminal
             raise click.ClickException(f"price update rejected: {exc}; keeping the current table") from None
         changes = price_table.record_fetch(history, prices, aliases, now_ms)
         history.update(etag=etag, last_modified=modified, fetched_ms=now_ms)
         price_table.save_history(cache, history)
         price_table.compile_table(cache)
-        store.record_refresh(ok=True, job="pricing")
+        upkeep.record_refresh(store, ok=True, job="pricing")
         _remember_error(cache, None)
     finally:
         os.close(fd)

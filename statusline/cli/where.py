@@ -23,6 +23,7 @@ from statusline.cli.report import (
     walked,
 )
 from statusline.cli.tables import CELL_CHARS, COMPACT, TEXT, Column, cut, echo_fitted, table
+from statusline.index import upkeep
 from statusline.index.store import Store
 from statusline.look import sanitise
 from statusline.paths import cache_dir
@@ -68,7 +69,7 @@ def catalog_now(groups: list[dict[str, Any]] | None = None) -> Catalog:
         from statusline.paths import projects_dirs
 
         paths = {path for path, _ in walk_transcripts(projects_dirs())}
-    for group in Store(cache_dir()).groups() if groups is None else groups:
+    for group in upkeep.groups(Store(cache_dir())) if groups is None else groups:
         files = group.get("files")
         if isinstance(files, dict):
             paths.update(p for p in files if isinstance(p, str))
@@ -273,7 +274,7 @@ def html(
     until = until or rp.local_date(now_ms, tz)  # type: ignore[arg-type]
     if since and since > until:
         raise click.BadParameter(f"--since {since} is after --until {until}")
-    groups = list(store.groups())  # read once: the catalog takes their paths, the page their projects
+    groups = list(upkeep.groups(store))  # read once: the catalog takes their paths, the page their projects
     catalog = catalog_now(groups)
     found = summaries(store, pricer, tz, catalog)  # type: ignore[arg-type]  # every day: sessions are whole
     config = load_config()

@@ -13,6 +13,7 @@ import os
 import shutil
 
 from statusline import fs
+from statusline.index import upkeep
 from statusline.index.readback import day_totals
 from statusline.index.runs import merge_run, message_id
 from statusline.index.store import Store, atomic_write, day_names, lock_file, pack_of, write_all
@@ -217,7 +218,7 @@ class Merge:
         store = self.store
         store.lock(blocking=True)
         try:
-            if self.generation is not None and store.generation() != self.generation:
+            if self.generation is not None and upkeep.generation(store) != self.generation:
                 self.replaced = True  # its offsets are the old index's: the next scan reads on
                 return []
             # Group states are loaded here only to learn three facts, and again one by one at the
@@ -227,7 +228,7 @@ class Merge:
             origins = [0] * count
             rereads: list[set[object] | None] = [None] * count
             packs: dict[str, object] = {}
-            saved = store.has_group_states()
+            saved = upkeep.has_group_states(store)
             # With no hour file yet, no copy of a group's own lines can be in one: no group is
             # re-read against the index (its copies are then just duplicates, as they are).
             cold = not store.indexed_days()
@@ -260,7 +261,7 @@ class Merge:
             entries, duplicates, hours = tally.entries, tally.duplicates, tally.hours
             more_to_read: list[tuple[int, str]] = []
             finished: list[tuple[str, dict[str, object]]] = []
-            own = store.own_group_files()  # no one else writes while this holds the lock
+            own = upkeep.own_group_files(store)  # no one else writes while this holds the lock
             for index, (name, session, project, packed) in self._in_pack_order(packs, finished, own):
                 reads, _began = _unpack(packed)
                 if moved[index]:
@@ -283,7 +284,7 @@ class Merge:
                 finished.append((name, group))
                 if more:
                     more_to_read.append((index, name))
-            store.write_groups(finished, own)
+            upkeep.write_groups(store, finished, own)
             return [name for _, name in sorted(more_to_read)]
         finally:
             store.unlock()
@@ -457,7 +458,7 @@ class Merge:
         for rel, _index, item in by_pack:
             if rel != current:
                 if finished:
-                    self.store.write_groups(finished, own)
+                    upkeep.write_groups(self.store, finished, own)
                     finished.clear()
                 packs.clear()  # ten thousand sessions' states need not all be in memory
                 current = rel

@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 
+from statusline.index import upkeep
 from statusline.index.lines import fast_parser
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
 from statusline.index.runs import fold_runs
@@ -19,10 +20,8 @@ from statusline.index.store import (
     FORMAT,
     CorruptIndex,
     Store,
-    clear_progress,
     lock_file,
     read_state,
-    write_progress,
 )
 from statusline.index.update import (
     Batch,
@@ -281,7 +280,7 @@ def _scan(
     try:
         # Checked again before each write: a scan never writes into an index that replaced the
         # one it began on (its offsets, its parse, belong to the old one).
-        generation = store.start_generation()
+        generation = upkeep.start_generation(store)
         meta = store.read_meta()
     finally:
         store.unlock()
@@ -317,7 +316,7 @@ def _scan(
     done = 0
     try:
         packs: dict[str, object] = {}
-        any_saved = store.has_group_states()  # none on a first build: ten thousand lookups spared
+        any_saved = upkeep.has_group_states(store)  # none on a first build: ten thousand lookups spared
         tasks = [
             (n, [p for p, _ in groups[n]], _saved_states(store, n, epoch, packs) if any_saved else {})
             for n in small
@@ -353,7 +352,7 @@ def _scan(
         while more:
             store.lock(blocking=True)
             try:
-                if store.generation() != generation:
+                if upkeep.generation(store) != generation:
                     report.replaced = True
                     break
                 group = load_group(store, name, session, project, epoch)
@@ -395,7 +394,7 @@ def _scan(
             store.write("meta", meta)
     finally:
         store.unlock()
-    clear_progress(store)
+    upkeep.clear_progress(store)
     remove_stale_temp_files(store.cache, started)
     report.seconds = time.time() - started
     return report
@@ -421,7 +420,7 @@ def _report_progress(
     """Tell the caller, and renders (through a small file), how far the scan has come."""
     if progress is not None:
         progress(done, total)
-    write_progress(store, done, total, started)
+    upkeep.write_progress(store, done, total, started)
 
 
 def _live_spool(folder: str, now_s: float, age_s: float) -> bool:

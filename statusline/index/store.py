@@ -31,7 +31,6 @@ FORMAT = 2
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from typing import Any
 # Renders start a background refresh at most this often (seconds), doubling after each failed
 # refresh up to MAX_BACKOFF_S.
@@ -233,33 +232,7 @@ def append_state(path: str, value: object) -> bool:
     return True
 
 
-# A scan tells renders how far it has come through `<root>/progress`, at most this often.
-PROGRESS_EVERY_S = 0.5
-_progress_written = [0.0]
-
-
-def write_progress(store: Store, done: int, total: int, started_s: float) -> None:
-    """Record a running scan's bytes done and to do (throttled; best effort)."""
-    import time
-
-    now = time.monotonic()
-    if now - _progress_written[0] < PROGRESS_EVERY_S:
-        return
-    _progress_written[0] = now
-    try:
-        store.write("progress", (done, total, started_s))
-    except OSError:
-        pass
-
-
-def clear_progress(store: Store) -> None:
-    _progress_written[0] = 0.0
-    try:
-        fs.unlink(store.path("progress"))
-    except OSError:
-        pass
-
-
+# A scan tells renders how far it has come through `<root>/progress` (upkeep.write_progress).
 def read_progress(store: Store) -> float | None:
     """The running scan's share done (0..1), None when no scan has reported."""
     try:
@@ -269,11 +242,6 @@ def read_progress(store: Store) -> float | None:
     if not isinstance(done, int) or not isinstance(total, int) or total <= 0:
         return None
     return min(max(done / total, 0.0), 1.0)
-
-
-def new_generation() -> str:
-    """A fresh id for an index made anew: a scan started on another one never writes into it."""
-    return fs.urandom(8).hex()
 
 
 class CorruptIndex(Exception):
@@ -316,9 +284,6 @@ class Store:
     # -- paths ----------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
         return fs.join(self.root, *parts)
-
-    def exists(self) -> bool:
-        return fs.isfile(self.path("meta"))
 
     def ensure(self) -> None:
         """Create the private directory tree (0700)."""
@@ -423,22 +388,6 @@ class Store:
         """A file's stat signature (inode, size, mtime); OSError when it cannot be stat'ed."""
         return _sig(fs.stat(path))
 
-    def hour_signatures(self, day: str) -> dict[str, tuple[int, int, int]]:
-        """Stat signature of every hour file of a UTC day."""
-        folder = self.path("hours", day)
-        try:
-            names = fs.listdir(folder)
-        except OSError:
-            return {}
-        sigs = {}
-        for name in names:
-            if len(name) == 2 and name.isdigit():
-                try:
-                    sigs[name] = _sig(fs.stat(fs.join(folder, name)))
-                except OSError:
-                    pass
-        return sigs
-
     def indexed_days(self) -> list[str]:
         """UTC days that have hour files, oldest first."""
         return day_names(self.path("hours"))
@@ -487,70 +436,6 @@ class Store:
         """Changes whenever the group's state may have: its own file's and its pack's stat."""
         return (self.signature(f"groups/{name}"), self.signature(pack_of(name)))
 
-    def write_groups(self, groups: list[tuple[str, dict[str, object]]], own: set[str] | None = None) -> None:
-        """Write group states under the writers' lock: to a group's own file if it has one,
-        else into its pack (each pack read and written once). `own`: the groups that have their
-        own file, if the caller listed them."""
-        packs: dict[str, dict[str, object]] = {}
-        for name, group in groups:
-            if name in own if own is not None else fs.isfile(self.path("groups", name)):
-                self.write(f"groups/{name}", group)
-            else:
-                packs.setdefault(pack_of(name), {})[name] = group
-        for rel, entries in sorted(packs.items()):
-            try:
-                pack = self.read(rel) or {}
-            except CorruptIndex:
-                pack = {}  # set aside, and every group will be read again (see set_aside)
-            pack.update(entries)  # type: ignore[attr-defined]
-            self.write(rel, pack)
-
-    def own_group_files(self) -> set[str]:
-        """The groups that have their own file."""
-        try:
-            return {name for name in fs.listdir(self.path("groups")) if not name.endswith(".tmp")}
-        except OSError:
-            return set()
-
-    def has_group_states(self) -> bool:
-        """Whether any group state is saved (in its own file or a pack)."""
-        for folder in ("groups", "packs"):
-            try:
-                if any(not name.endswith(".tmp") for name in fs.listdir(self.path(folder))):
-                    return True
-            except OSError:
-                pass
-        return False
-
-    def groups(self) -> Iterator[dict[str, Any]]:
-        """Every readable group state (one per session), in name order."""
-        own = self.own_group_files()
-        packed: dict[str, dict[str, Any]] = {}
-        try:
-            pack_names = sorted(fs.listdir(self.path("packs")))
-        except OSError:
-            pack_names = []
-        for pack_name in pack_names:
-            if pack_name.endswith(".tmp"):
-                continue
-            try:
-                pack = self.read(f"packs/{pack_name}")
-            except CorruptIndex:
-                continue
-            for name, group in (pack or {}).items():  # type: ignore[attr-defined]
-                if name not in own and isinstance(group, dict):
-                    packed[name] = group
-        for name in sorted(own | set(packed)):
-            if name in packed:
-                yield packed[name]
-                continue
-            try:
-                group = self.read_group_state(name)
-            except CorruptIndex:
-                continue
-            if isinstance(group, dict):
-                yield group
-
     # -- meta -----------------------------------------------------------------------------
     def read_meta(self) -> dict[str, object]:
         meta = self.read("meta")
@@ -558,22 +443,8 @@ class Store:
             return {"format": FORMAT, "rescan_epoch": 0}
         return meta
 
-    def generation(self) -> str:
-        """The index's generation id (see new_generation; "" when it has none)."""
-        value = self.read_meta().get("generation")
-        return value if isinstance(value, str) else ""
-
-    def start_generation(self) -> str:
-        """Under the writers' lock: the index's generation id, given one if it has none."""
-        meta = self.read_meta()
-        value = meta.get("generation")
-        if not isinstance(value, str):
-            meta["generation"] = value = new_generation()
-            self.write("meta", meta)
-        return value
-
     # -- refresh schedule -----------------------------------------------------------------
-    def _failures(self, job: str) -> int:
+    def failures(self, job: str) -> int:
         try:
             return int(fs.read_private(fs.join(self.cache, f"{job}.failures"), 16) or b"0")
         except (OSError, ValueError):
@@ -585,23 +456,12 @@ class Store:
             last = fs.stat(fs.join(self.cache, f"{job}.stamp")).st_mtime
         except OSError:
             return True
-        wait = min(interval_s * (2 ** min(self._failures(job), 12)), MAX_BACKOFF_S * 24)
+        wait = min(interval_s * (2 ** min(self.failures(job), 12)), MAX_BACKOFF_S * 24)
         return now_s - last >= wait or now_s < last - 300  # a clock set back must not stall it
 
     def mark_refresh_started(self, now_s: float, job: str = "refresh") -> None:
         """Stamp the start of a job (callers hold the lock, so only one render does)."""
         fs.touch(fs.join(self.cache, f"{job}.stamp"), now_s)
-
-    def record_refresh(self, ok: bool, job: str = "refresh") -> None:
-        """Reset or bump the consecutive-failure count the backoff is based on."""
-        path = fs.join(self.cache, f"{job}.failures")
-        try:
-            if ok:
-                fs.unlink(path)
-                return
-            atomic_write(path, str(self._failures(job) + 1).encode())
-        except OSError:
-            pass
 
     # -- locking --------------------------------------------------------------------------
     def lock(self, blocking: bool) -> bool:

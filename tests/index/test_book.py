@@ -14,7 +14,7 @@ import pytest
 from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
 from index_helpers import refresh
 
-from statusline.index import update
+from statusline.index import update, upkeep
 from statusline.index.readback import read_hour, session_logged_sums
 from statusline.index.scan import scan
 from statusline.index.store import Store
@@ -202,7 +202,7 @@ def test_an_older_costline_reads_the_hour_files_it_knows(config_dir):
     write_transcript(config_dir, "p", "s1.jsonl", [msg("a1", 20)], mode="a")
     today(path)
     store = Store(os.environ["COSTLINE_CACHE_DIR"])
-    assert sorted(store.hour_signatures("2026-11-20")) == ["15"]
+    assert sorted(upkeep.hour_signatures(store, "2026-11-20")) == ["15"]
     assert store.read(HOUR) is not None
 
 

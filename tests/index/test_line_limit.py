@@ -15,7 +15,7 @@ import statusline.attrib.build as attrib_build
 import statusline.context as context_module
 import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
-from statusline.index import lines
+from statusline.index import lines, upkeep
 from statusline.index.scan import scan
 from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
 from statusline.pricing import MODELS, price_buckets
@@ -38,7 +38,7 @@ def totals() -> tuple[float, dict[str, int]]:
 
     usd = price_buckets(range_buckets(st, 0, 1 << 50), MODELS).usd
     counters: dict[str, int] = {}
-    for group in st.groups():
+    for group in upkeep.groups(st):
         for name, value in group["counters"].items():
             counters[name] = counters.get(name, 0) + value
     return usd, {k: v for k, v in counters.items() if v}

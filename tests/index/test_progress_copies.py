@@ -14,6 +14,7 @@ from helpers import assistant, cost_rows, payload, report_json, user, write_tran
 from index_helpers import loads, store
 
 from statusline.context import Context
+from statusline.index import upkeep
 from statusline.index.scan import scan
 
 IN, OUT = 5 / 1e6, 25 / 1e6  # Opus 4.8, per token
@@ -159,7 +160,7 @@ def test_the_subagent_files_copy_is_kept(config_dir, how, times, progress_tokens
         {"main": MAIN, "Explore": SUB}
     )
     counters: dict[str, int] = {}
-    for group in store().groups():
+    for group in upkeep.groups(store()):
         for name, value in group["counters"].items():
             counters[name] = counters.get(name, 0) + value
     assert (counters["entries"], counters["duplicates"]) == (2, 1)

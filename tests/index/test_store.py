@@ -10,6 +10,7 @@ import pytest
 from helpers import ONE, assistant, write_transcript
 from index_helpers import loads, priced, refresh, store
 
+from statusline.index import upkeep
 from statusline.index.store import PACKS, CorruptIndex, Store, pack_of
 from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
 
@@ -69,7 +70,7 @@ def test_a_scan_writes_packs_and_every_group_is_found_once(config_dir):
     for path in paths:
         group = st.read_group(group_of(str(path))[0])
         assert group is not None and group["counters"]["entries"] == 1
-    assert sorted(g["session"] for g in st.groups()) == sorted(f"s{n}" for n in range(40))
+    assert sorted(g["session"] for g in upkeep.groups(st)) == sorted(f"s{n}" for n in range(40))
 
 
 def test_a_renders_own_file_wins_and_later_scans_keep_writing_it(config_dir):
@@ -82,7 +83,7 @@ def test_a_renders_own_file_wins_and_later_scans_keep_writing_it(config_dir):
     assert os.listdir(st.path("groups")) == [name]  # s1 stays in its pack
     assert st.read_group(name)["counters"]["entries"] == 3
     assert st.read_group(group_of(str(paths[1]))[0])["counters"]["entries"] == 2
-    assert sorted(g["counters"]["entries"] for g in st.groups()) == [1, 1, 1, 2, 3]
+    assert sorted(g["counters"]["entries"] for g in upkeep.groups(st)) == [1, 1, 1, 2, 3]
     assert priced().usd == pytest.approx(8 * ONE)
 
 
@@ -106,7 +107,7 @@ def test_a_corrupt_pack_is_set_aside_and_its_sessions_read_again(config_dir):
     refresh()
     assert os.listdir(st.path("corrupt"))
     assert priced().usd == pytest.approx(7 * ONE)  # everything read again: nothing lost or doubled
-    assert sorted(g["counters"]["entries"] for g in Store(st.cache).groups()) == [1] * 5 + [2]
+    assert sorted(g["counters"]["entries"] for g in upkeep.groups(Store(st.cache))) == [1] * 5 + [2]
 
 
 def test_setting_a_file_aside_marks_the_index_unfinished_until_a_scan_reads_everything(config_dir):
@@ -172,7 +173,7 @@ def test_atomic_write_ignores_a_link_planted_at_its_temp_name(tmp_path):
 
 def test_the_failure_count_is_not_written_through_a_link(tmp_path):
     st, victim = _planted(tmp_path, "refresh.failures")
-    st.record_refresh(ok=False)
+    upkeep.record_refresh(st, ok=False)
     assert victim.read_text() == "precious\n"
 
 

@@ -11,6 +11,7 @@ from index_helpers import loads
 
 import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
+from statusline.index import upkeep
 from statusline.index.scan import scan
 from statusline.index.store import Store
 from statusline.index.workers import balanced_shares
@@ -55,7 +56,7 @@ def _index(root: str) -> dict[str, object]:
             # writer left, and every reader takes only two-digit names
             if not hour.endswith((".ids", ".tmp")):
                 out[f"{day}/{hour}"] = st.read(f"hours/{day}/{hour}")
-    for group in st.groups():
+    for group in upkeep.groups(st):
         out[group["session"]] = (group["counters"], {p: s[3] for p, s in group["files"].items()})
     return out
 
