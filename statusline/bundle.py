@@ -57,6 +57,8 @@ RENDER_MODULES = (
     "statusline.index.today",
     "statusline.index.book",
     "statusline.index.update",
+    "statusline.index.newlines",
+    "statusline.index.exact",
     "statusline.index.unlogged",
     "statusline.index.edges",
     "statusline.index.background",
@@ -76,6 +78,7 @@ OPTIONAL_MODULES = frozenset(
         "statusline.log",
         "statusline.index.edges",
         "statusline.index.background",
+        "statusline.index.exact",
         "statusline.commands",
         "statusline.turn",
     }

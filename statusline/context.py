@@ -7,6 +7,7 @@ import marshal
 from statusline import fs
 from statusline.index.book import read_session
 from statusline.index.lines import file_session_id
+from statusline.index.newlines import file_changed
 from statusline.index.readback import (
     day_buckets,
     range_buckets,
@@ -15,11 +16,7 @@ from statusline.index.readback import (
 )
 from statusline.index.store import REFRESH_INTERVAL_S, CorruptIndex, Store, meta_int, read_marshal
 from statusline.index.today import today_total
-from statusline.index.update import (
-    file_changed,
-    group_of,
-    load_group,
-)
+from statusline.index.update import group_of, load_group
 from statusline.payload import field, number, text, within
 from statusline.pricing import Priced, load_compiled, normalise, price_buckets
 from statusline.timeutil import (

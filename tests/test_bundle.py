@@ -96,7 +96,7 @@ def test_bundled_modules_keep_postponed_annotations_without_importing_future(tmp
     package = copy_package(tmp_path)
     bundle.write(str(package))
     probe = (
-        "import sys, statusline.index.update as m; "
+        "import sys, statusline.index.newlines as m; "
         "print(type(m.read_file.__annotations__['path']).__name__, '__future__' in sys.modules)"
     )
     env = dict(os.environ, PYTHONPATH=str(package.parent))

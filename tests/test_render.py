@@ -402,7 +402,7 @@ def test_render_reads_a_bounded_number_of_bytes_of_a_line_without_end(config_dir
     with open(path, "wb") as fh:
         fh.write(b'{"x":"')
         fh.truncate(2 << 30)
-    from statusline.index.update import read_new_lines
+    from statusline.index.newlines import read_new_lines
 
     found = read_new_lines(str(path), None, 1 << 17, whole_long_lines=False)
     assert (found.end, found.consumed, found.more, found.state[3]) == (0, 1 << 17, True, 0)

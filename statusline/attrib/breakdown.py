@@ -16,9 +16,9 @@ from typing import Any
 
 from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name, session_title
 from statusline.index.edges import Message, shard_messages
+from statusline.index.exact import Batch
 from statusline.index.readback import read_hour
 from statusline.index.store import CorruptIndex, Store
-from statusline.index.update import Batch
 from statusline.report import (
     Pricer,
     all_hours,

@@ -17,8 +17,9 @@ from statusline import fs
 from statusline.attrib.context import Transcript
 from statusline.index import lines
 from statusline.index.lines import BOM, fast_parser, file_session_id
+from statusline.index.newlines import FileRead, read_new_lines
 from statusline.index.store import atomic_write
-from statusline.index.update import FileRead, _fnv, group_of, read_new_lines
+from statusline.index.update import _fnv, group_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """A render's read of its own session: new lines booked into their hours' deltas, or merged exactly.
 
-The exact way (update.Batch) loads the hour files the new lines touch, every session's dedup
+The exact way (exact.Batch) loads the hour files the new lines touch, every session's dedup
 keys of those hours, and writes them back: on a busy day hundreds of KB, on every refresh of
 every window, so a render's cost grew with what other sessions wrote. A render books instead
 when it can show that none of its new messages can be in those hour files: each hour's id index
@@ -8,7 +8,7 @@ when it can show that none of its new messages can be in those hour files: each 
 pending deltas (`<HH>.new`, readback.read_delta) are read. The new records are then deduplicated
 against the deltas alone, which is all the index holds of those ids, and appended to the delta
 of their hour: the same records in the same order as the exact way would merge them, so the
-writer that folds the delta into the hour file later (update.Batch.hour) makes the same file.
+writer that folds the delta into the hour file later (exact.Batch.load) makes the same file.
 
 The exact way is also taken when a delta has grown long (FOLD_AT): every reader replays it.
 The exact way is taken whenever booking cannot be shown to be exact: a new message id that may
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from statusline import fs
 from statusline.index.lines import parse_lean
+from statusline.index.newlines import read_group
 from statusline.index.readback import (
     DELTA_MAGIC,
     Booked,
@@ -35,7 +36,7 @@ from statusline.index.readback import (
     replay,
 )
 from statusline.index.store import Store, atomic_write, write_all
-from statusline.index.update import Batch, commit_groups, finish_group, merge_read, read_group, start_group
+from statusline.index.update import Dedup, commit_groups, finish_group, merge_read, start_group
 from statusline.timeutil import HOUR_MS
 
 # A delta is replayed by every render that reads it (a few µs a record), so it is kept short: a
@@ -58,8 +59,14 @@ def read_session(store: Store, name: str, group: dict[str, object], files: list[
     The caller holds the writers' lock."""
     reads, _, more = read_group(group, files, parse_lean, budget, whole_long_lines=False)
     records = [rec for read in reads for rec in read.records]
-    plan = plan_booking(store, records) if records else None
-    batch = Batch(store) if plan is None else Booking(store, plan)
+    plan = plan_booking(store, records) if records else {}  # no records: no hour to load or book
+    batch: Dedup
+    if plan is None:
+        from statusline.index.exact import Batch  # the exact way: a render books, usually
+
+        batch = Batch(store)
+    else:
+        batch = Booking(store, plan)
     start_group(batch, group)
     for read in reads:
         merge_read(batch, group, read)
@@ -102,7 +109,7 @@ def plan_booking(store: Store, records: list[tuple[object, ...]]) -> Plan | None
     return plan
 
 
-class Booking(Batch):
+class Booking(Dedup):
     """A batch over the planned hours' deltas alone (none of its ids is in their files): the
     records merged are deduplicated as in any batch, and appended to their hours' deltas."""
 

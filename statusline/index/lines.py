@@ -56,7 +56,7 @@ MAX_TOKENS = 1 << 50
 # in `toolUseResult`). Twice the request cap keeps every such line; one line held and parsed then
 # costs the background scan a few hundred MB once, and a render never holds one.
 MAX_LINE_BYTES = 64 << 20
-TOO_LONG = "not read: longer than MAX_LINE_BYTES"  # a garbage reason (see update._skip_counter)
+TOO_LONG = "not read: longer than MAX_LINE_BYTES"  # a garbage reason (see newlines._skip_counter)
 
 
 class Skip(Exception):

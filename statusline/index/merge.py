@@ -14,19 +14,13 @@ import shutil
 
 from statusline import fs
 from statusline.index import upkeep
+from statusline.index.exact import Batch
+from statusline.index.newlines import FileRead
 from statusline.index.readback import day_totals
 from statusline.index.runs import merge_run, message_id
 from statusline.index.store import Store, atomic_write, day_names, lock_file, pack_of, write_all
-from statusline.index.update import (
-    Batch,
-    FileRead,
-    day_of,
-    end_group_pass,
-    group_origin,
-    load_group,
-    merge_read,
-)
-from statusline.timeutil import HOUR_MS
+from statusline.index.update import end_group_pass, group_origin, load_group, merge_read
+from statusline.timeutil import DAY_MS, HOUR_MS, utc_day_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -52,6 +46,18 @@ SPOOL_LOCK = "lock"
 ReadFields = list[tuple["Any", ...]]
 Block = bytes | tuple[str, int, int]
 GroupRead = tuple[ReadFields, dict[int, Block], int]
+
+
+_day_names: dict[int, str] = {}
+
+
+def day_of(ts: int) -> str:
+    """`utc_day_name`, remembered: a scan asks it for every record."""
+    number = ts // DAY_MS
+    name = _day_names.get(number)
+    if name is None:
+        name = _day_names[number] = utc_day_name(ts)
+    return name
 
 
 def _position(state: list[Any] | None) -> tuple[int, int]:

@@ -297,7 +297,7 @@ def day_buckets(store: Store, start: int, end: int, deltas: bool = True) -> list
 #   <HH>.new  messages renders booked since the hour file was last written: the hour file's
 #             signature when the delta began, then each render's records, appended. What an hour
 #             holds is its file plus this delta (`read_hour`), while the delta's signature is
-#             the file's; the next writer of the hour file folds it in (update.Batch.hour).
+#             the file's; the next writer of the hour file folds it in (exact.Batch.load).
 IDS_MAGIC = b"costline ids v1\n"
 IDS_HEADER = len(IDS_MAGIC) + 32  # signature (inode, size, mtime) and count, 8 bytes each
 ID_BYTES = 16
@@ -310,13 +310,6 @@ def id_key(msg_id: object) -> bytes:
     ids with one key only send a render the exact way (reading the hour file), never astray."""
     raw = str(msg_id).encode("utf-8", "surrogatepass")
     return raw[-ID_BYTES:] if len(raw) >= ID_BYTES else raw.rjust(ID_BYTES, b"\0")
-
-
-def ids_bytes(keys: Iterable[object], sig: tuple[int, int, int]) -> bytes:
-    """An hour file's id index: header (magic, the file's signature, count), then sorted keys."""
-    hashed = sorted({id_key(k) for k in keys})
-    head = b"".join(n.to_bytes(8, "little") for n in (*sig, len(hashed)))
-    return IDS_MAGIC + head + b"".join(hashed)
 
 
 def ids_hit(store: Store, rel: str, sig: object, keys: list[bytes]) -> bool | None:
@@ -472,9 +465,9 @@ def replay(store: Store, hour: int, records: Booked) -> dict[str, Any]:
     """A delta's records deduplicated among themselves, as the render that booked them did:
     the keys and sums they add to the hour (none of their ids is in the hour file, or in the
     hours next to it, or the render would have gone the exact way)."""
-    from statusline.index.update import Batch
+    from statusline.index.update import Dedup
 
-    batch = Batch(store)
+    batch = Dedup(store)
     shard: dict[str, Any] = {"keys": {}, "agg": {}, "copies": {}}
     batch.hours.update({hour - 1: None, hour: shard, hour + 1: None})
     for origin, rec in records:

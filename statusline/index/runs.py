@@ -2,7 +2,7 @@
 
 Claude Code logs a response several times while it streams (the same message id and request
 id, partial then final usage), each copy on the line after the last. The scan's merge
-deduplicates every record against the hour files it builds (update.Batch.add): for a message
+deduplicates every record against the hour files it builds (update.Dedup.add): for a message
 met nowhere else, that is an insert, then per later copy a match, and, when the copy is
 better, a subtraction and another insert. A scan's worker finds these runs in each group's hour
 of records (adjacent records with one message id, request id and session) and hands a run over
@@ -15,7 +15,8 @@ merging the records one by one gives (tests/index/test_runs.py checks it on seed
 
 from __future__ import annotations
 
-from statusline.index.update import Batch, _better
+from statusline.index.exact import Batch
+from statusline.index.update import _better
 from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
 
 TYPE_CHECKING = False

@@ -13,8 +13,10 @@ import shutil
 import time
 
 from statusline.index import upkeep
+from statusline.index.exact import Batch, fold_pending, ingest_group
 from statusline.index.lines import fast_parser
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
+from statusline.index.newlines import FileRead, read_file
 from statusline.index.runs import fold_runs
 from statusline.index.store import (
     FORMAT,
@@ -23,16 +25,7 @@ from statusline.index.store import (
     lock_file,
     read_state,
 )
-from statusline.index.update import (
-    Batch,
-    FileRead,
-    commit_groups,
-    fold_pending,
-    group_of,
-    ingest_group,
-    load_group,
-    read_file,
-)
+from statusline.index.update import commit_groups, group_of, load_group
 from statusline.paths import projects_dirs
 from statusline.timeutil import HOUR_MS
 

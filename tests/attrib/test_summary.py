@@ -223,11 +223,11 @@ def test_a_message_a_render_booked_into_an_hours_delta_is_in_the_day(config_dir,
     from helpers import payload
     from index_helpers import refresh
 
-    from statusline.index import update
+    from statusline.index import exact
     from statusline.render import build_line
     from statusline.timeutil import parse_iso_ms
 
-    monkeypatch.setattr(update, "IDS_HOURS", 10**9)  # id indexes for these old hours too
+    monkeypatch.setattr(exact, "IDS_HOURS", 10**9)  # id indexes for these old hours too
     other = [text(f"b{i}", 5 + i).replace('"s1"', '"s2"') for i in range(3)]
     write_transcript(config_dir, "-w-app", "s2.jsonl", other)
     refresh()

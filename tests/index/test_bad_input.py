@@ -8,8 +8,9 @@ import pytest
 from helpers import assistant, write_transcript
 from index_helpers import loads, priced, store
 
-from statusline.index import lines, update
-from statusline.index.update import Batch, group_of, ingest_group, load_group
+from statusline.index import lines, scanread
+from statusline.index.exact import Batch, ingest_group
+from statusline.index.update import group_of, load_group
 
 ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6
 
@@ -20,7 +21,7 @@ def counters_of(path) -> dict:
 
 def test_line_over_the_limit_is_skipped_without_holding_it(config_dir, monkeypatch):
     monkeypatch.setattr(lines, "MAX_LINE_BYTES", 5000)
-    monkeypatch.setattr(update, "_SCAN_CHUNK", 1000)
+    monkeypatch.setattr(scanread, "SCAN_CHUNK", 1000)
     huge = '{"usage":{"pad":"' + "x" * 50_000 + '"}}'
     path = write_transcript(
         config_dir,

@@ -14,7 +14,7 @@ import pytest
 from helpers import assistant, payload, run_costline, wait_for_refresh, write_transcript
 from index_helpers import refresh
 
-from statusline.index import update, upkeep
+from statusline.index import exact, upkeep
 from statusline.index.readback import read_hour, session_logged_sums
 from statusline.index.scan import scan
 from statusline.index.store import Store
@@ -31,7 +31,7 @@ HOUR = "hours/2026-11-20/15"
 @pytest.fixture(autouse=True)
 def ids_for_every_hour(monkeypatch):
     """Id indexes are written for the hours near the wall clock; these tests' hours are in 2026-11."""
-    monkeypatch.setattr(update, "IDS_HOURS", 10**9)
+    monkeypatch.setattr(exact, "IDS_HOURS", 10**9)
 
 
 def today(path: Path, session: str = "s1") -> float:
@@ -256,7 +256,7 @@ def test_an_id_index_answers_the_same_read_whole_or_a_key_at_a_time(tmp_path, mo
     ids = [f"msg_{rng.getrandbits(96):024x}" for _ in range(1000)]
     folder = Path(st.path("hours", "2026-11-20"))
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "15.ids").write_bytes(readback.ids_bytes(ids, sig))
+    (folder / "15.ids").write_bytes(exact.ids_bytes(ids, sig))
     os.chmod(folder / "15.ids", 0o600)
     for known in ids[::97]:
         assert readback.ids_hit(st, rel, sig, [readback.id_key(known)]) is True

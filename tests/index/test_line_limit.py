@@ -16,8 +16,9 @@ import statusline.context as context_module
 import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
 from statusline.index import lines, upkeep
+from statusline.index.exact import Batch, ingest_group
 from statusline.index.scan import scan
-from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
+from statusline.index.update import commit_groups, group_of, load_group
 from statusline.pricing import MODELS, price_buckets
 
 ONE = 10 * 5 / 1e6 + 100 * 25 / 1e6  # one default assistant() line, Opus 4.8
@@ -57,7 +58,7 @@ UNDER, OVER = 40_000, 60_000  # a usage line under the limit, and one over it
 @pytest.fixture
 def corpus(config_dir, monkeypatch):
     monkeypatch.setattr(lines, "MAX_LINE_BYTES", LIMIT)
-    monkeypatch.setattr("statusline.index.update._SCAN_CHUNK", 4096)
+    monkeypatch.setattr("statusline.index.scanread.SCAN_CHUNK", 4096)
     path = write_transcript(
         config_dir,
         "p",
@@ -189,7 +190,7 @@ def test_a_line_over_the_limit_still_being_written_is_judged_once_it_ends(
     config_dir, monkeypatch, worker_budget
 ):
     monkeypatch.setattr(lines, "MAX_LINE_BYTES", LIMIT)
-    monkeypatch.setattr("statusline.index.update._SCAN_CHUNK", 4096)
+    monkeypatch.setattr("statusline.index.scanread.SCAN_CHUNK", 4096)
     monkeypatch.setattr(scan_module, "WORKER_MAX_BYTES", worker_budget)
     monkeypatch.setattr(scan_module, "CHUNK_BYTES", 30_000)
     over = padded("over", OVER)

@@ -1,4 +1,4 @@
-"""A scan's worker maps the files it reads from the start (update.read_new_lines, `mapped`): what
+"""A scan's worker maps the files it reads from the start (newlines.read_new_lines, `mapped`): what
 it reads is what a copy of the same bytes gives, for every kind of read."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 from helpers import assistant, user
 
 from statusline.index.lines import fast_parser
-from statusline.index.update import FileRead, read_file
+from statusline.index.newlines import FileRead, read_file
 
 LOADS = fast_parser()
 
@@ -46,11 +46,11 @@ LINES = [
     ids=["lines", "whole-tail", "partial-tail", "one-unterminated", "empty"],
 )
 def test_a_mapped_read_equals_a_copied_one(tmp_path, monkeypatch, text):
-    from statusline.index import update
+    from statusline.index import scanread
 
     maps: list[int] = []
-    real = update._map
-    monkeypatch.setattr(update, "_map", lambda fd, size: maps.append(size) or real(fd, size))
+    real = scanread.map_file
+    monkeypatch.setattr(scanread, "map_file", lambda fd, size: maps.append(size) or real(fd, size))
     path = tmp_path / "s.jsonl"
     path.write_text(text)
     mapped, copied, plain = reads(str(path))

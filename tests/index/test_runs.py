@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import random
 
+from statusline.index.exact import Batch
 from statusline.index.runs import fold_runs, merge_run, message_id
 from statusline.index.store import Store
-from statusline.index.update import Batch
 from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
 
 T0 = 480_000 * HOUR_MS  # an hour boundary

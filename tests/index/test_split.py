@@ -148,10 +148,10 @@ def test_a_split_merge_moves_in_only_what_its_own_later_half_wrote(config_dir, t
     from index_helpers import loads
     from test_workers import _index
 
+    from statusline.index.exact import Batch
     from statusline.index.lines import records_from_line
     from statusline.index.scan import scan
     from statusline.index.store import Store
-    from statusline.index.update import Batch
 
     now = int(time.time() * 1000) - 2000
     _two_days(config_dir, now)

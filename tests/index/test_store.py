@@ -11,8 +11,9 @@ from helpers import ONE, assistant, write_transcript
 from index_helpers import loads, priced, refresh, store
 
 from statusline.index import upkeep
+from statusline.index.exact import Batch, ingest_group
 from statusline.index.store import PACKS, CorruptIndex, Store, pack_of
-from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
+from statusline.index.update import commit_groups, group_of, load_group
 
 
 def test_packs_spread_sessions_evenly():

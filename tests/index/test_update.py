@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 from index_helpers import day, loads, priced, refresh, store
 
 from statusline.index import upkeep
-from statusline.index.update import Batch, commit_groups, group_of, ingest_group, load_group
+from statusline.index.exact import Batch, ingest_group
+from statusline.index.update import commit_groups, group_of, load_group
 
 
 def counters_of(path) -> dict:
@@ -513,7 +514,7 @@ def test_a_read_into_a_reused_buffer_finds_what_a_plain_read_finds(tmp_path, see
     ways; the one buffer is reused across files and steps, so it holds stale bytes past a read."""
     import random
 
-    from statusline.index.update import read_new_lines
+    from statusline.index.newlines import read_new_lines
 
     rng = random.Random(seed)
     buffer = bytearray()
