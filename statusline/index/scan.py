@@ -388,7 +388,10 @@ def _scan(
     finally:
         store.unlock()
     upkeep.clear_progress(store)
-    remove_stale_temp_files(store.cache, started)
+    if report.bytes_read:
+        # Only after reading: a scan that finds nothing new (each warm report's) would walk the
+        # whole cache for nothing; a killed writer's files wait for the next scan that reads.
+        remove_stale_temp_files(store.cache, started)
     report.seconds = time.time() - started
     return report
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from statusline import fs
@@ -23,9 +24,16 @@ class Settings:
 
 
 def host_name() -> str:
-    import socket
+    """This machine's name, its first label (`box7` of box7.example.org): the kernel's node
+    name, which socket.gethostname() returns, without importing socket (4 ms of every report,
+    sync on or off)."""
+    try:
+        name = os.uname().nodename
+    except AttributeError:  # no uname (Windows)
+        import socket
 
-    name = socket.gethostname().split(".")[0].strip()
+        name = socket.gethostname()
+    name = name.split(".")[0].strip()
     return name or "this machine"
 
 
