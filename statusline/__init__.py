@@ -56,15 +56,15 @@ def _serve_render_modules_from_bundle() -> None:
             head = pread(fd, 4 + size, 0)
         tag, modules, parts = marshal.loads(head[4 : 4 + size])
         body = 4 + size
+        # The file stays open until every part is read: a part comes from the file whose header
+        # was checked, even if the next refresh replaces it meanwhile.
+        codes: list[dict[str, CodeType] | None] = [None] * len(parts)
         usable = tag == f"{sys.version}|{BUNDLE_LAYOUT}" and _sources_match(modules, 0, folder)
-    except Exception:
+    except Exception:  # a header costline did not write: Python imports everything
         usable = False
     if not usable:  # edited or reinstalled since: the next index refresh writes a new one
         close(fd)
         return
-    # The file stays open until every part is read: a part comes from the file whose header
-    # was checked, even if the next refresh replaces it meanwhile.
-    codes: list[dict[str, CodeType] | None] = [None] * len(parts)
 
     def code_of(name: str) -> "CodeType":
         part = modules[name][4]
@@ -73,8 +73,8 @@ def _serve_render_modules_from_bundle() -> None:
             if part and not _sources_match(modules, part, folder):
                 raise ImportError(name)  # a source of that part changed: Python imports it
             # Thousands of code objects and tuples, none in a cycle: collecting while they load
-            # only costs time (an eighth of the load), so the collector waits, and what was
-            # loaded is frozen: later collections do not walk it again.
+            # only costs time (an eighth of the load), so the collector waits. (Nothing is
+            # frozen: a part loaded late in a long process would freeze its garbage with it.)
             collecting = gc.isenabled()
             gc.disable()
             try:
@@ -82,7 +82,6 @@ def _serve_render_modules_from_bundle() -> None:
                 loaded = marshal.loads(pread(fd, length, body + offset))
                 codes[part] = loaded
             finally:
-                gc.freeze()
                 if collecting:
                     gc.enable()
             if None not in codes:

@@ -144,8 +144,10 @@ def is_current(package: str | None = None) -> bool:
             found_tag, modules, _parts = read_header(fh.read())
         if found_tag != tag() or set(modules) != set(RENDER_MODULES):
             return False
-        for origin, _package, size, mtime_ns, _part in modules.values():
-            st = os.stat(origin)
+        for name, (_origin, _package, size, mtime_ns, _part) in modules.items():
+            # Where the package is now, as a render checks it: a package copied elsewhere (a
+            # venv copied with `cp -a`) is judged by its own sources, not the ones it was made from.
+            st = os.stat(_source(package, name)[0])
             if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
                 return False
     except (OSError, ValueError, EOFError, TypeError):

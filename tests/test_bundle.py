@@ -239,3 +239,43 @@ def test_an_edited_module_of_the_second_part_is_imported_from_its_source_alone(t
         [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
     )
     assert out.stdout.decode().split() == ["BundleLoader", "SourceFileLoader", "True"]
+
+
+def test_a_header_costline_did_not_write_leaves_importing_to_python(tmp_path):
+    """A header whose parts are not a list (valid marshal, current tag and sources) used to
+    escape the package import as a TypeError: no line at all."""
+    import marshal
+
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    path = Path(bundle.bundle_path(str(package)))
+    found_tag, modules, _codes = bundle.disassemble(path.read_bytes())
+    header = marshal.dumps((found_tag, modules, None))
+    path.write_bytes(len(header).to_bytes(bundle.HEADER, "little") + header)
+    assert loader_in(package.parent) == "SourceFileLoader"
+
+
+def test_a_copied_package_is_judged_by_its_own_sources(tmp_path):
+    """`cp -a` of an install, then an edit in the copy: the copy's bundle is stale (a render
+    there stops using it), so the copy's next refresh must see it so and write it again."""
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    copy = tmp_path / "copy" / "statusline"
+    shutil.copytree(package, copy, copy_function=shutil.copy2)
+    assert bundle.is_current(str(copy))
+    look = copy / "look.py"
+    look.write_text(look.read_text() + "\n# edited\n")
+    assert bundle.is_current(str(package)) and not bundle.is_current(str(copy))
+
+
+def test_a_part_loaded_late_freezes_nothing(tmp_path):
+    """A long process (the CLI) may load the second part late: freezing then would keep every
+    object it had made so far, cyclic garbage too, out of the collector's reach for good."""
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    probe = "import gc, statusline.render, statusline.log as m; print(gc.get_freeze_count(), " + LOADER + ")"
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
+    )
+    assert out.stdout.decode().split() == ["0", "BundleLoader"]
