@@ -101,6 +101,32 @@ def run_costline(
     )
 
 
+def wait_for_detached(cache: Path) -> None:
+    """Until no process started for this cache dir (a render's detached runner or refresh, which
+    inherit its COSTLINE_CACHE_DIR) is left: one started late under load may otherwise act on
+    files a test has changed meanwhile (a command's result rewritten, a stamp pruned)."""
+    import time
+
+    mark = f"COSTLINE_CACHE_DIR={cache}".encode()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        alive = False
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            if int(pid) == os.getpid():
+                continue
+            try:
+                with open(f"/proc/{pid}/environ", "rb") as fh:
+                    alive = mark in fh.read().split(b"\0")
+            except OSError:
+                continue  # gone, or not ours to read
+            if alive:
+                break
+        if not alive:
+            return
+        time.sleep(0.05)
+    raise AssertionError("a detached process of this cache dir did not finish")
+
+
 def wait_for_refresh(cache: Path) -> None:
     """The background refresh is done once it has released bg.lock and written the scan."""
     import time

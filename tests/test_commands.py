@@ -10,7 +10,7 @@ import signal
 import time
 from pathlib import Path
 
-from helpers import run_costline
+from helpers import run_costline, wait_for_detached
 
 from statusline.runner import run_due
 
@@ -113,6 +113,7 @@ def test_text_older_than_three_periods_is_muted(tmp_path):
     configure([["cmd:when"]], {"when": ("echo answer", 5.0)}, every=10)
     raw = sample(project)
     render(raw)
+    wait_for_detached(cache())  # the runner it started, before the result is aged below
     key = key_of_the_session()
     run_due(str(cache()), key, wait=True)
     colour = {"NO_COLOR": "", "COSTLINE_COLOR": "always"}
@@ -196,6 +197,7 @@ def test_a_render_whose_commands_are_not_due_starts_no_runner(tmp_path):
     configure([["cmd:once"]], {"once": ("echo 1 >> runs; echo ok", 5.0)}, every=3600)
     raw = sample(project)
     render(raw)
+    wait_for_detached(cache())  # the runner it started, whose pruning would take the aged stamp
     key = key_of_the_session()
     run_due(str(cache()), key, wait=True)
     stamp = cache() / "commands" / f"{key}.stamp"
