@@ -14,8 +14,8 @@ from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from statusline.index.lines import CLS_GEO_US
-from statusline.index.readback import hour_sums, range_buckets
-from statusline.index.store import Store
+from statusline.index.readback import range_buckets, read_hour
+from statusline.index.store import CorruptIndex, Store
 from statusline.pricing import (
     US_ONLY_PREMIUM,
     US_ONLY_PREMIUM_MODELS,
@@ -225,6 +225,15 @@ def session_projects(store: Store, groups: list[dict[str, Any]] | None = None) -
                     found.names.setdefault(label, label)
                 found.folder_of[session] = mapped
     return found
+
+
+def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
+    """The token sums of one hour, its pending delta included ({} when missing or unreadable)."""
+    try:
+        shard = read_hour(store, rel)
+    except CorruptIndex:
+        return {}
+    return shard["agg"] if shard is not None else {}
 
 
 def session_buckets_all(store: Store) -> list[tuple[int, str, str, int, list[float]]]:

@@ -23,7 +23,8 @@ import time
 
 from statusline import fs
 from statusline.commands import FOLDER, TEXT_COLUMNS, result_path
-from statusline.index.store import atomic_write, try_job_lock
+from statusline.index.store import atomic_write
+from statusline.index.upkeep import try_job_lock
 from statusline.look import sanitise, truncate
 from statusline.payload import MAX_PAYLOAD_BYTES
 

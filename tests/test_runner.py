@@ -161,7 +161,7 @@ def test_only_one_runner_at_a_time(tmp_path):
     project.mkdir()
     configure(tmp_path, {"one": "echo ran > marker"})
     session_payload(cache, KEY, project)
-    from statusline.index.store import try_job_lock
+    from statusline.index.upkeep import try_job_lock
 
     held = try_job_lock(str(cache / "commands"), "commands.lock")
     assert held is not None

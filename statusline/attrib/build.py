@@ -16,8 +16,9 @@ from typing import Any
 from statusline import fs
 from statusline.attrib.context import Transcript
 from statusline.index import lines
-from statusline.index.lines import BOM, fast_parser, file_session_id
+from statusline.index.lines import BOM, file_session_id
 from statusline.index.newlines import FileRead, read_new_lines
+from statusline.index.scanread import fast_parser
 from statusline.index.store import atomic_write
 from statusline.index.update import _fnv, group_of
 

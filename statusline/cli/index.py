@@ -11,10 +11,10 @@ import click
 from statusline import bundle, fs
 from statusline.cli import emit_json
 from statusline.index import upkeep
-from statusline.index.lines import fast_parser
 from statusline.index.readback import day_totals
 from statusline.index.scan import scan
-from statusline.index.store import FORMAT, Store, try_job_lock
+from statusline.index.scanread import fast_parser
+from statusline.index.store import FORMAT, Store
 from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
@@ -82,7 +82,7 @@ def refresh(background: bool) -> None:
       costline index refresh
     """
     cache = cache_dir()
-    fd = try_job_lock(cache, "bg.lock") if background else hold_refresh_lock(cache)
+    fd = upkeep.try_job_lock(cache, "bg.lock") if background else hold_refresh_lock(cache)
     if fd is None:
         return
     if not background:  # renders need not start another refresh for a minute (a render's does this)
@@ -129,11 +129,11 @@ def live_split(cache: str) -> None:
 
 def hold_refresh_lock(cache: str) -> int:
     """Take bg.lock, waiting for a running refresh to end (refreshes never overlap); its fd."""
-    fd = try_job_lock(cache, "bg.lock")
+    fd = upkeep.try_job_lock(cache, "bg.lock")
     if fd is None:
         # A refresh a render started is running: wait for it, then read what it left.
         click.echo("waiting for the refresh that is running…", err=True)
-        fd = try_job_lock(cache, "bg.lock", wait=True)
+        fd = upkeep.try_job_lock(cache, "bg.lock", wait=True)
         if fd is None:
             raise click.ClickException("cannot take the refresh lock")
     return fd

@@ -13,7 +13,8 @@ from cachetools import LRUCache, cached
 from statusline import litellm, price_table, pricing
 from statusline.config import load_config
 from statusline.index import upkeep
-from statusline.index.store import Store, atomic_write, try_job_lock
+from statusline.index.store import Store, atomic_write
+from statusline.index.upkeep import try_job_lock
 from statusline.paths import cache_dir
 
 FIELD_LABELS = ("input", "output", "5m write", "1h write", "read")

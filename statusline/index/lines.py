@@ -93,22 +93,6 @@ def parse_lean(line: bytes) -> object:
         sys.setrecursionlimit(old)
 
 
-def fast_parser() -> Callable[[bytes], object]:
-    """orjson's parser with the lean one as referee (imports orjson: never on the render path)."""
-    import orjson
-
-    orjson_loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-
-    def parse(line: bytes) -> object:
-        try:
-            return orjson_loads(line)
-        except decode_error:
-            return parse_lean(line)
-
-    return parse
-
-
 # Every spelling a `usage` key can have in a line: literally, or with a letter escaped; the
 # escapes of u, s, a, g and e are all-digit (`\u0075`, `\u0073`, `\u0061`, `\u0067`, `\u0065`).
 

@@ -59,15 +59,6 @@ def others_of(entry: tuple[object, ...]) -> tuple[object, ...]:
     return entry[7] if len(entry) > 8 and isinstance(entry[7], tuple) else ()
 
 
-def hour_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
-    """The token sums of one hour, its pending delta included ({} when missing or unreadable)."""
-    try:
-        shard = read_hour(store, rel)
-    except CorruptIndex:
-        return {}
-    return shard["agg"] if shard is not None else {}
-
-
 def _file_sums(store: Store, rel: str) -> dict[tuple[object, ...], list[float]]:
     """The token sums of one hour file alone ({} when missing or unreadable)."""
     shard = file_shard(store, rel)

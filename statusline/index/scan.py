@@ -14,10 +14,10 @@ import time
 
 from statusline.index import upkeep
 from statusline.index.exact import Batch, fold_pending, ingest_group
-from statusline.index.lines import fast_parser
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
 from statusline.index.newlines import FileRead, read_file
 from statusline.index.runs import fold_runs
+from statusline.index.scanread import fast_parser
 from statusline.index.store import (
     FORMAT,
     CorruptIndex,

@@ -1,15 +1,18 @@
 """What only a scan's reads of a transcript do, never a render's (its reads are bounded by a
-budget and never mapped): a file mapped instead of copied, a line longer than the budget read on
-to its end. Kept out of newlines.py, which every render imports, so a render loads less code.
+budget, never mapped, and parsed by lines.parse_lean): a file mapped instead of copied, a line
+longer than the budget read on to its end, orjson's parser. Kept out of newlines.py and lines.py,
+which every render imports, so a render loads less code.
 """
 
 from __future__ import annotations
 
 from statusline.index import lines
+from statusline.index.lines import parse_lean
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import io
+    from collections.abc import Callable
     from mmap import mmap
 
 SCAN_CHUNK = 1 << 20
@@ -40,3 +43,19 @@ def long_line(fh: io.BufferedReader, start: bytes) -> tuple[bytes | None, int, b
                 keep, parts = False, []
         if cut >= 0 or not chunk:
             return (b"".join(parts) if keep else None), size, cut >= 0
+
+
+def fast_parser() -> Callable[[bytes], object]:
+    """orjson's parser with the lean one as referee (imports orjson: never on the render path)."""
+    import orjson
+
+    orjson_loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+
+    def parse(line: bytes) -> object:
+        try:
+            return orjson_loads(line)
+        except decode_error:
+            return parse_lean(line)
+
+    return parse

@@ -77,17 +77,6 @@ def lock_file(fd: int, blocking: bool) -> bool:
             time.sleep(0.005)
 
 
-def try_job_lock(cache: str, name: str, wait: bool = False) -> int | None:
-    """Hold `<cache>/<name>` so only one such job runs; None if another one holds it (`wait`:
-    until it is done)."""
-    fs.makedirs(cache, mode=0o700, exist_ok=True)
-    fd = fs.open_private(fs.join(cache, name), fs.O_RDWR)
-    if not lock_file(fd, blocking=wait):
-        fs.close(fd)
-        return None
-    return fd
-
-
 def day_names(folder: str) -> list[str]:
     """The `YYYY-MM-DD` entries of a folder, oldest first ([] when it does not exist)."""
     try:

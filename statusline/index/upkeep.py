@@ -2,7 +2,7 @@
 
 Kept out of store.py so a render, which imports store.py on every run, does not load (unmarshal,
 page in) code it never calls: listing and writing group states, a day's hour signatures, the
-index's generation, a scan's progress, the refresh's failure count.
+index's generation, a scan's progress, the refresh's failure count, a background job's lock.
 """
 
 from __future__ import annotations
@@ -10,12 +10,24 @@ from __future__ import annotations
 import time
 
 from statusline import fs
-from statusline.index.store import CorruptIndex, Store, atomic_write, pack_of
+from statusline.index.store import CorruptIndex, Store, atomic_write, lock_file, pack_of
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import Any
+
+
+def try_job_lock(cache: str, name: str, wait: bool = False) -> int | None:
+    """Hold `<cache>/<name>` so only one such job runs; None if another one holds it (`wait`:
+    until it is done)."""
+    fs.makedirs(cache, mode=0o700, exist_ok=True)
+    fd = fs.open_private(fs.join(cache, name), fs.O_RDWR)
+    if not lock_file(fd, blocking=wait):
+        fs.close(fd)
+        return None
+    return fd
+
 
 # A scan tells renders how far it has come through `<root>/progress` (store.read_progress), at
 # most this often.

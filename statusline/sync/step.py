@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import errno
 
-from statusline.index.store import try_job_lock
+from statusline.index.upkeep import try_job_lock
 from statusline.sync.fmt import NotYours
 from statusline.sync.fold import Folded, drop_line, fold
 from statusline.sync.machine import machine_id, move

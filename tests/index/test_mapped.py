@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from helpers import assistant, user
 
-from statusline.index.lines import fast_parser
 from statusline.index.newlines import FileRead, read_file
+from statusline.index.scanread import fast_parser
 
 LOADS = fast_parser()
 

@@ -11,7 +11,8 @@ from helpers import assistant
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from statusline.index.lines import Skip, fast_parser, parse_lean, records_from_line
+from statusline.index.lines import Skip, parse_lean, records_from_line
+from statusline.index.scanread import fast_parser
 
 FAST = fast_parser()
 SEEDED = settings(

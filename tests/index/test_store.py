@@ -191,7 +191,7 @@ def test_the_refresh_stamp_is_not_touched_through_a_link(tmp_path):
 @pytest.mark.parametrize("name", ["index/v2/lock", "bg.lock"])
 def test_locks_are_not_taken_through_a_link(tmp_path, name):
     """A lock file planted as a link to a file that does not exist yet: not created."""
-    from statusline.index.store import try_job_lock
+    from statusline.index.upkeep import try_job_lock
 
     st, victim = _planted(tmp_path, name)
     victim.unlink()
