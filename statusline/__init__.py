@@ -113,7 +113,7 @@ def _serve_render_modules_from_bundle() -> None:
         def exec_module(module: object) -> None:
             name = module.__name__  # type: ignore[attr-defined]
             package = modules[name][1]
-            origin = f"{folder}/{_source(name, package)}"
+            origin = f"{folder}/{source_of(name, package)}"
             module.__file__ = origin  # type: ignore[attr-defined]
             if package:
                 module.__path__ = [origin.rpartition("/")[0]]  # type: ignore[attr-defined]
@@ -125,7 +125,7 @@ def _serve_render_modules_from_bundle() -> None:
             entry = modules.get(name)
             if entry is None or not loadable(name):
                 return None
-            origin = f"{folder}/{_source(name, entry[1])}"
+            origin = f"{folder}/{source_of(name, entry[1])}"
             return spec_class(name, BundleLoader, origin=origin, is_package=entry[1])
 
     sys.meta_path.insert(0, BundleFinder)  # type: ignore[arg-type]  # duck-typed finder
@@ -138,7 +138,7 @@ def _serve_render_modules_from_bundle() -> None:
         if entry is None or entry[1] or package not in sys.modules or not loadable(name):
             return None  # not bundled, a package, or its package not imported: Python imports it
         module = type(sys)(name)
-        module.__file__, module.__package__ = f"{folder}/{_source(name, False)}", package
+        module.__file__, module.__package__ = f"{folder}/{source_of(name, False)}", package
         module.__loader__ = BundleLoader  # type: ignore[assignment]  # duck-typed loader
         sys.modules[name] = module
         try:
@@ -153,7 +153,7 @@ def _serve_render_modules_from_bundle() -> None:
     _load = load
 
 
-def _source(name: str, package: bool) -> str:
+def source_of(name: str, package: bool) -> str:
     """A bundled module's source, relative to this package's folder (`statusline.index.update`
     -> `index/update.py`)."""
     rel = name.partition(".")[2].replace(".", "/")
@@ -173,7 +173,7 @@ def _sources_match(modules: "dict[str, tuple[str, bool, int, int, int]]", part: 
     try:
         for name, (_origin, package, size, mtime_ns, in_part) in modules.items():
             if in_part == part:
-                st = stat(_source(name, package), dir_fd=fd)
+                st = stat(source_of(name, package), dir_fd=fd)
                 if st.st_size != size or st.st_mtime_ns != mtime_ns:
                     return False
     except Exception:

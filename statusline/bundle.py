@@ -25,7 +25,7 @@ import marshal
 import os
 import sys
 
-from statusline import BUNDLE_LAYOUT
+from statusline import BUNDLE_LAYOUT, source_of
 from statusline.index.store import atomic_write
 
 FUTURE_LINE = b"from __future__ import annotations\n"
@@ -144,10 +144,10 @@ def is_current(package: str | None = None) -> bool:
             found_tag, modules, _parts = read_header(fh.read())
         if found_tag != tag() or set(modules) != set(RENDER_MODULES):
             return False
-        for name, (_origin, _package, size, mtime_ns, _part) in modules.items():
-            # Where the package is now, as a render checks it: a package copied elsewhere (a
-            # venv copied with `cp -a`) is judged by its own sources, not the ones it was made from.
-            st = os.stat(_source(package, name)[0])
+        for name, (_origin, is_package, size, mtime_ns, _part) in modules.items():
+            # Where the package is now, as a render checks it (the same path): a package copied
+            # elsewhere (a venv copied with `cp -a`) is judged by its own sources.
+            st = os.stat(os.path.join(package, source_of(name, is_package)))
             if (st.st_size, st.st_mtime_ns) != (size, mtime_ns):
                 return False
     except (OSError, ValueError, EOFError, TypeError):

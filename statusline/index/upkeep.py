@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from statusline import fs
+from statusline.index.readback import day_listing
 from statusline.index.store import CorruptIndex, Store, atomic_write, lock_file, pack_of
 
 TYPE_CHECKING = False
@@ -62,19 +63,7 @@ def new_generation() -> str:
 
 def hour_signatures(store: Store, day: str) -> dict[str, tuple[int, int, int]]:
     """Stat signature of every hour file of a UTC day."""
-    folder = store.path("hours", day)
-    try:
-        names = fs.listdir(folder)
-    except OSError:
-        return {}
-    sigs = {}
-    for name in names:
-        if len(name) == 2 and name.isdigit():
-            try:
-                sigs[name] = Store.stat_signature(fs.join(folder, name))
-            except OSError:
-                pass
-    return sigs
+    return day_listing(store, day)[0]
 
 
 def write_groups(

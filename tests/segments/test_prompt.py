@@ -101,6 +101,17 @@ def test_next_turn_counts_a_cache_that_expired_since_as_cold():
     assert text(prompt.next_turn(at_now)) == "next ≥ $1.60"
 
 
+def warm_for_a_minute(now: float, ttl: str, recache: int) -> dict[str, object]:
+    """A warm prompt cache that expires a minute after `now`, `recache` tokens to write if cold."""
+    return {
+        "warm": True,
+        "caching_observed": True,
+        "ttl": ttl,
+        "expires_at": now + 60,
+        "recache_tokens_if_cold": recache,
+    }
+
+
 @pytest.mark.parametrize(
     ("model_id", "ttl", "expected"),
     [
@@ -112,13 +123,7 @@ def test_next_turn_counts_a_cache_that_expired_since_as_cold():
 )
 def test_cold_cache_cost_per_ttl_and_model(model_id, ttl, expected):
     now = 1_795_600_000.0
-    state = {
-        "warm": True,
-        "caching_observed": True,
-        "ttl": ttl,
-        "expires_at": now + 60,
-        "recache_tokens_if_cold": 40_000,
-    }
+    state = warm_for_a_minute(now, ttl, 40_000)
     c = Context(
         {"model": {"id": model_id}, "prompt_cache": state}, now, os.environ, os.environ["COSTLINE_CACHE_DIR"]
     )
@@ -135,13 +140,7 @@ def test_cold_cache_cost_per_ttl_and_model(model_id, ttl, expected):
 )
 def test_cold_cache_cost_takes_the_tier_from_the_whole_request(total, recache, ttl, expected):
     now = 1_795_600_000.0
-    state = {
-        "warm": True,
-        "caching_observed": True,
-        "ttl": ttl,
-        "expires_at": now + 60,
-        "recache_tokens_if_cold": recache,
-    }
+    state = warm_for_a_minute(now, ttl, recache)
     body = {"model": HAIKU_55, "context_window": {"total_input_tokens": total}, "prompt_cache": state}
     c = Context(body, now, os.environ, os.environ["COSTLINE_CACHE_DIR"])
     assert text(prompt.cache(c)) == f"cache 1:00 · {expected} if cold"

@@ -47,7 +47,9 @@ def test_among_others_the_smallest_id_keeps_a_shared_response(boxes):
     assert holders == {min((a, b), key=lambda x: x.mid()).name}
 
 
-def test_a_half_arrived_day_file_keeps_the_last_whole_one(boxes):
+def folded_then_grown(boxes):  # type: ignore[no-untyped-def]
+    """A laptop that folded the desktop's day (one response), and the desktop that has since
+    published a second one: (laptop, desktop)."""
     laptop, desktop = boxes("laptop"), boxes("desktop")
     desktop.log("-w-app", "d", [line("d1", TS, session="d")])
     desktop.step()
@@ -55,6 +57,11 @@ def test_a_half_arrived_day_file_keeps_the_last_whole_one(boxes):
     assert others_cost(laptop) == {"desktop": ONE}
     desktop.log("-w-app", "d", [line("d2", TS, session="d")])
     desktop.step()
+    return laptop, desktop
+
+
+def test_a_half_arrived_day_file_keeps_the_last_whole_one(boxes):
+    laptop, desktop = folded_then_grown(boxes)
     day_file = desktop.share() / "days" / f"{DAY}.json"
     whole = day_file.read_bytes()
     day_file.write_bytes(whole[: len(whole) // 2])  # the manifest arrived, the day file half

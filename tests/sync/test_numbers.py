@@ -8,7 +8,7 @@ import json
 import pytest
 from helpers import run_costline
 from sync_helpers import ONE, line, render
-from test_fold import DAY, TS, others_cost
+from test_fold import DAY, folded_then_grown, others_cost
 from test_line import now_ts
 
 from statusline.sync import fmt
@@ -56,13 +56,7 @@ BAD = [
 
 @pytest.mark.parametrize("edit", BAD, ids=["inf", "1e999", "nan", "huge-int", "u-nan", "u-inf", "u-negative"])
 def test_a_day_file_with_no_number_keeps_the_last_whole_one(boxes, edit):
-    laptop, desktop = boxes("laptop"), boxes("desktop")
-    desktop.log("-w-app", "d", [line("d1", TS, session="d")])
-    desktop.step()
-    laptop.step()
-    assert others_cost(laptop) == {"desktop": ONE}
-    desktop.log("-w-app", "d", [line("d2", TS, session="d")])
-    desktop.step()
+    laptop, desktop = folded_then_grown(boxes)
     tamper(desktop, DAY, edit)
     result = laptop.step()
     assert others_cost(laptop) == {"desktop": ONE}  # the damaged file is not read
