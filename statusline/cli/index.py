@@ -13,13 +13,13 @@ from statusline.cli import emit_json
 from statusline.index import upkeep
 from statusline.index.readback import day_totals
 from statusline.index.scan import scan
-from statusline.index.scanread import fast_parser
+from statusline.index.scanread import scan_parser
 from statusline.index.store import FORMAT, Store
 from statusline.index.update import COUNTERS
 from statusline.paths import cache_dir, claude_config_dirs
 
 # orjson with the render's parser as referee: both paths give every line the same verdict.
-_loads = fast_parser()
+_loads = scan_parser()
 
 
 def _store() -> Store:

@@ -194,10 +194,12 @@ def read_file(
     into: bytearray | None = None,
     feed: Callable[[dict[str, object], list[tuple[object, ...]] | None], None] | None = None,
     mapped: bool = False,
+    extract: Callable[..., tuple[int, dict[str, int]]] = records_in,
 ) -> FileRead:
     """Read and parse one file's new lines (no index access: safe in a worker process);
     `into`, `mapped`: see read_new_lines; `feed`: see lines.records_in (the complete lines
-    only, not an unfinished last one)."""
+    only, not an unfinished last one); `extract`: lines.records_in or a scan's equivalent
+    (scanread.records_in_fast)."""
     out = FileRead(path)
     try:
         found = read_new_lines(path, state, budget, whole_long_lines, into, mapped)
@@ -213,7 +215,7 @@ def read_file(
     records = out.records
     data = found.data
     start, end = found.start, found.end
-    judged, skips = records_in(data, start, end, loads, file_session, records, feed)
+    judged, skips = extract(data, start, end, loads, file_session, records, feed)
     counters["lines"] += judged  # lines that carry usage, counted or not
     for why, count in skips.items():
         counters[_skip_counter(why)] += count

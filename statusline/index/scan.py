@@ -17,7 +17,7 @@ from statusline.index.exact import Batch, fold_pending, ingest_group
 from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
 from statusline.index.newlines import FileRead, read_file
 from statusline.index.runs import fold_runs
-from statusline.index.scanread import fast_parser
+from statusline.index.scanread import records_in_fast, scan_parser
 from statusline.index.store import (
     FORMAT,
     CorruptIndex,
@@ -132,7 +132,7 @@ def _read_group(task: Task) -> tuple[ReadFields, dict[int, bytes], int]:
     """In a worker process: read and parse one group's new lines (nothing is written)."""
     global _worker_loads
     if _worker_loads is None:
-        _worker_loads = fast_parser()
+        _worker_loads = scan_parser()
     return _by_hour(_read_paths(task, _worker_loads, _worker_buffer))
 
 
@@ -178,7 +178,8 @@ def _read_paths(
     for path in paths:
         state = states.get(path)
         cold = cold_attribution[0](path) if cold_attribution and state is None else None
-        read = read_file(path, state, WORKER_MAX_BYTES, loads, True, into, cold and cold.feed, mapped)
+        feed = cold and cold.feed
+        read = read_file(path, state, WORKER_MAX_BYTES, loads, True, into, feed, mapped, records_in_fast)
         if cold is not None:
             cold.finish(read)
         out.append(read)
