@@ -14,9 +14,14 @@ imports, and the rest (optional segments, the command runner, the log), read and
 only when one of them is imported. One stream per module would cost a third more: names and
 constants shared between modules are read once in a stream.
 
+Each module's code is run after the bundled modules its first lines import (theirs first), each
+made without the import machinery (see `first_imports`): the render's own imports then find them
+made, and its modules cost their code, not the machinery's finding, locking and spec-making.
+
 Layout: a 4-byte little-endian length, then a marshal header (tag, {module: (source, is a
 package, size, mtime_ns, part)}, [(offset, length) of each part's stream, counted from the
-header's end]), then the streams, each a marshal dict {module: code}.
+header's end], {module: the bundled modules to make before it, in order}), then the streams,
+each a marshal dict {module: code}.
 """
 
 from __future__ import annotations
@@ -94,19 +99,75 @@ def tag() -> str:
 def read_header(data: bytes) -> tuple[str, dict[str, tuple[str, bool, int, int, int]], list[tuple[int, int]]]:
     """(tag, modules, parts) of a bundle's bytes (ValueError, EOFError, TypeError when garbled)."""
     size = int.from_bytes(data[:HEADER], "little")
-    found_tag, modules, parts = marshal.loads(data[HEADER : HEADER + size])
+    found_tag, modules, parts, _first = marshal.loads(data[HEADER : HEADER + size])
     return found_tag, modules, parts
 
 
-def assemble(modules: dict[str, tuple[str, bool, int, int, int]], codes: list[dict[str, object]]) -> bytes:
-    """A bundle's bytes: the header for `modules`, then each part's code as one marshal stream."""
+def assemble(
+    modules: dict[str, tuple[str, bool, int, int, int]],
+    codes: list[dict[str, object]],
+    first: dict[str, tuple[str, ...]] | None = None,
+) -> bytes:
+    """A bundle's bytes: the header for `modules` (and `first`, see first_imports), then each
+    part's code as one marshal stream."""
     streams = [marshal.dumps(part) for part in codes]
     parts, at = [], 0
     for stream in streams:
         parts.append((at, len(stream)))
         at += len(stream)
-    header = marshal.dumps((tag(), modules, parts))
+    header = marshal.dumps((tag(), modules, parts, first or {}))
     return len(header).to_bytes(HEADER, "little") + header + b"".join(streams)
+
+
+def first_imports(sources: dict[str, bytes]) -> dict[str, tuple[str, ...]]:
+    """For each module of `sources` (name -> source), the others it imports as it starts (its
+    top-level import statements, and their packages), each after those it imports in turn: the
+    order in which to make them before it runs. Imports under `if` or `try` (TYPE_CHECKING's)
+    are not counted. Modules that import each other (directly or around), and those whose
+    imports lead to them, are in no list: Python's import makes them in the order it always did
+    (which one is half-made while the other runs depends on where it starts), and making a
+    module first never leads back to the module being made."""
+    import ast
+
+    direct: dict[str, list[str]] = {}
+    for name, source in sources.items():
+        found: list[str] = []
+        for node in ast.parse(source).body:
+            if isinstance(node, ast.Import):
+                targets = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                targets = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+            else:
+                continue
+            for target in targets:
+                parts = target.split(".")
+                for end in range(1, len(parts) + 1):  # a package before its modules
+                    module = ".".join(parts[:end])
+                    if module in sources and module != name and module not in found:
+                        found.append(module)
+        direct[name] = found
+
+    def reach(name: str) -> list[str]:
+        """Every module `name` leads to, in the order to make them (post-order)."""
+        order: list[str] = []
+        seen = {name}
+
+        def visit(module: str) -> None:
+            seen.add(module)
+            for dependency in direct[module]:
+                if dependency not in seen:
+                    visit(dependency)
+            order.append(module)
+
+        for dependency in direct[name]:
+            if dependency not in seen:
+                visit(dependency)
+        return order
+
+    reached = {name: reach(name) for name in sources}
+    cyclic = {name for name, order in reached.items() if any(name in reached[m] for m in order)}
+    tangled = {name for name, order in reached.items() if name in cyclic or cyclic.intersection(order)}
+    return {name: tuple(m for m in order if m not in tangled) for name, order in reached.items()}
 
 
 Modules = dict[str, tuple[str, bool, int, int, int]]  # module -> source, is a package, size, mtime_ns, part
@@ -188,6 +249,7 @@ def write(package: str | None = None) -> bool:
             pass  # compiled here instead, with the column positions
     modules: dict[str, tuple[str, bool, int, int, int]] = {}
     codes: list[dict[str, object]] = [{}, {}]
+    sources: dict[str, bytes] = {}
     for name in RENDER_MODULES:
         origin, is_package = _source(package, name)
         try:
@@ -206,10 +268,17 @@ def write(package: str | None = None) -> bool:
             code = compile(source, origin, "exec", flags=flags, dont_inherit=True, optimize=2)
         except (OSError, SyntaxError, ValueError):
             return False
+        sources[name] = source
         part = int(name in OPTIONAL_MODULES)
         modules[name] = (origin, is_package, st.st_size, st.st_mtime_ns, part)
         codes[part][name] = code
-    data = assemble(modules, codes)
+    # A module of the first part is made first only from the first part: the second is read
+    # when one of its modules is imported, not because the first part's imports name it.
+    first = {
+        name: tuple(m for m in order if modules[m][4] <= modules[name][4])
+        for name, order in first_imports(sources).items()
+    }
+    data = assemble(modules, codes, first)
     try:
         atomic_write(bundle_path(package), data)
     except OSError:

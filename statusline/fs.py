@@ -330,6 +330,16 @@ def create_new(path: str, mode: int = 0o600) -> int:
     return open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode)
 
 
+_UID: list[int] = []  # this process's effective user id, asked once (a render checks ~40 owners)
+
+
+def my_uid() -> int:
+    """The effective user id whose files costline trusts (POSIX only: see geteuid above)."""
+    if not _UID:
+        _UID.append(geteuid())
+    return _UID[0]
+
+
 class Refused(PermissionError):
     """A file in costline's folders that is not one costline made: a symbolic link, a FIFO or
     device, another user's file, or a hard link (a second name of a file kept elsewhere)."""
@@ -338,7 +348,7 @@ class Refused(PermissionError):
 def _private_problem(st: stat_result) -> str | None:
     if not is_regular(st.st_mode):
         return "not a regular file"
-    if geteuid is not None and st.st_uid != geteuid():
+    if geteuid is not None and st.st_uid != my_uid():
         return "not yours"
     if st.st_nlink != 1 and geteuid is not None:  # Windows reports 1 or the real count: skipped
         return "hard-linked"
@@ -434,7 +444,7 @@ def private_folder(path: str) -> str | None:
         return "holds a link"
     if kind != _S_IFDIR:
         return "holds a file in a folder's place"
-    if geteuid is not None and st.st_uid != geteuid():
+    if geteuid is not None and st.st_uid != my_uid():
         return "not yours"
     return trust_problem(st)
 
@@ -465,7 +475,7 @@ def trust_problem(st: stat_result, sticky_ok: bool = False) -> str | None:
     others may add entries but not replace this user's (like /tmp) is fine."""
     if geteuid is None:
         return None
-    if st.st_uid not in (geteuid(), 0):
+    if st.st_uid not in (my_uid(), 0):
         return "not yours"
     if st.st_mode & 0o022 and not (sticky_ok and st.st_mode & 0o1000):
         return "writable by others"

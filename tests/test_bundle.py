@@ -23,6 +23,15 @@ def copy_package(tmp_path: Path) -> Path:
     return target
 
 
+def run_probe(package: Path, probe: str, *options: str) -> subprocess.CompletedProcess[bytes]:
+    """`python [options] -c probe` with the copied package first on the path, outside the checkout."""
+    env = dict(os.environ, PYTHONPATH=str(package.parent))
+    cwd = package.parent.parent
+    return subprocess.run(
+        [sys.executable, *options, "-c", probe], capture_output=True, env=env, check=True, cwd=cwd
+    )
+
+
 def loader_in(site: Path) -> str:
     env = dict(os.environ, PYTHONPATH=str(site))
     proc = subprocess.run(
@@ -283,8 +292,47 @@ def test_the_first_part_is_frozen_and_a_part_loaded_late_freezes_nothing(tmp_pat
         "import statusline.log as m\n"
         f"print(first > 1000, gc.get_freeze_count() == first, {LOADER})\n"
     )
-    env = dict(os.environ, PYTHONPATH=str(package.parent))
-    out = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, env=env, check=True, cwd=tmp_path
-    )
+    out = run_probe(package, probe)
     assert out.stdout.decode().split() == ["True", "True", "BundleLoader"]
+
+
+def test_first_imports_orders_a_modules_imports_before_it_and_leaves_out_cycles():
+    sources = {
+        "pkg": b"",
+        "pkg.a": b"from pkg import b\nimport pkg.sub.c\n",
+        "pkg.b": b"TYPE_CHECKING = False\nif TYPE_CHECKING:\n    from pkg.a import x\nfrom os import path\n",
+        "pkg.sub": b"",
+        "pkg.sub.c": b"from pkg.b import y\n\ndef f():\n    from pkg.a import z\n",
+        "pkg.d": b"from pkg.e import y\n",
+        "pkg.e": b"from pkg.d import x\nfrom pkg.b import y\n",
+        "pkg.f": b"from pkg.e import y\n",
+    }
+    first = bundle.first_imports(sources)
+    assert first["pkg.a"] == ("pkg", "pkg.b", "pkg.sub", "pkg.sub.c")  # a package before its modules
+    assert first["pkg.b"] == ()  # imports under `if` (TYPE_CHECKING) and in functions do not count
+    assert first["pkg.sub.c"] == ("pkg", "pkg.b")  # not its own package: importing it makes that
+    # d and e import each other, and f leads to them: Python makes those in its own order
+    assert first["pkg.d"] == first["pkg.e"] == first["pkg.f"] == ("pkg", "pkg.b")
+
+
+def test_a_modules_bundled_imports_are_made_before_it_without_the_import_machinery(tmp_path):
+    """Importing one module of the bundle makes the bundled modules its first lines import
+    before it runs, each as load_module makes it: the import machinery sees the one module
+    (it saw every one of them before: 22 for a render of the default line, 8 now)."""
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    probe = (
+        "import sys, statusline.context as m\n"
+        "made = [n for n in ('statusline.index.book', 'statusline.pricing', 'statusline.index.store')"
+        " if sys.modules[n].__loader__.__name__ == 'BundleLoader']\n"
+        "index = sys.modules['statusline.index'].__path__[0]\n"
+        f"print(len(made), {LOADER}, index.endswith('statusline/index'))\n"
+    )
+    out = run_probe(package, probe, "-X", "importtime")
+    assert out.stdout.decode().split() == ["3", "BundleLoader", "True"]
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in out.stderr.decode().splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert {n for n in imported if n.startswith("statusline")} == {"statusline", "statusline.context"}
