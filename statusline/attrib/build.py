@@ -22,10 +22,6 @@ from statusline.index.scanread import fast_parser
 from statusline.index.store import atomic_write
 from statusline.index.update import _fnv, group_of
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
 FORMAT = 3
 # A read's bytes at a time: memory stays bounded on a huge file. A budget, not a limit: a longer
 # line is read whole up to lines.MAX_LINE_BYTES, as the index reads it.
@@ -96,6 +92,25 @@ def _unchanged(state: dict[str, Any] | None, st: os.stat_result) -> bool:
     return bool(known) and known[1:5] == [st.st_ino, st.st_size, st.st_size, st.st_mtime_ns]  # type: ignore[index]
 
 
+def entry_of(state: dict[str, Any]) -> dict[str, Any]:
+    """What the catalog keeps of a state: all but its rows and context (and the rows a last,
+    unfinished line added, which the state file does not hold)."""
+    transcript = state["transcript"]
+    return {
+        "path": state["path"],
+        "session": state["session"],
+        "agent_id": state.get("agent_id") or "",
+        "agent_type": state.get("agent_type") or "",
+        "spawned": dict(transcript.get("spawned") or {}),
+        "titles": dict(transcript.get("titles") or {}),
+        "file": state.get("file"),
+        "named": bool(transcript.get("named")),
+        "gone": bool(state.get("gone")),
+        "sig": state.get("sig"),
+        "tail": dict(state.get("tail_rows") or {}),
+    }
+
+
 def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Bring one transcript's state up to date and save it; None if the file cannot be read."""
     state = state or load(cache, path)
@@ -161,10 +176,10 @@ class ColdRead:
     parses each line once. It is saved as update_file saves a first read, once the read is
     complete: a read that stopped short (too large for one, unreadable) is left to update_file."""
 
-    __slots__ = ("cache", "path", "transcript")
+    __slots__ = ("cache", "made", "name", "path", "transcript")
 
-    def __init__(self, cache: str, path: str) -> None:
-        self.cache, self.path = cache, path
+    def __init__(self, cache: str, path: str, name: str, made: dict[str, dict[str, Any]]) -> None:
+        self.cache, self.path, self.name, self.made = cache, path, name, made
         self.transcript = Transcript(file_session_id(path))
 
     def feed(self, obj: dict[str, object], records: list[tuple[object, ...]] | None) -> None:
@@ -180,43 +195,56 @@ class ColdRead:
         file_state = list(read.state)
         file_state[6] = 0  # an unfinished last line is saved only once it is finished
         agent_id, agent_type = _agent_of(self.path)
-        _save(
-            self.cache,
-            self.path,
-            {
-                "format": FORMAT,
-                "path": self.path,
-                "file": file_state,
-                "session": self.transcript.file_session,
-                "project": group_of(self.path)[2],
-                "agent_id": agent_id,
-                "agent_type": agent_type,
-                "transcript": self.transcript.saved(),
-            },
-        )
+        state = {
+            "format": FORMAT,
+            "path": self.path,
+            "file": file_state,
+            "session": self.transcript.file_session,
+            "project": group_of(self.path)[2],
+            "agent_id": agent_id,
+            "agent_type": agent_type,
+            "transcript": self.transcript.saved(),
+        }
+        _save(self.cache, self.path, state, self.name)
+        if state["sig"] is not None:
+            self.made[self.name] = entry_of(state)
 
 
-def cold_reader(cache: str) -> Callable[[str], ColdRead | None]:
+class ColdReader:
     """For the index's scan: a ColdRead of each transcript that has no state yet (any other is
-    read on by update_file from where its state stopped)."""
-    states = folder(cache)
-    try:
-        known = set(os.listdir(states))
-    except OSError:
-        known = set()
+    read on by update_file from where its state stopped). `made` gathers the catalog entry of
+    each state they save, by name (catalog.refresh's `made`): a worker hands its own over with
+    each group it reports (`take`), and the scanning process `keep`s them."""
 
-    def reader(path: str) -> ColdRead | None:
-        return None if state_name(path) in known else ColdRead(cache, path)
+    def __init__(self, cache: str) -> None:
+        self.cache = cache
+        try:
+            self.known = set(os.listdir(folder(cache)))
+        except OSError:
+            self.known = set()
+        self.made: dict[str, dict[str, Any]] = {}
 
-    return reader
+    def __call__(self, path: str) -> ColdRead | None:
+        name = state_name(path)
+        return None if name in self.known else ColdRead(self.cache, path, name, self.made)
+
+    def take(self) -> dict[str, dict[str, Any]]:
+        """The entries made since the last take."""
+        made = dict(self.made)
+        self.made.clear()
+        return made
+
+    def keep(self, made: dict[str, dict[str, Any]]) -> None:
+        self.made.update(made)
 
 
-def _save(cache: str, path: str, state: dict[str, Any]) -> None:
-    """Write a state; its file's signature goes in `sig` (None when it could not be written)."""
+def _save(cache: str, path: str, state: dict[str, Any], name: str | None = None) -> None:
+    """Write a state (`name`: its file's, when known); its file's signature goes in `sig` (None
+    when it could not be written)."""
     state.pop("sig", None)
     try:
         fs.make_private_folder(folder(cache))  # never a link planted there
-        sig = atomic_write(os.path.join(folder(cache), state_name(path)), marshal.dumps(state))
+        sig = atomic_write(os.path.join(folder(cache), name or state_name(path)), marshal.dumps(state))
     except (OSError, ValueError):
         sig = None  # a cache that cannot be written: this report still has this run's figures
     state["sig"] = sig

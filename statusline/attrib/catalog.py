@@ -18,6 +18,7 @@ from typing import Any
 from statusline import fs
 from statusline.attrib import build
 from statusline.attrib.breakdown import Attribution
+from statusline.attrib.build import entry_of
 from statusline.attrib.context import session_title
 from statusline.index.store import atomic_write
 
@@ -40,25 +41,6 @@ def _sig(path: str) -> Sig | None:
     except OSError:
         return None
     return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
-def entry_of(state: dict[str, Any]) -> dict[str, Any]:
-    """What the catalog keeps of a state: all but its rows and context (and the rows a last,
-    unfinished line added, which the state file does not hold)."""
-    transcript = state["transcript"]
-    return {
-        "path": state["path"],
-        "session": state["session"],
-        "agent_id": state.get("agent_id") or "",
-        "agent_type": state.get("agent_type") or "",
-        "spawned": dict(transcript.get("spawned") or {}),
-        "titles": dict(transcript.get("titles") or {}),
-        "file": state.get("file"),
-        "named": bool(transcript.get("named")),
-        "gone": bool(state.get("gone")),
-        "sig": state.get("sig"),
-        "tail": dict(state.get("tail_rows") or {}),
-    }
 
 
 def _unchanged(entry: dict[str, Any], st: os.stat_result) -> bool:
@@ -167,14 +149,20 @@ def _known(entry: object, path: str | None, sig: Sig | None) -> bool:
     )
 
 
-def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog:
+def refresh(
+    cache: str, paths: list[str], workers: int | None = None, made: dict[str, dict[str, Any]] | None = None
+) -> Catalog:
     """Bring every transcript's state up to date (as build.update_all does) and return the
-    catalog of all states, those of transcripts since deleted included."""
+    catalog of all states, those of transcripts since deleted included. `made`: the entries of
+    the states this process's scan saved (build.ColdReader), by name: like the catalog's own,
+    each is used only while its state file has the signature it was saved with, so the states
+    a first report's scan wrote are not read back."""
     from statusline.index.scan import _worker_pool, drop_old_formats
 
     drop_old_formats(os.path.dirname(build.folder(cache)), build.FORMAT)
     states_folder = build.folder(cache)
-    old = _read(cache)
+    written = _read(cache)
+    old = {**written, **made} if made else written
     # A path's state name costs a hash of the path in Python: the catalog's are reused.
     names = {e.get("path"): name for name, e in old.items() if isinstance(e, dict) and not e.get("gone")}
     entries: dict[str, dict[str, Any]] = {}
@@ -213,7 +201,7 @@ def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog
             entries[name] = entry
     present = {names.get(p) or build.state_name(p) for p in paths}
     entries.update(_retired(cache, present, old))
-    if entries != old:
+    if entries != written:
         _write(cache, entries)
     return Catalog(cache, entries)
 

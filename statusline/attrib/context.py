@@ -143,11 +143,17 @@ class Context:
     def split_due(self) -> None:
         """Split the pending message's rows read so far, each as its latest line gave it (the
         usage then kept and the blocks read until then)."""
-        if not self.due:
+        due = self.due
+        if not due:
             return
         blocks: list[list[Any]] = self.pending[3] if self.pending is not None else []
+        if len(due) == 1:  # the usual case: one record of one response
+            for row, usage, count in due.values():
+                row[1] = self.split(usage, blocks[:count])
+            self.due = {}
+            return
         made: dict[tuple[int, int], Split] = {}
-        for row, usage, count in self.due.values():
+        for row, usage, count in due.values():
             split = made.get((id(usage), count))
             if split is None:
                 split = made[(id(usage), count)] = self.split(usage, blocks[:count])
@@ -222,12 +228,10 @@ class Context:
         out: Split = {}
         past_read: dict[str, float] = {}
         end = float(prompt)
-        items = self.items
         written = read + write  # the write range is [read, written), the input [written, prompt)
-        for n in range(len(items) - 1, first - 1, -1):
+        for bucket, size in reversed(self.items[first:]):
             if end <= read:
                 break
-            bucket, size = items[n]
             start = end - size * scale
             if bucket != CONVERSATION:
                 fr = out.get(bucket)
@@ -313,6 +317,11 @@ def _output_blocks(content: object, ctx: Context, agent_calls: dict[str, str]) -
     and the calls that start a subagent with the type they ask for."""
     if isinstance(content, str):
         return [[CONVERSATION, len(content)]]
+    if type(content) is list and len(content) == 1:  # the usual line: one text block
+        block = content[0]
+        if type(block) is dict and block.get("type") == "text" and "tool_use_id" not in block:
+            text = block.get("text")
+            return [[CONVERSATION, len(text) if type(text) is str else _chars(text)]]
     out: list[list[Any]] = []
     if not isinstance(content, list):
         return out
@@ -454,6 +463,16 @@ class Transcript:
             prompt = _prompt(obj)
             if prompt:
                 self.titles["prompt"] = prompt
+        if kind == "user" and obj.get("isSidechain") is not True:  # as _line takes it
+            message = obj.get("message")
+            if not isinstance(message, dict):
+                return
+            if message.get("role") == "assistant" or isinstance(message.get("usage"), dict):
+                self._assistant(obj, obj, message, self.main, False, "", records)
+            else:
+                self.main.settle()
+                self._user(obj, message, self.main)
+            return
         if kind == "progress":  # older Claude Code: a subagent's line in the parent's
             data = obj.get("data")
             inner = data.get("message") if isinstance(data, dict) else None
@@ -542,11 +561,15 @@ class Transcript:
         for block in content:
             if isinstance(block, dict) and block.get("type") == "tool_result":
                 call_id = block.get("tool_use_id")
-                name = ctx.tools.pop(call_id, None) if isinstance(call_id, str) else None
-                ctx.add(name or "unnamed tool", _content_tokens(block.get("content")))
-                agent_kind = self.agent_calls.pop(call_id, None) if isinstance(call_id, str) else None
-                result = env.get("toolUseResult")
-                if agent_kind and isinstance(result, dict) and isinstance(result.get("agentId"), str):
+                body = block.get("content")
+                tokens = len(body) / CHARS_PER_TOKEN if type(body) is str else _content_tokens(body)
+                if not isinstance(call_id, str):
+                    ctx.add("unnamed tool", tokens)
+                    continue
+                ctx.add(ctx.tools.pop(call_id, "") or "unnamed tool", tokens)
+                agent_kind = self.agent_calls.pop(call_id, "")
+                result = env.get("toolUseResult") if agent_kind else None
+                if isinstance(result, dict) and isinstance(result.get("agentId"), str):
                     self.spawned[result["agentId"]] = agent_kind
             else:
                 ctx.add(CONVERSATION, _content_tokens([block]))

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 import click
 
@@ -60,8 +61,10 @@ def this_machine_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
-# The transcripts the last refresh of this process found (cli/where.py catalog_now lists those).
+# The transcripts the last refresh of this process found (cli/where.py catalog_now lists those),
+# and the catalog entries of the attribution states its scan saved (attrib/build.py ColdReader).
 walked: list[list[str]] = []
+made: list[dict[str, dict[str, Any]]] = []
 
 
 def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tuple[Store, rp.Pricer, object]:
@@ -72,16 +75,19 @@ def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tup
 
     store = Store(cache_dir())
     walked.clear()
+    made.clear()
     if refresh:
         fd = hold_refresh_lock(store.cache)  # refreshes never overlap
         try:
             if attribute:
-                from statusline.attrib.build import cold_reader
+                from statusline.attrib.build import ColdReader
 
-                scanning.cold_attribution[:] = [cold_reader(store.cache)]
+                scanning.cold_attribution[:] = [ColdReader(store.cache)]
             progress = _Progress(quiet=False)
             walked[:] = [scan(store, _loads, progress=progress).walked]
             progress.finish()
+            if attribute:
+                made[:] = [scanning.cold_attribution[0].made]
         finally:
             scanning.cold_attribution.clear()
             os.close(fd)

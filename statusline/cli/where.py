@@ -15,6 +15,7 @@ from statusline import report as rp
 from statusline.cli import emit_json
 from statusline.cli.report import (
     day_arg,
+    made,
     money,
     prepare,
     this_machine_option,
@@ -73,7 +74,7 @@ def catalog_now(groups: list[dict[str, Any]] | None = None) -> Catalog:
         files = group.get("files")
         if isinstance(files, dict):
             paths.update(p for p in files if isinstance(p, str))
-    return refresh(cache_dir(), sorted(paths))
+    return refresh(cache_dir(), sorted(paths), made=made[0] if made else None)
 
 
 class NearestChoice(click.Choice):  # type: ignore[type-arg]

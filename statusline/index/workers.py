@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 _HEADER = 4  # bytes of the length before each message
 
 # What a worker reports per group: the task's index, its reads' fields (see scan._pack), where
-# each UTC hour's block lies in the spool file (offset, size), and how many records there are.
-Report = tuple[int, list["Any"], dict[int, tuple[int, int]], int]
+# each UTC hour's block lies in the spool file (offset, size), and how many records there are;
+# then whatever else `read_group` returned for it (scan.py: the attribution states it saved).
+Report = tuple["Any", ...]
 
 
 def balanced_shares(sizes: list[int], workers: int) -> list[list[int]]:
@@ -49,12 +50,13 @@ def parse_in_workers(
     sizes: list[int],
     workers: int,
     folder: str,
-    read_group: Callable[[Any], tuple[list[Any], dict[int, bytes], int]],
+    read_group: Callable[[Any], tuple[Any, ...]],
 ) -> Iterator[tuple[str, Report]]:
     """Yield (spool file, report) per group as workers write them, in no particular order.
 
     Groups no worker reported are not yielded: the caller reads them itself. `read_group` runs
-    in the workers and returns a group's read fields, one marshal block per UTC hour, and the count.
+    in the workers and returns a group's read fields, one marshal block per UTC hour, and the
+    count, then anything more to report with them (marshal-able).
     """
     fs.make_private_folder(folder)  # never through a link planted there
     scan = os.getpid()
@@ -157,7 +159,7 @@ def _work(
     tasks: list[Any],
     spool: str,
     pipe: int,
-    read_group: Callable[[Any], tuple[list[Any], dict[int, bytes], int]],
+    read_group: Callable[[Any], tuple[Any, ...]],
     scan: int,
 ) -> None:
     """A worker's life: read its groups (its share, or taken from the queue `plan`), spool each
@@ -174,7 +176,7 @@ def _work(
         for index in plan if isinstance(plan, list) else _taken(plan):
             if os.getppid() != scan:
                 break
-            fields, blocks, count = read_group(tasks[index])
+            fields, blocks, count, *more = read_group(tasks[index])
             if os.getppid() != scan:
                 break
             places: dict[int, tuple[int, int]] = {}
@@ -183,7 +185,7 @@ def _work(
                 offset += len(block)
             # Written before it is reported: a worker that dies later loses nothing reported.
             write_all(fd, b"".join(blocks.values()))
-            _send(pipe, (index, fields, places, count))
+            _send(pipe, (index, fields, places, count, *more))
         os.close(fd)
         code = 0
     except BaseException:  # the scanning process reads this worker's other groups itself

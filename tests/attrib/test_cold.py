@@ -7,6 +7,7 @@ worker's files are read by the scanning process; a state is written whole or not
 from __future__ import annotations
 
 import marshal
+import os
 import re
 from pathlib import Path
 
@@ -93,3 +94,66 @@ def test_a_first_page_killed_part_way_then_made_equals_one_built_step_by_step(
     for path in (cache / "attrib").rglob("*"):
         if path.is_file():
             assert path.stat().st_mode & 0o077 == 0, path
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_first_report_catalogs_the_states_its_scan_saved_without_reading_them(
+    config_dir, tmp_path, monkeypatch, workers
+):
+    """The entries of the states the scan saved (in its workers or in the scanning process) come
+    with its reads (build.ColdReader): the catalog reads back only what it reads on (a
+    transcript whose last line is still being written), and is the one reading every state
+    back gives."""
+    from statusline.attrib import build as attrib_build
+    from statusline.attrib import catalog
+
+    corpus = build(SEED, config_dir)
+    monkeypatch.setenv("COSTLINE_SCAN_WORKERS", workers)
+    monkeypatch.setenv("COSTLINE_PARALLEL_MIN_BYTES", "0")
+    cache = tmp_path / "cold"
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(cache))
+    loaded: list[str] = []
+    load = attrib_build.load
+
+    def counted(cache: str, path: str) -> object:
+        loaded.append(path)
+        return load(cache, path)
+
+    monkeypatch.setattr(attrib_build, "load", counted)
+    report_json("by", "tool")
+    unfinished = {str(p) for p, lines in corpus.files.items() if not p.read_bytes().endswith(b"\n")}
+    assert set(loaded) <= unfinished and len(corpus.files) > len(unfinished)
+    monkeypatch.undo()
+
+    written = catalog._read(str(cache))
+    assert len(written) == len(corpus.files)
+    Path(catalog._path(str(cache))).unlink()
+    assert catalog.refresh(str(cache), sorted(str(p) for p in corpus.files)).entries == written
+
+
+def test_an_entry_the_scan_made_is_not_used_once_its_state_was_rewritten(config_dir, tmp_path):
+    """catalog.refresh's `made` are trusted as the catalog's own entries are: while the state
+    file has the signature it was saved with."""
+    from statusline.attrib import build as attrib_build
+    from statusline.attrib import catalog
+    from statusline.index.store import atomic_write
+
+    corpus = build(SEED, config_dir)
+    cache = str(tmp_path / "cache")
+    paths = sorted(str(p) for p in corpus.files if p.read_bytes().endswith(b"\n"))
+    made = {}
+    for path in paths:
+        state = attrib_build.update_file(cache, path)  # as a cold read saves it
+        assert state is not None
+        made[attrib_build.state_name(path)] = attrib_build.entry_of(state)
+    expected = catalog.refresh(cache, paths).entries
+    Path(catalog._path(cache)).unlink()
+    # Another process rewrites one state (here with another agent type) after the scan made its entry.
+    first = os.path.join(attrib_build.folder(cache), attrib_build.state_name(paths[0]))
+    state = marshal.loads(Path(first).read_bytes())
+    state["agent_type"] = "Rewritten"
+    atomic_write(first, marshal.dumps(state))
+    entries = catalog.refresh(cache, paths, made=made).entries
+    assert entries[attrib_build.state_name(paths[0])]["agent_type"] == "Rewritten"
+    del entries[attrib_build.state_name(paths[0])], expected[attrib_build.state_name(paths[0])]
+    assert entries == expected
