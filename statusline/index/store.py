@@ -108,6 +108,18 @@ _KILL_AT = int(fs.environ().get("COSTLINE_KILL_AT_WRITE", "0") or 0)
 _writes = [0]
 
 
+def crash_point() -> None:
+    """A write done (its file whole, not yet in place): with COSTLINE_KILL_AT_WRITE=N, the Nth
+    kills this process."""
+    if not _KILL_AT:
+        return
+    _writes[0] += 1
+    if _writes[0] == _KILL_AT:
+        import signal
+
+        fs.kill(fs.getpid(), signal.SIGKILL)
+
+
 def atomic_write(path: str, data: bytes, mode: int = 0o600) -> tuple[int, int, int]:
     """Replace `path` with `data` via a temp file (private unless `mode` says otherwise, whatever
     the umask) and rename; return its stat signature."""
@@ -130,12 +142,7 @@ def atomic_write(path: str, data: bytes, mode: int = 0o600) -> tuple[int, int, i
         except OSError:
             pass
         raise
-    if _KILL_AT:
-        _writes[0] += 1
-        if _writes[0] == _KILL_AT:
-            import signal
-
-            fs.kill(fs.getpid(), signal.SIGKILL)
+    crash_point()
     try:
         fs.replace(tmp, path)
     except OSError:

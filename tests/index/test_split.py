@@ -112,12 +112,14 @@ def test_the_scan_after_a_killed_split_merge_builds_what_a_clean_one_builds(conf
     )
     _wait_for(Path(f"{fifo}.ready"), killed)
     cache = os.environ["COSTLINE_CACHE_DIR"]
-    # The earlier half merges beside the paused later one: kill only once it has written (it
-    # failed about one run in three under load when killed before, with nothing written yet).
+    # The earlier half merges beside the paused later one, into its own tree (moved in once both
+    # are done): kill only once it has written its day (it failed about one run in three under
+    # load when killed before, with nothing written yet).
     deadline = time.monotonic() + 60
-    while not Store(cache).indexed_days():
+    while not list(Path(Store(cache).root).glob("spool-*/earlier/days/*")):
         assert killed.poll() is None and time.monotonic() < deadline, "the earlier half never wrote"
         time.sleep(0.01)
+    assert Store(cache).indexed_days() == []  # nothing moved in before both halves are done
     killed.kill()
     killed.wait(30)
     with open(fifo, "wb"):

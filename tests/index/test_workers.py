@@ -11,7 +11,7 @@ from index_helpers import loads
 
 import statusline.index.merge as merge_module
 import statusline.index.scan as scan_module
-from statusline.index import upkeep
+from statusline.index import exact, upkeep
 from statusline.index.scan import scan
 from statusline.index.store import Store
 from statusline.index.workers import balanced_shares
@@ -158,6 +158,67 @@ def test_no_split_on_an_index_that_has_hours(config_dir, tmp_path, monkeypatch):
     splits = _splits(monkeypatch)
     scan(st, loads, workers=2, parallel_min_bytes=0)
     assert splits == []
+
+
+def test_a_cold_merge_looks_for_no_hour_file_and_builds_what_looking_builds(
+    config_dir, tmp_path, monkeypatch
+):
+    """No hour file is on disk when a cold build merges: its batches look for none (the hours
+    they need are carried in memory), and the index is the one batches that look build."""
+    _days_corpus(config_dir, [13])
+    looked: list[int] = []
+    real = exact.Batch.load
+
+    def looking(self, hour):
+        looked.append(hour)
+        return real(self, hour)
+
+    monkeypatch.setattr(exact.Batch, "load", looking)
+    scan(Store(str(tmp_path / "cold")), loads, workers=1)
+    assert looked == []
+    scan(Store(str(tmp_path / "split")), loads, workers=2, parallel_min_bytes=0)
+    monkeypatch.setattr(merge_module, "_ColdBatch", exact.Batch)
+    scan(Store(str(tmp_path / "looking")), loads, workers=1)
+    assert looked  # (the batch that looks did)
+    assert _index(str(tmp_path / "cold")) == _index(str(tmp_path / "looking"))
+    assert _index(str(tmp_path / "split")) == _index(str(tmp_path / "looking"))
+
+
+def test_a_cold_build_writes_its_hours_in_place_and_moves_them_in_a_day_at_a_time(
+    config_dir, tmp_path, monkeypatch
+):
+    """Its days are written to a private tree (no temp file renamed per hour file) and moved in
+    a day folder at a time; the day summaries name the hour files' signatures as they are in the
+    index; the index is the one a merge writing each file by rename builds."""
+    from statusline import fs
+    from statusline.index.readback import day_listing
+
+    _days_corpus(config_dir, [13])
+    renamed: list[str] = []
+    real_replace, real_rename = fs.replace, os.rename
+
+    def replace(src, dst):
+        renamed.append(dst)
+        return real_replace(src, dst)
+
+    def rename(src, dst):
+        renamed.append(dst)
+        return real_rename(src, dst)
+
+    monkeypatch.setattr(fs, "replace", replace)
+    monkeypatch.setattr(os, "rename", rename)
+    st = Store(str(tmp_path / "staged"))
+    scan(st, loads, workers=1)
+    days = st.indexed_days()
+    assert len(days) == 6
+    into_hours = [path for path in renamed if path.startswith(st.path("hours"))]
+    assert sorted(into_hours) == [st.path("hours", day) for day in days]  # a rename a day
+    for day in days:
+        summary = st.read(f"days/{day}")
+        assert summary["sig"] == day_listing(st, day)[0]  # trusted by readers as it is
+    monkeypatch.setattr(merge_module._Staged, "write", Store.write)  # each file by rename
+    scan(Store(str(tmp_path / "renamed")), loads, workers=1)
+    assert _index(str(tmp_path / "renamed")) == _index(str(tmp_path / "staged"))
 
 
 @pytest.mark.parametrize("how", ["exit", "raise"])
