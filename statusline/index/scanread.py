@@ -93,9 +93,10 @@ def records_in_fast(
     """lines.records_in with the same records, verdicts and counts, a cold build's usual line
     read in this loop: an assistant message with usage whose fields all have their usual types
     (strings, counts in range, a timestamp in Claude Code's form, no logged cost, no advisor
-    iterations). Any other line goes through lines.records_of as before. (With a `feed`, or
-    another parser than scan_parser's, lines.records_in itself.)"""
-    if feed is not None or not _parser or loads is not _parser[0]:
+    iterations). Any other line goes through lines.records_of as before. A `feed` is given the
+    same objects and records as lines.records_in gives it. (With another parser than
+    scan_parser's, lines.records_in itself.)"""
+    if not _parser or loads is not _parser[0]:
         return lines.records_in(data, start, end, loads, file_session, records, feed)
     import orjson
 
@@ -243,17 +244,27 @@ def records_in_fast(
                 if rec is not None:
                     judged += 1
                     append(rec)
+                    if feed is not None:
+                        feed(obj, [rec])
                     continue
         elif "data" not in obj:
-            continue  # no usage where records_of looks (as lines.records_in)
+            if feed is not None:  # no usage where records_of looks (as lines.records_in)
+                feed(obj, [])
+            continue
         if type(message) is dict and "usage" not in message and "data" not in obj:
+            if feed is not None:
+                feed(obj, [])
             continue
         try:
             found = records_of(obj, file_session)
         except skip as why:
             judged += 1
             skips[str(why)] = skips.get(str(why), 0) + 1
+            if feed is not None:
+                feed(obj, None)
             continue
+        if feed is not None:
+            feed(obj, found)
         if found:
             judged += 1
             records.extend(found)

@@ -80,9 +80,13 @@ def _line(rng: random.Random) -> str:
     return json.dumps(d, separators=(",", ":"))
 
 
-def _read(reader, data: bytes, parser) -> tuple[list[tuple[object, ...]], int, dict[str, int]]:
+def _read(
+    reader, data: bytes, parser, fed: list[object] | None = None
+) -> tuple[list[tuple[object, ...]], int, dict[str, int]]:
+    """The records, verdicts and counts; `fed`: gets what a feed is given, line by line."""
     got: list[tuple[object, ...]] = []
-    judged, skips = reader(data, 0, len(data), parser, "file-s", got)
+    feed = None if fed is None else lambda obj, recs: fed.append((obj, recs))
+    judged, skips = reader(data, 0, len(data), parser, "file-s", got, feed)
     return got, judged, skips
 
 
@@ -105,6 +109,12 @@ def test_the_scans_reader_finds_what_the_general_one_finds(seed):
     assert expected[0], "the lines hold records"
     assert _read(records_in_fast, data, scan_parser()) == expected  # minutes learnt on the way
     assert _read(records_in_fast, data, scan_parser()) == expected  # and all known
+    # A feed (the cold attribution) is given the same objects and records, line by line.
+    fed: list[object] = []
+    expected_fed: list[object] = []
+    assert _read(lines.records_in, data, fast_parser(), expected_fed) == expected
+    assert _read(records_in_fast, data, scan_parser(), fed) == expected
+    assert fed == expected_fed and len(fed) > len(expected[0])
 
 
 def test_the_usual_line_is_read_by_the_scans_own_loop(monkeypatch):
@@ -118,10 +128,12 @@ def test_the_usual_line_is_read_by_the_scans_own_loop(monkeypatch):
     assert _read(lines.records_in, data, fast_parser())[0] == got
 
 
-def test_another_parser_or_a_feed_reads_through_the_general_reader():
+def test_another_parser_reads_through_the_general_reader_a_feed_in_the_scans_own_loop(monkeypatch):
     data = assistant().encode() + b"\n"
     assert _read(records_in_fast, data, fast_parser()) == _read(lines.records_in, data, fast_parser())
+    calls = []
+    real = lines.records_of
+    monkeypatch.setattr(lines, "records_of", lambda *a: calls.append(a) or real(*a))
     fed: list[object] = []
-    got: list[tuple[object, ...]] = []
-    records_in_fast(data, 0, len(data), scan_parser(), "file-s", got, lambda obj, recs: fed.append(recs))
-    assert fed == [got]
+    got, _judged, _skips = _read(records_in_fast, data, scan_parser(), fed)
+    assert [recs for _obj, recs in fed] == [got] and calls == []
