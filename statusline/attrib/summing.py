@@ -1,7 +1,8 @@
 """Making day summaries (summary.py keeps and reads them): a local day's messages from the hour
 files of the index, each split as its attribution state says, summed per agent, tool and session.
 
-A first report makes every day's; many days are shared between two forked processes.
+A first report makes every day's; many days are shared between two forked processes, each a
+run of consecutive days.
 """
 
 from __future__ import annotations
@@ -78,12 +79,16 @@ def _read_day(
 
 # At least this many stale days (a first report, a new zone) are summed in two processes.
 PARALLEL_DAYS = 8
+# Each process sums this many runs of days, one after the other: it holds one run's messages and
+# states at a time (a first report's process held all of its half's: 69 MB on the bench corpus).
+SHARES_PER_PROCESS = 4
 _shared: list[Any] = []  # what a forked summing process inherits (store, pricer, zone, catalog)
 
 
 def make(store: Store, pricer: Pricer, tz: tzinfo | None, catalog: Catalog, stale: Stale) -> dict[str, Entry]:
     """Summaries of the stale days, from the hour files and the states of their sessions; many
-    days (a first report) are shared between two forked processes, by their hour files' bytes.
+    days (a first report) are cut into runs of consecutive days of about equal bytes (of their
+    hour files), summed by two forked processes one run after another.
     What a process fails to return is summed here. No cyclic garbage collection meanwhile (the
     processes inherit that): every message's split and sums are acyclic lists and tuples, and a
     first report's generational passes over them cost about a third of the summing."""
@@ -107,11 +112,12 @@ def _make(
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from statusline.index.workers import balanced_shares
-
     days = sorted(stale)
     sizes = [sum(sig[1] for sig in stale[day][1].values()) for day in days]
-    shares = [{days[i]: stale[days[i]] for i in share} for share in balanced_shares(sizes, workers)]
+    shares = [
+        {days[i]: stale[days[i]] for i in share}
+        for share in runs_of_days(sizes, SHARES_PER_PROCESS * workers)
+    ]
     _shared[:] = [store, pricer, tz, catalog, shares]
     out: dict[str, Entry] = {}
     try:
@@ -129,6 +135,31 @@ def _make(
     missing = {day: stale[day] for day in days if day not in out}
     if missing:
         out.update(_build_days(store, pricer, tz, catalog, missing))
+    return out
+
+
+def runs_of_days(sizes: list[int], parts: int) -> list[list[int]]:
+    """The days (indices, in date order) cut into at most `parts` runs of consecutive days of
+    about equal bytes: a run ends where its running total comes nearest to its part of the
+    whole. Consecutive, because a process loads the states of the sessions its days' messages
+    belong to, and a session's messages are days apart at most: each process then holds about
+    its part of the states, not all of them."""
+    total = sum(sizes)
+    out: list[list[int]] = []
+    run: list[int] = []
+    summed = 0
+    for i, size in enumerate(sizes):
+        run.append(i)
+        summed += size
+        if (
+            len(out) < parts - 1
+            and i + 1 < len(sizes)
+            and summed + sizes[i + 1] / 2 >= total * (len(out) + 1) / parts
+        ):
+            out.append(run)
+            run = []
+    if run:
+        out.append(run)
     return out
 
 

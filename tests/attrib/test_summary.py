@@ -281,8 +281,8 @@ def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
 
     def share_of(days: dict) -> dict:
         assert os.getpid() != parent  # a share is summed in a forked process
-        with open(summed_by / str(os.getpid()), "a") as fh:  # one process may sum both shares
-            fh.write(" ".join(sorted(days)) + " ")
+        with open(summed_by / str(os.getpid()), "a") as fh:  # a process sums several shares
+            fh.write(" ".join(sorted(days)) + "\n")
         if share == "died":  # each forked process dies: its days are summed by the parent
             os._exit(9)
         return made(days)  # type: ignore[arg-type]
@@ -290,10 +290,17 @@ def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
     monkeypatch.setattr(summary, "_build_share", share_of)
     assert _summaries_anew() == alone
     if os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
-        shares = [p.read_text().split() for p in summed_by.iterdir()]
+        shares = [line.split() for p in summed_by.iterdir() for line in p.read_text().splitlines()]
         assert shares  # forked (a process that died breaks the pool: the other share may not start)
         if share == "returned":
-            assert sorted(d for s in shares for d in s) == sorted(alone)
+            ordered = sorted(alone)
+            assert sorted(d for s in shares for d in s) == ordered
+            # Each share a run of consecutive days (its process loads the states of its days'
+            # sessions only), a process summing one run after another.
+            assert len(shares) > 2
+            for days in shares:
+                first = ordered.index(days[0])
+                assert days == ordered[first : first + len(days)]
 
 
 def test_days_are_summed_without_cyclic_garbage_collection(config_dir, monkeypatch):
@@ -314,3 +321,16 @@ def test_days_are_summed_without_cyclic_garbage_collection(config_dir, monkeypat
     assert gc.isenabled()
     assert_as_the_whole_walk()
     assert seen == [False] and gc.isenabled()
+
+
+def test_days_are_cut_into_runs_of_about_equal_bytes():
+    from statusline.attrib.summing import runs_of_days
+
+    assert runs_of_days([1] * 10, 2) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    assert runs_of_days([1, 2, 3, 4, 5, 6, 7, 8], 3) == [[0, 1, 2, 3], [4, 5], [6, 7]]
+    assert runs_of_days([9, 1, 1, 1, 1, 1], 2) == [[0], [1, 2, 3, 4, 5]]
+    assert runs_of_days([3], 4) == [[0]] and runs_of_days([], 2) == []
+    sizes = [(n * 7919) % 97 + 1 for n in range(31)]
+    runs = runs_of_days(sizes, 8)
+    assert [i for run in runs for i in run] == list(range(31)) and len(runs) == 8
+    assert max(sum(sizes[i] for i in run) for run in runs) < 2.5 * sum(sizes) / 8
