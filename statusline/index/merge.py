@@ -17,7 +17,7 @@ from statusline.index import upkeep
 from statusline.index.exact import Batch
 from statusline.index.newlines import FileRead
 from statusline.index.readback import day_totals
-from statusline.index.runs import merge_run, message_id
+from statusline.index.runs import merge_block, merge_run, message_id
 from statusline.index.store import (
     Store,
     atomic_write,
@@ -329,15 +329,18 @@ class Merge:
                 batch.origin = origins[index]
                 batch.reread = rereads[index]
                 batch.touched = hours[index]
-                added = 0
                 items = marshal.loads(block)
-                count = len(items)
-                for item in items:
-                    if len(item) == 3:  # a run of streaming copies (runs.py)
-                        added += merge_run(batch, item)
-                        count += len(item[0]) - 1
-                    elif add(item) == "entries":
-                        added += 1
+                inserted = merge_block(batch, items)  # none of its messages met: inserted at once
+                if inserted is not None:
+                    added, count = inserted
+                else:
+                    added, count = 0, len(items)
+                    for item in items:
+                        if len(item) == 3:  # a run of streaming copies (runs.py)
+                            added += merge_run(batch, item)
+                            count += len(item[0]) - 1
+                        elif add(item) == "entries":
+                            added += 1
                 entries[index] += added
                 duplicates[index] += count - added
                 if rereads[index] is not None:

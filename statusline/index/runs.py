@@ -114,3 +114,83 @@ def merge_run(batch: Batch, run: Run) -> int:
                 del agg[key]
     batch._insert(rec, hour, (), own)
     return 1
+
+
+def merge_block(batch: Batch, items: list[Record | Run]) -> tuple[int, int] | None:
+    """Merge one group's folded records of one hour (a block) as merge_run and Batch.add would
+    one by one, when none of its messages is met: no message id twice in the block, nor in the
+    hours Batch.add looks in (the hour and the two next to it), nor a re-read pass (a cold
+    build's usual block). Then each item is an insert, done here without the lookups per item:
+    return how many counted as entries and how many records there were. None, with nothing done
+    (but those hours loaded, as the first item would), when a message is met: the caller merges
+    the items one by one."""
+    if batch.reread is not None or not items:
+        return None
+    first = items[0]
+    hour: int = (first[0][first[1]] if len(first) == 3 else first)[9] // HOUR_MS
+    ids = [item[0][0][0] if len(item) == 3 else item[0] for item in items]
+    met = set(ids)
+    if len(met) != len(ids) or not all(ids):
+        return None
+    hours = batch.hours
+    own = hours[hour] if hour in hours else batch.hour(hour, create=False)
+    for h in (hour - 1, hour + 1):  # loaded in Batch.add's order
+        shard = hours[h] if h in hours else batch.hour(h, create=False)
+        if shard is not None and not shard["keys"].keys().isdisjoint(met):
+            return None
+    if own is None:
+        own = batch.hour(hour, create=True)
+        assert own is not None
+    elif not own["keys"].keys().isdisjoint(met):
+        return None
+    keys: dict[object, object] = own["keys"]
+    agg: dict[tuple[Any, ...], list[Any]] = own["agg"]  # type: ignore[assignment]
+    origin = batch.origin
+    copies = 0
+    for item in items:
+        if len(item) == 3:  # a run: as merge_run does for a message met nowhere
+            found, kept, passed = item
+            copies += len(found) - 1
+            for i in passed:
+                old = found[i]
+                ts = old[9]
+                cur = agg.get((ts // QUARTER_HOUR_MS, old[2], old[3], old[4]))
+                if cur is not None:
+                    cost = old[5][6]
+                    cur[6] += cost
+                    cur[6] -= cost
+                    if ts < cur[7]:
+                        cur[7] = ts
+                    if ts > cur[8]:
+                        cur[8] = ts
+                    if cur[0] <= 0:  # (never so in a file this code wrote)
+                        del agg[(ts // QUARTER_HOUR_MS, old[2], old[3], old[4])]
+            rec = found[kept]
+        else:
+            rec = item
+        # As Dedup._insert with no other session holding a copy.
+        msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
+        key = (ts // QUARTER_HOUR_MS, session, model, cls)
+        keys[msg_id] = [(req, key, vec, total, speed, side, origin, (), ts)]
+        cur = agg.get(key)
+        if cur is None:
+            agg[key] = [*vec, ts, ts]
+        else:
+            cur[0] += vec[0]
+            cur[1] += vec[1]
+            cur[2] += vec[2]
+            cur[3] += vec[3]
+            cur[4] += vec[4]
+            cur[5] += vec[5]
+            cur[6] += vec[6]
+            if ts < cur[7]:
+                cur[7] = ts
+            if ts > cur[8]:
+                cur[8] = ts
+    batch.added += len(items) + copies
+    counters = batch.counters
+    counters["entries"] += len(items)
+    counters["duplicates"] += copies
+    batch.dirty.add(hour)
+    batch.touched.add(hour)
+    return len(items), len(items) + copies

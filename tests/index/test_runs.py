@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 
 from statusline.index.exact import Batch
-from statusline.index.runs import fold_runs, merge_run, message_id
+from statusline.index.runs import fold_runs, merge_block, merge_run, message_id
 from statusline.index.store import Store
 from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
 
@@ -27,13 +27,21 @@ def state(batch: Batch) -> object:
     return repr((hours, batch.counters, sorted(batch.touched), sorted(batch.dirty), batch.added))
 
 
-def merged(blocks, tmp_path, fold: bool) -> tuple[object, list[int]]:
+def merged(blocks, tmp_path, fold: bool, whole: list[int] | None = None) -> tuple[object, list[int]]:
     """Merge (origin, reread, records) blocks in order, folded or one by one: the batch's state
-    and each block's entry count."""
+    and each block's entry count. `whole`: a folded block is first offered to merge_block, and
+    the blocks it took are counted there."""
     batch = Batch(Store(str(tmp_path)))
     counted = []
     for origin, reread, records in blocks:
         batch.origin, batch.reread = origin, reread
+        if whole is not None:
+            got = merge_block(batch, fold_runs(records))
+            if got is not None:
+                assert got[1] == len(records)
+                counted.append(got[0])
+                whole.append(1)
+                continue
         entries = 0
         for item in fold_runs(records) if fold else records:
             if len(item) == 3:
@@ -74,14 +82,17 @@ def test_only_adjacent_copies_of_one_request_and_session_fold(tmp_path):
     assert items[-1] == ((b, b), 0, ())  # equal copies: the first stays
 
 
-def _stream(rng: random.Random) -> list[tuple[int, set[object] | None, list[tuple[object, ...]]]]:
+def _stream(
+    rng: random.Random, messages: int = 9
+) -> list[tuple[int, set[object] | None, list[tuple[object, ...]]]]:
     """Groups' records split by hour and merged hour by hour, group by group, as a scan's merge
-    does: copies of few messages across groups, sessions, requests, sides, hours and buckets."""
+    does: copies of few messages (of `messages`) across groups, sessions, requests, sides, hours
+    and buckets."""
     groups = []
     for origin in range(rng.randint(1, 4)):
         records = []
         for _ in range(rng.randint(1, 30)):
-            msg = f"m{rng.randint(0, 8)}"
+            msg = f"m{rng.randrange(messages)}"
             req = rng.choice(["r", "r", "r", "q", ""])
             session = rng.choice(["s", "s", "t"])
             ts = T0 + rng.randint(-HOUR_MS, 2 * HOUR_MS)
@@ -121,3 +132,22 @@ def test_folded_runs_merge_as_their_copies_one_by_one(tmp_path):
         ]
         folded = merged(blocks, tmp_path, fold=True)
         assert folded == merged(fresh, tmp_path, fold=False), f"seed {seed}"
+
+
+def test_a_block_of_messages_met_nowhere_merges_as_its_items_one_by_one(tmp_path):
+    """merge_block takes a block whose messages are met nowhere (a cold build's usual block), and
+    leaves what merging its items one by one leaves; a block with a message met is left whole."""
+    whole: list[int] = []
+    blocks_in_all = 0
+    for seed in range(600):
+        rng = random.Random(seed)
+        blocks = _stream(rng, messages=rng.choice([9, 60, 400]))
+        sets: dict[int, set[object]] = {}
+        fresh = [
+            (origin, None if met is None else sets.setdefault(id(met), set()), records)
+            for origin, met, records in blocks
+        ]
+        blocks_in_all += len(blocks)
+        by_block = merged(blocks, tmp_path, fold=True, whole=whole)
+        assert by_block == merged(fresh, tmp_path, fold=False), f"seed {seed}"
+    assert 1000 < len(whole) < blocks_in_all - 1000  # both ways taken often
