@@ -73,6 +73,17 @@ _MINUTES_MAX = 1 << 20
 _parser: list[Callable[[bytes], object]] = []
 
 
+def _no_cost() -> object:
+    """The 0.0 lines.records_of puts in a record without a logged cost, the very object: marshal
+    writes an object met before as a reference to it, so records holding another 0.0 would make
+    the hour files differ in their bytes (not in their values) from those records_of's make."""
+    vec = lines._usage_record("", "", "", "", {"input_tokens": 0, "output_tokens": 0}, 0, None, 0)[5]
+    return vec[6] if isinstance(vec, list) else 0.0
+
+
+_NO_COST = _no_cost()
+
+
 def scan_parser() -> Callable[[bytes], object]:
     """The scan's parser (fast_parser), one per process: records_in_fast knows it by identity
     and then calls orjson itself, the lean parser refereeing as in fast_parser."""
@@ -105,7 +116,7 @@ def records_in_fast(
     skip, limit, too_long, synthetic = lines.Skip, lines.MAX_LINE_BYTES, lines.TOO_LONG, lines.SYNTHETIC_MODEL
     max_tokens, sidechain, main = lines.MAX_TOKENS, lines.SIDECHAIN_COPY, lines.MAIN_COPY
     fast, geo_us = lines.CLS_FAST, lines.CLS_GEO_US
-    minutes = _MINUTES
+    minutes, no_cost = _MINUTES, _NO_COST
     append = records.append
     view = memoryview(data)
     find = data.find
@@ -234,7 +245,7 @@ def records_in_fast(
                         _intern(session or file_session),
                         _intern(model),
                         cls,
-                        [1, tokens_in, tokens_out, write_5m, write_1h, cache_read, 0.0],
+                        [1, tokens_in, tokens_out, write_5m, write_1h, cache_read, no_cost],
                         prompt + tokens_out,
                         speed is not None,
                         sidechain if obj.get("isSidechain") is True else main,
