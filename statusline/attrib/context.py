@@ -126,19 +126,21 @@ class Context:
     def add(self, bucket: str, tokens: float) -> None:
         if tokens <= 0:
             return
-        if self.items and self.items[-1][0] == bucket:
-            self.items[-1][1] += tokens
-            self.ends[-1] += tokens
+        items, ends = self.items, self.ends
+        if items and items[-1][0] == bucket:
+            items[-1][1] += tokens
+            ends[-1] += tokens
             self.places[bucket][1][-1] += tokens
         else:
-            self.items.append([bucket, tokens])
-            self.ends.append(self.ends[-1] + tokens)
+            items.append([bucket, tokens])
+            ends.append(ends[-1] + tokens)
             where = self.places.get(bucket)
             if where is None:
                 where = self.places[bucket] = ([], [0.0])
-            where[0].append(len(self.items) - 1)
+            where[0].append(len(items) - 1)
             where[1].append(where[1][-1] + tokens)
-        self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
+        totals = self.totals
+        totals[bucket] = totals.get(bucket, 0.0) + tokens
 
     def split_due(self) -> None:
         """Split the pending message's rows read so far, each as its latest line gave it (the
@@ -205,7 +207,8 @@ class Context:
                     fr = out.get(bucket)
                     if fr is None:
                         fr = out[bucket] = [0.0] * 5
-                    fr[READ] = min(1.0, in_read / read)
+                    share = in_read / read
+                    fr[READ] = share if share < 1.0 else 1.0  # min(1.0, share), without the call
         chars: dict[str, int] = {}
         all_chars = 0
         for bucket, n in blocks:
@@ -242,8 +245,9 @@ class Context:
                 if overlap > 0 and write:
                     if fr is None:
                         fr = out[bucket] = [0.0] * 5
-                    fr[W5] += overlap / write
-                    fr[W1] += overlap / write
+                    share = overlap / write
+                    fr[W5] += share
+                    fr[W1] += share
                 overlap = (end if end <= prompt else prompt) - (start if start >= written else written)
                 if overlap > 0 and tokens_in:
                     if fr is None:

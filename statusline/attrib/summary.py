@@ -58,6 +58,8 @@ from statusline.timeutil import DAY_MS, HOUR_MS, utc_day_name
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from statusline.projects import Projects
 
 FORMAT = 4
@@ -236,11 +238,19 @@ class Summaries:
         # machines' figures are not summaries)
         self.kept = kept if scope is None else None
         self._memo: dict[tuple[str, tuple[str, ...]], dict[Any, list[float]]] = {}
+        self._blocks: dict[tuple[int, int, str], list[Block]] = {}
 
     def blocks(self, pricer: Pricer, now_ms: int, cache: str) -> list[Block]:
         """report.blocks, its sums kept (in `cache`'s summary folder) while no hour file of the
         index changes and the models' price periods start where they did, and its priced rows
-        while the unit prices they were priced with hold (as priced.py keeps answers)."""
+        while the unit prices they were priced with hold (as priced.py keeps answers). Made
+        once per question (a page asks while its days are summed, then again)."""
+        key = (id(pricer), now_ms, cache)
+        if key not in self._blocks:
+            self._blocks[key] = self._made_blocks(pricer, now_ms, cache)
+        return self._blocks[key]
+
+    def _made_blocks(self, pricer: Pricer, now_ms: int, cache: str) -> list[Block]:
         path = os.path.join(folder(cache), "blocks")
         fingerprint = self.hours.fingerprint()
         try:
@@ -501,9 +511,12 @@ def summaries(
     catalog: Catalog,
     since: str | None = None,
     until: str | None = None,
+    meanwhile: Callable[[Summaries], object] | None = None,
 ) -> Summaries:
     """The current summaries of the local days since..until (inclusive; None: open) that the
-    index has hours of; stale or missing ones are made again and saved."""
+    index has hours of; stale or missing ones are made again and saved. `meanwhile`: given the
+    summaries (their days not all there yet), in this process while other processes sum the
+    stale days (page.py: what it needs of the index besides the summaries)."""
     days = [d for d in local_days(store, tz) if not ((since and d < since) or (until and d > until))]
     hours = _Hours(store)
     base = os.path.join(folder(catalog.cache), zone_key(tz))
@@ -524,10 +537,12 @@ def summaries(
             found[day] = entry
         else:
             stale[day] = (span, sigs)
+    out = Summaries(found, hours, tz, Kept(os.path.join(base, "priced")))
+    task = None if meanwhile is None else lambda: meanwhile(out)
     if stale:
         from statusline.attrib.summing import make
 
-        made = make(store, pricer, tz, catalog, stale)
+        made = make(store, pricer, tz, catalog, stale, task)
         found.update(made)
         for month in sorted({day[:7] for day in made}):
             kept = {d: e for d, e in files[month].items() if d in found or d not in days}
@@ -537,7 +552,9 @@ def summaries(
                 atomic_write(os.path.join(base, month), _encode_month(kept))
             except (OSError, ValueError):
                 pass  # a cache that cannot be written: this report still has its figures
-    return Summaries(found, hours, tz, Kept(os.path.join(base, "priced")))
+    elif task is not None:
+        task()
+    return out
 
 
 def _current(

@@ -22,6 +22,10 @@ from statusline.index.store import CorruptIndex, Store
 from statusline.report import Pricer, local_date, qh_date
 from statusline.timeutil import QUARTER_HOUR_MS
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 NOT_FOUND = ""  # the tool sums' name for unattributed messages (no tool is named "")
 Entry = dict[str, Any]
 Stale = dict[str, tuple[tuple[int, int], dict[str, tuple[int, int, int]]]]  # day → (span, hour sigs)
@@ -85,29 +89,44 @@ SHARES_PER_PROCESS = 4
 _shared: list[Any] = []  # what a forked summing process inherits (store, pricer, zone, catalog)
 
 
-def make(store: Store, pricer: Pricer, tz: tzinfo | None, catalog: Catalog, stale: Stale) -> dict[str, Entry]:
+def make(
+    store: Store,
+    pricer: Pricer,
+    tz: tzinfo | None,
+    catalog: Catalog,
+    stale: Stale,
+    meanwhile: Callable[[], object] | None = None,
+) -> dict[str, Entry]:
     """Summaries of the stale days, from the hour files and the states of their sessions; many
     days (a first report) are cut into runs of consecutive days of about equal bytes (of their
     hour files), summed by two forked processes one run after another.
     What a process fails to return is summed here. No cyclic garbage collection meanwhile (the
     processes inherit that): every message's split and sums are acyclic lists and tuples, and a
-    first report's generational passes over them cost about a third of the summing."""
+    first report's generational passes over them cost about a third of the summing.
+    `meanwhile`: called once, in this process, while the forked processes sum (else first)."""
     import gc
 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _make(store, pricer, tz, catalog, stale)
+        return _make(store, pricer, tz, catalog, stale, meanwhile)
     finally:
         if collecting:
             gc.enable()
 
 
 def _make(
-    store: Store, pricer: Pricer, tz: tzinfo | None, catalog: Catalog, stale: Stale
+    store: Store,
+    pricer: Pricer,
+    tz: tzinfo | None,
+    catalog: Catalog,
+    stale: Stale,
+    meanwhile: Callable[[], object] | None,
 ) -> dict[str, Entry]:
     workers = min(os.cpu_count() or 1, 2)
     if len(stale) < PARALLEL_DAYS or workers < 2 or not hasattr(os, "fork"):
+        if meanwhile is not None:
+            meanwhile()
         return _build_days(store, pricer, tz, catalog, stale)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -120,10 +139,18 @@ def _make(
     ]
     _shared[:] = [store, pricer, tz, catalog, shares]
     out: dict[str, Entry] = {}
+    failed: list[BaseException] = []  # what meanwhile raised, raised once the processes ended
     try:
         # Not multiprocessing.Pool: its map waits forever for the share of a process that died.
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            for future in [pool.submit(_run_share, n) for n in range(len(shares))]:
+            futures = [pool.submit(_run_share, n) for n in range(len(shares))]
+            if meanwhile is not None:
+                task, meanwhile = meanwhile, None
+                try:
+                    task()
+                except BaseException as exc:
+                    failed.append(exc)
+            for future in futures:
                 try:
                     out.update(future.result())
                 except Exception:  # failed or died: its days are summed below
@@ -132,6 +159,10 @@ def _make(
         pass
     finally:
         _shared.clear()
+    if failed:
+        raise failed[0]
+    if meanwhile is not None:  # not run yet: no process could be started
+        meanwhile()
     missing = {day: stale[day] for day in days if day not in out}
     if missing:
         out.update(_build_days(store, pricer, tz, catalog, missing))

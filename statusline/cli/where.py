@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
     from statusline.attrib.breakdown import Breakdown
     from statusline.attrib.catalog import Catalog
+    from statusline.attrib.summary import Summaries
+    from statusline.projects import Projects
 
 TOP_ROWS = 50  # as the HTML page: a year can hold thousands of projects or MCP servers
 _BY_HEADER = {
@@ -277,12 +279,20 @@ def html(
         raise click.BadParameter(f"--since {since} is after --until {until}")
     groups = list(upkeep.groups(store))  # read once: the catalog takes their paths, the page their projects
     catalog = catalog_now(groups)
-    found = summaries(store, pricer, tz, catalog)  # type: ignore[arg-type]  # every day: sessions are whole
+    ahead: list[Projects] = []
+
+    def meanwhile(sums: Summaries) -> None:
+        """What the page needs of the index besides the summaries, while they are made."""
+        ahead.append(rp.session_projects(store, groups))
+        sums.blocks(pricer, now_ms, store.cache)  # kept by sums for collect
+
+    found = summaries(store, pricer, tz, catalog, meanwhile=meanwhile)  # type: ignore[arg-type]  # every day: sessions are whole
     config = load_config()
     unlogged = unlogged_by_period("day", tz)
     budgets = (config.daily_budget, config.monthly_budget)
     titles = catalog.titles()
-    data = collect(store, pricer, tz, since, until, unlogged, found, titles, *budgets, now_ms, groups)  # type: ignore[arg-type]
+    known = (now_ms, groups, ahead[0])
+    data = collect(store, pricer, tz, since, until, unlogged, found, titles, *budgets, *known)  # type: ignore[arg-type]
     page = render(data).encode("utf-8")
     try:
         with open(output, "wb") as fh:

@@ -21,6 +21,10 @@ from statusline.pricing import normalise
 from statusline.segments.info import short_model_name
 from statusline.timeutil import DAY_MS, projected
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from statusline.projects import Projects
+
 AVERAGE_DAY_USD = 6.0  # Anthropic: Claude Code averages about $6 per developer per day
 P90_DAY_USD = 12.0  # and stays under $12 on 90% of days
 TOP_SESSIONS = 20
@@ -67,10 +71,12 @@ def collect(
     monthly_budget: float | None,
     now_ms: int | None = None,
     groups: list[dict[str, Any]] | None = None,
+    projects: Projects | None = None,
 ) -> PageData:
     """The page for the local days since..until (inclusive); since None: from the first day
     with usage, at most RANGE_DAYS before until (3 days of use are not a year of empty days).
-    `groups`: the index's group states, if the caller has read them."""
+    `groups`: the index's group states, if the caller has read them; `projects`: the sessions'
+    projects (report.session_projects), if the caller has them."""
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
     per_day = sums.per_day(pricer)
     if since is None:
@@ -105,7 +111,8 @@ def collect(
     kinds: tuple[str, ...] = ("model", "project", "agent", "tool", "mcp")
     if rp.machines() is not None:  # [sync] on: a machine breakdown after the others
         kinds = (*kinds, "machine")
-    projects = rp.session_projects(store, groups)
+    if projects is None:
+        projects = rp.session_projects(store, groups)
     found = sums.breakdowns(pricer, kinds, since, until, projects)
     for kind, result in found.items():
         total = result.total

@@ -268,9 +268,7 @@ def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
 ):
     from statusline.attrib import summing as summary
 
-    for n in range(10):  # ten days, two sessions, a tool and an MCP server each day
-        day = f"2026-11-{10 + n:02d}"
-        write_transcript(config_dir, "-w-app", f"s{n % 2}.jsonl", turns(day, n * 3), mode="a")
+    _ten_days(config_dir)
     assert_as_the_whole_walk()
     monkeypatch.setattr(summary, "PARALLEL_DAYS", 10**6)
     alone = _summaries_anew()
@@ -301,6 +299,54 @@ def test_many_stale_days_summed_in_two_processes_are_the_days_one_process_sums(
             for days in shares:
                 first = ordered.index(days[0])
                 assert days == ordered[first : first + len(days)]
+
+
+def _ten_days(config_dir) -> None:
+    for n in range(10):  # ten days, two sessions, a tool and an MCP server each day
+        day = f"2026-11-{10 + n:02d}"
+        write_transcript(config_dir, "-w-app", f"s{n % 2}.jsonl", turns(day, n * 3), mode="a")
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_what_a_page_needs_besides_the_summaries_is_made_while_other_processes_sum(
+    config_dir, monkeypatch, fails
+):
+    """A first page's projects and 5-hour blocks are made while the forked processes sum its
+    days (summaries' `meanwhile`), once; what that raises is raised once the processes ended."""
+    from click.testing import CliRunner
+
+    from statusline import report
+    from statusline.attrib import summary, summing
+    from statusline.cli import cli
+
+    _ten_days(config_dir)
+    monkeypatch.setattr(summing, "PARALLEL_DAYS", 2)
+    seen: list[str] = []
+    projects, blocks = report.session_projects, summary.Summaries._made_blocks
+
+    def session_projects(*args: object) -> object:
+        seen.append(f"projects {bool(summing._shared)}")  # set while the shares are summed
+        if fails:
+            raise OSError("no projects")
+        return projects(*args)  # type: ignore[arg-type]
+
+    def made_blocks(*args: object) -> object:
+        seen.append(f"blocks {bool(summing._shared)}")
+        return blocks(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(report, "session_projects", session_projects)
+    monkeypatch.setattr(summary.Summaries, "_made_blocks", made_blocks)
+    page = cache() / "page.html"
+    out = CliRunner().invoke(cli, ["report", "html", "-o", str(page), "-z", "UTC"])
+    if fails:
+        assert isinstance(out.exception, OSError) and seen == ["projects True"]
+        assert not summing._shared
+        return
+    assert out.exit_code == 0, out.output
+    expected = (
+        ["projects True", "blocks True"] if (os.cpu_count() or 1) > 1 else ["projects False", "blocks False"]
+    )
+    assert seen == expected  # once each: collect takes what was made meanwhile
 
 
 def test_days_are_summed_without_cyclic_garbage_collection(config_dir, monkeypatch):
