@@ -157,6 +157,9 @@ def _serve_render_modules_from_bundle() -> None:
         module.__loader__ = BundleLoader  # type: ignore[assignment]  # duck-typed loader
         code = code_of(name)
         dependencies_first(name)
+        made = sys.modules.get(name)
+        if made is not None:  # a dependency's first run imported it (a way first_imports skips)
+            return made  # made once, as Python makes it
         sys.modules[name] = module
         try:
             exec(code, module.__dict__)  # our own compiled modules

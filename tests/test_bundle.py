@@ -336,3 +336,82 @@ def test_a_modules_bundled_imports_are_made_before_it_without_the_import_machine
         if line.startswith("import time:") and "|" in line
     }
     assert {n for n in imported if n.startswith("statusline")} == {"statusline", "statusline.context"}
+
+
+def test_a_dependency_that_fails_leaves_no_half_module_behind_and_the_line_prints(tmp_path):
+    """A module's bundled dependency made first (statusline.segments.info before
+    statusline.segments.prompt) that raises: neither is left in sys.modules or on the package,
+    the next attempt raises again, and a render shows its line without that segment."""
+    import marshal
+
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    path = Path(bundle.bundle_path(str(package)))
+    data = path.read_bytes()
+    first = marshal.loads(data[bundle.HEADER : bundle.HEADER + int.from_bytes(data[:4], "little")])[3]
+    assert "statusline.segments.info" in first["statusline.segments.prompt"]
+    _tag, modules, codes = bundle.disassemble(data)
+    origin, _is_package, _size, _mtime, part = modules["statusline.segments.info"]
+    source = Path(origin).read_text() + "\n1 // 0\n"  # in the bundle only
+    codes[part]["statusline.segments.info"] = compile(source, origin, "exec")
+    path.write_bytes(bundle.assemble(modules, codes, first))
+    probe = (
+        "import sys, statusline, statusline.segments as s\n"
+        "for _ in range(2):\n"
+        "    try:\n        statusline.load_module('statusline.segments.prompt')\n"
+        "    except ZeroDivisionError:\n"
+        "        print('raised', sum(n in sys.modules for n in ('statusline.segments.prompt',"
+        " 'statusline.segments.info')), hasattr(s, 'info') or hasattr(s, 'prompt'))\n"
+    )
+    assert run_probe(package, probe).stdout.decode().split() == ["raised", "0", "False"] * 2
+    env = dict(os.environ, PYTHONPATH=str(package.parent), NO_COLOR="1")
+    body = payload(None, model={"id": "claude-opus-4-8", "display_name": "Opus 4.8"})
+    out = subprocess.run(
+        [sys.executable, "-m", "statusline"],
+        input=body,
+        capture_output=True,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert out.returncode == 0 and out.stdout.count(b"\n") == 1 and b"today" in out.stdout
+    assert b"Opus" not in out.stdout  # the model segment's module failed
+
+
+def test_a_module_reached_again_while_its_dependencies_are_made_runs_once(tmp_path):
+    """A dependency made first whose own first run imports the module being made, by a way
+    first_imports does not follow (an import under `try`): Python runs that module once (the
+    dependency's import finds it in sys.modules), and so must load."""
+    package = copy_package(tmp_path)
+    look = package / "look.py"
+    look.write_text(
+        look.read_text()
+        + "\ntry:\n    import statusline.segments.live as live\nexcept ImportError:\n    pass\n"
+    )
+    probe = (
+        "import sys, statusline, statusline.segments\n"
+        "m = statusline.load_module('statusline.segments.live')\n"
+        "import statusline.look as look\n"
+        "print(m is look.live is sys.modules['statusline.segments.live'] is statusline.segments.live)\n"
+    )
+    assert run_probe(package, probe).stdout.decode().split() == ["True"]  # Python's import
+    bundle.write(str(package))
+    assert run_probe(package, probe).stdout.decode().split() == ["True"]
+
+
+def test_a_bundle_of_the_previous_layout_is_ignored_and_written_again(tmp_path):
+    """parts-1 (a 3-tuple header, no first lists): Python imports everything, the bundle is not
+    current, and writing it makes one this costline uses."""
+    import marshal
+
+    package = copy_package(tmp_path)
+    bundle.write(str(package))
+    path = Path(bundle.bundle_path(str(package)))
+    found_tag, modules, codes = bundle.disassemble(path.read_bytes())
+    streams = [marshal.dumps(part) for part in codes]
+    parts = [(sum(map(len, streams[:n])), len(stream)) for n, stream in enumerate(streams)]
+    header = marshal.dumps((found_tag.replace("parts-2", "parts-1"), modules, parts))
+    path.write_bytes(len(header).to_bytes(bundle.HEADER, "little") + header + b"".join(streams))
+    assert not bundle.is_current(str(package)) and loader_in(package.parent) == "SourceFileLoader"
+    assert bundle.write(str(package)) and bundle.is_current(str(package))
+    assert loader_in(package.parent) == "BundleLoader"
