@@ -15,7 +15,15 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import COSTLINE, assistant, payload, run_costline, wait_for_refresh, write_transcript
+from helpers import (
+    COSTLINE,
+    assistant,
+    payload,
+    run_costline,
+    wait_for_detached,
+    wait_for_refresh,
+    write_transcript,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -248,6 +256,9 @@ def test_cache_dir_removed_between_renders(config_dir, tmp_path):
     path = write_transcript(config_dir, "p", "s1.jsonl", [assistant()])
     run_costline(payload(path))
     wait_for_refresh(tmp_path / "cache")
+    # The refresh may not have taken its lock yet when the render's meta is there: removing the
+    # folder while it writes failed once under load ("Directory not empty").
+    wait_for_detached(tmp_path / "cache")
     shutil.rmtree(tmp_path / "cache")
     proc = run_costline(payload(path, cost={"total_cost_usd": 0.25}))
     assert proc.returncode == 0 and b"$0.25 session" in proc.stdout
