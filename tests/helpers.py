@@ -178,3 +178,15 @@ def installed_parent() -> str:
         check=True,
         text=True,
     ).stdout.strip()
+
+
+def rounded(doc: object) -> object:
+    """A JSON document with its floats rounded to a billionth: sums of the same costs added in
+    another order may differ in their last bits."""
+    if isinstance(doc, float):
+        return round(doc, 9)
+    if isinstance(doc, dict):
+        return {k: rounded(v) for k, v in doc.items()}
+    if isinstance(doc, list):
+        return [rounded(v) for v in doc]
+    return doc

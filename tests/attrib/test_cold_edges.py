@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from helpers import payload, rounded, run_costline
 from test_cold import KINDS, page
 from test_random import build
 
@@ -34,16 +35,6 @@ def run(*args: str) -> str:
 
 def splits(zone: str) -> dict[str, object]:
     return {kind: json.loads(run("by", kind, "--json", "--no-refresh", "-z", zone)) for kind in KINDS}
-
-
-def rounded(doc: object) -> object:
-    if isinstance(doc, float):
-        return round(doc, 9)
-    if isinstance(doc, dict):
-        return {k: rounded(v) for k, v in doc.items()}
-    if isinstance(doc, list):
-        return [rounded(v) for v in doc]
-    return doc
 
 
 def made_page(out: Path, zone: str) -> str:
@@ -80,8 +71,6 @@ def test_a_first_page_equals_one_made_after_renders_indexed_each_session(
 ):
     """Step by step the other way: each session's render books its lines (the index made by
     renders, folded by the report's scan), then the page; against a first page from nothing."""
-    from helpers import payload, run_costline
-
     corpus = build(seed, config_dir)
     monkeypatch.setenv("COSTLINE_SCAN_WORKERS", "2")
     monkeypatch.setenv("COSTLINE_PARALLEL_MIN_BYTES", "0")
@@ -109,8 +98,6 @@ def test_a_first_page_equals_one_made_after_renders_indexed_each_session(
 def test_a_first_page_killed_at_any_write_then_made_equals_one_made_step_by_step(
     config_dir, tmp_path, monkeypatch, seed
 ):
-    from helpers import run_costline
-
     build(seed, config_dir)
     monkeypatch.setenv("COSTLINE_SCAN_WORKERS", "2")
     monkeypatch.setenv("COSTLINE_PARALLEL_MIN_BYTES", "0")
