@@ -54,6 +54,26 @@ def accumulate(table: dict[Any, list[float]], key: object, vec: list[float]) -> 
         cur[8] = max(cur[8], vec[8])
 
 
+def add_at(table: dict[Any, list[float]], key: object, vec: list[float], ts: float) -> None:
+    """Add a message's token vector, met at `ts`, into `table[key]`: sums, first and last times
+    (an hour file's `agg`; this runs for every message a build keeps, so it is written out)."""
+    cur = table.get(key)
+    if cur is None:
+        table[key] = [*vec, ts, ts]
+        return
+    cur[0] += vec[0]
+    cur[1] += vec[1]
+    cur[2] += vec[2]
+    cur[3] += vec[3]
+    cur[4] += vec[4]
+    cur[5] += vec[5]
+    cur[6] += vec[6]
+    if ts < cur[7]:
+        cur[7] = ts
+    if ts > cur[8]:
+        cur[8] = ts
+
+
 # Sessions whose files hold a copy of a kept message: a kept entry is
 # (request id, (qh, session, model, cls), vec, total, speed, sidechain, origin, others, time);
 # `others` names the other sessions with a copy (entries written before it existed have none and

@@ -16,6 +16,7 @@ merging the records one by one gives (tests/index/test_runs.py checks it on seed
 from __future__ import annotations
 
 from statusline.index.exact import Batch
+from statusline.index.readback import add_at
 from statusline.index.update import _better
 from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
 
@@ -172,21 +173,7 @@ def merge_block(batch: Batch, items: list[Record | Run]) -> tuple[int, int] | No
         msg_id, req, session, model, cls, vec, total, speed, side, ts = rec
         key = (ts // QUARTER_HOUR_MS, session, model, cls)
         keys[msg_id] = [(req, key, vec, total, speed, side, origin, (), ts)]
-        cur = agg.get(key)
-        if cur is None:
-            agg[key] = [*vec, ts, ts]
-        else:
-            cur[0] += vec[0]
-            cur[1] += vec[1]
-            cur[2] += vec[2]
-            cur[3] += vec[3]
-            cur[4] += vec[4]
-            cur[5] += vec[5]
-            cur[6] += vec[6]
-            if ts < cur[7]:
-                cur[7] = ts
-            if ts > cur[8]:
-                cur[8] = ts
+        add_at(agg, key, vec, ts)
     batch.added += len(items) + copies
     counters = batch.counters
     counters["entries"] += len(items)

@@ -29,6 +29,7 @@ from statusline.index.lines import file_session_id
 from statusline.index.readback import (
     SessionSums,
     accumulate,
+    add_at,
     copy_sums,
     file_shard,
     hour_rel,
@@ -186,22 +187,7 @@ class Dedup:
                 entries.append(entry)  # type: ignore[attr-defined]
         for other in others:
             accumulate(shard["copies"], (other, model, cls), vec)  # type: ignore[arg-type]
-        agg = shard["agg"]
-        cur: list[float] | None = agg.get(key)  # type: ignore[assignment]
-        if cur is None:  # sums and first/last times (this runs for every message a build keeps)
-            agg[key] = [*vec, ts, ts]
-        else:  # unrolled: a loop over seven items costs twice as much here
-            cur[0] += vec[0]
-            cur[1] += vec[1]
-            cur[2] += vec[2]
-            cur[3] += vec[3]
-            cur[4] += vec[4]
-            cur[5] += vec[5]
-            cur[6] += vec[6]
-            if ts < cur[7]:
-                cur[7] = ts
-            if ts > cur[8]:
-                cur[8] = ts
+        add_at(shard["agg"], key, vec, ts)  # type: ignore[arg-type]
         self.dirty.add(hour)
         self.touched.add(hour)
 
