@@ -144,6 +144,19 @@ def warm_page_cache(root: str) -> float:
     return time.perf_counter() - start
 
 
+def create_cost_us(folder: str, count: int = 200) -> float:
+    """CPU microseconds this machine spends creating one empty file in `folder` now (the cost of a
+    new inode swings from tens of microseconds to over a millisecond on the bench VM, whose ext4
+    discards online; a cold build creates about a thousand files, ccusage none)."""
+    probe = tempfile.mkdtemp(prefix="create-", dir=folder)
+    start = time.process_time()
+    for n in range(count):
+        os.close(os.open(os.path.join(probe, str(n)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    spent = time.process_time() - start
+    shutil.rmtree(probe)
+    return round(spent / count * 1e6, 1)
+
+
 def by_day(doc: dict[str, object]) -> dict[str, dict[str, dict[str, float]]]:
     """{day: {model: {cost, token fields}}} from a ccusage-shaped `daily` document."""
     days: dict[str, dict[str, dict[str, float]]] = {}
@@ -265,9 +278,14 @@ def main() -> None:
     ours: list[Run] = []
     theirs: list[Run] = []
     before: list[Run] = []
+    floor: list[Run] = []  # orjson alone over every line, in as many processes (parse_floor.py)
+    reader: list[Run] = []  # the same with costline's reader making every record (--records)
+    python = os.path.join(os.path.dirname(costline), "python")
     work = tempfile.mkdtemp(prefix="costline-cold-")
+    creates: list[float] = []
     try:
         for i in range(args.runs):
+            creates.append(create_cost_us(work))
             home = os.path.join(work, f"home-{i}")
             os.makedirs(home)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "COSTLINE_", "CLAUDE_"))}
@@ -277,6 +295,8 @@ def main() -> None:
             commands = [
                 (ours, [costline, *daily], f"cache-{i}"),
                 (theirs, [args.ccusage, "daily", "--json", "--offline", "-z", "UTC"], f"cache-{i}"),
+                (floor, [python, os.path.join(BENCH, "parse_floor.py"), root], f"cache-{i}"),
+                (reader, [python, os.path.join(BENCH, "parse_floor.py"), root, "--records"], f"cache-{i}"),
             ]
             if baseline:
                 commands.insert(0, (before, [baseline, *daily], f"cache-before-{i}"))
@@ -290,12 +310,15 @@ def main() -> None:
                 f"{us.rss_kib / 1024:.0f} MB; ccusage {them.wall:.2f} s, {them.cpu:.2f} s CPU, "
                 f"{them.rss_kib / 1024:.0f} MB"
                 + (f"; baseline {before[-1].wall:.2f} s, {before[-1].cpu:.2f} s CPU" if before else "")
+                + f"; parse floor {floor[-1].wall:.2f} s, {floor[-1].cpu:.2f} s CPU"
+                + f"; records floor {reader[-1].wall:.2f} s, {reader[-1].cpu:.2f} s CPU"
                 + f"; load {os.getloadavg()[0]:.2f}",
                 file=sys.stderr,
             )
             # Each run's cache is removed only after the last run: deleting thousands of files
             # just before the next timed run slowed its file creation several-fold on this VM
             # (ext4 mounted with online discard), which a user's first build never meets.
+        creates.append(create_cost_us(work))
         our_doc, their_doc = checked(ours[-1], "costline"), checked(theirs[-1], "ccusage")
         before_doc = checked(before[-1], "baseline") if before else None
     finally:
@@ -309,6 +332,22 @@ def main() -> None:
         "cpu": round(a["cpu_s"] / b["cpu_s"], 2),  # type: ignore[operator]
     }
     results["totals"] = compare(our_doc, their_doc)
+    f = summary(floor)
+    results["parse_floor"] = f
+    results["ratio_parse_floor_over_ccusage"] = {
+        "wall": round(f["wall_s"] / b["wall_s"], 2),  # type: ignore[operator]
+        "cpu": round(f["cpu_s"] / b["cpu_s"], 2),  # type: ignore[operator]
+    }
+    r = summary(reader)
+    results["records_floor"] = r
+    results["ratio_records_floor_over_ccusage"] = {
+        "wall": round(r["wall_s"] / b["wall_s"], 2),  # type: ignore[operator]
+        "cpu": round(r["cpu_s"] / b["cpu_s"], 2),  # type: ignore[operator]
+    }
+    results["ratio_costline_over_parse_floor"] = {
+        "wall": round(a["wall_s"] / f["wall_s"], 2),  # type: ignore[operator]
+        "cpu": round(a["cpu_s"] / f["cpu_s"], 2),  # type: ignore[operator]
+    }
     if before and before_doc is not None:
         c = summary(before)
         results["baseline_report_daily_cold"] = c
@@ -318,7 +357,9 @@ def main() -> None:
         }
         results["baseline_totals"] = compare(before_doc, their_doc)
         results["same_report_as_baseline"] = our_doc == before_doc
-    loads = [r.load for r in ours + theirs + before]
+    loads = [run.load for run in ours + theirs + before + floor + reader]
+    # Measured before each round and after the last, in the folder the caches are made in.
+    results["file_create_cpu_us"] = {"median": statistics.median(creates), "each": creates}
     results["load_average_1min"] = {"median": round(statistics.median(loads), 2), "max": round(max(loads), 2)}
     with open(out, "w") as fh:
         json.dump(results, fh, indent=2)
@@ -331,6 +372,11 @@ def main() -> None:
         f"  ccusage:       {b['wall_s']} s wall, {b['cpu_s']} s CPU, {b['peak_rss_mb']} MB peak RSS "
         f"(process tree: {b['tree_peak_rss_mb']} MB Rss, {b['tree_peak_pss_mb']} MB Pss)\n"
         f"  ratio costline/ccusage: {results['ratio_costline_over_ccusage']}\n"
+        f"  parse floor (orjson alone, parse_floor.py): {f['wall_s']} s wall, {f['cpu_s']} s CPU; "
+        f"floor/ccusage {results['ratio_parse_floor_over_ccusage']}, "
+        f"costline/floor {results['ratio_costline_over_parse_floor']}\n"
+        f"  records floor (costline's reader alone, --records): {r['wall_s']} s wall, {r['cpu_s']} s CPU; "
+        f"over ccusage {results['ratio_records_floor_over_ccusage']}\n"
         f"  baseline: {results.get('baseline_report_daily_cold')}\n"
         f"  ratio baseline/ccusage: {results.get('ratio_baseline_over_ccusage')}\n"
         f"  load average: {results['load_average_1min']}\n"
