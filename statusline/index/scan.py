@@ -14,10 +14,11 @@ import time
 
 from statusline.index import upkeep
 from statusline.index.exact import Batch, fold_pending, ingest_group
-from statusline.index.merge import SPOOL_LOCK, GroupRead, Merge, ReadFields
+from statusline.index.merge import Merge
 from statusline.index.newlines import FileRead, read_file
 from statusline.index.runs import fold_runs
 from statusline.index.scanread import records_in_fast, scan_parser
+from statusline.index.spool import SPOOL_LOCK, GroupRead, ReadFields
 from statusline.index.store import (
     FORMAT,
     CorruptIndex,
@@ -427,7 +428,7 @@ def _report_progress(
 
 def _live_spool(folder: str, now_s: float, age_s: float) -> bool:
     """Whether `folder` is the spill folder of a scan that still runs: its lock is held (see
-    Merge.__init__). The caller must hold no spool lock itself (a process's own lock is free to
+    Spool.__init__). The caller must hold no spool lock itself (a process's own lock is free to
     it, and closing the probe would release it)."""
     name = os.path.basename(folder)
     if not name.startswith("spool-"):

@@ -28,10 +28,10 @@ ENV = {"COSTLINE_SCAN_WORKERS": "2", "COSTLINE_PARALLEL_MIN_BYTES": "0"}
 REPORTS = (("daily",), ("by", "model"), ("session",))
 
 # Kills a cold build's scanning process at its Nth rename of a staged tree's day folder or file
-# into the index (Merge._move_in): the moment between two day folders.
+# into the index (coldmerge.move_in): the moment between two day folders.
 KILL_AT_MOVE = """
 import os, signal, sys
-from statusline.index import merge
+from statusline.index import coldmerge
 n, calls = int(os.environ["KILL_AT_MOVE"]), [0]
 class Os:
     def __getattr__(self, name):
@@ -46,7 +46,7 @@ class Os:
     def replace(self, *a):
         self._count()
         return os.replace(*a)
-merge.os = Os()
+coldmerge.os = Os()
 from statusline.entry import main
 sys.argv = ["costline", "index", "refresh"]
 main()

@@ -11,6 +11,7 @@ from helpers import assistant, report_json, write_transcript
 from index_helpers import loads, store
 
 import statusline.index.merge as merge_module
+import statusline.index.spool as spool_module
 import statusline.index.scan as scan_module
 from statusline.index.scan import remove_stale_temp_files, scan
 
@@ -23,7 +24,7 @@ def test_a_scan_that_fails_while_parsing_leaves_no_spill_files(config_dir, monke
     for n in range(3):
         lines = [assistant(msg_id=f"m{n}-{i}", request_id=f"r{n}-{i}", session=f"s{n}") for i in range(3)]
         write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
-    monkeypatch.setattr(merge_module, "SPILL_RECORDS", 1)  # every group's records are spilled
+    monkeypatch.setattr(spool_module, "SPILL_RECORDS", 1)  # every group's records are spilled
     real = scan_module._read_paths
     calls = []
 
@@ -75,7 +76,8 @@ def test_a_spool_folder_lives_as_long_as_the_lock_its_scan_holds(config_dir):
     import subprocess
     import sys
 
-    from statusline.index.merge import SPOOL_LOCK, Merge
+    from statusline.index.merge import Merge
+    from statusline.index.spool import SPOOL_LOCK
 
     st = store()
     st.ensure()

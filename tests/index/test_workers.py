@@ -9,7 +9,9 @@ import pytest
 from helpers import assistant, write_transcript
 from index_helpers import loads
 
+import statusline.index.coldmerge as coldmerge
 import statusline.index.merge as merge_module
+import statusline.index.spool as spool_module
 import statusline.index.scan as scan_module
 from statusline.index import exact, upkeep
 from statusline.index.scan import scan
@@ -118,13 +120,13 @@ def _days_corpus(config_dir, straddle: list[int]) -> None:
 def _splits(monkeypatch) -> list[int]:
     """Record where merges split (their first later window's day of month)."""
     seen: list[int] = []
-    real = merge_module.Merge._merge_in_two
+    real = coldmerge.merge_in_two
 
-    def recording(self, windows, split, tally):
-        seen.append(int(merge_module.day_of(windows[split] * merge_module.WINDOW_MS)[-2:]))
-        return real(self, windows, split, tally)
+    def recording(merge, windows, split, tally):
+        seen.append(int(merge_module.day_of(windows[split] * spool_module.WINDOW_MS)[-2:]))
+        return real(merge, windows, split, tally)
 
-    monkeypatch.setattr(merge_module.Merge, "_merge_in_two", recording)
+    monkeypatch.setattr(coldmerge, "merge_in_two", recording)
     return seen
 
 
@@ -177,7 +179,7 @@ def test_a_cold_merge_looks_for_no_hour_file_and_builds_what_looking_builds(
     scan(Store(str(tmp_path / "cold")), loads, workers=1)
     assert looked == []
     scan(Store(str(tmp_path / "split")), loads, workers=2, parallel_min_bytes=0)
-    monkeypatch.setattr(merge_module, "_ColdBatch", exact.Batch)
+    monkeypatch.setattr(merge_module, "ColdBatch", exact.Batch)
     scan(Store(str(tmp_path / "looking")), loads, workers=1)
     assert looked  # (the batch that looks did)
     assert _index(str(tmp_path / "cold")) == _index(str(tmp_path / "looking"))
@@ -216,7 +218,7 @@ def test_a_cold_build_writes_its_hours_in_place_and_moves_them_in_a_day_at_a_tim
     for day in days:
         summary = st.read(f"days/{day}")
         assert summary["sig"] == day_listing(st, day)[0]  # trusted by readers as it is
-    monkeypatch.setattr(merge_module._Staged, "write", Store.write)  # each file by rename
+    monkeypatch.setattr(coldmerge.Staged, "write", Store.write)  # each file by rename
     scan(Store(str(tmp_path / "renamed")), loads, workers=1)
     assert _index(str(tmp_path / "renamed")) == _index(str(tmp_path / "staged"))
 
@@ -225,7 +227,7 @@ def test_a_cold_build_writes_its_hours_in_place_and_moves_them_in_a_day_at_a_tim
 def test_a_later_half_that_fails_is_merged_here(config_dir, tmp_path, monkeypatch, how):
     _days_corpus(config_dir, [13])
     scan(Store(str(tmp_path / "one")), loads, workers=1)
-    real = merge_module.Merge._merge_windows
+    real = merge_module.Merge.merge_windows
     parent = os.getpid()
 
     def failing(self, windows, tally):
@@ -236,7 +238,7 @@ def test_a_later_half_that_fails_is_merged_here(config_dir, tmp_path, monkeypatc
             raise OSError("disk gone")
         return real(self, windows, tally)
 
-    monkeypatch.setattr(merge_module.Merge, "_merge_windows", failing)
+    monkeypatch.setattr(merge_module.Merge, "merge_windows", failing)
     splits = _splits(monkeypatch)
     scan(Store(str(tmp_path / "two")), loads, workers=2, parallel_min_bytes=0)
     assert splits and _index(str(tmp_path / "two")) == _index(str(tmp_path / "one"))
@@ -258,7 +260,7 @@ def test_spills_are_counted_once_per_group_and_not_kept_open(config_dir, tmp_pat
         ]
         total += len(lines)
         write_transcript(config_dir, "p", f"s{n}.jsonl", lines)
-    monkeypatch.setattr(merge_module, "SPILL_RECORDS", 50)
+    monkeypatch.setattr(spool_module, "SPILL_RECORDS", 50)
     spills = []
     real = merge_module.Merge._spill
     monkeypatch.setattr(merge_module.Merge, "_spill", lambda self: (spills.append(1), real(self))[1])
@@ -268,7 +270,7 @@ def test_spills_are_counted_once_per_group_and_not_kept_open(config_dir, tmp_pat
     assert len(os.listdir("/proc/self/fd")) == fds_before
 
 
-@pytest.mark.parametrize("where", ["parse_in_workers", "_merge_in_two"])
+@pytest.mark.parametrize("where", ["parse_in_workers", "merge_in_two"])
 def test_no_fork_left_means_one_process_does_it(config_dir, tmp_path, monkeypatch, where):
     """fork() failing (no memory, no process slots) in the parse or the split merge: the
     scanning process does that part itself."""
