@@ -11,8 +11,8 @@ from helpers import assistant, report_json, write_transcript
 from index_helpers import loads, store
 
 import statusline.index.merge as merge_module
-import statusline.index.spool as spool_module
 import statusline.index.scan as scan_module
+import statusline.index.spool as spool_module
 from statusline.index.scan import remove_stale_temp_files, scan
 
 

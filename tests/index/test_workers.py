@@ -11,8 +11,8 @@ from index_helpers import loads
 
 import statusline.index.coldmerge as coldmerge
 import statusline.index.merge as merge_module
-import statusline.index.spool as spool_module
 import statusline.index.scan as scan_module
+import statusline.index.spool as spool_module
 from statusline.index import exact, upkeep
 from statusline.index.scan import scan
 from statusline.index.store import Store
