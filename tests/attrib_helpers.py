@@ -147,3 +147,18 @@ def build_sessions(config_dir: Path, garbage: bool = False) -> None:
     meta.write_text(json.dumps({"agentType": "Explore"}))
     other = [call("b1", 5, "Bash", "t9", out=4000, write=500), say("b2", 6, "ok", out=10, read=500)]
     write_transcript(config_dir, "-w-app", f"{B}.jsonl", of(B, other))
+
+
+def saved_states(cache: str) -> dict[str, dict[str, object]]:
+    """Every state saved in the cache, by name, as build.read_state finds it (its own file, else
+    its pack), without its signature."""
+    from statusline.attrib import build, packs
+
+    packed = packs.current(build.folder(cache))
+    out = {}
+    for name in sorted(build.names(cache, packed)):
+        state = build.read_state(cache, name, packed)
+        assert state is not None, name
+        del state["sig"]
+        out[name] = state
+    return out

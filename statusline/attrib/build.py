@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from statusline import fs
+from statusline.attrib import packs
 from statusline.attrib.context import Transcript
 from statusline.index import lines
 from statusline.index.lines import BOM, file_session_id
@@ -57,10 +58,11 @@ def _agent_of(path: str) -> tuple[str, str]:
     return agent_id, kind if isinstance(kind, str) else ""
 
 
-def load(cache: str, path: str) -> dict[str, Any] | None:
-    """A transcript's saved state, with the stat signature of the file it came from under
-    `sig` (not saved: catalog.py compares it); None when missing, unreadable or retired."""
-    state = read_state(os.path.join(folder(cache), state_name(path)))
+def load(cache: str, path: str, packed: packs.Packs | None = None) -> dict[str, Any] | None:
+    """A transcript's saved state, with the stat signature it was read with under `sig` (not
+    saved: catalog.py compares it); None when missing, unreadable or retired. `packed`: the
+    folder's packs, when the caller has them."""
+    state = read_state(cache, state_name(path), packed)
     if state is None or state.get("path") != path:
         return None
     if state.get("gone"):  # the transcript is back: read it again
@@ -68,17 +70,46 @@ def load(cache: str, path: str) -> dict[str, Any] | None:
     return state
 
 
-def read_state(full: str) -> dict[str, Any] | None:
-    """The state in one file of the folder, with `sig` as load gives it; None if not a state."""
+def read_state(cache: str, name: str, packed: packs.Packs | None = None) -> dict[str, Any] | None:
+    """The state saved under `name`, with `sig` as load gives it: its own file's, else (missing or
+    unreadable) its pack entry's (packs.py); None if neither holds a state."""
     try:
-        data, st = fs.read_private_stat(full)
+        data, st = fs.read_private_stat(os.path.join(folder(cache), name))
+        state = _state(data, (st.st_ino, st.st_size, st.st_mtime_ns))
+    except OSError:
+        state = None
+    if state is None:
+        found = (packed or packs.current(folder(cache))).read(name)
+        state = None if found is None else _state(*found)
+    return state
+
+
+def _state(data: bytes, sig: packs.Sig) -> dict[str, Any] | None:
+    try:
         state = marshal.loads(data)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None  # missing or unreadable: read the transcript again from the start
+    except (EOFError, ValueError, TypeError):
+        return None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         return None
-    state["sig"] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    state["sig"] = sig
     return state
+
+
+def sig_of(cache: str, name: str, packed: packs.Packs) -> packs.Sig | None:
+    """The signature read_state would give the state saved under `name` (None: there is none),
+    from a stat: its own file's, else its pack entry's."""
+    try:
+        st = os.stat(os.path.join(folder(cache), name))
+    except FileNotFoundError:
+        return packed.sig(name)
+    except OSError:
+        return None
+    return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def names(cache: str, packed: packs.Packs) -> set[str]:
+    """The names of every saved state: with a file of their own or in a pack."""
+    return {*packs.own_names(folder(cache)), *packed.where}
 
 
 def _named(state: dict[str, Any]) -> bool:
@@ -111,8 +142,12 @@ def entry_of(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> dict[str, Any] | None:
-    """Bring one transcript's state up to date and save it; None if the file cannot be read."""
+def update_file(
+    cache: str, path: str, state: dict[str, Any] | None = None, pack: list[packs.Item] | None = None
+) -> dict[str, Any] | None:
+    """Bring one transcript's state up to date and save it; None if the file cannot be read.
+    `pack`: where a first read's state goes, to be packed by the caller (which then sets its
+    `sig`), rather than into a file of its own (the caller knows there is no state yet)."""
     state = state or load(cache, path)
     try:
         st = os.stat(path)
@@ -157,7 +192,11 @@ def update_file(cache: str, path: str, state: dict[str, Any] | None = None) -> d
         "agent_type": agent_type,
         "transcript": transcript.saved(),
     }
-    _save(cache, path, saved)
+    if pack is not None:
+        saved["sig"] = None
+        pack.append((state_name(path), marshal.dumps(saved), entry_of(saved)))
+    else:
+        _save(cache, path, saved)
     if tail.strip():
         # A last line without its newline yet: the index counts it once it is whole JSON, so this
         # report splits it too, without saving it (it is read again when it is finished).
@@ -174,12 +213,13 @@ class ColdRead:
     """The attribution of a transcript the index reads whole from its start (a cold build): fed
     the lines the index's reader parses, with the records it made of them, so a first report
     parses each line once. It is saved as update_file saves a first read, once the read is
-    complete: a read that stopped short (too large for one, unreadable) is left to update_file."""
+    complete, into its reader's next pack: a read that stopped short (too large for one,
+    unreadable) is left to update_file."""
 
-    __slots__ = ("cache", "made", "name", "path", "transcript")
+    __slots__ = ("name", "path", "reader", "transcript")
 
-    def __init__(self, cache: str, path: str, name: str, made: dict[str, dict[str, Any]]) -> None:
-        self.cache, self.path, self.name, self.made = cache, path, name, made
+    def __init__(self, reader: ColdReader, path: str, name: str) -> None:
+        self.reader, self.path, self.name = reader, path, name
         self.transcript = Transcript(file_session_id(path))
 
     def feed(self, obj: dict[str, object], records: list[tuple[object, ...]] | None) -> None:
@@ -189,7 +229,7 @@ class ColdRead:
             pass  # as _feed passes over such a line
 
     def finish(self, read: FileRead) -> None:
-        """Save the state, if the read covered every complete line of the file."""
+        """Keep the state for the next pack, if the read covered every complete line of the file."""
         if read.unreadable or read.more or read.state is None:
             return
         file_state = list(read.state)
@@ -205,46 +245,58 @@ class ColdRead:
             "agent_type": agent_type,
             "transcript": self.transcript.saved(),
         }
-        _save(self.cache, self.path, state, self.name)
-        if state["sig"] is not None:
-            self.made[self.name] = entry_of(state)
+        self.reader.keep(self.name, state)
 
 
 class ColdReader:
     """For the index's scan: a ColdRead of each transcript that has no state yet (any other is
-    read on by update_file from where its state stopped). `made` gathers the catalog entry of
-    each state they save, by name (catalog.refresh's `made`): a worker hands its own over with
-    each group it reports (`take`), and the scanning process `keep`s them."""
+    read on by update_file from where its state stopped). The states they make are packed
+    (packs.py) each packs.PACK_BYTES, and by `flush`, which each process that read with it calls
+    once it is done (a scan's workers, then the scanning process): the catalog finds their
+    entries in the packs' headers, and reads no state back."""
 
     def __init__(self, cache: str) -> None:
         self.cache = cache
-        try:
-            self.known = set(os.listdir(folder(cache)))
-        except OSError:
-            self.known = set()
-        self.made: dict[str, dict[str, Any]] = {}
+        self.known = names(cache, packs.current(folder(cache)))
+        self.held: list[packs.Item] = []
+        self.size = 0
+        self.pid = os.getpid()
 
     def __call__(self, path: str) -> ColdRead | None:
         name = state_name(path)
-        return None if name in self.known else ColdRead(self.cache, path, name, self.made)
+        return None if name in self.known else ColdRead(self, path, name)
 
-    def take(self) -> dict[str, dict[str, Any]]:
-        """The entries made since the last take."""
-        made = dict(self.made)
-        self.made.clear()
-        return made
+    def keep(self, name: str, state: dict[str, Any]) -> None:
+        if self.pid != os.getpid():  # a forked worker: what its parent held is the parent's to pack
+            self.pid, self.held, self.size = os.getpid(), [], 0
+        data = marshal.dumps(state)
+        self.held.append((name, data, entry_of(state)))
+        self.size += len(data)
+        if self.size >= packs.PACK_BYTES:
+            self.flush()
 
-    def keep(self, made: dict[str, dict[str, Any]]) -> None:
-        self.made.update(made)
+    def flush(self) -> None:
+        """Pack the states held (a process killed before has them read again by the catalog)."""
+        if self.pid == os.getpid() and self.held:
+            packs.write_all(folder(self.cache), self.held)
+        self.held, self.size = [], 0
 
 
-def _save(cache: str, path: str, state: dict[str, Any], name: str | None = None) -> None:
-    """Write a state (`name`: its file's, when known); its file's signature goes in `sig` (None
-    when it could not be written)."""
+# The states folders this process made or found to be its user's own (fs.make_private_folder):
+# checked once, not before each state it writes.
+_checked: set[str] = set()
+
+
+def _save(cache: str, path: str, state: dict[str, Any]) -> None:
+    """Write a state to its own file; its signature goes in `sig` (None when it could not be
+    written)."""
     state.pop("sig", None)
+    where = folder(cache)
     try:
-        fs.make_private_folder(folder(cache))  # never a link planted there
-        sig = atomic_write(os.path.join(folder(cache), name or state_name(path)), marshal.dumps(state))
+        if where not in _checked:
+            fs.make_private_folder(where)  # never a link planted there
+            _checked.add(where)
+        sig: packs.Sig | None = atomic_write(os.path.join(where, state_name(path)), marshal.dumps(state))
     except (OSError, ValueError):
         sig = None  # a cache that cannot be written: this report still has this run's figures
     state["sig"] = sig
@@ -290,23 +342,26 @@ def _slim(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _update_task(task: tuple[str, str]) -> dict[str, Any] | None:
-    state = update_file(*task)
-    return None if state is None else _slim(state)
+def _update_task(task: tuple[str, str, bool]) -> tuple[dict[str, Any] | None, list[packs.Item]]:
+    cache, path, first = task
+    pack: list[packs.Item] | None = [] if first else None
+    state = update_file(cache, path, pack=pack)
+    return (None if state is None else _slim(state)), pack or []
 
 
 def update_all(cache: str, paths: list[str], workers: int | None = None) -> list[dict[str, Any]]:
-    """Every transcript's state, brought up to date, then those of transcripts since deleted
-    (kept: the index still counts their messages)."""
+    """Every transcript's state, brought up to date (those read for the first time packed),
+    then those of transcripts since deleted (kept: the index still counts their messages)."""
     from statusline.index.scan import _worker_pool, drop_old_formats
 
     drop_old_formats(os.path.dirname(folder(cache)), FORMAT)
 
+    packed = packs.current(folder(cache))
     states: list[dict[str, Any]] = []
-    tasks: list[tuple[str, str]] = []
+    tasks: list[tuple[str, str, bool]] = []
     pending = 0
     for path in paths:
-        state = load(cache, path)
+        state = load(cache, path, packed)
         try:
             st = os.stat(path)
         except OSError:  # gone since the index read it: what was split stays
@@ -317,7 +372,8 @@ def update_all(cache: str, paths: list[str], workers: int | None = None) -> list
         if fresh and state is not None and (state["agent_type"] or not state["agent_id"]):
             states.append(_slim(state))  # nothing to read (a subagent's late .meta.json aside)
             continue
-        tasks.append((cache, path))
+        first = state is None and sig_of(cache, state_name(path), packed) is None
+        tasks.append((cache, path, first))
         pending += st.st_size - (state["file"][3] if state and state["file"] else 0)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers > 1 and pending >= PARALLEL_MIN_BYTES and len(tasks) > 1:
@@ -325,34 +381,40 @@ def update_all(cache: str, paths: list[str], workers: int | None = None) -> list
             found = pool.map(_update_task, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
     else:
         found = [_update_task(t) for t in tasks]
-    states.extend(s for s in found if s is not None)
+    packs.write_all(folder(cache), [item for _state, items in found for item in items])
+    states.extend(s for s, _items in found if s is not None)
     return states + retired(cache, paths)
 
 
 def retired(cache: str, present: list[str]) -> list[dict[str, Any]]:
     """States of transcripts no longer on disk (Claude Code deletes them after 30 days): their
-    splits are kept, their context dropped; an unreadable one is removed."""
+    splits are kept, their context dropped (save_gone); an unreadable one is removed."""
     wanted = {state_name(p) for p in present}
-    try:
-        names = os.listdir(folder(cache))
-    except OSError:
-        return []
+    packed = packs.current(folder(cache))
     out = []
-    for name in sorted(names):
-        if name in wanted or name.endswith(".tmp"):
-            continue
-        full = os.path.join(folder(cache), name)
+    for name in sorted(names(cache, packed) - wanted):
         try:
-            state = marshal.loads(fs.read_private(full))
-            if not isinstance(state, dict) or state.get("format") != FORMAT:
+            state = read_state(cache, name, packed)
+            if state is None:
                 raise ValueError("not a state")
-            if not state.get("gone"):
-                state = {**_slim(state), "format": FORMAT, "gone": True}
-                atomic_write(full, marshal.dumps(state))
-            out.append(state)
-        except (OSError, EOFError, ValueError, TypeError, KeyError):
-            try:
-                os.unlink(full)
-            except OSError:
-                pass
+            out.append(state if state.get("gone") else save_gone(cache, name, state))
+        except (OSError, ValueError, TypeError, KeyError):
+            drop(cache, name)
     return out
+
+
+def save_gone(cache: str, name: str, state: dict[str, Any]) -> dict[str, Any]:
+    """The state of a transcript since deleted, saved to its own file: its splits, not its context
+    (`sig`: its file's). KeyError or TypeError when it is not a state; OSError when it cannot
+    be saved."""
+    gone = {**_slim(state), "format": FORMAT, "gone": True}
+    gone["sig"] = atomic_write(os.path.join(folder(cache), name), marshal.dumps(gone))
+    return gone
+
+
+def drop(cache: str, name: str) -> None:
+    """Remove an unreadable state's own file (one in a pack stays there, unread)."""
+    try:
+        os.unlink(os.path.join(folder(cache), name))
+    except OSError:
+        pass

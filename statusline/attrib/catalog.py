@@ -1,11 +1,13 @@
 """The attribution states by name: which transcript, session and agent each one is, what names its
 session, and the signatures that say it is current, in one small file.
 
-A warm report stats each transcript and each state file and reads no state at all: a state is
-read only when its transcript changed (build.py reads it on) or when a day summary that its
-session's messages fall in has to be made again (summary.py). A catalog entry is trusted only
-while its state file has the stat signature the entry recorded, so a state that another process
-rewrote is read again, never taken from a stale entry.
+A warm report stats each transcript and each state file (and each pack, packs.py) and reads no
+state at all: a state is read only when its transcript changed (build.py reads it on) or when a
+day summary that its session's messages fall in has to be made again (summary.py). A catalog
+entry is trusted only while its state has the stat signature the entry recorded (its own
+file's, else its pack's and its place there), so a state that another process rewrote is read
+again, never taken from a stale entry. The entry of a state a first read packed comes from its
+pack's header, with its signature: a first report reads no state back.
 """
 
 from __future__ import annotations
@@ -16,14 +18,14 @@ import os
 from typing import Any
 
 from statusline import fs
-from statusline.attrib import build
+from statusline.attrib import build, packs
 from statusline.attrib.breakdown import Attribution
 from statusline.attrib.build import entry_of
 from statusline.attrib.context import session_title
 from statusline.index.store import atomic_write
 
 FORMAT = 1
-Sig = tuple[int, int, int]
+Sig = packs.Sig
 
 
 def folder(cache: str) -> str:
@@ -35,22 +37,17 @@ def _path(cache: str) -> str:
     return os.path.join(folder(cache), "catalog")
 
 
-def _sig(path: str) -> Sig | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 def _unchanged(entry: dict[str, Any], st: os.stat_result) -> bool:
     known = entry["file"]
     return bool(known) and list(known[1:5]) == [st.st_ino, st.st_size, st.st_size, st.st_mtime_ns]
 
 
-def _entry_task(task: tuple[str, str, str]) -> dict[str, Any] | None:
-    state = build.update_file(task[0], task[1])
-    return None if state is None else entry_of(state)
+def _entry_task(task: tuple[str, str, str, bool]) -> tuple[dict[str, Any] | None, list[packs.Item]]:
+    """A transcript's state brought up to date (a first read's held for a pack) and its entry."""
+    cache, path, _name, first = task
+    pack: list[packs.Item] | None = [] if first else None
+    state = build.update_file(cache, path, pack=pack)
+    return (None if state is None else entry_of(state)), pack or []
 
 
 class Catalog:
@@ -95,10 +92,11 @@ class Catalog:
         an unfinished last line added), and the signature of each file as it was read."""
         out: list[dict[str, Any]] = []
         sigs: dict[str, Sig | None] = {}
+        packed = packs.current(build.folder(self.cache))
         for name, entry in self.entries.items():
             if sessions is not None and entry["session"] not in sessions:
                 continue
-            state = build.read_state(os.path.join(build.folder(self.cache), name))
+            state = build.read_state(self.cache, name, packed)
             sigs[name] = state["sig"] if state is not None else None
             if state is None:
                 continue
@@ -149,31 +147,26 @@ def _known(entry: object, path: str | None, sig: Sig | None) -> bool:
     )
 
 
-def refresh(
-    cache: str, paths: list[str], workers: int | None = None, made: dict[str, dict[str, Any]] | None = None
-) -> Catalog:
-    """Bring every transcript's state up to date (as build.update_all does) and return the
-    catalog of all states, those of transcripts since deleted included. `made`: the entries of
-    the states this process's scan saved (build.ColdReader), by name: like the catalog's own,
-    each is used only while its state file has the signature it was saved with, so the states
-    a first report's scan wrote are not read back."""
+def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog:
+    """Bring every transcript's state up to date (as build.update_all does: those read for the
+    first time packed) and return the catalog of all states, those of transcripts since deleted
+    included."""
     from statusline.index.scan import _worker_pool, drop_old_formats
 
     drop_old_formats(os.path.dirname(build.folder(cache)), build.FORMAT)
-    states_folder = build.folder(cache)
-    written = _read(cache)
-    old = {**written, **made} if made else written
+    packed = packs.current(build.folder(cache))
+    old = _read(cache)
     # A path's state name costs a hash of the path in Python: the catalog's are reused.
     names = {e.get("path"): name for name, e in old.items() if isinstance(e, dict) and not e.get("gone")}
     entries: dict[str, dict[str, Any]] = {}
-    tasks: list[tuple[str, str, str]] = []
+    tasks: list[tuple[str, str, str, bool]] = []
     pending = 0
     for path in paths:
         name = names.get(path) or build.state_name(path)
         entry: dict[str, Any] | None = old.get(name)
-        if not _known(entry, path, _sig(os.path.join(states_folder, name))):
-            state = build.load(cache, path)
-            entry = entry_of(state) if state is not None else None
+        sig = build.sig_of(cache, name, packed)
+        if not _known(entry, path, sig):
+            entry = _entry(cache, path, name, sig, packed)
         try:
             st = os.stat(path)
         except OSError:  # gone since the index read it: what was split stays
@@ -186,7 +179,7 @@ def refresh(
             entries[name] = entry  # nothing to read (unless a subagent's .meta.json came late)
             continue
         entries[name] = {}  # its place in the order; filled in below
-        tasks.append((cache, path, name))
+        tasks.append((cache, path, name, sig is None))
         pending += st.st_size - (entry["file"][3] if entry and entry["file"] else 0)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
     if workers > 1 and pending >= build.PARALLEL_MIN_BYTES and len(tasks) > 1:
@@ -194,46 +187,51 @@ def refresh(
             found = pool.map(_entry_task, tasks, chunksize=max(1, len(tasks) // (workers * 8)))
     else:
         found = [_entry_task(t) for t in tasks]
-    for (_cache, _path, name), entry in zip(tasks, found, strict=True):
+    sigs = packs.write_all(build.folder(cache), [item for _entry, items in found for item in items])
+    for (_cache, _path, name, first), (entry, _items) in zip(tasks, found, strict=True):
         if entry is None:
             del entries[name]
-        else:
-            entries[name] = entry
+            continue
+        if first:
+            entry["sig"] = sigs.get(name)  # None: not written (read again next time)
+        entries[name] = entry
     present = {names.get(p) or build.state_name(p) for p in paths}
-    entries.update(_retired(cache, present, old))
-    if entries != written:
+    entries.update(_retired(cache, present, old, packs.current(build.folder(cache))))
+    if entries != old:
         _write(cache, entries)
     return Catalog(cache, entries)
 
 
-def _retired(cache: str, wanted: set[str], old: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _entry(cache: str, path: str, name: str, sig: Sig | None, packed: packs.Packs) -> dict[str, Any] | None:
+    """The entry of the state saved under `name` with signature `sig`, as build.load finds it:
+    from its pack's header (not read), or its own file (read); None if there is none."""
+    if sig is None:
+        return None
+    if len(sig) == 4:  # packed
+        entry = packed.entry(name)
+        if entry is None or entry.get("sig") != sig or entry.get("path") != path or entry.get("gone"):
+            return None
+        return entry
+    state = build.load(cache, path, packed)
+    return entry_of(state) if state is not None else None
+
+
+def _retired(
+    cache: str, wanted: set[str], old: dict[str, dict[str, Any]], packed: packs.Packs
+) -> dict[str, dict[str, Any]]:
     """Entries of the states of transcripts no longer on disk (build.retired's rules: their
     splits are kept, their context dropped; an unreadable one is removed)."""
-    states_folder = build.folder(cache)
-    try:
-        names = os.listdir(states_folder)
-    except OSError:
-        return {}
     out = {}
-    for name in sorted(names):
-        if name in wanted or name.endswith(".tmp"):
-            continue
-        full = os.path.join(states_folder, name)
+    for name in sorted(build.names(cache, packed) - wanted):
         entry = old.get(name)
-        if _known(entry, None, _sig(full)) and entry is not None and entry.get("gone"):
+        if _known(entry, None, build.sig_of(cache, name, packed)) and entry is not None and entry.get("gone"):
             out[name] = entry
             continue
-        state = build.read_state(full)
         try:
+            state = build.read_state(cache, name, packed)
             if state is None:
                 raise ValueError("not a state")
-            if not state.get("gone"):
-                state = {**build._slim(state), "format": build.FORMAT, "gone": True}
-                state["sig"] = atomic_write(full, marshal.dumps(state))
-            out[name] = entry_of(state)
+            out[name] = entry_of(state if state.get("gone") else build.save_gone(cache, name, state))
         except (OSError, ValueError, TypeError, KeyError):
-            try:
-                os.unlink(full)
-            except OSError:
-                pass
+            build.drop(cache, name)
     return out

@@ -9,14 +9,11 @@ lines touched: only those are read, never the whole history.
 
 from __future__ import annotations
 
-import marshal
-import os
 from datetime import tzinfo
 from typing import Any
 
-from statusline import fs
 from statusline.attrib.breakdown import Attribution, Breakdown, breakdowns
-from statusline.attrib.build import _slim, folder, state_name, update_file
+from statusline.attrib.build import _slim, read_state, state_name, update_file
 from statusline.index import upkeep
 from statusline.index.store import Store
 from statusline.look import sanitise
@@ -61,11 +58,8 @@ def resolve_session(store: Store, text: str) -> str:
 
 def _kept_state(cache: str, path: str) -> dict[str, Any] | None:
     """The saved state of a transcript since deleted (its splits are kept; build.retired)."""
-    try:
-        state = marshal.loads(fs.read_private(os.path.join(folder(cache), state_name(path))))
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    ok = isinstance(state, dict) and state.get("path") == path and isinstance(state.get("transcript"), dict)
+    state = read_state(cache, state_name(path))
+    ok = state is not None and state.get("path") == path and isinstance(state.get("transcript"), dict)
     return state if ok else None
 
 

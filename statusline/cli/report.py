@@ -12,7 +12,6 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
 
 import click
 
@@ -61,10 +60,8 @@ def this_machine_option(f: Callable[..., None]) -> Callable[..., None]:
     )(f)
 
 
-# The transcripts the last refresh of this process found (cli/where.py catalog_now lists those),
-# and the catalog entries of the attribution states its scan saved (attrib/build.py ColdReader).
+# The transcripts the last refresh of this process found (cli/where.py catalog_now lists those).
 walked: list[list[str]] = []
-made: list[dict[str, dict[str, Any]]] = []
 
 
 def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tuple[Store, rp.Pricer, object]:
@@ -75,7 +72,6 @@ def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tup
 
     store = Store(cache_dir())
     walked.clear()
-    made.clear()
     if refresh:
         fd = hold_refresh_lock(store.cache)  # refreshes never overlap
         try:
@@ -86,8 +82,8 @@ def prepare(refresh: bool, timezone: str | None, attribute: bool = False) -> tup
             progress = _Progress(quiet=False)
             walked[:] = [scan(store, _loads, progress=progress).walked]
             progress.finish()
-            if attribute:
-                made[:] = [scanning.cold_attribution[0].made]
+            if attribute:  # what the scanning process read itself (the workers packed theirs)
+                scanning.cold_attribution[0].flush()
         finally:
             scanning.cold_attribution.clear()
             os.close(fd)

@@ -15,7 +15,6 @@ from statusline import report as rp
 from statusline.cli import emit_json
 from statusline.cli.report import (
     day_arg,
-    made,
     money,
     prepare,
     this_machine_option,
@@ -76,7 +75,7 @@ def catalog_now(groups: list[dict[str, Any]] | None = None) -> Catalog:
         files = group.get("files")
         if isinstance(files, dict):
             paths.update(p for p in files if isinstance(p, str))
-    return refresh(cache_dir(), sorted(paths), made=made[0] if made else None)
+    return refresh(cache_dir(), sorted(paths))
 
 
 class NearestChoice(click.Choice):  # type: ignore[type-arg]

@@ -129,14 +129,19 @@ _worker_buffer = bytearray()
 Task = tuple[str, list[str], dict[str, list["Any"]]]  # group name, its files, their saved states
 
 
-def _read_group(task: Task) -> tuple[ReadFields, dict[int, bytes], int, dict[str, Any]]:
+def _read_group(task: Task) -> tuple[ReadFields, dict[int, bytes], int]:
     """In a worker process: read and parse one group's new lines (nothing is written to the
-    index), with the catalog entries of the attribution states its reads saved."""
+    index)."""
     global _worker_loads
     if _worker_loads is None:
         _worker_loads = scan_parser()
-    fields, blocks, count = _by_hour(_read_paths(task, _worker_loads, _worker_buffer))
-    return fields, blocks, count, cold_attribution[0].take() if cold_attribution else {}
+    return _by_hour(_read_paths(task, _worker_loads, _worker_buffer))
+
+
+def _worker_done() -> None:
+    """In a worker process, once it has read its last group: save the attribution it holds."""
+    if cold_attribution:
+        cold_attribution[0].flush()
 
 
 def _fields(reads: list[FileRead]) -> ReadFields:
@@ -165,8 +170,9 @@ def _by_hour(reads: list[FileRead]) -> tuple[ReadFields, dict[int, bytes], int]:
 
 # Set while a report that needs the attribution scans (cli/report.prepare): a file read from its
 # start is also fed, line by line as it is parsed, to the attribution of a transcript that has
-# none yet (attrib/build.py ColdReader, ColdRead), so a first report parses each line once. The
-# catalog entries of the states saved in a worker come back with its group's report.
+# none yet (attrib/build.py ColdReader, ColdRead), so a first report parses each line once. Each
+# worker packs the states it made once it is done (_worker_done), the scanning process its own
+# after the scan (cli/report.prepare).
 cold_attribution: list[Any] = []
 
 
@@ -325,11 +331,9 @@ def _scan(
             from statusline.index.workers import parse_in_workers
 
             sizes = [sum(st.st_size for _, st in groups[n]) for n in small]
-            for spool, (index, fields, places, count, *made) in parse_in_workers(
-                tasks, sizes, workers, merge.folder, _read_group
+            for spool, (index, fields, places, count) in parse_in_workers(
+                tasks, sizes, workers, merge.folder, _read_group, _worker_done
             ):
-                if made and cold_attribution:
-                    cold_attribution[0].keep(made[0])
                 name, _paths, saved = tasks[index]
                 blocks = {hour: (spool, *place) for hour, place in places.items()}
                 done += _add_group(merge, owners, index, name, (fields, blocks, count), saved)  # type: ignore[arg-type]

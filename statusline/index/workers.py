@@ -51,12 +51,14 @@ def parse_in_workers(
     workers: int,
     folder: str,
     read_group: Callable[[Any], tuple[Any, ...]],
+    done: Callable[[], object] | None = None,
 ) -> Iterator[tuple[str, Report]]:
     """Yield (spool file, report) per group as workers write them, in no particular order.
 
     Groups no worker reported are not yielded: the caller reads them itself. `read_group` runs
     in the workers and returns a group's read fields, one marshal block per UTC hour, and the
-    count, then anything more to report with them (marshal-able).
+    count, then anything more to report with them (marshal-able). `done`: called in each worker
+    once it has read its last group (before it exits).
     """
     fs.make_private_folder(folder)  # never through a link planted there
     scan = os.getpid()
@@ -82,7 +84,7 @@ def parse_in_workers(
             if pid == 0:  # the worker: never returns
                 for fd in [read_end, *children]:  # earlier workers' pipes end with the scan alone
                     os.close(fd)
-                _work(plan, tasks, spool, write_end, read_group, scan)
+                _work(plan, tasks, spool, write_end, read_group, scan, done)
             os.close(write_end)
             children[read_end] = (pid, spool)
             buffers[read_end] = b""
@@ -161,6 +163,7 @@ def _work(
     pipe: int,
     read_group: Callable[[Any], tuple[Any, ...]],
     scan: int,
+    done: Callable[[], object] | None = None,
 ) -> None:
     """A worker's life: read its groups (its share, or taken from the queue `plan`), spool each
     one's blocks, then report it; exit.
@@ -186,6 +189,9 @@ def _work(
             # Written before it is reported: a worker that dies later loses nothing reported.
             write_all(fd, b"".join(blocks.values()))
             _send(pipe, (index, fields, places, count, *more))
+        else:
+            if done is not None:
+                done()
         os.close(fd)
         code = 0
     except BaseException:  # the scanning process reads this worker's other groups itself

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from attrib_helpers import OUT, READ, W5, ask, call, carried_turns, cost, result, say
+from attrib_helpers import OUT, READ, W5, ask, call, carried_turns, cost, result, saved_states, say
 from click.testing import CliRunner
 from helpers import cost_rows as rows
 from helpers import report_json, write_transcript
@@ -253,12 +253,10 @@ def test_states_read_before_sessions_were_named_are_read_again_and_kept_when_gon
     paths = [str(kept), str(gone)]
     assert rows(by("tool"))["Bash"] == pytest.approx(40 * OUT)  # indexed and split
     folder = os.path.join(cache, "attrib", "v3")
-    for name in os.listdir(folder):  # as an older costline saved them
-        with open(os.path.join(folder, name), "rb") as fh:
-            state = marshal.loads(fh.read())
+    for name, state in saved_states(cache).items():  # as an older costline saved them
         del state["transcript"]["named"]
         state["transcript"]["titles"] = {}
-        with open(os.path.join(folder, name), "wb") as fh:
+        with open(os.path.join(folder, name), "wb") as fh:  # its own file: read before its pack entry
             fh.write(marshal.dumps(state))
     gone.unlink()
     states = update_all(cache, paths, workers=1)

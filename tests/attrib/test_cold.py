@@ -12,8 +12,11 @@ import re
 from pathlib import Path
 
 import pytest
+from attrib_helpers import saved_states
 from helpers import report_json, run_costline
 from test_random import build
+
+from statusline.index.store import atomic_write
 
 SEED = 12
 KINDS = ("agent", "tool", "mcp", "model")
@@ -31,8 +34,7 @@ def html(out: Path, **env: str) -> int:
 
 
 def states(cache: Path) -> dict[str, object]:
-    folder = cache / "attrib" / "v3"
-    return {p.name: marshal.loads(p.read_bytes()) for p in folder.iterdir() if not p.name.endswith(".tmp")}
+    return dict(saved_states(str(cache)))
 
 
 def splits() -> dict[str, object]:
@@ -131,29 +133,42 @@ def test_a_first_report_catalogs_the_states_its_scan_saved_without_reading_them(
     assert catalog.refresh(str(cache), sorted(str(p) for p in corpus.files)).entries == written
 
 
-def test_an_entry_the_scan_made_is_not_used_once_its_state_was_rewritten(config_dir, tmp_path):
-    """catalog.refresh's `made` are trusted as the catalog's own entries are: while the state
-    file has the signature it was saved with."""
+def test_a_packed_state_rewritten_or_packed_again_is_read_again_not_taken_from_the_catalog(
+    config_dir, tmp_path, monkeypatch
+):
+    """A catalog entry is trusted only while its state has the signature it was made with: a
+    file of its own written since (it overrides the pack entry), or a later pack holding it
+    again, has the state read again."""
     from statusline.attrib import build as attrib_build
-    from statusline.attrib import catalog
-    from statusline.index.store import atomic_write
+    from statusline.attrib import catalog, packs
 
     corpus = build(SEED, config_dir)
-    cache = str(tmp_path / "cache")
+    cache = str(tmp_path / "cold")
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", cache)
+    report_json("by", "tool")  # from nothing: the states packed, catalogued from the packs' headers
     paths = sorted(str(p) for p in corpus.files if p.read_bytes().endswith(b"\n"))
-    made = {}
-    for path in paths:
-        state = attrib_build.update_file(cache, path)  # as a cold read saves it
-        assert state is not None
-        made[attrib_build.state_name(path)] = attrib_build.entry_of(state)
     expected = catalog.refresh(cache, paths).entries
-    Path(catalog._path(cache)).unlink()
-    # Another process rewrites one state (here with another agent type) after the scan made its entry.
-    first = os.path.join(attrib_build.folder(cache), attrib_build.state_name(paths[0]))
-    state = marshal.loads(Path(first).read_bytes())
+    first, second = (attrib_build.state_name(p) for p in paths[:2])
+    assert all(len(expected[name]["sig"]) == 4 for name in (first, second))  # packed
+    # Another process writes the first one's own file, and packs the second one again.
+    state = attrib_build.read_state(cache, first)
+    assert state is not None
+    del state["sig"]
     state["agent_type"] = "Rewritten"
-    atomic_write(first, marshal.dumps(state))
-    entries = catalog.refresh(cache, paths, made=made).entries
-    assert entries[attrib_build.state_name(paths[0])]["agent_type"] == "Rewritten"
-    del entries[attrib_build.state_name(paths[0])], expected[attrib_build.state_name(paths[0])]
+    atomic_write(os.path.join(attrib_build.folder(cache), first), marshal.dumps(state))
+    state = attrib_build.read_state(cache, second)
+    assert state is not None
+    del state["sig"]
+    state["agent_type"] = "Repacked"
+    packs.write(attrib_build.folder(cache), [(second, marshal.dumps(state), attrib_build.entry_of(state))])
+    now = catalog.refresh(cache, paths)
+    entries = now.entries
+    assert entries[first]["agent_type"] == "Rewritten" and len(entries[first]["sig"]) == 3
+    assert entries[second]["agent_type"] == "Repacked" and entries[second]["sig"] != expected[second]["sig"]
+    read, sigs = now.states({entries[first]["session"], entries[second]["session"]})
+    kinds = {s["path"]: s["agent_type"] for s in read}
+    assert kinds[paths[0]] == "Rewritten" and kinds[paths[1]] == "Repacked"
+    assert sigs[first] == entries[first]["sig"] and sigs[second] == entries[second]["sig"]
+    for name in (first, second):
+        del entries[name], expected[name]
     assert entries == expected

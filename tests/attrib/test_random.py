@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 from pathlib import Path
 
 import pytest
+from attrib_helpers import saved_states
 from helpers import cost_rows as rows
 from helpers import report_json as run
 
@@ -252,10 +254,12 @@ def test_reading_on_and_corrupt_states_equal_reading_from_scratch(config_dir, se
     for path, lines in halves.items():
         with open(path, "a") as fh:
             fh.write("".join(line + "\n" for line in lines[len(lines) // 2 :]))
-    states = sorted((Path(os.environ["COSTLINE_CACHE_DIR"]) / "attrib" / "v3").iterdir())
-    states[0].write_bytes(b"not marshal")
-    states[1].write_bytes(b"")
+    folder = Path(os.environ["COSTLINE_CACHE_DIR"]) / "attrib" / "v3"
+    names = sorted(saved_states(os.environ["COSTLINE_CACHE_DIR"]))
+    packs = sorted((folder / "packs").iterdir())
+    assert len(names) == len(halves) and len(packs) == 1
+    packs[0].write_bytes(b"not marshal")  # not a pack: its states are read again
+    (folder / names[0]).write_bytes(b"")  # an unreadable state's own file: not its pack entry
     on = rows(run("by", "tool"))
-    for state in states:
-        state.unlink()
+    shutil.rmtree(folder)
     assert on == pytest.approx(rows(run("by", "tool", "--no-refresh")), abs=1e-12)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from attrib_helpers import saved_states
 from helpers import assistant, write_transcript
 from helpers import cost_rows as rows
 from helpers import report_json as run
@@ -64,6 +65,11 @@ def states() -> Path:
     from statusline.attrib.build import folder
 
     return Path(folder(str(cache())))
+
+
+def saved_files() -> list[Path]:
+    """The states' files: their own and the packs."""
+    return sorted(p for p in states().rglob("*") if p.is_file())
 
 
 def summary_files() -> list[Path]:
@@ -123,11 +129,13 @@ def test_a_lost_state_of_a_deleted_transcript_leaves_its_messages_unattributed(c
     whole = sum(assert_as_the_whole_walk()["tool"].values())
     path.unlink()  # the index keeps counting its messages; the state was their only split
     assert set(assert_as_the_whole_walk()["tool"]) == {"Read", "mcp__github__list_prs", "conversation"}
-    (state,) = states().iterdir()
-    if how == "deleted":
-        state.unlink()
-    else:
-        state.write_bytes(b"\x00garbage")
+    files = saved_files()  # the pack it was first saved in (and its own file, once retired)
+    assert files
+    for state in files:
+        if how == "deleted":
+            state.unlink()
+        else:
+            state.write_bytes(b"\x00garbage")
     for kind, found in assert_as_the_whole_walk().items():
         assert found == pytest.approx({"unattributed": whole}), kind
 
@@ -135,7 +143,7 @@ def test_a_lost_state_of_a_deleted_transcript_leaves_its_messages_unattributed(c
 def test_a_corrupt_state_is_read_again_from_its_transcript(config_dir):
     write_transcript(config_dir, "-w-app", "s1.jsonl", turns())
     first = assert_as_the_whole_walk()
-    (state,) = states().iterdir()
+    (state,) = saved_files()  # a pack of one
     state.write_bytes(state.read_bytes()[:40])
     assert assert_as_the_whole_walk() == first
 
@@ -145,11 +153,10 @@ def test_a_state_another_process_rewrote_is_read_not_the_catalogs_entry(config_d
     sub = [text("e1", 1).replace('"isSidechain":false', '"isSidechain":true')]
     write_transcript(config_dir, "-w-app", "s1/subagents/agent-abc.jsonl", sub)
     assert "subagent" in assert_as_the_whole_walk()["agent"]
-    for state in states().iterdir():  # as another costline would write it: a type found meanwhile
-        doc = marshal.loads(state.read_bytes())
+    for name, doc in saved_states(str(cache())).items():  # as another costline would: a type found meanwhile
         if doc["agent_id"]:
             doc["agent_type"] = "reviewer"
-            state.write_bytes(marshal.dumps(doc))
+            (states() / name).write_bytes(marshal.dumps(doc))
     assert set(assert_as_the_whole_walk()["agent"]) == {"main", "reviewer"}
 
 

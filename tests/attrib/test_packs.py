@@ -1,0 +1,144 @@
+"""The attribution's states in packs (attrib/packs.py): a first report writes a few packs, not a
+file per transcript; a transcript read on gets a file of its own, which overrides its pack
+entry; reports from packed states equal those from the same states each in its own file; a
+pack that is not whole, or not a file costline made, is never read."""
+
+from __future__ import annotations
+
+import marshal
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from attrib_helpers import saved_states
+from helpers import report_json
+from test_cold import splits
+from test_random import build
+
+from statusline import fs
+from statusline.attrib import build as attrib_build
+from statusline.attrib import catalog, packs
+
+SEED = 12
+
+
+def cold(
+    config_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> tuple[str, object]:
+    corpus = build(SEED, config_dir)
+    monkeypatch.setenv("COSTLINE_SCAN_WORKERS", workers)
+    monkeypatch.setenv("COSTLINE_PARALLEL_MIN_BYTES", "0")
+    cache = str(tmp_path / "cache")
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", cache)
+    return cache, corpus
+
+
+def unfinished(corpus: object) -> set[str]:
+    """The state names of the transcripts whose last line is still being written."""
+    files = corpus.files  # type: ignore[attr-defined]
+    return {attrib_build.state_name(str(p)) for p in files if not p.read_bytes().endswith(b"\n")}
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_first_report_packs_its_states_in_a_few_files(config_dir, tmp_path, monkeypatch, workers):
+    cache, corpus = cold(config_dir, tmp_path, monkeypatch, workers)
+    report_json("by", "tool")
+    folder = Path(attrib_build.folder(cache))
+    own = set(packs.own_names(str(folder)))
+    made = sorted((folder / "packs").iterdir())
+    # A pack per process that read (the scanning one, each worker); a file of its own only for
+    # a state read on (a transcript whose last line was unfinished: its tail is read again).
+    assert own == unfinished(corpus) and len(own) < 3
+    assert 1 <= len(made) <= int(workers) + 1
+    assert len(saved_states(cache)) == len(corpus.files) > 10
+    for path in [folder, *folder.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, path
+
+
+def test_a_first_catalog_packs_what_it_reads_and_makes_its_folder_once(config_dir, tmp_path, monkeypatch):
+    """Without a scan (the index was built by `report daily`), the catalog reads every transcript
+    and packs their states; what it reads on later goes to files of their own, the states
+    folder made or checked once per process, not once per file."""
+    cache, corpus = cold(config_dir, tmp_path, monkeypatch, "1")
+    report_json("daily")
+    paths = sorted(str(p) for p in corpus.files)  # type: ignore[attr-defined]
+    catalog.refresh(cache, paths)
+    folder = attrib_build.folder(cache)
+    assert set(packs.own_names(folder)) == set() and len(os.listdir(os.path.join(folder, "packs"))) == 1
+    made: list[str] = []
+    make = fs.make_private_folder
+
+    def counted(path: str) -> None:
+        made.append(path)
+        make(path)
+
+    monkeypatch.setattr(fs, "make_private_folder", counted)
+    monkeypatch.setattr(attrib_build, "_checked", set())
+    for path in paths:
+        with open(path, "ab") as fh:
+            fh.write(b'{"type":"user","message":{"role":"user","content":"more"}}\n')
+        attrib_build.update_file(cache, path)
+    assert made.count(folder) == 1
+    assert set(packs.own_names(folder)) == {attrib_build.state_name(p) for p in paths}
+
+
+def test_reports_from_packed_states_equal_those_from_files_of_their_own(config_dir, tmp_path, monkeypatch):
+    cache, _corpus = cold(config_dir, tmp_path, monkeypatch, "2")
+    report_json("by", "tool")
+    packed = splits()
+    saved = saved_states(cache)
+    folder = Path(attrib_build.folder(cache))
+    shutil.rmtree(folder / "packs")
+    for name, state in saved.items():
+        (folder / name).write_bytes(marshal.dumps(state))
+    shutil.rmtree(catalog.folder(cache))  # the catalog and the day summaries: made again
+    assert splits() == packed
+    assert saved_states(cache) == saved
+
+
+def test_a_pack_not_whole_or_not_costlines_is_not_read(tmp_path):
+    folder = str(tmp_path / "states")
+    state = {"format": attrib_build.FORMAT, "path": "/p", "n": list(range(50))}
+    sigs = packs.write(folder, [("a~1", marshal.dumps(state), {"path": "/p"})])
+    (pack,) = Path(folder, "packs").iterdir()
+    assert packs.Packs(folder).read("a~1") == (marshal.dumps(state), sigs["a~1"])
+    whole = pack.read_bytes()
+    for cut in (len(whole) - 1, len(whole) // 2, 10, 0):
+        pack.write_bytes(whole[:cut])  # as a pack cut short would be (never renamed in: atomic)
+        assert packs.Packs(folder).where == {}, cut
+    pack.unlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(whole)
+    pack.symlink_to(elsewhere)  # a link planted in a pack's place
+    assert packs.Packs(folder).where == {}
+    pack.unlink()
+    Path(f"{pack}.0123.tmp").write_bytes(whole)  # a pack being written
+    assert packs.Packs(folder).where == {}
+
+
+def test_a_name_in_two_packs_is_read_from_the_later(tmp_path):
+    folder = str(tmp_path / "states")
+    older = packs.write(folder, [("a~1", b"old", {}), ("b~2", b"b", {})])
+    newer = packs.write(folder, [("a~1", b"new", {})])
+    found = packs.current(folder)
+    assert found.read("a~1") == (b"new", newer["a~1"]) and found.read("b~2") == (b"b", older["b~2"])
+    assert found.sig("a~1") == newer["a~1"] != older["a~1"]
+
+
+@pytest.mark.parametrize("kind", ["agent", "tool", "mcp"])
+def test_a_report_split_reads_the_states_once_packed(config_dir, tmp_path, monkeypatch, kind):
+    """A warm report reads no state and no pack's states (the catalog and summaries suffice)."""
+    cache, _corpus = cold(config_dir, tmp_path, monkeypatch, "2")
+    first = report_json("by", kind)
+    read: list[str] = []
+    real = packs.Packs.read
+
+    def counted(self: packs.Packs, name: str) -> object:
+        read.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(packs.Packs, "read", counted)
+    assert report_json("by", kind) == first
+    assert read == []
+    assert os.path.isdir(os.path.join(attrib_build.folder(cache), "packs"))
