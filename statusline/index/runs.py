@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from statusline.index.exact import Batch
 from statusline.index.readback import add_at
-from statusline.index.update import _better
+from statusline.index.update import better_record
 from statusline.timeutil import HOUR_MS, QUARTER_HOUR_MS
 
 TYPE_CHECKING = False
@@ -61,11 +61,11 @@ def fold_runs(records: list[Record]) -> list[Record | Run]:
 
 def _run(run: tuple[Record, ...]) -> Run:
     """The run with the copy dedup keeps: each copy is compared with the one kept so far
-    (update._better, the merge's rule: the first of equal copies stays)."""
+    (update.better_record, the merge's rule)."""
     kept, passed = 0, []
     for i in range(1, len(run)):
         old = run[kept]
-        if _better(run[i], (None, None, None, old[6], old[7], old[8])):
+        if better_record(run[i], old):
             passed.append(kept)
             kept = i
     return run, kept, tuple(passed)

@@ -18,7 +18,10 @@ Dedup follows ccusage 20.0.24 (see README) with one difference: copies of one re
 session (ccusage then matches only two copies without one, or a sidechain copy); a sidechain
 copy loses to the main conversation's, and a subagent's response copied into its parent's
 `progress` line loses to both (lines.PROGRESS_COPY); otherwise the copy with the most tokens
-wins, then one that records `speed`, then the first seen. Keys are kept per UTC hour, and a new
+wins, then one that records `speed`, then the earliest, then by model, prompt class and logged
+cost, so that the copy kept does not depend on the order files are read in (ccusage keeps the
+first it reads; copies equal in all of these, a fork's replay of a line, keep the first seen).
+Keys are kept per UTC hour, and a new
 line is checked against its own hour and the two next to it, so a render loads only the few
 hours its new lines touch.
 """
@@ -93,14 +96,43 @@ def _subtract(agg: dict[tuple[object, ...], list[float]], key: tuple[object, ...
 
 
 def _better(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
-    """Whether copy `new` replaces the kept copy `old` (ccusage's order of preference)."""
-    new_total, new_speed, new_side = new[6], new[7], new[8]
-    old_total, old_speed, old_side = old[3], old[4], old[5]
-    if new_side != old_side:  # the main conversation's, a subagent's own, a progress line's
-        return bool(new_side < old_side)  # type: ignore[operator]
-    if new_total != old_total:
-        return bool(new_total > old_total)  # type: ignore[operator]
-    return bool(new_speed) and not old_speed
+    """Whether copy `new` (a record) replaces the kept copy `old` (an hour file's entry)."""
+    key: tuple[object, ...] = old[1]  # type: ignore[assignment]
+    return preferred(new, old[3], old[4], old[5], old[-1], key[2], key[3], old[2])
+
+
+def better_record(new: tuple[object, ...], old: tuple[object, ...]) -> bool:
+    """_better between two records (a worker's streaming copies, runs.py)."""
+    return preferred(new, old[6], old[7], old[8], old[9], old[3], old[4], old[5])
+
+
+def preferred(
+    new: tuple[object, ...],
+    total: object,
+    speed: object,
+    side: object,
+    ts: object,
+    model: object,
+    cls: object,
+    vec: object,
+) -> bool:
+    """Whether record `new` is preferred to a copy with these fields: ccusage's order (the main
+    conversation's, a subagent's own, a progress line's; then most tokens; then one that records
+    `speed`), then the earliest, then by model, prompt class and logged cost, so that which of
+    two differing copies is kept never depends on which file was read first (ccusage keeps the
+    first it reads). Copies equal in all of these (a fork's replay of a line) keep the first."""
+    new_side = new[8]
+    if new_side != side:
+        return bool(new_side < side)  # type: ignore[operator]
+    new_total = new[6]
+    if new_total != total:
+        return bool(new_total > total)  # type: ignore[operator]
+    if bool(new[7]) != bool(speed):
+        return bool(new[7])
+    try:
+        return (new[9], new[3], new[4], new[5][6]) < (ts, model, cls, vec[6])  # type: ignore[index]
+    except (TypeError, IndexError):  # an entry of an older index without these: the first stays
+        return False
 
 
 def _copy_of_another(entry: tuple[object, ...], session: object) -> bool:
