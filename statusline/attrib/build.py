@@ -355,7 +355,7 @@ def update_all(cache: str, paths: list[str], workers: int | None = None) -> list
     from statusline.index.scan import _worker_pool, drop_old_formats
 
     drop_old_formats(os.path.dirname(folder(cache)), FORMAT)
-
+    packs.merge(folder(cache))
     packed = packs.current(folder(cache))
     states: list[dict[str, Any]] = []
     tasks: list[tuple[str, str, bool]] = []

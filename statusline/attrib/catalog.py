@@ -4,8 +4,8 @@ session, and the signatures that say it is current, in one small file.
 A warm report stats each transcript and each state file (and each pack, packs.py) and reads no
 state at all: a state is read only when its transcript changed (build.py reads it on) or when a
 day summary that its session's messages fall in has to be made again (summary.py). A catalog
-entry is trusted only while its state has the stat signature the entry recorded (its own
-file's, else its pack's and its place there), so a state that another process rewrote is read
+entry is trusted only while its state has the signature the entry recorded (its own file's
+stat, else its pack entry's stamp), so a state that another process rewrote is read
 again, never taken from a stale entry. The entry of a state a first read packed comes from its
 pack's header, with its signature: a first report reads no state back.
 """
@@ -154,6 +154,7 @@ def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog
     from statusline.index.scan import _worker_pool, drop_old_formats
 
     drop_old_formats(os.path.dirname(build.folder(cache)), build.FORMAT)
+    packs.merge(build.folder(cache))
     packed = packs.current(build.folder(cache))
     old = _read(cache)
     # A path's state name costs a hash of the path in Python: the catalog's are reused.
@@ -207,7 +208,7 @@ def _entry(cache: str, path: str, name: str, sig: Sig | None, packed: packs.Pack
     from its pack's header (not read), or its own file (read); None if there is none."""
     if sig is None:
         return None
-    if len(sig) == 4:  # packed
+    if packs.is_packed(sig):
         entry = packed.entry(name)
         if entry is None or entry.get("sig") != sig or entry.get("path") != path or entry.get("gone"):
             return None

@@ -8,14 +8,17 @@
 A file per state cost a first report a new file for each transcript (1,100 on the 1 GB bench
 corpus: a file's creation costs this machine between 25 us and 1.4 ms); its packs are a few.
 A state's own file overrides its pack entry: a transcript read on after its first read has its
-state written to its own file, and the pack is left as it is. A name in two packs (two first
-reads that raced) is taken from the later pack, by name.
+state written to its own file, and the pack is left as it is (an own file that cannot be read
+leaves the pack entry to stand in). A name in two packs (two first reads that raced) is taken
+from the later pack, by name. Once there are more than MAX_PACKS, the small ones are merged.
 
 A pack is MAGIC, the header's length (8 bytes, little endian), the header (a marshal dump: state
-name → its offset (from the header's end) and length, and what the catalog keeps of it, catalog.py), then
-each state's marshal dump, as its own file would hold it. The stat signature of a packed state
-is its pack's (inode, size, mtime) and its offset: it changes whenever the state read under its
-name may have (another pack, or a file of its own, takes over), as an own file's does.
+name → its offset from the header's end, its length, its stamp and what the catalog keeps of
+it, catalog.py), then each state's marshal dump, as its own file would hold it. A stamp is
+drawn at random when a state is packed and kept when packs are merged: the signature of a
+packed state is its stamp and length, so it changes whenever the state under its name may have
+(packed again, or a file of its own written), never when packs are merged (the day summaries
+that depend on it stay current).
 """
 
 from __future__ import annotations
@@ -34,17 +37,26 @@ FOLDER = "packs"
 # States go to a new pack once those held back make this many bytes (the 1 GB bench corpus has
 # 11 MB of states: a few packs).
 PACK_BYTES = 4 << 20
-Sig = tuple[int, ...]
+# More packs than this (each report that finds new transcripts adds one or two), and the ones
+# smaller than PACK_BYTES are merged.
+MAX_PACKS = 16
+Sig = tuple[int, ...]  # a packed state's: (stamp, length); a file's: (inode, size, mtime)
 Item = tuple[str, bytes, dict[str, Any]]  # a state's name, its marshal dump, its catalog entry
-Header = dict[str, tuple[int, int, dict[str, Any]]]
+Header = dict[str, tuple[int, int, int, dict[str, Any]]]
+Place = tuple[str, Sig, int, int, int, dict[str, Any]]  # pack, its stat, offset, length, stamp, entry
 
-# Headers read by this process, by pack path: (the pack's signature, its header). A pack never
-# changes: a header is read again only when another file has its path.
-_headers: dict[str, tuple[Sig, Header, int]] = {}  # ... and where its states start
+# Headers read by this process, by pack path: (the pack's stat signature, its header, where its
+# states start). A pack never changes: a header is read again only when another file has its path.
+_headers: dict[str, tuple[Sig, Header, int]] = {}
 
 
 def _sig(st: os.stat_result) -> Sig:
     return (st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def is_packed(sig: Sig) -> bool:
+    """Whether a state's signature is a packed state's (else its own file's)."""
+    return len(sig) == 2
 
 
 class Packs:
@@ -54,15 +66,9 @@ class Packs:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        # state name → (pack path, pack signature, offset, length, catalog entry)
-        self.where: dict[str, tuple[str, Sig, int, int, dict[str, Any]]] = {}
+        self.where: dict[str, Place] = {}  # state name → where it is
         self.listed: list[tuple[str, Sig]] = []  # every pack's path and lstat, in name order
-        try:
-            names = sorted(n for n in os.listdir(os.path.join(folder, FOLDER)) if not n.endswith(".tmp"))
-        except OSError:
-            return
-        for name in names:
-            path = os.path.join(folder, FOLDER, name)
+        for path in _pack_paths(folder):
             try:
                 self.listed.append((path, _sig(os.lstat(path))))
             except OSError:
@@ -73,8 +79,8 @@ class Packs:
             sig, header, base = found
             try:
                 where = {
-                    state: (path, sig, base + offset, length, dict(entry))
-                    for state, (offset, length, entry) in header.items()
+                    state: (path, sig, base + offset, length, stamp, dict(entry))
+                    for state, (offset, length, stamp, entry) in header.items()
                 }
             except (TypeError, ValueError):
                 continue  # not a header costline wrote: ignored
@@ -83,33 +89,48 @@ class Packs:
     def sig(self, name: str) -> Sig | None:
         """The signature of the state packed under `name` (None: in no pack)."""
         found = self.where.get(name)
-        return None if found is None else (*found[1], found[2])
+        return None if found is None else (found[4], found[3])
 
     def entry(self, name: str) -> dict[str, Any] | None:
         """What the catalog keeps of the state packed under `name`, with its signature."""
         found = self.where.get(name)
-        return None if found is None else {**found[4], "sig": (*found[1], found[2])}
+        return None if found is None else {**found[5], "sig": (found[4], found[3])}
 
     def read(self, name: str) -> tuple[bytes, Sig] | None:
         """The marshal dump packed under `name` and its signature; None when in no pack or the
-        pack is not the one listed (removed or replaced since)."""
+        pack is not the one listed (merged or replaced since)."""
         found = self.where.get(name)
         if found is None:
             return None
-        path, sig, offset, length, _entry = found
-        try:
+        data = _read(found)
+        return None if data is None else (data, (found[4], found[3]))
+
+
+def _read(place: Place, fd: int = -1) -> bytes | None:
+    """A packed state's bytes (`fd`: its pack, open and checked); None when the pack is not the
+    one listed."""
+    path, sig, offset, length, _stamp, _entry = place
+    mine = fd < 0
+    try:
+        if mine:
             fd, st = fs.open_private_read(path)
-        except OSError:
-            return None
-        try:
             if _sig(st) != sig:
                 return None
-            data = fs.pread(fd, length, offset)
-        except OSError:
-            return None
-        finally:
+        data = fs.pread(fd, length, offset)
+    except OSError:
+        return None
+    finally:
+        if mine and fd >= 0:
             fs.close(fd)
-        return (data, (*sig, offset)) if len(data) == length else None
+    return data if len(data) == length else None
+
+
+def _pack_paths(folder: str) -> list[str]:
+    try:
+        names = os.listdir(os.path.join(folder, FOLDER))
+    except OSError:
+        return []
+    return [os.path.join(folder, FOLDER, n) for n in sorted(names) if not n.endswith(".tmp")]
 
 
 _current: dict[str, Packs] = {}
@@ -121,8 +142,7 @@ def current(folder: str) -> Packs:
     known = _current.get(folder)
     if known is not None:
         try:
-            names = sorted(n for n in os.listdir(os.path.join(folder, FOLDER)) if not n.endswith(".tmp"))
-            listed = [(p, _sig(os.lstat(p))) for p in (os.path.join(folder, FOLDER, n) for n in names)]
+            listed = [(p, _sig(os.lstat(p))) for p in _pack_paths(folder)]
         except OSError:
             listed = None
         if listed == known.listed:
@@ -152,7 +172,7 @@ def _header(path: str) -> tuple[Sig, Header, int] | None:
         fs.close(fd)
     base = _PREAMBLE + size
     try:
-        end = base + sum(length for _offset, length, _entry in header.values())
+        end = base + sum(length for _offset, length, _stamp, _entry in header.values())
     except (AttributeError, TypeError, ValueError):
         return None
     if end != st.st_size:  # not whole: never one costline wrote (they are renamed in whole)
@@ -161,26 +181,29 @@ def _header(path: str) -> tuple[Sig, Header, int] | None:
     return found
 
 
-def write(folder: str, items: list[Item]) -> dict[str, Sig]:
-    """Pack the states (a name once) into a new pack; each one's signature, by name. OSError or
-    ValueError when it cannot be written (then no pack is there)."""
+def write(folder: str, items: list[Item], stamps: dict[str, int] | None = None) -> dict[str, Sig]:
+    """Pack the states (a name once) into a new pack; each one's signature, by name. `stamps`:
+    those to keep (a merge), by name; the others are drawn. OSError or ValueError when it cannot
+    be written (then no pack is there)."""
     header: Header = {}
     offset = 0
-    for name, data, entry in items:
-        header[name] = (offset, len(data), entry)  # from the end of the header
+    drawn = os.urandom(8 * len(items))
+    for n, (name, data, entry) in enumerate(items):
+        stamp = stamps.get(name) if stamps else None
+        if stamp is None:
+            stamp = int.from_bytes(drawn[8 * n : 8 * n + 8], "little")
+        header[name] = (offset, len(data), stamp, entry)  # from the end of the header
         offset += len(data)
     head = marshal.dumps(header)
     blob = b"".join([MAGIC, len(head).to_bytes(8, "little"), head, *(data for _n, data, _e in items)])
     packs = os.path.join(folder, FOLDER)
     fs.make_private_folder(packs)  # never a link planted there
     path = os.path.join(packs, f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}")
-    sig = atomic_write(path, blob)
-    base = _PREAMBLE + len(head)
-    _headers[path] = (sig, header, base)
-    return {name: (*sig, base + at) for name, (at, _length, _entry) in header.items()}
+    _headers[path] = (atomic_write(path, blob), header, _PREAMBLE + len(head))
+    return {name: (stamp, length) for name, (_at, length, stamp, _entry) in header.items()}
 
 
-def write_all(folder: str, items: list[Item]) -> dict[str, Sig]:
+def write_all(folder: str, items: list[Item], stamps: dict[str, int] | None = None) -> dict[str, Sig]:
     """`write`, a new pack each PACK_BYTES; the signatures of the states written (a pack that
     cannot be written leaves its states out)."""
     sigs: dict[str, Sig] = {}
@@ -191,11 +214,47 @@ def write_all(folder: str, items: list[Item]) -> dict[str, Sig]:
         size += len(item[1])
         if size >= PACK_BYTES or n == len(items) - 1:
             try:
-                sigs.update(write(folder, batch))
+                sigs.update(write(folder, batch, stamps))
             except (OSError, ValueError):
                 pass  # a cache that cannot be written: this report still has this run's figures
             batch, size = [], 0
     return sigs
+
+
+def merge(folder: str) -> None:
+    """Once there are more than MAX_PACKS packs, merge those smaller than PACK_BYTES: the states
+    read from them (each name's, from the pack it is read from) with their stamps, into new
+    packs, then the old ones removed. Nothing is removed unless all were read and written."""
+    packed = current(folder)
+    small = {path: sig for path, sig in packed.listed if sig[1] < PACK_BYTES}
+    if len(packed.listed) <= MAX_PACKS or len(small) < 2:
+        return
+    items: list[Item] = []
+    stamps: dict[str, int] = {}
+    for path, sig in small.items():
+        try:
+            fd, st = fs.open_private_read(path)
+        except OSError:
+            return
+        try:
+            if _sig(st) != sig:
+                return
+            for name, place in packed.where.items():
+                if place[0] == path:
+                    data = _read(place, fd)
+                    if data is None:
+                        return
+                    items.append((name, data, place[5]))
+                    stamps[name] = place[4]
+        finally:
+            fs.close(fd)
+    if len(write_all(folder, items, stamps)) != len(items):
+        return
+    for path in small:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def own_names(folder: str) -> list[str]:

@@ -142,3 +142,35 @@ def test_a_report_split_reads_the_states_once_packed(config_dir, tmp_path, monke
     assert report_json("by", kind) == first
     assert read == []
     assert os.path.isdir(os.path.join(attrib_build.folder(cache), "packs"))
+
+
+def test_many_packs_are_merged_their_states_and_signatures_kept(tmp_path):
+    """Past MAX_PACKS, the small packs are merged into one: each name reads the same state with
+    the same signature (the catalog's entries and the day summaries stay current); a name
+    packed again later keeps its later state."""
+    folder = str(tmp_path / "states")
+    written = [
+        packs.write(folder, [(f"s~{n}", f"state {n}".encode(), {"n": n})]) for n in range(packs.MAX_PACKS)
+    ]
+    again = packs.write(folder, [("s~3", b"state 3 again", {"n": 3})])
+    before = packs.current(folder)
+    expected = {name: before.read(name) for name in before.where}
+    assert expected["s~3"] == (b"state 3 again", again["s~3"]) != (b"state 3", written[3]["s~3"])
+    packs.merge(folder)
+    after = packs.current(folder)
+    assert len(after.listed) == 1
+    assert {name: after.read(name) for name in after.where} == expected
+    assert {name: after.entry(name) for name in after.where} == {
+        name: before.entry(name) for name in before.where
+    }
+    packs.merge(folder)  # nothing to merge: left as it is
+    assert packs.current(folder).listed == after.listed
+
+
+def test_a_few_packs_are_left_as_they_are(tmp_path):
+    folder = str(tmp_path / "states")
+    for n in range(packs.MAX_PACKS):
+        packs.write(folder, [(f"s~{n}", b"x", {})])
+    listed = packs.current(folder).listed
+    packs.merge(folder)
+    assert packs.current(folder).listed == listed
