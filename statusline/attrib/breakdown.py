@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
-from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, clean_name, session_title
+from statusline.attrib.context import clean_name, session_title
+from statusline.attrib.layout import CONVERSATION, IN, OUT, READ, W1, W5
 from statusline.index.edges import Message, shard_messages
 from statusline.index.exact import Batch
 from statusline.index.readback import read_hour

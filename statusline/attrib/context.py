@@ -1,43 +1,19 @@
-"""What sits in one transcript's context, and how each request's cost splits over it.
-
-The estimate (the README's "How cost is split by tool"):
-- The context is a list of items in the order they entered: the user's text, each assistant
-  text and tool call, each tool result. An item belongs to a bucket: `conversation`, or the
-  name of the tool whose call or result it is. Sizes are estimated at 4 characters per token
-  (an image at 1,600 tokens); a thinking block is not carried into later requests.
-- A request's prompt is laid out as what the transcript never shows (system prompt, tool
-  definitions: `conversation`) followed by the items. Its real token counts cover that layout in
-  order: cache reads first, then cache writes, then uncached input. Each item is charged the
-  part of each range it overlaps, at that range's price. When the estimated items exceed the
-  prompt, they are scaled down to fit it.
-- The request's output is split over its own blocks by characters: text and thinking are
-  `conversation`, a tool call's input is its tool's.
-- A compaction (`compact_boundary`) empties the context; `/clear` starts a new transcript.
-
-A message's split is kept as fractions per bucket of each token kind (input, 5m write, 1h write,
-read, output); `conversation` takes whatever the other buckets do not, so a split always adds
-up to the whole message.
+"""Following one transcript line by line: what enters its context (layout.py Context, which
+splits each request's cost over it), each message's row, and what names its session and its
+subagents.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from typing import Any
 
+from statusline.attrib.layout import CHARS_PER_TOKEN, CONVERSATION, Context
 from statusline.index.lines import Skip, records_from_line
 
-CONVERSATION = "conversation"
-CHARS_PER_TOKEN = 4
 IMAGE_TOKENS = 1600  # Anthropic's cost of an image of about 1.15 megapixels, the usual cap
 AGENT_TOOLS = ("Task", "Agent")  # the tool that starts a subagent (renamed Agent in 2.x)
 TITLE_ORDER = ("custom-title", "ai-title", "summary", "prompt")  # what names a session, best first
-PROMPT_CHARS = 80
-# A request's tail of items longer than this is split by bisection rather than walked.
-WALK_PER_BUCKET, WALK_ITEMS = 2, 8  # a first prompt as a session's name is cut to this
-
-# Token kinds of a split, in the order of a usage vector's token fields.
-IN, W5, W1, READ, OUT = range(5)
-Split = dict[str, list[float]]  # bucket → fraction of each token kind (conversation implied)
+PROMPT_CHARS = 80  # a first prompt as a session's name is cut to this
 
 
 def _chars(value: object) -> int:
@@ -84,207 +60,6 @@ def _content_tokens(content: object) -> float:
         else:
             tokens += _chars(block) / CHARS_PER_TOKEN
     return tokens
-
-
-class Context:
-    """One conversation's context (a transcript, or the sidechain lines of an old one)."""
-
-    __slots__ = ("due", "ends", "items", "pending", "places", "tools", "totals")
-
-    def __init__(self, saved: list[Any] | None = None) -> None:
-        # items: [bucket, estimated tokens] in order, neighbours of one bucket merged.
-        self.items: list[list[Any]] = []
-        # tool call id → tool name, to name the results that come back.
-        self.tools: dict[str, str] = {}
-        # The message being written (Claude Code logs one line per content block):
-        # [message id, request id, usage vector, output blocks [[bucket, chars]]].
-        self.pending: list[Any] | None = None
-        # Rows of the pending message still to be split: message key → [its row, the usage and
-        # how many output blocks it had when its line was read]. A message is logged one line
-        # per content block, each with its usage: it is split once, when it is complete (or the
-        # read stops), not once per line. The context does not change meanwhile (settle does).
-        self.due: dict[str, tuple[list[Any], list[int], int]] = {}
-        if saved:
-            self.items, self.tools, self.pending = saved[0], saved[1], saved[2]
-        # Estimated tokens per bucket over all items: a request's read range is nearly all of
-        # the context, so it is found from these less the short tail past it (see split).
-        self.totals: dict[str, float] = {}
-        # Where each item ends (ends[i]: the tokens of items[:i]) and, per bucket, its items'
-        # indexes and running sums: a long tail is split by bisection, not walked (see split).
-        self.ends: list[float] = [0.0]
-        self.places: dict[str, tuple[list[int], list[float]]] = {}
-        for n, (bucket, tokens) in enumerate(self.items):
-            self.totals[bucket] = self.totals.get(bucket, 0.0) + tokens
-            self.ends.append(self.ends[-1] + tokens)
-            where = self.places.setdefault(bucket, ([], [0.0]))
-            where[0].append(n)
-            where[1].append(where[1][-1] + tokens)
-
-    def saved(self) -> list[Any]:
-        return [self.items, self.tools, self.pending]
-
-    def add(self, bucket: str, tokens: float) -> None:
-        if tokens <= 0:
-            return
-        items, ends = self.items, self.ends
-        if items and items[-1][0] == bucket:
-            items[-1][1] += tokens
-            ends[-1] += tokens
-            self.places[bucket][1][-1] += tokens
-        else:
-            items.append([bucket, tokens])
-            ends.append(ends[-1] + tokens)
-            where = self.places.get(bucket)
-            if where is None:
-                where = self.places[bucket] = ([], [0.0])
-            where[0].append(len(items) - 1)
-            where[1].append(where[1][-1] + tokens)
-        totals = self.totals
-        totals[bucket] = totals.get(bucket, 0.0) + tokens
-
-    def split_due(self) -> None:
-        """Split the pending message's rows read so far, each as its latest line gave it (the
-        usage then kept and the blocks read until then)."""
-        due = self.due
-        if not due:
-            return
-        blocks: list[list[Any]] = self.pending[3] if self.pending is not None else []
-        if len(due) == 1:  # the usual case: one record of one response
-            for row, usage, count in due.values():
-                row[1] = self.split(usage, blocks[:count])
-            self.due = {}
-            return
-        made: dict[tuple[int, int], Split] = {}
-        for row, usage, count in due.values():
-            split = made.get((id(usage), count))
-            if split is None:
-                split = made[(id(usage), count)] = self.split(usage, blocks[:count])
-            row[1] = split
-        self.due = {}
-
-    def settle(self) -> None:
-        """The pending message is complete: its text and tool calls join the context."""
-        if self.pending is None:
-            return
-        if self.due:
-            self.split_due()
-        for bucket, chars in self.pending[3]:
-            if bucket is not None:  # None: thinking, which later requests do not carry
-                self.add(bucket, chars / CHARS_PER_TOKEN)
-        self.pending = None
-
-    def clear(self) -> None:
-        self.settle()
-        self.items = []
-        self.totals = {}
-        self.ends = [0.0]
-        self.places = {}
-
-    def split(self, usage: list[int], blocks: list[list[Any]]) -> Split:
-        """Fractions per bucket of one request's token kinds (conversation left implied)."""
-        tokens_in, w5, w1, read = usage[0], usage[1], usage[2], usage[3]
-        write = w5 + w1
-        prompt = tokens_in + write + read
-        estimated = sum(self.totals.values())
-        scale = prompt / estimated if estimated > prompt else 1.0
-        # Layout: the unseen prefix (conversation's), then the items; the real counts cover it
-        # in order: [0, read) read, [read, read + write) written, the rest uncached input. What
-        # each bucket has before the write range is in the read range.
-        ends = self.ends
-        # The first item the write and input ranges reach, in the items' own tokens.
-        write_from = ends[-1] - (write + tokens_in) / scale if scale else ends[-1]
-        first = max(0, bisect_right(ends, write_from) - 1)
-        if len(ends) - first > WALK_PER_BUCKET * len(self.totals) + WALK_ITEMS:
-            out, past_read = self._bisected(tokens_in, write, scale)
-        else:
-            out, past_read = self._walked(first, tokens_in, write, read, prompt, scale)
-        if read:
-            for bucket, tokens in self.totals.items():
-                if bucket == CONVERSATION:
-                    continue
-                in_read = tokens * scale - past_read.get(bucket, 0.0)
-                if in_read > 1e-9:
-                    fr = out.get(bucket)
-                    if fr is None:
-                        fr = out[bucket] = [0.0] * 5
-                    share = in_read / read
-                    fr[READ] = share if share < 1.0 else 1.0  # min(1.0, share), without the call
-        chars: dict[str, int] = {}
-        all_chars = 0
-        for bucket, n in blocks:
-            all_chars += n
-            if bucket is not None and bucket != CONVERSATION:
-                chars[bucket] = chars.get(bucket, 0) + n
-        if all_chars:
-            for bucket, n in chars.items():
-                if n:
-                    fr = out.get(bucket)
-                    if fr is None:
-                        fr = out[bucket] = [0.0] * 5
-                    fr[OUT] = n / all_chars
-        return out
-
-    def _walked(
-        self, first: int, tokens_in: int, write: int, read: int, prompt: int, scale: float
-    ) -> tuple[Split, dict[str, float]]:
-        """The write and input ranges' shares, walking back from the last item (a short tail)."""
-        out: Split = {}
-        past_read: dict[str, float] = {}
-        end = float(prompt)
-        written = read + write  # the write range is [read, written), the input [written, prompt)
-        for bucket, size in reversed(self.items[first:]):
-            if end <= read:
-                break
-            start = end - size * scale
-            if bucket != CONVERSATION:
-                fr = out.get(bucket)
-                # min and max written out (called per item, the builtins cost more): equal
-                # operands are equal numbers, whichever is taken
-                after_read = start if start >= read else read
-                overlap = (end if end <= written else written) - after_read
-                if overlap > 0 and write:
-                    if fr is None:
-                        fr = out[bucket] = [0.0] * 5
-                    share = overlap / write
-                    fr[W5] += share
-                    fr[W1] += share
-                overlap = (end if end <= prompt else prompt) - (start if start >= written else written)
-                if overlap > 0 and tokens_in:
-                    if fr is None:
-                        fr = out[bucket] = [0.0] * 5
-                    fr[IN] += overlap / tokens_in
-                past_read[bucket] = past_read.get(bucket, 0.0) + end - after_read
-            end = start
-        return out, past_read
-
-    def _bisected(self, tokens_in: int, write: int, scale: float) -> tuple[Split, dict[str, float]]:
-        """The same shares from each bucket's running sums: what a bucket has past a point of
-        the items is its total less what its items before that point hold, found by bisection
-        whatever the tail's length."""
-        ends, items = self.ends, self.items
-        cuts = []  # where the write range and the input range start, in the items' tokens
-        for point in (ends[-1] - (write + tokens_in) / scale, ends[-1] - tokens_in / scale):
-            point = max(point, 0.0)
-            item = min(bisect_right(ends, point) - 1, len(items) - 1)
-            cuts.append((item, point - ends[item]))
-        out: Split = {}
-        past_read: dict[str, float] = {}
-        for bucket, (indexes, sums) in self.places.items():
-            if bucket == CONVERSATION:
-                continue
-            past = []
-            for item, into in cuts:
-                before = sums[bisect_left(indexes, item)] + (into if items[item][0] == bucket else 0.0)
-                past.append((sums[-1] - before) * scale)
-            in_write, in_input = past[0] - past[1], past[1]
-            if (in_write > 0 and write) or (in_input > 0 and tokens_in):
-                fr = out[bucket] = [0.0] * 5
-                if in_write > 0 and write:
-                    fr[W5] = fr[W1] = in_write / write
-                if in_input > 0 and tokens_in:
-                    fr[IN] = in_input / tokens_in
-            past_read[bucket] = past[0]
-        return out, past_read
 
 
 def _count(v: object) -> int:
@@ -445,13 +220,70 @@ class Transcript:
         """One parsed transcript line. `records`: its usage records as the index's reader made
         them (lines.records_of; None: it refused the line), when the caller has them already;
         False: made here."""
-        if not isinstance(obj, dict):
+        if type(obj) is not dict and not isinstance(obj, dict):
             return
         kind = obj.get("type")
-        if kind == "assistant" and obj.get("isSidechain") is not True:  # most lines: as _line takes it
+        if kind == "assistant":
+            if obj.get("isSidechain") is True:
+                self._line(obj, obj, True, records)
+                return
             message = obj.get("message")
-            if isinstance(message, dict):
+            if type(message) is not dict or type(records) is not list or len(records) != 1:
+                if isinstance(message, dict):
+                    self._assistant(obj, obj, message, self.main, False, "", records)
+                return
+            # The usual line, as _assistant takes it, written out: a main-conversation response
+            # with its one record, most often one text block.
+            ctx = self.main
+            msg_id = message.get("id")
+            request_id = obj.get("requestId")
+            pending = ctx.pending
+            if pending is None or msg_id is None or pending[0] != msg_id or pending[1] != request_id:
+                if pending is not None:
+                    ctx.settle()
+                pending = ctx.pending = [msg_id, request_id, None, []]
+            content = message.get("content")
+            blocks: list[list[Any]] = pending[3]
+            block = content[0] if type(content) is list and len(content) == 1 else None
+            if type(block) is dict and block.get("type") == "text" and "tool_use_id" not in block:
+                text = block.get("text")
+                blocks.append([CONVERSATION, len(text) if type(text) is str else _chars(text)])
+            else:
+                blocks.extend(_output_blocks(content, ctx, self.agent_calls))
+            if not isinstance(message.get("usage"), dict):
+                return
+            record = records[0]
+            kept = pending[2]
+            # The fullest copy, as the index keeps (the record's total: the sum of its counts).
+            if kept is None or record[6] > sum(kept):
+                counts: list[int] = record[5]  # type: ignore[assignment]
+                kept = pending[2] = [counts[1], counts[3], counts[4], counts[5], counts[2]]
+            key = f"{record[0]}\x00{record[1]}"
+            row = self._rows[key] = [False, None, ""]  # split when the message is complete
+            ctx.due[key] = (row, kept, len(blocks))
+            return
+        if kind == "user":
+            message = obj.get("message")
+            if "prompt" not in self.titles:
+                content = message.get("content") if type(message) is dict else None
+                block = content[0] if type(content) is list and content else None
+                # A tool result's line is no prompt (_prompt's answer, found without it).
+                if type(block) is not dict or block.get("type") != "tool_result":
+                    prompt = _prompt(obj)
+                    if prompt:
+                        self.titles["prompt"] = prompt
+            if obj.get("isSidechain") is True:
+                self._line(obj, obj, True, records)
+                return
+            if not isinstance(message, dict):
+                return
+            if message.get("role") == "assistant" or isinstance(message.get("usage"), dict):
                 self._assistant(obj, obj, message, self.main, False, "", records)
+            else:
+                ctx = self.main
+                if ctx.pending is not None:
+                    ctx.settle()
+                self._user(obj, message, ctx)
             return
         if kind in ("custom-title", "ai-title"):
             title = obj.get("customTitle" if kind == "custom-title" else "aiTitle")
@@ -462,20 +294,6 @@ class Transcript:
             summary = obj.get("summary")
             if isinstance(summary, str) and summary.strip():
                 self.titles["summary"] = clean_name(" ".join(summary.split()), "")
-            return
-        if kind == "user" and "prompt" not in self.titles:
-            prompt = _prompt(obj)
-            if prompt:
-                self.titles["prompt"] = prompt
-        if kind == "user" and obj.get("isSidechain") is not True:  # as _line takes it
-            message = obj.get("message")
-            if not isinstance(message, dict):
-                return
-            if message.get("role") == "assistant" or isinstance(message.get("usage"), dict):
-                self._assistant(obj, obj, message, self.main, False, "", records)
-            else:
-                self.main.settle()
-                self._user(obj, message, self.main)
             return
         if kind == "progress":  # older Claude Code: a subagent's line in the parent's
             data = obj.get("data")

@@ -39,7 +39,7 @@ from statusline.attrib.breakdown import (
     mcp_server,
 )
 from statusline.attrib.catalog import Catalog, folder
-from statusline.attrib.context import CONVERSATION
+from statusline.attrib.layout import CONVERSATION
 from statusline.attrib.priced import Kept, Rates, add, add_timed, question
 from statusline.attrib.summing import NOT_FOUND, Entry, Stale
 from statusline.index.store import Store, atomic_write

@@ -13,7 +13,7 @@ from typing import Any
 
 from statusline.attrib.breakdown import UNATTRIBUTED, Attribution
 from statusline.attrib.catalog import Catalog
-from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5
+from statusline.attrib.layout import CONVERSATION, IN, OUT, READ, W1, W5
 from statusline.attrib.priced import add as _add
 from statusline.attrib.priced import add_timed as _add_timed
 from statusline.index.edges import shard_messages

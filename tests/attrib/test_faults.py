@@ -15,7 +15,8 @@ from helpers import COSTLINE, payload, wait_for_refresh
 from helpers import cost_rows as rows
 from helpers import report_json as run
 
-from statusline.attrib.context import CONVERSATION, IN, OUT, READ, W1, W5, Context, Transcript
+from statusline.attrib.context import Transcript
+from statusline.attrib.layout import CONVERSATION, IN, OUT, READ, W1, W5, Context
 from statusline.cli import cli
 
 T = "2026-11-20T10:%02d:00.000Z"
