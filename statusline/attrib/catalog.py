@@ -97,6 +97,12 @@ class Catalog:
             if sessions is not None and entry["session"] not in sessions:
                 continue
             state = build.read_state(self.cache, name, packed)
+            path = entry.get("path")
+            if state is None and isinstance(path, str) and not entry.get("gone"):
+                # Its entry came from a pack's header, but the state is not readable (damaged under
+                # a whole header, or its pack merged away since it was listed): read its transcript
+                # again, never leave its messages out of the splits.
+                state = build.update_file(self.cache, path)
             sigs[name] = state["sig"] if state is not None else None
             if state is None:
                 continue

@@ -174,3 +174,30 @@ def test_a_few_packs_are_left_as_they_are(tmp_path):
     listed = packs.current(folder).listed
     packs.merge(folder)
     assert packs.current(folder).listed == listed
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_pack_whose_states_are_garbage_under_a_whole_header_has_them_read_again(
+    config_dir, tmp_path, monkeypatch, workers
+):
+    """A pack's header whole (so its catalog entries, stamps included, look right) but its states
+    garbage (a disk's bit rot, a stray write; or the pack merged away between the listing and
+    the read): the catalog takes its entries from the header without reading the states, so a
+    report making its day summaries again (here: removed) found no state and split those
+    sessions' messages as unattributed. Now such a state is read again from its transcript
+    (into a file of its own): every split equals a build from nothing."""
+    cache, _corpus = cold(config_dir, tmp_path, monkeypatch, workers)
+    report_json("by", "agent")
+    for pack in (Path(attrib_build.folder(cache)) / "packs").iterdir():
+        whole = pack.read_bytes()
+        base = len(packs.MAGIC) + 8 + int.from_bytes(whole[len(packs.MAGIC) : len(packs.MAGIC) + 8], "little")
+        pack.write_bytes(whole[:base] + b"\0" * (len(whole) - base))  # the same size and header
+    for summary in Path(catalog.folder(cache)).iterdir():
+        if summary.name != "catalog":
+            shutil.rmtree(summary) if summary.is_dir() else summary.unlink()
+    warm = {kind: report_json("by", kind) for kind in ("agent", "tool", "mcp")}
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(tmp_path / "fresh"))
+    assert warm == {kind: report_json("by", kind) for kind in ("agent", "tool", "mcp")}
+    assert warm["agent"]["rows"] and "unattributed" not in {r["name"] for r in warm["agent"]["rows"]}
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", cache)
+    assert {kind: report_json("by", kind) for kind in ("agent", "tool", "mcp")} == warm
