@@ -12,9 +12,11 @@ state written to its own file, and the pack is left as it is (an own file that c
 leaves the pack entry to stand in). A name in two packs (two first reads that raced) is taken
 from the later pack, by name. Once there are more than MAX_PACKS, the small ones are merged.
 
-A pack is MAGIC, the header's length (8 bytes, little endian), the header (a marshal dump: state
-name → its offset from the header's end, its length, its stamp and what the catalog keeps of
-it, catalog.py), then each state's marshal dump, as its own file would hold it. A stamp is
+A pack is MAGIC, the lengths of its index and of its entries (8 bytes each, little endian), the
+index (a marshal dump: state name → its offset from the end of the entries, its length and its
+stamp), the entries (a marshal dump: state name → what the catalog keeps of it, catalog.py, read
+only when the catalog has no entry of its own for a state), then each state's marshal dump, as
+its own file would hold it. A stamp is
 drawn at random when a state is packed and kept when packs are merged: the signature of a
 packed state is its stamp and length, so it changes whenever the state under its name may have
 (packed again, or a file of its own written), never when packs are merged (the day summaries
@@ -31,8 +33,8 @@ from typing import Any
 from statusline import fs
 from statusline.index.store import atomic_write
 
-MAGIC = b"\xffattpk1\n"
-_PREAMBLE = len(MAGIC) + 8
+MAGIC = b"\xffattpk2\n"
+_PREAMBLE = len(MAGIC) + 16
 FOLDER = "packs"
 # States go to a new pack once those held back make this many bytes (the 1 GB bench corpus has
 # 11 MB of states: a few packs).
@@ -42,12 +44,7 @@ PACK_BYTES = 4 << 20
 MAX_PACKS = 16
 Sig = tuple[int, ...]  # a packed state's: (stamp, length); a file's: (inode, size, mtime)
 Item = tuple[str, bytes, dict[str, Any]]  # a state's name, its marshal dump, its catalog entry
-Header = dict[str, tuple[int, int, int, dict[str, Any]]]
-Place = tuple[str, Sig, int, int, int, dict[str, Any]]  # pack, its stat, offset, length, stamp, entry
-
-# Headers read by this process, by pack path: (the pack's stat signature, its header, where its
-# states start). A pack never changes: a header is read again only when another file has its path.
-_headers: dict[str, tuple[Sig, Header, int]] = {}
+Index = dict[str, tuple[int, int, int]]  # state name → offset from the states' start, length, stamp
 
 
 def _sig(st: os.stat_result) -> Sig:
@@ -59,6 +56,49 @@ def is_packed(sig: Sig) -> bool:
     return len(sig) == 2
 
 
+class _Pack:
+    """One pack's index, read once per process, and its catalog entries, read when asked for."""
+
+    __slots__ = ("_entries", "base", "index", "path", "sig", "span")
+
+    def __init__(self, path: str, sig: Sig, index: Index, span: tuple[int, int]) -> None:
+        self.path, self.sig, self.index, self.span = path, sig, index, span
+        self.base = span[0] + span[1]  # where the states start
+        self._entries: dict[str, dict[str, Any]] | None = None
+
+    def entries(self) -> dict[str, dict[str, Any]]:
+        """The catalog entries of its states, by name ({} when they cannot be read)."""
+        if self._entries is None:
+            data = self.read(*self.span)
+            try:
+                entries = marshal.loads(data) if data is not None else {}
+            except (EOFError, ValueError, TypeError):
+                entries = {}
+            self._entries = entries if isinstance(entries, dict) else {}
+        return self._entries
+
+    def read(self, offset: int, length: int, fd: int = -1) -> bytes | None:
+        """Bytes of the pack (`fd`: it, open and checked); None when the file is not this pack."""
+        mine = fd < 0
+        try:
+            if mine:
+                fd, st = fs.open_private_read(self.path)
+                if _sig(st) != self.sig:
+                    return None
+            data = fs.pread(fd, length, offset)
+        except OSError:
+            return None
+        finally:
+            if mine and fd >= 0:
+                fs.close(fd)
+        return data if len(data) == length else None
+
+
+# Packs read by this process, by path. A pack never changes: one is read again only when another
+# file has its path.
+_read_packs: dict[str, _Pack] = {}
+
+
 class Packs:
     """The packs of a states folder as they are now: which pack holds each name."""
 
@@ -66,35 +106,30 @@ class Packs:
 
     def __init__(self, folder: str) -> None:
         self.folder = folder
-        self.where: dict[str, Place] = {}  # state name → where it is
+        self.where: dict[str, tuple[_Pack, int, int, int]] = {}  # name → pack, offset, length, stamp
         self.listed: list[tuple[str, Sig]] = []  # every pack's path and lstat, in name order
         for path in _pack_paths(folder):
             try:
                 self.listed.append((path, _sig(os.lstat(path))))
             except OSError:
                 continue
-            found = _header(path)
-            if found is None:
-                continue
-            sig, header, base = found
-            try:
-                where = {
-                    state: (path, sig, base + offset, length, stamp, dict(entry))
-                    for state, (offset, length, stamp, entry) in header.items()
-                }
-            except (TypeError, ValueError):
-                continue  # not a header costline wrote: ignored
-            self.where.update(where)
+            pack = _open(path)
+            if pack is not None:
+                base = pack.base
+                self.where.update(
+                    (n, (pack, base + at, length, stamp)) for n, (at, length, stamp) in pack.index.items()
+                )
 
     def sig(self, name: str) -> Sig | None:
         """The signature of the state packed under `name` (None: in no pack)."""
         found = self.where.get(name)
-        return None if found is None else (found[4], found[3])
+        return None if found is None else (found[3], found[2])
 
     def entry(self, name: str) -> dict[str, Any] | None:
         """What the catalog keeps of the state packed under `name`, with its signature."""
         found = self.where.get(name)
-        return None if found is None else {**found[5], "sig": (found[4], found[3])}
+        entry = None if found is None else found[0].entries().get(name)
+        return None if entry is None or found is None else {**entry, "sig": (found[3], found[2])}
 
     def read(self, name: str) -> tuple[bytes, Sig] | None:
         """The marshal dump packed under `name` and its signature; None when in no pack or the
@@ -102,27 +137,9 @@ class Packs:
         found = self.where.get(name)
         if found is None:
             return None
-        data = _read(found)
-        return None if data is None else (data, (found[4], found[3]))
-
-
-def _read(place: Place, fd: int = -1) -> bytes | None:
-    """A packed state's bytes (`fd`: its pack, open and checked); None when the pack is not the
-    one listed."""
-    path, sig, offset, length, _stamp, _entry = place
-    mine = fd < 0
-    try:
-        if mine:
-            fd, st = fs.open_private_read(path)
-            if _sig(st) != sig:
-                return None
-        data = fs.pread(fd, length, offset)
-    except OSError:
-        return None
-    finally:
-        if mine and fd >= 0:
-            fs.close(fd)
-    return data if len(data) == length else None
+        pack, offset, length, stamp = found
+        data = pack.read(offset, length)
+        return None if data is None else (data, (stamp, length))
 
 
 def _pack_paths(folder: str) -> list[str]:
@@ -137,7 +154,7 @@ _current: dict[str, Packs] = {}
 
 
 def current(folder: str) -> Packs:
-    """The folder's packs as they are now: a listing and a stat of each pack, the headers this
+    """The folder's packs as they are now: a listing and a stat of each pack, the packs this
     process read before reused."""
     known = _current.get(folder)
     if known is not None:
@@ -151,56 +168,56 @@ def current(folder: str) -> Packs:
     return packs
 
 
-def _header(path: str) -> tuple[Sig, Header, int] | None:
-    """A pack's signature and header; None when it is not a pack costline wrote (ignored)."""
+def _open(path: str) -> _Pack | None:
+    """A pack's index; None when it is not a pack costline wrote (ignored)."""
     try:
-        cached = _headers.get(path)
-        if cached is not None and cached[0] == _sig(os.lstat(path)):
+        cached = _read_packs.get(path)
+        if cached is not None and cached.sig == _sig(os.lstat(path)):
             return cached
         fd, st = fs.open_private_read(path)
     except OSError:
         return None
     try:
         preamble = fs.pread(fd, _PREAMBLE, 0)
-        if preamble[: len(MAGIC)] != MAGIC:
+        if len(preamble) != _PREAMBLE or preamble[: len(MAGIC)] != MAGIC:
             return None
-        size = int.from_bytes(preamble[len(MAGIC) :], "little")
-        header = marshal.loads(fs.pread(fd, size, _PREAMBLE))
-    except (OSError, EOFError, ValueError, TypeError):
+        size = int.from_bytes(preamble[len(MAGIC) : len(MAGIC) + 8], "little")
+        entries = int.from_bytes(preamble[len(MAGIC) + 8 :], "little")
+        index = marshal.loads(fs.pread(fd, size, _PREAMBLE))
+        states = sum(length for _offset, length, _stamp in index.values())
+    except (OSError, EOFError, ValueError, TypeError, AttributeError):
         return None
     finally:
         fs.close(fd)
-    base = _PREAMBLE + size
-    try:
-        end = base + sum(length for _offset, length, _stamp, _entry in header.values())
-    except (AttributeError, TypeError, ValueError):
+    if _PREAMBLE + size + entries + states != st.st_size:  # not whole: never one costline wrote
         return None
-    if end != st.st_size:  # not whole: never one costline wrote (they are renamed in whole)
-        return None
-    found = _headers[path] = (_sig(st), header, base)
-    return found
+    pack = _read_packs[path] = _Pack(path, _sig(st), index, (_PREAMBLE + size, entries))
+    return pack
 
 
 def write(folder: str, items: list[Item], stamps: dict[str, int] | None = None) -> dict[str, Sig]:
     """Pack the states (a name once) into a new pack; each one's signature, by name. `stamps`:
     those to keep (a merge), by name; the others are drawn. OSError or ValueError when it cannot
     be written (then no pack is there)."""
-    header: Header = {}
+    index: Index = {}
     offset = 0
     drawn = os.urandom(8 * len(items))
-    for n, (name, data, entry) in enumerate(items):
+    for n, (name, data, _entry) in enumerate(items):
         stamp = stamps.get(name) if stamps else None
         if stamp is None:
             stamp = int.from_bytes(drawn[8 * n : 8 * n + 8], "little")
-        header[name] = (offset, len(data), stamp, entry)  # from the end of the header
+        index[name] = (offset, len(data), stamp)
         offset += len(data)
-    head = marshal.dumps(header)
-    blob = b"".join([MAGIC, len(head).to_bytes(8, "little"), head, *(data for _n, data, _e in items)])
+    head = marshal.dumps(index)
+    entries = marshal.dumps({name: entry for name, _data, entry in items})
+    sizes = len(head).to_bytes(8, "little") + len(entries).to_bytes(8, "little")
+    blob = b"".join([MAGIC, sizes, head, entries, *(data for _n, data, _e in items)])
     packs = os.path.join(folder, FOLDER)
     fs.make_private_folder(packs)  # never a link planted there
     path = os.path.join(packs, f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}")
-    _headers[path] = (atomic_write(path, blob), header, _PREAMBLE + len(head))
-    return {name: (stamp, length) for name, (_at, length, stamp, _entry) in header.items()}
+    sig = atomic_write(path, blob)
+    _read_packs[path] = _Pack(path, sig, index, (_PREAMBLE + len(head), len(entries)))
+    return {name: (stamp, length) for name, (_at, length, stamp) in index.items()}
 
 
 def write_all(folder: str, items: list[Item], stamps: dict[str, int] | None = None) -> dict[str, Sig]:
@@ -226,28 +243,19 @@ def merge(folder: str) -> None:
     read from them (each name's, from the pack it is read from) with their stamps, into new
     packs, then the old ones removed. Nothing is removed unless all were read and written."""
     packed = current(folder)
-    small = {path: sig for path, sig in packed.listed if sig[1] < PACK_BYTES}
+    small = {path for path, sig in packed.listed if sig[1] < PACK_BYTES}
     if len(packed.listed) <= MAX_PACKS or len(small) < 2:
         return
     items: list[Item] = []
     stamps: dict[str, int] = {}
-    for path, sig in small.items():
-        try:
-            fd, st = fs.open_private_read(path)
-        except OSError:
-            return
-        try:
-            if _sig(st) != sig:
+    for name, (pack, offset, length, stamp) in packed.where.items():
+        if pack.path in small:
+            data = pack.read(offset, length)
+            entry = pack.entries().get(name)
+            if data is None or entry is None:
                 return
-            for name, place in packed.where.items():
-                if place[0] == path:
-                    data = _read(place, fd)
-                    if data is None:
-                        return
-                    items.append((name, data, place[5]))
-                    stamps[name] = place[4]
-        finally:
-            fs.close(fd)
+            items.append((name, data, entry))
+            stamps[name] = stamp
     if len(write_all(folder, items, stamps)) != len(items):
         return
     for path in small:
