@@ -190,8 +190,10 @@ def test_a_pack_whose_states_are_garbage_under_a_whole_header_has_them_read_agai
     report_json("by", "agent")
     for pack in (Path(attrib_build.folder(cache)) / "packs").iterdir():
         whole = pack.read_bytes()
-        base = len(packs.MAGIC) + 8 + int.from_bytes(whole[len(packs.MAGIC) : len(packs.MAGIC) + 8], "little")
-        pack.write_bytes(whole[:base] + b"\0" * (len(whole) - base))  # the same size and header
+        at = len(packs.MAGIC)  # then the lengths of the index and the entries, before the states
+        base = at + 16 + sum(int.from_bytes(whole[at + n : at + n + 8], "little") for n in (0, 8))
+        pack.write_bytes(whole[:base] + b"\0" * (len(whole) - base))  # the same size, index and entries
+        assert len(packs.Packs(attrib_build.folder(cache)).where) == len(_corpus.files)  # type: ignore[attr-defined]
     for summary in Path(catalog.folder(cache)).iterdir():
         if summary.name != "catalog":
             shutil.rmtree(summary) if summary.is_dir() else summary.unlink()
