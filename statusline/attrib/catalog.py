@@ -98,11 +98,16 @@ class Catalog:
                 continue
             state = build.read_state(self.cache, name, packed)
             path = entry.get("path")
-            if state is None and isinstance(path, str) and not entry.get("gone"):
-                # Its entry came from a pack's header, but the state is not readable (damaged under
-                # a whole header, or its pack merged away since it was listed): read its transcript
-                # again, never leave its messages out of the splits.
-                state = build.update_file(self.cache, path)
+            if (
+                (state is None or state["sig"] != entry["sig"])
+                and isinstance(path, str)
+                and not entry.get("gone")
+            ):
+                # Not the state the entry was made from: none (a pack damaged under a whole header,
+                # or merged away since it was listed), or an older one standing in (its own file
+                # cannot be read: its first read's pack entry), or a newer one (rewritten since).
+                # Brought up to date from its transcript: its messages never left out of a split.
+                state = build.update_file(self.cache, path, state)
             sigs[name] = state["sig"] if state is not None else None
             if state is None:
                 continue

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from attrib_helpers import saved_states
-from helpers import report_json
+from helpers import report_json, rounded
 from test_cold import splits
 from test_random import build
 
@@ -203,3 +203,37 @@ def test_a_pack_whose_states_are_garbage_under_a_whole_header_has_them_read_agai
     assert warm["agent"]["rows"] and "unattributed" not in {r["name"] for r in warm["agent"]["rows"]}
     monkeypatch.setenv("COSTLINE_CACHE_DIR", cache)
     assert {kind: report_json("by", kind) for kind in ("agent", "tool", "mcp")} == warm
+
+
+def test_a_state_whose_own_file_cannot_be_read_is_not_taken_from_its_older_pack_entry(
+    config_dir, tmp_path, monkeypatch
+):
+    """A state's own file that cannot be read while its stat is unchanged (a hard link planted to
+    it, which costline refuses, as it would a file made unreadable): its first read's pack entry
+    stood in, older than the state the catalog's entry was made from, and the day summaries made
+    again (here: removed) split what the transcript gained since as unattributed. Now a state
+    that is not the entry's is brought up to date from its transcript first."""
+    cache, corpus = cold(config_dir, tmp_path, monkeypatch, "1")
+    files = sorted(corpus.files)  # type: ignore[attr-defined]
+    whole = {path: path.read_bytes() for path in files}
+    for path in files:
+        lines = whole[path].splitlines(keepends=True)
+        path.write_bytes(b"".join(lines[: len(lines) // 3]))
+    report_json("by", "agent")  # the first reads: packed
+    for path in files:
+        path.write_bytes(whole[path])
+    report_json("by", "agent")  # read on: files of their own
+    folder = Path(attrib_build.folder(cache))
+    own = packs.own_names(str(folder))
+    assert len(own) == len(files)
+    planted = {}
+    for name in own:
+        os.link(folder / name, tmp_path / name)
+        planted[name] = (tmp_path / name).read_bytes()
+    for summary in Path(catalog.folder(cache)).iterdir():
+        if summary.name != "catalog":
+            shutil.rmtree(summary) if summary.is_dir() else summary.unlink()
+    warm = {kind: rounded(report_json("by", kind)) for kind in ("agent", "tool", "mcp")}
+    monkeypatch.setenv("COSTLINE_CACHE_DIR", str(tmp_path / "fresh"))
+    assert warm == {kind: rounded(report_json("by", kind)) for kind in ("agent", "tool", "mcp")}
+    assert {name: (tmp_path / name).read_bytes() for name in own} == planted  # never written through
