@@ -11,6 +11,7 @@ first copy read stayed, so a rebuild could change a day's cost.
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import time
@@ -19,7 +20,9 @@ from pathlib import Path
 import pytest
 from helpers import assistant, payload, run_costline, write_transcript
 from index_helpers import loads
+from test_runs import rec
 
+from statusline.index.exact import Batch
 from statusline.index.readback import range_buckets
 from statusline.index.scan import scan
 from statusline.index.store import Store
@@ -153,3 +156,25 @@ def test_the_copy_kept_does_not_depend_on_the_order_files_are_read_in(config_dir
     scan(Store(str(rendered)), loads, workers=1)
     assert held(rendered) == expected
     assert len(expected) > 3
+
+
+def test_copies_linked_over_more_than_an_hour_count_once_or_twice_never_otherwise(tmp_path):
+    """The dedup scope is a copy's hour and its neighbours, and only kept copies are remembered:
+    copies at 10:10, 11:05 and 12:00 (the first and last two hours apart) count once when the
+    middle one is read before the first and after the last, else twice (README, Differences from
+    ccusage). Whatever the order, the 10:10 copy is kept, the middle one never is, and none is
+    counted three times or lost."""
+    at = BASE_MS - 30 * 60_000 + HOUR_MS  # 2025-11-25T10:00:00Z
+    copies = [
+        rec("x", session=s, ts=at + minutes * 60_000) for s, minutes in (("sa", 10), ("sb", 65), ("sc", 120))
+    ]
+    kept: dict[tuple[int, ...], list[str]] = {}
+    for order in itertools.permutations(range(3)):
+        batch = Batch(Store(str(tmp_path / "".join(map(str, order)))))
+        for i in order:
+            batch.add(copies[i])
+        kept[order] = sorted(key[1] for shard in batch.hours.values() if shard for key in shard["agg"])
+    assert {order: sessions for order, sessions in kept.items() if sessions != ["sa", "sc"]} == {
+        (1, 2, 0): ["sa"],
+        (2, 1, 0): ["sa"],
+    }
