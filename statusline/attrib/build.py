@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import marshal
 import os
+from collections.abc import Callable
 from typing import Any
 
 from statusline import fs
@@ -216,17 +217,14 @@ class ColdRead:
     complete, into its reader's next pack: a read that stopped short (too large for one,
     unreadable) is left to update_file."""
 
-    __slots__ = ("name", "path", "reader", "transcript")
+    __slots__ = ("feed", "name", "path", "reader", "transcript")
 
     def __init__(self, reader: ColdReader, path: str, name: str) -> None:
         self.reader, self.path, self.name = reader, path, name
         self.transcript = Transcript(file_session_id(path))
-
-    def feed(self, obj: dict[str, object], records: list[tuple[object, ...]] | None) -> None:
-        try:
-            self.transcript.feed(obj, records)
-        except (ValueError, TypeError, RecursionError):
-            pass  # as _feed passes over such a line
+        # What the scan calls for each line: the transcript's own (it passes over a line it
+        # cannot follow, as _feed does), not a call through this one.
+        self.feed: Callable[[dict[str, object], list[tuple[object, ...]] | None], None] = self.transcript.feed
 
     def finish(self, read: FileRead) -> None:
         """Keep the state for the next pack, if the read covered every complete line of the file."""

@@ -219,89 +219,96 @@ class Transcript:
     def feed(self, obj: object, records: list[tuple[object, ...]] | bool | None = False) -> None:
         """One parsed transcript line. `records`: its usage records as the index's reader made
         them (lines.records_of; None: it refused the line), when the caller has them already;
-        False: made here."""
-        if type(obj) is not dict and not isinstance(obj, dict):
-            return
-        kind = obj.get("type")
-        if kind == "assistant":
-            if obj.get("isSidechain") is True:
-                self._line(obj, obj, True, records)
+        False: made here. A line it cannot follow is passed over (the scan calls this directly
+        for each line it parses: build.ColdRead)."""
+        try:
+            if type(obj) is not dict and not isinstance(obj, dict):
                 return
-            message = obj.get("message")
-            if type(message) is not dict or type(records) is not list or len(records) != 1:
-                if isinstance(message, dict):
-                    self._assistant(obj, obj, message, self.main, False, "", records)
+            kind = obj.get("type")
+            if kind == "assistant":
+                if obj.get("isSidechain") is True:
+                    self._line(obj, obj, True, records)
+                    return
+                message = obj.get("message")
+                if type(message) is not dict or type(records) is not list or len(records) != 1:
+                    if isinstance(message, dict):
+                        self._assistant(obj, obj, message, self.main, False, "", records)
+                    return
+                # The usual line, as _assistant takes it, written out: a main-conversation response
+                # with its one record, most often one text block.
+                ctx = self.main
+                msg_id = message.get("id")
+                request_id = obj.get("requestId")
+                pending = ctx.pending
+                if pending is None or msg_id is None or pending[0] != msg_id or pending[1] != request_id:
+                    if pending is not None:
+                        ctx.settle()
+                    pending = ctx.pending = [msg_id, request_id, None, []]
+                content: Any = message.get("content")
+                blocks: list[list[Any]] = pending[3]
+                block = content[0] if type(content) is list and len(content) == 1 else None
+                if type(block) is dict and block.get("type") == "text" and "tool_use_id" not in block:
+                    text = block.get("text")
+                    blocks.append([CONVERSATION, len(text) if type(text) is str else _chars(text)])
+                else:
+                    blocks.extend(_output_blocks(content, ctx, self.agent_calls))
+                if not isinstance(message.get("usage"), dict):
+                    return
+                record = records[0]
+                kept = pending[2]
+                # The fullest copy, as the index keeps (the record's total: the sum of its counts).
+                if kept is None or record[6] > sum(kept):
+                    counts: list[int] = record[5]  # type: ignore[assignment]
+                    kept = pending[2] = [counts[1], counts[3], counts[4], counts[5], counts[2]]
+                key = f"{record[0]}\x00{record[1]}"
+                row = self._rows[key] = [False, None, ""]  # split when the message is complete
+                ctx.due[key] = (row, kept, len(blocks))
                 return
-            # The usual line, as _assistant takes it, written out: a main-conversation response
-            # with its one record, most often one text block.
-            ctx = self.main
-            msg_id = message.get("id")
-            request_id = obj.get("requestId")
-            pending = ctx.pending
-            if pending is None or msg_id is None or pending[0] != msg_id or pending[1] != request_id:
-                if pending is not None:
-                    ctx.settle()
-                pending = ctx.pending = [msg_id, request_id, None, []]
-            content = message.get("content")
-            blocks: list[list[Any]] = pending[3]
-            block = content[0] if type(content) is list and len(content) == 1 else None
-            if type(block) is dict and block.get("type") == "text" and "tool_use_id" not in block:
-                text = block.get("text")
-                blocks.append([CONVERSATION, len(text) if type(text) is str else _chars(text)])
-            else:
-                blocks.extend(_output_blocks(content, ctx, self.agent_calls))
-            if not isinstance(message.get("usage"), dict):
-                return
-            record = records[0]
-            kept = pending[2]
-            # The fullest copy, as the index keeps (the record's total: the sum of its counts).
-            if kept is None or record[6] > sum(kept):
-                counts: list[int] = record[5]  # type: ignore[assignment]
-                kept = pending[2] = [counts[1], counts[3], counts[4], counts[5], counts[2]]
-            key = f"{record[0]}\x00{record[1]}"
-            row = self._rows[key] = [False, None, ""]  # split when the message is complete
-            ctx.due[key] = (row, kept, len(blocks))
-            return
-        if kind == "user":
-            message = obj.get("message")
-            if "prompt" not in self.titles:
+            if kind == "user":
+                message = obj.get("message")
                 content = message.get("content") if type(message) is dict else None
                 block = content[0] if type(content) is list and content else None
+                result = type(block) is dict and block.get("type") == "tool_result"
                 # A tool result's line is no prompt (_prompt's answer, found without it).
-                if type(block) is not dict or block.get("type") != "tool_result":
+                if not result and "prompt" not in self.titles:
                     prompt = _prompt(obj)
                     if prompt:
                         self.titles["prompt"] = prompt
-            if obj.get("isSidechain") is True:
-                self._line(obj, obj, True, records)
-                return
-            if not isinstance(message, dict):
-                return
-            if message.get("role") == "assistant" or isinstance(message.get("usage"), dict):
-                self._assistant(obj, obj, message, self.main, False, "", records)
-            else:
+                if obj.get("isSidechain") is True:
+                    self._line(obj, obj, True, records)
+                    return
+                if not isinstance(message, dict):
+                    return
+                if message.get("role") == "assistant" or isinstance(message.get("usage"), dict):
+                    self._assistant(obj, obj, message, self.main, False, "", records)
+                    return
                 ctx = self.main
                 if ctx.pending is not None:
                     ctx.settle()
-                self._user(obj, message, ctx)
-            return
-        if kind in ("custom-title", "ai-title"):
-            title = obj.get("customTitle" if kind == "custom-title" else "aiTitle")
-            if isinstance(title, str) and title.strip():
-                self.titles[kind] = clean_name(title.strip(), "")
-            return
-        if kind == "summary":
-            summary = obj.get("summary")
-            if isinstance(summary, str) and summary.strip():
-                self.titles["summary"] = clean_name(" ".join(summary.split()), "")
-            return
-        if kind == "progress":  # older Claude Code: a subagent's line in the parent's
-            data = obj.get("data")
-            inner = data.get("message") if isinstance(data, dict) else None
-            if isinstance(inner, dict):
-                self._line(inner, obj, True, records)
-            return
-        self._line(obj, obj, obj.get("isSidechain") is True, records)
+                if result and len(content) == 1:  # the usual line: one tool result, as _user takes it
+                    self._result(obj, block, ctx)  # type: ignore[arg-type]
+                else:
+                    self._user(obj, message, ctx)
+                return
+            if kind in ("custom-title", "ai-title"):
+                title = obj.get("customTitle" if kind == "custom-title" else "aiTitle")
+                if isinstance(title, str) and title.strip():
+                    self.titles[kind] = clean_name(title.strip(), "")
+                return
+            if kind == "summary":
+                summary = obj.get("summary")
+                if isinstance(summary, str) and summary.strip():
+                    self.titles["summary"] = clean_name(" ".join(summary.split()), "")
+                return
+            if kind == "progress":  # older Claude Code: a subagent's line in the parent's
+                data = obj.get("data")
+                inner = data.get("message") if isinstance(data, dict) else None
+                if isinstance(inner, dict):
+                    self._line(inner, obj, True, records)
+                return
+            self._line(obj, obj, obj.get("isSidechain") is True, records)
+        except (ValueError, TypeError, RecursionError):
+            pass  # a line it cannot follow is passed over (as build._feed passes over one)
 
     def _context(self, sidechain: bool, agent: str) -> Context:
         if not sidechain:
@@ -382,16 +389,20 @@ class Transcript:
             return
         for block in content:
             if isinstance(block, dict) and block.get("type") == "tool_result":
-                call_id = block.get("tool_use_id")
-                body = block.get("content")
-                tokens = len(body) / CHARS_PER_TOKEN if type(body) is str else _content_tokens(body)
-                if not isinstance(call_id, str):
-                    ctx.add("unnamed tool", tokens)
-                    continue
-                ctx.add(ctx.tools.pop(call_id, "") or "unnamed tool", tokens)
-                agent_kind = self.agent_calls.pop(call_id, "")
-                result = env.get("toolUseResult") if agent_kind else None
-                if isinstance(result, dict) and isinstance(result.get("agentId"), str):
-                    self.spawned[result["agentId"]] = agent_kind
+                self._result(env, block, ctx)
             else:
                 ctx.add(CONVERSATION, _content_tokens([block]))
+
+    def _result(self, env: dict[str, Any], block: dict[str, Any], ctx: Context) -> None:
+        """A tool result: its tool's, and the subagent its agent call started."""
+        call_id = block.get("tool_use_id")
+        body = block.get("content")
+        tokens = len(body) / CHARS_PER_TOKEN if type(body) is str else _content_tokens(body)
+        if not isinstance(call_id, str):
+            ctx.add("unnamed tool", tokens)
+            return
+        ctx.add(ctx.tools.pop(call_id, "") or "unnamed tool", tokens)
+        agent_kind = self.agent_calls.pop(call_id, "")
+        result = env.get("toolUseResult") if agent_kind else None
+        if isinstance(result, dict) and isinstance(result.get("agentId"), str):
+            self.spawned[result["agentId"]] = agent_kind

@@ -150,8 +150,8 @@ class Context:
     def split(self, usage: list[int], blocks: list[list[Any]]) -> Split:
         """Fractions per bucket of one request's token kinds (conversation left implied)."""
         # Counts as floats (exact: they are below 2**50), so the arithmetic below is float's own.
-        tokens_in, write, read = float(usage[0]), float(usage[1] + usage[2]), float(usage[3])
-        prompt = float(usage[0] + usage[1] + usage[2] + usage[3])
+        tokens_in, write, read = 0.0 + usage[0], 0.0 + (usage[1] + usage[2]), 0.0 + usage[3]
+        prompt = 0.0 + (usage[0] + usage[1] + usage[2] + usage[3])
         places, ends = self.places, self.ends
         estimated = ends[-1]  # the sum of the buckets' totals (exact sums: see __init__)
         scale = prompt / estimated if estimated > prompt else 1.0
