@@ -96,9 +96,12 @@ def _state(data: bytes, sig: packs.Sig) -> dict[str, Any] | None:
     return state
 
 
-def sig_of(cache: str, name: str, packed: packs.Packs) -> packs.Sig | None:
+def sig_of(cache: str, name: str, packed: packs.Packs, own: set[str] | None = None) -> packs.Sig | None:
     """The signature read_state would give the state saved under `name` (None: there is none),
-    from a stat: its own file's, else its pack entry's."""
+    from a stat: its own file's, else its pack entry's. `own`: the names with a file of their
+    own, as the folder was listed (most states have none: no failing stat for each)."""
+    if own is not None and name not in own:
+        return packed.sig(name)
     try:
         st = os.stat(os.path.join(folder(cache), name))
     except FileNotFoundError:

@@ -167,6 +167,7 @@ def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog
     drop_old_formats(os.path.dirname(build.folder(cache)), build.FORMAT)
     packs.merge(build.folder(cache))
     packed = packs.current(build.folder(cache))
+    own = set(packs.own_names(build.folder(cache)))
     old = _read(cache)
     # A path's state name costs a hash of the path in Python: the catalog's are reused.
     names = {e.get("path"): name for name, e in old.items() if isinstance(e, dict) and not e.get("gone")}
@@ -176,7 +177,7 @@ def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog
     for path in paths:
         name = names.get(path) or build.state_name(path)
         entry: dict[str, Any] | None = old.get(name)
-        sig = build.sig_of(cache, name, packed)
+        sig = build.sig_of(cache, name, packed, own)
         if not _known(entry, path, sig):
             entry = _entry(cache, path, name, sig, packed)
         try:
@@ -234,9 +235,14 @@ def _retired(
     """Entries of the states of transcripts no longer on disk (build.retired's rules: their
     splits are kept, their context dropped; an unreadable one is removed)."""
     out = {}
-    for name in sorted(build.names(cache, packed) - wanted):
+    own = set(packs.own_names(build.folder(cache)))
+    for name in sorted((own | packed.where.keys()) - wanted):
         entry = old.get(name)
-        if _known(entry, None, build.sig_of(cache, name, packed)) and entry is not None and entry.get("gone"):
+        if (
+            _known(entry, None, build.sig_of(cache, name, packed, own))
+            and entry is not None
+            and entry.get("gone")
+        ):
             out[name] = entry
             continue
         try:
