@@ -241,22 +241,29 @@ def write_all(folder: str, items: list[Item], stamps: dict[str, int] | None = No
 def merge(folder: str) -> None:
     """Once there are more than MAX_PACKS packs, merge those smaller than PACK_BYTES: the states
     read from them (each name's, from the pack it is read from) with their stamps, into new
-    packs, then the old ones removed. Nothing is removed unless all were read and written."""
+    packs, then the old ones removed. Nothing is removed unless all were read and written. A
+    pack one of whose states or entries cannot be read (damaged, or merged away by another
+    process meanwhile) is left out, as it is: it never stops the others' merge."""
     packed = current(folder)
     small = {path for path, sig in packed.listed if sig[1] < PACK_BYTES}
     if len(packed.listed) <= MAX_PACKS or len(small) < 2:
         return
-    items: list[Item] = []
-    stamps: dict[str, int] = {}
+    held: dict[str, list[tuple[str, bytes, dict[str, Any], int]]] = {}
     for name, (pack, offset, length, stamp) in packed.where.items():
         if pack.path in small:
             data = pack.read(offset, length)
             entry = pack.entries().get(name)
             if data is None or entry is None:
-                return
+                small.discard(pack.path)
+                continue
+            held.setdefault(pack.path, []).append((name, data, entry, stamp))
+    items: list[Item] = []
+    stamps: dict[str, int] = {}
+    for path in small:
+        for name, data, entry, stamp in held.get(path, ()):
             items.append((name, data, entry))
             stamps[name] = stamp
-    if len(write_all(folder, items, stamps)) != len(items):
+    if len(small) < 2 or len(write_all(folder, items, stamps)) != len(items):
         return
     for path in small:
         try:

@@ -237,3 +237,29 @@ def test_a_state_whose_own_file_cannot_be_read_is_not_taken_from_its_older_pack_
     monkeypatch.setenv("COSTLINE_CACHE_DIR", str(tmp_path / "fresh"))
     assert warm == {kind: rounded(report_json("by", kind)) for kind in ("agent", "tool", "mcp")}
     assert {name: (tmp_path / name).read_bytes() for name in own} == planted  # never written through
+
+
+def test_a_damaged_pack_is_left_out_of_a_merge_not_stopping_it(tmp_path):
+    """A small pack whose catalog entries cannot be read (garbage under a whole index) stopped
+    every merge, so packs piled up past MAX_PACKS for good (each report lists and opens them
+    all). Now it is left as it is and the others are merged, their states and stamps kept."""
+    folder = str(tmp_path / "states")
+    for n in range(packs.MAX_PACKS):
+        packs.write(folder, [(f"s~{n}", f"state {n}".encode(), {"n": n})])
+    damaged = packs.write(folder, [("d~1", b"state d", {"n": "d"})])
+    (path,) = [
+        p for p, _sig in packs.current(folder).listed if packs.current(folder).where["d~1"][0].path == p
+    ]
+    whole = Path(path).read_bytes()
+    at = len(packs.MAGIC)
+    index = int.from_bytes(whole[at : at + 8], "little")
+    entries = int.from_bytes(whole[at + 8 : at + 16], "little")
+    start = at + 16 + index
+    Path(path).write_bytes(whole[:start] + b"\0" * entries + whole[start + entries :])
+    before = packs.current(folder)
+    expected = {name: before.read(name) for name in before.where}
+    assert expected["d~1"] == (b"state d", damaged["d~1"]) and before.entry("d~1") is None
+    packs.merge(folder)
+    after = packs.current(folder)
+    assert len(after.listed) == 2 and path in {p for p, _sig in after.listed}
+    assert {name: after.read(name) for name in after.where} == expected
