@@ -81,6 +81,9 @@ def read_state(cache: str, name: str, packed: packs.Packs | None = None) -> dict
         state = None
     if state is None:
         found = (packed or packs.current(folder(cache))).read(name)
+        if found is None and packed is not None:  # its pack merged away since it was listed?
+            now = packs.current(folder(cache))
+            found = now.read(name) if now is not packed else None
         state = None if found is None else _state(*found)
     return state
 

@@ -263,3 +263,23 @@ def test_a_damaged_pack_is_left_out_of_a_merge_not_stopping_it(tmp_path):
     after = packs.current(folder)
     assert len(after.listed) == 2 and path in {p for p, _sig in after.listed}
     assert {name: after.read(name) for name in after.where} == expected
+
+
+def test_a_state_is_read_from_the_pack_it_was_merged_into_after_its_listing(tmp_path):
+    """Another process merged the packs between this one's listing and its read of a state (a
+    report's deleted transcripts, catalog._retired): the state is read from the merged pack,
+    not taken for missing (which dropped a deleted transcript's splits from that report)."""
+    cache = str(tmp_path / "cache")
+    folder = attrib_build.folder(cache)
+    states = {}
+    for n in range(packs.MAX_PACKS + 1):
+        state = {"format": attrib_build.FORMAT, "path": f"/p/{n}", "n": n}
+        states[f"s~{n}"] = state
+        packs.write(folder, [(f"s~{n}", marshal.dumps(state), {"path": f"/p/{n}"})])
+    listed = packs.current(folder)
+    packs._current.clear()  # as another process would, with its own listing
+    packs.merge(folder)
+    assert len(packs.current(folder).listed) == 1
+    for name, state in states.items():
+        found = attrib_build.read_state(cache, name, listed)
+        assert found is not None and {k: v for k, v in found.items() if k != "sig"} == state
