@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import shutil
 from typing import Any
 
 from statusline import fs
@@ -31,6 +32,26 @@ Sig = packs.Sig
 def folder(cache: str) -> str:
     """The catalog's and the day summaries' folder (beside the states' `v<N>`)."""
     return os.path.join(cache, "attrib", f"sums-v{FORMAT}-{build.FORMAT}")
+
+
+def drop_old_sums(cache: str) -> None:
+    """Remove the `sums-v<N>-<M>` folders of other formats (an older costline's catalog and day
+    summaries: nothing reads them, and a page's summaries are megabytes); links are left alone."""
+    current = os.path.basename(folder(cache))
+    parent = os.path.dirname(folder(cache))
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return
+    for name in names:
+        version = name.removeprefix("sums-v").split("-")
+        if name == current or not name.startswith("sums-v") or len(version) != 2:
+            continue
+        if not all(part.isdigit() and part.isascii() for part in version):
+            continue
+        old = os.path.join(parent, name)
+        if os.path.isdir(old) and not os.path.islink(old):
+            shutil.rmtree(old, ignore_errors=True)
 
 
 def _path(cache: str) -> str:
@@ -165,6 +186,7 @@ def refresh(cache: str, paths: list[str], workers: int | None = None) -> Catalog
     from statusline.index.scan import _worker_pool, drop_old_formats
 
     drop_old_formats(os.path.dirname(build.folder(cache)), build.FORMAT)
+    drop_old_sums(cache)
     packs.merge(build.folder(cache))
     packed = packs.current(build.folder(cache))
     own = set(packs.own_names(build.folder(cache)))

@@ -283,3 +283,25 @@ def test_a_state_is_read_from_the_pack_it_was_merged_into_after_its_listing(tmp_
     for name, state in states.items():
         found = attrib_build.read_state(cache, name, listed)
         assert found is not None and {k: v for k, v in found.items() if k != "sig"} == state
+
+
+def test_an_older_formats_summaries_are_dropped_and_a_link_is_not_followed(config_dir, tmp_path):
+    """`sums-v<N>-<M>` of another format (an older costline's catalog and day summaries) are
+    removed when the catalog is refreshed; the current one stays, and a link named like an old
+    one is left, its target untouched."""
+    cache = str(tmp_path / "cache")
+    attrib = Path(cache) / "attrib"
+    for name in ("sums-v1-2", "sums-v0-3"):
+        (attrib / name / "days").mkdir(parents=True)
+        (attrib / name / "catalog").write_bytes(b"old")
+    kept = tmp_path / "elsewhere"
+    kept.mkdir()
+    (kept / "precious").write_text("x")
+    os.symlink(kept, attrib / "sums-v0-1")
+    (attrib / "sums-other").mkdir()  # not a format's name: not ours to remove
+    catalog.refresh(cache, [])
+    names = sorted(os.listdir(attrib))
+    assert "sums-v1-2" not in names and "sums-v0-3" not in names
+    assert os.path.basename(catalog.folder(cache)) in names or not os.path.exists(catalog.folder(cache))
+    assert (kept / "precious").read_text() == "x" and os.path.islink(attrib / "sums-v0-1")
+    assert (attrib / "sums-other").is_dir()
