@@ -46,6 +46,7 @@ from types import CodeType
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 from corpus import append_turn, generate  # noqa: E402
+from render_bench import instructions  # noqa: E402
 
 # Every segment but the live ones (agents, tools: their module is the bundle's second part, and
 # they start a runner), and the two-row shorthand's second row.
@@ -287,17 +288,6 @@ def lightened(data: bytes, keep: set[str]) -> tuple[bytes, bytes]:
 
 
 # -- measuring ----------------------------------------------------------------------------------
-
-
-def instructions(argv: list[str], stdin: bytes, env: dict[str, str]) -> int:
-    run = subprocess.run(
-        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
-        input=stdin,
-        capture_output=True,
-        env=env,
-        check=False,
-    )
-    return int(run.stderr.decode().split("Collected :")[1].split()[0])
 
 
 def minor_faults(argv: list[str], stdin: bytes, env: dict[str, str]) -> int:

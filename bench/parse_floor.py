@@ -32,15 +32,23 @@ def transcripts(root: str) -> list[tuple[int, str]]:
     return sorted(found, reverse=True)
 
 
-def parse_file(path: str) -> int:
-    """Parse every line of one file (a line that does not parse is skipped); the lines read."""
-    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+def mapped(path: str) -> mmap.mmap | None:
+    """The file mapped read-only at once, as a cold build's workers map it (None when empty)."""
     with open(path, "rb") as fh:
         size = os.fstat(fh.fileno()).st_size
         if not size:
-            return 0
+            return None
         flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-        data = mmap.mmap(fh.fileno(), size, flags=flags, prot=mmap.PROT_READ)
+        return mmap.mmap(fh.fileno(), size, flags=flags, prot=mmap.PROT_READ)
+
+
+def parse_file(path: str) -> int:
+    """Parse every line of one file (a line that does not parse is skipped); the lines read."""
+    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    data = mapped(path)
+    if data is None:
+        return 0
+    size = len(data)
     view = memoryview(data)
     find = data.find
     pos = count = 0
@@ -65,12 +73,10 @@ def records_of_file(path: str) -> int:
     from statusline.index.scanread import records_in_fast, scan_parser
 
     loads = scan_parser()
-    with open(path, "rb") as fh:
-        size = os.fstat(fh.fileno()).st_size
-        if not size:
-            return 0
-        flags = mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0)
-        data = mmap.mmap(fh.fileno(), size, flags=flags, prot=mmap.PROT_READ)
+    data = mapped(path)
+    if data is None:
+        return 0
+    size = len(data)
     records: list[tuple[object, ...]] = []
     records_in_fast(data, 0, size, loads, os.path.basename(path)[:-6], records)
     data.close()
