@@ -245,23 +245,9 @@ class Context:
         ends, items = self.ends, self.items
         if not items:
             return {}, {}
-        last = len(items) - 1
-        # Where the write range and the input range start, in the items' tokens: the item each
-        # falls in, how far into it, and its bucket (max and min written out).
-        at_write = ends[-1] - (write + tokens_in) / scale
-        if at_write < 0.0:
-            at_write = 0.0
-        write_item = bisect_right(ends, at_write) - 1
-        if write_item > last:
-            write_item = last
-        write_into, write_bucket = at_write - ends[write_item], items[write_item][0]
-        at_input = ends[-1] - tokens_in / scale
-        if at_input < 0.0:
-            at_input = 0.0
-        input_item = bisect_right(ends, at_input) - 1
-        if input_item > last:
-            input_item = last
-        input_into, input_bucket = at_input - ends[input_item], items[input_item][0]
+        # Where the write range and the input range start, in the items' tokens.
+        write_item, write_into, write_bucket = _item_at(ends, items, ends[-1] - (write + tokens_in) / scale)
+        input_item, input_into, input_bucket = _item_at(ends, items, ends[-1] - tokens_in / scale)
         out: Split = {}
         past_read: dict[str, float] = {}
         for bucket, (indexes, sums) in self.places.items():
@@ -281,3 +267,15 @@ class Context:
                     fr[IN] = in_input / tokens_in
             past_read[bucket] = past_write
         return out, past_read
+
+
+def _item_at(ends: list[float], items: list[list[Any]], point: float) -> tuple[int, float, str]:
+    """The item a point of the items' tokens falls in (a point before the first is at the first,
+    one past the last in the last), how far into it, and its bucket (max and min written out)."""
+    if point < 0.0:
+        point = 0.0
+    item = bisect_right(ends, point) - 1
+    last = len(items) - 1
+    if item > last:
+        item = last
+    return item, point - ends[item], items[item][0]
